@@ -1,0 +1,287 @@
+//! On-disk formats of an Apache RocketMQ store and of a DLedger data store, in one place.
+//!
+//! Every width, magic value, header length and file-name rule that the store, the HA stream, the
+//! DLedger log and `mqadmin verify-commitlog` depend on is a named constant here, so the readers and
+//! writers cannot drift apart. Facts come from `rocketmq-spec.md` §2.6, §4.5, §5 and §6.1. All
+//! integers are big-endian.
+
+use std::path::Path;
+
+/// Width of a commitlog, consume-queue or DLedger data file name: the file's start offset printed as
+/// a zero-padded decimal (`UtilAll.offset2FileName`).
+pub const FILE_NAME_WIDTH: usize = 20;
+
+/// Formats a file start offset as a 20-digit file name.
+pub fn offset_to_file_name(offset: u64) -> String {
+    format!("{offset:0width$}", width = FILE_NAME_WIDTH)
+}
+
+/// Parses a 20-digit file name back to its start offset; `None` for anything else (for example
+/// `.tmp` files or files another implementation left in the directory).
+pub fn file_name_to_offset(name: &str) -> Option<u64> {
+    if name.len() == FILE_NAME_WIDTH && name.bytes().all(|b| b.is_ascii_digit()) {
+        name.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Same as [`file_name_to_offset`] for a path's final component.
+pub fn path_to_offset(path: &Path) -> Option<u64> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(file_name_to_offset)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commitlog message record (spec §2.6)
+// ---------------------------------------------------------------------------------------------
+
+/// Magic code of a v1 message record (`MESSAGE_MAGIC_CODE`, -626843481).
+pub const MESSAGE_MAGIC_CODE_V1: u32 = 0xDAA3_20A7;
+/// Magic code of a v2 record (5.x, topics longer than 127 bytes: 2-byte topic length).
+pub const MESSAGE_MAGIC_CODE_V2: u32 = 0xDAA3_20AB;
+/// Magic code of the blank that fills the end of a commitlog file (`BLANK_MAGIC_CODE`).
+pub const BLANK_MAGIC_CODE: u32 = 0xCBD4_3194;
+/// Length of the end-of-file blank: int32 remaining size + int32 magic.
+pub const END_FILE_MIN_BLANK_LENGTH: usize = 8;
+
+/// Byte offsets of the fixed fields of a record with IPv4 hosts.
+pub mod record {
+    /// int32 TOTALSIZE
+    pub const TOTAL_SIZE: usize = 0;
+    /// int32 MAGICCODE
+    pub const MAGIC: usize = 4;
+    /// int32 BODYCRC
+    pub const BODY_CRC: usize = 8;
+    /// int32 QUEUEID
+    pub const QUEUE_ID: usize = 12;
+    /// int32 FLAG
+    pub const FLAG: usize = 16;
+    /// int64 QUEUEOFFSET
+    pub const QUEUE_OFFSET: usize = 20;
+    /// int64 PHYSICALOFFSET
+    pub const PHYSICAL_OFFSET: usize = 28;
+    /// int32 SYSFLAG
+    pub const SYS_FLAG: usize = 36;
+    /// int64 BORNTIMESTAMP
+    pub const BORN_TIMESTAMP: usize = 40;
+    /// BORNHOST (8 bytes IPv4, 20 bytes IPv6)
+    pub const BORN_HOST: usize = 48;
+    /// Fixed part of a record with two IPv4 hosts, excluding body, topic and properties bytes but
+    /// including their length prefixes: 91 bytes.
+    pub const FIXED_LEN_V4: usize = 91;
+    /// Maximum length of the properties string (int16 length prefix).
+    pub const MAX_PROPERTIES_LEN: usize = 32767;
+}
+
+/// MessageSysFlag bits.
+pub mod sys_flag {
+    /// Body is zlib-compressed.
+    pub const COMPRESSED: i32 = 0x1;
+    /// Tags hold several values.
+    pub const MULTI_TAGS: i32 = 0x2;
+    /// Mask of the transaction type bits.
+    pub const TRANSACTION_MASK: i32 = 0xC;
+    /// Transaction prepared.
+    pub const TRANSACTION_PREPARED: i32 = 0x4;
+    /// Transaction committed.
+    pub const TRANSACTION_COMMIT: i32 = 0x8;
+    /// Transaction rolled back.
+    pub const TRANSACTION_ROLLBACK: i32 = 0xC;
+    /// Born host is IPv6.
+    pub const BORNHOST_V6: i32 = 0x10;
+    /// Store host is IPv6.
+    pub const STOREHOST_V6: i32 = 0x20;
+}
+
+/// Separator between a property's name and value.
+pub const PROPERTY_NAME_VALUE_SEPARATOR: char = '\u{1}';
+/// Separator after each property.
+pub const PROPERTY_SEPARATOR: char = '\u{2}';
+
+/// Well-known property keys (`MessageConst`).
+pub mod property {
+    /// Message keys, space separated.
+    pub const KEYS: &str = "KEYS";
+    /// Message tag.
+    pub const TAGS: &str = "TAGS";
+    /// Producer asks to wait for store (dropped by the broker).
+    pub const WAIT: &str = "WAIT";
+    /// Delay level.
+    pub const DELAY: &str = "DELAY";
+    /// Client-generated unique id.
+    pub const UNIQ_KEY: &str = "UNIQ_KEY";
+    /// Cluster the broker belongs to (added by the broker).
+    pub const CLUSTER: &str = "CLUSTER";
+    /// Region of the broker.
+    pub const MSG_REGION: &str = "MSG_REGION";
+    /// Trace switch.
+    pub const TRACE_ON: &str = "TRACE_ON";
+    /// Added by the client after a pull.
+    pub const MIN_OFFSET: &str = "MIN_OFFSET";
+    /// Added by the client after a pull.
+    pub const MAX_OFFSET: &str = "MAX_OFFSET";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consume queue (spec §5.2)
+// ---------------------------------------------------------------------------------------------
+
+/// One consume-queue entry: int64 physical offset, int32 size, int64 tagsCode.
+pub const CQ_UNIT_SIZE: usize = 20;
+/// Default consume-queue file size: 300 000 entries.
+pub const DEFAULT_CQ_FILE_SIZE: u64 = 300_000 * CQ_UNIT_SIZE as u64;
+/// Size field of the blank entries that pre-fill a queue starting past offset 0.
+pub const CQ_BLANK_SIZE: i32 = i32::MAX;
+
+// ---------------------------------------------------------------------------------------------
+// Store root layout (spec §4.5, §5.3, §5.4)
+// ---------------------------------------------------------------------------------------------
+
+/// Default commitlog file size (1 GiB).
+pub const DEFAULT_COMMITLOG_FILE_SIZE: u64 = 1024 * 1024 * 1024;
+/// Directory of commitlog files under the store root.
+pub const COMMITLOG_DIR: &str = "commitlog";
+/// Directory of consume queues under the store root.
+pub const CONSUMEQUEUE_DIR: &str = "consumequeue";
+/// Directory of the JSON config files under the store root.
+pub const CONFIG_DIR: &str = "config";
+/// Checkpoint file name.
+pub const CHECKPOINT_FILE: &str = "checkpoint";
+/// Abort marker: present while a broker runs, removed at clean shutdown.
+pub const ABORT_FILE: &str = "abort";
+/// Lock file holding an exclusive lock while a broker uses the store.
+pub const LOCK_FILE: &str = "lock";
+/// Size of the checkpoint file.
+pub const CHECKPOINT_FILE_SIZE: usize = 4096;
+/// Checkpoint field offsets.
+pub mod checkpoint {
+    /// int64 physicMsgTimestamp
+    pub const PHYSIC_MSG_TIMESTAMP: usize = 0;
+    /// int64 logicsMsgTimestamp
+    pub const LOGICS_MSG_TIMESTAMP: usize = 8;
+    /// int64 indexMsgTimestamp
+    pub const INDEX_MSG_TIMESTAMP: usize = 16;
+}
+/// Config file names under `config/`.
+pub mod config_file {
+    /// TopicConfigSerializeWrapper.
+    pub const TOPICS: &str = "topics.json";
+    /// Subscription groups.
+    pub const SUBSCRIPTION_GROUP: &str = "subscriptionGroup.json";
+    /// Consumer offsets.
+    pub const CONSUMER_OFFSET: &str = "consumerOffset.json";
+    /// Delay-level offsets.
+    pub const DELAY_OFFSET: &str = "delayOffset.json";
+    /// Suffix of the file written before the rename.
+    pub const TMP_SUFFIX: &str = ".tmp";
+    /// Suffix of the previous version kept as a backup.
+    pub const BAK_SUFFIX: &str = ".bak";
+}
+
+// ---------------------------------------------------------------------------------------------
+// DLedger store (spec §6.1)
+// ---------------------------------------------------------------------------------------------
+
+/// DLedger data entry layout.
+pub mod dledger {
+    /// Magic of a data entry (`MAGIC_1`).
+    pub const ENTRY_MAGIC: i32 = 1;
+    /// Magic of the end-of-file blank in data files (written before the size, the reverse of
+    /// RocketMQ's blank).
+    pub const BLANK_MAGIC: i32 = -1;
+    /// Length of the data entry header; the body starts here.
+    pub const HEADER_SIZE: usize = 48;
+    /// int32 magic
+    pub const MAGIC: usize = 0;
+    /// int32 size = HEADER_SIZE + bodyLen
+    pub const SIZE: usize = 4;
+    /// int64 Raft index, from 0
+    pub const INDEX: usize = 8;
+    /// int64 term
+    pub const TERM: usize = 16;
+    /// int64 absolute position of the entry
+    pub const POS: usize = 24;
+    /// int32 channel (reserved, 0)
+    pub const CHANNEL: usize = 32;
+    /// int32 chain CRC (not filled, 0)
+    pub const CHAIN_CRC: usize = 36;
+    /// int32 body CRC (not filled, 0)
+    pub const BODY_CRC: usize = 40;
+    /// int32 body length
+    pub const BODY_LEN: usize = 44;
+    /// Index entry: int32 magic, int64 pos, int32 size, int64 index, int64 term.
+    pub const INDEX_UNIT_SIZE: usize = 32;
+    /// Size of a DLedger index file (5 Mi entries).
+    pub const INDEX_FILE_SIZE: u64 = INDEX_UNIT_SIZE as u64 * 5 * 1024 * 1024;
+    /// Directory name under the store root: `dledger-<selfId>`.
+    pub fn node_dir_name(self_id: &str) -> String {
+        format!("dledger-{self_id}")
+    }
+    /// Data directory under the node dir.
+    pub const DATA_DIR: &str = "data";
+    /// Index directory under the node dir.
+    pub const INDEX_DIR: &str = "index";
+    /// Checkpoint file (`endIndex=`, `committedIndex=` lines).
+    pub const CHECKPOINT_FILE: &str = "checkpoint";
+    /// Vote state file (`currTerm=`, `voteLeader=` lines).
+    pub const TERM_FILE: &str = "currterm";
+}
+
+/// Builds the offset message id: hex of store IPv4 (4 bytes) + port (int32) + physical offset.
+pub fn create_message_id(store_ip: [u8; 4], port: u32, offset: u64) -> String {
+    let mut buf = [0u8; 16];
+    buf[..4].copy_from_slice(&store_ip);
+    buf[4..8].copy_from_slice(&port.to_be_bytes());
+    buf[8..].copy_from_slice(&offset.to_be_bytes());
+    hex::encode_upper(buf)
+}
+
+/// Decodes an offset message id into (ip, port, physical offset). Accepts the IPv4 form only.
+pub fn decode_message_id(id: &str) -> Option<([u8; 4], u32, u64)> {
+    if id.len() != 32 {
+        return None;
+    }
+    let raw = hex::decode(id).ok()?;
+    let ip = [raw[0], raw[1], raw[2], raw[3]];
+    let port = u32::from_be_bytes(raw[4..8].try_into().ok()?);
+    let off = u64::from_be_bytes(raw[8..16].try_into().ok()?);
+    Some((ip, port, off))
+}
+
+/// Java's `String.hashCode()` over UTF-16 code units, used as a consume queue's tagsCode.
+pub fn java_string_hash(s: &str) -> i32 {
+    let mut h: i32 = 0;
+    for unit in s.encode_utf16() {
+        h = h.wrapping_mul(31).wrapping_add(unit as i32);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_round_trip() {
+        assert_eq!(offset_to_file_name(1073741824), "00000000001073741824");
+        assert_eq!(file_name_to_offset("00000000001073741824"), Some(1073741824));
+        assert_eq!(file_name_to_offset("0000000000107374182"), None);
+        assert_eq!(file_name_to_offset("0000000000107374182x"), None);
+    }
+
+    #[test]
+    fn msg_id_matches_fixture_shape() {
+        let id = create_message_id([127, 0, 0, 1], 0x74D7, 0x8A3);
+        assert_eq!(id, "7F000001000074D700000000000008A3");
+        assert_eq!(decode_message_id(&id), Some(([127, 0, 0, 1], 0x74D7, 0x8A3)));
+    }
+
+    #[test]
+    fn java_hash_matches_known_values() {
+        assert_eq!(java_string_hash(""), 0);
+        assert_eq!(java_string_hash("TagA"), 2598919);
+        assert_eq!(java_string_hash("hello world"), 1794106052);
+    }
+}
