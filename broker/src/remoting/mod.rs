@@ -1,1 +1,15 @@
-//! Remoting protocol.
+//! The RocketMQ remoting protocol (spec §1–2): frame codec, commands and typed headers, JSON
+//! bodies, the server loop and the client. Used by the name server, the broker and `mqadmin`.
+
+pub mod body;
+pub mod client;
+pub mod codes;
+pub mod command;
+pub mod connection;
+pub mod frame;
+pub mod header;
+pub mod headers;
+pub mod server;
+
+pub use client::{RemotingClient, RemotingError};
+pub use command::{RemotingCommand, SerializeType};

@@ -1,0 +1,75 @@
+//! Buffered frame I/O over a byte stream: read whole frames, write encoded commands.
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use super::command::RemotingCommand;
+use super::frame::{self, FrameError};
+
+/// Why a connection stopped yielding frames.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// Socket error.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The peer sent bytes that are not a frame.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// The peer closed in the middle of a frame.
+    #[error("connection closed with {0} bytes of a partial frame")]
+    Truncated(usize),
+}
+
+/// Reads frames from the read half of a socket.
+pub struct FrameReader<R> {
+    inner: R,
+    buffer: BytesMut,
+    max_frame: usize,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+    /// Wraps a reader; frames longer than `max_frame` are rejected.
+    pub fn new(inner: R, max_frame: usize) -> Self {
+        Self {
+            inner,
+            buffer: BytesMut::with_capacity(8 * 1024),
+            max_frame,
+        }
+    }
+
+    /// Reads the next command; `Ok(None)` on a clean close between frames.
+    ///
+    /// # Errors
+    /// I/O errors, malformed frames and a close in the middle of a frame.
+    pub async fn read_command(&mut self) -> Result<Option<RemotingCommand>, ConnectionError> {
+        loop {
+            match frame::check(&self.buffer, self.max_frame) {
+                Ok(total) => {
+                    let bytes = self.buffer.split_to(total).freeze();
+                    return Ok(Some(frame::parse(bytes)?));
+                }
+                Err(FrameError::Incomplete) => {
+                    if self.buffer.len() >= 4 {
+                        // Reserve for the announced frame, bounded by max_frame via check().
+                        let want = 4 + u32::from_be_bytes(self.buffer[..4].try_into().expect("4")) as usize;
+                        self.buffer
+                            .reserve(want.saturating_sub(self.buffer.len()).min(1 << 20));
+                    } else if self.buffer.capacity() - self.buffer.len() < 4096 {
+                        self.buffer.reserve(8 * 1024);
+                    }
+                }
+                Err(e) => {
+                    self.buffer.advance(self.buffer.len());
+                    return Err(e.into());
+                }
+            }
+            if 0 == self.inner.read_buf(&mut self.buffer).await? {
+                return if self.buffer.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(ConnectionError::Truncated(self.buffer.len()))
+                };
+            }
+        }
+    }
+}

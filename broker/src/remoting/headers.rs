@@ -1,0 +1,265 @@
+//! The custom headers of every request code we send or serve (spec §2.1), declared with
+//! [`command_header!`](crate::command_header): `T` fields are `@CFNotNull`, `Option<T>` are optional.
+
+use crate::command_header;
+
+command_header! {
+    /// REGISTER_BROKER (103) request.
+    pub struct RegisterBrokerRequestHeader {
+        broker_name: String = "brokerName",
+        broker_addr: String = "brokerAddr",
+        cluster_name: String = "clusterName",
+        ha_server_addr: String = "haServerAddr",
+        broker_id: i64 = "brokerId",
+        compressed: Option<bool> = "compressed",
+        body_crc32: Option<i32> = "bodyCrc32",
+    }
+}
+
+command_header! {
+    /// REGISTER_BROKER (103) response: the live master, for brokerId != 0.
+    pub struct RegisterBrokerResponseHeader {
+        ha_server_addr: Option<String> = "haServerAddr",
+        master_addr: Option<String> = "masterAddr",
+    }
+}
+
+command_header! {
+    /// UNREGISTER_BROKER (104) request.
+    pub struct UnregisterBrokerRequestHeader {
+        broker_name: String = "brokerName",
+        broker_addr: String = "brokerAddr",
+        cluster_name: String = "clusterName",
+        broker_id: i64 = "brokerId",
+    }
+}
+
+command_header! {
+    /// GET_ROUTEINFO_BY_TOPIC (105) request.
+    pub struct GetRouteInfoRequestHeader {
+        topic: String = "topic",
+        accept_standard_json_only: Option<bool> = "acceptStandardJsonOnly",
+    }
+}
+
+command_header! {
+    /// SEND_MESSAGE (10) and SEND_BATCH_MESSAGE request, long field names.
+    pub struct SendMessageRequestHeader {
+        producer_group: String = "producerGroup",
+        topic: String = "topic",
+        default_topic: String = "defaultTopic",
+        default_topic_queue_nums: i32 = "defaultTopicQueueNums",
+        queue_id: i32 = "queueId",
+        sys_flag: i32 = "sysFlag",
+        born_timestamp: i64 = "bornTimestamp",
+        flag: i32 = "flag",
+        properties: Option<String> = "properties",
+        reconsume_times: Option<i32> = "reconsumeTimes",
+        unit_mode: Option<bool> = "unitMode",
+        batch: Option<bool> = "batch",
+        max_reconsume_times: Option<i32> = "maxReconsumeTimes",
+    }
+}
+
+command_header! {
+    /// SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320): one-letter field names.
+    pub struct SendMessageRequestHeaderV2 {
+        a: String = "a",
+        b: String = "b",
+        c: String = "c",
+        d: i32 = "d",
+        e: i32 = "e",
+        f: i32 = "f",
+        g: i64 = "g",
+        h: i32 = "h",
+        i: Option<String> = "i",
+        j: Option<i32> = "j",
+        k: Option<bool> = "k",
+        l: Option<i32> = "l",
+        m: Option<bool> = "m",
+        n: Option<String> = "n",
+    }
+}
+
+impl SendMessageRequestHeaderV2 {
+    /// Converts to the long-name header.
+    pub fn into_v1(self) -> SendMessageRequestHeader {
+        SendMessageRequestHeader {
+            producer_group: self.a,
+            topic: self.b,
+            default_topic: self.c,
+            default_topic_queue_nums: self.d,
+            queue_id: self.e,
+            sys_flag: self.f,
+            born_timestamp: self.g,
+            flag: self.h,
+            properties: self.i,
+            reconsume_times: self.j,
+            unit_mode: self.k,
+            batch: self.m,
+            max_reconsume_times: self.l,
+        }
+    }
+
+    /// Converts from the long-name header.
+    pub fn from_v1(v: &SendMessageRequestHeader) -> Self {
+        Self {
+            a: v.producer_group.clone(),
+            b: v.topic.clone(),
+            c: v.default_topic.clone(),
+            d: v.default_topic_queue_nums,
+            e: v.queue_id,
+            f: v.sys_flag,
+            g: v.born_timestamp,
+            h: v.flag,
+            i: v.properties.clone(),
+            j: v.reconsume_times,
+            k: v.unit_mode,
+            l: v.max_reconsume_times,
+            m: v.batch,
+            n: None,
+        }
+    }
+}
+
+command_header! {
+    /// Send response.
+    pub struct SendMessageResponseHeader {
+        msg_id: String = "msgId",
+        queue_id: i32 = "queueId",
+        queue_offset: i64 = "queueOffset",
+        transaction_id: Option<String> = "transactionId",
+        msg_region: Option<String> = "MSG_REGION",
+        trace_on: Option<String> = "TRACE_ON",
+    }
+}
+
+command_header! {
+    /// PULL_MESSAGE (11) request.
+    pub struct PullMessageRequestHeader {
+        consumer_group: String = "consumerGroup",
+        topic: String = "topic",
+        queue_id: i32 = "queueId",
+        queue_offset: i64 = "queueOffset",
+        max_msg_nums: i32 = "maxMsgNums",
+        sys_flag: i32 = "sysFlag",
+        commit_offset: i64 = "commitOffset",
+        suspend_timeout_millis: i64 = "suspendTimeoutMillis",
+        subscription: Option<String> = "subscription",
+        sub_version: i64 = "subVersion",
+        expression_type: Option<String> = "expressionType",
+        max_msg_bytes: Option<i32> = "maxMsgBytes",
+    }
+}
+
+command_header! {
+    /// PULL_MESSAGE response.
+    pub struct PullMessageResponseHeader {
+        suggest_which_broker_id: i64 = "suggestWhichBrokerId",
+        next_begin_offset: i64 = "nextBeginOffset",
+        min_offset: i64 = "minOffset",
+        max_offset: i64 = "maxOffset",
+    }
+}
+
+command_header! {
+    /// QUERY_CONSUMER_OFFSET (14) request.
+    pub struct QueryConsumerOffsetRequestHeader {
+        consumer_group: String = "consumerGroup",
+        topic: String = "topic",
+        queue_id: i32 = "queueId",
+        set_zero_if_not_found: Option<bool> = "setZeroIfNotFound",
+    }
+}
+
+command_header! {
+    /// Responses carrying one offset (14, 30, 31, 29).
+    pub struct OffsetResponseHeader {
+        offset: i64 = "offset",
+    }
+}
+
+command_header! {
+    /// UPDATE_CONSUMER_OFFSET (15) request.
+    pub struct UpdateConsumerOffsetRequestHeader {
+        consumer_group: String = "consumerGroup",
+        topic: String = "topic",
+        queue_id: i32 = "queueId",
+        commit_offset: i64 = "commitOffset",
+    }
+}
+
+command_header! {
+    /// GET_MAX_OFFSET (30), GET_MIN_OFFSET (31), GET_EARLIEST_MSG_STORETIME (32) request.
+    pub struct QueueRequestHeader {
+        topic: String = "topic",
+        queue_id: i32 = "queueId",
+    }
+}
+
+command_header! {
+    /// GET_EARLIEST_MSG_STORETIME response.
+    pub struct TimestampResponseHeader {
+        timestamp: i64 = "timestamp",
+    }
+}
+
+command_header! {
+    /// SEARCH_OFFSET_BY_TIMESTAMP (29) request.
+    pub struct SearchOffsetRequestHeader {
+        topic: String = "topic",
+        queue_id: i32 = "queueId",
+        timestamp: i64 = "timestamp",
+    }
+}
+
+command_header! {
+    /// VIEW_MESSAGE_BY_ID (33) request.
+    pub struct ViewMessageRequestHeader {
+        offset: i64 = "offset",
+    }
+}
+
+command_header! {
+    /// UPDATE_AND_CREATE_TOPIC (17) request.
+    pub struct CreateTopicRequestHeader {
+        topic: String = "topic",
+        default_topic: String = "defaultTopic",
+        read_queue_nums: i32 = "readQueueNums",
+        write_queue_nums: i32 = "writeQueueNums",
+        perm: i32 = "perm",
+        topic_filter_type: String = "topicFilterType",
+        topic_sys_flag: Option<i32> = "topicSysFlag",
+        order: bool = "order",
+    }
+}
+
+command_header! {
+    /// DELETE_TOPIC_IN_BROKER (215), DELETE_TOPIC_IN_NAMESRV (216) request.
+    pub struct DeleteTopicRequestHeader {
+        topic: String = "topic",
+    }
+}
+
+command_header! {
+    /// GET_TOPIC_STATS_INFO (202) request.
+    pub struct TopicRequestHeader {
+        topic: String = "topic",
+    }
+}
+
+command_header! {
+    /// GET_CONSUMER_LIST_BY_GROUP (38) request.
+    pub struct ConsumerGroupRequestHeader {
+        consumer_group: String = "consumerGroup",
+    }
+}
+
+command_header! {
+    /// UNREGISTER_CLIENT (35) request.
+    pub struct UnregisterClientRequestHeader {
+        client_id: String = "clientID",
+        producer_group: Option<String> = "producerGroup",
+        consumer_group: Option<String> = "consumerGroup",
+    }
+}

@@ -1,0 +1,211 @@
+//! The accept loop and per-connection request dispatch shared by the name server and the broker.
+//!
+//! Requests on one connection are handled concurrently (a Java client multiplexes sends, heartbeats
+//! and a long-polling pull on one socket), and responses are written by one writer task per
+//! connection. A malformed frame closes that connection only. Shutdown stops accepting, lets
+//! in-flight requests finish (bounded by a grace period), then closes the sockets.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+
+use super::codes;
+use super::command::RemotingCommand;
+use super::connection::FrameReader;
+use super::frame;
+
+/// Limits of a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest accepted frame. Default: 16 MiB.
+    pub max_frame: usize,
+    /// Connections served at once; further ones are closed at accept. Default: 10 000.
+    pub max_connections: usize,
+    /// A connection with no complete frame for this long is closed (Java: 120 s). Default: 120 s.
+    pub idle_timeout: Duration,
+    /// How long shutdown waits for in-flight requests. Default: 10 s.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_frame: frame::DEFAULT_MAX_FRAME,
+            max_connections: 10_000,
+            idle_timeout: Duration::from_secs(120),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What a handler knows about the connection a request came on.
+#[derive(Debug, Clone)]
+pub struct ConnContext {
+    /// Unique id of the connection within this server.
+    pub id: u64,
+    /// Remote address.
+    pub peer: SocketAddr,
+    /// Local address.
+    pub local: SocketAddr,
+    /// Becomes true when the server shuts down, so long waits (long polling) can end early.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Serves requests; implemented by the name server and the broker.
+pub trait RequestHandler: Send + Sync + 'static {
+    /// Handles one request. The returned response gets the request's opaque and serialize type
+    /// filled in; it is dropped for oneway requests. `None` sends nothing.
+    fn handle(
+        &self,
+        ctx: &ConnContext,
+        request: RemotingCommand,
+    ) -> impl Future<Output = Option<RemotingCommand>> + Send;
+
+    /// Called once when a connection closes.
+    fn on_disconnect(&self, _ctx: &ConnContext) {}
+}
+
+/// Answer for a request code no processor serves.
+pub fn not_supported(code: i32) -> RemotingCommand {
+    RemotingCommand::response(
+        codes::response::REQUEST_CODE_NOT_SUPPORTED,
+        Some(format!(" request type {code} not supported")),
+    )
+}
+
+/// Runs the accept loop until `shutdown` completes, then drains connections.
+pub async fn run<H: RequestHandler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let next_id = AtomicU64::new(1);
+    let mut conns = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    tracing::warn!(%peer, max = config.max_connections, "connection limit reached, closing new connection");
+                    drop(stream);
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let local = stream.local_addr().unwrap_or(peer);
+                let ctx = ConnContext { id: next_id.fetch_add(1, Ordering::Relaxed), peer, local, shutdown: stop_rx.clone() };
+                let handler = handler.clone();
+                let config = config.clone();
+                conns.spawn(async move {
+                    serve_connection(stream, ctx, handler, config).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let grace = config.shutdown_grace + Duration::from_secs(1);
+    let _ = tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
+    conns.abort_all();
+}
+
+async fn serve_connection<H: RequestHandler>(
+    stream: TcpStream,
+    ctx: ConnContext,
+    handler: Arc<H>,
+    config: ServerConfig,
+) {
+    let (read_half, mut write_half) = stream.into_split();
+    let (tx, mut rx) = mpsc::channel::<RemotingCommand>(1024);
+    let writer = tokio::spawn(async move {
+        let mut buf = BytesMut::with_capacity(16 * 1024);
+        while let Some(cmd) = rx.recv().await {
+            frame::encode(&cmd, &mut buf);
+            // Batch whatever else is ready into the same write.
+            while buf.len() < 256 * 1024 {
+                match rx.try_recv() {
+                    Ok(more) => frame::encode(&more, &mut buf),
+                    Err(_) => break,
+                }
+            }
+            if write_half.write_all(&buf).await.is_err() {
+                break;
+            }
+            buf.clear();
+        }
+        let _ = write_half.shutdown().await;
+    });
+
+    let mut reader = FrameReader::new(read_half, config.max_frame);
+    let mut in_flight = JoinSet::new();
+    let mut stop = ctx.shutdown.clone();
+    let ctx = Arc::new(ctx);
+    loop {
+        let read = tokio::select! {
+            _ = stop.changed() => break,
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => continue,
+            r = tokio::time::timeout(config.idle_timeout, reader.read_command()) => r,
+        };
+        let request = match read {
+            Err(_) => {
+                tracing::info!(peer = %ctx.peer, "closing idle connection");
+                break;
+            }
+            Ok(Ok(Some(cmd))) => cmd,
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => {
+                tracing::warn!(peer = %ctx.peer, "closing connection: {e}");
+                break;
+            }
+        };
+        if request.is_response() {
+            continue; // We send no requests to clients; a stray response is ignored.
+        }
+        let handler = handler.clone();
+        let tx = tx.clone();
+        let ctx = ctx.clone();
+        in_flight.spawn(async move {
+            let oneway = request.is_oneway();
+            let opaque = request.opaque;
+            let ty = request.serialize_type;
+            if let Some(mut resp) = handler.handle(&ctx, request).await {
+                if !oneway {
+                    resp.opaque = opaque;
+                    resp.flag |= codes::FLAG_RESPONSE;
+                    resp.serialize_type = ty;
+                    let _ = tx.send(resp).await;
+                }
+            }
+        });
+    }
+    // Let in-flight requests finish (bounded), so their responses are written before close.
+    let _ = tokio::time::timeout(config.shutdown_grace, async {
+        while in_flight.join_next().await.is_some() {}
+    })
+    .await;
+    in_flight.abort_all();
+    drop(tx);
+    let _ = writer.await;
+    handler.on_disconnect(&ctx);
+}
