@@ -6,5 +6,7 @@
 //! of each wire and disk format.
 
 pub mod json;
+pub mod namesrv;
 pub mod remoting;
+pub mod signal;
 pub mod store;
