@@ -6,5 +6,6 @@
 //! of each wire and disk format.
 
 pub mod json;
+pub mod properties;
 pub mod remoting;
 pub mod store;
