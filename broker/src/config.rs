@@ -525,6 +525,11 @@ fn apply_properties<C: ConfigFields>(
     Ok(warnings)
 }
 
+/// A non-blank environment variable.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.trim().is_empty())
+}
+
 /// `$HOME`, as Java's `user.home`; `.` if unset.
 fn home_dir() -> String {
     std::env::var("HOME")
@@ -593,10 +598,14 @@ config_struct! {
     /// Everything `mqbroker` reads from its `-c` file: Java's BrokerConfig, NettyServerConfig and
     /// MessageStoreConfig keys in one struct, plus a few keys of our own (marked as such).
     pub struct BrokerConfig {
+        /// The RocketMQ installation directory; unused by this broker and accepted so that Java
+        /// configs load without warnings. Default: the `ROCKETMQ_HOME` environment variable.
+        #[key = "rocketmqHome", important = true]
+        rocketmq_home: Option<String> = env_var("ROCKETMQ_HOME"),
         /// Name-server addresses separated by `;`. Default: the `NAMESRV_ADDR` environment variable,
         /// else unset.
         #[key = "namesrvAddr", important = true]
-        namesrv_addr: Option<String> = std::env::var("NAMESRV_ADDR").ok().filter(|s| !s.trim().is_empty()),
+        namesrv_addr: Option<String> = env_var("NAMESRV_ADDR"),
         /// The IP this broker registers for clients (`brokerAddr = brokerIP1:listenPort`).
         /// Default: the local non-loopback IPv4 address, else `127.0.0.1`.
         #[key = "brokerIP1", important = true]
@@ -762,6 +771,10 @@ config_struct! {
 config_struct! {
     /// Everything `mqnamesrv` reads from its `-c` file.
     pub struct NamesrvConfig {
+        /// The RocketMQ installation directory; unused, accepted for Java configs. Default: the
+        /// `ROCKETMQ_HOME` environment variable.
+        #[key = "rocketmqHome", important = true]
+        rocketmq_home: Option<String> = env_var("ROCKETMQ_HOME"),
         /// The port brokers and clients connect to. Default: `9876`.
         #[key = "listenPort", important = true]
         listen_port: u16 = 9876,
@@ -911,6 +924,7 @@ impl BrokerConfig {
                     reason: "the HA port listenPort + 1 must also be a valid port".to_owned(),
                 })?
         };
+        // 10912 is the default; only a value the operator chose is worth a warning.
         if self.ha_listen_port != effective_ha && self.ha_listen_port != 10912 {
             warnings.push(ConfigWarning::HaListenPortOverridden {
                 configured: self.ha_listen_port,
@@ -928,6 +942,16 @@ impl BrokerConfig {
                         reason: format!("{addr:?} is not host:port"),
                     });
                 }
+            }
+        }
+
+        if let Some(addr) = &self.ha_master_address {
+            if !is_host_port(addr.trim()) {
+                return Err(ConfigError::Invalid {
+                    key: "haMasterAddress",
+                    value: addr.clone(),
+                    reason: "expected host:port".to_owned(),
+                });
             }
         }
 
@@ -982,7 +1006,7 @@ impl BrokerConfig {
             key: "dLegerSelfId",
             reason: WHY,
         })?;
-        if !is_self_id(self_id) {
+        if dledger_broker_id(self_id).is_none() {
             return Err(ConfigError::Invalid {
                 key: "dLegerSelfId",
                 value: self_id.to_owned(),
@@ -1318,7 +1342,7 @@ mod tests {
         let c = loaded("namesrvAddr=\nbrokerName=b");
         let all = c.print_all();
         assert_eq!(all.len(), BrokerConfig::KEYS.len());
-        assert_eq!(all[0], ("namesrvAddr".to_owned(), String::new()));
+        assert_eq!(all[1], ("namesrvAddr".to_owned(), String::new()));
         let keys: Vec<_> = all.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, BrokerConfig::KEYS);
         let important = c.print_important();
@@ -1339,6 +1363,45 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         copy.validate().unwrap();
         assert_eq!(copy, original);
+    }
+
+    #[test]
+    fn never_panics_on_random_values() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let values = [
+            "",
+            " ",
+            "0",
+            "-1",
+            "1",
+            "65535",
+            "65536",
+            "99999999999999999999",
+            "true",
+            "x",
+            "n0",
+            "n",
+            "n99999999999999999999",
+            "a:1",
+            "a-b:1",
+            ";",
+            "n0-a:1;n1-b:2;n2-c:3",
+            "SLAVE",
+            "SYNC_MASTER",
+            "\u{FFFD}",
+        ];
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..3000 {
+            let mut c = BrokerConfig::default();
+            for _ in 0..rng.gen_range(0..12) {
+                let key = BrokerConfig::KEYS[rng.gen_range(0..BrokerConfig::KEYS.len())];
+                let _ = c.set(key, values[rng.gen_range(0..values.len())]);
+            }
+            if c.validate().is_ok() {
+                let _ = (c.peers(), c.self_peer(), c.dledger_data_dir(), c.namesrv_addrs());
+            }
+        }
     }
 
     #[test]

@@ -94,6 +94,10 @@ pub fn parse(text: &str) -> Result<Vec<Property>, PropertiesError> {
                 None => break,
             }
         }
+        // Java never returns an empty logical line (e.g. a lone `\` followed by a blank line).
+        if logical.is_empty() {
+            continue;
+        }
         let (raw_key, raw_value) = split_key_value(&logical);
         let key = unescape(raw_key).map_err(|message| PropertiesError {
             line: line_no,
@@ -299,7 +303,8 @@ impl PropertiesWriter {
 
     /// Appends a `# ` comment; each line of `text` becomes its own comment line.
     pub fn comment(&mut self, text: &str) -> &mut Self {
-        for line in text.lines() {
+        // Split like the parser does, so a lone `\r` cannot start an uncommented line.
+        for (_, line) in natural_lines(text) {
             self.out.push('#');
             if !line.is_empty() {
                 self.out.push(' ');
@@ -409,6 +414,8 @@ mod tests {
         assert_eq!(one("a=x\\"), s("a", "x"));
         // A blank continued line ends the entry.
         assert_eq!(kv("a=x\\\n\nb=y").len(), 2);
+        // A continuation that joins nothing yields no entry, as in Java.
+        assert_eq!(kv("\\\n\nb=y"), vec![("b".into(), "y".into(), 3)]);
         // The backslash parity is counted per natural line, as Java does.
         assert_eq!(kv("a=x\\\n\\\nb=y"), vec![("a".into(), "xb=y".into(), 1)]);
         // The key can be continued too; line number is the first line.
@@ -449,6 +456,9 @@ mod tests {
             w.finish(),
             "# generated\n#\n# by test\n\nbrokerName = RaftNode00\n"
         );
+        let mut w = PropertiesWriter::new();
+        w.comment("a\rb=c");
+        assert!(parse(&w.finish()).unwrap().is_empty());
     }
 
     fn random_text(rng: &mut StdRng, alphabet: &[char]) -> String {
