@@ -241,12 +241,15 @@ impl FlushDiskType {
 trait ConfigValue: Sized {
     /// What the value must look like, for error messages.
     const EXPECTED: &'static str;
+    /// Free text, kept verbatim (so trailing whitespace is worth a warning).
+    const IS_TEXT: bool = false;
     fn parse_value(raw: &str) -> Option<Self>;
     fn render(&self) -> String;
 }
 
 impl ConfigValue for String {
     const EXPECTED: &'static str = "text";
+    const IS_TEXT: bool = true;
     fn parse_value(raw: &str) -> Option<Self> {
         Some(raw.to_owned())
     }
@@ -258,6 +261,7 @@ impl ConfigValue for String {
 /// Empty means unset (Java's null); printed as an empty value.
 impl ConfigValue for Option<String> {
     const EXPECTED: &'static str = "text";
+    const IS_TEXT: bool = true;
     fn parse_value(raw: &str) -> Option<Self> {
         Some(if raw.trim().is_empty() {
             None
@@ -336,7 +340,8 @@ impl ConfigValue for FlushDiskType {
 
 /// Result of setting one key: unknown key, or a parse failure with what was expected.
 enum SetOutcome {
-    Set,
+    /// Set; carries the current spelling of the key, so old spellings count as duplicates.
+    Set(&'static str),
     Unknown,
     Invalid(&'static str),
 }
@@ -348,11 +353,11 @@ trait ConfigFields: Default {
     fn is_text(key: &str) -> bool;
 }
 
-fn set_field<T: ConfigValue>(field: &mut T, raw: &str) -> SetOutcome {
+fn set_field<T: ConfigValue>(key: &'static str, field: &mut T, raw: &str) -> SetOutcome {
     match T::parse_value(raw) {
         Some(v) => {
             *field = v;
-            SetOutcome::Set
+            SetOutcome::Set(key)
         }
         None => SetOutcome::Invalid(T::EXPECTED),
     }
@@ -390,13 +395,13 @@ macro_rules! config_struct {
         impl ConfigFields for $name {
             fn set_raw(&mut self, key: &str, raw: &str) -> SetOutcome {
                 match key {
-                    $($key $(| $alias)* => set_field(&mut self.$field, raw),)*
+                    $($key $(| $alias)* => set_field($key, &mut self.$field, raw),)*
                     _ => SetOutcome::Unknown,
                 }
             }
             fn is_text(key: &str) -> bool {
                 match key {
-                    $($key $(| $alias)* => <$ty as ConfigValue>::EXPECTED == "text",)*
+                    $($key $(| $alias)* => <$ty as ConfigValue>::IS_TEXT,)*
                     _ => false,
                 }
             }
@@ -464,7 +469,7 @@ macro_rules! config_struct {
             /// [`ConfigError::InvalidValue`] (without a location) if the value does not parse.
             pub fn set(&mut self, key: &str, value: &str) -> Result<bool, ConfigError> {
                 match self.set_raw(key, value) {
-                    SetOutcome::Set => Ok(true),
+                    SetOutcome::Set(_) => Ok(true),
                     SetOutcome::Unknown => Ok(false),
                     SetOutcome::Invalid(expected) => Err(ConfigError::InvalidValue {
                         location: None,
@@ -484,14 +489,14 @@ fn apply_properties<C: ConfigFields>(
     file: Option<&Path>,
 ) -> Result<Vec<ConfigWarning>, ConfigError> {
     let mut warnings = Vec::new();
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<&'static str, usize> = std::collections::HashMap::new();
     for p in props {
         let location = Location {
             file: file.map(Path::to_owned),
             line: p.line,
         };
-        match config.set_raw(&p.key, &p.value) {
-            SetOutcome::Set => {}
+        let canonical = match config.set_raw(&p.key, &p.value) {
+            SetOutcome::Set(canonical) => canonical,
             SetOutcome::Unknown => {
                 warnings.push(ConfigWarning::UnknownKey {
                     location,
@@ -507,8 +512,8 @@ fn apply_properties<C: ConfigFields>(
                     expected,
                 })
             }
-        }
-        if let Some(first_line) = seen.insert(&p.key, p.line) {
+        };
+        if let Some(first_line) = seen.insert(canonical, p.line) {
             warnings.push(ConfigWarning::DuplicateKey {
                 location: location.clone(),
                 key: p.key.clone(),
@@ -1251,6 +1256,12 @@ mod tests {
 
     #[test]
     fn old_commitlog_size_spelling() {
+        let (c, w) = load("mapedFileSizeCommitLog=1\nmappedFileSizeCommitLog=2").unwrap();
+        assert_eq!(c.mapped_file_size_commit_log, 2);
+        assert!(
+            matches!(&w[..], [ConfigWarning::DuplicateKey { first_line: 1, .. }]),
+            "{w:?}"
+        );
         assert_eq!(
             loaded("mapedFileSizeCommitLog=1024").mapped_file_size_commit_log,
             1024
