@@ -675,8 +675,9 @@ config_struct! {
         /// The root of the store directory. Default: `~/store`.
         #[key = "storePathRootDir", important = true]
         store_path_root_dir: String = default_store_root(),
-        /// The commit-log directory; see [`BrokerConfig::commit_log_dir`]. Default: unset,
-        /// meaning `<storePathRootDir>/commitlog`.
+        /// The commit-log directory; see [`BrokerConfig::commit_log_dir`]. RocketMQ 4.x pins the
+        /// default to `~/store/commitlog` whatever the root; 5.x follows the root, as we do.
+        /// Default: unset, meaning `<storePathRootDir>/commitlog`.
         #[key = "storePathCommitLog", important = true]
         store_path_commit_log: Option<String> = None,
         /// Size of each commit-log file in bytes (spelled `mapedFileSizeCommitLog` up to 4.5.x).
