@@ -417,8 +417,8 @@ macro_rules! config_struct {
                 vec![$(($key.to_owned(), ConfigValue::render(&self.$field)),)*]
             }
 
-            /// The fields Java marks `@ImportantField`, as `(key, value)` in declaration order,
-            /// like Java's `-m`.
+            /// The fields Java (4.9) marks `@ImportantField`, plus `listenPort`, as `(key, value)`
+            /// in declaration order, like Java's `-m`.
             pub fn print_important(&self) -> Vec<(String, String)> {
                 let mut out = Vec::new();
                 $(
@@ -605,7 +605,7 @@ config_struct! {
     pub struct BrokerConfig {
         /// The RocketMQ installation directory; unused by this broker and accepted so that Java
         /// configs load without warnings. Default: the `ROCKETMQ_HOME` environment variable.
-        #[key = "rocketmqHome", important = true]
+        #[key = "rocketmqHome"]
         rocketmq_home: Option<String> = env_var("ROCKETMQ_HOME"),
         /// Name-server addresses separated by `;`. Default: the `NAMESRV_ADDR` environment variable,
         /// else unset.
@@ -616,7 +616,7 @@ config_struct! {
         #[key = "brokerIP1", important = true]
         broker_ip1: String = local_ipv4(),
         /// The IP slaves use to reach this master's HA port. Default: as brokerIP1.
-        #[key = "brokerIP2", important = true]
+        #[key = "brokerIP2"]
         broker_ip2: String = local_ipv4(),
         /// The broker group name, shared by a master and its slaves (or a DLedger group).
         /// Default: the host name.
@@ -642,9 +642,10 @@ config_struct! {
         #[key = "autoCreateSubscriptionGroup", important = true]
         auto_create_subscription_group: bool = true,
         /// Create the message-trace system topic. Default: `false`.
-        #[key = "traceTopicEnable"]
+        #[key = "traceTopicEnable", important = true]
         trace_topic_enable: bool = false,
-        /// Threads for send requests. Default: min(CPUs, 4).
+        /// Threads for send requests (RocketMQ 4.x defaults to 1, 5.x to min(CPUs, 4)).
+        /// Default: min(CPUs, 4).
         #[key = "sendMessageThreadPoolNums"]
         send_message_thread_pool_nums: u32 = cpus().min(4),
         /// Threads for pull requests. Default: 16 + 2 × CPUs.
@@ -674,8 +675,9 @@ config_struct! {
         /// The root of the store directory. Default: `~/store`.
         #[key = "storePathRootDir", important = true]
         store_path_root_dir: String = default_store_root(),
-        /// The commit-log directory; see [`BrokerConfig::commit_log_dir`]. Default: unset,
-        /// meaning `<storePathRootDir>/commitlog`.
+        /// The commit-log directory; see [`BrokerConfig::commit_log_dir`]. RocketMQ 4.x pins the
+        /// default to `~/store/commitlog` whatever the root; 5.x follows the root, as we do.
+        /// Default: unset, meaning `<storePathRootDir>/commitlog`.
         #[key = "storePathCommitLog", important = true]
         store_path_commit_log: Option<String> = None,
         /// Size of each commit-log file in bytes (spelled `mapedFileSizeCommitLog` up to 4.5.x).
@@ -687,7 +689,7 @@ config_struct! {
         #[key = "mappedFileSizeConsumeQueue"]
         mapped_file_size_consume_queue: u64 = 300_000 * CQ_UNIT_SIZE as u64,
         /// Background flush interval of the commit log, in ms. Default: `500`.
-        #[key = "flushIntervalCommitLog"]
+        #[key = "flushIntervalCommitLog", important = true]
         flush_interval_commit_log: u64 = 500,
         /// Hours to keep commit-log files. Default: `72`.
         #[key = "fileReservedTime", important = true]
@@ -700,7 +702,7 @@ config_struct! {
         #[key = "diskMaxUsedSpaceRatio"]
         disk_max_used_space_ratio: u32 = 75,
         /// Largest message body accepted, in bytes. Default: `4194304` (4 MiB).
-        #[key = "maxMessageSize", important = true]
+        #[key = "maxMessageSize"]
         max_message_size: u32 = 4 * 1024 * 1024,
         /// Master/Slave role. Default: `ASYNC_MASTER`.
         #[key = "brokerRole", important = true]
@@ -717,7 +719,7 @@ config_struct! {
         message_delay_level: String = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h".to_owned(),
         /// The master's HA port; `validate` forces it to listenPort + 1 as RocketMQ 4.x does.
         /// Default: `10912`.
-        #[key = "haListenPort", important = true]
+        #[key = "haListenPort"]
         ha_listen_port: u16 = 10912,
         /// How often a slave reports its offset to the master, in ms. Default: `5000`.
         #[key = "haSendHeartbeatInterval"]
@@ -733,16 +735,16 @@ config_struct! {
         #[key = "haSlaveFallbehindMax"]
         ha_slave_fallbehind_max: u64 = 256 * 1024 * 1024,
         /// Replicate the commit log with DLedger (Raft) instead of Master/Slave. Default: `false`.
-        #[key = "enableDLegerCommitLog", important = true]
+        #[key = "enableDLegerCommitLog"]
         enable_dleger_commit_log: bool = false,
         /// The DLedger group name; `validate` sets it to brokerName if unset. Default: unset.
-        #[key = "dLegerGroup", important = true]
+        #[key = "dLegerGroup"]
         dleger_group: Option<String> = None,
         /// The DLedger peers, `id-host:port;…`. Default: unset.
-        #[key = "dLegerPeers", important = true]
+        #[key = "dLegerPeers"]
         dleger_peers: Option<String> = None,
         /// This node's id in dLegerPeers: a letter followed by digits, e.g. `n0`. Default: unset.
-        #[key = "dLegerSelfId", important = true]
+        #[key = "dLegerSelfId"]
         dleger_self_id: Option<String> = None,
         /// The peer that should hold leadership once it has caught up. Default: unset.
         #[key = "preferredLeaderId"]
@@ -778,7 +780,7 @@ config_struct! {
     pub struct NamesrvConfig {
         /// The RocketMQ installation directory; unused, accepted for Java configs. Default: the
         /// `ROCKETMQ_HOME` environment variable.
-        #[key = "rocketmqHome", important = true]
+        #[key = "rocketmqHome"]
         rocketmq_home: Option<String> = env_var("ROCKETMQ_HOME"),
         /// The port brokers and clients connect to. Default: `9876`.
         #[key = "listenPort", important = true]
