@@ -43,10 +43,6 @@ pub enum StoreError {
     /// A SEND_BATCH_MESSAGE body or a message record could not be decoded.
     #[error("malformed message data: {0}")]
     Malformed(String),
-    /// SYNC_FLUSH: the data was written but not confirmed on disk in time. Maps to
-    /// `FLUSH_DISK_TIMEOUT` (10); the message is stored.
-    #[error("flush to disk timed out")]
-    FlushDiskTimeout,
     /// A replicated append did not start at our commitlog's end.
     #[error("replicated data starts at offset {got} but the commitlog ends at {expected}")]
     OffsetMismatch {
