@@ -418,13 +418,16 @@ impl CommitLog {
         let from = self.files[start_idx].start;
         let limit = self.files[self.files.len() - 1].start + self.file_size;
         let end = self.scan(from, limit, true, |_, _| Ok(()))?;
-        self.truncate_after(end)?;
+        self.truncate_after(end, from_start)?;
         self.max_offset = end;
         Ok(end)
     }
 
-    /// Zeroes bytes from `end` to the end of its file and deletes files starting after `end`.
-    fn truncate_after(&mut self, end: u64) -> Result<()> {
+    /// Deletes files starting after `end` and zeroes the bytes after `end` in its file, so stale
+    /// records can never be mistaken for valid ones by a later recovery. After a clean shutdown
+    /// (`thorough == false`) the rest of the file is only zeroed when the bytes right after `end`
+    /// are not already zero, which saves reading up to a whole file at every start.
+    fn truncate_after(&mut self, end: u64, thorough: bool) -> Result<()> {
         while let Some(last) = self.files.last() {
             if last.start > end {
                 let path = last.path.clone();
@@ -437,7 +440,18 @@ impl CommitLog {
         }
         if let Some(i) = self.file_index(end) {
             let f = &self.files[i];
-            zero_range(&f.file, &f.path, end - f.start, self.file_size)?;
+            let from = end - f.start;
+            let probe_len = (self.file_size - from).min(4096) as usize;
+            let mut probe = vec![0u8; probe_len];
+            f.file
+                .read_exact_at(&mut probe, from)
+                .map_err(io_err("read", &f.path))?;
+            if thorough || probe.iter().any(|&b| b != 0) {
+                if probe.iter().any(|&b| b != 0) {
+                    tracing::warn!(file = %f.path.display(), offset = end, "zeroing data after the last valid record");
+                }
+                zero_range(&f.file, &f.path, from, self.file_size)?;
+            }
         }
         sync_dir(&self.dir)
     }

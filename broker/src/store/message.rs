@@ -474,6 +474,26 @@ pub fn decode_batch(body: &[u8]) -> Result<Vec<BatchEntry<'_>>> {
     Ok(out)
 }
 
+/// Turns a SEND_BATCH_MESSAGE body into messages that share `template`'s topic, queue, sysflag,
+/// timestamps and hosts; each takes its flag, body and properties from its entry, and its tagsCode
+/// from its `TAGS` property.
+///
+/// # Errors
+/// As [`decode_batch`].
+pub fn messages_from_batch(body: &[u8], template: &MessageToStore) -> Result<Vec<MessageToStore>> {
+    Ok(decode_batch(body)?
+        .into_iter()
+        .map(|e| MessageToStore {
+            flag: e.flag,
+            body: e.body.to_vec(),
+            properties: e.properties.to_owned(),
+            tags_code: tags_code(find_property(e.properties, property::TAGS)),
+            topic: template.topic.clone(),
+            ..template.clone()
+        })
+        .collect())
+}
+
 /// Builds a SEND_BATCH_MESSAGE body from entries (the client side; used by tests and tools).
 pub fn encode_batch(entries: &[BatchEntry<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -573,6 +593,11 @@ mod tests {
         ];
         let body = encode_batch(&entries);
         assert_eq!(decode_batch(&body).unwrap(), entries);
+        let msgs = messages_from_batch(&body, &msg(b"", "")).unwrap();
+        assert_eq!(msgs.len(), 2);
+        assert_eq!((msgs[0].flag, msgs[0].body.as_slice()), (1, &b"one"[..]));
+        assert_eq!(msgs[0].tags_code, tags_code(Some("a")));
+        assert_eq!((msgs[1].tags_code, msgs[1].queue_id), (0, 1));
     }
 
     #[test]

@@ -125,6 +125,12 @@ fn check_all(store: &MessageStore, exp: &Expected) {
     }
 }
 
+#[test]
+fn store_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<MessageStore>();
+}
+
 #[tokio::test]
 async fn round_trip_across_files_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -439,6 +445,7 @@ async fn expired_files_are_deleted_in_the_delete_window() {
     let mut c = cfg(dir.path(), KB64, 200);
     c.delete_when = format!("{:02}", local_hour(now));
     c.file_reserved_time_hours = 1;
+    c.disk_max_used_space_ratio = 100; // never force-delete because this machine's disk is full
     let store = MessageStore::open(c).unwrap();
     write_some(&store, 200).await;
     let files: Vec<_> = store.shared.read().commitlog.files().to_vec();
