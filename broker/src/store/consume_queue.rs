@@ -1,0 +1,599 @@
+//! Consume queues: per topic and queue id, a dense array of 20-byte units pointing into the
+//! commitlog (spec §5.2), so a pull for "logical offset N" is one positioned read.
+//!
+//! Units are written by [`ConsumeQueueSet::dispatch`], which takes plain values rather than a
+//! commitlog position, so the classic commitlog, the HA slave path and a future DLedger log can all
+//! feed it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::checkpoint::sync_dir;
+use super::error::{io_err, Result};
+use super::format::{self, CQ_BLANK_SIZE, CQ_UNIT_SIZE};
+
+const UNIT: u64 = CQ_UNIT_SIZE as u64;
+
+/// One consume-queue entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CqUnit {
+    /// Commitlog offset of the record.
+    pub phys_offset: i64,
+    /// Record size.
+    pub size: i32,
+    /// Hash of the TAGS property (or a delivery time for the schedule topic).
+    pub tags_code: i64,
+}
+
+impl CqUnit {
+    fn encode(&self) -> [u8; CQ_UNIT_SIZE] {
+        let mut b = [0u8; CQ_UNIT_SIZE];
+        b[..8].copy_from_slice(&self.phys_offset.to_be_bytes());
+        b[8..12].copy_from_slice(&self.size.to_be_bytes());
+        b[12..].copy_from_slice(&self.tags_code.to_be_bytes());
+        b
+    }
+
+    fn decode(b: &[u8]) -> Self {
+        let i64_at = |i: usize| i64::from_be_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        Self {
+            phys_offset: i64_at(0),
+            size: i32::from_be_bytes(b[8..12].try_into().unwrap_or_default()),
+            tags_code: i64_at(12),
+        }
+    }
+
+    /// The filler written before the first real unit of a queue that starts past offset 0.
+    pub const BLANK: CqUnit = CqUnit {
+        phys_offset: 0,
+        size: CQ_BLANK_SIZE,
+        tags_code: 0,
+    };
+
+    /// Whether this is a filler unit.
+    pub fn is_blank(&self) -> bool {
+        self.size == CQ_BLANK_SIZE
+    }
+
+    /// Whether recovery accepts this unit as written (`offset >= 0 && size > 0`).
+    fn is_written(&self) -> bool {
+        self.phys_offset >= 0 && self.size > 0
+    }
+
+    fn phys_end(&self) -> u64 {
+        self.phys_offset as u64 + self.size as u64
+    }
+}
+
+/// Everything needed to append one consume-queue unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DispatchRequest {
+    /// Topic.
+    pub topic: String,
+    /// Queue id.
+    pub queue_id: i32,
+    /// Logical offset in the queue.
+    pub queue_offset: i64,
+    /// Commitlog offset of the record.
+    pub phys_offset: i64,
+    /// Record size.
+    pub size: i32,
+    /// Tags hash.
+    pub tags_code: i64,
+    /// Store timestamp of the record (for the checkpoint).
+    pub store_timestamp: i64,
+}
+
+#[derive(Debug)]
+struct CqFile {
+    start: u64,
+    file: Arc<File>,
+    path: PathBuf,
+}
+
+/// One queue's files.
+#[derive(Debug)]
+pub struct ConsumeQueue {
+    dir: PathBuf,
+    file_size: u64,
+    files: Vec<CqFile>,
+    /// First readable logical offset.
+    min_logic: i64,
+    /// One past the last written logical offset.
+    max_logic: i64,
+    /// End (offset + size) of the last real unit's record in the commitlog.
+    max_phys_end: u64,
+}
+
+impl ConsumeQueue {
+    /// Opens a queue directory (creating nothing yet) and recovers its write position: units are
+    /// valid up to the first with offset < 0 or size <= 0 in the last file.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn open(dir: &Path, file_size: u64) -> Result<Self> {
+        let mut files = Vec::new();
+        if dir.exists() {
+            for entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
+                let path = entry.map_err(io_err("list", dir))?.path();
+                let Some(start) = format::path_to_offset(&path) else {
+                    continue;
+                };
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(&path)
+                    .map_err(io_err("open", &path))?;
+                if file.metadata().map_err(io_err("stat", &path))?.len() < file_size {
+                    file.set_len(file_size).map_err(io_err("extend", &path))?;
+                }
+                files.push(CqFile {
+                    start,
+                    file: Arc::new(file),
+                    path,
+                });
+            }
+        }
+        files.sort_by_key(|f| f.start);
+        let mut q = Self {
+            dir: dir.to_owned(),
+            file_size,
+            files,
+            min_logic: 0,
+            max_logic: 0,
+            max_phys_end: 0,
+        };
+        q.recover()?;
+        Ok(q)
+    }
+
+    fn read_file_units(&self, f: &CqFile, from_byte: u64, to_byte: u64) -> Result<Vec<CqUnit>> {
+        if to_byte <= from_byte {
+            return Ok(Vec::new());
+        }
+        let mut buf = vec![0u8; (to_byte - from_byte) as usize];
+        f.file
+            .read_exact_at(&mut buf, from_byte - f.start)
+            .map_err(io_err("read", &f.path))?;
+        Ok(buf.chunks_exact(CQ_UNIT_SIZE).map(CqUnit::decode).collect())
+    }
+
+    fn recover(&mut self) -> Result<()> {
+        let Some(last) = self.files.last() else {
+            return Ok(());
+        };
+        let units = self.read_file_units(last, last.start, last.start + self.file_size)?;
+        let valid = units.iter().take_while(|u| u.is_written()).count() as u64;
+        self.max_logic = ((last.start + valid * UNIT) / UNIT) as i64;
+        self.min_logic = (self.files[0].start / UNIT) as i64;
+        self.max_phys_end = 0;
+        // Last real unit, looking back from the end.
+        let mut i = self.max_logic - 1;
+        while i >= self.min_logic {
+            match self.unit(i)? {
+                Some(u) if !u.is_blank() => {
+                    self.max_phys_end = u.phys_end();
+                    break;
+                }
+                _ => i -= 1,
+            }
+        }
+        // Skip filler units at the head.
+        let first = &self.files[0];
+        let head = self.read_file_units(first, first.start, first.start + self.file_size)?;
+        let blanks = head.iter().take_while(|u| u.is_blank()).count() as i64;
+        self.min_logic = (self.min_logic + blanks).min(self.max_logic);
+        Ok(())
+    }
+
+    /// First readable logical offset.
+    pub fn min_offset(&self) -> i64 {
+        self.min_logic
+    }
+
+    /// One past the last logical offset.
+    pub fn max_offset(&self) -> i64 {
+        self.max_logic
+    }
+
+    /// End of the last dispatched record in the commitlog (0 if none).
+    pub fn max_phys_end(&self) -> u64 {
+        self.max_phys_end
+    }
+
+    fn file_for(&self, byte: u64) -> Option<&CqFile> {
+        let start = byte - byte % self.file_size;
+        self.files.iter().rev().find(|f| f.start == start)
+    }
+
+    /// The unit at a logical offset, if it is in `[min, max)`.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn unit(&self, logic: i64) -> Result<Option<CqUnit>> {
+        if logic < 0 || logic >= self.max_logic {
+            return Ok(None);
+        }
+        let byte = logic as u64 * UNIT;
+        let Some(f) = self.file_for(byte) else {
+            return Ok(None);
+        };
+        Ok(self.read_file_units(f, byte, byte + UNIT)?.pop())
+    }
+
+    /// Units from `logic` to the end of the written part of the file holding it (like Java's
+    /// `getIndexBuffer`); `None` when no file holds `logic`.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn units_from(&self, logic: i64) -> Result<Option<Vec<CqUnit>>> {
+        if logic < self.min_logic || logic >= self.max_logic {
+            return Ok(None);
+        }
+        let byte = logic as u64 * UNIT;
+        let Some(f) = self.file_for(byte) else {
+            return Ok(None);
+        };
+        let end = (f.start + self.file_size).min(self.max_logic as u64 * UNIT);
+        Ok(Some(self.read_file_units(f, byte, end)?))
+    }
+
+    /// Logical offset where the file after the one holding `logic` starts.
+    pub fn roll_next_file(&self, logic: i64) -> i64 {
+        let per_file = (self.file_size / UNIT) as i64;
+        logic - logic.rem_euclid(per_file) + per_file
+    }
+
+    fn create_file(&mut self, start: u64) -> Result<usize> {
+        std::fs::create_dir_all(&self.dir).map_err(io_err("create directory", &self.dir))?;
+        let path = self.dir.join(format::offset_to_file_name(start));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err("create", &path))?;
+        file.set_len(self.file_size)
+            .map_err(io_err("preallocate", &path))?;
+        sync_dir(&self.dir)?;
+        let f = CqFile {
+            start,
+            file: Arc::new(file),
+            path,
+        };
+        let idx = self.files.partition_point(|x| x.start < start);
+        self.files.insert(idx, f);
+        Ok(idx)
+    }
+
+    fn write_unit(&mut self, logic: i64, unit: &CqUnit) -> Result<()> {
+        let byte = logic as u64 * UNIT;
+        let start = byte - byte % self.file_size;
+        let idx = match self.files.iter().position(|f| f.start == start) {
+            Some(i) => i,
+            None => self.create_file(start)?,
+        };
+        let f = &self.files[idx];
+        f.file
+            .write_all_at(&unit.encode(), byte - f.start)
+            .map_err(io_err("write", &f.path))
+    }
+
+    /// Writes the unit for logical offset `logic`. Offsets below the max are already present and
+    /// skipped (returns false). A gap is filled with blank units; an empty queue starting past 0
+    /// fills only the head of its first file and starts there.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn put(&mut self, logic: i64, unit: CqUnit) -> Result<bool> {
+        if logic < self.max_logic {
+            return Ok(false);
+        }
+        if self.files.is_empty() && self.max_logic == 0 && logic > 0 {
+            let per_file = (self.file_size / UNIT) as i64;
+            let first = logic - logic % per_file;
+            self.min_logic = logic;
+            self.max_logic = first;
+        }
+        if logic > self.max_logic {
+            tracing::warn!(dir = %self.dir.display(), expected = self.max_logic, logic, "consume queue gap filled with blanks");
+        }
+        while self.max_logic < logic {
+            self.write_unit(self.max_logic, &CqUnit::BLANK)?;
+            self.max_logic += 1;
+        }
+        self.write_unit(logic, &unit)?;
+        self.max_logic = logic + 1;
+        self.max_phys_end = unit.phys_end();
+        Ok(true)
+    }
+
+    /// Removes units whose record ends past `commitlog_max` (after the commitlog lost its tail).
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn truncate_dirty(&mut self, commitlog_max: u64) -> Result<usize> {
+        let mut removed = 0;
+        while self.max_logic > self.min_logic {
+            let logic = self.max_logic - 1;
+            let Some(u) = self.unit(logic)? else { break };
+            if !u.is_blank() && u.phys_end() <= commitlog_max {
+                break;
+            }
+            self.write_unit(
+                logic,
+                &CqUnit {
+                    phys_offset: 0,
+                    size: 0,
+                    tags_code: 0,
+                },
+            )?;
+            self.max_logic = logic;
+            removed += 1;
+        }
+        // Drop files that now hold nothing.
+        let end_byte = self.max_logic as u64 * UNIT;
+        while self.files.len() > 1
+            && self
+                .files
+                .last()
+                .is_some_and(|f| f.start >= end_byte && f.start > 0)
+        {
+            if let Some(f) = self.files.pop() {
+                std::fs::remove_file(&f.path).map_err(io_err("remove", &f.path))?;
+            }
+        }
+        if removed > 0 {
+            self.recover()?;
+        }
+        Ok(removed)
+    }
+
+    /// Deletes whole files whose records are all below `commitlog_min` (never the last file) and
+    /// moves the min offset to the first unit at or above it.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn delete_expired(&mut self, commitlog_min: u64) -> Result<usize> {
+        let mut deleted = 0;
+        while self.files.len() > 1 {
+            let f = &self.files[0];
+            let last_unit =
+                self.read_file_units(f, f.start + self.file_size - UNIT, f.start + self.file_size)?;
+            match last_unit.first() {
+                Some(u) if u.is_written() && !u.is_blank() && u.phys_end() <= commitlog_min => {
+                    std::fs::remove_file(&f.path).map_err(io_err("remove", &f.path))?;
+                    self.files.remove(0);
+                    deleted += 1;
+                }
+                _ => break,
+            }
+        }
+        if let Some(first) = self.files.first() {
+            let units = self.read_file_units(first, first.start, first.start + self.file_size)?;
+            let base = (first.start / UNIT) as i64;
+            let skip = units
+                .iter()
+                .take_while(|u| u.is_written() && (u.is_blank() || (u.phys_offset as u64) < commitlog_min))
+                .count() as i64;
+            self.min_logic = self.min_logic.max(base + skip).min(self.max_logic);
+        }
+        Ok(deleted)
+    }
+
+    fn flush(&self) -> Result<()> {
+        for f in &self.files {
+            f.file.sync_data().map_err(io_err("fsync", &f.path))?;
+        }
+        Ok(())
+    }
+}
+
+/// All consume queues of a store, by topic then queue id.
+#[derive(Debug)]
+pub struct ConsumeQueueSet {
+    dir: PathBuf,
+    file_size: u64,
+    queues: HashMap<String, BTreeMap<i32, ConsumeQueue>>,
+}
+
+impl ConsumeQueueSet {
+    /// Opens `<root>/consumequeue`, recovering every `<topic>/<queueId>` directory. Entries that are
+    /// not directories or whose queue id is not a number are ignored.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn open(dir: &Path, file_size: u64) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        let mut queues: HashMap<String, BTreeMap<i32, ConsumeQueue>> = HashMap::new();
+        for topic_entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
+            let topic_path = topic_entry.map_err(io_err("list", dir))?.path();
+            let Some(topic) = topic_path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+                continue;
+            };
+            if !topic_path.is_dir() {
+                continue;
+            }
+            for q_entry in std::fs::read_dir(&topic_path).map_err(io_err("list", &topic_path))? {
+                let q_path = q_entry.map_err(io_err("list", &topic_path))?.path();
+                let Some(qid) = q_path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                if !q_path.is_dir() {
+                    continue;
+                }
+                let q = ConsumeQueue::open(&q_path, file_size)?;
+                queues.entry(topic.clone()).or_default().insert(qid, q);
+            }
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+            file_size,
+            queues,
+        })
+    }
+
+    /// Appends one unit, creating the queue on first use. Returns false if the unit was already
+    /// present.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn dispatch(&mut self, req: &DispatchRequest) -> Result<bool> {
+        let dir = self.dir.join(&req.topic).join(req.queue_id.to_string());
+        let file_size = self.file_size;
+        let q = match self
+            .queues
+            .entry(req.topic.clone())
+            .or_default()
+            .entry(req.queue_id)
+        {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(ConsumeQueue::open(&dir, file_size)?),
+        };
+        q.put(
+            req.queue_offset,
+            CqUnit {
+                phys_offset: req.phys_offset,
+                size: req.size,
+                tags_code: req.tags_code,
+            },
+        )
+    }
+
+    /// One queue.
+    pub fn find(&self, topic: &str, queue_id: i32) -> Option<&ConsumeQueue> {
+        self.queues.get(topic)?.get(&queue_id)
+    }
+
+    /// Topics with at least one queue directory.
+    pub fn topics(&self) -> Vec<String> {
+        let mut t: Vec<String> = self.queues.keys().cloned().collect();
+        t.sort();
+        t
+    }
+
+    /// Queue ids of a topic.
+    pub fn queue_ids(&self, topic: &str) -> Vec<i32> {
+        self.queues
+            .get(topic)
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// (topic, queue id, max offset) of every queue, to seed the queue-offset counters.
+    pub fn max_offsets(&self) -> Vec<(String, i32, i64)> {
+        self.queues
+            .iter()
+            .flat_map(|(t, m)| m.iter().map(move |(q, cq)| (t.clone(), *q, cq.max_offset())))
+            .collect()
+    }
+
+    /// Largest record end over all queues: everything before it has been dispatched.
+    pub fn max_phys_end(&self) -> u64 {
+        self.queues
+            .values()
+            .flat_map(|m| m.values())
+            .map(ConsumeQueue::max_phys_end)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// [`ConsumeQueue::truncate_dirty`] on every queue; returns the units removed.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn truncate_dirty(&mut self, commitlog_max: u64) -> Result<usize> {
+        let mut n = 0;
+        for q in self.queues.values_mut().flat_map(|m| m.values_mut()) {
+            n += q.truncate_dirty(commitlog_max)?;
+        }
+        Ok(n)
+    }
+
+    /// [`ConsumeQueue::delete_expired`] on every queue; returns the files removed.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn delete_expired(&mut self, commitlog_min: u64) -> Result<usize> {
+        let mut n = 0;
+        for q in self.queues.values_mut().flat_map(|m| m.values_mut()) {
+            n += q.delete_expired(commitlog_min)?;
+        }
+        Ok(n)
+    }
+
+    /// fsyncs every queue file.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn flush(&self) -> Result<()> {
+        for q in self.queues.values().flat_map(|m| m.values()) {
+            q.flush()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(q: i32, off: i64, phys: i64) -> DispatchRequest {
+        DispatchRequest {
+            topic: "T".into(),
+            queue_id: q,
+            queue_offset: off,
+            phys_offset: phys,
+            size: 100,
+            tags_code: 7,
+            store_timestamp: 0,
+        }
+    }
+
+    #[test]
+    fn units_span_files_and_recover() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = ConsumeQueueSet::open(dir.path(), 100).unwrap(); // 5 units per file
+        for i in 0..12 {
+            assert!(set.dispatch(&req(0, i, i * 100)).unwrap());
+        }
+        assert!(!set.dispatch(&req(0, 3, 300)).unwrap());
+        let q = set.find("T", 0).unwrap();
+        assert_eq!((q.min_offset(), q.max_offset()), (0, 12));
+        assert_eq!(q.units_from(3).unwrap().unwrap().len(), 2);
+        assert_eq!(q.unit(11).unwrap().unwrap().phys_offset, 1100);
+        assert!(dir.path().join("T/0/00000000000000000200").exists());
+        drop(set);
+        let mut set = ConsumeQueueSet::open(dir.path(), 100).unwrap();
+        assert_eq!(set.find("T", 0).unwrap().max_offset(), 12);
+        assert_eq!(set.max_phys_end(), 1200);
+        assert_eq!(set.truncate_dirty(1000).unwrap(), 2);
+        let q = set.find("T", 0).unwrap();
+        assert_eq!(q.max_offset(), 10);
+        assert!(!dir.path().join("T/0/00000000000000000200").exists());
+        assert_eq!(set.delete_expired(600).unwrap(), 1);
+        assert_eq!(set.find("T", 0).unwrap().min_offset(), 6);
+    }
+
+    #[test]
+    fn queue_starting_past_zero_is_prefilled_with_blanks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = ConsumeQueueSet::open(dir.path(), 100).unwrap();
+        set.dispatch(&req(1, 7, 0)).unwrap();
+        let q = set.find("T", 1).unwrap();
+        assert_eq!((q.min_offset(), q.max_offset()), (7, 8));
+        assert!(q.unit(5).unwrap().unwrap().is_blank());
+        drop(set);
+        let set = ConsumeQueueSet::open(dir.path(), 100).unwrap();
+        let q = set.find("T", 1).unwrap();
+        assert_eq!((q.min_offset(), q.max_offset()), (7, 8));
+    }
+}
