@@ -6,9 +6,59 @@
 //! of each wire and disk format.
 
 pub mod config;
+pub mod controller;
+pub mod ha;
 pub mod json;
 pub mod namesrv;
+pub mod processor;
 pub mod properties;
 pub mod remoting;
 pub mod signal;
 pub mod store;
+
+/// Binds the broker's ports, opens its store, prints the Java boot line and serves until
+/// `shutdown` completes.
+///
+/// # Errors
+/// A port that cannot be bound, a store that cannot be opened (or is locked by another broker).
+#[allow(clippy::print_stdout)]
+pub async fn run_broker(
+    cfg: config::BrokerConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), controller::BrokerError> {
+    let listen = format!("0.0.0.0:{}", cfg.listen_port);
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| controller::BrokerError::Config(format!("cannot listen on {listen}: {e}")))?;
+    let ha_listener =
+        if cfg.broker_role != config::BrokerRole::Slave && !cfg.enable_dleger_commit_log {
+            let ha = format!(
+                "0.0.0.0:{}",
+                if cfg.listen_port == 0 {
+                    0
+                } else {
+                    cfg.ha_listen_port
+                }
+            );
+            Some(tokio::net::TcpListener::bind(&ha).await.map_err(|e| {
+                controller::BrokerError::Config(format!("cannot listen on HA port {ha}: {e}"))
+            })?)
+        } else {
+            None
+        };
+    let local = listener.local_addr()?;
+    let ha_local = match &ha_listener {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
+    let broker = controller::open(cfg, local, ha_local)?;
+    println!(
+        "The broker[{}, {}] boot success. serializeType=JSON and name server is {}",
+        broker.cfg.broker_name,
+        broker.addr(),
+        broker.cfg.namesrv_addr.clone().unwrap_or_default()
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    controller::run(broker, listener, ha_listener, shutdown).await
+}

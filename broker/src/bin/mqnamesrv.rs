@@ -14,7 +14,11 @@ use clap::Parser;
 
 /// RocketMQ-compatible name server.
 #[derive(Parser, Debug)]
-#[command(name = "mqnamesrv", version, after_help = "Exit codes: 0 clean shutdown, 2 bad config or port in use.")]
+#[command(
+    name = "mqnamesrv",
+    version,
+    after_help = "Exit codes: 0 clean shutdown, 2 bad config or port in use."
+)]
 struct Args {
     /// Java properties file (listenPort, brokerChannelExpiredTime, ...).
     #[arg(short = 'c', long = "configFile", value_name = "FILE")]
@@ -60,7 +64,10 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     broker::signal::init_logging();
-    let listen = args.listen.clone().unwrap_or_else(|| format!("0.0.0.0:{}", cfg.listen_port));
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| format!("0.0.0.0:{}", cfg.listen_port));
     let options = NamesrvOptions {
         broker_expired: Duration::from_millis(cfg.broker_channel_expired_time),
         scan_interval: Duration::from_millis(cfg.scan_not_active_broker_interval.max(1)),

@@ -1,0 +1,199 @@
+//! Consumer groups: their persisted settings (`config/subscriptionGroup.json`) and the live
+//! consumers and subscriptions learned from HEART_BEAT, which pulls without an inline
+//! subscription rely on.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::remoting::body::{HeartbeatData, SubscriptionData};
+use crate::store::config_files::{SubscriptionGroupConfig, SubscriptionGroups};
+use crate::store::error::StoreError;
+
+/// Clients silent for longer than this are dropped (Java: 120 s channel expiry).
+pub const CLIENT_EXPIRY: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone)]
+struct LiveConsumer {
+    conn_id: u64,
+    last_seen: Instant,
+    subscriptions: BTreeMap<String, SubscriptionData>,
+}
+
+/// Consumer groups and producers known to this broker.
+#[derive(Debug)]
+pub struct GroupManager {
+    root: PathBuf,
+    configs: Mutex<SubscriptionGroups>,
+    /// group -> clientId -> consumer
+    consumers: Mutex<HashMap<String, BTreeMap<String, LiveConsumer>>>,
+    /// producer group -> clientIds
+    producers: Mutex<HashMap<String, BTreeMap<String, u64>>>,
+}
+
+impl GroupManager {
+    /// Loads `subscriptionGroup.json` from the store root.
+    ///
+    /// # Errors
+    /// When the file exists but neither it nor its backup parses.
+    pub fn load(root: PathBuf) -> Result<Self, StoreError> {
+        Ok(Self {
+            configs: Mutex::new(SubscriptionGroups::load(&root)?),
+            root,
+            consumers: Mutex::default(),
+            producers: Mutex::default(),
+        })
+    }
+
+    fn configs(&self) -> std::sync::MutexGuard<'_, SubscriptionGroups> {
+        self.configs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Settings of a group; auto-created with Java's defaults when `auto_create`.
+    ///
+    /// # Errors
+    /// When the file cannot be written after an auto-creation.
+    pub fn find_or_create(
+        &self,
+        group: &str,
+        auto_create: bool,
+    ) -> Result<Option<SubscriptionGroupConfig>, StoreError> {
+        let created = {
+            let mut c = self.configs();
+            if let Some(g) = c.subscription_group_table.get(group) {
+                return Ok(Some(g.clone()));
+            }
+            if !auto_create {
+                return Ok(None);
+            }
+            let g = SubscriptionGroupConfig::new(group);
+            c.subscription_group_table.insert(group.to_string(), g.clone());
+            c.data_version.counter += 1;
+            c.data_version.timestamp = crate::remoting::body::now_millis();
+            g
+        };
+        self.persist()?;
+        Ok(Some(created))
+    }
+
+    /// Every group's settings (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
+    pub fn all_configs(&self) -> SubscriptionGroups {
+        self.configs().clone()
+    }
+
+    /// Replaces the group settings with a master's (slave config sync).
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn replace_configs(&self, groups: SubscriptionGroups) -> Result<(), StoreError> {
+        let changed = {
+            let mut c = self.configs();
+            let changed = c.subscription_group_table != groups.subscription_group_table;
+            if changed {
+                *c = groups;
+            }
+            changed
+        };
+        if changed {
+            self.persist()?;
+        }
+        Ok(())
+    }
+
+    fn persist(&self) -> Result<(), StoreError> {
+        let snapshot = self.configs().clone();
+        snapshot.persist(&self.root)
+    }
+
+    /// Records a heartbeat; returns the consumer groups it named.
+    pub fn heartbeat(&self, conn_id: u64, hb: &HeartbeatData) -> Vec<String> {
+        let now = Instant::now();
+        let mut consumers = self.consumers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut groups = Vec::new();
+        for cd in &hb.consumer_data_set {
+            let subs = cd
+                .subscription_data_set
+                .iter()
+                .map(|s| (s.topic.clone(), s.clone()))
+                .collect();
+            consumers.entry(cd.group_name.clone()).or_default().insert(
+                hb.client_id.clone(),
+                LiveConsumer {
+                    conn_id,
+                    last_seen: now,
+                    subscriptions: subs,
+                },
+            );
+            groups.push(cd.group_name.clone());
+        }
+        let mut producers = self.producers.lock().unwrap_or_else(|p| p.into_inner());
+        for pd in &hb.producer_data_set {
+            producers
+                .entry(pd.group_name.clone())
+                .or_default()
+                .insert(hb.client_id.clone(), conn_id);
+        }
+        groups
+    }
+
+    /// Removes a client from groups (UNREGISTER_CLIENT).
+    pub fn unregister(&self, client_id: &str, consumer_group: Option<&str>, producer_group: Option<&str>) {
+        if let Some(g) = consumer_group {
+            if let Some(m) = self
+                .consumers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_mut(g)
+            {
+                m.remove(client_id);
+            }
+        }
+        if let Some(g) = producer_group {
+            if let Some(m) = self
+                .producers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_mut(g)
+            {
+                m.remove(client_id);
+            }
+        }
+    }
+
+    /// Forgets every client of a closed connection, and clients not seen for [`CLIENT_EXPIRY`].
+    pub fn on_disconnect(&self, conn_id: u64) {
+        let now = Instant::now();
+        let mut consumers = self.consumers.lock().unwrap_or_else(|p| p.into_inner());
+        for m in consumers.values_mut() {
+            m.retain(|_, c| c.conn_id != conn_id && now.duration_since(c.last_seen) < CLIENT_EXPIRY);
+        }
+        consumers.retain(|_, m| !m.is_empty());
+        let mut producers = self.producers.lock().unwrap_or_else(|p| p.into_inner());
+        for m in producers.values_mut() {
+            m.retain(|_, c| *c != conn_id);
+        }
+        producers.retain(|_, m| !m.is_empty());
+    }
+
+    /// Client ids of a consumer group, sorted.
+    pub fn consumer_ids(&self, group: &str) -> Vec<String> {
+        self.consumers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(group)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The newest subscription of a group to a topic from heartbeats.
+    pub fn subscription(&self, group: &str, topic: &str) -> Option<SubscriptionData> {
+        let consumers = self.consumers.lock().unwrap_or_else(|p| p.into_inner());
+        consumers
+            .get(group)?
+            .values()
+            .filter_map(|c| c.subscriptions.get(topic))
+            .max_by_key(|s| s.sub_version)
+            .cloned()
+    }
+}

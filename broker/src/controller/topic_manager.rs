@@ -1,0 +1,209 @@
+//! The broker's topics (`config/topics.json`): the default system topics, auto-creation from
+//! TBW102, and the data version the name server uses to notice changes.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use crate::config::BrokerConfig;
+use crate::remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializeWrapper};
+use crate::store::config_files;
+use crate::store::error::StoreError;
+
+/// The topic used as the template for auto-created topics.
+pub const AUTO_CREATE_TOPIC_KEY: &str = "TBW102";
+/// Prefix of consumer groups' retry topics.
+pub const RETRY_GROUP_TOPIC_PREFIX: &str = "%RETRY%";
+/// Topics clients may not create or delete.
+pub const SYSTEM_TOPICS: &[&str] = &[
+    "SELF_TEST_TOPIC",
+    AUTO_CREATE_TOPIC_KEY,
+    "BenchmarkTest",
+    "OFFSET_MOVED_EVENT",
+    "SCHEDULE_TOPIC_XXXX",
+    "RMQ_SYS_TRANS_HALF_TOPIC",
+    "RMQ_SYS_TRACE_TOPIC",
+    "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+];
+
+/// Validates a topic name as Java's `TopicValidator`: 1..=127 chars of `[%|a-zA-Z0-9_-]`.
+pub fn validate_topic(topic: &str) -> Result<(), String> {
+    if topic.trim().is_empty() {
+        return Err("The specified topic is blank.".into());
+    }
+    if topic.len() > 127 {
+        return Err("The specified topic is longer than topic max length 127.".into());
+    }
+    if !topic
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'%' || b == b'|' || b == b'_' || b == b'-')
+    {
+        return Err(format!(
+            "The specified topic[{topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
+        ));
+    }
+    Ok(())
+}
+
+/// Topics of this broker, persisted on every change.
+#[derive(Debug)]
+pub struct TopicManager {
+    path: PathBuf,
+    inner: Mutex<TopicConfigSerializeWrapper>,
+}
+
+impl TopicManager {
+    /// Loads `topics.json` (if any) and adds the default topics Java creates (spec §2.7).
+    ///
+    /// # Errors
+    /// When the file exists but neither it nor its backup parses, or it cannot be written.
+    pub fn load(cfg: &BrokerConfig) -> Result<Self, StoreError> {
+        let path = PathBuf::from(&cfg.store_path_root_dir)
+            .join(crate::store::format::CONFIG_DIR)
+            .join(crate::store::format::config_file::TOPICS);
+        let mut table: TopicConfigSerializeWrapper = config_files::load(&path)?.unwrap_or_default();
+        if table.data_version.timestamp == 0 {
+            table.data_version = DataVersion::now();
+        }
+        let mut defaults = vec![TopicConfig::new("SELF_TEST_TOPIC", 1)];
+        if cfg.auto_create_topic_enable {
+            let mut t = TopicConfig::new(AUTO_CREATE_TOPIC_KEY, cfg.default_topic_queue_nums);
+            t.perm = perm::INHERIT | perm::READ | perm::WRITE;
+            defaults.push(t);
+        }
+        defaults.push(TopicConfig::new("BenchmarkTest", 1024));
+        let mut c = TopicConfig::new(&cfg.broker_cluster_name, 16);
+        c.perm = perm::INHERIT | perm::READ | perm::WRITE;
+        defaults.push(c);
+        let mut b = TopicConfig::new(&cfg.broker_name, 1);
+        b.perm = perm::INHERIT | perm::READ | perm::WRITE;
+        defaults.push(b);
+        defaults.push(TopicConfig::new("OFFSET_MOVED_EVENT", 1));
+        defaults.push(TopicConfig::new("SCHEDULE_TOPIC_XXXX", 18));
+        defaults.push(TopicConfig::new(
+            &format!("{}_REPLY_TOPIC", cfg.broker_cluster_name),
+            1,
+        ));
+        if cfg.trace_topic_enable {
+            defaults.push(TopicConfig::new("RMQ_SYS_TRACE_TOPIC", 1));
+        }
+        for t in defaults {
+            table.topic_config_table.entry(t.topic_name.clone()).or_insert(t);
+        }
+        let me = Self {
+            path,
+            inner: Mutex::new(table),
+        };
+        me.persist()?;
+        Ok(me)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TopicConfigSerializeWrapper> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn persist(&self) -> Result<(), StoreError> {
+        let snapshot = self.lock().clone();
+        config_files::persist(&self.path, &snapshot)
+    }
+
+    /// One topic's config.
+    pub fn get(&self, topic: &str) -> Option<TopicConfig> {
+        self.lock().topic_config_table.get(topic).cloned()
+    }
+
+    /// A copy of every topic with the data version.
+    pub fn snapshot(&self) -> TopicConfigSerializeWrapper {
+        self.lock().clone()
+    }
+
+    /// Creates or replaces a topic; bumps the data version and persists.
+    ///
+    /// # Errors
+    /// When `topics.json` cannot be written.
+    pub fn upsert(&self, tc: TopicConfig) -> Result<(), StoreError> {
+        {
+            let mut t = self.lock();
+            t.topic_config_table.insert(tc.topic_name.clone(), tc);
+            t.data_version.next();
+        }
+        self.persist()
+    }
+
+    /// Deletes a topic; returns whether it existed.
+    ///
+    /// # Errors
+    /// When `topics.json` cannot be written.
+    pub fn delete(&self, topic: &str) -> Result<bool, StoreError> {
+        let existed = {
+            let mut t = self.lock();
+            let existed = t.topic_config_table.remove(topic).is_some();
+            if existed {
+                t.data_version.next();
+            }
+            existed
+        };
+        if existed {
+            self.persist()?;
+        }
+        Ok(existed)
+    }
+
+    /// Replaces every topic with a master's (slave config sync).
+    ///
+    /// # Errors
+    /// When `topics.json` cannot be written.
+    pub fn replace_all(&self, from_master: TopicConfigSerializeWrapper) -> Result<bool, StoreError> {
+        let changed = {
+            let mut t = self.lock();
+            let changed = t.topic_config_table != from_master.topic_config_table;
+            if changed {
+                *t = from_master;
+            }
+            changed
+        };
+        if changed {
+            self.persist()?;
+        }
+        Ok(changed)
+    }
+
+    /// The topic config for a send, auto-creating it from `default_topic` as Java does
+    /// (`createTopicInSendMessageMethod`). `Ok(None)` means the topic does not exist and may not be
+    /// created.
+    ///
+    /// # Errors
+    /// When `topics.json` cannot be written.
+    pub fn get_or_create_for_send(
+        &self,
+        topic: &str,
+        default_topic: &str,
+        queue_nums: i32,
+        auto_create: bool,
+    ) -> Result<Option<(TopicConfig, bool)>, StoreError> {
+        if let Some(tc) = self.get(topic) {
+            return Ok(Some((tc, false)));
+        }
+        let created = if let Some(def) = self.get(default_topic).filter(|_| auto_create) {
+            if def.perm & perm::INHERIT == 0 {
+                None
+            } else {
+                let q = queue_nums.min(def.write_queue_nums).max(1);
+                let mut tc = TopicConfig::new(topic, q);
+                tc.perm = def.perm & !perm::INHERIT;
+                tc.topic_sys_flag = 0;
+                Some(tc)
+            }
+        } else if topic.starts_with(RETRY_GROUP_TOPIC_PREFIX) {
+            Some(TopicConfig::new(topic, 1))
+        } else {
+            None
+        };
+        match created {
+            Some(tc) => {
+                self.upsert(tc.clone())?;
+                Ok(Some((tc, true)))
+            }
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! HEART_BEAT, UNREGISTER_CLIENT and GET_CONSUMER_LIST_BY_GROUP: which clients are alive and what
+//! they subscribe to.
+
+use crate::controller::topic_manager::RETRY_GROUP_TOPIC_PREFIX;
+use crate::controller::Broker;
+use crate::json;
+use crate::remoting::body::{ConsumerIdList, HeartbeatData, TopicConfig};
+use crate::remoting::codes::response;
+use crate::remoting::command::RemotingCommand;
+use crate::remoting::headers::{ConsumerGroupRequestHeader, UnregisterClientRequestHeader};
+use crate::remoting::server::ConnContext;
+
+use super::{decode, error, Reply};
+
+/// HEART_BEAT: registers producers and consumers, auto-creates groups and their retry topics.
+pub fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply {
+    let hb: HeartbeatData = json::from_slice(&req.body)
+        .map_err(|e| error(response::SYSTEM_ERROR, format!("bad heartbeat body: {e}")))?;
+    let groups = b.groups.heartbeat(ctx.id, &hb);
+    let mut topics_changed = false;
+    for g in groups {
+        if let Ok(Some(cfg)) = b.groups.find_or_create(&g, b.cfg.auto_create_subscription_group) {
+            let retry = format!("{RETRY_GROUP_TOPIC_PREFIX}{g}");
+            if b.topics.get(&retry).is_none() && !b.is_slave() {
+                let tc = TopicConfig::new(&retry, cfg.retry_queue_nums.max(1));
+                if b.topics.upsert(tc).is_ok() {
+                    topics_changed = true;
+                }
+            }
+        }
+    }
+    if topics_changed {
+        b.register_now.notify_one();
+    }
+    Ok(RemotingCommand::success())
+}
+
+/// UNREGISTER_CLIENT.
+pub fn unregister_client(b: &Broker, req: &RemotingCommand) -> Reply {
+    let h: UnregisterClientRequestHeader = decode(req)?;
+    b.groups.unregister(
+        &h.client_id,
+        h.consumer_group.as_deref(),
+        h.producer_group.as_deref(),
+    );
+    Ok(RemotingCommand::success())
+}
+
+/// GET_CONSUMER_LIST_BY_GROUP.
+pub fn consumer_list_by_group(b: &Broker, req: &RemotingCommand) -> Reply {
+    let h: ConsumerGroupRequestHeader = decode(req)?;
+    let ids = b.groups.consumer_ids(&h.consumer_group);
+    if ids.is_empty() {
+        return Err(error(
+            response::SYSTEM_ERROR,
+            format!("no consumer for this group, {}", h.consumer_group),
+        ));
+    }
+    Ok(
+        RemotingCommand::success().with_body(json::to_vec(&ConsumerIdList {
+            consumer_id_list: ids,
+        })),
+    )
+}

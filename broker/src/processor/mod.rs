@@ -1,0 +1,79 @@
+//! The broker's request dispatch: one module per group of request codes, all over
+//! [`crate::controller::Broker`].
+//!
+//! Handlers return `Result<response, error response>` so `?` works on header decoding; both are
+//! responses, hence the allowed lint.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
+pub mod client;
+pub mod offset;
+pub mod pull;
+pub mod send;
+
+use std::sync::Arc;
+
+use crate::controller::Broker;
+use crate::remoting::codes::{request, response};
+use crate::remoting::command::RemotingCommand;
+use crate::remoting::header::CommandHeader;
+use crate::remoting::server::{not_supported, ConnContext, RequestHandler};
+
+/// A handler result: the response, or an error response.
+pub type Reply = Result<RemotingCommand, RemotingCommand>;
+
+/// An error response.
+pub fn error(code: i32, remark: impl Into<String>) -> RemotingCommand {
+    RemotingCommand::response(code, Some(remark.into()))
+}
+
+/// Decodes a typed header or answers SYSTEM_ERROR naming the field.
+pub fn decode<H: CommandHeader>(req: &RemotingCommand) -> Result<H, RemotingCommand> {
+    req.decode_header()
+        .map_err(|e| error(response::SYSTEM_ERROR, e.to_string()))
+}
+
+/// Serves a broker's requests.
+#[derive(Debug)]
+pub struct BrokerProcessor {
+    /// The broker state.
+    pub broker: Arc<Broker>,
+}
+
+impl RequestHandler for BrokerProcessor {
+    async fn handle(&self, ctx: &ConnContext, req: RemotingCommand) -> Option<RemotingCommand> {
+        let b = &self.broker;
+        let reply = match req.code {
+            request::SEND_MESSAGE | request::SEND_MESSAGE_V2 | request::SEND_BATCH_MESSAGE => {
+                send::send(b, ctx, &req).await
+            }
+            request::PULL_MESSAGE => pull::pull(b, ctx, &req).await,
+            request::QUERY_CONSUMER_OFFSET => offset::query_consumer_offset(b, &req),
+            request::UPDATE_CONSUMER_OFFSET => offset::update_consumer_offset(b, &req),
+            request::GET_MAX_OFFSET => offset::max_offset(b, &req),
+            request::GET_MIN_OFFSET => offset::min_offset(b, &req),
+            request::GET_EARLIEST_MSG_STORETIME => offset::earliest_msg_storetime(b, &req),
+            request::SEARCH_OFFSET_BY_TIMESTAMP => offset::search_offset_by_timestamp(b, &req),
+            request::VIEW_MESSAGE_BY_ID => offset::view_message_by_id(b, &req),
+            request::HEART_BEAT => client::heartbeat(b, ctx, &req),
+            request::UNREGISTER_CLIENT => client::unregister_client(b, &req),
+            request::GET_CONSUMER_LIST_BY_GROUP => client::consumer_list_by_group(b, &req),
+            request::UPDATE_AND_CREATE_TOPIC => admin::update_and_create_topic(b, &req),
+            request::DELETE_TOPIC_IN_BROKER => admin::delete_topic(b, &req),
+            request::GET_ALL_TOPIC_CONFIG => admin::all_topic_config(b),
+            request::GET_TOPIC_STATS_INFO => admin::topic_stats(b, &req),
+            request::GET_BROKER_RUNTIME_INFO => admin::runtime_info(b),
+            request::GET_ALL_CONSUMER_OFFSET => admin::all_consumer_offset(b),
+            request::GET_ALL_DELAY_OFFSET => admin::all_delay_offset(b),
+            request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG => admin::all_subscription_groups(b),
+            request::GET_BROKER_CONFIG => admin::broker_config(b),
+            // UPDATE_BROKER_CONFIG was the remote-code-execution vector of CVE-2023-33246: never served.
+            code => Err(not_supported(code)),
+        };
+        Some(reply.unwrap_or_else(|e| e))
+    }
+
+    fn on_disconnect(&self, ctx: &ConnContext) {
+        self.broker.groups.on_disconnect(ctx.id);
+    }
+}
