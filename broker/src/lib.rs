@@ -5,6 +5,10 @@
 //! remoting client and the on-disk format definitions from here so that there is one implementation
 //! of each wire and disk format.
 
+pub mod config;
 pub mod json;
+pub mod namesrv;
+pub mod properties;
 pub mod remoting;
+pub mod signal;
 pub mod store;

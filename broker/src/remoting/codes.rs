@@ -27,6 +27,7 @@ pub mod request {
     pub const GET_CONSUMER_LIST_BY_GROUP: i32 = 38;
     pub const GET_ALL_CONSUMER_OFFSET: i32 = 43;
     pub const GET_ALL_DELAY_OFFSET: i32 = 45;
+    pub const GET_KV_CONFIG: i32 = 101;
     pub const REGISTER_BROKER: i32 = 103;
     pub const UNREGISTER_BROKER: i32 = 104;
     pub const GET_ROUTEINFO_BY_TOPIC: i32 = 105;
@@ -36,6 +37,7 @@ pub mod request {
     pub const GET_ALL_TOPIC_LIST_FROM_NAMESERVER: i32 = 206;
     pub const DELETE_TOPIC_IN_BROKER: i32 = 215;
     pub const DELETE_TOPIC_IN_NAMESRV: i32 = 216;
+    pub const GET_TOPICS_BY_CLUSTER: i32 = 224;
     pub const SEND_MESSAGE_V2: i32 = 310;
     pub const UPDATE_NAMESRV_CONFIG: i32 = 318;
     pub const SEND_BATCH_MESSAGE: i32 = 320;
