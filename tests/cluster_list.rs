@@ -301,3 +301,187 @@ fn order_follows_java_hashmap_then_sorted_names_then_ids() {
     assert!(broker_slots(&cluster_info(&json), Some("nope")).is_empty());
     assert_eq!(render_v4(&[]), V4_HEADER);
 }
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the real `mqadmin` binary against a real name server. Registered broker addresses
+// are closed local ports, so every row shows Java's defaults for an unreachable broker.
+
+mod e2e {
+    use crate::util::{closed_addr, run, Namesrv};
+
+    use super::V4_HEADER;
+
+    /// A 4.x row for an unreachable broker; `addr` must be 15 characters (`127.0.0.1:NNNNN`).
+    fn unreachable_v4(cluster_and_name: &str, id: i64, addr: &str) -> String {
+        assert_eq!(addr.len(), 15, "ephemeral ports have five digits: {addr}");
+        format!(
+            "{cluster_and_name}{id}     {addr}{}0.00(,ms){}0.00(,ms){}0.00 0.0000\n",
+            " ".repeat(35),
+            " ".repeat(11),
+            " ".repeat(13)
+        )
+    }
+
+    const RAFT: &str = "RaftCluster       RaftNode00              ";
+    const DEFAULT_A: &str = "DefaultCluster    broker-a                ";
+
+    /// Distinct closed addresses with five-digit ports.
+    fn closed_addrs(n: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        while out.len() < n {
+            let a = closed_addr();
+            if a.len() == 15 && !out.contains(&a) {
+                out.push(a);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn dledger_group_leader_moves() {
+        let ns = Namesrv::start();
+        let a = closed_addrs(5);
+        let (n0, n1, n2, m, s) = (&a[0], &a[1], &a[2], &a[3], &a[4]);
+        // n0 leads: followers n1 -> id 2, n2 -> id 3 (spec §3.7). Registered out of id order.
+        ns.register("RaftCluster", "RaftNode00", 3, n2);
+        ns.register("RaftCluster", "RaftNode00", 0, n0);
+        ns.register("RaftCluster", "RaftNode00", 2, n1);
+        // A classic master/slave pair in another cluster; RaftCluster comes first in Java's
+        // HashMap order (bucket 8 before 15).
+        ns.register("DefaultCluster", "broker-a", 1, s);
+        ns.register("DefaultCluster", "broker-a", 0, m);
+
+        let out = run(&["clusterList", "-n", &ns.addr]);
+        let expected = [
+            V4_HEADER.to_string(),
+            unreachable_v4(RAFT, 0, n0),
+            unreachable_v4(RAFT, 2, n1),
+            unreachable_v4(RAFT, 3, n2),
+            unreachable_v4(DEFAULT_A, 0, m),
+            unreachable_v4(DEFAULT_A, 1, s),
+        ]
+        .concat();
+        assert_eq!(out.stdout, expected, "stderr: {}", out.stderr);
+        assert_eq!(out.code, Some(1), "unreachable brokers fail the check");
+        for addr in [n0, n1, n2, m, s] {
+            assert!(
+                out.stderr.contains(&format!("broker {addr} ")) && out.stderr.contains("unreachable"),
+                "{}",
+                out.stderr
+            );
+        }
+
+        // Leadership moves to n1: it registers as id 0, then n0 comes back as follower id 1.
+        ns.register("RaftCluster", "RaftNode00", 0, n1);
+        ns.register("RaftCluster", "RaftNode00", 1, n0);
+        let out = run(&["clusterList", "-n", &ns.addr, "-c", "RaftCluster"]);
+        let expected = [
+            V4_HEADER.to_string(),
+            unreachable_v4(RAFT, 0, n1),
+            unreachable_v4(RAFT, 1, n0),
+            unreachable_v4(RAFT, 3, n2),
+        ]
+        .concat();
+        assert_eq!(out.stdout, expected, "stderr: {}", out.stderr);
+        assert_eq!(out.code, Some(1));
+        assert!(
+            !out.stderr.contains(m.as_str()),
+            "-c queries only that cluster: {}",
+            out.stderr
+        );
+    }
+
+    #[test]
+    fn second_name_server_is_used_when_first_is_down() {
+        let ns = Namesrv::start();
+        let b = closed_addrs(1);
+        ns.register("RaftCluster", "RaftNode00", 0, &b[0]);
+        let list = format!("{};{}", closed_addr(), ns.addr);
+        let out = run(&["clusterList", "-n", &list]);
+        assert_eq!(
+            out.stdout,
+            [V4_HEADER.to_string(), unreachable_v4(RAFT, 0, &b[0])].concat()
+        );
+        assert_eq!(out.code, Some(1));
+    }
+
+    #[test]
+    fn json_output_marks_unreachable_brokers() {
+        let ns = Namesrv::start();
+        let a = closed_addrs(2);
+        ns.register("RaftCluster", "RaftNode00", 0, &a[0]);
+        ns.register("RaftCluster", "RaftNode00", 2, &a[1]);
+        let out = run(&["clusterList", "-n", &ns.addr, "--output", "json"]);
+        assert_eq!(out.code, Some(1), "{out:?}");
+        let rows: serde_json::Value = serde_json::from_str(&out.stdout).expect("stdout is JSON");
+        let rows = rows.as_array().expect("an array of rows");
+        assert_eq!(rows.len(), 2);
+        for (row, (id, addr)) in rows.iter().zip([(0, &a[0]), (2, &a[1])]) {
+            assert_eq!(row["cluster"], "RaftCluster");
+            assert_eq!(row["brokerName"], "RaftNode00");
+            assert_eq!(row["brokerId"], id);
+            assert_eq!(row["addr"], addr.as_str());
+            assert_eq!(row["version"], serde_json::Value::Null);
+            assert!(
+                row["error"].as_str().is_some_and(|e| e.contains(addr.as_str())),
+                "{row}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_cluster_prints_only_header_and_succeeds() {
+        let ns = Namesrv::start();
+        ns.register("RaftCluster", "RaftNode00", 0, &closed_addrs(1)[0]);
+        let out = run(&["clusterList", "-n", &ns.addr, "-c", "NoSuchCluster"]);
+        assert_eq!(out.stdout, V4_HEADER);
+        assert_eq!(out.code, Some(0), "{out:?}");
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+    }
+
+    #[test]
+    fn more_stats_and_v5_for_unreachable_brokers() {
+        let ns = Namesrv::start();
+        let b = closed_addrs(1);
+        ns.register("RaftCluster", "RaftNode00", 0, &b[0]);
+        let out = run(&["clusterList", "-n", &ns.addr, "-m"]);
+        let sp = |n: usize| " ".repeat(n);
+        assert_eq!(
+            out.stdout,
+            format!(
+                "#Cluster Name     #Broker Name{}#InTotalYest  #OutTotalYest  #InTotalToday #OutTotalToday\n\
+RaftCluster       RaftNode00{}0{}0{}0{}0\n",
+                sp(23),
+                sp(23 + 13),
+                sp(14),
+                sp(14),
+                sp(14)
+            )
+        );
+        assert_eq!(out.code, Some(1));
+
+        let out = run(&["clusterList", "-n", &ns.addr, "--format", "v5", "-q"]);
+        let mut lines = out.stdout.lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .starts_with(&format!("#Cluster Name{}#Broker Name", sp(11))));
+        assert_eq!(
+            lines.next().unwrap(),
+            format!(
+                "RaftCluster{}RaftNode00{}0{}{}{}0.00(,ms){}0.00(,ms|,ms)  0-0(0.0w, 0.0, 0.0){}0.00{}0.0000{}false",
+                sp(13),
+                sp(14),
+                sp(5),
+                b[0],
+                sp(7 + 1 + 16 + 2 + 2 + 5),
+                sp(2 + 12 + 5),
+                sp(5 + 11 + 2),
+                sp(10),
+                sp(9)
+            )
+        );
+        assert_eq!(out.code, Some(1));
+        assert!(out.stderr.is_empty(), "-q silences warnings: {}", out.stderr);
+    }
+}

@@ -42,3 +42,80 @@ pub fn closed_addr() -> String {
     drop(listener);
     addr
 }
+
+/// A real name server (`broker::namesrv`) running in this test process on 127.0.0.1:0, plus a
+/// remoting client that registers brokers with it. The client's connection stays open for the
+/// life of the value, because the name server forgets a broker when its connection closes.
+pub struct Namesrv {
+    /// `ip:port` the name server listens on.
+    pub addr: String,
+    runtime: tokio::runtime::Runtime,
+    client: broker::remoting::RemotingClient,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Namesrv {
+    /// Starts the name server.
+    pub fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind name server");
+        let addr = listener.local_addr().expect("local addr").to_string();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(broker::namesrv::run(listener, Default::default(), async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            runtime,
+            client: broker::remoting::RemotingClient::default(),
+            stop: Some(stop),
+        }
+    }
+
+    /// Registers `broker_addr` as id `broker_id` of `cluster`/`broker_name`, waiting for the
+    /// name server's answer so the change is visible to the next request.
+    pub fn register(&self, cluster: &str, broker_name: &str, broker_id: i64, broker_addr: &str) {
+        use broker::remoting::body::{RegisterBrokerBody, TopicConfig};
+        use broker::remoting::codes::{request, response};
+        use broker::remoting::headers::RegisterBrokerRequestHeader;
+        use broker::remoting::RemotingCommand;
+
+        let mut body = RegisterBrokerBody::default();
+        body.topic_config_serialize_wrapper
+            .topic_config_table
+            .insert("TopicTest".into(), TopicConfig::new("TopicTest", 4));
+        let header = RegisterBrokerRequestHeader {
+            broker_name: broker_name.into(),
+            broker_addr: broker_addr.into(),
+            cluster_name: cluster.into(),
+            ha_server_addr: broker_addr.into(),
+            broker_id,
+            compressed: Some(false),
+            body_crc32: None,
+        };
+        let req = RemotingCommand::request(request::REGISTER_BROKER, &header)
+            .with_body(broker::json::to_vec(&body));
+        let resp = self
+            .runtime
+            .block_on(
+                self.client
+                    .invoke(&self.addr, req, std::time::Duration::from_secs(5)),
+            )
+            .expect("REGISTER_BROKER answered");
+        assert_eq!(resp.code, response::SUCCESS, "register failed: {:?}", resp.remark);
+    }
+}
+
+impl Drop for Namesrv {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
