@@ -14,6 +14,20 @@ Exit status:
   1  a check failed or the input was wrong (e.g. a broker did not answer)
   2  an error (e.g. no name server reachable, bad usage)";
 
+/// Sample output shown by `mqadmin clusterList --help`.
+const CLUSTER_LIST_EXAMPLE: &str = "\
+Asks the first reachable name server for the cluster layout (GET_BROKER_CLUSTER_INFO), then every
+broker address for its runtime info (GET_BROKER_RUNTIME_INFO), and prints what the Java tool
+prints. A DLedger group shows its leader as BID 0 and follower nN as BID N+1. A broker that does
+not answer keeps its row with empty values, is named on stderr, and the exit status is 1.
+
+Example (4.x layout, a DLedger group led by n1):
+  $ mqadmin clusterList -n 127.0.0.1:9876
+  #Cluster Name     #Broker Name            #BID  #Addr                  #Version                #InTPS(LOAD)       #OutTPS(LOAD) #PCWait(ms) #Hour #SPACE
+  RaftCluster       RaftNode00              0     192.168.1.10:30921     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300
+  RaftCluster       RaftNode00              1     192.168.1.10:30911     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300
+  RaftCluster       RaftNode00              3     192.168.1.10:30931     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300";
+
 /// Operator CLI for Apache RocketMQ and RocketMQ-on-DLedger groups.
 #[derive(Debug, Parser)]
 #[command(name = "mqadmin", version, about, after_help = EXIT_CODES_HELP)]
@@ -53,7 +67,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     /// List clusters, broker groups and each broker's runtime statistics
-    #[command(name = "clusterList")]
+    #[command(name = "clusterList", after_long_help = CLUSTER_LIST_EXAMPLE)]
     ClusterList(ClusterListArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),

@@ -86,3 +86,26 @@ fn interval_must_be_positive() {
     let out = run(&["clusterList", "-n", "127.0.0.1:9876", "-i", "0"]);
     assert_eq!(out.code, Some(2), "{out:?}");
 }
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    use std::process::Stdio;
+    let mut child = mqadmin()
+        .args(["completions", "zsh"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn cluster_list_long_help_shows_sample_output() {
+    let out = run(&["clusterList", "--help"]);
+    assert!(out
+        .stdout
+        .contains("RaftCluster       RaftNode00              0     192.168.1.10:30921"));
+}

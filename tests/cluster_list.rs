@@ -485,3 +485,33 @@ RaftCluster       RaftNode00{}0{}0{}0{}0\n",
         assert!(out.stderr.is_empty(), "-q silences warnings: {}", out.stderr);
     }
 }
+
+mod interval {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    use crate::util::{mqadmin, Namesrv};
+
+    use super::V4_HEADER;
+
+    #[test]
+    fn repeats_until_interrupted() {
+        let ns = Namesrv::start();
+        let mut child = mqadmin()
+            .args(["clusterList", "-n", &ns.addr, "-i", "1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mqadmin");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Two passes printed means the Ctrl-C handler is installed (it is set up before sleeping).
+        for _ in 0..2 {
+            assert_eq!(format!("{}\n", lines.next().unwrap().unwrap()), V4_HEADER);
+        }
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: sending a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "Ctrl-C ends the loop cleanly");
+    }
+}
