@@ -515,3 +515,23 @@ mod interval {
         assert_eq!(status.code(), Some(0), "Ctrl-C ends the loop cleanly");
     }
 }
+
+#[test]
+fn tps_windows_without_samples_count_as_zero() {
+    let rows = raft_rows(vec![
+        Ok(kv(&[("putTps", "  "), ("getTransferedTps", "")])),
+        Ok(kv(&[("putTps", "1.5E3 0 0"), ("getTransferedTps", "x 1 1")])),
+        Ok(kv(&[
+            ("earliestMessageTimeStamp", "not a number"),
+            ("commitLogDiskRatio", "-1"),
+        ])),
+    ]);
+    assert_eq!((rows[0].in_tps, rows[0].out_tps), (0.0, 0.0));
+    assert_eq!((rows[1].in_tps, rows[1].out_tps), (1500.0, 0.0));
+    assert_eq!((rows[2].hours, rows[2].space), (0.0, -1.0));
+    assert!(render_v4(&rows)
+        .lines()
+        .nth(3)
+        .unwrap()
+        .ends_with(" 0.00 -1.0000"));
+}

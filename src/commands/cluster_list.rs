@@ -28,10 +28,17 @@ pub async fn run(
     options.cluster_name = args.cluster_name.clone();
     let client = RemotingClient::default();
     let mut status = ExitStatus::Success;
+    // One Ctrl-C listener for the whole loop, so an interrupt during a fetch is not lost. It is
+    // only polled (and so only installed) with --interval; a single pass keeps the default
+    // Ctrl-C behaviour.
+    let repeat = args.interval.is_some();
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
-        let report = cluster_list(&client, &options)
-            .await
-            .context("cannot list clusters")?;
+        let report = tokio::select! {
+            report = cluster_list(&client, &options) => report.context("cannot list clusters")?,
+            _ = &mut interrupted, if repeat => break,
+        };
         for row in report.failed() {
             printer.warn(&format!(
                 "broker {} ({}/{} id {}) is unreachable: {}",
@@ -48,7 +55,7 @@ pub async fn run(
         let Some(seconds) = args.interval else { break };
         tokio::select! {
             () = tokio::time::sleep(std::time::Duration::from_secs(seconds)) => {}
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut interrupted => break,
         }
     }
     Ok(status)
