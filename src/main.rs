@@ -1,1 +1,24 @@
-fn main() {}
+//! `mqadmin` entry point: parse arguments, run, print any error chain once to stderr, and map the
+//! outcome to the exit-code contract in [`mqadmin::exit`].
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mqadmin::cli::Cli;
+use mqadmin::exit::{is_broken_pipe, ExitStatus};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match mqadmin::run(cli) {
+        Ok(status) => status.into(),
+        Err(err) if is_broken_pipe(&err) => ExitStatus::Success.into(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitStatus::Error.into()
+        }
+    }
+}

@@ -1,1 +1,6 @@
+//! The single integration test binary (one link step): `mod`s below group tests by area.
 
+mod cli;
+mod cluster_list;
+mod completions;
+mod util;

@@ -1,0 +1,53 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mqadmin_global_optspecs
+    string join \n n/namesrvAddr= output= q/quiet h/help V/version
+end
+
+function __fish_mqadmin_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mqadmin_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mqadmin_using_subcommand
+    set -l cmd (__fish_mqadmin_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -s V -l version -d 'Print version'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s i -l interval -d 'Repeat every SECONDS seconds until interrupted (Ctrl-C)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s c -l clusterName -d 'Show only this cluster (an unknown name prints only the header)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -l format -d 'Table layout to imitate: RocketMQ 4.x or 5.x `mqadmin`' -r -f -a "v4\t'RocketMQ 4.x columns (4.5 to 4.9.8)'
+v5\t'RocketMQ 5.x columns (5.3.x): adds ack pool, timer progress and ACTIVATED'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s m -l moreStats -d 'Print message totals for yesterday and today instead of TPS and load'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,4 @@
+//! Thin subcommands: turn parsed arguments into `ops` options, call `ops`, render the report.
+
+pub mod cluster_list;
+pub mod completions;

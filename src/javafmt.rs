@@ -1,0 +1,129 @@
+//! Java `String.format` emulation for the handful of conversions `mqadmin clusterList` uses, so the
+//! tables match the Java tool byte for byte.
+//!
+//! Java formats `%.Nf` from the shortest decimal representation of the double (the digits of
+//! `Double.toString`) and rounds that decimal string HALF_UP. Rust's `{:.N}` rounds the exact
+//! binary value half-to-even instead, so `0.125` gives `0.12` in Rust but `0.13` in Java, and
+//! `0.15` with one digit gives `0.1` in Rust but `0.2` in Java. [`fixed`] reproduces Java.
+
+/// `%-Ns`: left-justify in `width` characters; never truncates.
+pub fn left(s: &str, width: usize) -> String {
+    format!("{s:<width$}")
+}
+
+/// `%Ns`: right-justify in `width` characters; never truncates.
+pub fn right(s: &str, width: usize) -> String {
+    format!("{s:>width$}")
+}
+
+/// `%W.Pf` with Java's rounding: [`fixed`] right-justified in `width` characters.
+pub fn fixed_width(value: f64, width: usize, precision: usize) -> String {
+    right(&fixed(value, precision), width)
+}
+
+/// `%.Pf` with Java's rounding: HALF_UP applied to the shortest decimal form of `value`.
+pub fn fixed(value: f64, precision: usize) -> String {
+    if value.is_nan() {
+        return "NaN".to_string();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    // `{:e}` prints the shortest digits that round-trip, e.g. `1.25e-1`.
+    let sci = format!("{:e}", value.abs());
+    let (mantissa, exp) = sci.split_once('e').expect("`{:e}` always has an exponent");
+    let exp: i64 = exp.parse().expect("`{:e}` exponent is an integer");
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    // Position of the decimal point inside `digits`.
+    let point = exp + 1;
+    let (mut int_part, mut frac_part): (Vec<u8>, Vec<u8>) = if point <= 0 {
+        let mut frac = vec![b'0'; point.unsigned_abs() as usize];
+        frac.extend_from_slice(&digits);
+        (vec![b'0'], frac)
+    } else if point as usize >= digits.len() {
+        let mut int = digits.clone();
+        int.resize(point as usize, b'0');
+        (int, Vec::new())
+    } else {
+        (
+            digits[..point as usize].to_vec(),
+            digits[point as usize..].to_vec(),
+        )
+    };
+    if frac_part.len() > precision {
+        let round_up = frac_part[precision] >= b'5';
+        frac_part.truncate(precision);
+        if round_up && increment(&mut frac_part) && increment(&mut int_part) {
+            int_part.insert(0, b'1');
+        }
+    } else {
+        frac_part.resize(precision, b'0');
+    }
+    let mut out = String::with_capacity(sign.len() + int_part.len() + precision + 1);
+    out.push_str(sign);
+    out.push_str(std::str::from_utf8(&int_part).expect("ASCII digits"));
+    if precision > 0 {
+        out.push('.');
+        out.push_str(std::str::from_utf8(&frac_part).expect("ASCII digits"));
+    }
+    out
+}
+
+/// Adds one to a decimal digit string in place; returns true when it carried out of the top digit
+/// (the string then reads all zeros).
+fn increment(digits: &mut [u8]) -> bool {
+    for d in digits.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_up_ties() {
+        assert_eq!(fixed(0.125, 2), "0.13");
+        assert_eq!(fixed(0.15, 1), "0.2");
+        assert_eq!(fixed(2.675, 2), "2.68");
+        assert_eq!(fixed(0.5, 0), "1");
+        assert_eq!(fixed(0.00005, 4), "0.0001");
+        assert_eq!(fixed(0.00004, 4), "0.0000");
+    }
+
+    #[test]
+    fn carries_and_padding() {
+        assert_eq!(fixed(9.995, 2), "10.00");
+        assert_eq!(fixed(99.999, 2), "100.00");
+        assert_eq!(fixed(0.0, 2), "0.00");
+        assert_eq!(fixed(0.43, 4), "0.4300");
+        assert_eq!(fixed(1234.5, 2), "1234.50");
+        assert_eq!(fixed(1e21, 1), "1000000000000000000000.0");
+        assert_eq!(fixed(1e-10, 2), "0.00");
+        assert_eq!(fixed_width(0.0, 9, 2), "     0.00");
+        assert_eq!(fixed_width(475123.456, 2, 2), "475123.46");
+    }
+
+    #[test]
+    fn sign_and_specials() {
+        assert_eq!(fixed(-1.005, 2), "-1.01");
+        assert_eq!(fixed(-0.001, 2), "-0.00");
+        assert_eq!(fixed(f64::NAN, 2), "NaN");
+        assert_eq!(fixed(f64::INFINITY, 2), "Infinity");
+        assert_eq!(fixed(f64::NEG_INFINITY, 2), "-Infinity");
+    }
+
+    #[test]
+    fn justification() {
+        assert_eq!(left("ab", 4), "ab  ");
+        assert_eq!(right("ab", 4), "  ab");
+        assert_eq!(left("abcdef", 4), "abcdef");
+    }
+}

@@ -1,0 +1,36 @@
+//! `mqadmin`: an operator CLI for Apache RocketMQ and RocketMQ-on-DLedger.
+//!
+//! Layout: [`cli`] holds the clap definitions, [`commands`] are thin adapters from arguments to
+//! [`ops`] (library code that never prints) and back to [`render`]ed output via [`printer`].
+
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod javafmt;
+pub mod ops;
+pub mod printer;
+pub mod render;
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Commands};
+use crate::exit::ExitStatus;
+use crate::printer::Printer;
+
+/// Runs one parsed command line and returns how it ended.
+///
+/// # Errors
+/// Unexpected failures (unreachable name server, I/O errors); the caller prints the chain and exits 2.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let printer = Printer::new(cli.global.quiet);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the tokio runtime")?;
+    match cli.command {
+        Commands::ClusterList(args) => {
+            runtime.block_on(commands::cluster_list::run(&cli.global, &args, &printer))
+        }
+        Commands::Completions(args) => commands::completions::run(&args, &printer),
+    }
+}

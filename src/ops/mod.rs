@@ -1,0 +1,5 @@
+//! Library code behind the subcommands. Nothing here parses arguments or prints; every read
+//! operation returns a `Serialize` report.
+
+pub mod cluster_list;
+pub mod java_order;

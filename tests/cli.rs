@@ -1,0 +1,111 @@
+//! Argument parsing, help text and the exit-code contract, through the real binary.
+
+use clap::CommandFactory;
+use mqadmin::cli::Cli;
+
+use crate::util::{closed_addr, mqadmin, run, run_cmd};
+
+#[test]
+fn clap_definitions_are_consistent() {
+    Cli::command().debug_assert();
+}
+
+#[test]
+fn help_documents_exit_codes_and_commands() {
+    let out = run(&["--help"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stdout.contains("clusterList"), "{}", out.stdout);
+    assert!(out.stdout.contains("completions"), "{}", out.stdout);
+    assert!(out.stdout.contains("Exit status:"), "{}", out.stdout);
+    assert!(out.stdout.contains("1  a check failed"), "{}", out.stdout);
+    assert!(out.stdout.contains("2  an error"), "{}", out.stdout);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
+fn cluster_list_help_shows_java_flags() {
+    let out = run(&["clusterList", "--help"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    for flag in [
+        "--moreStats",
+        "--interval",
+        "--clusterName",
+        "--format",
+        "--namesrvAddr",
+    ] {
+        assert!(out.stdout.contains(flag), "missing {flag}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn unknown_subcommand_is_usage_error() {
+    let out = run(&["noSuchCommand"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(!out.stderr.is_empty());
+}
+
+#[test]
+fn missing_name_server_is_error_2() {
+    let out = run(&["clusterList"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.contains("NAMESRV_ADDR"), "{}", out.stderr);
+}
+
+#[test]
+fn unreachable_name_servers_are_tried_in_turn_then_error_2() {
+    let (a, b) = (closed_addr(), closed_addr());
+    let out = run(&["clusterList", "-n", &format!("{a};{b}")]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&a) && out.stderr.contains(&b),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr.matches("error:").count(),
+        1,
+        "error printed once: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn name_server_from_environment() {
+    let a = closed_addr();
+    let out = run_cmd(mqadmin().env("NAMESRV_ADDR", &a).arg("clusterList"));
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains(&a), "{}", out.stderr);
+}
+
+#[test]
+fn interval_must_be_positive() {
+    let out = run(&["clusterList", "-n", "127.0.0.1:9876", "-i", "0"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    use std::process::Stdio;
+    let mut child = mqadmin()
+        .args(["completions", "zsh"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn cluster_list_long_help_shows_sample_output() {
+    let out = run(&["clusterList", "--help"]);
+    assert!(out
+        .stdout
+        .contains("RaftCluster       RaftNode00              0     192.168.1.10:30921"));
+}
