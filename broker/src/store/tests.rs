@@ -413,6 +413,44 @@ async fn crash_recovery_cuts_torn_tail_and_garbage() {
         .await
         .unwrap();
     assert_eq!((r.phys_offset, r.queue_offset()), (prev_end, 99));
+    let end = r.end_offset;
+    store.shutdown().unwrap();
+    drop(store);
+
+    // 5. Garbage right after the end is also cut after a clean shutdown (no abort file).
+    patch(root, KB64, end, &body(9, 100));
+    let store = MessageStore::open(cfg(root, KB64, 200)).unwrap();
+    assert_eq!(store.commitlog_max_offset(), end);
+    assert_eq!(store.max_offset_in_queue("T", 0), 100);
+}
+
+#[tokio::test]
+async fn prepared_transactions_get_no_consume_queue_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(cfg(dir.path(), KB64, 6000)).unwrap();
+    store
+        .put_message(msg("T", 0, b"a".to_vec(), None, "k"))
+        .await
+        .unwrap();
+    let mut half = msg("T", 0, b"half".to_vec(), None, "k");
+    half.sys_flag = format::sys_flag::TRANSACTION_PREPARED;
+    let r = store.put_message(half).await.unwrap();
+    assert_eq!(r.queue_offset(), 0);
+    assert_eq!(store.max_offset_in_queue("T", 0), 1);
+    let raw = store.lookup_message_by_offset(r.phys_offset).unwrap().unwrap();
+    assert_eq!(message::decode_record(&raw).unwrap().body, b"half");
+    let r = store
+        .put_message(msg("T", 0, b"b".to_vec(), None, "k"))
+        .await
+        .unwrap();
+    assert_eq!(r.queue_offset(), 1);
+    store.shutdown().unwrap();
+    drop(store);
+    // Rebuilding the queue from the commitlog skips the half message too.
+    std::fs::remove_dir_all(dir.path().join("consumequeue/T")).unwrap();
+    simulate_crash(dir.path());
+    let store = MessageStore::open(cfg(dir.path(), KB64, 6000)).unwrap();
+    assert_eq!(store.max_offset_in_queue("T", 0), 2);
 }
 
 #[tokio::test]
