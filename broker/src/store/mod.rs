@@ -728,7 +728,7 @@ impl MessageStore {
                     r.next_begin_offset = offset;
                 } else if offset > max {
                     r.status = GetMessageStatus::OffsetOverflowBadly;
-                    r.next_begin_offset = if min == 0 { min } else { max };
+                    r.next_begin_offset = max;
                 } else if let Some(units) = cq.units_from(offset)? {
                     r.status = GetMessageStatus::NoMatchedMessage;
                     let max_filter = 16000.max(max_nums * 20);
@@ -793,13 +793,13 @@ impl MessageStore {
             .map_or(0, |q| q.max_offset())
     }
 
-    /// First readable logical offset of a queue (0 if it does not exist).
+    /// First readable logical offset of a queue (-1 if it does not exist, as Java answers).
     pub fn min_offset_in_queue(&self, topic: &str, queue_id: i32) -> i64 {
         self.shared
             .read()
             .cqs
             .find(topic, queue_id)
-            .map_or(0, |q| q.min_offset())
+            .map_or(-1, |q| q.min_offset())
     }
 
     /// Offset of the oldest commitlog byte.

@@ -167,6 +167,8 @@ async fn get_message_statuses_follow_java() {
         (r.status, r.next_begin_offset),
         (GetMessageStatus::NoMatchedLogicQueue, 0)
     );
+    assert_eq!(store.min_offset_in_queue("T", 0), -1);
+    assert_eq!(store.max_offset_in_queue("T", 0), 0);
     for i in 0..10 {
         let tag = if i % 2 == 0 { "even" } else { "odd" };
         store
@@ -182,7 +184,7 @@ async fn get_message_statuses_follow_java() {
     let r = store.get_messages("T", 0, 11, 32, 0, |_| true).unwrap();
     assert_eq!(
         (r.status, r.next_begin_offset),
-        (GetMessageStatus::OffsetOverflowBadly, 0)
+        (GetMessageStatus::OffsetOverflowBadly, 10)
     );
     let r = store.get_messages("T", 0, 2, 3, 0, |_| true).unwrap();
     assert_eq!(
