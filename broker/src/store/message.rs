@@ -13,8 +13,8 @@ use super::format::{
     PROPERTY_NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR,
 };
 
-/// Longest topic a v1 record can hold (1-byte length, Java `Byte.MAX_VALUE`).
-pub const MAX_TOPIC_LEN_V1: usize = 127;
+/// Longest topic a v1 record can hold.
+pub const MAX_TOPIC_LEN_V1: usize = record::MAX_TOPIC_LEN_V1;
 
 /// A message as the broker hands it to the store: everything except the offsets and the store
 /// timestamp, which the store assigns.

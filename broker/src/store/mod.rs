@@ -39,6 +39,31 @@ pub enum FlushDiskType {
     SyncFlush,
 }
 
+impl FlushDiskType {
+    /// The Java property value (`ASYNC_FLUSH` / `SYNC_FLUSH`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AsyncFlush => "ASYNC_FLUSH",
+            Self::SyncFlush => "SYNC_FLUSH",
+        }
+    }
+}
+
+impl std::str::FromStr for FlushDiskType {
+    type Err = StoreError;
+
+    /// Parses the `flushDiskType` property value.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "ASYNC_FLUSH" => Ok(Self::AsyncFlush),
+            "SYNC_FLUSH" => Ok(Self::SyncFlush),
+            other => Err(StoreError::Config(format!(
+                "flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not `{other}`"
+            ))),
+        }
+    }
+}
+
 /// Store settings (the `MessageStoreConfig` subset this store uses).
 #[derive(Debug, Clone)]
 pub struct StoreConfig {

@@ -131,6 +131,16 @@ fn store_is_send_and_sync() {
     check::<MessageStore>();
 }
 
+#[test]
+fn flush_disk_type_parses_java_values() {
+    assert_eq!(
+        "SYNC_FLUSH".parse::<FlushDiskType>().unwrap(),
+        FlushDiskType::SyncFlush
+    );
+    assert_eq!(FlushDiskType::AsyncFlush.as_str(), "ASYNC_FLUSH");
+    assert!("sync".parse::<FlushDiskType>().is_err());
+}
+
 #[tokio::test]
 async fn round_trip_across_files_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -714,6 +724,13 @@ async fn serves_the_foreign_fixture_store() {
     let mut c = StoreConfig::new(&root, host);
     c.commitlog_file_size = 65536;
     c.cq_file_size = 6000;
+    // A wrong file size is refused before anything is touched.
+    let mut wrong = c.clone();
+    wrong.commitlog_file_size = 2 * 65536;
+    let e = MessageStore::open(wrong).unwrap_err();
+    assert!(matches!(e, StoreError::Corruption { .. }), "{e}");
+    let first = root.join("commitlog/00000000000000000000");
+    assert_eq!(std::fs::metadata(&first).unwrap().len(), 65536);
     let store = MessageStore::open(c.clone()).unwrap();
     assert_eq!(store.dispatch_behind_bytes(), 0);
     for e in &manifest {
