@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::checkpoint::sync_dir;
-use super::error::{io_err, Result};
+use super::error::{io_err, Result, StoreError};
 use super::format::{self, CQ_BLANK_SIZE, CQ_UNIT_SIZE};
 
 const UNIT: u64 = CQ_UNIT_SIZE as u64;
@@ -127,17 +127,45 @@ impl ConsumeQueue {
                     .write(true)
                     .open(&path)
                     .map_err(io_err("open", &path))?;
-                if file.metadata().map_err(io_err("stat", &path))?.len() < file_size {
-                    file.set_len(file_size).map_err(io_err("extend", &path))?;
-                }
-                files.push(CqFile {
-                    start,
-                    file: Arc::new(file),
-                    path,
+                let len = file.metadata().map_err(io_err("stat", &path))?.len();
+                files.push((
+                    len,
+                    CqFile {
+                        start,
+                        file: Arc::new(file),
+                        path,
+                    },
+                ));
+            }
+        }
+        files.sort_by_key(|(_, f)| f.start);
+        // Refuse files written with another mappedFileSizeConsumeQueue before touching any; only
+        // the newest file may be short (a crash while preallocating it).
+        let last = files.len().saturating_sub(1);
+        for (i, (len, f)) in files.iter().enumerate() {
+            let bad_len = if i == last {
+                *len > file_size
+            } else {
+                *len != file_size
+            };
+            if bad_len || f.start % file_size != 0 {
+                return Err(StoreError::Corruption {
+                    path: f.path.clone(),
+                    offset: 0,
+                    reason: format!(
+                        "consume-queue file is {len} bytes at offset {}; does mappedFileSizeConsumeQueue \
+                         ({file_size}) match the size the store was written with?",
+                        f.start
+                    ),
                 });
             }
         }
-        files.sort_by_key(|f| f.start);
+        if let Some((len, f)) = files.last() {
+            if *len < file_size {
+                f.file.set_len(file_size).map_err(io_err("extend", &f.path))?;
+            }
+        }
+        let files: Vec<CqFile> = files.into_iter().map(|(_, f)| f).collect();
         let mut q = Self {
             dir: dir.to_owned(),
             file_size,

@@ -905,6 +905,12 @@ impl MessageStore {
         st.commitlog.max_offset().saturating_sub(st.reput_offset)
     }
 
+    /// Start offset of the newest commitlog file (where an HA master starts streaming to a slave
+    /// that reports offset 0); 0 for an empty log.
+    pub fn commitlog_last_file_start(&self) -> u64 {
+        self.shared.read().commitlog.files().last().map_or(0, |f| f.start)
+    }
+
     /// Raw commitlog bytes from `from_offset` (HA master side), at most `max_bytes` and never past
     /// the end of the file holding `from_offset`.
     ///
