@@ -189,12 +189,31 @@ impl ConsumeQueue {
         Ok(buf.chunks_exact(CQ_UNIT_SIZE).map(CqUnit::decode).collect())
     }
 
+    /// Number of leading units of a file that satisfy `pred`, read in 64 KiB chunks so a mostly
+    /// empty 6 MB file costs one small read.
+    fn count_prefix(&self, f: &CqFile, pred: impl Fn(&CqUnit) -> bool) -> Result<u64> {
+        const CHUNK: u64 = 3276 * UNIT;
+        let mut count = 0;
+        let mut pos = f.start;
+        let end = f.start + self.file_size;
+        while pos < end {
+            let to = (pos + CHUNK).min(end);
+            let units = self.read_file_units(f, pos, to)?;
+            let n = units.iter().take_while(|u| pred(u)).count() as u64;
+            count += n;
+            if n < units.len() as u64 {
+                break;
+            }
+            pos = to;
+        }
+        Ok(count)
+    }
+
     fn recover(&mut self) -> Result<()> {
         let Some(last) = self.files.last() else {
             return Ok(());
         };
-        let units = self.read_file_units(last, last.start, last.start + self.file_size)?;
-        let valid = units.iter().take_while(|u| u.is_written()).count() as u64;
+        let valid = self.count_prefix(last, CqUnit::is_written)?;
         self.max_logic = ((last.start + valid * UNIT) / UNIT) as i64;
         self.min_logic = (self.files[0].start / UNIT) as i64;
         self.max_phys_end = 0;
@@ -211,8 +230,7 @@ impl ConsumeQueue {
         }
         // Skip filler units at the head.
         let first = &self.files[0];
-        let head = self.read_file_units(first, first.start, first.start + self.file_size)?;
-        let blanks = head.iter().take_while(|u| u.is_blank()).count() as i64;
+        let blanks = self.count_prefix(first, CqUnit::is_blank)? as i64;
         self.min_logic = (self.min_logic + blanks).min(self.max_logic);
         Ok(())
     }
@@ -402,12 +420,10 @@ impl ConsumeQueue {
             }
         }
         if let Some(first) = self.files.first() {
-            let units = self.read_file_units(first, first.start, first.start + self.file_size)?;
             let base = (first.start / UNIT) as i64;
-            let skip = units
-                .iter()
-                .take_while(|u| u.is_written() && (u.is_blank() || (u.phys_offset as u64) < commitlog_min))
-                .count() as i64;
+            let skip = self.count_prefix(first, |u| {
+                u.is_written() && (u.is_blank() || (u.phys_offset as u64) < commitlog_min)
+            })? as i64;
             self.min_logic = self.min_logic.max(base + skip).min(self.max_logic);
         }
         Ok(deleted)
@@ -609,6 +625,22 @@ mod tests {
         assert!(!dir.path().join("T/0/00000000000000000200").exists());
         assert_eq!(set.delete_expired(600).unwrap(), 1);
         assert_eq!(set.find("T", 0).unwrap().min_offset(), 6);
+    }
+
+    #[test]
+    fn recovery_reads_large_files_in_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = ConsumeQueueSet::open(dir.path(), 200_000).unwrap(); // 10 000 units
+        for i in 0..4000 {
+            set.dispatch(&req(0, i, i * 100)).unwrap();
+        }
+        drop(set);
+        let set = ConsumeQueueSet::open(dir.path(), 200_000).unwrap();
+        let q = set.find("T", 0).unwrap();
+        assert_eq!(
+            (q.min_offset(), q.max_offset(), q.max_phys_end()),
+            (0, 4000, 400_000)
+        );
     }
 
     #[test]
