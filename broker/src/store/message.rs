@@ -82,6 +82,17 @@ impl MessageToStore {
                 self.topic.len()
             )));
         }
+        // Java's TopicValidator character set; it also keeps topic names safe as directory names.
+        if !self
+            .topic
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'%' | b'|' | b'_' | b'-'))
+        {
+            return Err(StoreError::MessageIllegal(format!(
+                "topic `{}` contains characters outside [%|a-zA-Z0-9_-]",
+                self.topic.escape_default()
+            )));
+        }
         if self.body.len() > max_body {
             return Err(StoreError::MessageIllegal(format!(
                 "body size {} exceeds maxMessageSize {max_body}",
@@ -575,6 +586,15 @@ mod tests {
         let mut m = msg(b"", "");
         m.topic = "t".repeat(128);
         assert!(matches!(m.validate(10), Err(StoreError::MessageIllegal(_))));
+        for bad in ["../x", "a/b", "a b", ".", ""] {
+            m.topic = bad.into();
+            assert!(
+                matches!(m.validate(10), Err(StoreError::MessageIllegal(_))),
+                "{bad}"
+            );
+        }
+        m.topic = "%RETRY%group-1|x_y".into();
+        m.validate(10).unwrap();
     }
 
     #[test]
