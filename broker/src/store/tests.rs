@@ -806,6 +806,7 @@ async fn serves_the_foreign_fixture_store() {
     );
     assert!(store.earliest_message_time() > 0);
     let offsets = ConsumerOffsets::load(&root).unwrap();
+    assert_eq!(offsets.data_version.as_ref().unwrap().state_version, Some(0));
     for q in 0..4 {
         assert_eq!(offsets.get("OrderEvents", "billing", q), Some(50 + i64::from(q)));
     }
