@@ -72,32 +72,53 @@ impl CommitLog {
                 .open(&path)
                 .map_err(io_err("open", &path))?;
             let len = file.metadata().map_err(io_err("stat", &path))?.len();
-            if len > file_size {
-                return Err(StoreError::Corruption {
+            files.push((
+                len,
+                LogFile {
+                    start,
+                    file: Arc::new(file),
                     path,
-                    offset: 0,
-                    reason: format!("file is {len} bytes, larger than mappedFileSizeCommitLog {file_size}"),
-                });
-            }
-            if len < file_size {
-                file.set_len(file_size).map_err(io_err("extend", &path))?;
-            }
-            files.push(LogFile {
-                start,
-                file: Arc::new(file),
-                path,
-            });
+                },
+            ));
         }
-        files.sort_by_key(|f| f.start);
-        for w in files.windows(2) {
-            if w[1].start != w[0].start + file_size {
+        files.sort_by_key(|(_, f)| f.start);
+        // Validate everything before changing anything: a store written with another file size
+        // must be refused, not "repaired".
+        let last = files.len().saturating_sub(1);
+        for (i, (len, f)) in files.iter().enumerate() {
+            let bad_len = if i == last {
+                *len > file_size
+            } else {
+                *len != file_size
+            };
+            if bad_len || f.start % file_size != 0 {
                 return Err(StoreError::Corruption {
-                    path: w[1].path.clone(),
+                    path: f.path.clone(),
                     offset: 0,
-                    reason: format!("expected a file starting at {}", w[0].start + file_size),
+                    reason: format!(
+                        "file is {len} bytes at offset {}; does mappedFileSizeCommitLog ({file_size}) match the \
+                         size the store was written with?",
+                        f.start
+                    ),
                 });
             }
+            if let Some((_, next)) = files.get(i + 1) {
+                if next.start != f.start + file_size {
+                    return Err(StoreError::Corruption {
+                        path: next.path.clone(),
+                        offset: 0,
+                        reason: format!("expected a file starting at {}", f.start + file_size),
+                    });
+                }
+            }
         }
+        // Only the newest file can be short: a crash while it was being preallocated.
+        if let Some((len, f)) = files.last() {
+            if *len < file_size {
+                f.file.set_len(file_size).map_err(io_err("extend", &f.path))?;
+            }
+        }
+        let files: Vec<LogFile> = files.into_iter().map(|(_, f)| f).collect();
         let max_offset = files.first().map_or(0, |f| f.start);
         Ok(Self {
             dir: dir.to_owned(),

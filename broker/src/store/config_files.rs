@@ -114,6 +114,9 @@ pub struct DataVersion {
 pub struct ConsumerOffsets {
     /// `"<topic>@<group>"` → queueId → next offset to consume.
     pub offset_table: BTreeMap<String, BTreeMap<i32, i64>>,
+    /// Version stamp written by 5.x and other implementations; kept when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_version: Option<DataVersion>,
 }
 
 impl ConsumerOffsets {

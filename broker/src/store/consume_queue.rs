@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::checkpoint::sync_dir;
-use super::error::{io_err, Result};
+use super::error::{io_err, Result, StoreError};
 use super::format::{self, CQ_BLANK_SIZE, CQ_UNIT_SIZE};
 
 const UNIT: u64 = CQ_UNIT_SIZE as u64;
@@ -127,17 +127,45 @@ impl ConsumeQueue {
                     .write(true)
                     .open(&path)
                     .map_err(io_err("open", &path))?;
-                if file.metadata().map_err(io_err("stat", &path))?.len() < file_size {
-                    file.set_len(file_size).map_err(io_err("extend", &path))?;
-                }
-                files.push(CqFile {
-                    start,
-                    file: Arc::new(file),
-                    path,
+                let len = file.metadata().map_err(io_err("stat", &path))?.len();
+                files.push((
+                    len,
+                    CqFile {
+                        start,
+                        file: Arc::new(file),
+                        path,
+                    },
+                ));
+            }
+        }
+        files.sort_by_key(|(_, f)| f.start);
+        // Refuse files written with another mappedFileSizeConsumeQueue before touching any; only
+        // the newest file may be short (a crash while preallocating it).
+        let last = files.len().saturating_sub(1);
+        for (i, (len, f)) in files.iter().enumerate() {
+            let bad_len = if i == last {
+                *len > file_size
+            } else {
+                *len != file_size
+            };
+            if bad_len || f.start % file_size != 0 {
+                return Err(StoreError::Corruption {
+                    path: f.path.clone(),
+                    offset: 0,
+                    reason: format!(
+                        "consume-queue file is {len} bytes at offset {}; does mappedFileSizeConsumeQueue \
+                         ({file_size}) match the size the store was written with?",
+                        f.start
+                    ),
                 });
             }
         }
-        files.sort_by_key(|f| f.start);
+        if let Some((len, f)) = files.last() {
+            if *len < file_size {
+                f.file.set_len(file_size).map_err(io_err("extend", &f.path))?;
+            }
+        }
+        let files: Vec<CqFile> = files.into_iter().map(|(_, f)| f).collect();
         let mut q = Self {
             dir: dir.to_owned(),
             file_size,
@@ -161,12 +189,31 @@ impl ConsumeQueue {
         Ok(buf.chunks_exact(CQ_UNIT_SIZE).map(CqUnit::decode).collect())
     }
 
+    /// Number of leading units of a file that satisfy `pred`, read in 64 KiB chunks so a mostly
+    /// empty 6 MB file costs one small read.
+    fn count_prefix(&self, f: &CqFile, pred: impl Fn(&CqUnit) -> bool) -> Result<u64> {
+        const CHUNK: u64 = 3276 * UNIT;
+        let mut count = 0;
+        let mut pos = f.start;
+        let end = f.start + self.file_size;
+        while pos < end {
+            let to = (pos + CHUNK).min(end);
+            let units = self.read_file_units(f, pos, to)?;
+            let n = units.iter().take_while(|u| pred(u)).count() as u64;
+            count += n;
+            if n < units.len() as u64 {
+                break;
+            }
+            pos = to;
+        }
+        Ok(count)
+    }
+
     fn recover(&mut self) -> Result<()> {
         let Some(last) = self.files.last() else {
             return Ok(());
         };
-        let units = self.read_file_units(last, last.start, last.start + self.file_size)?;
-        let valid = units.iter().take_while(|u| u.is_written()).count() as u64;
+        let valid = self.count_prefix(last, CqUnit::is_written)?;
         self.max_logic = ((last.start + valid * UNIT) / UNIT) as i64;
         self.min_logic = (self.files[0].start / UNIT) as i64;
         self.max_phys_end = 0;
@@ -183,8 +230,7 @@ impl ConsumeQueue {
         }
         // Skip filler units at the head.
         let first = &self.files[0];
-        let head = self.read_file_units(first, first.start, first.start + self.file_size)?;
-        let blanks = head.iter().take_while(|u| u.is_blank()).count() as i64;
+        let blanks = self.count_prefix(first, CqUnit::is_blank)? as i64;
         self.min_logic = (self.min_logic + blanks).min(self.max_logic);
         Ok(())
     }
@@ -374,12 +420,10 @@ impl ConsumeQueue {
             }
         }
         if let Some(first) = self.files.first() {
-            let units = self.read_file_units(first, first.start, first.start + self.file_size)?;
             let base = (first.start / UNIT) as i64;
-            let skip = units
-                .iter()
-                .take_while(|u| u.is_written() && (u.is_blank() || (u.phys_offset as u64) < commitlog_min))
-                .count() as i64;
+            let skip = self.count_prefix(first, |u| {
+                u.is_written() && (u.is_blank() || (u.phys_offset as u64) < commitlog_min)
+            })? as i64;
             self.min_logic = self.min_logic.max(base + skip).min(self.max_logic);
         }
         Ok(deleted)
@@ -581,6 +625,22 @@ mod tests {
         assert!(!dir.path().join("T/0/00000000000000000200").exists());
         assert_eq!(set.delete_expired(600).unwrap(), 1);
         assert_eq!(set.find("T", 0).unwrap().min_offset(), 6);
+    }
+
+    #[test]
+    fn recovery_reads_large_files_in_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = ConsumeQueueSet::open(dir.path(), 200_000).unwrap(); // 10 000 units
+        for i in 0..4000 {
+            set.dispatch(&req(0, i, i * 100)).unwrap();
+        }
+        drop(set);
+        let set = ConsumeQueueSet::open(dir.path(), 200_000).unwrap();
+        let q = set.find("T", 0).unwrap();
+        assert_eq!(
+            (q.min_offset(), q.max_offset(), q.max_phys_end()),
+            (0, 4000, 400_000)
+        );
     }
 
     #[test]

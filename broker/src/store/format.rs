@@ -73,6 +73,10 @@ pub mod record {
     pub const FIXED_LEN_V4: usize = 91;
     /// Maximum length of the properties string (int16 length prefix).
     pub const MAX_PROPERTIES_LEN: usize = 32767;
+    /// Maximum topic length in a v1 record (1-byte length, Java `Byte.MAX_VALUE`).
+    pub const MAX_TOPIC_LEN_V1: usize = 127;
+    /// STORETIMESTAMP offset when the born host is IPv4 (12 more with an IPv6 born host).
+    pub const STORE_TIMESTAMP_V4: usize = 56;
 }
 
 /// MessageSysFlag bits.

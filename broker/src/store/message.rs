@@ -13,8 +13,8 @@ use super::format::{
     PROPERTY_NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR,
 };
 
-/// Longest topic a v1 record can hold (1-byte length, Java `Byte.MAX_VALUE`).
-pub const MAX_TOPIC_LEN_V1: usize = 127;
+/// Longest topic a v1 record can hold.
+pub const MAX_TOPIC_LEN_V1: usize = record::MAX_TOPIC_LEN_V1;
 
 /// A message as the broker hands it to the store: everything except the offsets and the store
 /// timestamp, which the store assigns.
@@ -80,6 +80,17 @@ impl MessageToStore {
             return Err(StoreError::MessageIllegal(format!(
                 "topic length {} is not in 1..={MAX_TOPIC_LEN_V1}",
                 self.topic.len()
+            )));
+        }
+        // Java's TopicValidator character set; it also keeps topic names safe as directory names.
+        if !self
+            .topic
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'%' | b'|' | b'_' | b'-'))
+        {
+            return Err(StoreError::MessageIllegal(format!(
+                "topic `{}` contains characters outside [%|a-zA-Z0-9_-]",
+                self.topic.escape_default()
             )));
         }
         if self.body.len() > max_body {
@@ -575,6 +586,15 @@ mod tests {
         let mut m = msg(b"", "");
         m.topic = "t".repeat(128);
         assert!(matches!(m.validate(10), Err(StoreError::MessageIllegal(_))));
+        for bad in ["../x", "a/b", "a b", ".", ""] {
+            m.topic = bad.into();
+            assert!(
+                matches!(m.validate(10), Err(StoreError::MessageIllegal(_))),
+                "{bad}"
+            );
+        }
+        m.topic = "%RETRY%group-1|x_y".into();
+        m.validate(10).unwrap();
     }
 
     #[test]

@@ -39,6 +39,31 @@ pub enum FlushDiskType {
     SyncFlush,
 }
 
+impl FlushDiskType {
+    /// The Java property value (`ASYNC_FLUSH` / `SYNC_FLUSH`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AsyncFlush => "ASYNC_FLUSH",
+            Self::SyncFlush => "SYNC_FLUSH",
+        }
+    }
+}
+
+impl std::str::FromStr for FlushDiskType {
+    type Err = StoreError;
+
+    /// Parses the `flushDiskType` property value.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "ASYNC_FLUSH" => Ok(Self::AsyncFlush),
+            "SYNC_FLUSH" => Ok(Self::SyncFlush),
+            other => Err(StoreError::Config(format!(
+                "flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, not `{other}`"
+            ))),
+        }
+    }
+}
+
 /// Store settings (the `MessageStoreConfig` subset this store uses).
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -399,12 +424,17 @@ pub fn disk_usage_ratio(dir: &Path) -> Option<f64> {
 }
 
 /// Dispatches one decoded commitlog record to its consume queue (skipping transaction
-/// prepared/rollback records) and advances that queue's offset counter.
-fn dispatch_record(st: &mut State, msg: &DecodedMessage) -> Result<()> {
+/// prepared/rollback records) and advances that queue's offset counter. Returns the record's store
+/// timestamp when it was dispatched.
+fn dispatch_record(
+    cqs: &mut ConsumeQueueSet,
+    queue_offsets: &mut HashMap<String, HashMap<i32, i64>>,
+    msg: &DecodedMessage,
+) -> Result<Option<i64>> {
     if is_prepared_or_rollback(msg.sys_flag) {
-        return Ok(());
+        return Ok(None);
     }
-    st.cqs.dispatch(&DispatchRequest {
+    cqs.dispatch(&DispatchRequest {
         topic: msg.topic.clone(),
         queue_id: msg.queue_id,
         queue_offset: msg.queue_offset,
@@ -413,32 +443,37 @@ fn dispatch_record(st: &mut State, msg: &DecodedMessage) -> Result<()> {
         tags_code: message::tags_code(msg.tags()),
         store_timestamp: msg.store_timestamp,
     })?;
-    let next = st
-        .queue_offsets
+    let next = queue_offsets
         .entry(msg.topic.clone())
         .or_default()
         .entry(msg.queue_id)
         .or_insert(0);
     *next = (*next).max(msg.queue_offset + 1);
-    st.last_dispatch_timestamp = msg.store_timestamp;
-    st.last_store_timestamp = st.last_store_timestamp.max(msg.store_timestamp);
-    Ok(())
+    Ok(Some(msg.store_timestamp))
 }
 
-/// Dispatches records in `[st.reput_offset, commitlog max)` and advances the reput offset.
+/// Dispatches records in `[st.reput_offset, commitlog max)` one by one (never holding more than one
+/// record in memory) and advances the reput offset. Returns the number of records seen.
 fn reput(st: &mut State) -> Result<usize> {
-    let from = st.reput_offset;
-    let limit = st.commitlog.max_offset();
-    let mut records = Vec::new();
-    let end = st.commitlog.scan(from, limit, true, |_, m| {
-        records.push(m.clone());
+    let State {
+        commitlog,
+        cqs,
+        queue_offsets,
+        reput_offset,
+        last_store_timestamp,
+        last_dispatch_timestamp,
+    } = st;
+    let mut seen = 0;
+    let end = commitlog.scan(*reput_offset, commitlog.max_offset(), true, |_, m| {
+        seen += 1;
+        if let Some(ts) = dispatch_record(cqs, queue_offsets, m)? {
+            *last_dispatch_timestamp = ts;
+            *last_store_timestamp = (*last_store_timestamp).max(ts);
+        }
         Ok(())
     })?;
-    for m in &records {
-        dispatch_record(st, m)?;
-    }
-    st.reput_offset = end;
-    Ok(records.len())
+    *reput_offset = end;
+    Ok(seen)
 }
 
 impl MessageStore {
@@ -466,6 +501,8 @@ impl MessageStore {
             tracing::warn!(removed, "removed consume-queue units beyond the commitlog end");
         }
         let min = commitlog.min_offset();
+        // Queues may still point below the oldest commitlog file (deleted while we were down).
+        cqs.delete_expired(min)?;
         let reput_from = if abnormal {
             min
         } else {
@@ -716,7 +753,7 @@ impl MessageStore {
                     r.next_begin_offset = offset;
                 } else if offset > max {
                     r.status = GetMessageStatus::OffsetOverflowBadly;
-                    r.next_begin_offset = if min == 0 { min } else { max };
+                    r.next_begin_offset = max;
                 } else if let Some(units) = cq.units_from(offset)? {
                     r.status = GetMessageStatus::NoMatchedMessage;
                     let max_filter = 16000.max(max_nums * 20);
@@ -781,13 +818,13 @@ impl MessageStore {
             .map_or(0, |q| q.max_offset())
     }
 
-    /// First readable logical offset of a queue (0 if it does not exist).
+    /// First readable logical offset of a queue (-1 if it does not exist, as Java answers).
     pub fn min_offset_in_queue(&self, topic: &str, queue_id: i32) -> i64 {
         self.shared
             .read()
             .cqs
             .find(topic, queue_id)
-            .map_or(0, |q| q.min_offset())
+            .map_or(-1, |q| q.min_offset())
     }
 
     /// Offset of the oldest commitlog byte.
@@ -866,6 +903,12 @@ impl MessageStore {
     pub fn dispatch_behind_bytes(&self) -> u64 {
         let st = self.shared.read();
         st.commitlog.max_offset().saturating_sub(st.reput_offset)
+    }
+
+    /// Start offset of the newest commitlog file (where an HA master starts streaming to a slave
+    /// that reports offset 0); 0 for an empty log.
+    pub fn commitlog_last_file_start(&self) -> u64 {
+        self.shared.read().commitlog.files().last().map_or(0, |f| f.start)
     }
 
     /// Raw commitlog bytes from `from_offset` (HA master side), at most `max_bytes` and never past

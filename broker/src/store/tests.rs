@@ -131,6 +131,16 @@ fn store_is_send_and_sync() {
     check::<MessageStore>();
 }
 
+#[test]
+fn flush_disk_type_parses_java_values() {
+    assert_eq!(
+        "SYNC_FLUSH".parse::<FlushDiskType>().unwrap(),
+        FlushDiskType::SyncFlush
+    );
+    assert_eq!(FlushDiskType::AsyncFlush.as_str(), "ASYNC_FLUSH");
+    assert!("sync".parse::<FlushDiskType>().is_err());
+}
+
 #[tokio::test]
 async fn round_trip_across_files_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,6 +177,8 @@ async fn get_message_statuses_follow_java() {
         (r.status, r.next_begin_offset),
         (GetMessageStatus::NoMatchedLogicQueue, 0)
     );
+    assert_eq!(store.min_offset_in_queue("T", 0), -1);
+    assert_eq!(store.max_offset_in_queue("T", 0), 0);
     for i in 0..10 {
         let tag = if i % 2 == 0 { "even" } else { "odd" };
         store
@@ -182,7 +194,7 @@ async fn get_message_statuses_follow_java() {
     let r = store.get_messages("T", 0, 11, 32, 0, |_| true).unwrap();
     assert_eq!(
         (r.status, r.next_begin_offset),
-        (GetMessageStatus::OffsetOverflowBadly, 0)
+        (GetMessageStatus::OffsetOverflowBadly, 10)
     );
     let r = store.get_messages("T", 0, 2, 3, 0, |_| true).unwrap();
     assert_eq!(
@@ -413,6 +425,44 @@ async fn crash_recovery_cuts_torn_tail_and_garbage() {
         .await
         .unwrap();
     assert_eq!((r.phys_offset, r.queue_offset()), (prev_end, 99));
+    let end = r.end_offset;
+    store.shutdown().unwrap();
+    drop(store);
+
+    // 5. Garbage right after the end is also cut after a clean shutdown (no abort file).
+    patch(root, KB64, end, &body(9, 100));
+    let store = MessageStore::open(cfg(root, KB64, 200)).unwrap();
+    assert_eq!(store.commitlog_max_offset(), end);
+    assert_eq!(store.max_offset_in_queue("T", 0), 100);
+}
+
+#[tokio::test]
+async fn prepared_transactions_get_no_consume_queue_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(cfg(dir.path(), KB64, 6000)).unwrap();
+    store
+        .put_message(msg("T", 0, b"a".to_vec(), None, "k"))
+        .await
+        .unwrap();
+    let mut half = msg("T", 0, b"half".to_vec(), None, "k");
+    half.sys_flag = format::sys_flag::TRANSACTION_PREPARED;
+    let r = store.put_message(half).await.unwrap();
+    assert_eq!(r.queue_offset(), 0);
+    assert_eq!(store.max_offset_in_queue("T", 0), 1);
+    let raw = store.lookup_message_by_offset(r.phys_offset).unwrap().unwrap();
+    assert_eq!(message::decode_record(&raw).unwrap().body, b"half");
+    let r = store
+        .put_message(msg("T", 0, b"b".to_vec(), None, "k"))
+        .await
+        .unwrap();
+    assert_eq!(r.queue_offset(), 1);
+    store.shutdown().unwrap();
+    drop(store);
+    // Rebuilding the queue from the commitlog skips the half message too.
+    std::fs::remove_dir_all(dir.path().join("consumequeue/T")).unwrap();
+    simulate_crash(dir.path());
+    let store = MessageStore::open(cfg(dir.path(), KB64, 6000)).unwrap();
+    assert_eq!(store.max_offset_in_queue("T", 0), 2);
 }
 
 #[tokio::test]
@@ -436,6 +486,42 @@ async fn ha_replication_copies_bytes_and_dispatches() {
     assert_eq!(slave.commitlog_max_offset(), master.commitlog_max_offset());
     assert_eq!(slave.dispatch_behind_bytes(), 0);
     check_all(&slave, &exp);
+
+    // A fresh slave that reports offset 0 is streamed from the master's last file only.
+    let late = MessageStore::open(cfg(&dir.path().join("s2"), KB64, 6000)).unwrap();
+    let mut off = master.commitlog_last_file_start();
+    assert!(off > 0);
+    while off < master.commitlog_max_offset() {
+        let chunk = master.read_commitlog_raw(off, 32 * 1024).unwrap();
+        late.append_replicated(off, &chunk).unwrap();
+        off += chunk.len() as u64;
+    }
+    assert_eq!(late.commitlog_min_offset(), master.commitlog_last_file_start());
+    let mut served = 0;
+    for (topic, q) in exp.keys() {
+        let (min, max) = (
+            late.min_offset_in_queue(topic, *q),
+            late.max_offset_in_queue(topic, *q),
+        );
+        // Queues with no record in the last file do not exist on the late slave.
+        if min == -1 {
+            continue;
+        }
+        served += 1;
+        assert_eq!(max, master.max_offset_in_queue(topic, *q));
+        if max > min {
+            let r = late.get_messages(topic, *q, min, 1, 0, |_| true).unwrap();
+            assert_eq!(r.status, GetMessageStatus::Found);
+            let m = message::decode_record(&r.messages).unwrap();
+            assert_eq!(m.queue_offset, min);
+            let r = late.get_messages(topic, *q, 0, 1, 0, |_| true).unwrap();
+            assert_eq!(
+                (r.status, r.next_begin_offset),
+                (GetMessageStatus::OffsetTooSmall, min)
+            );
+        }
+    }
+    assert!(served > 0);
 }
 
 #[tokio::test]
@@ -674,6 +760,13 @@ async fn serves_the_foreign_fixture_store() {
     let mut c = StoreConfig::new(&root, host);
     c.commitlog_file_size = 65536;
     c.cq_file_size = 6000;
+    // A wrong file size is refused before anything is touched.
+    let mut wrong = c.clone();
+    wrong.commitlog_file_size = 2 * 65536;
+    let e = MessageStore::open(wrong).unwrap_err();
+    assert!(matches!(e, StoreError::Corruption { .. }), "{e}");
+    let first = root.join("commitlog/00000000000000000000");
+    assert_eq!(std::fs::metadata(&first).unwrap().len(), 65536);
     let store = MessageStore::open(c.clone()).unwrap();
     assert_eq!(store.dispatch_behind_bytes(), 0);
     for e in &manifest {
@@ -713,6 +806,7 @@ async fn serves_the_foreign_fixture_store() {
     );
     assert!(store.earliest_message_time() > 0);
     let offsets = ConsumerOffsets::load(&root).unwrap();
+    assert_eq!(offsets.data_version.as_ref().unwrap().state_version, Some(0));
     for q in 0..4 {
         assert_eq!(offsets.get("OrderEvents", "billing", q), Some(50 + i64::from(q)));
     }
