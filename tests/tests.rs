@@ -3,4 +3,5 @@
 mod cli;
 mod cluster_list;
 mod completions;
+mod real_cluster;
 mod util;
