@@ -43,7 +43,7 @@ pub fn closed_addr() -> String {
     addr
 }
 
-/// A real name server (`broker::namesrv`) running in this test process on 127.0.0.1:0, plus a
+/// The real `mqnamesrv` binary running on a free loopback port, plus a
 /// remoting client that registers brokers with it. The client's connection stays open for the
 /// life of the value, because the name server forgets a broker when its connection closes.
 pub struct Namesrv {
@@ -51,30 +51,43 @@ pub struct Namesrv {
     pub addr: String,
     runtime: tokio::runtime::Runtime,
     client: broker::remoting::RemotingClient,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    child: std::process::Child,
 }
 
 impl Namesrv {
-    /// Starts the name server.
+    /// Starts the real `mqnamesrv` binary on a free loopback port and waits until it accepts.
     pub fn start() -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind name server");
-        let addr = listener.local_addr().expect("local addr").to_string();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(broker::namesrv::run(listener, Default::default(), async {
-            let _ = stopped.await;
-        }));
+        let addr = closed_addr();
+        let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name("mqnamesrv");
+        assert!(
+            bin.exists(),
+            "{} is missing: run the tests with `cargo test --workspace`",
+            bin.display()
+        );
+        let child = std::process::Command::new(bin)
+            .args(["--listen", &addr])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn mqnamesrv");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "mqnamesrv did not start listening on {addr}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         Self {
             addr,
             runtime,
             client: broker::remoting::RemotingClient::default(),
-            stop: Some(stop),
+            child,
         }
     }
 
@@ -114,8 +127,7 @@ impl Namesrv {
 
 impl Drop for Namesrv {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
