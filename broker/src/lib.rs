@@ -9,6 +9,7 @@ pub mod config;
 pub mod json;
 pub mod namesrv;
 pub mod properties;
+pub mod raft;
 pub mod remoting;
 pub mod signal;
 pub mod store;
