@@ -12,6 +12,7 @@ pub mod json;
 pub mod namesrv;
 pub mod processor;
 pub mod properties;
+pub mod raft;
 pub mod remoting;
 pub mod signal;
 pub mod store;

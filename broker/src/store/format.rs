@@ -231,6 +231,70 @@ pub mod dledger {
     pub const CHECKPOINT_FILE: &str = "checkpoint";
     /// Vote state file (`currTerm=`, `voteLeader=` lines).
     pub const TERM_FILE: &str = "currterm";
+    /// Length of the end-of-file blank in data files: int32 [`BLANK_MAGIC`] + int32 remaining
+    /// bytes of the file (counted from the blank's own position).
+    pub const BLANK_LEN: usize = 8;
+
+    // --- Entry kinds (our openraft log on the DLedger layout, `broker::raft`) ------------------
+    //
+    // openraft's log holds three kinds of entries; all of them are DLedger entries so that the
+    // Raft index equals the DLedger `index` field and indexes stay consecutive. The `channel`
+    // field (reserved, 0 in DLedger) tells them apart and carries the id of the leader that
+    // proposed the entry (openraft's log id is (term, leader node id, index)):
+    //
+    //   channel = kind << CHANNEL_KIND_SHIFT | leader_node_id   (leader_node_id < 2^24)
+    //
+    // A RocketMQ record entry (kind 0) has exactly one message record as its body (spec §6.2).
+    // Blank and membership entries have a body that is NOT a RocketMQ record: int32 TOTALSIZE
+    // (= bodyLen) + int32 [`RAFT_META_MAGIC`] (not a RocketMQ magic, so the §6.2 parser
+    // "second int32 is a RocketMQ magic?" never matches), then for a membership entry the
+    // membership as JSON. A data-file reader skips any entry whose body's second int32 is
+    // [`RAFT_META_MAGIC`] (or whose channel kind is not [`KIND_RECORD`]) by its `size`.
+
+    /// Bit shift of the entry kind inside the `channel` field.
+    pub const CHANNEL_KIND_SHIFT: u32 = 24;
+    /// Mask of the proposing leader's node id inside the `channel` field.
+    pub const CHANNEL_NODE_MASK: i32 = 0x00FF_FFFF;
+    /// Entry kind: the body is one RocketMQ message record (openraft `EntryPayload::Normal`).
+    pub const KIND_RECORD: i32 = 0;
+    /// Entry kind: openraft blank entry (written by every new leader), no application data.
+    pub const KIND_BLANK: i32 = 1;
+    /// Entry kind: openraft membership entry; JSON membership after the 8-byte meta header.
+    pub const KIND_MEMBERSHIP: i32 = 2;
+    /// Second int32 of the body of blank and membership entries ("RAFT"); never a RocketMQ
+    /// message magic, so record parsers reject it and scanners skip the entry.
+    pub const RAFT_META_MAGIC: i32 = 0x5241_4654;
+    /// Length of the meta body header of blank and membership entries: int32 size + int32 magic.
+    pub const RAFT_META_HEADER_LEN: usize = 8;
+
+    // --- Metadata files (text `key=value` lines, written to `<name>.tmp` then renamed) -------
+
+    /// `currterm` key: the current term.
+    pub const KEY_CURR_TERM: &str = "currTerm";
+    /// `currterm` key: the node voted for (numeric openraft node id, the digits of `nX`).
+    pub const KEY_VOTE_LEADER: &str = "voteLeader";
+    /// `currterm` key (ours): whether the vote is committed (a quorum granted it).
+    pub const KEY_VOTE_COMMITTED: &str = "voteCommitted";
+    /// `checkpoint` key: last log index, -1 when empty.
+    pub const KEY_END_INDEX: &str = "endIndex";
+    /// `checkpoint` key: committed index, -1 when unknown.
+    pub const KEY_COMMITTED_INDEX: &str = "committedIndex";
+    /// `checkpoint` key (ours): term of the committed entry.
+    pub const KEY_COMMITTED_TERM: &str = "committedTerm";
+    /// `checkpoint` key (ours): leader node id of the committed entry's log id.
+    pub const KEY_COMMITTED_LEADER: &str = "committedLeader";
+    /// `checkpoint` key (ours): last purged index, -1 when nothing was purged.
+    pub const KEY_PURGED_INDEX: &str = "purgedIndex";
+    /// `checkpoint` key (ours): term of the last purged entry.
+    pub const KEY_PURGED_TERM: &str = "purgedTerm";
+    /// `checkpoint` key (ours): leader node id of the last purged log id.
+    pub const KEY_PURGED_LEADER: &str = "purgedLeader";
+    /// State machine file (ours, JSON): last applied log id and membership.
+    pub const APPLIED_STATE_FILE: &str = "raft-applied.json";
+    /// Last built metadata snapshot (ours, JSON).
+    pub const SNAPSHOT_FILE: &str = "raft-snapshot.json";
+    /// Suffix of metadata files being written before the rename.
+    pub const TMP_SUFFIX: &str = ".tmp";
 }
 
 /// Builds the offset message id: hex of store IPv4 (4 bytes) + port (int32) + physical offset.

@@ -1,0 +1,1388 @@
+//! The Raft log of a DLedger broker, stored in DLedger's own file layout (spec §6.1).
+//!
+//! The log IS the message store: each RocketMQ record is the body of one DLedger entry, so there
+//! is no second copy of message data. This module implements openraft's [`RaftLogStorage`] and
+//! [`RaftLogReader`] on top of:
+//!
+//! - `data/`: fixed-size files named by their 20-digit start offset. Entries are appended back to
+//!   back with the 48-byte header (magic=1, size, index, term, pos, channel, chainCrc, bodyCrc,
+//!   bodyLen). When `size + 8` does not fit in the rest of a file, a blank (int32 -1, int32
+//!   remaining) is written and the entry goes to the next file. The first file of an empty store
+//!   starts at `base_offset` (`dividedCommitlogOffset` when upgrading from an old commitlog,
+//!   §6.3). The DLedger `index` field equals the openraft log index; openraft's first entry (the
+//!   membership written by `initialize`) has index 0, as DLedger's first entry.
+//! - No `index/` files: the per-index positions are kept in memory and rebuilt at open by scanning
+//!   the data files (16 bytes of RAM per entry; a 1 GiB file of 1 KiB records is ~1 M entries).
+//! - `currterm` (`currTerm=`, `voteLeader=`, `voteCommitted=`) and `checkpoint` (`endIndex=`,
+//!   `committedIndex=` plus our `committedTerm/Leader` and `purged*` keys), text files written
+//!   to `<name>.tmp`, fsynced and renamed.
+//!
+//! Deviations from DLedger, both needed by openraft and documented in `store::format::dledger`:
+//! `channel` carries the entry kind and the proposing leader's node id (a log id is (term,
+//! leader, index)); `bodyCrc` is CRC32 of the body so a torn tail whose header reached the disk
+//! but whose body did not is detected at recovery (0 means "not checked", as DLedger writes).
+//!
+//! Durability: `append` writes all entries of a batch, fdatasyncs every touched file once (and
+//! the directory when a file was created), and only then calls the [`LogFlushed`] callback.
+//! The file I/O is synchronous on the calling task; each call is short (pwrite + one fdatasync
+//! per batch). Moving it to a dedicated I/O thread is a later optimisation.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt::Debug;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::ops::{Bound, RangeBounds};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use bytes::Bytes;
+use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
+use openraft::{CommittedLeaderId, EntryPayload, RaftLogReader, StorageIOError};
+
+use super::types::{Entry, LogId, Membership, NodeId, Record, StorageError, TypeConfig, Vote};
+use crate::store::format::{self, dledger as dl};
+
+/// Why the DLedger log could not be opened, read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum LogStoreError {
+    /// A file system call failed.
+    #[error("I/O error on `{path}`: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The files do not follow the DLedger layout (and it is not a torn tail we may cut).
+    #[error("corrupt DLedger store `{path}` at position {pos}: {reason}")]
+    Corruption {
+        /// The file.
+        path: PathBuf,
+        /// Absolute position (data files) or 0 (metadata files).
+        pos: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A caller asked for something the layout cannot hold (entry larger than a data file,
+    /// a non-consecutive index, a leader id over 24 bits, a position with no data).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LogStoreError + '_ {
+    move |source| LogStoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl LogStoreError {
+    fn into_write(self) -> StorageError {
+        StorageIOError::write_logs(&self).into()
+    }
+    fn into_read(self) -> StorageError {
+        StorageIOError::read_logs(&self).into()
+    }
+}
+
+/// Where and how the log is stored.
+#[derive(Debug, Clone)]
+pub struct LogStoreOptions {
+    /// `<storePathRootDir>/dledger-<selfId>`: `currterm` and `checkpoint` live here.
+    pub node_dir: PathBuf,
+    /// The data directory: `<node_dir>/data` unless `storePathDLedgerCommitLog` overrides it.
+    pub data_dir: PathBuf,
+    /// Size of every data file. Default: mappedFileSizeCommitLog (1 GiB). Must be the same on
+    /// all replicas, as must `base_offset`, because followers must lay bytes out identically.
+    pub file_size: u64,
+    /// Start offset of the first data file of an empty store (`dividedCommitlogOffset`, §6.3);
+    /// ignored when data files exist (the first file's name is then the base).
+    pub base_offset: u64,
+}
+
+impl LogStoreOptions {
+    /// Options for `<node_dir>/data` with the given file size and base offset.
+    pub fn new(node_dir: impl Into<PathBuf>, file_size: u64, base_offset: u64) -> Self {
+        let node_dir = node_dir.into();
+        Self {
+            data_dir: node_dir.join(dl::DATA_DIR),
+            node_dir,
+            file_size,
+            base_offset,
+        }
+    }
+}
+
+/// What kind of Raft entry a DLedger entry holds (the kind bits of its `channel` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// One RocketMQ message record.
+    Record,
+    /// openraft blank entry (no data).
+    Blank,
+    /// openraft membership entry.
+    Membership,
+}
+
+impl EntryKind {
+    fn code(self) -> i32 {
+        match self {
+            EntryKind::Record => dl::KIND_RECORD,
+            EntryKind::Blank => dl::KIND_BLANK,
+            EntryKind::Membership => dl::KIND_MEMBERSHIP,
+        }
+    }
+    fn from_code(code: i32) -> Option<Self> {
+        match code {
+            dl::KIND_RECORD => Some(EntryKind::Record),
+            dl::KIND_BLANK => Some(EntryKind::Blank),
+            dl::KIND_MEMBERSHIP => Some(EntryKind::Membership),
+            _ => None,
+        }
+    }
+}
+
+/// Location of one entry in the data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryLocation {
+    /// Absolute position of the entry header.
+    pub pos: u64,
+    /// Whole entry size (48 + body).
+    pub size: u32,
+    /// Term of the entry.
+    pub term: u64,
+    /// Node id of the leader that proposed it.
+    pub leader: NodeId,
+    /// Kind of entry.
+    pub kind: EntryKind,
+}
+
+impl EntryLocation {
+    /// Position of the body, i.e. of the RocketMQ record (its PHYSICALOFFSET).
+    pub fn data_pos(&self) -> u64 {
+        self.pos + dl::HEADER_SIZE as u64
+    }
+    fn end(&self) -> u64 {
+        self.pos + u64::from(self.size)
+    }
+}
+
+/// One entry read from the data files by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataEntry {
+    /// Raft (DLedger) index.
+    pub index: u64,
+    /// Where it is.
+    pub loc: EntryLocation,
+    /// The body: a RocketMQ record for [`EntryKind::Record`].
+    pub body: Bytes,
+}
+
+/// What is at a position of the data files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataItem {
+    /// An entry.
+    Entry(DataEntry),
+    /// The end-of-file blank: continue at `next_pos` (the next file's start).
+    Blank {
+        /// Start of the next data file.
+        next_pos: u64,
+    },
+    /// No data here (past the write position).
+    End,
+}
+
+/// A parsed 48-byte entry header.
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    magic: i32,
+    size: i32,
+    index: i64,
+    term: i64,
+    pos: i64,
+    channel: i32,
+    body_crc: i32,
+    body_len: i32,
+}
+
+fn be_i32(b: &[u8], at: usize) -> i32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[at..at + 4]);
+    i32::from_be_bytes(a)
+}
+
+fn be_i64(b: &[u8], at: usize) -> i64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    i64::from_be_bytes(a)
+}
+
+impl Header {
+    fn parse(b: &[u8]) -> Header {
+        Header {
+            magic: be_i32(b, dl::MAGIC),
+            size: be_i32(b, dl::SIZE),
+            index: be_i64(b, dl::INDEX),
+            term: be_i64(b, dl::TERM),
+            pos: be_i64(b, dl::POS),
+            channel: be_i32(b, dl::CHANNEL),
+            body_crc: be_i32(b, dl::BODY_CRC),
+            body_len: be_i32(b, dl::BODY_LEN),
+        }
+    }
+
+    /// Checks the header of an entry found at `pos` in a file ending at `file_end`; returns the
+    /// reason it is not a valid entry.
+    fn check(&self, pos: u64, file_end: u64) -> Result<(EntryKind, NodeId), String> {
+        if self.magic != dl::ENTRY_MAGIC {
+            return Err(format!("magic {} is not {}", self.magic, dl::ENTRY_MAGIC));
+        }
+        if self.body_len < 0 || i64::from(self.size) != dl::HEADER_SIZE as i64 + i64::from(self.body_len) {
+            return Err(format!("size {} != 48 + bodyLen {}", self.size, self.body_len));
+        }
+        if pos + self.size as u64 + dl::BLANK_LEN as u64 > file_end {
+            return Err(format!("entry of {} bytes runs past the file end", self.size));
+        }
+        if self.pos < 0 || self.pos as u64 != pos {
+            return Err(format!("pos field {} != position", self.pos));
+        }
+        if self.index < 0 || self.term < 0 {
+            return Err(format!("negative index {} or term {}", self.index, self.term));
+        }
+        let kind = EntryKind::from_code(self.channel >> dl::CHANNEL_KIND_SHIFT)
+            .ok_or_else(|| format!("unknown channel {:#x}", self.channel))?;
+        Ok((kind, (self.channel & dl::CHANNEL_NODE_MASK) as NodeId))
+    }
+}
+
+/// Overwrites the PHYSICALOFFSET field of a RocketMQ record with `data_pos` (spec §6.2: the
+/// DLedger append hook sets it to entry pos + 48). Leaves anything that is not a record alone.
+fn patch_physical_offset(body: &mut [u8], data_pos: u64) {
+    use format::record;
+    if body.len() < record::PHYSICAL_OFFSET + 8 {
+        return;
+    }
+    let total = be_i32(body, record::TOTAL_SIZE);
+    let magic = be_i32(body, record::MAGIC) as u32;
+    if total as usize == body.len()
+        && (magic == format::MESSAGE_MAGIC_CODE_V1 || magic == format::MESSAGE_MAGIC_CODE_V2)
+    {
+        body[record::PHYSICAL_OFFSET..record::PHYSICAL_OFFSET + 8].copy_from_slice(&data_pos.to_be_bytes());
+    }
+}
+
+/// The 8-byte (+ JSON) body of blank and membership entries.
+fn meta_body(json: &[u8]) -> Vec<u8> {
+    let len = dl::RAFT_META_HEADER_LEN + json.len();
+    let mut body = Vec::with_capacity(len);
+    body.extend_from_slice(&(len as i32).to_be_bytes());
+    body.extend_from_slice(&dl::RAFT_META_MAGIC.to_be_bytes());
+    body.extend_from_slice(json);
+    body
+}
+
+/// Encodes `entry` as a DLedger entry at absolute position `pos`.
+fn encode_entry(entry: &Entry, pos: u64) -> Result<Vec<u8>, LogStoreError> {
+    let leader = entry.log_id.leader_id.node_id;
+    if leader > dl::CHANNEL_NODE_MASK as u64 {
+        return Err(LogStoreError::Invalid(format!(
+            "leader node id {leader} does not fit the 24-bit channel field"
+        )));
+    }
+    let (kind, body) = match &entry.payload {
+        EntryPayload::Normal(Record(rec)) => {
+            let mut body = rec.to_vec();
+            patch_physical_offset(&mut body, pos + dl::HEADER_SIZE as u64);
+            (EntryKind::Record, body)
+        }
+        EntryPayload::Blank => (EntryKind::Blank, meta_body(&[])),
+        EntryPayload::Membership(m) => {
+            let json = serde_json::to_vec(m)
+                .map_err(|e| LogStoreError::Invalid(format!("cannot encode membership: {e}")))?;
+            (EntryKind::Membership, meta_body(&json))
+        }
+    };
+    let size = dl::HEADER_SIZE + body.len();
+    let size32 = i32::try_from(size)
+        .map_err(|_| LogStoreError::Invalid(format!("entry of {size} bytes is too large")))?;
+    let channel = (kind.code() << dl::CHANNEL_KIND_SHIFT) | leader as i32;
+    let mut buf = Vec::with_capacity(size);
+    buf.extend_from_slice(&dl::ENTRY_MAGIC.to_be_bytes());
+    buf.extend_from_slice(&size32.to_be_bytes());
+    buf.extend_from_slice(&(entry.log_id.index as i64).to_be_bytes());
+    buf.extend_from_slice(&(entry.log_id.leader_id.term as i64).to_be_bytes());
+    buf.extend_from_slice(&(pos as i64).to_be_bytes());
+    buf.extend_from_slice(&channel.to_be_bytes());
+    buf.extend_from_slice(&0i32.to_be_bytes()); // chainCrc: not filled, as DLedger
+    buf.extend_from_slice(&(crc32fast::hash(&body) as i32).to_be_bytes());
+    buf.extend_from_slice(&((size - dl::HEADER_SIZE) as i32).to_be_bytes());
+    buf.extend_from_slice(&body);
+    Ok(buf)
+}
+
+fn body_crc_ok(h: &Header, body: &[u8]) -> bool {
+    h.body_crc == 0 || crc32fast::hash(body) as i32 == h.body_crc
+}
+
+// -------------------------------------------------------------------------------------------
+// Metadata files
+// -------------------------------------------------------------------------------------------
+
+/// Writes `bytes` to `path` via `<path>.tmp`: write, fdatasync, rename; with `sync_dir` also
+/// fsyncs the directory so the rename itself is durable. Without it a crash may leave the
+/// previous version, never a partial one.
+pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8], sync_dir: bool) -> Result<(), LogStoreError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(dl::TMP_SUFFIX);
+    let tmp = PathBuf::from(tmp);
+    {
+        let f = File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all_at(bytes, 0).map_err(io_err(&tmp))?;
+        f.sync_data().map_err(io_err(&tmp))?;
+    }
+    fs::rename(&tmp, path).map_err(io_err(path))?;
+    if sync_dir {
+        if let Some(dir) = path.parent() {
+            sync_dir_path(dir)?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_dir_path(dir: &Path) -> Result<(), LogStoreError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
+}
+
+/// Reads a `key=value` file; `None` if it does not exist.
+fn read_kv_file(path: &Path) -> Result<Option<HashMap<String, String>>, LogStoreError> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let mut map = HashMap::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once('=') {
+            map.insert(k.trim().to_owned(), v.trim().to_owned());
+        }
+    }
+    Ok(Some(map))
+}
+
+fn kv_i64(map: &HashMap<String, String>, key: &str, path: &Path) -> Result<Option<i64>, LogStoreError> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(v) => v.parse::<i64>().map(Some).map_err(|_| LogStoreError::Corruption {
+            path: path.to_path_buf(),
+            pos: 0,
+            reason: format!("{key}={v:?} is not a number"),
+        }),
+    }
+}
+
+/// A node id as written in `voteLeader`: numeric, or DLedger's `n1` form.
+fn parse_node(v: &str) -> Option<NodeId> {
+    v.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .ok()
+}
+
+fn log_id_from_kv(
+    map: &HashMap<String, String>,
+    keys: [&str; 3],
+    path: &Path,
+) -> Result<Option<LogId>, LogStoreError> {
+    let index = kv_i64(map, keys[0], path)?;
+    let term = kv_i64(map, keys[1], path)?;
+    let leader = kv_i64(map, keys[2], path)?;
+    match (index, term, leader) {
+        (Some(i), Some(t), Some(l)) if i >= 0 && t >= 0 && l >= 0 => Ok(Some(LogId::new(
+            CommittedLeaderId::new(t as u64, l as u64),
+            i as u64,
+        ))),
+        _ => Ok(None),
+    }
+}
+
+fn log_id_kv(out: &mut String, keys: [&str; 3], id: Option<&LogId>) {
+    use std::fmt::Write as _;
+    let (i, t, l) = id.map_or((-1, -1, -1), |id| {
+        (
+            id.index as i64,
+            id.leader_id.term as i64,
+            id.leader_id.node_id as i64,
+        )
+    });
+    let _ = writeln!(out, "{}={i}\n{}={t}\n{}={l}", keys[0], keys[1], keys[2]);
+}
+
+// -------------------------------------------------------------------------------------------
+// The store
+// -------------------------------------------------------------------------------------------
+
+struct State {
+    /// Data files by start offset. Never empty after open: the file holding `write_pos` exists.
+    files: BTreeMap<u64, Arc<File>>,
+    /// Index of `metas[0]`.
+    first_index: u64,
+    /// Visible (not purged) entries in index order. `None` marks a hole: openraft promises
+    /// never to append one, but its conformance suite does, so holes are tolerated in memory
+    /// (recovery treats a hole on disk as the end of the log). The first and last are `Some`.
+    metas: VecDeque<Option<EntryLocation>>,
+    /// Where the next entry goes.
+    write_pos: u64,
+    last_purged: Option<LogId>,
+    committed: Option<LogId>,
+    vote: Option<Vote>,
+}
+
+impl State {
+    fn next_index(&self) -> Option<u64> {
+        if self.metas.is_empty() {
+            self.last_purged.map(|p| p.index + 1)
+        } else {
+            Some(self.first_index + self.metas.len() as u64)
+        }
+    }
+
+    fn meta(&self, index: u64) -> Option<&EntryLocation> {
+        let i = index.checked_sub(self.first_index)?;
+        self.metas.get(usize::try_from(i).ok()?)?.as_ref()
+    }
+
+    fn last_log_id(&self) -> Option<LogId> {
+        let last = self.metas.back()?.as_ref()?;
+        Some(log_id_of(self.first_index + self.metas.len() as u64 - 1, last))
+    }
+
+    fn file_for(&self, pos: u64, file_size: u64) -> Option<(u64, &Arc<File>)> {
+        let (start, f) = self.files.range(..=pos).next_back()?;
+        (pos < start + file_size).then_some((*start, f))
+    }
+}
+
+fn log_id_of(index: u64, m: &EntryLocation) -> LogId {
+    LogId::new(CommittedLeaderId::new(m.term, m.leader), index)
+}
+
+struct Shared {
+    opts: LogStoreOptions,
+    state: RwLock<State>,
+}
+
+impl Shared {
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        // A panic while holding the lock cannot leave State half-updated in a way readers
+        // care about more than a stopped node; keep serving.
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn file_path(&self, start: u64) -> PathBuf {
+        self.opts.data_dir.join(format::offset_to_file_name(start))
+    }
+
+    fn read_exact_at(&self, st: &State, pos: u64, len: usize) -> Result<Vec<u8>, LogStoreError> {
+        let fs_ = self.opts.file_size;
+        let (start, file) = st
+            .file_for(pos, fs_)
+            .ok_or_else(|| LogStoreError::Invalid(format!("no data file holds position {pos}")))?;
+        if pos + len as u64 > start + fs_ {
+            return Err(LogStoreError::Invalid(format!(
+                "{len} bytes at {pos} cross the end of data file {start}"
+            )));
+        }
+        let mut buf = vec![0u8; len];
+        file.read_exact_at(&mut buf, pos - start)
+            .map_err(io_err(&self.file_path(start)))?;
+        Ok(buf)
+    }
+
+    /// Reads and decodes the entry `index` described by `m`.
+    fn read_entry(&self, st: &State, index: u64, m: &EntryLocation) -> Result<Entry, LogStoreError> {
+        let buf = self.read_exact_at(st, m.pos, m.size as usize)?;
+        let h = Header::parse(&buf[..dl::HEADER_SIZE]);
+        let body = &buf[dl::HEADER_SIZE..];
+        let corrupt = |reason: String| LogStoreError::Corruption {
+            path: self.opts.data_dir.clone(),
+            pos: m.pos,
+            reason,
+        };
+        if h.index as u64 != index || h.term as u64 != m.term || h.pos as u64 != m.pos {
+            return Err(corrupt(format!(
+                "entry header (index {}, term {}) does not match the index ({index}, {})",
+                h.index, h.term, m.term
+            )));
+        }
+        if !body_crc_ok(&h, body) {
+            return Err(corrupt("body CRC mismatch".into()));
+        }
+        let payload = match m.kind {
+            EntryKind::Record => EntryPayload::Normal(Record(Bytes::copy_from_slice(body))),
+            EntryKind::Blank => EntryPayload::Blank,
+            EntryKind::Membership => {
+                let json = body
+                    .get(dl::RAFT_META_HEADER_LEN..)
+                    .ok_or_else(|| corrupt("membership body too short".into()))?;
+                let mem: Membership =
+                    serde_json::from_slice(json).map_err(|e| corrupt(format!("membership JSON: {e}")))?;
+                EntryPayload::Membership(mem)
+            }
+        };
+        Ok(Entry {
+            log_id: log_id_of(index, m),
+            payload,
+        })
+    }
+
+    fn read_item_at(&self, pos: u64) -> Result<DataItem, LogStoreError> {
+        let st = self.read();
+        if pos >= st.write_pos {
+            return Ok(DataItem::End);
+        }
+        let fs_ = self.opts.file_size;
+        let (start, _) = st
+            .file_for(pos, fs_)
+            .ok_or_else(|| LogStoreError::Invalid(format!("no data file holds position {pos}")))?;
+        let file_end = start + fs_;
+        let head_len = dl::HEADER_SIZE.min((file_end - pos) as usize);
+        let head = self.read_exact_at(&st, pos, head_len)?;
+        let corrupt = |reason: String| LogStoreError::Corruption {
+            path: self.file_path(start),
+            pos,
+            reason,
+        };
+        if head.len() >= dl::BLANK_LEN && be_i32(&head, 0) == dl::BLANK_MAGIC {
+            return Ok(DataItem::Blank { next_pos: file_end });
+        }
+        if head.len() < dl::HEADER_SIZE {
+            return Err(corrupt("no entry header fits here".into()));
+        }
+        let h = Header::parse(&head);
+        let (kind, leader) = h.check(pos, file_end).map_err(corrupt)?;
+        let body = self.read_exact_at(&st, pos + dl::HEADER_SIZE as u64, h.body_len as usize)?;
+        Ok(DataItem::Entry(DataEntry {
+            index: h.index as u64,
+            loc: EntryLocation {
+                pos,
+                size: h.size as u32,
+                term: h.term as u64,
+                leader,
+                kind,
+            },
+            body: Bytes::from(body),
+        }))
+    }
+}
+
+/// The openraft log storage: owns writes. Cheap handles for reading are [`LogReader`]s.
+pub struct LogStore {
+    shared: Arc<Shared>,
+}
+
+/// A read handle on the log: openraft's replication reads through it, and the broker uses its
+/// position-based helpers to serve pulls and dispatch consume queues.
+#[derive(Clone)]
+pub struct LogReader {
+    shared: Arc<Shared>,
+}
+
+impl Debug for LogStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogStore")
+            .field("data_dir", &self.shared.opts.data_dir)
+            .finish()
+    }
+}
+
+impl LogStore {
+    /// Opens (or creates) the log: reads `currterm` and `checkpoint`, scans the data files,
+    /// validates every entry (magic, size, pos, consecutive index, non-decreasing term, body CRC)
+    /// and cuts a torn tail (zeroing it). Creates the first data file at `base_offset` when the
+    /// data directory is empty.
+    ///
+    /// # Errors
+    /// [`LogStoreError::Io`] when files cannot be read or written; [`LogStoreError::Corruption`]
+    /// when the files break the layout in a way that is not a torn tail (a gap between file
+    /// names, a file larger than `file_size`, valid-looking data after an invalid entry, a
+    /// damaged committed entry) or a metadata file cannot be parsed.
+    pub fn open(opts: LogStoreOptions) -> Result<LogStore, LogStoreError> {
+        if opts.file_size < (dl::HEADER_SIZE + dl::BLANK_LEN) as u64 * 2 {
+            return Err(LogStoreError::Invalid(format!(
+                "data file size {} is too small",
+                opts.file_size
+            )));
+        }
+        fs::create_dir_all(&opts.node_dir).map_err(io_err(&opts.node_dir))?;
+        fs::create_dir_all(&opts.data_dir).map_err(io_err(&opts.data_dir))?;
+
+        let vote = read_vote_file(&opts.node_dir.join(dl::TERM_FILE))?;
+        let ckpt_path = opts.node_dir.join(dl::CHECKPOINT_FILE);
+        let ckpt = read_kv_file(&ckpt_path)?.unwrap_or_default();
+        let mut committed = log_id_from_kv(
+            &ckpt,
+            [
+                dl::KEY_COMMITTED_INDEX,
+                dl::KEY_COMMITTED_TERM,
+                dl::KEY_COMMITTED_LEADER,
+            ],
+            &ckpt_path,
+        )?;
+        let last_purged = log_id_from_kv(
+            &ckpt,
+            [dl::KEY_PURGED_INDEX, dl::KEY_PURGED_TERM, dl::KEY_PURGED_LEADER],
+            &ckpt_path,
+        )?;
+
+        let shared = Arc::new(Shared {
+            opts: opts.clone(),
+            state: RwLock::new(State {
+                files: BTreeMap::new(),
+                first_index: 0,
+                metas: VecDeque::new(),
+                write_pos: opts.base_offset,
+                last_purged,
+                committed: None,
+                vote,
+            }),
+        });
+        {
+            let mut st = shared.write();
+            recover(&shared, &mut st, committed.as_ref())?;
+            // A committed id the log no longer backs (a follower may persist a commit point
+            // beyond what it flushed) is forgotten; openraft learns it again from the leader.
+            if let Some(c) = committed {
+                let purged_covers = st.last_purged.is_some_and(|p| p.index >= c.index);
+                let matches = st.meta(c.index).is_some_and(|m| log_id_of(c.index, m) == c);
+                if !purged_covers && !matches {
+                    tracing::warn!(%c, "committed log id not in the recovered log; forgetting it");
+                    committed = None;
+                }
+            }
+            st.committed = committed;
+        }
+        Ok(LogStore { shared })
+    }
+
+    /// A read handle sharing this store's files and index.
+    pub fn reader(&self) -> LogReader {
+        LogReader {
+            shared: self.shared.clone(),
+        }
+    }
+
+    fn write_checkpoint(&self, st: &State, sync_dir: bool) -> Result<(), LogStoreError> {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let end = st.last_log_id().map_or(-1, |l| l.index as i64);
+        let _ = writeln!(out, "{}={end}", dl::KEY_END_INDEX);
+        log_id_kv(
+            &mut out,
+            [
+                dl::KEY_COMMITTED_INDEX,
+                dl::KEY_COMMITTED_TERM,
+                dl::KEY_COMMITTED_LEADER,
+            ],
+            st.committed.as_ref(),
+        );
+        log_id_kv(
+            &mut out,
+            [dl::KEY_PURGED_INDEX, dl::KEY_PURGED_TERM, dl::KEY_PURGED_LEADER],
+            st.last_purged.as_ref(),
+        );
+        write_file_atomic(
+            &self.shared.opts.node_dir.join(dl::CHECKPOINT_FILE),
+            out.as_bytes(),
+            sync_dir,
+        )
+    }
+
+    /// Creates the data file starting at `start`, preallocated (sparse) to `file_size`.
+    fn create_file(&self, st: &mut State, start: u64) -> Result<Arc<File>, LogStoreError> {
+        let path = self.shared.file_path(start);
+        let f = create_data_file(&path, self.shared.opts.file_size)?;
+        st.files.insert(start, f.clone());
+        Ok(f)
+    }
+
+    /// Writes `entries` and returns the files to fdatasync and whether the directory changed.
+    fn write_entries(
+        &self,
+        entries: impl IntoIterator<Item = Entry>,
+    ) -> Result<(DirtyFiles, bool), LogStoreError> {
+        let fs_ = self.shared.opts.file_size;
+        let mut st = self.shared.write();
+        let mut dirty: DirtyFiles = Vec::new();
+        let mut new_file = false;
+        for entry in entries {
+            let index = entry.log_id.index;
+            if !st.metas.is_empty() {
+                let next = st.first_index + st.metas.len() as u64;
+                if index < next {
+                    return Err(LogStoreError::Invalid(format!(
+                        "append of index {index} over existing entries (next is {next}); truncate first"
+                    )));
+                }
+                if index > next {
+                    tracing::warn!(index, next, "append leaves a hole in the Raft log");
+                    for _ in next..index {
+                        st.metas.push_back(None);
+                    }
+                }
+            }
+            let (mut start, mut file) = match st.file_for(st.write_pos, fs_) {
+                Some((s, f)) => (s, f.clone()),
+                None => {
+                    return Err(LogStoreError::Invalid(format!(
+                        "no data file holds the write position {}",
+                        st.write_pos
+                    )))
+                }
+            };
+            let mut buf = encode_entry(&entry, st.write_pos)?;
+            if buf.len() as u64 + dl::BLANK_LEN as u64 > fs_ {
+                return Err(LogStoreError::Invalid(format!(
+                    "entry {index} of {} bytes does not fit a data file of {fs_} bytes",
+                    buf.len()
+                )));
+            }
+            let remaining = start + fs_ - st.write_pos;
+            if buf.len() as u64 + dl::BLANK_LEN as u64 > remaining {
+                // End-of-file blank: magic first, then the remaining size (§6.1).
+                let mut blank = [0u8; dl::BLANK_LEN];
+                blank[..4].copy_from_slice(&dl::BLANK_MAGIC.to_be_bytes());
+                blank[4..].copy_from_slice(&(remaining as i32).to_be_bytes());
+                file.write_all_at(&blank, st.write_pos - start)
+                    .map_err(io_err(&self.shared.file_path(start)))?;
+                push_dirty(&mut dirty, start, &file);
+                let next = start + fs_;
+                file = match st.files.get(&next) {
+                    Some(f) => f.clone(),
+                    None => {
+                        new_file = true;
+                        self.create_file(&mut st, next)?
+                    }
+                };
+                start = next;
+                st.write_pos = next;
+                buf = encode_entry(&entry, next)?;
+            }
+            let pos = st.write_pos;
+            file.write_all_at(&buf, pos - start)
+                .map_err(io_err(&self.shared.file_path(start)))?;
+            push_dirty(&mut dirty, start, &file);
+            let loc = EntryLocation {
+                pos,
+                size: buf.len() as u32,
+                term: entry.log_id.leader_id.term,
+                leader: entry.log_id.leader_id.node_id,
+                kind: match entry.payload {
+                    EntryPayload::Normal(_) => EntryKind::Record,
+                    EntryPayload::Blank => EntryKind::Blank,
+                    EntryPayload::Membership(_) => EntryKind::Membership,
+                },
+            };
+            if st.metas.is_empty() {
+                st.first_index = index;
+            }
+            st.metas.push_back(Some(loc));
+            st.write_pos = pos + buf.len() as u64;
+        }
+        Ok((dirty, new_file))
+    }
+
+    fn sync(&self, dirty: &[(u64, Arc<File>)], dir: bool) -> Result<(), LogStoreError> {
+        for (start, f) in dirty {
+            f.sync_data().map_err(io_err(&self.shared.file_path(*start)))?;
+        }
+        if dir {
+            sync_dir_path(&self.shared.opts.data_dir)?;
+        }
+        Ok(())
+    }
+
+    fn truncate_from(&self, index: u64) -> Result<(), LogStoreError> {
+        let fs_ = self.shared.opts.file_size;
+        let mut st = self.shared.write();
+        let Some(last) = st.last_log_id() else {
+            return Ok(());
+        };
+        if index > last.index {
+            return Ok(());
+        }
+        let mut keep = index.saturating_sub(st.first_index) as usize;
+        while keep > 0 && st.metas[keep - 1].is_none() {
+            keep -= 1; // never leave a hole at the end
+        }
+        // The write position goes back to where it was before entry `index` was appended: right
+        // after the previous entry, so a blank written for the cut entry is undone too and the
+        // layout stays what the leader (who never had the cut suffix) has.
+        let prev = keep.checked_sub(1).and_then(|k| st.metas[k]);
+        let new_pos = match (prev, st.metas.iter().skip(keep).flatten().next()) {
+            (Some(p), _) => p.end(),
+            (None, Some(first_cut)) => first_cut.pos,
+            (None, None) => return Ok(()),
+        };
+        let (start, file) = match st.file_for(new_pos, fs_) {
+            Some((s, f)) => (s, f.clone()),
+            None => {
+                return Err(LogStoreError::Invalid(format!(
+                    "no data file holds position {new_pos}"
+                )))
+            }
+        };
+        let file_end = start + fs_;
+        // End of the bytes in use in that file: the old write position, or after the blank.
+        let data_end = if st.write_pos <= file_end {
+            st.write_pos
+        } else {
+            let last_end = st
+                .metas
+                .iter()
+                .flatten()
+                .filter(|m| m.pos < file_end)
+                .map(|m| m.end())
+                .max()
+                .unwrap_or(new_pos);
+            (last_end.max(new_pos) + dl::BLANK_LEN as u64).min(file_end)
+        };
+        let path = self.shared.file_path(start);
+        zero_range(&file, &path, new_pos - start, data_end - start)?;
+        let later: Vec<u64> = st.files.range(start + 1..).map(|(s, _)| *s).collect();
+        for s in &later {
+            st.files.remove(s);
+            let p = self.shared.file_path(*s);
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+        st.metas.truncate(keep);
+        st.write_pos = new_pos;
+        drop(st);
+        file.sync_data().map_err(io_err(&path))?;
+        if !later.is_empty() {
+            sync_dir_path(&self.shared.opts.data_dir)?;
+        }
+        Ok(())
+    }
+
+    fn purge_upto(&self, log_id: LogId) -> Result<(), LogStoreError> {
+        let fs_ = self.shared.opts.file_size;
+        let mut st = self.shared.write();
+        if st.last_purged.is_some_and(|p| p.index >= log_id.index) {
+            return Ok(());
+        }
+        st.last_purged = Some(log_id);
+        while !st.metas.is_empty() && st.first_index <= log_id.index {
+            st.metas.pop_front();
+            st.first_index += 1;
+        }
+        while let Some(None) = st.metas.front() {
+            st.metas.pop_front();
+            st.first_index += 1;
+        }
+        if st.metas.is_empty() {
+            st.first_index = log_id.index + 1;
+        }
+        // Persist the purge point before deleting files: a crash in between leaves extra
+        // files, whose entries recovery hides.
+        self.write_checkpoint(&st, true)?;
+        let keep_from = st.metas.iter().flatten().next().map_or(st.write_pos, |m| m.pos);
+        let doomed: Vec<u64> = st
+            .files
+            .range(..keep_from)
+            .filter(|(s, _)| **s + fs_ <= keep_from)
+            .map(|(s, _)| *s)
+            .collect();
+        for s in &doomed {
+            st.files.remove(s);
+            let p = self.shared.file_path(*s);
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+        drop(st);
+        if !doomed.is_empty() {
+            sync_dir_path(&self.shared.opts.data_dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// Data files written by one append batch, by start offset, to fdatasync once each.
+type DirtyFiles = Vec<(u64, Arc<File>)>;
+
+fn push_dirty(dirty: &mut DirtyFiles, start: u64, f: &Arc<File>) {
+    if !dirty.iter().any(|(s, _)| *s == start) {
+        dirty.push((start, f.clone()));
+    }
+}
+
+fn create_data_file(path: &Path, size: u64) -> Result<Arc<File>, LogStoreError> {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(io_err(path))?;
+    f.set_len(size).map_err(io_err(path))?;
+    Ok(Arc::new(f))
+}
+
+/// Writes zeros over `[from, to)` of `file`.
+fn zero_range(file: &File, path: &Path, from: u64, to: u64) -> Result<(), LogStoreError> {
+    const CHUNK: u64 = 64 * 1024;
+    let zeros = vec![0u8; CHUNK as usize];
+    let mut at = from;
+    while at < to {
+        let n = CHUNK.min(to - at);
+        file.write_all_at(&zeros[..n as usize], at)
+            .map_err(io_err(path))?;
+        at += n;
+    }
+    Ok(())
+}
+
+/// Zeros a torn tail from `from` chunk by chunk until a chunk that is already all zeros (the
+/// files are preallocated with zeros and written sequentially, so nothing lies beyond it).
+fn zero_torn_tail(file: &File, path: &Path, from: u64, file_size: u64) -> Result<u64, LogStoreError> {
+    const CHUNK: u64 = 64 * 1024;
+    let mut at = from;
+    let mut buf = vec![0u8; CHUNK as usize];
+    while at < file_size {
+        let n = CHUNK.min(file_size - at) as usize;
+        file.read_exact_at(&mut buf[..n], at).map_err(io_err(path))?;
+        if buf[..n].iter().all(|b| *b == 0) {
+            break;
+        }
+        zero_range(file, path, at, at + n as u64)?;
+        at += n as u64;
+    }
+    Ok(at - from)
+}
+
+fn read_vote_file(path: &Path) -> Result<Option<Vote>, LogStoreError> {
+    let Some(map) = read_kv_file(path)? else {
+        return Ok(None);
+    };
+    let term = kv_i64(&map, dl::KEY_CURR_TERM, path)?;
+    let leader = map.get(dl::KEY_VOTE_LEADER).and_then(|v| parse_node(v));
+    let committed = map.get(dl::KEY_VOTE_COMMITTED).is_some_and(|v| v == "true");
+    Ok(match (term, leader) {
+        (Some(t), Some(l)) if t >= 0 => {
+            let mut v = Vote::new(t as u64, l);
+            if committed {
+                v.commit();
+            }
+            Some(v)
+        }
+        _ => None,
+    })
+}
+
+/// Scans the data files into `st` (see [`LogStore::open`]).
+fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result<(), LogStoreError> {
+    let opts = &shared.opts;
+    let fs_ = opts.file_size;
+    let mut starts = Vec::new();
+    for e in fs::read_dir(&opts.data_dir).map_err(io_err(&opts.data_dir))? {
+        let e = e.map_err(io_err(&opts.data_dir))?;
+        if let Some(start) = format::path_to_offset(&e.path()) {
+            starts.push(start);
+        }
+    }
+    starts.sort_unstable();
+    if starts.is_empty() {
+        let path = shared.file_path(opts.base_offset);
+        let f = create_data_file(&path, fs_)?;
+        sync_dir_path(&opts.data_dir)?;
+        st.files.insert(opts.base_offset, f);
+        st.write_pos = opts.base_offset;
+        return Ok(());
+    }
+    for w in starts.windows(2) {
+        if w[1] != w[0] + fs_ {
+            return Err(LogStoreError::Corruption {
+                path: shared.file_path(w[1]),
+                pos: w[1],
+                reason: format!("expected the next data file at {}", w[0] + fs_),
+            });
+        }
+    }
+    for &start in &starts {
+        let path = shared.file_path(start);
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let len = f.metadata().map_err(io_err(&path))?.len();
+        if len > fs_ {
+            return Err(LogStoreError::Corruption {
+                path,
+                pos: start,
+                reason: format!("file is {len} bytes, larger than the configured {fs_}"),
+            });
+        }
+        if len < fs_ {
+            // Created but not yet extended when the process died.
+            f.set_len(fs_).map_err(io_err(&path))?;
+        }
+        st.files.insert(start, Arc::new(f));
+    }
+
+    let purged = st.last_purged;
+    let mut all: Vec<(u64, EntryLocation)> = Vec::new();
+    let mut pos = starts[0];
+    let mut stop: Option<(u64, String)> = None;
+    'files: for &start in &starts {
+        if pos != start {
+            // The previous file did not end with a blank: data stopped there.
+            break;
+        }
+        let file_end = start + fs_;
+        let file = st.files[&start].clone();
+        let path = shared.file_path(start);
+        loop {
+            if file_end - pos < dl::BLANK_LEN as u64 {
+                stop = Some((pos, "no room for a blank at the file end".into()));
+                break 'files;
+            }
+            let head_len = dl::HEADER_SIZE.min((file_end - pos) as usize);
+            let mut head = vec![0u8; head_len];
+            file.read_exact_at(&mut head, pos - start)
+                .map_err(io_err(&path))?;
+            let magic = be_i32(&head, 0);
+            if magic == dl::BLANK_MAGIC {
+                let rem = be_i32(&head, 4);
+                if rem as i64 == (file_end - pos) as i64 {
+                    pos = file_end;
+                    continue 'files;
+                }
+                stop = Some((pos, format!("blank with size {rem}, expected {}", file_end - pos)));
+                break 'files;
+            }
+            if magic == 0 && head.iter().all(|b| *b == 0) {
+                stop = Some((pos, String::new()));
+                break 'files;
+            }
+            if head_len < dl::HEADER_SIZE {
+                stop = Some((pos, "truncated header".into()));
+                break 'files;
+            }
+            let h = Header::parse(&head);
+            let (kind, leader) = match h.check(pos, file_end) {
+                Ok(x) => x,
+                Err(reason) => {
+                    stop = Some((pos, reason));
+                    break 'files;
+                }
+            };
+            let index = h.index as u64;
+            let term = h.term as u64;
+            if let Some((prev_index, prev)) = all.last() {
+                let after_purge = purged.is_some_and(|p| *prev_index <= p.index && index == p.index + 1);
+                if index != prev_index + 1 && !after_purge {
+                    stop = Some((pos, format!("index {index} does not follow {prev_index}")));
+                    break 'files;
+                }
+                if term < prev.term {
+                    stop = Some((pos, format!("term {term} below the previous {}", prev.term)));
+                    break 'files;
+                }
+            }
+            let mut body = vec![0u8; h.body_len as usize];
+            file.read_exact_at(&mut body, pos - start + dl::HEADER_SIZE as u64)
+                .map_err(io_err(&path))?;
+            if !body_crc_ok(&h, &body) {
+                stop = Some((pos, "body CRC mismatch".into()));
+                break 'files;
+            }
+            let loc = EntryLocation {
+                pos,
+                size: h.size as u32,
+                term,
+                leader,
+                kind,
+            };
+            all.push((index, loc));
+            pos = loc.end();
+        }
+    }
+
+    if let Some((at, reason)) = &stop {
+        let (fstart, file) = match st.file_for(*at, fs_) {
+            Some((s, f)) => (s, f.clone()),
+            None => {
+                return Err(LogStoreError::Invalid(format!(
+                    "no data file holds position {at}"
+                )))
+            }
+        };
+        let path = shared.file_path(fstart);
+        // Data in a later file means the invalid entry is not at the tail: refuse to cut.
+        for (&s, f) in st.files.range(fstart + 1..) {
+            let mut head = [0u8; 8];
+            f.read_exact_at(&mut head, 0)
+                .map_err(io_err(&shared.file_path(s)))?;
+            if head != [0u8; 8] {
+                return Err(LogStoreError::Corruption {
+                    path,
+                    pos: *at,
+                    reason: format!("{reason}; and data file {s} after it holds data"),
+                });
+            }
+        }
+        if !reason.is_empty() {
+            let next_index = all.last().map_or(0, |(i, _)| i + 1);
+            if committed.is_some_and(|c| c.index >= next_index) {
+                return Err(LogStoreError::Corruption {
+                    path,
+                    pos: *at,
+                    reason: format!("{reason}; the entry is at or below the committed index"),
+                });
+            }
+        }
+        let zeroed = zero_torn_tail(&file, &path, at - fstart, fs_)?;
+        if zeroed > 0 {
+            tracing::warn!(path = %path.display(), pos = at, zeroed, reason = %reason, "cut a torn tail of the DLedger log");
+        }
+        file.sync_data().map_err(io_err(&path))?;
+        let later: Vec<u64> = st.files.range(fstart + 1..).map(|(s, _)| *s).collect();
+        for s in &later {
+            st.files.remove(s);
+            let p = shared.file_path(*s);
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+        if !later.is_empty() {
+            sync_dir_path(&opts.data_dir)?;
+        }
+        pos = *at;
+    }
+    st.write_pos = pos;
+    if st.file_for(pos, fs_).is_none() {
+        // The last file ended with a blank and the process died before creating the next one.
+        let path = shared.file_path(pos);
+        let f = create_data_file(&path, fs_)?;
+        sync_dir_path(&opts.data_dir)?;
+        st.files.insert(pos, f);
+    }
+
+    let visible: Vec<(u64, EntryLocation)> = all
+        .into_iter()
+        .filter(|(i, _)| purged.is_none_or(|p| *i > p.index))
+        .collect();
+    if let Some((first, _)) = visible.first() {
+        st.first_index = *first;
+    } else if let Some(p) = purged {
+        st.first_index = p.index + 1;
+    }
+    st.metas = visible.into_iter().map(|(_, m)| Some(m)).collect();
+    Ok(())
+}
+
+fn range_bounds(range: &impl RangeBounds<u64>) -> (u64, Option<u64>) {
+    let start = match range.start_bound() {
+        Bound::Included(s) => *s,
+        Bound::Excluded(s) => s.saturating_add(1),
+        Bound::Unbounded => 0,
+    };
+    let end = match range.end_bound() {
+        Bound::Included(e) => Some(e.saturating_add(1)),
+        Bound::Excluded(e) => Some(*e),
+        Bound::Unbounded => None,
+    };
+    (start, end)
+}
+
+impl LogReader {
+    fn entries(&self, range: impl RangeBounds<u64>) -> Result<Vec<Entry>, LogStoreError> {
+        let st = self.shared.read();
+        let (start, end) = range_bounds(&range);
+        let Some(next) = st.next_index() else {
+            return Ok(Vec::new());
+        };
+        let lo = start.max(st.first_index);
+        let hi = end.unwrap_or(next).min(next);
+        let mut out = Vec::with_capacity(hi.saturating_sub(lo) as usize);
+        for index in lo..hi {
+            if let Some(m) = st.meta(index) {
+                out.push(self.shared.read_entry(&st, index, m)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Location of entry `index`, if it is in the (unpurged) log.
+    pub fn location(&self, index: u64) -> Option<EntryLocation> {
+        self.shared.read().meta(index).copied()
+    }
+
+    /// Lowest position holding data: the first unpurged entry, else the write position. This is
+    /// the DLedger part of `getMinOffset()`.
+    pub fn min_pos(&self) -> u64 {
+        let st = self.shared.read();
+        st.metas.iter().flatten().next().map_or(st.write_pos, |m| m.pos)
+    }
+
+    /// The write position: end of the last entry written (committed or not).
+    pub fn max_pos(&self) -> u64 {
+        self.shared.read().write_pos
+    }
+
+    /// End position of the last committed entry known to this store (`getMaxOffset()` of a
+    /// DLedger commitlog); `None` when nothing is known committed or it was purged.
+    pub fn committed_end_pos(&self) -> Option<u64> {
+        let st = self.shared.read();
+        let c = st.committed?;
+        st.meta(c.index).map(EntryLocation::end)
+    }
+
+    /// The last log id persisted as committed.
+    pub fn committed(&self) -> Option<LogId> {
+        self.shared.read().committed
+    }
+
+    /// What is at `pos`: an entry, the end-of-file blank, or the end of the data.
+    ///
+    /// # Errors
+    /// [`LogStoreError::Corruption`] if `pos` is not the start of an entry or blank.
+    pub fn read_at(&self, pos: u64) -> Result<DataItem, LogStoreError> {
+        self.shared.read_item_at(pos)
+    }
+
+    /// The RocketMQ record whose PHYSICALOFFSET is `data_pos` (entry pos + 48).
+    ///
+    /// # Errors
+    /// [`LogStoreError::Invalid`] if no record entry starts 48 bytes before `data_pos`.
+    pub fn read_body_at(&self, data_pos: u64) -> Result<Bytes, LogStoreError> {
+        let pos = data_pos
+            .checked_sub(dl::HEADER_SIZE as u64)
+            .ok_or_else(|| LogStoreError::Invalid(format!("no record at {data_pos}")))?;
+        match self.read_at(pos)? {
+            DataItem::Entry(e) if e.loc.kind == EntryKind::Record => Ok(e.body),
+            _ => Err(LogStoreError::Invalid(format!("no record at {data_pos}"))),
+        }
+    }
+
+    /// Entries from position `from` (an entry start, blank or file start) up to but not
+    /// including `to`, at most `max` of them, skipping blanks. Raft blank/membership entries are
+    /// included (check [`EntryLocation::kind`]); the broker dispatches only records.
+    ///
+    /// # Errors
+    /// As [`LogReader::read_at`].
+    pub fn scan(&self, from: u64, to: u64, max: usize) -> Result<Vec<DataEntry>, LogStoreError> {
+        let mut out = Vec::new();
+        let mut pos = from;
+        while pos < to && out.len() < max {
+            match self.read_at(pos)? {
+                DataItem::Entry(e) => {
+                    pos = e.loc.end();
+                    out.push(e);
+                }
+                DataItem::Blank { next_pos } => pos = next_pos,
+                DataItem::End => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogReader {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.entries(range).map_err(LogStoreError::into_read)
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.reader().entries(range).map_err(LogStoreError::into_read)
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = LogReader;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError> {
+        let st = self.shared.read();
+        let last = st.last_log_id().or(st.last_purged);
+        Ok(LogState {
+            last_purged_log_id: st.last_purged,
+            last_log_id: last,
+        })
+    }
+
+    async fn get_log_reader(&mut self) -> Self::LogReader {
+        self.reader()
+    }
+
+    async fn save_vote(&mut self, vote: &Vote) -> Result<(), StorageError> {
+        let text = format!(
+            "{}={}\n{}={}\n{}={}\n",
+            dl::KEY_CURR_TERM,
+            vote.leader_id.term,
+            dl::KEY_VOTE_LEADER,
+            vote.leader_id.node_id,
+            dl::KEY_VOTE_COMMITTED,
+            vote.committed
+        );
+        // The vote must survive a crash before we answer the candidate: full durability.
+        write_file_atomic(
+            &self.shared.opts.node_dir.join(dl::TERM_FILE),
+            text.as_bytes(),
+            true,
+        )
+        .map_err(|e| StorageError::from(StorageIOError::write_vote(&e)))?;
+        self.shared.write().vote = Some(*vote);
+        Ok(())
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote>, StorageError> {
+        Ok(self.shared.read().vote)
+    }
+
+    async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
+        let mut st = self.shared.write();
+        st.committed = committed;
+        // Like DLedger's periodic checkpoint, a lost update only means openraft re-learns the
+        // commit point from the leader, so the directory is not fsynced for it.
+        self.write_checkpoint(&st, false)
+            .map_err(LogStoreError::into_write)
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
+        Ok(self.shared.read().committed)
+    }
+
+    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError>
+    where
+        I: IntoIterator<Item = Entry> + Send,
+        I::IntoIter: Send,
+    {
+        let (dirty, new_file) = self.write_entries(entries).map_err(LogStoreError::into_write)?;
+        // Acknowledge only after the whole batch is on disk: openraft counts this node's copy
+        // towards the quorum as soon as the callback fires.
+        self.sync(&dirty, new_file).map_err(LogStoreError::into_write)?;
+        callback.log_io_completed(Ok(()));
+        Ok(())
+    }
+
+    async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
+        self.truncate_from(log_id.index)
+            .map_err(LogStoreError::into_write)
+    }
+
+    async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
+        self.purge_upto(log_id).map_err(LogStoreError::into_write)
+    }
+}

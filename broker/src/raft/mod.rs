@@ -1,0 +1,467 @@
+//! DLedger mode: the commitlog of a 3-node broker group, replicated with Raft (openraft) and
+//! stored in DLedger's file layout (spec §6), so the Raft log is the message store.
+//!
+//! Parts, one file each:
+//! - `types`: the openraft type configuration (node ids = digits of `nX`, one RocketMQ record
+//!   per entry, apply response = index + data position).
+//! - `log_store`: `RaftLogStorage` on DLedger data files (48-byte headers, blanks, 20-digit
+//!   names, `currterm`, `checkpoint`), recovery, and the position-based read helpers the broker
+//!   uses for pulls and consume-queue dispatch.
+//! - `state_machine`: applying = handing committed records to the broker's [`Applier`];
+//!   metadata-only snapshots.
+//! - `wire`, `network`, `http_server`: the Raft RPCs over HTTP (reqwest client, axum server)
+//!   with a binary encoding for entries.
+//!
+//! How openraft's own entries look on disk: every openraft entry is a DLedger entry with the
+//! DLedger `index` = openraft log index (the `initialize` membership entry is index 0). The
+//! `channel` field holds the entry kind (record / blank / membership) and the proposing leader's
+//! node id; blank and membership bodies start with int32 size + int32 `RAFT_META_MAGIC`, which
+//! is not a RocketMQ magic, so a data-file reader following §6.2 skips them. Details in
+//! `store::format::dledger`.
+//!
+//! [`start_raft_node`] opens the stores, starts openraft and the RPC server, and initializes
+//! the group: every node of a pristine group calls `initialize` with the same full membership
+//! (openraft documents this as safe; `NotAllowed` from an already initialized node is ignored),
+//! so the group forms even if the lowest id is down at first start.
+
+pub mod http_server;
+pub mod log_store;
+pub mod network;
+pub mod state_machine;
+pub mod types;
+pub mod wire;
+
+#[cfg(test)]
+mod cluster_tests;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use openraft::error::{ClientWriteError, InitializeError, RaftError};
+use openraft::{BasicNode, RaftMetrics, ServerState, SnapshotPolicy};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+pub use log_store::{LogReader, LogStore, LogStoreError, LogStoreOptions};
+pub use state_machine::{AppliedRecord, Applier, ApplierError, NoopApplier, StateMachine};
+pub use types::{node_id_from_self_id, NodeId, Raft, Record, TypeConfig};
+
+use crate::config::{parse_peers, BrokerConfig};
+use crate::store::format::dledger as dl;
+
+/// Why a Raft node could not be started or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RaftNodeError {
+    /// The DLedger settings are incomplete or inconsistent.
+    #[error("DLedger configuration: {0}")]
+    Config(String),
+    /// The log or state machine files could not be opened.
+    #[error(transparent)]
+    Store(#[from] LogStoreError),
+    /// The RPC listener could not be bound or used.
+    #[error("Raft RPC listener on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// openraft refused to start or failed.
+    #[error("Raft: {0}")]
+    Raft(String),
+}
+
+/// Why a write (or a wait) failed. The broker maps [`WriteError::NotLeader`] and
+/// [`WriteError::Stopped`] to SERVICE_NOT_AVAILABLE and [`WriteError::Timeout`] to
+/// OS_PAGECACHE_BUSY, as DLedgerCommitLog does (§6.2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    /// This node is not the leader; the leader, if known, is given as a hint.
+    #[error("not the leader (leader: {leader_id:?} at {leader_addr:?})")]
+    NotLeader {
+        /// Node id of the current leader.
+        leader_id: Option<NodeId>,
+        /// Its `host:port` (DLedger address).
+        leader_addr: Option<String>,
+    },
+    /// The wait did not finish in time.
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    /// The Raft node has stopped (shutdown or a fatal storage error).
+    #[error("Raft node stopped: {0}")]
+    Stopped(String),
+    /// Anything else openraft reported.
+    #[error("Raft error: {0}")]
+    Other(String),
+}
+
+/// Where a record ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendResult {
+    /// Raft (= DLedger) index.
+    pub index: u64,
+    /// Data position: entry pos + 48, the record's PHYSICALOFFSET (for msgId and consume queue).
+    pub pos: u64,
+}
+
+/// Everything needed to run one node of a DLedger group.
+#[derive(Debug)]
+pub struct RaftNodeConfig {
+    /// This node's id (digits of `dLegerSelfId`).
+    pub node_id: NodeId,
+    /// All members, this one included: node id -> `host:port`.
+    pub peers: BTreeMap<NodeId, String>,
+    /// Files of the log (and the node dir the state machine shares).
+    pub log: LogStoreOptions,
+    /// `dLegerHeartbeatIntervalMs`. Default: 100.
+    pub heartbeat_interval_ms: u64,
+    /// `dLegerElectionTimeoutMinMs`. Default: 300.
+    pub election_timeout_min_ms: u64,
+    /// `dLegerElectionTimeoutMaxMs`. Default: 600.
+    pub election_timeout_max_ms: u64,
+    /// An already bound RPC listener (tests bind port 0 first). Default: `None`, bind
+    /// `0.0.0.0:<port of this node in peers>`.
+    pub listener: Option<std::net::TcpListener>,
+}
+
+impl RaftNodeConfig {
+    /// A config with the default timings.
+    pub fn new(node_id: NodeId, peers: BTreeMap<NodeId, String>, log: LogStoreOptions) -> Self {
+        Self {
+            node_id,
+            peers,
+            log,
+            heartbeat_interval_ms: crate::config::DEFAULT_DLEDGER_HEARTBEAT_INTERVAL_MS,
+            election_timeout_min_ms: crate::config::DEFAULT_DLEDGER_ELECTION_TIMEOUT_MIN_MS,
+            election_timeout_max_ms: crate::config::DEFAULT_DLEDGER_ELECTION_TIMEOUT_MAX_MS,
+            listener: None,
+        }
+    }
+
+    /// Builds the config from a validated [`BrokerConfig`] (`dLegerPeers`, `dLegerSelfId`, the
+    /// timing keys, `mappedFileSizeCommitLog`, the DLedger data dir). `base_offset` is the
+    /// `dividedCommitlogOffset` for an empty store (0 without an old commitlog, §6.3).
+    ///
+    /// # Errors
+    /// [`RaftNodeError::Config`] if DLedger keys are missing or a peer id has no digits.
+    pub fn from_broker_config(cfg: &BrokerConfig, base_offset: u64) -> Result<Self, RaftNodeError> {
+        let bad = |m: String| RaftNodeError::Config(m);
+        let peers_text = cfg
+            .dleger_peers
+            .as_deref()
+            .ok_or_else(|| bad("dLegerPeers is not set".into()))?;
+        let self_id = cfg
+            .dleger_self_id
+            .as_deref()
+            .ok_or_else(|| bad("dLegerSelfId is not set".into()))?;
+        let node_id = node_id_from_self_id(self_id)
+            .ok_or_else(|| bad(format!("dLegerSelfId {self_id:?} is not a letter and digits")))?;
+        let mut peers = BTreeMap::new();
+        for p in parse_peers(peers_text).map_err(|e| bad(e.to_string()))? {
+            let id = node_id_from_self_id(&p.id)
+                .ok_or_else(|| bad(format!("peer id {:?} is not a letter and digits", p.id)))?;
+            if peers.insert(id, p.addr).is_some() {
+                return Err(bad(format!("two peers map to node id {id}")));
+            }
+        }
+        if !peers.contains_key(&node_id) {
+            return Err(bad(format!("dLegerSelfId {self_id:?} is not in dLegerPeers")));
+        }
+        let node_dir = Path::new(&cfg.store_path_root_dir).join(dl::node_dir_name(self_id));
+        let data_dir = cfg
+            .dledger_data_dir()
+            .unwrap_or_else(|| node_dir.join(dl::DATA_DIR));
+        Ok(Self {
+            node_id,
+            peers,
+            log: LogStoreOptions {
+                node_dir,
+                data_dir,
+                file_size: cfg.mapped_file_size_commit_log,
+                base_offset,
+            },
+            heartbeat_interval_ms: cfg.dleger_heartbeat_interval_ms,
+            election_timeout_min_ms: cfg.dleger_election_timeout_min_ms,
+            election_timeout_max_ms: cfg.dleger_election_timeout_max_ms,
+            listener: None,
+        })
+    }
+}
+
+/// The RPC server task and the sender that asks it to stop.
+type ServerHandle = (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>);
+
+/// A running node: the openraft handle, the log reader and the RPC server.
+pub struct RaftNode {
+    id: NodeId,
+    raft: Raft,
+    log: LogReader,
+    addr: SocketAddr,
+    node_dir: PathBuf,
+    server: Mutex<Option<ServerHandle>>,
+}
+
+impl std::fmt::Debug for RaftNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftNode")
+            .field("id", &self.id)
+            .field("addr", &self.addr)
+            .field("node_dir", &self.node_dir)
+            .finish()
+    }
+}
+
+/// Opens the stores, starts openraft and the RPC server, and initializes a pristine group.
+///
+/// # Errors
+/// [`RaftNodeError`] when the config is inconsistent, the files cannot be opened (including
+/// [`LogStoreError::Corruption`]), the port cannot be bound, or openraft refuses to start.
+pub async fn start_raft_node(
+    cfg: RaftNodeConfig,
+    applier: Arc<dyn Applier>,
+) -> Result<RaftNode, RaftNodeError> {
+    let self_addr = cfg
+        .peers
+        .get(&cfg.node_id)
+        .cloned()
+        .ok_or_else(|| RaftNodeError::Config(format!("node {} is not among the peers", cfg.node_id)))?;
+    let raft_config = openraft::Config {
+        cluster_name: "dledger".into(),
+        heartbeat_interval: cfg.heartbeat_interval_ms,
+        election_timeout_min: cfg.election_timeout_min_ms,
+        election_timeout_max: cfg.election_timeout_max_ms,
+        // The log is the message store: openraft must never compact or purge it on its own.
+        // Retention purges through `RaftNode::purge_upto`.
+        snapshot_policy: SnapshotPolicy::Never,
+        max_in_snapshot_log_to_keep: u64::MAX,
+        ..Default::default()
+    }
+    .validate()
+    .map_err(|e| RaftNodeError::Config(e.to_string()))?;
+
+    let log_store = LogStore::open(cfg.log.clone())?;
+    let log = log_store.reader();
+    let sm = StateMachine::open(&cfg.log.node_dir, log.clone(), applier)?;
+    let net = network::NetworkFactory::new(Duration::from_millis(cfg.heartbeat_interval_ms.max(100) * 3));
+    let raft = Raft::new(cfg.node_id, Arc::new(raft_config), net, log_store, sm)
+        .await
+        .map_err(|e| RaftNodeError::Raft(e.to_string()))?;
+
+    let listener = match cfg.listener {
+        Some(l) => l,
+        None => {
+            let port = self_addr.rsplit_once(':').map_or("", |(_, p)| p);
+            let bind = format!("0.0.0.0:{port}");
+            std::net::TcpListener::bind(&bind)
+                .map_err(|source| RaftNodeError::Listen { addr: bind, source })?
+        }
+    };
+    let listen_err = |source| RaftNodeError::Listen {
+        addr: self_addr.clone(),
+        source,
+    };
+    listener.set_nonblocking(true).map_err(listen_err)?;
+    let addr = listener.local_addr().map_err(listen_err)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(listen_err)?;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(http_server::serve(listener, raft.clone(), async move {
+        let _ = stop_rx.await;
+    }));
+
+    let members: BTreeMap<NodeId, BasicNode> = cfg
+        .peers
+        .iter()
+        .map(|(id, addr)| (*id, BasicNode::new(addr)))
+        .collect();
+    match raft.initialize(members).await {
+        Ok(()) => tracing::info!(node = cfg.node_id, "initialized the DLedger Raft group"),
+        Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
+        Err(e) => {
+            let _ = stop_tx.send(());
+            let _ = raft.shutdown().await;
+            return Err(RaftNodeError::Raft(e.to_string()));
+        }
+    }
+    Ok(RaftNode {
+        id: cfg.node_id,
+        raft,
+        log,
+        addr,
+        node_dir: cfg.log.node_dir,
+        server: Mutex::new(Some((stop_tx, server))),
+    })
+}
+
+fn write_error<E: std::fmt::Display>(e: RaftError<NodeId, E>) -> WriteError {
+    match e {
+        RaftError::Fatal(f) => WriteError::Stopped(f.to_string()),
+        RaftError::APIError(e) => WriteError::Other(e.to_string()),
+    }
+}
+
+impl RaftNode {
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The openraft handle, for anything not wrapped here.
+    pub fn raft(&self) -> &Raft {
+        &self.raft
+    }
+
+    /// Read access to the log: records by position, min/max/committed positions.
+    pub fn log(&self) -> &LogReader {
+        &self.log
+    }
+
+    /// Address the RPC server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Replicates one RocketMQ record and waits until it is committed and applied.
+    ///
+    /// The record's PHYSICALOFFSET is set by the log store to the returned `pos`.
+    ///
+    /// # Errors
+    /// [`WriteError::NotLeader`] with a leader hint on a follower; [`WriteError::Stopped`] when
+    /// the node is shutting down.
+    pub async fn client_write(&self, record: Bytes) -> Result<AppendResult, WriteError> {
+        match self.raft.client_write(Record(record)).await {
+            Ok(resp) => match resp.data.pos {
+                Some(pos) => Ok(AppendResult {
+                    index: resp.data.index,
+                    pos,
+                }),
+                None => Err(WriteError::Other(format!(
+                    "entry {} applied without a data position",
+                    resp.log_id
+                ))),
+            },
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => Err(WriteError::NotLeader {
+                leader_id: f.leader_id,
+                leader_addr: f.leader_node.map(|n| n.addr),
+            }),
+            Err(e) => Err(write_error(e)),
+        }
+    }
+
+    /// Whether this node is the leader right now (as far as it knows).
+    pub fn is_leader(&self) -> bool {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        m.state == ServerState::Leader && m.current_leader == Some(self.id)
+    }
+
+    /// The current leader's id and address, if known.
+    pub fn current_leader(&self) -> Option<(NodeId, Option<String>)> {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        let id = m.current_leader?;
+        let addr = m
+            .membership_config
+            .membership()
+            .get_node(&id)
+            .map(|n| n.addr.clone());
+        Some((id, addr))
+    }
+
+    /// A watch of openraft's metrics: role (`state`), `current_leader`, term, last applied.
+    /// The broker waits on it to switch between master and slave roles.
+    pub fn metrics(&self) -> watch::Receiver<RaftMetrics<NodeId, BasicNode>> {
+        self.raft.metrics()
+    }
+
+    /// Waits until some leader is known, returning its id.
+    ///
+    /// # Errors
+    /// [`WriteError::Timeout`] or [`WriteError::Stopped`].
+    pub async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, WriteError> {
+        let m = self
+            .raft
+            .wait(Some(timeout))
+            .metrics(|m| m.current_leader.is_some(), "a leader")
+            .await
+            .map_err(|e| WriteError::Timeout(e.to_string()))?;
+        m.current_leader
+            .ok_or_else(|| WriteError::Other("no leader".into()))
+    }
+
+    /// Waits until the entry `index` is applied locally.
+    ///
+    /// # Errors
+    /// [`WriteError::Timeout`] when it is not applied within `timeout`.
+    pub async fn wait_applied(&self, index: u64, timeout: Duration) -> Result<(), WriteError> {
+        self.raft
+            .wait(Some(timeout))
+            .applied_index_at_least(Some(index), "applied")
+            .await
+            .map(|_| ())
+            .map_err(|e| WriteError::Timeout(e.to_string()))
+    }
+
+    /// Confirms leadership with a quorum and waits until everything committed before the call is
+    /// applied here: reads after it see all acknowledged writes.
+    ///
+    /// # Errors
+    /// [`WriteError::NotLeader`] on a follower or a deposed leader.
+    pub async fn ensure_linearizable(&self) -> Result<(), WriteError> {
+        match self.raft.ensure_linearizable().await {
+            Ok(_) => Ok(()),
+            Err(RaftError::APIError(openraft::error::CheckIsLeaderError::ForwardToLeader(f))) => {
+                Err(WriteError::NotLeader {
+                    leader_id: f.leader_id,
+                    leader_addr: f.leader_node.map(|n| n.addr),
+                })
+            }
+            Err(e) => Err(write_error(e)),
+        }
+    }
+
+    /// Asks openraft to purge the log up to `index` (retention). Whole data files below the
+    /// purge point are deleted; the rest stays. Must not exceed the last applied index.
+    ///
+    /// # Errors
+    /// [`WriteError::Stopped`] when the node is shutting down.
+    pub async fn purge_upto(&self, index: u64) -> Result<(), WriteError> {
+        self.raft
+            .trigger()
+            .purge_log(index)
+            .await
+            .map_err(|e| WriteError::Stopped(e.to_string()))
+    }
+
+    /// Stops openraft and the RPC server. Safe to call twice.
+    ///
+    /// # Errors
+    /// [`RaftNodeError::Raft`] if openraft's task panicked.
+    pub async fn shutdown(&self) -> Result<(), RaftNodeError> {
+        let res = self
+            .raft
+            .shutdown()
+            .await
+            .map_err(|e| RaftNodeError::Raft(e.to_string()));
+        let server = self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some((stop, task)) = server {
+            let _ = stop.send(());
+            // Graceful shutdown waits for open connections; peers keep theirs alive, so give
+            // them a moment and then cut them.
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_millis(500), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        res
+    }
+}

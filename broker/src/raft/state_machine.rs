@@ -1,0 +1,284 @@
+//! The Raft state machine of a DLedger broker: applying an entry means dispatching it.
+//!
+//! The Raft log is the message store (see `log_store`), so the state machine keeps no copy of
+//! the data. Applying a committed record entry hands (index, data position, record bytes) to the
+//! broker's [`Applier`], which builds consume-queue entries and wakes long polls. The state
+//! machine itself only tracks `last_applied` and the last membership, persisted in
+//! `raft-applied.json` next to `currterm` (written to `.tmp`, fdatasynced, renamed; the directory
+//! is fsynced when the membership changes). A crash may lose the latest update, which makes
+//! openraft re-apply a few committed entries at start: the applier must be idempotent (skip
+//! records whose position it has already dispatched).
+//!
+//! Snapshots are metadata only (last applied log id + membership, as JSON): the data stays in
+//! the log. A follower that falls behind a purged leader log cannot be repaired by such a
+//! snapshot (it would need the purged data files); that case is out of scope for now. We
+//! configure openraft never to build snapshots on its own and never to purge on its own, so it
+//! only arises when the broker purges by retention while a replica is far behind.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use openraft::storage::RaftStateMachine;
+use openraft::{EntryPayload, RaftSnapshotBuilder, SnapshotId, StorageIOError};
+use serde::{Deserialize, Serialize};
+
+use super::log_store::{write_file_atomic, EntryKind, LogReader, LogStoreError};
+use super::types::{
+    ApplyResponse, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
+};
+use crate::store::format::dledger as dl;
+
+/// Error an [`Applier`] reports; it stops the Raft node (openraft treats apply errors as fatal).
+pub type ApplierError = Box<dyn std::error::Error + Send + Sync>;
+
+/// One committed RocketMQ record, handed to the broker.
+#[derive(Debug, Clone, Copy)]
+pub struct AppliedRecord<'a> {
+    /// Raft (= DLedger) index.
+    pub index: u64,
+    /// Term it was written in.
+    pub term: u64,
+    /// Data position: entry pos + 48, the record's PHYSICALOFFSET and its consume-queue offset.
+    pub pos: u64,
+    /// The record (spec §2.6).
+    pub record: &'a [u8],
+}
+
+/// The broker side of applying: dispatch committed records to consume queues.
+///
+/// Called on the Raft state-machine task in index order, once per committed record (more than
+/// once after a crash, see the module docs). Keep it short: long work delays the next applies
+/// and every `client_write` waiting for them.
+pub trait Applier: Send + Sync + 'static {
+    /// Dispatches one committed record.
+    ///
+    /// # Errors
+    /// Any error stops the Raft node.
+    fn apply(&self, record: AppliedRecord<'_>) -> Result<(), ApplierError>;
+}
+
+/// An applier that ignores records (tests, tools).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoopApplier;
+
+impl Applier for NoopApplier {
+    fn apply(&self, _record: AppliedRecord<'_>) -> Result<(), ApplierError> {
+        Ok(())
+    }
+}
+
+/// What the state machine persists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct AppliedState {
+    last_applied: Option<LogId>,
+    membership: StoredMembership,
+}
+
+/// The persisted metadata snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredSnapshot {
+    meta: SnapshotMeta,
+    data: Vec<u8>,
+}
+
+/// openraft state machine over the DLedger log.
+pub struct StateMachine {
+    dir: PathBuf,
+    log: LogReader,
+    applier: Arc<dyn Applier>,
+    state: AppliedState,
+    snapshot: Option<StoredSnapshot>,
+}
+
+/// Builds metadata snapshots from a copy of the applied state.
+pub struct SnapshotBuilder {
+    dir: PathBuf,
+    state: AppliedState,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, LogStoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| LogStoreError::Corruption {
+                path: path.to_path_buf(),
+                pos: 0,
+                reason: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(LogStoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T, sync_dir: bool) -> Result<(), LogStoreError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| LogStoreError::Invalid(e.to_string()))?;
+    write_file_atomic(path, &bytes, sync_dir)
+}
+
+impl StateMachine {
+    /// Opens the state machine whose files live in `dir` (the DLedger node dir), reading records
+    /// through `log`.
+    ///
+    /// # Errors
+    /// [`LogStoreError::Io`] / [`LogStoreError::Corruption`] for unreadable state files.
+    pub fn open(
+        dir: impl Into<PathBuf>,
+        log: LogReader,
+        applier: Arc<dyn Applier>,
+    ) -> Result<Self, LogStoreError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|source| LogStoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let state = read_json(&dir.join(dl::APPLIED_STATE_FILE))?.unwrap_or_default();
+        let snapshot = read_json(&dir.join(dl::SNAPSHOT_FILE))?;
+        Ok(Self {
+            dir,
+            log,
+            applier,
+            state,
+            snapshot,
+        })
+    }
+
+    /// The last applied log id.
+    pub fn last_applied(&self) -> Option<LogId> {
+        self.state.last_applied
+    }
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
+    async fn build_snapshot(&mut self) -> Result<Snapshot, StorageError> {
+        let data = serde_json::to_vec(&self.state)
+            .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
+        let id: SnapshotId = match self.state.last_applied {
+            Some(l) => format!("{}-{}-{}", l.leader_id.term, l.leader_id.node_id, l.index),
+            None => "empty".to_owned(),
+        };
+        let meta = SnapshotMeta {
+            last_log_id: self.state.last_applied,
+            last_membership: self.state.membership.clone(),
+            snapshot_id: id,
+        };
+        let stored = StoredSnapshot {
+            meta: meta.clone(),
+            data: data.clone(),
+        };
+        write_json(&self.dir.join(dl::SNAPSHOT_FILE), &stored, true)
+            .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
+        Ok(Snapshot {
+            meta,
+            snapshot: Box::new(Cursor::new(data)),
+        })
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), StorageError> {
+        Ok((self.state.last_applied, self.state.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<ApplyResponse>, StorageError>
+    where
+        I: IntoIterator<Item = Entry> + Send,
+        I::IntoIter: Send,
+    {
+        let mut out = Vec::new();
+        let mut membership_changed = false;
+        for entry in entries {
+            let log_id = entry.log_id;
+            let loc = self.log.location(log_id.index);
+            let pos = loc.map(|l| l.data_pos());
+            match &entry.payload {
+                EntryPayload::Normal(rec) => {
+                    let Some(loc) = loc.filter(|l| l.kind == EntryKind::Record) else {
+                        let e = LogStoreError::Invalid(format!("applied record {log_id} is not in the log"));
+                        return Err(StorageIOError::apply(log_id, &e).into());
+                    };
+                    self.applier
+                        .apply(AppliedRecord {
+                            index: log_id.index,
+                            term: log_id.leader_id.term,
+                            pos: loc.data_pos(),
+                            record: &rec.0,
+                        })
+                        .map_err(|e| {
+                            let e = LogStoreError::Invalid(format!("applier failed: {e}"));
+                            StorageError::from(StorageIOError::apply(log_id, &e))
+                        })?;
+                }
+                EntryPayload::Blank => {}
+                EntryPayload::Membership(m) => {
+                    self.state.membership = StoredMembership::new(Some(log_id), m.clone());
+                    membership_changed = true;
+                }
+            }
+            self.state.last_applied = Some(log_id);
+            out.push(ApplyResponse {
+                index: log_id.index,
+                pos,
+            });
+        }
+        if !out.is_empty() {
+            write_json(
+                &self.dir.join(dl::APPLIED_STATE_FILE),
+                &self.state,
+                membership_changed,
+            )
+            .map_err(|e| StorageError::from(StorageIOError::write_state_machine(&e)))?;
+        }
+        Ok(out)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        SnapshotBuilder {
+            dir: self.dir.clone(),
+            state: self.state.clone(),
+        }
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError> {
+        // Metadata only: the records up to meta.last_log_id are NOT transferred (module docs).
+        self.state = AppliedState {
+            last_applied: meta.last_log_id,
+            membership: meta.last_membership.clone(),
+        };
+        let stored = StoredSnapshot {
+            meta: meta.clone(),
+            data: snapshot.into_inner(),
+        };
+        let err = |e: LogStoreError| StorageError::from(StorageIOError::write_snapshot(None, &e));
+        write_json(&self.dir.join(dl::APPLIED_STATE_FILE), &self.state, true).map_err(err)?;
+        write_json(&self.dir.join(dl::SNAPSHOT_FILE), &stored, true).map_err(err)?;
+        self.snapshot = Some(stored);
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, StorageError> {
+        // Re-read: the builder persists snapshots it builds without access to `self`.
+        let stored: Option<StoredSnapshot> = read_json(&self.dir.join(dl::SNAPSHOT_FILE))
+            .map_err(|e| StorageError::from(StorageIOError::read_snapshot(None, &e)))?;
+        if stored.is_some() {
+            self.snapshot = stored;
+        }
+        Ok(self.snapshot.as_ref().map(|s| Snapshot {
+            meta: s.meta.clone(),
+            snapshot: Box::new(Cursor::new(s.data.clone())),
+        }))
+    }
+}
