@@ -32,6 +32,7 @@ complete -c mqadmin -n "__fish_mqadmin_needs_command" -s h -l help -d 'Print hel
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s V -l version -d 'Print version'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s i -l interval -d 'Repeat every SECONDS seconds until interrupted (Ctrl-C)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s c -l clusterName -d 'Show only this cluster (an unknown name prints only the header)' -r
@@ -48,6 +49,16 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -l output -
 json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l conf-dir -d 'Directory with broker-n0.conf, broker-n1.conf and broker-n2.conf' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l store-root -d 'Put the stores (node00..node02), logs and state under DIR instead of the configs\' paths' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l namesrv-port -d 'Name server port' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l timeout -d 'Seconds to wait for a leader (start) or for a graceful stop (stop)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

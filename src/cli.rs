@@ -71,6 +71,51 @@ pub enum Commands {
     ClusterList(ClusterListArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
+    /// Run a name server and a 3-node DLedger group on this machine (start | stop | status)
+    #[command(name = "fast-try", after_long_help = FAST_TRY_HELP)]
+    FastTry(FastTryArgs),
+}
+
+/// Long help of `fast-try`.
+const FAST_TRY_HELP: &str = "\
+Starts mqnamesrv on 127.0.0.1:9876 and three mqbroker processes from conf/dledger/broker-n0..n2.conf
+(ports 30911/30921/30931, DLedger peers 40911-40913, stores /tmp/rmqstore/node00..02), waits until
+a leader is registered as BID 0 and prints the cluster list. Every port is checked first: if one is
+taken, fast-try names the process that holds it and starts nothing. `stop` sends SIGTERM, then
+SIGKILL after --timeout seconds, and is safe to run twice. Failover demo:
+  $ mqadmin fast-try start
+  $ kill -9 <pid of the BID 0 broker, from `mqadmin fast-try status`>
+  $ mqadmin -n 127.0.0.1:9876 clusterList     # another node is BID 0 within about a second";
+
+/// Arguments of `mqadmin fast-try`.
+#[derive(Debug, Args)]
+pub struct FastTryArgs {
+    /// What to do
+    #[arg(value_enum)]
+    pub action: FastTryAction,
+    /// Directory with broker-n0.conf, broker-n1.conf and broker-n2.conf
+    #[arg(long, value_name = "DIR", default_value = "conf/dledger")]
+    pub conf_dir: std::path::PathBuf,
+    /// Put the stores (node00..node02), logs and state under DIR instead of the configs' paths
+    #[arg(long, value_name = "DIR")]
+    pub store_root: Option<std::path::PathBuf>,
+    /// Name server port
+    #[arg(long, value_name = "PORT", default_value_t = 9876)]
+    pub namesrv_port: u16,
+    /// Seconds to wait for a leader (start) or for a graceful stop (stop)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+/// `fast-try` actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FastTryAction {
+    /// Start the name server and the three brokers
+    Start,
+    /// Stop everything fast-try started
+    Stop,
+    /// Show what runs
+    Status,
 }
 
 /// Arguments of `mqadmin clusterList`.

@@ -32,5 +32,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             runtime.block_on(commands::cluster_list::run(&cli.global, &args, &printer))
         }
         Commands::Completions(args) => commands::completions::run(&args, &printer),
+        Commands::FastTry(args) => runtime.block_on(commands::fast_try::run(&cli.global, &args, &printer)),
     }
 }

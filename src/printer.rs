@@ -39,6 +39,13 @@ impl Printer {
         out.flush()
     }
 
+    /// Prints a progress or hint line to stderr unless quiet.
+    pub fn info(&self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr().lock(), "{message}");
+        }
+    }
+
     /// Prints a `warning: …` line to stderr unless quiet.
     pub fn warn(&self, message: &str) {
         if !self.quiet {

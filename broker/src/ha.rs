@@ -164,6 +164,15 @@ pub async fn run_slave(b: Arc<Broker>) {
     tokio::join!(sync, replicate_loop(&b));
 }
 
+/// DLedger followers copy the leader's `config/` (topics, offsets, groups) every 10 s, as Java's
+/// slave synchronisation does for them.
+pub async fn sync_config_while_follower(b: Arc<Broker>) {
+    loop {
+        let synced = if b.is_slave() { sync_config(&b).await } else { true };
+        tokio::time::sleep(Duration::from_secs(if synced { 10 } else { 1 })).await;
+    }
+}
+
 async fn replicate_loop(b: &Arc<Broker>) {
     loop {
         let addr = b.cfg.ha_master_address.clone().or_else(|| {

@@ -2,3 +2,4 @@
 
 pub mod cluster_list;
 pub mod completions;
+pub mod fast_try;

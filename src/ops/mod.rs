@@ -2,4 +2,5 @@
 //! operation returns a `Serialize` report.
 
 pub mod cluster_list;
+pub mod fast_try;
 pub mod java_order;

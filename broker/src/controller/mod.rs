@@ -1,6 +1,7 @@
 //! The broker: its state (store, topics, offsets, groups, statistics, role), start-up, the
 //! name-server registration loop and shutdown. Request handling is in [`crate::processor`].
 
+pub mod dledger;
 pub mod groups;
 pub mod offsets;
 pub mod stats;
@@ -74,6 +75,8 @@ pub struct Broker {
     pub master_addr: std::sync::Mutex<Option<String>>,
     /// Master/Slave replication state.
     pub ha: crate::ha::HaState,
+    /// DLedger mode: the Raft node, set once at start.
+    pub dledger: std::sync::OnceLock<Arc<dledger::Dledger>>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -87,7 +90,10 @@ impl std::fmt::Debug for Broker {
 impl Broker {
     /// Whether this broker is a slave (refuses writes).
     pub fn is_slave(&self) -> bool {
-        self.cfg.broker_role == BrokerRole::Slave
+        match self.dledger.get() {
+            Some(d) => !d.writable.load(Ordering::Acquire),
+            None => self.cfg.broker_role == BrokerRole::Slave,
+        }
     }
 
     /// `brokerIP1:listenPort`.
@@ -178,6 +184,7 @@ pub fn store_config(cfg: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     sc.file_reserved_time_hours = cfg.file_reserved_time as u64;
     sc.delete_when = cfg.delete_when.clone();
     sc.disk_max_used_space_ratio = cfg.disk_max_used_space_ratio;
+    sc.dledger = cfg.enable_dleger_commit_log;
     sc
 }
 
@@ -216,6 +223,7 @@ pub fn open(
         register_now: Notify::new(),
         master_addr: Default::default(),
         ha: Default::default(),
+        dledger: Default::default(),
     }))
 }
 
@@ -242,6 +250,11 @@ pub async fn run(
         tasks.spawn(async move {
             let period = Duration::from_millis(b.cfg.register_name_server_period.clamp(10_000, 60_000));
             loop {
+                // A DLedger node registers once it knows its role (Java starts it with BID -1).
+                if b.broker_id.load(Ordering::Acquire) == -1 {
+                    b.register_now.notified().await;
+                    continue;
+                }
                 b.register_all().await;
                 tokio::select! {
                     _ = tokio::time::sleep(period) => {}
@@ -275,7 +288,10 @@ pub async fn run(
             }
         });
     }
-    if broker.is_slave() {
+    if broker.cfg.enable_dleger_commit_log {
+        dledger::start(&broker).await?;
+        tasks.spawn(crate::ha::sync_config_while_follower(broker.clone()));
+    } else if broker.is_slave() {
         tasks.spawn(crate::ha::run_slave(broker.clone()));
     } else if let Some(l) = ha_listener {
         tasks.spawn(crate::ha::run_master(broker.clone(), l));
@@ -288,6 +304,11 @@ pub async fn run(
     broker.unregister_all().await;
     if let Err(e) = broker.offsets.persist_if_dirty() {
         tracing::error!("persisting consumer offsets failed: {e}");
+    }
+    if let Some(d) = broker.dledger.get() {
+        if let Err(e) = d.node.shutdown().await {
+            tracing::warn!("DLedger node shutdown: {e}");
+        }
     }
     broker.store.shutdown()?;
     Ok(())

@@ -43,7 +43,8 @@ fn prepare_properties(raw: &str, cluster: &str) -> (String, i64) {
     )
 }
 
-fn store_error(e: StoreError) -> RemotingCommand {
+/// Maps a store error to Java's response code.
+pub fn store_error(e: StoreError) -> RemotingCommand {
     match e {
         StoreError::MessageIllegal(m) => error(response::MESSAGE_ILLEGAL, m),
         e @ StoreError::PropertiesSizeExceeded(_) => error(response::MESSAGE_ILLEGAL, e.to_string()),

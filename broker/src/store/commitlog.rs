@@ -154,6 +154,12 @@ impl CommitLog {
         (idx < self.files.len()).then_some(idx)
     }
 
+    /// Treats everything up to `end` as written (after a blank sealed the last file for DLedger
+    /// mode), so nothing is ever appended to the classic files again.
+    pub fn mark_full(&mut self, end: u64) {
+        self.max_offset = self.max_offset.max(end);
+    }
+
     /// Start of the file after the one holding `offset`.
     pub fn roll_next_file(&self, offset: u64) -> u64 {
         offset - offset % self.file_size + self.file_size

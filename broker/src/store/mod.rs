@@ -11,6 +11,7 @@ pub mod commitlog;
 pub mod config_files;
 pub mod consume_queue;
 pub mod error;
+pub mod external;
 pub mod format;
 pub mod message;
 
@@ -93,6 +94,9 @@ pub struct StoreConfig {
     pub store_host: SocketAddr,
     /// Largest total size of one pull result. Default: 256 KiB (`maxTransferBytesOnMessageInMemory`).
     pub max_transfer_bytes: usize,
+    /// DLedger mode (`enableDLegerCommitLog`): new records live in the replicated log attached
+    /// with [`MessageStore::attach_external_log`]. Default: false.
+    pub dledger: bool,
 }
 
 impl StoreConfig {
@@ -112,6 +116,7 @@ impl StoreConfig {
             disk_max_used_space_ratio: 75,
             store_host,
             max_transfer_bytes: 256 * 1024,
+            dledger: false,
         }
     }
 
@@ -256,6 +261,8 @@ struct State {
     reput_offset: u64,
     last_store_timestamp: i64,
     last_dispatch_timestamp: i64,
+    /// DLedger mode: the replicated log holding offsets at and above `dividedCommitlogOffset`.
+    external: Option<external::Attached>,
 }
 
 #[derive(Debug, Default)]
@@ -462,6 +469,7 @@ fn reput(st: &mut State) -> Result<usize> {
         reput_offset,
         last_store_timestamp,
         last_dispatch_timestamp,
+        ..
     } = st;
     let mut seen = 0;
     let end = commitlog.scan(*reput_offset, commitlog.max_offset(), true, |_, m| {
@@ -496,7 +504,9 @@ impl MessageStore {
         let mut commitlog = CommitLog::open(&cfg.commitlog_path(), cfg.commitlog_file_size)?;
         let max = commitlog.recover(abnormal)?;
         let mut cqs = ConsumeQueueSet::open(&root.join(format::CONSUMEQUEUE_DIR), cfg.cq_file_size)?;
-        let removed = cqs.truncate_dirty(max)?;
+        // In DLedger mode the queues also point into the replicated log above the classic files;
+        // those units are checked against that log, not against the classic commitlog.
+        let removed = if cfg.dledger { 0 } else { cqs.truncate_dirty(max)? };
         if removed > 0 {
             tracing::warn!(removed, "removed consume-queue units beyond the commitlog end");
         }
@@ -520,6 +530,7 @@ impl MessageStore {
             reput_offset: reput_from,
             last_store_timestamp: cp.physic_msg_timestamp,
             last_dispatch_timestamp: cp.logics_msg_timestamp,
+            external: None,
         };
         let rebuilt = reput(&mut state)?;
         if rebuilt > 0 {
@@ -777,7 +788,7 @@ impl MessageStore {
                         if !filter(u.tags_code) {
                             continue;
                         }
-                        match st.commitlog.read(phys, u.size as usize)? {
+                        match st.read_record_bytes(phys, u.size as usize)? {
                             None => {
                                 if r.messages.is_empty() {
                                     r.status = GetMessageStatus::MessageWasRemoving;
@@ -829,12 +840,20 @@ impl MessageStore {
 
     /// Offset of the oldest commitlog byte.
     pub fn commitlog_min_offset(&self) -> u64 {
-        self.shared.read().commitlog.min_offset()
+        let st = self.shared.read();
+        match &st.external {
+            Some(ext) if st.commitlog.files().is_empty() => ext.log.min_offset(),
+            _ => st.commitlog.min_offset(),
+        }
     }
 
     /// Offset one past the last commitlog byte.
     pub fn commitlog_max_offset(&self) -> u64 {
-        self.shared.read().commitlog.max_offset()
+        let st = self.shared.read();
+        match &st.external {
+            Some(ext) => ext.log.max_offset().max(ext.divided),
+            None => st.commitlog.max_offset(),
+        }
     }
 
     /// The raw record at a commitlog offset (for VIEW_MESSAGE_BY_ID).
@@ -842,12 +861,26 @@ impl MessageStore {
     /// # Errors
     /// [`StoreError::Io`].
     pub fn lookup_message_by_offset(&self, phys_offset: u64) -> Result<Option<Vec<u8>>> {
-        self.shared.read().commitlog.read_record(phys_offset)
+        let st = self.shared.read();
+        match &st.external {
+            Some(ext) if phys_offset >= ext.divided => Ok(ext.log.read_record(phys_offset)),
+            _ => st.commitlog.read_record(phys_offset),
+        }
     }
 
     /// Store time of the oldest message, or -1 when the store is empty.
     pub fn earliest_message_time(&self) -> i64 {
         let st = self.shared.read();
+        if let Some(ext) = &st.external {
+            if st.commitlog.files().is_empty() {
+                let min = ext.log.min_offset();
+                return ext
+                    .log
+                    .read_record(min)
+                    .and_then(|r| message::decode_record(&r).ok())
+                    .map_or(-1, |m| m.store_timestamp);
+            }
+        }
         let mut found = -1;
         let min = st.commitlog.min_offset();
         let max = st.commitlog.max_offset();

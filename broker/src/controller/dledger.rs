@@ -1,0 +1,263 @@
+//! DLedger mode (`enableDLegerCommitLog=true`): the broker's commitlog is the Raft log of an
+//! openraft group (see [`crate::raft`]).
+//!
+//! - Writes: the leader reserves queue offsets and hands records to openraft in one ordered
+//!   section (`client_write_ff` under a lock), then waits for each to be committed and applied, so
+//!   queue offsets follow log order; a follower answers SERVICE_NOT_AVAILABLE at once.
+//! - Reads: committed records are dispatched to the consume queues by the state machine's
+//!   applier; the store reads record bytes from the DLedger data files.
+//! - Roles: the leader registers as BID 0 once it has applied everything in its log (a new leader
+//!   serves writes only then); a follower registers as the digits of its self id plus one (spec
+//!   §3.7). Every role change re-registers at once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use openraft::ServerState;
+
+use crate::raft::log_store::EntryKind;
+use crate::raft::state_machine::{AppliedRecord, Applier, ApplierError};
+use crate::raft::types::Record;
+use crate::raft::{start_raft_node, LogReader, RaftNode, RaftNodeConfig};
+use crate::remoting::codes::response;
+use crate::remoting::RemotingCommand;
+use crate::store::external::ExternalLog;
+use crate::store::format;
+use crate::store::message::MessageToStore;
+use crate::store::{MessageStore, PutResult, PutStatus};
+
+use super::{Broker, BrokerError};
+
+/// Remark of writes that reach a node that is not a ready leader.
+pub const NOT_LEADER_REMARK: &str = "service not available now: this DLedger node is not the leader (or is still catching up); send to the BID 0 broker";
+
+/// The DLedger side of a broker.
+pub struct Dledger {
+    /// The Raft node.
+    pub node: RaftNode,
+    /// True while this node is a leader that has applied its whole log.
+    pub writable: AtomicBool,
+    /// Orders offset reservation with submission to openraft.
+    submit: tokio::sync::Mutex<()>,
+    /// The BID this node registers with as a follower.
+    pub follower_id: i64,
+}
+
+impl std::fmt::Debug for Dledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dledger")
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
+}
+
+struct StoreApplier(Arc<MessageStore>);
+
+impl Applier for StoreApplier {
+    fn apply(&self, rec: AppliedRecord<'_>) -> Result<(), ApplierError> {
+        self.0
+            .dispatch_external(rec.pos, rec.record)
+            .map_err(|e| Box::new(e) as ApplierError)
+    }
+}
+
+struct RaftLog {
+    reader: LogReader,
+    divided: u64,
+}
+
+impl std::fmt::Debug for RaftLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftLog")
+            .field("divided", &self.divided)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExternalLog for RaftLog {
+    fn read_record(&self, pos: u64) -> Option<Vec<u8>> {
+        if pos >= self.max_offset() {
+            return None;
+        }
+        match self.reader.read_body_at(pos) {
+            Ok(b) => Some(b.to_vec()),
+            // `pos` may be the first entry's header position (min offset): find its first record.
+            Err(_) => self
+                .reader
+                .scan(pos, self.max_offset(), 64)
+                .ok()?
+                .into_iter()
+                .find(|e| e.loc.kind == EntryKind::Record)
+                .map(|e| e.body.to_vec()),
+        }
+    }
+    fn min_offset(&self) -> u64 {
+        self.reader.min_pos().max(self.divided)
+    }
+    fn max_offset(&self) -> u64 {
+        self.reader
+            .committed_end_pos()
+            .unwrap_or(self.divided)
+            .max(self.divided)
+    }
+}
+
+/// `dividedCommitlogOffset` (spec §6.3): the first DLedger data file's start when there is one;
+/// otherwise seal the classic commitlog (first start after an upgrade) or start at 0.
+fn divided_offset(b: &Broker, data_dir: &std::path::Path) -> Result<u64, BrokerError> {
+    let existing = std::fs::read_dir(data_dir)
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| format::path_to_offset(&e.path()))
+        .min();
+    if let Some(first) = existing {
+        return Ok(first);
+    }
+    Ok(b.store.seal_classic_commitlog()?.unwrap_or(0))
+}
+
+/// Starts the Raft node of this broker and the role watcher.
+///
+/// # Errors
+/// Config errors, a Raft port already in use, unreadable DLedger files.
+pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
+    let self_id = b.cfg.dleger_self_id.clone().unwrap_or_default();
+    let follower_id = crate::config::dledger_broker_id(&self_id)
+        .ok_or_else(|| BrokerError::Config(format!("dLegerSelfId {self_id:?} is not a letter and digits")))?;
+    let probe =
+        RaftNodeConfig::from_broker_config(&b.cfg, 0).map_err(|e| BrokerError::Config(e.to_string()))?;
+    let divided = divided_offset(b, &probe.log.data_dir)?;
+    if divided > 0 {
+        tracing::info!(
+            divided,
+            "DLedger log continues after the classic commitlog (dividedCommitlogOffset)"
+        );
+    }
+    let cfg = RaftNodeConfig::from_broker_config(&b.cfg, divided)
+        .map_err(|e| BrokerError::Config(e.to_string()))?;
+    let node = start_raft_node(cfg, Arc::new(StoreApplier(b.store.clone())))
+        .await
+        .map_err(|e| BrokerError::Config(format!("cannot start the DLedger node: {e}")))?;
+    b.store.attach_external_log(
+        divided,
+        Arc::new(RaftLog {
+            reader: node.log().clone(),
+            divided,
+        }),
+    );
+    let d = Arc::new(Dledger {
+        node,
+        writable: AtomicBool::new(false),
+        submit: Default::default(),
+        follower_id,
+    });
+    let _ = b.dledger.set(d.clone());
+    let b2 = b.clone();
+    tokio::spawn(async move { watch_roles(b2, d).await });
+    Ok(())
+}
+
+async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
+    let mut metrics = d.node.metrics();
+    loop {
+        let (state, last_log, applied) = {
+            let m = metrics.borrow_and_update();
+            (m.state, m.last_log_index, m.last_applied.map(|l| l.index))
+        };
+        let leader_ready = state == ServerState::Leader && applied >= last_log;
+        let was = d.writable.load(Ordering::Acquire);
+        if leader_ready && !was {
+            // Everything committed is applied: queue offsets can be continued from the queues.
+            b.store.reset_queue_offsets();
+            d.writable.store(true, Ordering::Release);
+            b.broker_id.store(0, Ordering::Release);
+            tracing::info!("DLedger: this node is the leader; registering as BID 0");
+            b.register_now.notify_one();
+        } else if state != ServerState::Leader {
+            if was {
+                d.writable.store(false, Ordering::Release);
+            }
+            if b.broker_id.swap(d.follower_id, Ordering::AcqRel) != d.follower_id {
+                tracing::info!(bid = d.follower_id, ?state, "DLedger: this node is a follower");
+                b.register_now.notify_one();
+            }
+        }
+        if metrics.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+fn not_leader() -> RemotingCommand {
+    RemotingCommand::response(response::SERVICE_NOT_AVAILABLE, Some(NOT_LEADER_REMARK.into()))
+}
+
+impl Dledger {
+    /// Replicates messages; returns when all are committed and applied.
+    ///
+    /// # Errors
+    /// SERVICE_NOT_AVAILABLE on a follower or when leadership is lost; MESSAGE_ILLEGAL for bad
+    /// messages.
+    pub async fn put(&self, b: &Broker, msgs: Vec<MessageToStore>) -> Result<PutResult, RemotingCommand> {
+        if !self.writable.load(Ordering::Acquire) {
+            return Err(not_leader());
+        }
+        for m in &msgs {
+            m.validate(b.cfg.max_message_size as usize)
+                .map_err(crate::processor::send::store_error)?;
+        }
+        let now = crate::remoting::body::now_millis();
+        let n = msgs.len() as i64;
+        let mut pending = Vec::with_capacity(msgs.len());
+        let first_queue_offset;
+        {
+            let _order = self.submit.lock().await;
+            if !self.writable.load(Ordering::Acquire) {
+                return Err(not_leader());
+            }
+            first_queue_offset = b.store.reserve_queue_offsets(&msgs[0].topic, msgs[0].queue_id, n);
+            for (i, m) in msgs.iter().enumerate() {
+                let mut buf = Vec::with_capacity(m.record_len());
+                // PHYSICALOFFSET is patched by the log store to entry pos + 48.
+                m.encode_into(&mut buf, first_queue_offset + i as i64, 0, now);
+                let rx = self
+                    .node
+                    .raft()
+                    .client_write_ff(Record(buf.into()))
+                    .await
+                    .map_err(|_| not_leader())?;
+                pending.push(rx);
+            }
+        }
+        let mut result = PutResult {
+            status: PutStatus::PutOk,
+            phys_offset: 0,
+            queue_offsets: (0..n).map(|i| first_queue_offset + i).collect(),
+            msg_ids: Vec::with_capacity(msgs.len()),
+            wrote_bytes: 0,
+            end_offset: 0,
+            store_timestamp: now,
+        };
+        for (i, rx) in pending.into_iter().enumerate() {
+            let resp = match rx.await {
+                Ok(Ok(resp)) => resp,
+                _ => return Err(not_leader()),
+            };
+            let Some(pos) = resp.data.pos else {
+                return Err(not_leader());
+            };
+            if i == 0 {
+                result.phys_offset = pos;
+            }
+            let len = msgs[i].record_len() as u64;
+            result.wrote_bytes += len as usize;
+            result.end_offset = pos + len;
+            result
+                .msg_ids
+                .push(crate::store::message::offset_msg_id(&b.store_host, pos));
+        }
+        Ok(result)
+    }
+}
