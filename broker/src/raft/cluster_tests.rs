@@ -205,6 +205,24 @@ async fn three_nodes_replicate_and_fail_over() {
     }
     assert_identical(&paths);
 
+    // Retention: purging a prefix deletes whole data files below it on that node.
+    let new_leader = nodes[new_leader_id as usize].as_ref().expect("new leader");
+    let files_before = data_files(paths[new_leader_id as usize]).len();
+    let min_before = new_leader.log().min_pos();
+    new_leader.purge_upto(last_index, WAIT).await.expect("purge");
+    new_leader
+        .raft()
+        .wait(Some(WAIT))
+        .metrics(|m| m.purged.is_some_and(|p| p.index >= last_index), "purged")
+        .await
+        .expect("purge done");
+    assert!(new_leader.log().min_pos() > min_before);
+    assert!(data_files(paths[new_leader_id as usize]).len() < files_before);
+    new_leader
+        .client_write(record(6000))
+        .await
+        .expect("write after purge");
+
     eprintln!(
         "raft cluster figures: election {election:?}; 1000 replicated writes (32 in flight) {write_1000:?}; \
          failover to a new leader {failover:?}; first write accepted {write_resumed:?} after stopping the leader"

@@ -35,6 +35,7 @@ use std::ops::{Bound, RangeBounds};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
@@ -585,6 +586,22 @@ impl Shared {
 /// The openraft log storage: owns writes. Cheap handles for reading are [`LogReader`]s.
 pub struct LogStore {
     shared: Arc<Shared>,
+    /// When `checkpoint` was last written for a commit-index change.
+    last_checkpoint: Option<Instant>,
+}
+
+/// How often a moving commit index is written to `checkpoint` (DLedger: every 3 s). A stale
+/// value only makes openraft re-learn the commit point from the leader; the latest one is
+/// written when the store is dropped (node shutdown).
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+impl Drop for LogStore {
+    fn drop(&mut self) {
+        let st = self.shared.read();
+        if let Err(e) = self.write_checkpoint(&st, true) {
+            tracing::warn!(error = %e, "cannot write the DLedger checkpoint at shutdown");
+        }
+    }
 }
 
 /// A read handle on the log: openraft's replication reads through it, and the broker uses its
@@ -668,7 +685,10 @@ impl LogStore {
             }
             st.committed = committed;
         }
-        Ok(LogStore { shared })
+        Ok(LogStore {
+            shared,
+            last_checkpoint: None,
+        })
     }
 
     /// A read handle sharing this store's files and index.
@@ -1354,10 +1374,20 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
         let mut st = self.shared.write();
         st.committed = committed;
-        // Like DLedger's periodic checkpoint, a lost update only means openraft re-learns the
-        // commit point from the leader, so the directory is not fsynced for it.
+        // Like DLedger's periodic checkpoint: a lost or stale update only means openraft
+        // re-learns the commit point from the leader, so it is written at most once per
+        // CHECKPOINT_INTERVAL and without syncing the directory.
+        if self
+            .last_checkpoint
+            .is_some_and(|t| t.elapsed() < CHECKPOINT_INTERVAL)
+        {
+            return Ok(());
+        }
         self.write_checkpoint(&st, false)
-            .map_err(LogStoreError::into_write)
+            .map_err(LogStoreError::into_write)?;
+        drop(st);
+        self.last_checkpoint = Some(Instant::now());
+        Ok(())
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {

@@ -426,12 +426,29 @@ impl RaftNode {
         }
     }
 
-    /// Asks openraft to purge the log up to `index` (retention). Whole data files below the
-    /// purge point are deleted; the rest stays. Must not exceed the last applied index.
+    /// Purges the log up to `index` (retention): builds a metadata snapshot (openraft only
+    /// purges what a snapshot covers), waits for it, then asks openraft to purge. Whole data
+    /// files below the purge point are deleted; the rest stays. `index` should not exceed what
+    /// every replica has applied, or a lagging replica would need the purged data (unsupported).
     ///
     /// # Errors
-    /// [`WriteError::Stopped`] when the node is shutting down.
-    pub async fn purge_upto(&self, index: u64) -> Result<(), WriteError> {
+    /// [`WriteError::Timeout`] if the snapshot is not built in time; [`WriteError::Stopped`]
+    /// when the node is shutting down.
+    pub async fn purge_upto(&self, index: u64, timeout: Duration) -> Result<(), WriteError> {
+        self.wait_applied(index, timeout).await?;
+        self.raft
+            .trigger()
+            .snapshot()
+            .await
+            .map_err(|e| WriteError::Stopped(e.to_string()))?;
+        self.raft
+            .wait(Some(timeout))
+            .metrics(
+                |m| m.snapshot.is_some_and(|s| s.index >= index),
+                "snapshot covering the purge point",
+            )
+            .await
+            .map_err(|e| WriteError::Timeout(e.to_string()))?;
         self.raft
             .trigger()
             .purge_log(index)
