@@ -22,10 +22,11 @@
 //! leader, index)); `bodyCrc` is CRC32 of the body so a torn tail whose header reached the disk
 //! but whose body did not is detected at recovery (0 means "not checked", as DLedger writes).
 //!
-//! Durability: `append` writes all entries of a batch, fdatasyncs every touched file once (and
-//! the directory when a file was created), and only then calls the [`LogFlushed`] callback.
-//! The file I/O is synchronous on the calling task; each call is short (pwrite + one fdatasync
-//! per batch). Moving it to a dedicated I/O thread is a later optimisation.
+//! Durability: `append` writes all entries of a batch (pwrite, synchronous on the calling task)
+//! and queues the batch to a flush thread, which fdatasyncs every touched file once for all
+//! batches queued since its last round (and the directory when a file was created), and only
+//! then calls the [`LogFlushed`] callbacks, in order (group commit). `truncate`, `purge`, the
+//! vote and the metadata files are synced before the call returns.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Debug;
@@ -588,6 +589,62 @@ pub struct LogStore {
     shared: Arc<Shared>,
     /// When `checkpoint` was last written for a commit-index change.
     last_checkpoint: Option<Instant>,
+    /// The group-commit thread; `None` only while dropping.
+    flusher: Option<Flusher>,
+}
+
+/// One append batch waiting for its fdatasync.
+struct FlushRequest {
+    files: DirtyFiles,
+    sync_dir: bool,
+    callback: LogFlushed<TypeConfig>,
+}
+
+/// Group commit: a thread that fdatasyncs the files of every append batch queued since its last
+/// round once, then fires those batches' callbacks in order. `append` thus returns as soon as
+/// the bytes are written (readable), the Raft core keeps going, and the callback, which lets
+/// openraft count this replica's copy, fires only after the data is on disk.
+struct Flusher {
+    tx: std::sync::mpsc::Sender<FlushRequest>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Flusher {
+    fn start(data_dir: PathBuf) -> Result<Flusher, LogStoreError> {
+        let (tx, rx) = std::sync::mpsc::channel::<FlushRequest>();
+        let thread = std::thread::Builder::new()
+            .name("dledger-flush".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    batch.extend(rx.try_iter());
+                    let mut files: DirtyFiles = Vec::new();
+                    let mut sync_dir = false;
+                    for r in &batch {
+                        for (start, f) in &r.files {
+                            push_dirty(&mut files, *start, f);
+                        }
+                        sync_dir |= r.sync_dir;
+                    }
+                    let mut res = files.iter().try_for_each(|(_, f)| f.sync_data());
+                    if res.is_ok() && sync_dir {
+                        res = File::open(&data_dir).and_then(|d| d.sync_all());
+                    }
+                    for r in batch {
+                        let r_res = match &res {
+                            Ok(()) => Ok(()),
+                            Err(e) => Err(io::Error::new(
+                                e.kind(),
+                                format!("fdatasync of the DLedger log: {e}"),
+                            )),
+                        };
+                        r.callback.log_io_completed(r_res);
+                    }
+                }
+            })
+            .map_err(io_err(Path::new("dledger-flush thread")))?;
+        Ok(Flusher { tx, thread })
+    }
 }
 
 /// How often a moving commit index is written to `checkpoint` (DLedger: every 3 s). A stale
@@ -597,6 +654,13 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Drop for LogStore {
     fn drop(&mut self) {
+        if let Some(f) = self.flusher.take() {
+            // Closing the channel ends the thread after it flushed what is queued.
+            drop(f.tx);
+            if f.thread.join().is_err() {
+                tracing::error!("the DLedger flush thread panicked");
+            }
+        }
         let st = self.shared.read();
         if let Err(e) = self.write_checkpoint(&st, true) {
             tracing::warn!(error = %e, "cannot write the DLedger checkpoint at shutdown");
@@ -685,9 +749,11 @@ impl LogStore {
             }
             st.committed = committed;
         }
+        let flusher = Flusher::start(opts.data_dir.clone())?;
         Ok(LogStore {
             shared,
             last_checkpoint: None,
+            flusher: Some(flusher),
         })
     }
 
@@ -1401,9 +1467,27 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     {
         let (dirty, new_file) = self.write_entries(entries).map_err(LogStoreError::into_write)?;
         // Acknowledge only after the whole batch is on disk: openraft counts this node's copy
-        // towards the quorum as soon as the callback fires.
-        self.sync(&dirty, new_file).map_err(LogStoreError::into_write)?;
-        callback.log_io_completed(Ok(()));
+        // towards the quorum as soon as the callback fires. The flusher fdatasyncs (grouped
+        // with other queued batches) and then calls back; without it, sync here.
+        let req = FlushRequest {
+            files: dirty,
+            sync_dir: new_file,
+            callback,
+        };
+        match &self.flusher {
+            Some(f) => {
+                if let Err(std::sync::mpsc::SendError(req)) = f.tx.send(req) {
+                    self.sync(&req.files, req.sync_dir)
+                        .map_err(LogStoreError::into_write)?;
+                    req.callback.log_io_completed(Ok(()));
+                }
+            }
+            None => {
+                self.sync(&req.files, req.sync_dir)
+                    .map_err(LogStoreError::into_write)?;
+                req.callback.log_io_completed(Ok(()));
+            }
+        }
         Ok(())
     }
 

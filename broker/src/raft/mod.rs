@@ -482,3 +482,37 @@ impl RaftNode {
         res
     }
 }
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn node_config_comes_from_the_broker_config() {
+        let mut cfg = BrokerConfig {
+            dleger_peers: Some("n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913".into()),
+            dleger_self_id: Some("n1".into()),
+            store_path_root_dir: "/store".into(),
+            mapped_file_size_commit_log: 4096,
+            ..BrokerConfig::default()
+        };
+        let c = RaftNodeConfig::from_broker_config(&cfg, 8192).expect("config");
+        assert_eq!(c.node_id, 1);
+        assert_eq!(c.peers[&2], "127.0.0.1:40913");
+        assert_eq!(c.log.node_dir, Path::new("/store/dledger-n1"));
+        assert_eq!(c.log.data_dir, Path::new("/store/dledger-n1/data"));
+        assert_eq!((c.log.file_size, c.log.base_offset), (4096, 8192));
+        assert_eq!(
+            (
+                c.heartbeat_interval_ms,
+                c.election_timeout_min_ms,
+                c.election_timeout_max_ms
+            ),
+            (100, 300, 600)
+        );
+        cfg.dleger_self_id = Some("n7".into());
+        assert!(RaftNodeConfig::from_broker_config(&cfg, 0).is_err());
+        cfg.dleger_peers = None;
+        assert!(RaftNodeConfig::from_broker_config(&cfg, 0).is_err());
+    }
+}
