@@ -173,6 +173,16 @@ async fn three_nodes_replicate_and_fail_over() {
     for n in nodes.iter().flatten() {
         n.wait_applied(last_index, WAIT).await.expect("applied");
     }
+    for n in nodes.iter().flatten() {
+        // What the broker's dispatcher would feed to consume queues: the committed records.
+        assert_eq!(n.log().min_pos(), BASE);
+        let committed = n.log().scan_committed(BASE, usize::MAX).expect("scan");
+        let records = committed
+            .iter()
+            .filter(|e| e.loc.kind == super::log_store::EntryKind::Record)
+            .count();
+        assert_eq!(records, 1000, "node {}", n.id());
+    }
     let paths: Vec<&Path> = dirs.iter().map(|d| d.path()).collect();
     assert_identical(&paths);
     assert!(data_files(paths[0]).contains_key(&format::offset_to_file_name(BASE)));

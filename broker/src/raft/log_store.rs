@@ -15,7 +15,9 @@
 //!   the data files (16 bytes of RAM per entry; a 1 GiB file of 1 KiB records is ~1 M entries).
 //! - `currterm` (`currTerm=`, `voteLeader=`, `voteCommitted=`) and `checkpoint` (`endIndex=`,
 //!   `committedIndex=` plus our `committedTerm/Leader` and `purged*` keys), text files written
-//!   to `<name>.tmp`, fsynced and renamed.
+//!   to `<name>.tmp`, fdatasynced and renamed. The vote and the purge point are made durable
+//!   (directory fsync) before the call returns; the commit index, like DLedger's checkpoint,
+//!   is written at most every [`CHECKPOINT_INTERVAL`] and at shutdown.
 //!
 //! Deviations from DLedger, both needed by openraft and documented in `store::format::dledger`:
 //! `channel` carries the entry kind and the proposing leader's node id (a log id is (term,
@@ -1352,6 +1354,18 @@ impl LogReader {
         match self.read_at(pos)? {
             DataItem::Entry(e) if e.loc.kind == EntryKind::Record => Ok(e.body),
             _ => Err(LogStoreError::Invalid(format!("no record at {data_pos}"))),
+        }
+    }
+
+    /// Committed entries from position `from`, at most `max`: what the broker's dispatcher
+    /// feeds to consume queues (only committed data is dispatched, §6.2).
+    ///
+    /// # Errors
+    /// As [`LogReader::read_at`].
+    pub fn scan_committed(&self, from: u64, max: usize) -> Result<Vec<DataEntry>, LogStoreError> {
+        match self.committed_end_pos() {
+            Some(end) => self.scan(from, end, max),
+            None => Ok(Vec::new()),
         }
     }
 

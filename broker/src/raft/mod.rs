@@ -241,6 +241,9 @@ pub async fn start_raft_node(
         // Retention purges through `RaftNode::purge_upto`.
         snapshot_policy: SnapshotPolicy::Never,
         max_in_snapshot_log_to_keep: u64::MAX,
+        // openraft gives one AppendEntries RPC a heartbeat interval to complete (including the
+        // follower's fdatasync); keep batches small enough for that (records are up to 4 MiB).
+        max_payload_entries: 64,
         ..Default::default()
     }
     .validate()
