@@ -199,6 +199,10 @@ impl RaftNodeConfig {
 type ServerHandle = (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>);
 
 /// A running node: the openraft handle, the log reader and the RPC server.
+///
+/// Call [`RaftNode::shutdown`] before dropping it: dropping alone leaves openraft's task and the
+/// RPC server running until the runtime stops (the stores flush their checkpoint files when
+/// openraft drops them).
 pub struct RaftNode {
     id: NodeId,
     raft: Raft,
