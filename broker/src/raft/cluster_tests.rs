@@ -60,6 +60,27 @@ async fn leader_seen_by(node: &RaftNode, not: Option<NodeId>) -> NodeId {
     m.current_leader.expect("leader")
 }
 
+/// Waits until every node in `nodes` names the same leader (other than `not`).
+async fn agreed_leader(nodes: &[&RaftNode], not: Option<NodeId>) -> NodeId {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let l = leader_seen_by(nodes[0], not).await;
+        let mut all = true;
+        for n in &nodes[1..] {
+            all &= n
+                .raft()
+                .wait(Some(Duration::from_secs(2)))
+                .metrics(|m| m.current_leader == Some(l), "the same leader")
+                .await
+                .is_ok();
+        }
+        if all {
+            return l;
+        }
+        assert!(Instant::now() < deadline, "the nodes never agreed on a leader");
+    }
+}
+
 fn data_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir.join("data"))
         .expect("data dir")
@@ -103,10 +124,8 @@ async fn three_nodes_replicate_and_fail_over() {
     for (i, l) in listeners.into_iter().enumerate() {
         nodes.push(Some(start(i as NodeId, dirs[i].path(), &peers, l).await));
     }
-    let leader_id = leader_seen_by(nodes[0].as_ref().expect("node"), None).await;
-    for n in nodes.iter().flatten() {
-        assert_eq!(leader_seen_by(n, None).await, leader_id);
-    }
+    let all: Vec<&RaftNode> = nodes.iter().flatten().collect();
+    let leader_id = agreed_leader(&all, None).await;
     let election = t0.elapsed();
     let leader = nodes[leader_id as usize].as_ref().expect("leader");
     assert!(leader.is_leader());
@@ -154,6 +173,16 @@ async fn three_nodes_replicate_and_fail_over() {
     for n in nodes.iter().flatten() {
         n.wait_applied(last_index, WAIT).await.expect("applied");
     }
+    for n in nodes.iter().flatten() {
+        // What the broker's dispatcher would feed to consume queues: the committed records.
+        assert_eq!(n.log().min_pos(), BASE);
+        let committed = n.log().scan_committed(BASE, usize::MAX).expect("scan");
+        let records = committed
+            .iter()
+            .filter(|e| e.loc.kind == super::log_store::EntryKind::Record)
+            .count();
+        assert_eq!(records, 1000, "node {}", n.id());
+    }
     let paths: Vec<&Path> = dirs.iter().map(|d| d.path()).collect();
     assert_identical(&paths);
     assert!(data_files(paths[0]).contains_key(&format::offset_to_file_name(BASE)));
@@ -164,9 +193,10 @@ async fn three_nodes_replicate_and_fail_over() {
     let old = nodes[leader_id as usize].take().expect("leader");
     let t2 = Instant::now();
     old.shutdown().await.expect("shutdown");
+    let shutdown_took = t2.elapsed();
     drop(old);
-    let survivor = nodes.iter().flatten().next().expect("survivor");
-    let new_leader_id = leader_seen_by(survivor, Some(leader_id)).await;
+    let survivors: Vec<&RaftNode> = nodes.iter().flatten().collect();
+    let new_leader_id = agreed_leader(&survivors, Some(leader_id)).await;
     let failover = t2.elapsed();
     assert_ne!(new_leader_id, leader_id);
     let new_leader = nodes[new_leader_id as usize].as_ref().expect("new leader");
@@ -205,9 +235,28 @@ async fn three_nodes_replicate_and_fail_over() {
     }
     assert_identical(&paths);
 
+    // Retention: purging a prefix deletes whole data files below it on that node.
+    let new_leader = nodes[new_leader_id as usize].as_ref().expect("new leader");
+    let files_before = data_files(paths[new_leader_id as usize]).len();
+    let min_before = new_leader.log().min_pos();
+    new_leader.purge_upto(last_index, WAIT).await.expect("purge");
+    new_leader
+        .raft()
+        .wait(Some(WAIT))
+        .metrics(|m| m.purged.is_some_and(|p| p.index >= last_index), "purged")
+        .await
+        .expect("purge done");
+    assert!(new_leader.log().min_pos() > min_before);
+    assert!(data_files(paths[new_leader_id as usize]).len() < files_before);
+    new_leader
+        .client_write(record(6000))
+        .await
+        .expect("write after purge");
+
     eprintln!(
         "raft cluster figures: election {election:?}; 1000 replicated writes (32 in flight) {write_1000:?}; \
-         failover to a new leader {failover:?}; first write accepted {write_resumed:?} after stopping the leader"
+         failover to a new leader {failover:?} after starting to stop the leader (its shutdown took {shutdown_took:?}); \
+         first write accepted {write_resumed:?} after it"
     );
     for n in nodes.iter().flatten() {
         n.shutdown().await.expect("shutdown");

@@ -199,6 +199,10 @@ impl RaftNodeConfig {
 type ServerHandle = (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>);
 
 /// A running node: the openraft handle, the log reader and the RPC server.
+///
+/// Call [`RaftNode::shutdown`] before dropping it: dropping alone leaves openraft's task and the
+/// RPC server running until the runtime stops (the stores flush their checkpoint files when
+/// openraft drops them).
 pub struct RaftNode {
     id: NodeId,
     raft: Raft,
@@ -241,6 +245,9 @@ pub async fn start_raft_node(
         // Retention purges through `RaftNode::purge_upto`.
         snapshot_policy: SnapshotPolicy::Never,
         max_in_snapshot_log_to_keep: u64::MAX,
+        // openraft gives one AppendEntries RPC a heartbeat interval to complete (including the
+        // follower's fdatasync); keep batches small enough for that (records are up to 4 MiB).
+        max_payload_entries: 64,
         ..Default::default()
     }
     .validate()
@@ -426,12 +433,29 @@ impl RaftNode {
         }
     }
 
-    /// Asks openraft to purge the log up to `index` (retention). Whole data files below the
-    /// purge point are deleted; the rest stays. Must not exceed the last applied index.
+    /// Purges the log up to `index` (retention): builds a metadata snapshot (openraft only
+    /// purges what a snapshot covers), waits for it, then asks openraft to purge. Whole data
+    /// files below the purge point are deleted; the rest stays. `index` should not exceed what
+    /// every replica has applied, or a lagging replica would need the purged data (unsupported).
     ///
     /// # Errors
-    /// [`WriteError::Stopped`] when the node is shutting down.
-    pub async fn purge_upto(&self, index: u64) -> Result<(), WriteError> {
+    /// [`WriteError::Timeout`] if the snapshot is not built in time; [`WriteError::Stopped`]
+    /// when the node is shutting down.
+    pub async fn purge_upto(&self, index: u64, timeout: Duration) -> Result<(), WriteError> {
+        self.wait_applied(index, timeout).await?;
+        self.raft
+            .trigger()
+            .snapshot()
+            .await
+            .map_err(|e| WriteError::Stopped(e.to_string()))?;
+        self.raft
+            .wait(Some(timeout))
+            .metrics(
+                |m| m.snapshot.is_some_and(|s| s.index >= index),
+                "snapshot covering the purge point",
+            )
+            .await
+            .map_err(|e| WriteError::Timeout(e.to_string()))?;
         self.raft
             .trigger()
             .purge_log(index)
@@ -463,5 +487,39 @@ impl RaftNode {
             }
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn node_config_comes_from_the_broker_config() {
+        let mut cfg = BrokerConfig {
+            dleger_peers: Some("n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913".into()),
+            dleger_self_id: Some("n1".into()),
+            store_path_root_dir: "/store".into(),
+            mapped_file_size_commit_log: 4096,
+            ..BrokerConfig::default()
+        };
+        let c = RaftNodeConfig::from_broker_config(&cfg, 8192).expect("config");
+        assert_eq!(c.node_id, 1);
+        assert_eq!(c.peers[&2], "127.0.0.1:40913");
+        assert_eq!(c.log.node_dir, Path::new("/store/dledger-n1"));
+        assert_eq!(c.log.data_dir, Path::new("/store/dledger-n1/data"));
+        assert_eq!((c.log.file_size, c.log.base_offset), (4096, 8192));
+        assert_eq!(
+            (
+                c.heartbeat_interval_ms,
+                c.election_timeout_min_ms,
+                c.election_timeout_max_ms
+            ),
+            (100, 300, 600)
+        );
+        cfg.dleger_self_id = Some("n7".into());
+        assert!(RaftNodeConfig::from_broker_config(&cfg, 0).is_err());
+        cfg.dleger_peers = None;
+        assert!(RaftNodeConfig::from_broker_config(&cfg, 0).is_err());
     }
 }

@@ -5,9 +5,10 @@
 //! broker's [`Applier`], which builds consume-queue entries and wakes long polls. The state
 //! machine itself only tracks `last_applied` and the last membership, persisted in
 //! `raft-applied.json` next to `currterm` (written to `.tmp`, fdatasynced, renamed; the directory
-//! is fsynced when the membership changes). A crash may lose the latest update, which makes
-//! openraft re-apply a few committed entries at start: the applier must be idempotent (skip
-//! records whose position it has already dispatched).
+//! is fsynced when the membership changes) every `PERSIST_INTERVAL`, on membership changes, when a
+//! snapshot is built and at shutdown. A crash may lose the latest update, which makes openraft
+//! re-apply the committed entries of the last interval at start: the applier must be idempotent
+//! (skip records whose position it has already dispatched).
 //!
 //! Snapshots are metadata only (last applied log id + membership, as JSON): the data stays in
 //! the log. A follower that falls behind a purged leader log cannot be repaired by such a
@@ -18,6 +19,7 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use openraft::storage::RaftStateMachine;
 use openraft::{EntryPayload, RaftSnapshotBuilder, SnapshotId, StorageIOError};
@@ -89,6 +91,21 @@ pub struct StateMachine {
     applier: Arc<dyn Applier>,
     state: AppliedState,
     snapshot: Option<StoredSnapshot>,
+    last_persist: Option<Instant>,
+}
+
+/// How often `last_applied` is persisted while records flow (a membership change is persisted
+/// at once, and the latest state when the state machine is dropped at shutdown). After a crash
+/// openraft re-applies what was applied in the last interval; the [`Applier`] skips records it
+/// already dispatched.
+pub const PERSIST_INTERVAL: Duration = Duration::from_millis(500);
+
+impl Drop for StateMachine {
+    fn drop(&mut self) {
+        if let Err(e) = write_json(&self.dir.join(dl::APPLIED_STATE_FILE), &self.state, true) {
+            tracing::warn!(error = %e, "cannot persist the Raft applied state at shutdown");
+        }
+    }
 }
 
 /// Builds metadata snapshots from a copy of the applied state.
@@ -143,6 +160,7 @@ impl StateMachine {
             applier,
             state,
             snapshot,
+            last_persist: None,
         })
     }
 
@@ -169,6 +187,10 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
             meta: meta.clone(),
             data: data.clone(),
         };
+        // The applied state is persisted first: a purge that follows this snapshot must never
+        // leave a persisted last_applied below the purge point.
+        write_json(&self.dir.join(dl::APPLIED_STATE_FILE), &self.state, true)
+            .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
         write_json(&self.dir.join(dl::SNAPSHOT_FILE), &stored, true)
             .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
         Ok(Snapshot {
@@ -226,7 +248,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 pos,
             });
         }
-        if !out.is_empty() {
+        let due = self.last_persist.is_none_or(|t| t.elapsed() >= PERSIST_INTERVAL);
+        if !out.is_empty() && (membership_changed || due) {
+            self.last_persist = Some(Instant::now());
             write_json(
                 &self.dir.join(dl::APPLIED_STATE_FILE),
                 &self.state,

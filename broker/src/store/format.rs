@@ -207,11 +207,14 @@ pub mod dledger {
     pub const TERM: usize = 16;
     /// int64 absolute position of the entry
     pub const POS: usize = 24;
-    /// int32 channel (reserved, 0)
+    /// int32 channel (reserved, 0 in DLedger; ours: entry kind and leader id, see
+    /// [`CHANNEL_KIND_SHIFT`])
     pub const CHANNEL: usize = 32;
     /// int32 chain CRC (not filled, 0)
     pub const CHAIN_CRC: usize = 36;
-    /// int32 body CRC (not filled, 0)
+    /// int32 body CRC. DLedger leaves it 0; our writer (`broker::raft::log_store`) fills
+    /// `crc32(body) as i32` so recovery can tell a torn tail (header on disk, body not) from a
+    /// valid entry. Readers treat 0 as "not checked", so DLedger-written data still loads.
     pub const BODY_CRC: usize = 40;
     /// int32 body length
     pub const BODY_LEN: usize = 44;
