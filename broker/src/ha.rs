@@ -164,12 +164,17 @@ pub async fn run_slave(b: Arc<Broker>) {
     tokio::join!(sync, replicate_loop(&b));
 }
 
-/// DLedger followers copy the leader's `config/` (topics, offsets, groups) every 10 s, as Java's
-/// slave synchronisation does for them.
+/// DLedger followers copy the leader's `config/` (topics, offsets, groups) as Java's slave
+/// synchronisation does for them, every 2 s rather than 10 s: a follower may become the leader
+/// at any moment, and the fresher its consumer offsets, the less a failover re-delivers.
 pub async fn sync_config_while_follower(b: Arc<Broker>) {
     loop {
-        let synced = if b.is_slave() { sync_config(&b).await } else { true };
-        tokio::time::sleep(Duration::from_secs(if synced { 10 } else { 1 })).await;
+        if b.is_slave() && !sync_config(&b).await {
+            // The leader is unknown or moved: registering returns the current BID 0 address.
+            b.register_all().await;
+            sync_config(&b).await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
 
@@ -239,8 +244,9 @@ async fn sync_config(b: &Broker) -> bool {
     let call = |code| b.client.invoke(&master, RemotingCommand::request_empty(code), t);
     if let Ok(r) = call(request::GET_ALL_TOPIC_CONFIG).await {
         if r.code == response::SUCCESS {
-            if let Ok(w) = json::from_slice(&r.body) {
-                synced = b.topics.replace_all(w).is_ok();
+            match json::from_slice(&r.body) {
+                Ok(w) => synced = b.topics.replace_all(w).is_ok(),
+                Err(e) => tracing::warn!(%master, "config sync: bad topic config body: {e}"),
             }
         }
     }

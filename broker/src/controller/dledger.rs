@@ -76,9 +76,7 @@ impl std::fmt::Debug for RaftLog {
 
 impl ExternalLog for RaftLog {
     fn read_record(&self, pos: u64) -> Option<Vec<u8>> {
-        if pos >= self.max_offset() {
-            return None;
-        }
+        // Consume queues only point at applied (so committed) records; no commit check needed.
         match self.reader.read_body_at(pos) {
             Ok(b) => Some(b.to_vec()),
             // `pos` may be the first entry's header position (min offset): find its first record.
@@ -135,8 +133,9 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
             "DLedger log continues after the classic commitlog (dividedCommitlogOffset)"
         );
     }
-    let cfg = RaftNodeConfig::from_broker_config(&b.cfg, divided)
+    let mut cfg = RaftNodeConfig::from_broker_config(&b.cfg, divided)
         .map_err(|e| BrokerError::Config(e.to_string()))?;
+    cfg.listener = b.raft_listener.lock().unwrap_or_else(|p| p.into_inner()).take();
     let node = start_raft_node(cfg, Arc::new(StoreApplier(b.store.clone())))
         .await
         .map_err(|e| BrokerError::Config(format!("cannot start the DLedger node: {e}")))?;

@@ -77,6 +77,9 @@ pub struct Broker {
     pub ha: crate::ha::HaState,
     /// DLedger mode: the Raft node, set once at start.
     pub dledger: std::sync::OnceLock<Arc<dledger::Dledger>>,
+    /// DLedger mode: an already bound Raft RPC listener to use instead of binding the peer port
+    /// from `dLegerPeers` (tests bind port 0 first so ports cannot collide).
+    pub raft_listener: std::sync::Mutex<Option<std::net::TcpListener>>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -224,6 +227,7 @@ pub fn open(
         master_addr: Default::default(),
         ha: Default::default(),
         dledger: Default::default(),
+        raft_listener: Default::default(),
     }))
 }
 

@@ -190,6 +190,9 @@ impl Broker {
         &self,
         msgs: Vec<MessageToStore>,
     ) -> Result<(crate::store::PutResult, i32), RemotingCommand> {
+        if let Some(d) = self.dledger.get() {
+            return Ok((d.put(self, msgs).await?, response::SUCCESS));
+        }
         let put = self.store.put_messages(msgs).await.map_err(store_error)?;
         let code = crate::ha::wait_for_slave(self, put.end_offset).await;
         Ok((put, code))

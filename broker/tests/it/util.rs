@@ -69,14 +69,23 @@ pub fn broker_config(
 }
 
 pub async fn start_broker(cfg: BrokerConfig) -> Result<Running, broker::controller::BrokerError> {
+    start_broker_with(cfg, None).await
+}
+
+/// Starts a broker; a DLedger node gets its Raft RPC listener passed in (bound by the test).
+pub async fn start_broker_with(
+    cfg: BrokerConfig,
+    raft_listener: Option<std::net::TcpListener>,
+) -> Result<Running, broker::controller::BrokerError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let ha = if cfg.broker_role == BrokerRole::Slave {
+    let ha = if cfg.broker_role == BrokerRole::Slave || cfg.enable_dleger_commit_log {
         None
     } else {
         Some(TcpListener::bind("127.0.0.1:0").await?)
     };
     let ha_addr = ha.as_ref().map(|l| l.local_addr().unwrap());
     let b = broker::controller::open(cfg, listener.local_addr()?, ha_addr)?;
+    *b.raft_listener.lock().unwrap() = raft_listener;
     let addr = b.addr();
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {

@@ -1,0 +1,223 @@
+//! DLedger mode end to end, in-process: three brokers with the same brokerName form an openraft
+//! group, the leader registers as BID 0, messages sent to it are consumable from every node, the
+//! data files are byte-identical, and stopping the leader moves BID 0 to another node.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use broker::config::{BrokerConfig, BrokerRole};
+use broker::json;
+use broker::remoting::body::ClusterInfo;
+use broker::remoting::codes::{request, response};
+use broker::remoting::{RemotingClient, RemotingCommand};
+use broker::store::message::decode_records;
+
+use crate::util::*;
+
+/// Raft RPC listeners bound up front (kept open and handed to each node, so no port is reused).
+fn raft_listeners(n: usize) -> Vec<std::net::TcpListener> {
+    (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect()
+}
+
+fn clone_listener(l: &std::net::TcpListener) -> std::net::TcpListener {
+    l.try_clone().unwrap()
+}
+
+fn node_config(root: &std::path::Path, ns: &str, i: usize, peers: &str) -> BrokerConfig {
+    let mut c = BrokerConfig {
+        broker_cluster_name: "RaftCluster".into(),
+        enable_dleger_commit_log: true,
+        dleger_group: Some("RaftNode00".into()),
+        dleger_peers: Some(peers.into()),
+        dleger_self_id: Some(format!("n{i}")),
+        mapped_file_size_commit_log: 256 * 1024,
+        ..broker_config(root, "RaftNode00", ns, BrokerRole::AsyncMaster, 0)
+    };
+    c.validate().expect("valid DLedger config");
+    c
+}
+
+async fn cluster(c: &RemotingClient, ns: &str) -> ClusterInfo {
+    let r = invoke(
+        c,
+        ns,
+        RemotingCommand::request_empty(request::GET_BROKER_CLUSTER_INFO),
+    )
+    .await;
+    json::from_slice(&r.body).unwrap()
+}
+
+/// Waits until the group has a BID 0 other than `not` and three members; returns BID 0's address.
+async fn wait_leader(c: &RemotingClient, ns: &str, not: Option<&str>, members: usize) -> (String, Duration) {
+    let started = Instant::now();
+    loop {
+        let ci = cluster(c, ns).await;
+        if let Some(bd) = ci.broker_addr_table.get("RaftNode00") {
+            if let Some(addr) = bd.broker_addrs.get(&0) {
+                if Some(addr.as_str()) != not && bd.broker_addrs.len() >= members {
+                    return (addr.clone(), started.elapsed());
+                }
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no leader registered: {ci:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Pulls every message of `topic` from `addr`; returns bodies per queue.
+async fn pull_all(c: &RemotingClient, addr: &str, topic: &str, queues: i32) -> BTreeMap<i32, Vec<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for q in 0..queues {
+        let mut offset = 0;
+        loop {
+            let r = invoke(c, addr, pull_request("g", topic, q, offset, 32, "*", 0)).await;
+            if r.code != response::SUCCESS {
+                break;
+            }
+            for m in decode_records(&r.body).unwrap() {
+                assert_eq!(m.queue_offset, offset);
+                out.entry(q).or_insert_with(Vec::new).push(m.body);
+                offset += 1;
+            }
+        }
+    }
+    out
+}
+
+fn data_md5s(root: &std::path::Path, self_id: &str) -> BTreeMap<String, String> {
+    use md5::Digest;
+    let dir = root.join(format!("dledger-{self_id}")).join("data");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                hex::encode(md5::Md5::digest(std::fs::read(e.path()).unwrap())),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_replicate_and_fail_over() {
+    let ns = start_namesrv().await;
+    let listeners = raft_listeners(3);
+    let peers = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
+        .collect::<Vec<_>>()
+        .join(";");
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let cfgs: Vec<BrokerConfig> = (0..3)
+        .map(|i| node_config(dirs[i].path(), &ns.addr, i, &peers))
+        .collect();
+    let mut nodes = Vec::new();
+    for (c, l) in cfgs.iter().zip(&listeners) {
+        nodes.push(Some(
+            start_broker_with(c.clone(), Some(clone_listener(l)))
+                .await
+                .unwrap(),
+        ));
+    }
+    let c = RemotingClient::default();
+    let (leader, _) = wait_leader(&c, &ns.addr, None, 3).await;
+
+    // A follower refuses writes at once.
+    let follower = nodes
+        .iter()
+        .flatten()
+        .find(|n| n.addr != leader)
+        .unwrap()
+        .addr
+        .clone();
+    let r = invoke(&c, &follower, send_request("Raft", 0, b"x".to_vec(), "", "")).await;
+    assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE);
+
+    // 2000 messages through the leader, 32 at a time.
+    let n = 2000usize;
+    let mut sends = Vec::new();
+    for i in 0..n {
+        let (c, leader) = (c.clone(), leader.clone());
+        sends.push(tokio::spawn(async move {
+            let body = format!("msg-{i:05}-{}", "x".repeat(i % 300)).into_bytes();
+            let r = invoke(&c, &leader, send_request("Raft", (i % 4) as i32, body, "t", "")).await;
+            assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        }));
+        if sends.len() >= 32 {
+            for s in sends.drain(..) {
+                s.await.unwrap();
+            }
+        }
+    }
+    for s in sends {
+        s.await.unwrap();
+    }
+
+    // Every node serves every message (followers once their topic config is synced).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for node in nodes.iter().flatten() {
+        loop {
+            let got = pull_all(&c, &node.addr, "Raft", 4).await;
+            let count: usize = got.values().map(Vec::len).sum();
+            if count == n {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{} serves {count} of {n}", node.addr);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // Byte-identical data files over the committed range.
+    let sums: Vec<_> = (0..3)
+        .map(|i| data_md5s(dirs[i].path(), &format!("n{i}")))
+        .collect();
+    assert!(sums[0].len() >= 2, "several data files expected: {:?}", sums[0]);
+    assert_eq!(sums[0], sums[1]);
+    assert_eq!(sums[0], sums[2]);
+
+    // Stop the leader: another node becomes BID 0 and writes resume there.
+    let idx = nodes
+        .iter()
+        .position(|n| n.as_ref().is_some_and(|n| n.addr == leader))
+        .unwrap();
+    nodes[idx].take().unwrap().stop().await;
+    let (new_leader, took) = wait_leader(&c, &ns.addr, Some(&leader), 2).await;
+    assert_ne!(new_leader, leader);
+    eprintln!("failover: new BID 0 registered {took:?} after the old leader stopped");
+    let r = invoke(
+        &c,
+        &new_leader,
+        send_request("Raft", 1, b"after-failover".to_vec(), "", ""),
+    )
+    .await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    let got = pull_all(&c, &new_leader, "Raft", 4).await;
+    assert_eq!(got.values().map(Vec::len).sum::<usize>(), n + 1);
+
+    // The old leader restarts from its files and catches up.
+    nodes[idx] = Some(
+        start_broker_with(cfgs[idx].clone(), Some(clone_listener(&listeners[idx])))
+            .await
+            .unwrap(),
+    );
+    let old = nodes[idx].as_ref().unwrap().addr.clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = pull_all(&c, &old, "Raft", 4).await;
+        if got.values().map(Vec::len).sum::<usize>() == n + 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "restarted node did not catch up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for n in nodes.into_iter().flatten() {
+        n.stop().await;
+    }
+    ns.stop().await;
+}
