@@ -394,6 +394,15 @@ fn topic_lifecycle_through_every_command() {
     admin_until(&ns, &["topicList"], |s| !s.lines().any(|l| l == topic));
     let r = admin(&ns, &["topicRoute", "-t", topic]);
     assert_eq!(r.code, Some(1), "{r:?}");
+    // A well-formed id at an offset that holds no message: exit 1.
+    let missing = broker::store::format::create_message_id(
+        [127, 0, 0, 1],
+        u32::from(broker.addr.rsplit(':').next().unwrap().parse::<u16>().unwrap()),
+        900_000,
+    );
+    let r = admin(&ns, &["queryMsgById", "-i", &missing]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("not found"), "{r:?}");
     // The broker no longer has it either: the next registration does not bring it back.
     std::thread::sleep(Duration::from_millis(300));
     let r = admin(&ns, &["topicList"]);
@@ -466,4 +475,83 @@ fn no_name_server_exits_2() {
     let r = run(&["topicRoute", "-t", "T"]);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("NAMESRV_ADDR"), "{r:?}");
+}
+
+/// sendMessage during a failover: the route's master is down at first, and the name server
+/// learns the new master while the command backs off; the retry re-reads the route and succeeds.
+#[test]
+fn send_message_retries_against_a_fresh_route() {
+    let ns = Namesrv::start();
+    let broker = InProcessBroker::start(&ns.addr);
+    admin_until(&ns.addr, &["clusterList"], |s| s.contains(&broker.addr));
+    // `register` announces topic TopicTest (4 queues) on group "failover-b" at an address whose
+    // listener accepts one connection and drops it, like a master dying mid-request.
+    let dying = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    dying.set_nonblocking(true).unwrap();
+    ns.register(CLUSTER, "failover-b", 0, &dying.local_addr().unwrap().to_string());
+    let child = crate::util::mqadmin()
+        .args([
+            "-n",
+            &ns.addr,
+            "sendMessage",
+            "-t",
+            "TopicTest",
+            "-p",
+            "after-failover",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match dying.accept() {
+            Ok((conn, _)) => {
+                drop(conn);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    Instant::now() < deadline,
+                    "sendMessage never tried the first master"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    drop(dying);
+    // The "new leader": the group's id 0 now points at the live broker.
+    ns.register(CLUSTER, "failover-b", 0, &broker.addr);
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.lines().nth(1).unwrap().starts_with("failover-b "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("SEND_OK"), "{stdout}");
+    assert!(stderr.contains("sent after 2 attempts"), "{stderr}");
+}
+
+/// A master that stays down: three attempts, then exit 2 naming the address.
+#[test]
+fn send_message_gives_up_after_three_attempts() {
+    let ns = Namesrv::start();
+    let dead = closed_addr();
+    ns.register(CLUSTER, "gone-b", 0, &dead);
+    let started = Instant::now();
+    let r = admin(&ns.addr, &["sendMessage", "-t", "TopicTest", "-p", "x"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert!(r.stderr.contains(&dead), "{r:?}");
+    // Backoff 1 s + 2 s between the three attempts.
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -61,7 +61,12 @@ pub fn render_block(m: &MessageView) -> String {
         ("Store Timestamp", human_millis(m.store_timestamp)),
         ("Body", m.body_text()),
     ] {
-        out.push_str(&format!("{:<16} {}\n", format!("{k}:"), v));
+        // No padding after an empty value: no trailing blanks.
+        if v.is_empty() {
+            out.push_str(&format!("{k}:\n"));
+        } else {
+            out.push_str(&format!("{:<16} {}\n", format!("{k}:"), v));
+        }
     }
     out
 }

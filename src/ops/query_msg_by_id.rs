@@ -31,13 +31,24 @@ pub fn parse_msg_id(id: &str) -> Result<(String, i64), AdminError> {
 /// A malformed id, an unreachable store host, or a broker that has no record at that offset.
 pub async fn query_msg_by_id(admin: &Admin, id: &str) -> Result<MessageView, AdminError> {
     let (addr, offset) = parse_msg_id(id)?;
-    let resp = admin
+    let resp = match admin
         .broker(
             &addr,
             "VIEW_MESSAGE_BY_ID",
             request_with(request::VIEW_MESSAGE_BY_ID, &ViewMessageRequestHeader { offset }),
         )
-        .await?;
+        .await
+    {
+        Ok(resp) => resp,
+        // The broker answers SYSTEM_ERROR `can not find message by the offset, N`: the id names
+        // no message (wrong id, or the commit log was cleaned up), an input failure.
+        Err(AdminError::Refused { remark, .. }) if remark.starts_with("can not find message") => {
+            return Err(AdminError::Invalid(format!(
+                "message {id} not found: {addr} has no message at commit-log offset {offset}"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
     let m = decode_record(&resp.body).map_err(|e| AdminError::BadBody {
         addr: addr.clone(),
         what: "message record",
