@@ -28,6 +28,29 @@ Example (4.x layout, a DLedger group led by n1):
   RaftCluster       RaftNode00              1     192.168.1.10:30911     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300
   RaftCluster       RaftNode00              3     192.168.1.10:30931     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300";
 
+/// Sample output shown by `mqadmin topicStatus --help`.
+const TOPIC_STATUS_EXAMPLE: &str = "\
+Reads the topic's route, then asks each broker group's master for its queues' offsets
+(GET_TOPIC_STATS_INFO). An unknown topic exits 1.
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 topicStatus -t TopicTest
+  #Broker Name                      #QID  #Min Offset           #Max Offset             #Last Updated
+  broker-a                          0     0                     6                       2024-05-01 10:00:00,123
+  broker-a                          1     0                     0                       ";
+
+/// Sample output shown by `mqadmin sendMessage --help`.
+const SEND_MESSAGE_EXAMPLE: &str = "\
+Sends to the master (BID 0) of a broker group from the topic's route, on a random writable queue
+unless -b/-i choose one. SERVICE_NOT_AVAILABLE or a lost connection (a DLedger group electing a
+new leader) re-reads the route and retries, up to 3 attempts. #MsgId is the client id (UNIQ_KEY),
+as in Java; `--output json` also gives the broker's offsetMsgId for queryMsgById.
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 sendMessage -t TopicTest -p hello -c TagA -k order-1
+  #Broker Name                      #QID  #Send Result            #MsgId
+  broker-a                          3     SEND_OK                 7F0000013454EA8FB8EB186B96E50000";
+
 /// Operator CLI for Apache RocketMQ and RocketMQ-on-DLedger groups.
 #[derive(Debug, Parser)]
 #[command(name = "mqadmin", version, about, after_help = EXIT_CODES_HELP)]
@@ -82,7 +105,7 @@ pub enum Commands {
     #[command(name = "topicRoute")]
     TopicRoute(TopicArgs),
     /// Print the min and max offset of each queue of a topic
-    #[command(name = "topicStatus")]
+    #[command(name = "topicStatus", after_long_help = TOPIC_STATUS_EXAMPLE)]
     TopicStatus(TopicArgs),
     /// Print a broker's runtime statistics
     #[command(name = "brokerStatus")]
@@ -91,7 +114,7 @@ pub enum Commands {
     #[command(name = "getBrokerConfig")]
     GetBrokerConfig(BrokerTargetArgs),
     /// Send one message
-    #[command(name = "sendMessage")]
+    #[command(name = "sendMessage", after_long_help = SEND_MESSAGE_EXAMPLE)]
     SendMessage(SendMessageArgs),
     /// Read messages of a topic without committing offsets
     #[command(name = "consumeMessage")]

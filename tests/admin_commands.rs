@@ -555,3 +555,38 @@ fn send_message_gives_up_after_three_attempts() {
         started.elapsed()
     );
 }
+
+/// With `-c`, a broker that does not answer is named on stderr and the others still print, as
+/// Java goes on to the next broker; the exit status is 1.
+#[test]
+fn cluster_mode_reports_a_dead_broker_and_goes_on() {
+    let ns = Namesrv::start();
+    let broker = InProcessBroker::start(&ns.addr);
+    admin_until(&ns.addr, &["clusterList"], |s| s.contains(&broker.addr));
+    let dead = closed_addr();
+    ns.register(CLUSTER, BROKER, 1, &dead);
+    let r = admin(&ns.addr, &["brokerStatus", "-c", CLUSTER]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stdout.lines().all(|l| l.starts_with(&broker.addr)), "{r:?}");
+    assert!(r.stdout.contains("msgPutTotalTodayNow"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("warning: broker {dead} is unreachable")),
+        "{r:?}"
+    );
+    let r = admin(&ns.addr, &["getBrokerConfig", "-c", CLUSTER]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stdout
+            .starts_with(&format!("============Master: {}============\n", broker.addr)),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout.contains(&format!(
+            "============My Master: {}=====Slave: {dead}============\n",
+            broker.addr
+        )),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains(&dead), "{r:?}");
+}

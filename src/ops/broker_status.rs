@@ -17,6 +17,9 @@ pub struct BrokerStatus {
     pub addr: String,
     /// Keys and values, sorted by key.
     pub table: BTreeMap<String, String>,
+    /// Why the broker could not be read (cluster mode only; Java goes on to the next broker).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Statistics of each requested broker.
@@ -53,25 +56,39 @@ pub async fn resolve(admin: &Admin, target: &BrokerTarget) -> Result<Vec<String>
     })
 }
 
-/// Reads the runtime info of the target's brokers; stops at the first that fails.
+/// Reads the runtime info of the target's brokers. For one address a failure is the error; for
+/// a cluster, as in Java, a broker that fails is recorded and the others are still read.
 ///
 /// # Errors
-/// Unknown cluster, name-server or broker failures.
+/// Unknown cluster, name-server failures, or the one broker failing.
 pub async fn broker_status(admin: &Admin, target: &BrokerTarget) -> Result<BrokerStatusReport, AdminError> {
     let mut brokers = Vec::new();
     for addr in resolve(admin, target).await? {
-        let resp = admin
-            .broker(
-                &addr,
-                "GET_BROKER_RUNTIME_INFO",
-                RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO),
-            )
-            .await?;
-        let kv: KvTable = decode_json(&addr, "KVTable", &resp.body)?;
-        brokers.push(BrokerStatus {
-            addr,
-            table: kv.table,
-        });
+        match runtime_info(admin, &addr).await {
+            Ok(table) => brokers.push(BrokerStatus {
+                addr,
+                table,
+                error: None,
+            }),
+            Err(e) if matches!(target, BrokerTarget::Cluster(_)) => brokers.push(BrokerStatus {
+                addr,
+                table: BTreeMap::new(),
+                error: Some(e.to_string()),
+            }),
+            Err(e) => return Err(e),
+        }
     }
     Ok(BrokerStatusReport { brokers })
+}
+
+async fn runtime_info(admin: &Admin, addr: &str) -> Result<BTreeMap<String, String>, AdminError> {
+    let resp = admin
+        .broker(
+            addr,
+            "GET_BROKER_RUNTIME_INFO",
+            RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO),
+        )
+        .await?;
+    let kv: KvTable = decode_json(addr, "KVTable", &resp.body)?;
+    Ok(kv.table)
 }

@@ -26,6 +26,9 @@ pub struct BrokerConfigEntry {
     pub master_addr: Option<String>,
     /// Keys and values, sorted by key.
     pub config: BTreeMap<String, String>,
+    /// Why the broker could not be read (cluster mode only; Java goes on to the next broker).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Configuration of each requested broker.
@@ -36,10 +39,11 @@ pub struct BrokerConfigReport {
     pub brokers: Vec<BrokerConfigEntry>,
 }
 
-/// Reads the configuration of the target's brokers; stops at the first that fails.
+/// Reads the configuration of the target's brokers. For one address a failure is the error; for
+/// a cluster, as in Java, a broker that fails is recorded and the others are still read.
 ///
 /// # Errors
-/// Unknown cluster, name-server or broker failures.
+/// Unknown cluster, name-server failures, or the one broker failing.
 pub async fn get_broker_config(
     admin: &Admin,
     target: &BrokerTarget,
@@ -50,6 +54,7 @@ pub async fn get_broker_config(
         broker_id,
         master_addr,
         config: BTreeMap::new(),
+        error: None,
     };
     let mut brokers: Vec<BrokerConfigEntry> = match target {
         BrokerTarget::Addr(a) => vec![entry(None, None, None, a)],
@@ -68,15 +73,20 @@ pub async fn get_broker_config(
                 .collect()
         }
     };
+    let cluster = matches!(target, BrokerTarget::Cluster(_));
     for b in &mut brokers {
-        let resp = admin
+        let result = admin
             .broker(
                 &b.addr,
                 "GET_BROKER_CONFIG",
                 RemotingCommand::request_empty(request::GET_BROKER_CONFIG),
             )
-            .await?;
-        b.config = parse_properties(&String::from_utf8_lossy(&resp.body));
+            .await;
+        match result {
+            Ok(resp) => b.config = parse_properties(&String::from_utf8_lossy(&resp.body)),
+            Err(e) if cluster => b.error = Some(e.to_string()),
+            Err(e) => return Err(e),
+        }
     }
     Ok(BrokerConfigReport { brokers })
 }
