@@ -122,6 +122,48 @@ pub fn base64(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use broker::store::message::DecodedMessage;
+
+    fn record(body: &[u8]) -> DecodedMessage {
+        DecodedMessage {
+            store_size: 0,
+            magic: 0,
+            body_crc: 0,
+            queue_id: 1,
+            flag: 0,
+            queue_offset: 2,
+            physical_offset: 0x8A3,
+            sys_flag: 0,
+            born_timestamp: 0,
+            born_host: "127.0.0.1:1".parse().unwrap(),
+            store_timestamp: 0,
+            store_host: "127.0.0.1:29911".parse().unwrap(),
+            reconsume_times: 0,
+            prepared_transaction_offset: 0,
+            body: body.to_vec(),
+            topic: "T".into(),
+            properties_raw: String::new(),
+            properties: [("TAGS".to_string(), "a".to_string())].into(),
+        }
+    }
+
+    #[test]
+    fn text_and_binary_bodies() {
+        let v = super::MessageView::new("b", &record(b"hi"));
+        assert_eq!(v.msg_id, "7F000001000074D700000000000008A3");
+        assert_eq!(v.tags.as_deref(), Some("a"));
+        assert_eq!((v.body.as_deref(), v.body_base64.as_deref()), (Some("hi"), None));
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["body"], "hi");
+        assert!(json.get("bodyBase64").is_none() && json.get("bodyBytes").is_none());
+        let v = super::MessageView::new("b", &record(&[0xff, 0xfe]));
+        assert_eq!(
+            (v.body.as_deref(), v.body_base64.as_deref()),
+            (None, Some("//4="))
+        );
+        assert_eq!(v.body_text(), "<2 bytes>");
+    }
+
     #[test]
     fn base64_matches_rfc4648_vectors() {
         for (plain, enc) in [
