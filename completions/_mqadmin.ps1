@@ -31,6 +31,16 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('clusterList', 'clusterList', [CompletionResultType]::ParameterValue, 'List clusters, broker groups and each broker''s runtime statistics')
+            [CompletionResult]::new('updateTopic', 'updateTopic', [CompletionResultType]::ParameterValue, 'Create or update a topic on a broker or on every master of a cluster')
+            [CompletionResult]::new('deleteTopic', 'deleteTopic', [CompletionResultType]::ParameterValue, 'Delete a topic from a cluster''s masters and from the name servers')
+            [CompletionResult]::new('topicList', 'topicList', [CompletionResultType]::ParameterValue, 'List the topics the name server knows')
+            [CompletionResult]::new('topicRoute', 'topicRoute', [CompletionResultType]::ParameterValue, 'Print a topic''s route (broker groups and queues)')
+            [CompletionResult]::new('topicStatus', 'topicStatus', [CompletionResultType]::ParameterValue, 'Print the min and max offset of each queue of a topic')
+            [CompletionResult]::new('brokerStatus', 'brokerStatus', [CompletionResultType]::ParameterValue, 'Print a broker''s runtime statistics')
+            [CompletionResult]::new('getBrokerConfig', 'getBrokerConfig', [CompletionResultType]::ParameterValue, 'Print a broker''s effective configuration')
+            [CompletionResult]::new('sendMessage', 'sendMessage', [CompletionResultType]::ParameterValue, 'Send one message')
+            [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
+            [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -47,6 +57,168 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Print message totals for yesterday and today instead of TPS and load')
             [CompletionResult]::new('--moreStats', '--moreStats', [CompletionResultType]::ParameterName, 'Print message totals for yesterday and today instead of TPS and load')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;updateTopic' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Create the topic on this broker address')
+            [CompletionResult]::new('--brokerAddr', '--brokerAddr', [CompletionResultType]::ParameterName, 'Create the topic on this broker address')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Create the topic on every master of this cluster')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Create the topic on every master of this cluster')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Read queues')
+            [CompletionResult]::new('--readQueueNums', '--readQueueNums', [CompletionResultType]::ParameterName, 'Read queues')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Write queues')
+            [CompletionResult]::new('--writeQueueNums', '--writeQueueNums', [CompletionResultType]::ParameterName, 'Write queues')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Permission bits: 2 write, 4 read, 6 read and write')
+            [CompletionResult]::new('--perm', '--perm', [CompletionResultType]::ParameterName, 'Permission bits: 2 write, 4 read, 6 read and write')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Whether the topic is ordered')
+            [CompletionResult]::new('--order', '--order', [CompletionResultType]::ParameterName, 'Whether the topic is ordered')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;deleteTopic' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Cluster whose masters drop the topic')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Cluster whose masters drop the topic')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;topicList' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Also print each topic''s cluster (Java''s cluster model)')
+            [CompletionResult]::new('--clusterModel', '--clusterModel', [CompletionResultType]::ParameterName, 'Also print each topic''s cluster (Java''s cluster model)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;topicRoute' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;topicStatus' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;brokerStatus' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('--brokerAddr', '--brokerAddr', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Every broker of this cluster')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Every broker of this cluster')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;getBrokerConfig' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('--brokerAddr', '--brokerAddr', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Every broker of this cluster')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Every broker of this cluster')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;sendMessage' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Message body (UTF-8)')
+            [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'Message body (UTF-8)')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Message keys (the KEYS property)')
+            [CompletionResult]::new('--keys', '--keys', [CompletionResultType]::ParameterName, 'Message keys (the KEYS property)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Message tag (the TAGS property)')
+            [CompletionResult]::new('--tags', '--tags', [CompletionResultType]::ParameterName, 'Message tag (the TAGS property)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Send to this broker group only')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Send to this broker group only')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Send to this queue id only')
+            [CompletionResult]::new('--qid', '--qid', [CompletionResultType]::ParameterName, 'Send to this queue id only')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;consumeMessage' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Read this broker group only')
+            [CompletionResult]::new('--brokerName', '--brokerName', [CompletionResultType]::ParameterName, 'Read this broker group only')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Read this queue id only')
+            [CompletionResult]::new('--queueId', '--queueId', [CompletionResultType]::ParameterName, 'Read this queue id only')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Start at this offset in each queue (default: the queue''s min offset)')
+            [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Start at this offset in each queue (default: the queue''s min offset)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after this many messages')
+            [CompletionResult]::new('--messageNumber', '--messageNumber', [CompletionResultType]::ParameterName, 'Stop after this many messages')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Tag expression, e.g. `TagA || TagB`')
+            [CompletionResult]::new('--subExpression', '--subExpression', [CompletionResultType]::ParameterName, 'Tag expression, e.g. `TagA || TagB`')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group named in the pull requests (no offset is committed)')
+            [CompletionResult]::new('--consumerGroup', '--consumerGroup', [CompletionResultType]::ParameterName, 'Consumer group named in the pull requests (no offset is committed)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;queryMsgById' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Offset message id (32 hex digits), as printed by consumeMessage')
+            [CompletionResult]::new('--msgId', '--msgId', [CompletionResultType]::ParameterName, 'Offset message id (32 hex digits), as printed by consumeMessage')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Write the body to DIR/<MSGID> instead of printing it')
+            [CompletionResult]::new('--bodyDir', '--bodyDir', [CompletionResultType]::ParameterName, 'Write the body to DIR/<MSGID> instead of printing it')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -79,12 +251,52 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
         }
         'mqadmin;help' {
             [CompletionResult]::new('clusterList', 'clusterList', [CompletionResultType]::ParameterValue, 'List clusters, broker groups and each broker''s runtime statistics')
+            [CompletionResult]::new('updateTopic', 'updateTopic', [CompletionResultType]::ParameterValue, 'Create or update a topic on a broker or on every master of a cluster')
+            [CompletionResult]::new('deleteTopic', 'deleteTopic', [CompletionResultType]::ParameterValue, 'Delete a topic from a cluster''s masters and from the name servers')
+            [CompletionResult]::new('topicList', 'topicList', [CompletionResultType]::ParameterValue, 'List the topics the name server knows')
+            [CompletionResult]::new('topicRoute', 'topicRoute', [CompletionResultType]::ParameterValue, 'Print a topic''s route (broker groups and queues)')
+            [CompletionResult]::new('topicStatus', 'topicStatus', [CompletionResultType]::ParameterValue, 'Print the min and max offset of each queue of a topic')
+            [CompletionResult]::new('brokerStatus', 'brokerStatus', [CompletionResultType]::ParameterValue, 'Print a broker''s runtime statistics')
+            [CompletionResult]::new('getBrokerConfig', 'getBrokerConfig', [CompletionResultType]::ParameterValue, 'Print a broker''s effective configuration')
+            [CompletionResult]::new('sendMessage', 'sendMessage', [CompletionResultType]::ParameterValue, 'Send one message')
+            [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
+            [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mqadmin;help;clusterList' {
+            break
+        }
+        'mqadmin;help;updateTopic' {
+            break
+        }
+        'mqadmin;help;deleteTopic' {
+            break
+        }
+        'mqadmin;help;topicList' {
+            break
+        }
+        'mqadmin;help;topicRoute' {
+            break
+        }
+        'mqadmin;help;topicStatus' {
+            break
+        }
+        'mqadmin;help;brokerStatus' {
+            break
+        }
+        'mqadmin;help;getBrokerConfig' {
+            break
+        }
+        'mqadmin;help;sendMessage' {
+            break
+        }
+        'mqadmin;help;consumeMessage' {
+            break
+        }
+        'mqadmin;help;queryMsgById' {
             break
         }
         'mqadmin;help;completions' {

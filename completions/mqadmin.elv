@@ -28,6 +28,16 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand clusterList 'List clusters, broker groups and each broker''s runtime statistics'
+            cand updateTopic 'Create or update a topic on a broker or on every master of a cluster'
+            cand deleteTopic 'Delete a topic from a cluster''s masters and from the name servers'
+            cand topicList 'List the topics the name server knows'
+            cand topicRoute 'Print a topic''s route (broker groups and queues)'
+            cand topicStatus 'Print the min and max offset of each queue of a topic'
+            cand brokerStatus 'Print a broker''s runtime statistics'
+            cand getBrokerConfig 'Print a broker''s effective configuration'
+            cand sendMessage 'Send one message'
+            cand consumeMessage 'Read messages of a topic without committing offsets'
+            cand queryMsgById 'Print the message an offset message id names'
             cand completions 'Print a shell completion script to stdout'
             cand fast-try 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -43,6 +53,158 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --output 'Output format for data written to stdout'
             cand -m 'Print message totals for yesterday and today instead of TPS and load'
             cand --moreStats 'Print message totals for yesterday and today instead of TPS and load'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;updateTopic'= {
+            cand -t 'Topic name'
+            cand --topic 'Topic name'
+            cand -b 'Create the topic on this broker address'
+            cand --brokerAddr 'Create the topic on this broker address'
+            cand -c 'Create the topic on every master of this cluster'
+            cand --clusterName 'Create the topic on every master of this cluster'
+            cand -r 'Read queues'
+            cand --readQueueNums 'Read queues'
+            cand -w 'Write queues'
+            cand --writeQueueNums 'Write queues'
+            cand -p 'Permission bits: 2 write, 4 read, 6 read and write'
+            cand --perm 'Permission bits: 2 write, 4 read, 6 read and write'
+            cand -o 'Whether the topic is ordered'
+            cand --order 'Whether the topic is ordered'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;deleteTopic'= {
+            cand -t 'Topic name'
+            cand --topic 'Topic name'
+            cand -c 'Cluster whose masters drop the topic'
+            cand --clusterName 'Cluster whose masters drop the topic'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;topicList'= {
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -c 'Also print each topic''s cluster (Java''s cluster model)'
+            cand --clusterModel 'Also print each topic''s cluster (Java''s cluster model)'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;topicRoute'= {
+            cand -t 'Topic name'
+            cand --topic 'Topic name'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;topicStatus'= {
+            cand -t 'Topic name'
+            cand --topic 'Topic name'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;brokerStatus'= {
+            cand -b 'Broker address'
+            cand --brokerAddr 'Broker address'
+            cand -c 'Every broker of this cluster'
+            cand --clusterName 'Every broker of this cluster'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;getBrokerConfig'= {
+            cand -b 'Broker address'
+            cand --brokerAddr 'Broker address'
+            cand -c 'Every broker of this cluster'
+            cand --clusterName 'Every broker of this cluster'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;sendMessage'= {
+            cand -t 'Topic name'
+            cand --topic 'Topic name'
+            cand -p 'Message body (UTF-8)'
+            cand --body 'Message body (UTF-8)'
+            cand -k 'Message keys (the KEYS property)'
+            cand --keys 'Message keys (the KEYS property)'
+            cand -c 'Message tag (the TAGS property)'
+            cand --tags 'Message tag (the TAGS property)'
+            cand -b 'Send to this broker group only'
+            cand --broker 'Send to this broker group only'
+            cand -i 'Send to this queue id only'
+            cand --qid 'Send to this queue id only'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;consumeMessage'= {
+            cand -t 'Topic name'
+            cand --topic 'Topic name'
+            cand -b 'Read this broker group only'
+            cand --brokerName 'Read this broker group only'
+            cand -i 'Read this queue id only'
+            cand --queueId 'Read this queue id only'
+            cand -o 'Start at this offset in each queue (default: the queue''s min offset)'
+            cand --offset 'Start at this offset in each queue (default: the queue''s min offset)'
+            cand -c 'Stop after this many messages'
+            cand --messageNumber 'Stop after this many messages'
+            cand -s 'Tag expression, e.g. `TagA || TagB`'
+            cand --subExpression 'Tag expression, e.g. `TagA || TagB`'
+            cand -g 'Consumer group named in the pull requests (no offset is committed)'
+            cand --consumerGroup 'Consumer group named in the pull requests (no offset is committed)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;queryMsgById'= {
+            cand -i 'Offset message id (32 hex digits), as printed by consumeMessage'
+            cand --msgId 'Offset message id (32 hex digits), as printed by consumeMessage'
+            cand -d 'Write the body to DIR/<MSGID> instead of printing it'
+            cand --bodyDir 'Write the body to DIR/<MSGID> instead of printing it'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
             cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
             cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
             cand -h 'Print help (see more with ''--help'')'
@@ -72,11 +234,41 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         }
         &'mqadmin;help'= {
             cand clusterList 'List clusters, broker groups and each broker''s runtime statistics'
+            cand updateTopic 'Create or update a topic on a broker or on every master of a cluster'
+            cand deleteTopic 'Delete a topic from a cluster''s masters and from the name servers'
+            cand topicList 'List the topics the name server knows'
+            cand topicRoute 'Print a topic''s route (broker groups and queues)'
+            cand topicStatus 'Print the min and max offset of each queue of a topic'
+            cand brokerStatus 'Print a broker''s runtime statistics'
+            cand getBrokerConfig 'Print a broker''s effective configuration'
+            cand sendMessage 'Send one message'
+            cand consumeMessage 'Read messages of a topic without committing offsets'
+            cand queryMsgById 'Print the message an offset message id names'
             cand completions 'Print a shell completion script to stdout'
             cand fast-try 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;help;clusterList'= {
+        }
+        &'mqadmin;help;updateTopic'= {
+        }
+        &'mqadmin;help;deleteTopic'= {
+        }
+        &'mqadmin;help;topicList'= {
+        }
+        &'mqadmin;help;topicRoute'= {
+        }
+        &'mqadmin;help;topicStatus'= {
+        }
+        &'mqadmin;help;brokerStatus'= {
+        }
+        &'mqadmin;help;getBrokerConfig'= {
+        }
+        &'mqadmin;help;sendMessage'= {
+        }
+        &'mqadmin;help;consumeMessage'= {
+        }
+        &'mqadmin;help;queryMsgById'= {
         }
         &'mqadmin;help;completions'= {
         }

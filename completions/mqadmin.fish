@@ -31,6 +31,16 @@ complete -c mqadmin -n "__fish_mqadmin_needs_command" -s q -l quiet -d 'Do not p
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s V -l version -d 'Print version'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "updateTopic" -d 'Create or update a topic on a broker or on every master of a cluster'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "deleteTopic" -d 'Delete a topic from a cluster\'s masters and from the name servers'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "topicList" -d 'List the topics the name server knows'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "topicRoute" -d 'Print a topic\'s route (broker groups and queues)'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "topicStatus" -d 'Print the min and max offset of each queue of a topic'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "brokerStatus" -d 'Print a broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "getBrokerConfig" -d 'Print a broker\'s effective configuration'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "sendMessage" -d 'Send one message'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "consumeMessage" -d 'Read messages of a topic without committing offsets'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "queryMsgById" -d 'Print the message an offset message id names'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -44,6 +54,88 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s m -l moreStats -d 'Print message totals for yesterday and today instead of TPS and load'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s t -l topic -d 'Topic name' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s b -l brokerAddr -d 'Create the topic on this broker address' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s c -l clusterName -d 'Create the topic on every master of this cluster' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s r -l readQueueNums -d 'Read queues' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s w -l writeQueueNums -d 'Write queues' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s p -l perm -d 'Permission bits: 2 write, 4 read, 6 read and write' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s o -l order -d 'Whether the topic is ordered' -r -f -a "true\t''
+false\t''"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s t -l topic -d 'Topic name' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s c -l clusterName -d 'Cluster whose masters drop the topic' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s c -l clusterModel -d 'Also print each topic\'s cluster (Java\'s cluster model)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s t -l topic -d 'Topic name' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s t -l topic -d 'Topic name' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s b -l brokerAddr -d 'Broker address' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s c -l clusterName -d 'Every broker of this cluster' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s b -l brokerAddr -d 'Broker address' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s c -l clusterName -d 'Every broker of this cluster' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s t -l topic -d 'Topic name' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s p -l body -d 'Message body (UTF-8)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s k -l keys -d 'Message keys (the KEYS property)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s c -l tags -d 'Message tag (the TAGS property)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s b -l broker -d 'Send to this broker group only' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s i -l qid -d 'Send to this queue id only' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s t -l topic -d 'Topic name' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s b -l brokerName -d 'Read this broker group only' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s i -l queueId -d 'Read this queue id only' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s o -l offset -d 'Start at this offset in each queue (default: the queue\'s min offset)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s c -l messageNumber -d 'Stop after this many messages' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s s -l subExpression -d 'Tag expression, e.g. `TagA || TagB`' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s g -l consumerGroup -d 'Consumer group named in the pull requests (no offset is committed)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s i -l msgId -d 'Offset message id (32 hex digits), as printed by consumeMessage' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s d -l bodyDir -d 'Write the body to DIR/<MSGID> instead of printing it' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -58,7 +150,17 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l output -d '
 json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions fast-try help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "updateTopic" -d 'Create or update a topic on a broker or on every master of a cluster'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "deleteTopic" -d 'Delete a topic from a cluster\'s masters and from the name servers'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "topicList" -d 'List the topics the name server knows'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "topicRoute" -d 'Print a topic\'s route (broker groups and queues)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "topicStatus" -d 'Print the min and max offset of each queue of a topic'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "brokerStatus" -d 'Print a broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "getBrokerConfig" -d 'Print a broker\'s effective configuration'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "sendMessage" -d 'Send one message'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "consumeMessage" -d 'Read messages of a topic without committing offsets'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "queryMsgById" -d 'Print the message an offset message id names'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById completions fast-try help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

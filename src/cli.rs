@@ -3,7 +3,7 @@
 //! Every subcommand's `///` comment is its help text. Java-parity commands keep their Java names
 //! (`clusterList`) through an explicit `#[command(name = ...)]`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::render::OutputFormat;
 
@@ -27,6 +27,29 @@ Example (4.x layout, a DLedger group led by n1):
   RaftCluster       RaftNode00              0     192.168.1.10:30921     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300
   RaftCluster       RaftNode00              1     192.168.1.10:30911     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300
   RaftCluster       RaftNode00              3     192.168.1.10:30931     V4_9_7                   0.00(0,0ms)         0.00(0,0ms)          0 475123.45 0.4300";
+
+/// Sample output shown by `mqadmin topicStatus --help`.
+const TOPIC_STATUS_EXAMPLE: &str = "\
+Reads the topic's route, then asks each broker group's master for its queues' offsets
+(GET_TOPIC_STATS_INFO). An unknown topic exits 1.
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 topicStatus -t TopicTest
+  #Broker Name                      #QID  #Min Offset           #Max Offset             #Last Updated
+  broker-a                          0     0                     6                       2024-05-01 10:00:00,123
+  broker-a                          1     0                     0                       ";
+
+/// Sample output shown by `mqadmin sendMessage --help`.
+const SEND_MESSAGE_EXAMPLE: &str = "\
+Sends to the master (BID 0) of a broker group from the topic's route, on a random writable queue
+unless -b/-i choose one. SERVICE_NOT_AVAILABLE or a lost connection (a DLedger group electing a
+new leader) re-reads the route and retries, up to 3 attempts. #MsgId is the client id (UNIQ_KEY),
+as in Java; `--output json` also gives the broker's offsetMsgId for queryMsgById.
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 sendMessage -t TopicTest -p hello -c TagA -k order-1
+  #Broker Name                      #QID  #Send Result            #MsgId
+  broker-a                          3     SEND_OK                 7F0000013454EA8FB8EB186B96E50000";
 
 /// Operator CLI for Apache RocketMQ and RocketMQ-on-DLedger groups.
 #[derive(Debug, Parser)]
@@ -69,6 +92,36 @@ pub enum Commands {
     /// List clusters, broker groups and each broker's runtime statistics
     #[command(name = "clusterList", after_long_help = CLUSTER_LIST_EXAMPLE)]
     ClusterList(ClusterListArgs),
+    /// Create or update a topic on a broker or on every master of a cluster
+    #[command(name = "updateTopic")]
+    UpdateTopic(UpdateTopicArgs),
+    /// Delete a topic from a cluster's masters and from the name servers
+    #[command(name = "deleteTopic")]
+    DeleteTopic(DeleteTopicArgs),
+    /// List the topics the name server knows
+    #[command(name = "topicList")]
+    TopicList(TopicListArgs),
+    /// Print a topic's route (broker groups and queues)
+    #[command(name = "topicRoute")]
+    TopicRoute(TopicArgs),
+    /// Print the min and max offset of each queue of a topic
+    #[command(name = "topicStatus", after_long_help = TOPIC_STATUS_EXAMPLE)]
+    TopicStatus(TopicArgs),
+    /// Print a broker's runtime statistics
+    #[command(name = "brokerStatus")]
+    BrokerStatus(BrokerTargetArgs),
+    /// Print a broker's effective configuration
+    #[command(name = "getBrokerConfig")]
+    GetBrokerConfig(BrokerTargetArgs),
+    /// Send one message
+    #[command(name = "sendMessage", after_long_help = SEND_MESSAGE_EXAMPLE)]
+    SendMessage(SendMessageArgs),
+    /// Read messages of a topic without committing offsets
+    #[command(name = "consumeMessage")]
+    ConsumeMessage(ConsumeMessageArgs),
+    /// Print the message an offset message id names
+    #[command(name = "queryMsgById")]
+    QueryMsgById(QueryMsgByIdArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
     /// Run a name server and a 3-node DLedger group on this machine (start | stop | status)
@@ -116,6 +169,167 @@ pub enum FastTryAction {
     Stop,
     /// Show what runs
     Status,
+}
+
+/// Arguments of `mqadmin updateTopic`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["broker_addr", "cluster_name"])))]
+pub struct UpdateTopicArgs {
+    /// Topic name
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+
+    /// Create the topic on this broker address
+    #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
+    pub broker_addr: Option<String>,
+
+    /// Create the topic on every master of this cluster
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Read queues
+    #[arg(short = 'r', long = "readQueueNums", value_name = "N", default_value_t = 8)]
+    pub read_queue_nums: i32,
+
+    /// Write queues
+    #[arg(short = 'w', long = "writeQueueNums", value_name = "N", default_value_t = 8)]
+    pub write_queue_nums: i32,
+
+    /// Permission bits: 2 write, 4 read, 6 read and write
+    #[arg(short = 'p', long = "perm", value_name = "PERM", default_value_t = 6)]
+    pub perm: i32,
+
+    /// Whether the topic is ordered
+    #[arg(short = 'o', long = "order", value_name = "BOOL", default_value_t = false, action = ArgAction::Set)]
+    pub order: bool,
+}
+
+/// Arguments of `mqadmin deleteTopic`.
+#[derive(Debug, Args)]
+pub struct DeleteTopicArgs {
+    /// Topic name
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+
+    /// Cluster whose masters drop the topic
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: String,
+}
+
+/// Arguments of `mqadmin topicList`.
+#[derive(Debug, Args)]
+pub struct TopicListArgs {
+    /// Also print each topic's cluster (Java's cluster model)
+    #[arg(short = 'c', long = "clusterModel")]
+    pub cluster_model: bool,
+}
+
+/// Arguments of commands that take only a topic.
+#[derive(Debug, Args)]
+pub struct TopicArgs {
+    /// Topic name
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+}
+
+/// Arguments of commands that address one broker or a whole cluster.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["broker_addr", "cluster_name"])))]
+pub struct BrokerTargetArgs {
+    /// Broker address
+    #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
+    pub broker_addr: Option<String>,
+
+    /// Every broker of this cluster
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+}
+
+/// Arguments of `mqadmin sendMessage`.
+#[derive(Debug, Args)]
+pub struct SendMessageArgs {
+    /// Topic name
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+
+    /// Message body (UTF-8)
+    #[arg(short = 'p', long = "body", value_name = "BODY")]
+    pub body: String,
+
+    /// Message keys (the KEYS property)
+    #[arg(short = 'k', long = "keys", value_name = "KEYS")]
+    pub keys: Option<String>,
+
+    /// Message tag (the TAGS property)
+    #[arg(short = 'c', long = "tags", value_name = "TAGS")]
+    pub tags: Option<String>,
+
+    /// Send to this broker group only
+    #[arg(short = 'b', long = "broker", value_name = "BROKER_NAME")]
+    pub broker: Option<String>,
+
+    /// Send to this queue id only
+    #[arg(short = 'i', long = "qid", value_name = "QUEUE_ID")]
+    pub qid: Option<i32>,
+}
+
+/// Arguments of `mqadmin consumeMessage`.
+#[derive(Debug, Args)]
+pub struct ConsumeMessageArgs {
+    /// Topic name
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+
+    /// Read this broker group only
+    #[arg(short = 'b', long = "brokerName", value_name = "BROKER_NAME")]
+    pub broker_name: Option<String>,
+
+    /// Read this queue id only
+    #[arg(short = 'i', long = "queueId", value_name = "QUEUE_ID")]
+    pub queue_id: Option<i32>,
+
+    /// Start at this offset in each queue (default: the queue's min offset)
+    #[arg(short = 'o', long = "offset", value_name = "OFFSET")]
+    pub offset: Option<i64>,
+
+    /// Stop after this many messages
+    #[arg(
+        short = 'c',
+        long = "messageNumber",
+        value_name = "COUNT",
+        default_value_t = 128
+    )]
+    pub count: usize,
+
+    /// Tag expression, e.g. `TagA || TagB`
+    #[arg(
+        short = 's',
+        long = "subExpression",
+        value_name = "TAG_EXPR",
+        default_value = "*"
+    )]
+    pub sub_expression: String,
+
+    /// Consumer group named in the pull requests (no offset is committed)
+    #[arg(
+        short = 'g',
+        long = "consumerGroup",
+        value_name = "GROUP",
+        default_value = "TOOLS_CONSUMER"
+    )]
+    pub consumer_group: String,
+}
+
+/// Arguments of `mqadmin queryMsgById`.
+#[derive(Debug, Args)]
+pub struct QueryMsgByIdArgs {
+    /// Offset message id (32 hex digits), as printed by consumeMessage
+    #[arg(short = 'i', long = "msgId", value_name = "MSGID")]
+    pub msg_id: String,
+
+    /// Write the body to DIR/<MSGID> instead of printing it
+    #[arg(short = 'd', long = "bodyDir", value_name = "DIR")]
+    pub body_dir: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `mqadmin clusterList`.

@@ -40,3 +40,19 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// The exit status of a failed command: 1 when the chain holds an error that means the input was
+/// wrong or names something that does not exist (unknown topic or cluster, malformed message
+/// id), else 2.
+pub fn status_of(err: &anyhow::Error) -> ExitStatus {
+    let failure = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::ops::admin::AdminError>()
+            .is_some_and(crate::ops::admin::AdminError::is_failure)
+    });
+    if failure {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Error
+    }
+}

@@ -127,3 +127,54 @@ mod tests {
         assert_eq!(left("abcdef", 4), "abcdef");
     }
 }
+
+/// Java's `UtilAll.timeMillisToHumanString2`: `yyyy-MM-dd HH:mm:ss,SSS` in local time.
+pub fn human_millis(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let ms = millis.rem_euclid(1000);
+    let t = secs as libc::time_t;
+    // SAFETY: `tm` is plain old data, fully written by `localtime_r` on success; both pointers
+    // are valid for the duration of the call and `localtime_r` keeps no reference to them.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            return millis.to_string();
+        }
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        ms
+    )
+}
+
+/// Java's `UtilAll.frontStringAtLeast(s, n)`: at most the first `n` characters.
+pub fn front(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn human_millis_shape() {
+        let s = super::human_millis(1_700_000_000_123);
+        assert_eq!(s.len(), 23, "{s}");
+        assert!(s.ends_with(",123"), "{s}");
+        assert_eq!(&s[4..5], "-");
+    }
+
+    #[test]
+    fn front_truncates() {
+        assert_eq!(super::front("abcdef", 3), "abc");
+        assert_eq!(super::front("ab", 3), "ab");
+    }
+}

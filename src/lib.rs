@@ -31,6 +31,36 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::ClusterList(args) => {
             runtime.block_on(commands::cluster_list::run(&cli.global, &args, &printer))
         }
+        Commands::UpdateTopic(args) => {
+            runtime.block_on(commands::update_topic::run(&cli.global, &args, &printer))
+        }
+        Commands::DeleteTopic(args) => {
+            runtime.block_on(commands::delete_topic::run(&cli.global, &args, &printer))
+        }
+        Commands::TopicList(args) => {
+            runtime.block_on(commands::topic_list::run(&cli.global, &args, &printer))
+        }
+        Commands::TopicRoute(args) => {
+            runtime.block_on(commands::topic_route::run(&cli.global, &args, &printer))
+        }
+        Commands::TopicStatus(args) => {
+            runtime.block_on(commands::topic_status::run(&cli.global, &args, &printer))
+        }
+        Commands::BrokerStatus(args) => {
+            runtime.block_on(commands::broker_status::run(&cli.global, &args, &printer))
+        }
+        Commands::GetBrokerConfig(args) => {
+            runtime.block_on(commands::get_broker_config::run(&cli.global, &args, &printer))
+        }
+        Commands::SendMessage(args) => {
+            runtime.block_on(commands::send_message::run(&cli.global, &args, &printer))
+        }
+        Commands::ConsumeMessage(args) => {
+            runtime.block_on(commands::consume_message::run(&cli.global, &args, &printer))
+        }
+        Commands::QueryMsgById(args) => {
+            runtime.block_on(commands::query_msg_by_id::run(&cli.global, &args, &printer))
+        }
         Commands::Completions(args) => commands::completions::run(&args, &printer),
         Commands::FastTry(args) => runtime.block_on(commands::fast_try::run(&cli.global, &args, &printer)),
     }

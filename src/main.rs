@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mqadmin::cli::Cli;
-use mqadmin::exit::{is_broken_pipe, ExitStatus};
+use mqadmin::exit::{is_broken_pipe, status_of, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            ExitStatus::Error.into()
+            status_of(&err).into()
         }
     }
 }

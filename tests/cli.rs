@@ -109,3 +109,78 @@ fn cluster_list_long_help_shows_sample_output() {
         .stdout
         .contains("RaftCluster       RaftNode00              0     192.168.1.10:30921"));
 }
+
+#[test]
+fn everyday_commands_have_java_names_and_flags() {
+    for (cmd, flags) in [
+        (
+            "updateTopic",
+            &[
+                "--topic",
+                "--brokerAddr",
+                "--clusterName",
+                "--readQueueNums",
+                "--writeQueueNums",
+                "--perm",
+                "--order",
+            ][..],
+        ),
+        ("deleteTopic", &["--topic", "--clusterName"][..]),
+        ("topicList", &["--clusterModel"][..]),
+        ("topicRoute", &["--topic"][..]),
+        ("topicStatus", &["--topic"][..]),
+        ("brokerStatus", &["--brokerAddr", "--clusterName"][..]),
+        ("getBrokerConfig", &["--brokerAddr", "--clusterName"][..]),
+        (
+            "sendMessage",
+            &["--topic", "--body", "--keys", "--tags", "--broker", "--qid"][..],
+        ),
+        (
+            "consumeMessage",
+            &[
+                "--topic",
+                "--brokerName",
+                "--queueId",
+                "--offset",
+                "--messageNumber",
+                "--subExpression",
+                "--consumerGroup",
+            ][..],
+        ),
+        ("queryMsgById", &["--msgId", "--bodyDir"][..]),
+    ] {
+        let out = run(&[cmd, "--help"]);
+        assert_eq!(out.code, Some(0), "{cmd}: {out:?}");
+        for flag in flags.iter().chain(&["--namesrvAddr", "--output"]) {
+            assert!(out.stdout.contains(flag), "{cmd} lacks {flag}: {}", out.stdout);
+        }
+    }
+    let top = run(&["--help"]);
+    for cmd in [
+        "updateTopic",
+        "deleteTopic",
+        "topicList",
+        "topicRoute",
+        "topicStatus",
+        "brokerStatus",
+        "getBrokerConfig",
+        "sendMessage",
+        "consumeMessage",
+        "queryMsgById",
+    ] {
+        assert!(top.stdout.contains(cmd), "{cmd} missing from --help");
+    }
+}
+
+#[test]
+fn broker_target_needs_exactly_one_of_b_and_c() {
+    for args in [
+        &["brokerStatus"][..],
+        &["getBrokerConfig", "-b", "a:1", "-c", "C"][..],
+        &["updateTopic", "-t", "T"][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.code, Some(2), "{args:?}: {out:?}");
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -1,5 +1,60 @@
 //! Thin subcommands: turn parsed arguments into `ops` options, call `ops`, render the report.
 
+pub mod broker_status;
 pub mod cluster_list;
 pub mod completions;
+pub mod consume_message;
+pub mod delete_topic;
 pub mod fast_try;
+pub mod get_broker_config;
+pub mod query_msg_by_id;
+pub mod send_message;
+pub mod topic_list;
+pub mod topic_route;
+pub mod topic_status;
+pub mod update_topic;
+
+use crate::cli::{BrokerTargetArgs, GlobalArgs};
+use crate::ops::admin::Admin;
+use crate::ops::broker_status::BrokerTarget;
+
+/// The admin client for the global `-n` list.
+pub fn admin(global: &GlobalArgs) -> Admin {
+    Admin::new(global.namesrv_addr.as_deref().unwrap_or(""))
+}
+
+/// `-b ADDR` or `-c CLUSTER` (clap guarantees exactly one).
+pub fn broker_target(args: &BrokerTargetArgs) -> BrokerTarget {
+    match (&args.broker_addr, &args.cluster_name) {
+        (Some(addr), _) => BrokerTarget::Addr(addr.clone()),
+        (None, Some(cluster)) => BrokerTarget::Cluster(cluster.clone()),
+        (None, None) => unreachable!("clap requires -b or -c"),
+    }
+}
+
+/// Adds context to an ops error, except to errors that already say what was wrong with the input
+/// (unknown topic, malformed id): those are printed as they are, e.g. `error: topic T not found`.
+pub trait AdminContext<T> {
+    /// Wraps the error in `f()` unless it is an input failure.
+    ///
+    /// # Errors
+    /// The error, wrapped or not.
+    fn admin_context<C, F>(self, f: F) -> anyhow::Result<T>
+    where
+        C: std::fmt::Display + Send + Sync + 'static,
+        F: FnOnce() -> C;
+}
+
+impl<T> AdminContext<T> for Result<T, crate::ops::admin::AdminError> {
+    fn admin_context<C, F>(self, f: F) -> anyhow::Result<T>
+    where
+        C: std::fmt::Display + Send + Sync + 'static,
+        F: FnOnce() -> C,
+    {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_failure() => Err(e.into()),
+            Err(e) => Err(anyhow::Error::new(e).context(f())),
+        }
+    }
+}

@@ -1,6 +1,19 @@
 //! Library code behind the subcommands. Nothing here parses arguments or prints; every read
 //! operation returns a `Serialize` report.
 
+pub mod admin;
+pub mod broker_status;
 pub mod cluster_list;
+pub mod consume_message;
+pub mod delete_topic;
 pub mod fast_try;
+pub mod fastjson;
+pub mod get_broker_config;
 pub mod java_order;
+pub mod message;
+pub mod query_msg_by_id;
+pub mod send_message;
+pub mod topic_list;
+pub mod topic_route;
+pub mod topic_status;
+pub mod update_topic;

@@ -1,0 +1,185 @@
+//! `consumeMessage`: read messages with PULL_MESSAGE (11) carrying its own subscription
+//! (SUBSCRIPTION flag, no SUSPEND, no COMMIT_OFFSET), queue by queue, from the queue's min offset
+//! (or `-o`) until `COUNT` messages or every queue's max offset. Read-only, like Java's pull
+//! consumer in `consumeMessage`: no offset is committed.
+
+use broker::remoting::codes::{request, response};
+use broker::remoting::headers::{
+    OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader, QueueRequestHeader,
+};
+use broker::store::message::{decode_records, offset_msg_id, DecodedMessage};
+use serde::Serialize;
+
+use super::admin::{request_with, Admin, AdminError};
+use super::message::MessageView;
+
+/// Default consumer group, as the Java tools (`MixAll.TOOLS_CONSUMER_GROUP`).
+pub const TOOLS_CONSUMER_GROUP: &str = "TOOLS_CONSUMER";
+/// Messages asked for per pull.
+pub const PULL_BATCH: i32 = 32;
+/// PullSysFlag SUBSCRIPTION bit.
+const FLAG_SUBSCRIPTION: i32 = 0x4;
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub struct ConsumeMessageOptions {
+    /// Topic.
+    pub topic: String,
+    /// Only this broker group.
+    pub broker_name: Option<String>,
+    /// Only this queue id.
+    pub queue_id: Option<i32>,
+    /// Start offset in each queue; default: the queue's min offset.
+    pub offset: Option<i64>,
+    /// Stop after this many messages.
+    pub count: usize,
+    /// Tag expression (`*`, `TagA || TagB`).
+    pub subscription: String,
+    /// Consumer group named in the requests.
+    pub group: String,
+}
+
+/// The messages read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumeMessageReport {
+    /// Topic.
+    pub topic: String,
+    /// Messages in queue order.
+    pub messages: Vec<MessageView>,
+}
+
+/// Reads the messages.
+///
+/// # Errors
+/// Unknown topic, no queue matching the filters, or broker failures.
+pub async fn consume_message(
+    admin: &Admin,
+    options: &ConsumeMessageOptions,
+) -> Result<ConsumeMessageReport, AdminError> {
+    let route = admin.route(&options.topic).await?;
+    let mut queues = Vec::new();
+    let mut datas = route.queue_datas.clone();
+    datas.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
+    for qd in &datas {
+        if options.broker_name.as_ref().is_some_and(|b| *b != qd.broker_name) {
+            continue;
+        }
+        let Some(addr) = route
+            .broker_datas
+            .iter()
+            .find(|bd| bd.broker_name == qd.broker_name)
+            .and_then(|bd| bd.broker_addrs.get(&0))
+        else {
+            continue;
+        };
+        for q in 0..qd.read_queue_nums {
+            if options.queue_id.is_none_or(|want| want == q) {
+                queues.push((qd.broker_name.clone(), addr.clone(), q));
+            }
+        }
+    }
+    if queues.is_empty() {
+        return Err(AdminError::Invalid(format!(
+            "no readable queue of topic {} matches the broker name and queue id given",
+            options.topic
+        )));
+    }
+    let mut messages = Vec::new();
+    for (broker_name, addr, queue_id) in queues {
+        if messages.len() >= options.count {
+            break;
+        }
+        let queue = QueueRequestHeader {
+            topic: options.topic.clone(),
+            queue_id,
+        };
+        let min = queue_offset(admin, &addr, request::GET_MIN_OFFSET, &queue).await?;
+        let max = queue_offset(admin, &addr, request::GET_MAX_OFFSET, &queue).await?;
+        let mut offset = options.offset.unwrap_or(min).max(min);
+        while offset < max && messages.len() < options.count {
+            let want = (options.count - messages.len()).min(PULL_BATCH as usize) as i32;
+            let header = PullMessageRequestHeader {
+                consumer_group: options.group.clone(),
+                topic: options.topic.clone(),
+                queue_id,
+                queue_offset: offset,
+                max_msg_nums: want,
+                sys_flag: FLAG_SUBSCRIPTION,
+                commit_offset: 0,
+                suspend_timeout_millis: 0,
+                subscription: Some(options.subscription.clone()),
+                sub_version: 0,
+                expression_type: Some("TAG".into()),
+                max_msg_bytes: None,
+            };
+            let resp = admin
+                .client
+                .invoke(&addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)
+                .await?;
+            let next = resp
+                .decode_header::<PullMessageResponseHeader>()
+                .map(|h| h.next_begin_offset)
+                .unwrap_or(offset);
+            match resp.code {
+                response::SUCCESS => {
+                    let records = decode_records(&resp.body).map_err(|e| AdminError::BadBody {
+                        addr: addr.clone(),
+                        what: "PULL_MESSAGE",
+                        reason: e.to_string(),
+                    })?;
+                    for m in records {
+                        if messages.len() < options.count {
+                            messages.push(MessageView::new(&broker_name, &m));
+                        }
+                    }
+                }
+                // Nothing (matching) here: move on to the offset the broker suggests.
+                response::PULL_NOT_FOUND | response::PULL_RETRY_IMMEDIATELY | response::PULL_OFFSET_MOVED => {
+                }
+                code => {
+                    return Err(AdminError::Refused {
+                        addr,
+                        what: "PULL_MESSAGE",
+                        code,
+                        remark: resp.remark.unwrap_or_default(),
+                    })
+                }
+            }
+            if next <= offset {
+                break;
+            }
+            offset = next;
+        }
+    }
+    Ok(ConsumeMessageReport {
+        topic: options.topic.clone(),
+        messages,
+    })
+}
+
+async fn queue_offset(
+    admin: &Admin,
+    addr: &str,
+    code: i32,
+    header: &QueueRequestHeader,
+) -> Result<i64, AdminError> {
+    let what = if code == request::GET_MIN_OFFSET {
+        "GET_MIN_OFFSET"
+    } else {
+        "GET_MAX_OFFSET"
+    };
+    let resp = admin.broker(addr, what, request_with(code, header)).await?;
+    resp.decode_header::<OffsetResponseHeader>()
+        .map(|h| h.offset)
+        .map_err(|e| AdminError::BadBody {
+            addr: addr.to_string(),
+            what,
+            reason: e.to_string(),
+        })
+}
+
+/// The offset message id of a decoded record.
+pub fn msg_id_of(m: &DecodedMessage) -> String {
+    offset_msg_id(&m.store_host, m.physical_offset as u64)
+}
