@@ -22,8 +22,14 @@ _mqadmin() {
             mqadmin,completions)
                 cmd="mqadmin__subcmd__completions"
                 ;;
+            mqadmin,gen-config)
+                cmd="mqadmin__subcmd__gen__subcmd__config"
+                ;;
             mqadmin,help)
                 cmd="mqadmin__subcmd__help"
+                ;;
+            mqadmin,verify-commitlog)
+                cmd="mqadmin__subcmd__verify__subcmd__commitlog"
                 ;;
             mqadmin__subcmd__help,clusterList)
                 cmd="mqadmin__subcmd__help__subcmd__clusterList"
@@ -31,8 +37,14 @@ _mqadmin() {
             mqadmin__subcmd__help,completions)
                 cmd="mqadmin__subcmd__help__subcmd__completions"
                 ;;
+            mqadmin__subcmd__help,gen-config)
+                cmd="mqadmin__subcmd__help__subcmd__gen__subcmd__config"
+                ;;
             mqadmin__subcmd__help,help)
                 cmd="mqadmin__subcmd__help__subcmd__help"
+                ;;
+            mqadmin__subcmd__help,verify-commitlog)
+                cmd="mqadmin__subcmd__help__subcmd__verify__subcmd__commitlog"
                 ;;
             *)
                 ;;
@@ -41,7 +53,7 @@ _mqadmin() {
 
     case "${cmd}" in
         mqadmin)
-            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList completions help"
+            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList verify-commitlog gen-config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,8 +150,66 @@ _mqadmin() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqadmin__subcmd__gen__subcmd__config)
+            opts="-n -q -h --from --cluster --group --peers --store-root --namesrv --listen-ports --out-dir --dry-run --force --namesrvAddr --output --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen-ports)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namesrvAddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqadmin__subcmd__help)
-            opts="clusterList completions help"
+            opts="clusterList verify-commitlog gen-config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +250,20 @@ _mqadmin() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqadmin__subcmd__help__subcmd__gen__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqadmin__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -187,6 +271,62 @@ _mqadmin() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqadmin__subcmd__help__subcmd__verify__subcmd__commitlog)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqadmin__subcmd__verify__subcmd__commitlog)
+            opts="-n -q -h --master --slave --third --last --allow-running --namesrvAddr --output --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slave)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --third)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namesrvAddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

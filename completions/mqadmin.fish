@@ -31,6 +31,8 @@ complete -c mqadmin -n "__fish_mqadmin_needs_command" -s q -l quiet -d 'Do not p
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s V -l version -d 'Print version'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "verify-commitlog" -d 'Check that a master\'s newest commitlog files are identical on its slave before an upgrade'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "gen-config" -d 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s i -l interval -d 'Repeat every SECONDS seconds until interrupted (Ctrl-C)' -r
@@ -43,11 +45,38 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s m -l moreStats -d 'Print message totals for yesterday and today instead of TPS and load'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l master -d 'The master: a broker config file, or `dir:/path/to/commitlog`' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l slave -d 'The slave: a broker config file, or `dir:/path/to/commitlog`' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l third -d 'A third node to compare with the master as well' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l last -d 'How many of the master\'s newest files to compare' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l allow-running -d 'Read stores whose broker is still running (the newest file may change while it is read)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l from -d 'Derive the configs from this Master/Slave broker config (keeps its other keys)' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l cluster -d 'The cluster name (brokerClusterName); with --from, overrides the source\'s' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l group -d 'The broker group name (brokerName and dLegerGroup); with --from, overrides the source\'s' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l peers -d 'The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l store-root -d 'The directory holding every node\'s store root (`<DIR>/node00`, …)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l namesrv -d 'The name server addresses (namesrvAddr); with --from, overrides the source\'s' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l listen-ports -d 'Each node\'s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l out-dir -d 'Where to write broker-<id>.conf' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l dry-run -d 'Print the files to stdout instead of writing them'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l force -d 'Overwrite existing files'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList verify-commitlog gen-config completions help" -f -a "clusterList" -d 'List clusters, broker groups and each broker\'s runtime statistics'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList verify-commitlog gen-config completions help" -f -a "verify-commitlog" -d 'Check that a master\'s newest commitlog files are identical on its slave before an upgrade'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList verify-commitlog gen-config completions help" -f -a "gen-config" -d 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList verify-commitlog gen-config completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList verify-commitlog gen-config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

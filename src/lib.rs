@@ -10,6 +10,7 @@ pub mod javafmt;
 pub mod ops;
 pub mod printer;
 pub mod render;
+pub mod reporters;
 
 use anyhow::Context;
 
@@ -31,6 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::ClusterList(args) => {
             runtime.block_on(commands::cluster_list::run(&cli.global, &args, &printer))
         }
+        Commands::VerifyCommitlog(args) => commands::verify_commitlog::run(&cli.global, &args, &printer),
+        Commands::GenConfig(args) => commands::gen_config::run(&cli.global, &args, &printer),
         Commands::Completions(args) => commands::completions::run(&args, &printer),
     }
 }

@@ -2,3 +2,5 @@
 
 pub mod cluster_list;
 pub mod completions;
+pub mod gen_config;
+pub mod verify_commitlog;

@@ -2,4 +2,6 @@
 //! operation returns a `Serialize` report.
 
 pub mod cluster_list;
+pub mod gen_config;
 pub mod java_order;
+pub mod verify_commitlog;
