@@ -3,5 +3,7 @@
 mod cli;
 mod cluster_list;
 mod completions;
+mod gen_config;
 mod real_cluster;
 mod util;
+mod verify_commitlog;
