@@ -445,3 +445,31 @@ fn help_documents_verdicts_and_exit_codes() {
         assert!(out.stdout.contains(text), "missing {text:?}: {}", out.stdout);
     }
 }
+
+#[test]
+fn java_style_posix_lock_is_detected() {
+    // Java's FileChannel.tryLock takes a POSIX (fcntl) lock, which flock does not see on Linux.
+    use std::os::unix::io::AsRawFd;
+    let (m, s) = (Store::standard(), Store::standard());
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(m.root().join("lock"))
+        .unwrap();
+    // SAFETY: an all-zero flock struct is valid; F_SETLK reads it and locks our own descriptor.
+    let rc = unsafe {
+        let mut lock: libc::flock = std::mem::zeroed();
+        lock.l_type = libc::F_WRLCK as libc::c_short;
+        lock.l_whence = libc::SEEK_SET as libc::c_short;
+        libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &lock)
+    };
+    assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+    let out = verify(&m.config(), &s.config(), &[]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("master node"), "{}", out.stderr);
+    drop(file);
+    let out = verify(&m.config(), &s.config(), &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+}
