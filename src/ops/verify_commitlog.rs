@@ -22,6 +22,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use broker::config::{BrokerConfig, ConfigError};
 use broker::store::format::{file_name_to_offset, LOCK_FILE};
@@ -30,6 +31,8 @@ use serde::Serialize;
 
 /// Read buffer of the md5 pass: large enough that syscalls cost nothing next to hashing.
 pub const READ_BUFFER_SIZE: usize = 1024 * 1024;
+/// Buffers in flight between the reader and the hasher of one file. Default: `3`.
+pub const PIPELINE_BUFFERS: usize = 3;
 /// Default number of newest master files compared (the upgrade guide says "at least the two
 /// newest files"). Default: `2`.
 pub const DEFAULT_LAST: usize = 2;
@@ -253,31 +256,42 @@ impl NodeStore for LocalNode {
         range: Range<u64>,
         progress: &dyn Fn(u64),
     ) -> Result<RangeDigest, VerifyError> {
-        let (mut file, path) = self.open_at(name, range.start)?;
-        let mut buf = vec![0u8; READ_BUFFER_SIZE];
+        let (file, path) = self.open_at(name, range.start)?;
         let mut hasher = Md5::new();
         let mut pos = range.start;
         let mut first_nonzero = None;
         let mut data_end = None;
-        while pos < range.end {
-            let want = usize::try_from(range.end - pos).map_or(buf.len(), |r| r.min(buf.len()));
-            let n = match file.read(&mut buf[..want]) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_err("read", &path)(e)),
-            };
-            let chunk = &buf[..n];
-            hasher.update(chunk);
-            if first_nonzero.is_none() {
-                first_nonzero = first_nonzero_index(chunk).map(|i| pos + i as u64);
-            }
-            if let Some(i) = last_nonzero_index(chunk) {
-                data_end = Some(pos + i as u64 + 1);
-            }
-            pos += n as u64;
-            progress(n as u64);
+        // Reading (a copy out of the page cache) and hashing overlap: a reader thread fills
+        // buffers while this thread hashes the previous one, so the copy costs no wall time when
+        // a core is free. Buffers go round between the two threads and are never reallocated.
+        type Filled = std::io::Result<(Vec<u8>, usize)>;
+        let (full_tx, full_rx) = mpsc::sync_channel::<Filled>(PIPELINE_BUFFERS);
+        let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_BUFFERS);
+        for _ in 0..PIPELINE_BUFFERS {
+            // The channel has room for every buffer, so this cannot block or fail.
+            let _ = empty_tx.send(vec![0u8; READ_BUFFER_SIZE]);
         }
+        let len = range.end.saturating_sub(range.start);
+        let result = std::thread::scope(|scope| {
+            scope.spawn(move || read_chunks(file, len, &empty_rx, &full_tx));
+            for message in &full_rx {
+                let (buf, n) = message?;
+                let chunk = &buf[..n];
+                hasher.update(chunk);
+                if first_nonzero.is_none() {
+                    first_nonzero = first_nonzero_index(chunk).map(|i| pos + i as u64);
+                }
+                if let Some(i) = last_nonzero_index(chunk) {
+                    data_end = Some(pos + i as u64 + 1);
+                }
+                pos += n as u64;
+                progress(n as u64);
+                // The reader may have finished already; then the buffer is simply dropped.
+                let _ = empty_tx.send(buf);
+            }
+            Ok(())
+        });
+        result.map_err(io_err("read", &path))?;
         Ok(RangeDigest {
             md5: hasher.finalize().into(),
             len: pos - range.start,
@@ -309,6 +323,41 @@ impl NodeStore for LocalNode {
             path: path.clone(),
             locked,
         }))
+    }
+}
+
+/// The reader half of [`LocalNode::digest`]: reads up to `len` bytes of `file` into buffers taken
+/// from `empty` and sends them, with the number of bytes filled, to `full`. Stops at end of file,
+/// after sending a read error, or when the hashing side hangs up.
+fn read_chunks(
+    mut file: File,
+    len: u64,
+    empty: &mpsc::Receiver<Vec<u8>>,
+    full: &mpsc::SyncSender<std::io::Result<(Vec<u8>, usize)>>,
+) {
+    let mut remaining = len;
+    while remaining > 0 {
+        let Ok(mut buf) = empty.recv() else { return };
+        let want = usize::try_from(remaining).map_or(buf.len(), |r| r.min(buf.len()));
+        let mut filled = 0;
+        while filled < want {
+            match file.read(&mut buf[filled..want]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let _ = full.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if filled == 0 || full.send(Ok((buf, filled))).is_err() {
+            return;
+        }
+        remaining -= filled as u64;
+        if filled < want {
+            return;
+        }
     }
 }
 
@@ -802,6 +851,47 @@ mod tests {
         buf[last] = 3;
         assert_eq!(last_nonzero_index(&buf), Some(last));
         assert_eq!(first_nonzero_index(&[]), None);
+    }
+
+    #[test]
+    fn local_digest_matches_md5_of_the_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let len = 2 * READ_BUFFER_SIZE + 12_345;
+        let mut bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        bytes[..100].fill(0);
+        bytes[len - 5000..].fill(0);
+        let name = "00000000000000000000";
+        std::fs::write(dir.path().join(name), &bytes).unwrap();
+        let node = LocalNode::from_spec("master", &format!("dir:{}", dir.path().display())).unwrap();
+        let size = len as u64;
+        for range in [
+            0..size,
+            0..size + 999,
+            7..READ_BUFFER_SIZE as u64 + 3,
+            50..60,
+            5..5,
+        ] {
+            let seen = std::sync::atomic::AtomicU64::new(0);
+            let d = node
+                .digest(name, range.clone(), &|n| {
+                    seen.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                })
+                .unwrap();
+            let end = range.end.min(size) as usize;
+            let slice = &bytes[range.start as usize..end];
+            let expected: [u8; 16] = Md5::digest(slice).into();
+            assert_eq!(d.md5, expected, "{range:?}");
+            assert_eq!(d.len, slice.len() as u64, "{range:?}");
+            assert_eq!(seen.into_inner(), d.len, "{range:?}");
+            let first = first_nonzero_index(slice).map(|i| range.start + i as u64);
+            let last = last_nonzero_index(slice).map(|i| range.start + i as u64 + 1);
+            assert_eq!((d.first_nonzero, d.data_end), (first, last), "{range:?}");
+        }
+        assert_eq!(
+            node.digest(name, 0..size, &|_| {}).unwrap().data_end,
+            Some(size - 5000)
+        );
+        assert!(node.digest("00000000000000000001", 0..1, &|_| {}).is_err());
     }
 
     #[test]
