@@ -641,7 +641,7 @@ pub fn verify_commitlog(
         .filter(|(offset, _)| *offset >= from)
         .collect();
 
-    // The md5 pass: one thread per (node, file).
+    // The md5 pass: one hashing thread per (node, file), each fed by its own reader thread.
     let jobs: Vec<(usize, &str, u64)> = names
         .iter()
         .flat_map(|(_, name)| {
