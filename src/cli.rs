@@ -50,6 +50,59 @@ Example:
   $ mqadmin -n 127.0.0.1:9876 sendMessage -t TopicTest -p hello -c TagA -k order-1
   #Broker Name                      #QID  #Send Result            #MsgId
   broker-a                          3     SEND_OK                 7F0000013454EA8FB8EB186B96E50000";
+/// Long help of `mqadmin verify-commitlog`: node syntax, verdicts, exit codes and sample output.
+const VERIFY_COMMITLOG_HELP: &str = "\
+Step 2 of the Master/Slave to DLedger upgrade (stop the brokers, then make sure master and slave
+commit logs are identical before copying the master's commitlog/ and config/ to every node).
+
+A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store) or
+`dir:/path/to/commitlog` for a bare commitlog directory. The newest --last files of the master and
+the files of the same names on the other nodes are hashed in parallel (md5). Files are only read:
+nothing on any node is modified. A store whose `lock` file is held by a running broker is refused
+unless --allow-running.
+
+Verdicts (commitlog files are preallocated and zero-filled; the written length ends at the last
+non-zero byte):
+  identical     same size and md5
+  slave behind  the node holds a prefix of the master's data and zeros after it
+  missing       the file exists on one side only
+  divergent     different bytes at the same offset; the first one is printed as a global
+                commitlog offset
+
+Exit status:
+  0  every file is identical: safe to copy and upgrade
+  1  not consistent: a node is behind (not consistent yet), missing a file, or divergent
+  2  an error: bad config, unreadable file, or a broker still running
+
+Example:
+  $ mqadmin verify-commitlog --master conf/broker-a.properties --slave conf/broker-a-s.properties
+  FILE                  MASTER SIZE  MASTER MD5                        SLAVE SIZE  SLAVE MD5                         VERDICT
+  00000000000000000000  1073741824   9e107d9d372bb6826bd81d3542a419d6  1073741824  9e107d9d372bb6826bd81d3542a419d6  identical
+  00000000001073741824  1073741824   e4d909c290d0fb1ca068ffaddf22cbd0  1073741824  1b2f5c1cd1bd1ac9e56d8a8ff1c1a0f4  slave behind by 4096 bytes
+  2 files: 1 identical, 1 slave behind";
+
+/// Long help of `mqadmin gen-config`.
+const GEN_CONFIG_HELP: &str = "\
+Writes broker-<id>.conf for every peer of a DLedger group, ready for `mqbroker -c`.
+
+From scratch: --cluster, --group, --peers, --store-root (and usually --namesrv). Derived from an
+existing Master/Slave broker config with --from: every key is kept in its order except brokerId,
+brokerRole, haListenPort and haMasterAddress; each node gets its own store root <root>/node0X
+(root: --store-root, else the source's storePathRootDir) and its own listenPort (--listen-ports,
+else the source's listenPort + 10 per node); the DLedger keys are added.
+
+Exit status:
+  0  the files were written (or printed with --dry-run)
+  2  an error: bad --peers or --listen-ports, an existing file without --force, or an I/O error
+
+Example:
+  $ mqadmin gen-config --cluster RaftCluster --group RaftNode00 --store-root /tmp/rmqstore \\
+      --namesrv 127.0.0.1:9876 --peers 'n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913' \\
+      --out-dir conf/dledger
+  FILE                         SELF ID  LISTEN PORT  STORE ROOT
+  conf/dledger/broker-n0.conf  n0       30911        /tmp/rmqstore/node00
+  conf/dledger/broker-n1.conf  n1       30921        /tmp/rmqstore/node01
+  conf/dledger/broker-n2.conf  n2       30931        /tmp/rmqstore/node02";
 
 /// Operator CLI for Apache RocketMQ and RocketMQ-on-DLedger groups.
 #[derive(Debug, Parser)]
@@ -122,6 +175,12 @@ pub enum Commands {
     /// Print the message an offset message id names
     #[command(name = "queryMsgById")]
     QueryMsgById(QueryMsgByIdArgs),
+    /// Check that a master's newest commitlog files are identical on its slave before an upgrade
+    #[command(after_long_help = VERIFY_COMMITLOG_HELP)]
+    VerifyCommitlog(VerifyCommitlogArgs),
+    /// Write the three broker configs of a DLedger group, from scratch or from a broker config
+    #[command(after_long_help = GEN_CONFIG_HELP)]
+    GenConfig(GenConfigArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
     /// Run a name server and a 3-node DLedger group on this machine (start | stop | status)
@@ -330,6 +389,74 @@ pub struct QueryMsgByIdArgs {
     /// Write the body to DIR/<MSGID> instead of printing it
     #[arg(short = 'd', long = "bodyDir", value_name = "DIR")]
     pub body_dir: Option<std::path::PathBuf>,
+}
+
+/// Arguments of `mqadmin verify-commitlog`.
+#[derive(Debug, Args)]
+pub struct VerifyCommitlogArgs {
+    /// The master: a broker config file, or `dir:/path/to/commitlog`
+    #[arg(long, value_name = "NODE")]
+    pub master: String,
+
+    /// The slave: a broker config file, or `dir:/path/to/commitlog`
+    #[arg(long, value_name = "NODE")]
+    pub slave: String,
+
+    /// A third node to compare with the master as well
+    #[arg(long, value_name = "NODE")]
+    pub third: Option<String>,
+
+    /// How many of the master's newest files to compare
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    pub last: u64,
+
+    /// Read stores whose broker is still running (the newest file may change while it is read)
+    #[arg(long)]
+    pub allow_running: bool,
+}
+
+/// Arguments of `mqadmin gen-config`.
+#[derive(Debug, Args)]
+pub struct GenConfigArgs {
+    /// Derive the configs from this Master/Slave broker config (keeps its other keys)
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<std::path::PathBuf>,
+
+    /// The cluster name (brokerClusterName); with --from, overrides the source's
+    #[arg(long, value_name = "NAME", required_unless_present = "from")]
+    pub cluster: Option<String>,
+
+    /// The broker group name (brokerName and dLegerGroup); with --from, overrides the source's
+    #[arg(long, value_name = "NAME", required_unless_present = "from")]
+    pub group: Option<String>,
+
+    /// The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)
+    #[arg(long, value_name = "PEERS")]
+    pub peers: String,
+
+    /// The directory holding every node's store root (`<DIR>/node00`, …)
+    #[arg(long, value_name = "DIR", required_unless_present = "from")]
+    pub store_root: Option<String>,
+
+    /// The name server addresses (namesrvAddr); with --from, overrides the source's
+    #[arg(long, value_name = "ADDRS")]
+    pub namesrv: Option<String>,
+
+    /// Each node's listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]
+    #[arg(long, value_name = "PORTS", value_delimiter = ',')]
+    pub listen_ports: Vec<u16>,
+
+    /// Where to write broker-<id>.conf
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: std::path::PathBuf,
+
+    /// Print the files to stdout instead of writing them
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite existing files
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `mqadmin clusterList`.

@@ -10,6 +10,7 @@ pub mod javafmt;
 pub mod ops;
 pub mod printer;
 pub mod render;
+pub mod reporters;
 
 use anyhow::Context;
 
@@ -61,6 +62,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::QueryMsgById(args) => {
             runtime.block_on(commands::query_msg_by_id::run(&cli.global, &args, &printer))
         }
+        Commands::VerifyCommitlog(args) => commands::verify_commitlog::run(&cli.global, &args, &printer),
+        Commands::GenConfig(args) => commands::gen_config::run(&cli.global, &args, &printer),
         Commands::Completions(args) => commands::completions::run(&args, &printer),
         Commands::FastTry(args) => runtime.block_on(commands::fast_try::run(&cli.global, &args, &printer)),
     }

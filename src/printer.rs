@@ -5,7 +5,9 @@
 //! instead of panicking like `println!` would.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+
+use indicatif::ProgressDrawTarget;
 
 /// Gates output to stdout and stderr.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,6 +45,22 @@ impl Printer {
     pub fn info(&self, message: &str) {
         if !self.quiet {
             let _ = writeln!(io::stderr().lock(), "{message}");
+        }
+    }
+
+    /// Where progress bars draw: stderr when it is a terminal and not quiet, else nowhere.
+    pub fn progress_target(&self) -> ProgressDrawTarget {
+        if self.quiet || !io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        }
+    }
+
+    /// Prints a `hint: …` line to stderr unless quiet.
+    pub fn hint(&self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr().lock(), "hint: {message}");
         }
     }
 

@@ -4,5 +4,7 @@ mod admin_commands;
 mod cli;
 mod cluster_list;
 mod completions;
+mod gen_config;
 mod real_cluster;
 mod util;
+mod verify_commitlog;

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod consume_message;
 pub mod delete_topic;
 pub mod fast_try;
+pub mod gen_config;
 pub mod get_broker_config;
 pub mod query_msg_by_id;
 pub mod send_message;
@@ -13,6 +14,7 @@ pub mod topic_list;
 pub mod topic_route;
 pub mod topic_status;
 pub mod update_topic;
+pub mod verify_commitlog;
 
 use crate::cli::{BrokerTargetArgs, GlobalArgs};
 use crate::ops::admin::Admin;
