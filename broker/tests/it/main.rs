@@ -1,6 +1,9 @@
 //! The broker crate's single integration-test binary: real servers in-process on 127.0.0.1 with
-//! ephemeral ports, real files in temp dirs.
+//! ephemeral ports, real `mqbroker` processes (`env!("CARGO_BIN_EXE_mqbroker")`), real files in temp
+//! dirs. Long variants run with `SOAK=1`.
 
 mod broker;
+mod durability;
 mod protocol;
+mod replication;
 mod util;
