@@ -6,8 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use broker::remoting::codes::response;
-use broker::remoting::RemotingClient;
+use broker::remoting::codes::{request, response};
+use broker::remoting::headers::UpdateConsumerOffsetRequestHeader;
+use broker::remoting::{RemotingClient, RemotingCommand};
 
 use crate::util::*;
 
@@ -156,6 +157,55 @@ async fn sync_master_and_slave_processes_converge_across_a_slave_kill_9() {
     let got = pull_topic(&c2, &slave.addr).await;
     assert_eq!(got.len(), want.len());
     assert!(got == want, "slave serves the same bodies at the same positions");
+
+    // Back in sync: the SYNC_MASTER acknowledges with SUCCESS again.
+    produce(&c, &master.addr, n + n / 2, 50, &[response::SUCCESS]).await;
+    // Consumer offsets committed on the master reach the slave with the config sync.
+    let upd = RemotingCommand::request(
+        request::UPDATE_CONSUMER_OFFSET,
+        &UpdateConsumerOffsetRequestHeader {
+            consumer_group: "billing".into(),
+            topic: "Repl".into(),
+            queue_id: 1,
+            commit_offset: 42,
+        },
+    );
+    assert_eq!(invoke(&c, &master.addr, upd).await.code, 0);
+    wait_until(
+        Duration::from_secs(40),
+        "consumer offset synced to the slave",
+        || {
+            let (c2, saddr) = (c2.clone(), saddr.clone());
+            async move { query_offset(&c2, &saddr, "billing", "Repl", 1).await == Some(42) }
+        },
+    )
+    .await;
+
+    // The master dies hard and comes back on its store; the slave reattaches and converges.
+    master.kill9();
+    master.restart();
+    master.wait_ready().await;
+    let c = RemotingClient::default();
+    let started = Instant::now();
+    loop {
+        let r = invoke(
+            &c,
+            &master.addr,
+            send_request("Repl", 2, b"probe|".to_vec(), "", ""),
+        )
+        .await;
+        if r.code == response::SUCCESS {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "slave never reattached: {}",
+            r.code
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    produce(&c, &master.addr, 2 * n, 200, &[response::SUCCESS]).await;
+    wait_identical_commitlogs(&mlog, &slog, "slave converges after a master kill -9").await;
     slave.terminate();
     master.terminate();
     ns.stop().await;
