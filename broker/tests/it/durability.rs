@@ -204,6 +204,24 @@ async fn consumer_offsets_survive_a_graceful_restart_of_the_real_broker() {
             "queue {q} after restart"
         );
     }
+
+    // After a kill -9, offsets committed before the periodic persist (every 5 s) are back too.
+    let r = invoke(&c, &b.addr, pull_with_commit("billing", "Offsets", 0, 8)).await;
+    assert_eq!(r.code, 0);
+    let file = store.join("config/consumerOffset.json");
+    wait_until(Duration::from_secs(20), "offsets persisted", || {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let persisted = v["offsetTable"]["Offsets@billing"]["0"].as_i64() == Some(8);
+        async move { persisted }
+    })
+    .await;
+    b.kill9();
+    b.restart();
+    b.wait_ready().await;
+    let c = RemotingClient::default();
+    assert_eq!(query_offset(&c, &b.addr, "billing", "Offsets", 0).await, Some(8));
+    assert_eq!(query_offset(&c, &b.addr, "billing", "Offsets", 3).await, Some(9));
     b.terminate();
     ns.stop().await;
 }
