@@ -353,6 +353,14 @@ async fn kill_9_under_sync_flush_loses_no_acknowledged_message() {
 
         b.restart();
         b.wait_ready().await;
+        if !graceful {
+            let log = b.stderr();
+            assert!(log.contains("abort file found"), "{log}");
+            assert!(
+                !log.contains('\x1b'),
+                "no colour codes in a redirected log: {log:?}"
+            );
+        }
         let mut found: HashMap<String, (i32, i64)> = HashMap::new();
         for q in 0..4 {
             for m in pull_queue(&c, &b.addr, "Durable", q).await {
