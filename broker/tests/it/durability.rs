@@ -301,7 +301,13 @@ async fn kill_9_under_sync_flush_loses_no_acknowledged_message() {
         let stop = Arc::new(AtomicBool::new(false));
         let mut senders = Vec::new();
         for s in 0..8 {
-            let (c, addr, round_acked, stop) = (c.clone(), b.addr.clone(), round_acked.clone(), stop.clone());
+            // One connection per sender, like separate producers.
+            let (c, addr, round_acked, stop) = (
+                RemotingClient::default(),
+                b.addr.clone(),
+                round_acked.clone(),
+                stop.clone(),
+            );
             senders.push(tokio::spawn(async move {
                 let mut n = 0usize;
                 while !stop.load(Ordering::Relaxed) {
