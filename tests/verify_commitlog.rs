@@ -388,7 +388,10 @@ fn never_modifies_a_store() {
 
 #[test]
 fn foreign_store_fixture_copies_are_identical() {
-    let fixture = Path::new("/work/shared/fixtures/foreign-store/store/commitlog");
+    let fixture = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/foreign-store/store/commitlog"
+    ));
     if !fixture.is_dir() {
         return;
     }

@@ -271,11 +271,14 @@ impl ConsumeQueue {
     }
 
     /// Units from `logic` to the end of the written part of the file holding it (like Java's
-    /// `getIndexBuffer`); `None` when no file holds `logic`.
+    /// `getIndexBuffer`), at most `max_units` of them; `None` when no file holds `logic`.
+    ///
+    /// The cap matters: a pull looks at no more than a few hundred units, and reading to the end
+    /// of a 6 MB file on every pull made consuming a long queue quadratic.
     ///
     /// # Errors
     /// [`super::StoreError::Io`].
-    pub fn units_from(&self, logic: i64) -> Result<Option<Vec<CqUnit>>> {
+    pub fn units_from(&self, logic: i64, max_units: usize) -> Result<Option<Vec<CqUnit>>> {
         if logic < self.min_logic || logic >= self.max_logic {
             return Ok(None);
         }
@@ -283,7 +286,9 @@ impl ConsumeQueue {
         let Some(f) = self.file_for(byte) else {
             return Ok(None);
         };
-        let end = (f.start + self.file_size).min(self.max_logic as u64 * UNIT);
+        let end = (f.start + self.file_size)
+            .min(self.max_logic as u64 * UNIT)
+            .min(byte.saturating_add(max_units as u64 * UNIT));
         Ok(Some(self.read_file_units(f, byte, end)?))
     }
 
@@ -612,7 +617,8 @@ mod tests {
         assert!(!set.dispatch(&req(0, 3, 300)).unwrap());
         let q = set.find("T", 0).unwrap();
         assert_eq!((q.min_offset(), q.max_offset()), (0, 12));
-        assert_eq!(q.units_from(3).unwrap().unwrap().len(), 2);
+        assert_eq!(q.units_from(3, 100).unwrap().unwrap().len(), 2);
+        assert_eq!(q.units_from(5, 3).unwrap().unwrap().len(), 3, "capped");
         assert_eq!(q.unit(11).unwrap().unwrap().phys_offset, 1100);
         assert!(dir.path().join("T/0/00000000000000000200").exists());
         drop(set);

@@ -430,6 +430,13 @@ pub fn disk_usage_ratio(dir: &Path) -> Option<f64> {
     Some((total - st.f_bfree as f64) / total)
 }
 
+/// How many consume-queue units one pull examines. Java's `getMessage` bounds its loop by
+/// `max(16000, maxMsgNums * 20)` in *bytes* of consume queue (its index steps by the 20-byte unit),
+/// so a pull whose filter matches nothing advances `nextBeginOffset` by 800 units, not 16000.
+fn max_filter_units(max_nums: usize) -> usize {
+    16000.max(max_nums * format::CQ_UNIT_SIZE) / format::CQ_UNIT_SIZE
+}
+
 /// Dispatches one decoded commitlog record to its consume queue (skipping transaction
 /// prepared/rollback records) and advances that queue's offset counter. Returns the record's store
 /// timestamp when it was dispatched.
@@ -765,9 +772,9 @@ impl MessageStore {
                 } else if offset > max {
                     r.status = GetMessageStatus::OffsetOverflowBadly;
                     r.next_begin_offset = max;
-                } else if let Some(units) = cq.units_from(offset)? {
+                } else if let Some(units) = cq.units_from(offset, max_filter_units(max_nums))? {
                     r.status = GetMessageStatus::NoMatchedMessage;
-                    let max_filter = 16000.max(max_nums * 20);
+                    let max_filter = max_filter_units(max_nums);
                     let mut next_phy_file_start: Option<u64> = None;
                     let mut i = 0;
                     while i < units.len() && i < max_filter {

@@ -168,6 +168,33 @@ async fn round_trip_across_files_and_reopen() {
     check_all(&store, &all);
 }
 
+/// A pull whose filter matches nothing skips at most 16000 bytes of consume queue (800 units), as
+/// Java's `getMessage` does; it used to skip 16000 units and read the rest of the 6 MB consume-queue
+/// file on every pull, which made consuming a long queue quadratic.
+#[tokio::test]
+async fn pull_scans_at_most_16000_bytes_of_consume_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(cfg(dir.path(), 1024 * 1024, 6_000_000)).unwrap();
+    let msgs: Vec<MessageToStore> = (0..2000)
+        .map(|_| msg("T", 0, vec![1; 10], Some("a"), "k"))
+        .collect();
+    for chunk in msgs.chunks(100) {
+        store.put_messages(chunk.to_vec()).await.unwrap();
+    }
+    let r = store.get_messages("T", 0, 0, 32, 0, |_| false).unwrap();
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetMessageStatus::NoMatchedMessage, 800)
+    );
+    let r = store.get_messages("T", 0, 1500, 1000, 0, |_| false).unwrap();
+    assert_eq!(
+        r.next_begin_offset, 2000,
+        "maxMsgNums * 20 bytes when that is larger"
+    );
+    let r = store.get_messages("T", 0, 100, 32, 0, |_| true).unwrap();
+    assert_eq!((r.count(), r.next_begin_offset), (32, 132));
+}
+
 #[tokio::test]
 async fn get_message_statuses_follow_java() {
     let dir = tempfile::tempdir().unwrap();
@@ -745,7 +772,10 @@ fn copy_dir(src: &Path, dst: &Path) {
 #[tokio::test]
 async fn serves_the_foreign_fixture_store() {
     use md5::{Digest, Md5};
-    let fixture = Path::new("/work/shared/fixtures/foreign-store");
+    let fixture = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/foreign-store"
+    ));
     if !fixture.exists() {
         tracing::warn!("foreign-store fixture not present; skipping");
         return;

@@ -1,8 +1,11 @@
 //! The broker crate's single integration-test binary: real servers in-process on 127.0.0.1 with
+//! ephemeral ports, real `mqbroker` processes (`env!("CARGO_BIN_EXE_mqbroker")`), real files in temp
+//! dirs. Long variants run with `SOAK=1`.
 #![allow(clippy::print_stderr)] // tests report measured figures (failover time) on stderr
-//! ephemeral ports, real files in temp dirs.
 
 mod broker;
 mod dledger;
+mod durability;
 mod protocol;
+mod replication;
 mod util;

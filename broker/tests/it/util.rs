@@ -156,3 +156,258 @@ pub fn pull_request(
 pub async fn invoke(c: &RemotingClient, addr: &str, req: RemotingCommand) -> RemotingCommand {
     c.invoke(addr, req, T).await.expect("call succeeds")
 }
+
+// ---------------------------------------------------------------------------------------------
+// Real `mqbroker` processes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use broker::remoting::codes::response;
+use broker::remoting::headers::{
+    CreateTopicRequestHeader, OffsetResponseHeader, QueryConsumerOffsetRequestHeader,
+};
+use broker::store::message::{decode_records, DecodedMessage};
+
+/// Whether the long variants run (`SOAK=1`).
+pub fn soak() -> bool {
+    std::env::var("SOAK").is_ok_and(|v| v == "1")
+}
+
+/// A port `p` with `p + 1` also free (listenPort and the HA port). Tests run in parallel, so ports
+/// already handed out in this process are never handed out again (another test's `p + 1` could
+/// otherwise become this test's `p` before either broker has bound it).
+pub fn free_port_pair() -> u16 {
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = a.local_addr().unwrap().port();
+        let mut taken = TAKEN.lock().unwrap();
+        if p < 65535
+            && !taken.contains(&p)
+            && !taken.contains(&(p + 1))
+            && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok()
+        {
+            taken.extend([p, p + 1]);
+            return p;
+        }
+    }
+}
+
+/// Writes a broker properties file in `dir` and returns its path.
+pub fn write_broker_conf(dir: &Path, file: &str, props: &[(&str, String)]) -> PathBuf {
+    let mut text = String::new();
+    for (k, v) in props {
+        text.push_str(&format!("{k}={v}\n"));
+    }
+    let path = dir.join(file);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The usual properties of a test broker process: 127.0.0.1, 1 MiB commitlog files.
+pub fn base_props(name: &str, port: u16, namesrv: &str, store: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("brokerClusterName", "DefaultCluster".into()),
+        ("brokerName", name.into()),
+        ("listenPort", port.to_string()),
+        ("namesrvAddr", namesrv.into()),
+        ("brokerIP1", "127.0.0.1".into()),
+        ("brokerIP2", "127.0.0.1".into()),
+        ("storePathRootDir", store.display().to_string()),
+        ("mappedFileSizeCommitLog", "1048576".into()),
+    ]
+}
+
+/// A running `mqbroker` process; killed (SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct BrokerProc {
+    child: Option<Child>,
+    pub addr: String,
+    conf: PathBuf,
+    stderr: PathBuf,
+}
+
+impl BrokerProc {
+    /// Starts `mqbroker -c conf` listening on `127.0.0.1:port`; stderr goes to `<conf>.stderr`.
+    pub fn spawn(conf: &Path, port: u16) -> Self {
+        let stderr = PathBuf::from(format!("{}.stderr.{}", conf.display(), rand_suffix()));
+        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
+            .arg("-c")
+            .arg(conf)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .expect("spawn mqbroker");
+        Self {
+            child: Some(child),
+            addr: format!("127.0.0.1:{port}"),
+            conf: conf.to_path_buf(),
+            stderr,
+        }
+    }
+
+    /// The process's stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Waits until the broker answers requests (bounded), failing with its stderr if it exits.
+    pub async fn wait_ready(&mut self) {
+        let c = RemotingClient::default();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(st) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("mqbroker exited early ({st}): {}", self.stderr());
+            }
+            let req = RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO);
+            if c.invoke(&self.addr, req, Duration::from_secs(2)).await.is_ok() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mqbroker never answered: {}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `kill -9`, then reaps the process.
+    pub fn kill9(&mut self) {
+        let mut c = self.child.take().expect("running");
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+
+    /// SIGTERM (graceful stop); returns the exit status once it has exited (bounded).
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("running");
+        // SAFETY: kill(2) on the pid of our own unreaped child.
+        unsafe {
+            libc::kill(c.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(st) = c.try_wait().unwrap() {
+                return st;
+            }
+            if Instant::now() > deadline {
+                let _ = c.kill();
+                panic!("mqbroker ignored SIGTERM for 30 s: {}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the same config again (after a kill or stop).
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "stop it first");
+        let port: u16 = self.addr.rsplit(':').next().unwrap().parse().unwrap();
+        let fresh = Self::spawn(&self.conf, port);
+        *self = fresh;
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Drop for BrokerProc {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Polls an async condition until it holds, failing with `what` after `limit`.
+pub async fn wait_until<F, Fut>(limit: Duration, what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !cond().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn create_topic_request(topic: &str, queues: i32) -> RemotingCommand {
+    RemotingCommand::request(
+        request::UPDATE_AND_CREATE_TOPIC,
+        &CreateTopicRequestHeader {
+            topic: topic.into(),
+            default_topic: "TBW102".into(),
+            read_queue_nums: queues,
+            write_queue_nums: queues,
+            perm: 6,
+            topic_filter_type: "SINGLE_TAG".into(),
+            topic_sys_flag: Some(0),
+            order: false,
+        },
+    )
+}
+
+/// Pulls a whole queue from offset 0 (SUBSCRIPTION flag, `*`), checking offset continuity.
+pub async fn pull_queue(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> Vec<DecodedMessage> {
+    let mut out = Vec::new();
+    let mut offset = 0i64;
+    loop {
+        let r = invoke(c, addr, pull_request("checker", topic, q, offset, 32, "*", 0)).await;
+        if r.code == response::PULL_NOT_FOUND {
+            return out;
+        }
+        assert_eq!(
+            r.code,
+            response::SUCCESS,
+            "pull {topic}/{q}@{offset}: {:?}",
+            r.remark
+        );
+        for m in decode_records(&r.body).unwrap() {
+            assert_eq!(m.queue_offset, offset, "{topic}/{q}: offsets must be continuous");
+            assert_eq!(m.queue_id, q);
+            assert!(m.crc_ok(), "{topic}/{q}@{offset}: body CRC");
+            offset += 1;
+            out.push(m);
+        }
+        let next: i64 = r.ext_fields["nextBeginOffset"].parse().unwrap();
+        assert_eq!(next, offset, "nextBeginOffset");
+    }
+}
+
+/// QUERY_CONSUMER_OFFSET; `None` when the broker answers anything but SUCCESS.
+pub async fn query_offset(c: &RemotingClient, addr: &str, group: &str, topic: &str, q: i32) -> Option<i64> {
+    let req = RemotingCommand::request(
+        request::QUERY_CONSUMER_OFFSET,
+        &QueryConsumerOffsetRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id: q,
+            set_zero_if_not_found: None,
+        },
+    );
+    let r = invoke(c, addr, req).await;
+    (r.code == response::SUCCESS).then(|| r.decode_header::<OffsetResponseHeader>().unwrap().offset)
+}
+
+/// md5 of every file in a directory, by name.
+pub fn md5_dir(dir: &Path) -> BTreeMap<String, String> {
+    use md5::{Digest, Md5};
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let bytes = std::fs::read(e.path()).unwrap();
+        out.insert(
+            e.file_name().to_string_lossy().into_owned(),
+            hex::encode(Md5::digest(&bytes)),
+        );
+    }
+    out
+}
