@@ -90,7 +90,8 @@ pub fn topic_stats(b: &Broker, req: &RemotingCommand) -> Reply {
     let mut table = TopicStatsTable::default();
     for q in 0..tc.write_queue_nums {
         let max = b.store.max_offset_in_queue(&h.topic, q);
-        let min = b.store.min_offset_in_queue(&h.topic, q);
+        // Java creates a missing queue on lookup, so a never-written queue reports 0, not -1.
+        let min = b.store.min_offset_in_queue(&h.topic, q).max(0);
         let last = if max > 0 {
             b.store
                 .get_messages(&h.topic, q, max - 1, 1, 1 << 20, |_| true)
@@ -110,7 +111,7 @@ pub fn topic_stats(b: &Broker, req: &RemotingCommand) -> Reply {
             topic: h.topic.clone(),
         });
     }
-    Ok(RemotingCommand::success().with_body(json::to_vec(&table)))
+    Ok(RemotingCommand::success().with_body(table.to_fastjson()))
 }
 
 fn runtime_string(ms: i64) -> String {

@@ -49,7 +49,10 @@ pub fn max_offset(b: &Broker, req: &RemotingCommand) -> Reply {
 /// GET_MIN_OFFSET.
 pub fn min_offset(b: &Broker, req: &RemotingCommand) -> Reply {
     let h: QueueRequestHeader = decode(req)?;
-    Ok(offset_reply(b.store.min_offset_in_queue(&h.topic, h.queue_id)))
+    // Java creates a missing queue on lookup, so a never-written queue reports 0, not -1.
+    Ok(offset_reply(
+        b.store.min_offset_in_queue(&h.topic, h.queue_id).max(0),
+    ))
 }
 
 /// GET_EARLIEST_MSG_STORETIME: store time of the queue's first message.

@@ -475,16 +475,39 @@ pub struct DelayOffsetWrapper {
     pub offset_table: BTreeMap<i32, i64>,
 }
 
-/// Per-queue offsets of a topic (GET_TOPIC_STATS_INFO), in standard JSON as a list.
-///
-/// Java keys this map by a `MessageQueue` object, which fastjson writes as an object key; we send
-/// and read `offsetTable` as `[{"messageQueue":{...},"topicOffset":{...}}]` alongside.
+/// Per-queue offsets of a topic (GET_TOPIC_STATS_INFO). Sent with [`TopicStatsTable::to_fastjson`]
+/// in Java's shape (a map keyed by `MessageQueue` objects); `mqadmin` reads that and this list form.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TopicStatsTable {
     /// Offsets per queue.
     #[serde(default)]
     pub offset_list: Vec<TopicQueueStats>,
+}
+
+impl TopicStatsTable {
+    /// The body as Java's broker sends it: fastjson's map keyed by `MessageQueue` objects,
+    /// `{"offsetTable":{{"brokerName":..,"queueId":..,"topic":..}:{"lastUpdateTimestamp":..,
+    /// "maxOffset":..,"minOffset":..},...}}`. Not standard JSON, but what Java tools parse.
+    pub fn to_fastjson(&self) -> Vec<u8> {
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+        let entries: Vec<String> = self
+            .offset_list
+            .iter()
+            .map(|e| {
+                format!(
+                    "{{\"brokerName\":{},\"queueId\":{},\"topic\":{}}}:{{\"lastUpdateTimestamp\":{},\"maxOffset\":{},\"minOffset\":{}}}",
+                    q(&e.broker_name),
+                    e.queue_id,
+                    q(&e.topic),
+                    e.last_update_timestamp,
+                    e.max_offset,
+                    e.min_offset
+                )
+            })
+            .collect();
+        format!("{{\"offsetTable\":{{{}}}}}", entries.join(",")).into_bytes()
+    }
 }
 
 /// One queue's stats.
@@ -551,6 +574,24 @@ mod tests {
         assert_eq!(dec, body);
         assert!(RegisterBrokerBody::decode(&enc[..enc.len() / 2], true).is_err());
         assert!(RegisterBrokerBody::decode(b"garbage", true).is_err());
+    }
+
+    #[test]
+    fn topic_stats_in_java_shape() {
+        let t = TopicStatsTable {
+            offset_list: vec![TopicQueueStats {
+                broker_name: "b".into(),
+                last_update_timestamp: 5,
+                max_offset: 3,
+                min_offset: 0,
+                queue_id: 2,
+                topic: "T".into(),
+            }],
+        };
+        assert_eq!(
+            String::from_utf8(t.to_fastjson()).unwrap(),
+            r#"{"offsetTable":{{"brokerName":"b","queueId":2,"topic":"T"}:{"lastUpdateTimestamp":5,"maxOffset":3,"minOffset":0}}}"#
+        );
     }
 
     #[test]
