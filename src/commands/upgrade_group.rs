@@ -71,11 +71,10 @@ pub async fn run(
     printer.info(table(&plan).trim_end());
     confirm(args, printer, "stop the old brokers and upgrade the group")?;
     let progress = UpgradeProgress::new(printer);
-    let report = upgrade.apply(&progress).await.map_err(|e| {
+    let report = upgrade.apply(&progress).await.inspect_err(|e| {
         if !e.is_refusal() {
             printer.hint("fix the cause, then continue with --resume (or undo with --rollback)");
         }
-        e
     })?;
     let text = render_report(global, &report)?;
     printer.data(&text).context("failed to write to stdout")?;

@@ -90,10 +90,10 @@ pub enum UpgradeError {
     Node(#[from] VerifyError),
     /// Stopping or starting a broker failed.
     #[error(transparent)]
-    Process(#[from] ProcessError),
+    Process(Box<ProcessError>),
     /// Deriving a DLedger config failed.
     #[error(transparent)]
-    Config(#[from] GenConfigError),
+    Config(Box<GenConfigError>),
     /// Talking to the name server or a broker failed.
     #[error(transparent)]
     Admin(#[from] AdminError),
@@ -117,6 +117,18 @@ impl UpgradeError {
             self,
             Self::Refused(_) | Self::Preflight(_) | Self::Divergent(_) | Self::RollbackRefused(_)
         )
+    }
+}
+
+impl From<ProcessError> for UpgradeError {
+    fn from(e: ProcessError) -> Self {
+        Self::Process(Box::new(e))
+    }
+}
+
+impl From<GenConfigError> for UpgradeError {
+    fn from(e: GenConfigError) -> Self {
+        Self::Config(Box::new(e))
     }
 }
 
@@ -239,6 +251,9 @@ pub struct QueueOffset {
     pub topic: String,
     /// Queue id.
     pub queue_id: i32,
+    /// The first logical offset of the first consume-queue file (0 unless files were deleted).
+    #[serde(default)]
+    pub min_offset: i64,
     /// One past the last consume-queue entry.
     pub max_offset: i64,
 }
@@ -940,9 +955,29 @@ impl Upgrade {
                 (_, None, None) => {}
             }
         }
+        // Older master files the slave never had (a slave that attached late starts at the master's
+        // then-newest file): every node must hold the same old commitlog, so copy them too.
+        let compared: Vec<&str> = verify.files.iter().map(|f| f.name.as_str()).collect();
+        let on_slave: Vec<String> = slave.store.list_files()?.into_iter().map(|f| f.name).collect();
+        let mut filled = 0;
+        for f in master.store.list_files()? {
+            if compared.contains(&f.name.as_str()) || on_slave.contains(&f.name) {
+                continue;
+            }
+            copy_file(
+                &master.store,
+                &slave.store,
+                Area::CommitLog,
+                &f.name,
+                0..f.size,
+                self.options.throttle_mb_per_s,
+                reporter,
+            )?;
+            filled += 1;
+        }
         Ok(format!(
             "{identical} identical, {completed} completed from the master, {overwritten} overwritten, \
-             {moved} slave-only moved aside"
+             {moved} slave-only moved aside, {filled} older file(s) the slave lacked copied"
         ))
     }
 
@@ -1148,7 +1183,8 @@ fn copy_file(
 /// Every queue's max offset, from the consume-queue files of a stopped store: the last file's
 /// start plus its written entries.
 fn queue_offsets(node: &dyn NodeAdmin) -> Result<Vec<QueueOffset>> {
-    let mut last: BTreeMap<(String, i32), (u64, String)> = BTreeMap::new();
+    // (first file start, last file start, last file path) per queue.
+    let mut files: BTreeMap<(String, i32), (u64, u64, String)> = BTreeMap::new();
     for f in node.list_tree(Area::Root, "consumequeue")? {
         let parts: Vec<&str> = f.rel.split('/').collect();
         let [_, topic, queue, name] = parts[..] else {
@@ -1157,21 +1193,24 @@ fn queue_offsets(node: &dyn NodeAdmin) -> Result<Vec<QueueOffset>> {
         let (Ok(queue), Some(start)) = (queue.parse::<i32>(), file_name_to_offset(name)) else {
             continue;
         };
-        let entry = last
+        let entry = files
             .entry((topic.to_owned(), queue))
-            .or_insert((start, f.rel.clone()));
-        if start >= entry.0 {
-            *entry = (start, f.rel.clone());
+            .or_insert((start, start, f.rel.clone()));
+        entry.0 = entry.0.min(start);
+        if start >= entry.1 {
+            entry.1 = start;
+            entry.2 = f.rel.clone();
         }
     }
     let mut out = Vec::new();
-    for ((topic, queue_id), (start, rel)) in last {
+    for ((topic, queue_id), (first, last, rel)) in files {
         let digest = node.digest_file(Area::Root, &rel, 0..u64::MAX)?;
         let units = digest.data_end.map_or(0, |end| end.div_ceil(CQ_UNIT));
         out.push(QueueOffset {
             topic,
             queue_id,
-            max_offset: (start / CQ_UNIT + units) as i64,
+            min_offset: (first / CQ_UNIT) as i64,
+            max_offset: (last / CQ_UNIT + units) as i64,
         });
     }
     Ok(out)
@@ -1328,10 +1367,15 @@ async fn check_offsets(admin: &Admin, leader: &str, state: &UpgradeState) -> Vec
         if q.topic.starts_with("SCHEDULE_TOPIC") || q.max_offset == 0 {
             continue;
         }
-        let min = offset_of(admin, leader, request::GET_MIN_OFFSET, &q.topic, q.queue_id)
-            .await
-            .unwrap_or(0);
-        for offset in [min, q.max_offset - 1] {
+        match offset_of(admin, leader, request::GET_MIN_OFFSET, &q.topic, q.queue_id).await {
+            Ok(min) if min <= q.min_offset => {}
+            Ok(min) => problems.push(format!(
+                "{what}: min offset {min}, the old master had {}: older messages are not readable",
+                q.min_offset
+            )),
+            Err(e) => problems.push(format!("{what}: GET_MIN_OFFSET failed: {e}")),
+        }
+        for offset in [q.min_offset, q.max_offset - 1] {
             if let Err(e) = pull_one(admin, leader, &q.topic, q.queue_id, offset).await {
                 problems.push(format!("{what}@{offset}: not readable: {e}"));
             }
