@@ -577,4 +577,37 @@ async fn dry_run_changes_nothing_and_a_divergent_slave_is_refused() {
         "{r:?}"
     );
     assert_eq!(md5_tree(env.dir.path()), before, "a refused run changed a file");
+
+    // With --align it goes ahead; an unreachable name server interrupts it at the start step
+    // (exit 2, state saved), and --resume with the right one finishes it.
+    let mut cmd = mqadmin();
+    cmd.args(["-n", &closed_addr(), "upgrade-group", "--yes", "--align"]);
+    cmd.arg("--master").arg(&env.master);
+    cmd.arg("--slave").arg(&env.slave);
+    cmd.arg("--third").arg(&env.third);
+    cmd.args(["--peers", &env.peers, "--timeout", "3"]);
+    let r = run_cmd(cmd.stdin(Stdio::null()));
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--resume"), "{r:?}");
+    let state = std::fs::read_to_string(env.dir.path().join("third-store/upgrade-group.json")).unwrap();
+    assert!(
+        state.contains("\"configure\"") && !state.contains("\"start\""),
+        "{state}"
+    );
+    assert!(state.contains("1 overwritten"), "{state}");
+    // A fresh run is refused while a run is unfinished.
+    let r = upgrade(&env, &["--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("--resume"), "{r:?}");
+    let r = upgrade(&env, &["--yes", "--resume", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["steps"][4]["status"], "done earlier", "{report}");
+    assert_eq!(report["steps"][6]["status"], "done", "{report}");
+    let members = wait_group(&env.ns, 3, None).await;
+    same(
+        &pull_all(&c, &members[&0]).await,
+        &sent,
+        "every old message on the leader after --align and --resume",
+    );
 }

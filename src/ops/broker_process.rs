@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use broker::config::BrokerConfig;
-use broker::store::format::LOCK_FILE;
 use serde::Serialize;
 
 use super::fast_try::alive;
@@ -258,10 +257,4 @@ pub async fn start_broker(config: &Path, bin_dir: &Path) -> Result<ProcessReport
         pids: vec![pid],
         log: Some(log),
     })
-}
-
-/// Whether the store root of `config` exists and holds a lock file nobody holds; used in tests
-/// and reports.
-pub fn lock_path(config: &BrokerConfig) -> PathBuf {
-    Path::new(&config.store_path_root_dir).join(LOCK_FILE)
 }

@@ -494,12 +494,16 @@ impl Upgrade {
             .unwrap_or_else(|| nodes[nodes.len() - 1].store.store_root().join(STATE_FILE));
         let existing = read_state(&state_file)?.filter(|s| !s.rolled_back);
         let state = match (existing, options.resume) {
-            (Some(s), true) => {
+            (Some(mut s), true) => {
                 if s.master != options.master || s.slave != options.slave || s.thirds != options.thirds {
                     return Err(UpgradeError::Refused(format!(
                         "the state file `{}` is for other nodes",
                         state_file.display()
                     )));
+                }
+                // The name server may have moved (or been mistyped) since the interrupted run.
+                if let Some(ns) = &options.namesrv {
+                    s.namesrv.clone_from(ns);
                 }
                 s
             }
@@ -931,7 +935,19 @@ impl Upgrade {
                     )?;
                     completed += 1;
                 }
-                (_, Some(m), _) => {
+                (_, Some(m), None) => {
+                    copy_file(
+                        &master.store,
+                        &slave.store,
+                        Area::CommitLog,
+                        &f.name,
+                        0..m.size,
+                        self.options.throttle_mb_per_s,
+                        reporter,
+                    )?;
+                    completed += 1;
+                }
+                (_, Some(m), Some(_)) => {
                     slave.store.remove(Area::CommitLog, &f.name)?;
                     copy_file(
                         &master.store,
