@@ -517,6 +517,14 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
     let r = upgrade(&env, &["--rollback", "--yes"]);
     assert_eq!(r.code, Some(1), "{r:?}");
     assert!(r.stderr.contains("rollback refused"), "{r:?}");
+    // Also when the new brokers are down: the DLedger logs on disk hold message records.
+    for conf in [&env.master, &env.slave, &env.third] {
+        let r = run_cmd(mqadmin().arg("shutdownBroker").arg("-c").arg(conf));
+        assert_eq!(r.code, Some(0), "{r:?}");
+    }
+    let r = upgrade(&env, &["--rollback", "--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("message record"), "{r:?}");
     eprintln!("test done after {:?}", started.elapsed());
 }
 

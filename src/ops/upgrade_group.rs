@@ -1424,6 +1424,41 @@ async fn check_offsets(admin: &Admin, leader: &str, state: &UpgradeState) -> Vec
     problems
 }
 
+/// Counts the RocketMQ record entries (kind 0, spec §6.2 and `store::format::dledger`) in a
+/// node's DLedger data files; blank and membership entries, which every new group writes, are
+/// not counted. Stops at the first record: one is enough to refuse a rollback.
+fn dledger_records(node: &dyn NodeAdmin, self_id: &str) -> Result<u64> {
+    use broker::store::format::dledger as dl;
+    let data = format!("{}/{}", dl::node_dir_name(self_id), dl::DATA_DIR);
+    let mut files = node.list_tree(Area::Root, &data)?;
+    files.retain(|f| f.rel.rsplit('/').next().and_then(file_name_to_offset).is_some());
+    for f in files {
+        let mut pos = 0u64;
+        while pos + dl::HEADER_SIZE as u64 <= f.size {
+            let h = node.read_file(Area::Root, &f.rel, pos..pos + dl::HEADER_SIZE as u64)?;
+            if h.len() < dl::HEADER_SIZE {
+                break;
+            }
+            let int = |at: usize| i32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+            match int(dl::MAGIC) {
+                dl::ENTRY_MAGIC => {
+                    if int(dl::CHANNEL) >> dl::CHANNEL_KIND_SHIFT == dl::KIND_RECORD {
+                        return Ok(1);
+                    }
+                    let size = int(dl::SIZE);
+                    if size <= 0 {
+                        break;
+                    }
+                    pos += size as u64;
+                }
+                // A blank ends the file; zeros end the written data.
+                _ => break,
+            }
+        }
+    }
+    Ok(0)
+}
+
 /// What a rollback did.
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
@@ -1476,6 +1511,18 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
                     }
                 }
             }
+        }
+    }
+    // The same question asked of the disk (works when the new brokers are not running): a
+    // RocketMQ record entry in any node's DLedger log means the group took a write.
+    for n in &up.nodes {
+        let records = dledger_records(&n.store, &n.self_id)?;
+        if records > 0 {
+            return Err(UpgradeError::RollbackRefused(format!(
+                "the DLedger log of {} holds {records} message record(s) written since the upgrade; \
+                 they would be lost",
+                n.self_id
+            )));
         }
     }
     let mut actions = Vec::new();
