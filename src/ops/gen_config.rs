@@ -459,3 +459,27 @@ pub fn write(report: &mut GenConfigReport, force: bool) -> Result<(), GenConfigE
     report.written = true;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derive_node_text_keeps_the_node_keys_and_drops_the_role() {
+        let source = "# master\nbrokerClusterName=Old\nbrokerName=broker-a\nbrokerId=0\n\
+                      brokerRole=ASYNC_MASTER\nlistenPort=10911\nstorePathRootDir=/data/a\n\
+                      deleteWhen=04\n";
+        let text = derive_node_text("a.conf", source, "C", "broker-a", "n0-h:1;n1-h:2;n2-h:3", "n1").unwrap();
+        let props = properties::parse(&text).unwrap();
+        let get = |k: &str| props.iter().rev().find(|p| p.key == k).map(|p| p.value.clone());
+        assert_eq!(get("listenPort").as_deref(), Some("10911"));
+        assert_eq!(get("storePathRootDir").as_deref(), Some("/data/a"));
+        assert_eq!(get("deleteWhen").as_deref(), Some("04"));
+        assert_eq!(get("brokerClusterName").as_deref(), Some("C"));
+        assert_eq!(get("dLegerSelfId").as_deref(), Some("n1"));
+        assert_eq!(get("dLegerGroup").as_deref(), Some("broker-a"));
+        assert_eq!(get("enableDLegerCommitLog").as_deref(), Some("true"));
+        assert_eq!(get("brokerId"), None);
+        assert_eq!(get("brokerRole"), None);
+    }
+}

@@ -1579,3 +1579,34 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
         master,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_exit_1_and_failures_exit_2() {
+        assert!(UpgradeError::Divergent("x".into()).is_refusal());
+        assert!(UpgradeError::RollbackRefused("x".into()).is_refusal());
+        assert!(UpgradeError::Preflight(vec!["x".into()]).is_refusal());
+        assert!(!UpgradeError::Timeout("x".into()).is_refusal());
+        assert!(!UpgradeError::CheckFailed(vec!["x".into()]).is_refusal());
+    }
+
+    #[test]
+    fn steps_are_in_procedure_order() {
+        let names: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "preflight",
+                "stop-old",
+                "align",
+                "copy",
+                "configure",
+                "start",
+                "check"
+            ]
+        );
+    }
+}
