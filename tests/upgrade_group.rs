@@ -56,7 +56,8 @@ fn pids_mentioning(text: &str) -> Vec<u32> {
         };
         let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
         let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        if cmd.contains("mqbroker") && cmd.contains(text) {
+        // `<dir>/` so a longer sibling temp dir name never matches.
+        if cmd.contains("mqbroker") && cmd.contains(&format!("{text}/")) {
             out.push(pid);
         }
     }
