@@ -574,7 +574,7 @@ impl Upgrade {
         let peers = match parse_peers(&self.state.peers) {
             Ok(p) => p,
             Err(e) => {
-                problems.push(format!("invalid dLegerPeers {:?}: {e}", self.state.peers));
+                problems.push(e.to_string());
                 Vec::new()
             }
         };
@@ -1113,20 +1113,22 @@ impl Upgrade {
 
     async fn check(&mut self) -> Result<String> {
         let admin = Admin::new(&self.state.namesrv);
-        let leader = wait_for_group(&admin, &self.state.group, 3, None, self.options.group_timeout).await?;
-        self.state.leader = Some(leader.clone());
         let deadline = Instant::now() + self.options.group_timeout;
-        // The leader serves reads once it has replayed the old log; retry until then.
-        loop {
+        // The leader serves reads once it has replayed the old log, and leadership may still
+        // move right after the election: re-resolve BID 0 and retry until the deadline.
+        let leader = loop {
+            let leader =
+                wait_for_group(&admin, &self.state.group, 3, None, self.options.group_timeout).await?;
+            self.state.leader = Some(leader.clone());
             let problems = check_offsets(&admin, &leader, &self.state).await;
             if problems.is_empty() {
-                break;
+                break leader;
             }
             if Instant::now() > deadline {
                 return Err(UpgradeError::CheckFailed(problems));
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        };
         Ok(format!(
             "{} queues (max offset, first and last message) and {} consumer offsets match on {leader}",
             self.state.queues.len(),
