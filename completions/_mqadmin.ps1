@@ -45,6 +45,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the three broker configs of a DLedger group, from scratch or from a broker config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)')
+            [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
+            [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)')
+            [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker (found next to mqadmin) with a config file, detached')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -286,6 +289,56 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mqadmin;upgrade-group' {
+            [CompletionResult]::new('--master', '--master', [CompletionResultType]::ParameterName, 'The master''s broker config')
+            [CompletionResult]::new('--slave', '--slave', [CompletionResultType]::ParameterName, 'The slave''s broker config (without it, pass --third twice: both are seeded from the master)')
+            [CompletionResult]::new('--third', '--third', [CompletionResultType]::ParameterName, 'A new node''s broker config (its store root must hold no commitlog)')
+            [CompletionResult]::new('--peers', '--peers', [CompletionResultType]::ParameterName, 'The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file [default: <store root of the last --third>/upgrade-group.json]')
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'How many of the master''s newest commitlog files are compared with the slave')
+            [CompletionResult]::new('--throttle', '--throttle', [CompletionResultType]::ParameterName, 'Limit the copy to this many MB/s')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a broker to stop, and for the new group to elect a leader')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Continue an interrupted run from its state file')
+            [CompletionResult]::new('--rollback', '--rollback', [CompletionResultType]::ParameterName, 'Undo an upgrade that has not accepted a write yet, and restart the old pair')
+            [CompletionResult]::new('--align', '--align', [CompletionResultType]::ParameterName, 'Allow overwriting a divergent slave''s commitlog files from the master')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;shutdownBroker' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
+            [CompletionResult]::new('--configFile', '--configFile', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the broker to exit after SIGTERM')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;startBroker' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
+            [CompletionResult]::new('--configFile', '--configFile', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the broker to exit after SIGTERM')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mqadmin;help' {
             [CompletionResult]::new('clusterList', 'clusterList', [CompletionResultType]::ParameterValue, 'List clusters, broker groups and each broker''s runtime statistics')
             [CompletionResult]::new('updateTopic', 'updateTopic', [CompletionResultType]::ParameterValue, 'Create or update a topic on a broker or on every master of a cluster')
@@ -302,6 +355,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the three broker configs of a DLedger group, from scratch or from a broker config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)')
+            [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
+            [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)')
+            [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker (found next to mqadmin) with a config file, detached')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -348,6 +404,15 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;fast-try' {
+            break
+        }
+        'mqadmin;help;upgrade-group' {
+            break
+        }
+        'mqadmin;help;shutdownBroker' {
+            break
+        }
+        'mqadmin;help;startBroker' {
             break
         }
         'mqadmin;help;help' {

@@ -42,6 +42,9 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand gen-config 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
             cand completions 'Print a shell completion script to stdout'
             cand fast-try 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
+            cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
+            cand shutdownBroker 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
+            cand startBroker 'Start mqbroker (found next to mqadmin) with a config file, detached'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;clusterList'= {
@@ -267,6 +270,53 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mqadmin;upgrade-group'= {
+            cand --master 'The master''s broker config'
+            cand --slave 'The slave''s broker config (without it, pass --third twice: both are seeded from the master)'
+            cand --third 'A new node''s broker config (its store root must hold no commitlog)'
+            cand --peers 'The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]'
+            cand --state 'The state file [default: <store root of the last --third>/upgrade-group.json]'
+            cand --last 'How many of the master''s newest commitlog files are compared with the slave'
+            cand --throttle 'Limit the copy to this many MB/s'
+            cand --timeout 'Seconds to wait for a broker to stop, and for the new group to elect a leader'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand --dry-run 'Print the plan and change nothing'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --resume 'Continue an interrupted run from its state file'
+            cand --rollback 'Undo an upgrade that has not accepted a write yet, and restart the old pair'
+            cand --align 'Allow overwriting a divergent slave''s commitlog files from the master'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;shutdownBroker'= {
+            cand -c 'The broker''s config file (as passed to `mqbroker -c`)'
+            cand --configFile 'The broker''s config file (as passed to `mqbroker -c`)'
+            cand --timeout 'Seconds to wait for the broker to exit after SIGTERM'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;startBroker'= {
+            cand -c 'The broker''s config file (as passed to `mqbroker -c`)'
+            cand --configFile 'The broker''s config file (as passed to `mqbroker -c`)'
+            cand --timeout 'Seconds to wait for the broker to exit after SIGTERM'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mqadmin;help'= {
             cand clusterList 'List clusters, broker groups and each broker''s runtime statistics'
             cand updateTopic 'Create or update a topic on a broker or on every master of a cluster'
@@ -283,6 +333,9 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand gen-config 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
             cand completions 'Print a shell completion script to stdout'
             cand fast-try 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
+            cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
+            cand shutdownBroker 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
+            cand startBroker 'Start mqbroker (found next to mqadmin) with a config file, detached'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;help;clusterList'= {
@@ -314,6 +367,12 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;completions'= {
         }
         &'mqadmin;help;fast-try'= {
+        }
+        &'mqadmin;help;upgrade-group'= {
+        }
+        &'mqadmin;help;shutdownBroker'= {
+        }
+        &'mqadmin;help;startBroker'= {
         }
         &'mqadmin;help;help'= {
         }

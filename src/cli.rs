@@ -186,7 +186,35 @@ pub enum Commands {
     /// Run a name server and a 3-node DLedger group on this machine (start | stop | status)
     #[command(name = "fast-try", after_long_help = FAST_TRY_HELP)]
     FastTry(FastTryArgs),
+    /// Migrate a local Master/Slave broker group to a three-node DLedger group
+    #[command(after_long_help = UPGRADE_GROUP_HELP)]
+    UpgradeGroup(UpgradeGroupArgs),
+    /// Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)
+    #[command(name = "shutdownBroker")]
+    ShutdownBroker(LocalBrokerArgs),
+    /// Start mqbroker (found next to mqadmin) with a config file, detached
+    #[command(name = "startBroker")]
+    StartBroker(LocalBrokerArgs),
 }
+
+/// Long help of `upgrade-group`.
+const UPGRADE_GROUP_HELP: &str = "\
+A NODE is a broker config file on this machine. The new group is n0 = the master, n1 = the slave
+(or the first --third), n2 = the (last) --third, whose store root must hold no commitlog.
+Steps (printed as a plan first; each is recorded in the state file, so --resume continues):
+  1 preflight   configs parse, new stores empty, free disk space, DLedger peer ports free
+  2 stop-old    SIGTERM the old brokers (found by their -c config in /proc), wait for the lock
+  3 align       compare the newest commitlog files; complete a lagging slave from the master;
+                a divergent slave is refused unless --align (the master is never written)
+  4 copy        master's commitlog/, config/, consumequeue/, checkpoint -> new node(s), md5-verified
+  5 configure   back up each config to <config>.bak-<unix time>, rewrite it for DLedger
+  6 start       start the three brokers, wait for one BID 0 and two followers
+  7 check       every old queue's max offset, first and last message, and consumer offsets
+Default --peers: n<i>-<brokerIP1>:<listenPort + 10000> (30911 -> 40911, as in conf/dledger).
+--rollback (before the new group accepted a write) stops the new brokers, restores the configs,
+removes the copied store and restarts the old pair.
+Exit status: 0 done, 1 refused (preflight failed, divergent slave without --align, rollback not
+allowed, interrupted run without --resume), 2 error.";
 
 /// Long help of `fast-try`.
 const FAST_TRY_HELP: &str = "\
@@ -494,4 +522,72 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `mqadmin upgrade-group`.
+#[derive(Debug, Args)]
+pub struct UpgradeGroupArgs {
+    /// The master's broker config
+    #[arg(long, value_name = "NODE")]
+    pub master: std::path::PathBuf,
+
+    /// The slave's broker config (without it, pass --third twice: both are seeded from the master)
+    #[arg(long, value_name = "NODE")]
+    pub slave: Option<std::path::PathBuf>,
+
+    /// A new node's broker config (its store root must hold no commitlog)
+    #[arg(long, value_name = "NODE", required = true)]
+    pub third: Vec<std::path::PathBuf>,
+
+    /// The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]
+    #[arg(long, value_name = "PEERS")]
+    pub peers: Option<String>,
+
+    /// Print the plan and change nothing
+    #[arg(long, conflicts_with_all = ["resume", "rollback"])]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Continue an interrupted run from its state file
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Undo an upgrade that has not accepted a write yet, and restart the old pair
+    #[arg(long, conflicts_with = "resume")]
+    pub rollback: bool,
+
+    /// Allow overwriting a divergent slave's commitlog files from the master
+    #[arg(long)]
+    pub align: bool,
+
+    /// The state file [default: <store root of the last --third>/upgrade-group.json]
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
+
+    /// How many of the master's newest commitlog files are compared with the slave
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    pub last: u64,
+
+    /// Limit the copy to this many MB/s
+    #[arg(long, value_name = "MB_PER_S")]
+    pub throttle: Option<f64>,
+
+    /// Seconds to wait for a broker to stop, and for the new group to elect a leader
+    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    pub timeout: u64,
+}
+
+/// Arguments of `mqadmin shutdownBroker` and `startBroker`.
+#[derive(Debug, Args)]
+pub struct LocalBrokerArgs {
+    /// The broker's config file (as passed to `mqbroker -c`)
+    #[arg(short = 'c', long = "configFile", value_name = "FILE")]
+    pub config: std::path::PathBuf,
+
+    /// Seconds to wait for the broker to exit after SIGTERM
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
 }

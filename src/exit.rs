@@ -49,6 +49,9 @@ pub fn status_of(err: &anyhow::Error) -> ExitStatus {
         cause
             .downcast_ref::<crate::ops::admin::AdminError>()
             .is_some_and(crate::ops::admin::AdminError::is_failure)
+            || cause
+                .downcast_ref::<crate::ops::upgrade_group::UpgradeError>()
+                .is_some_and(crate::ops::upgrade_group::UpgradeError::is_refusal)
     });
     if failure {
         ExitStatus::Failure

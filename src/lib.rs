@@ -66,5 +66,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::GenConfig(args) => commands::gen_config::run(&cli.global, &args, &printer),
         Commands::Completions(args) => commands::completions::run(&args, &printer),
         Commands::FastTry(args) => runtime.block_on(commands::fast_try::run(&cli.global, &args, &printer)),
+        Commands::UpgradeGroup(args) => {
+            runtime.block_on(commands::upgrade_group::run(&cli.global, &args, &printer))
+        }
+        Commands::ShutdownBroker(args) => {
+            runtime.block_on(commands::local_broker::shutdown(&cli.global, &args, &printer))
+        }
+        Commands::StartBroker(args) => {
+            runtime.block_on(commands::local_broker::start(&cli.global, &args, &printer))
+        }
     }
 }

@@ -6,5 +6,6 @@ mod cluster_list;
 mod completions;
 mod gen_config;
 mod real_cluster;
+mod upgrade_group;
 mod util;
 mod verify_commitlog;

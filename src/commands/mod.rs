@@ -8,12 +8,14 @@ pub mod delete_topic;
 pub mod fast_try;
 pub mod gen_config;
 pub mod get_broker_config;
+pub mod local_broker;
 pub mod query_msg_by_id;
 pub mod send_message;
 pub mod topic_list;
 pub mod topic_route;
 pub mod topic_status;
 pub mod update_topic;
+pub mod upgrade_group;
 pub mod verify_commitlog;
 
 use crate::cli::{BrokerTargetArgs, GlobalArgs};

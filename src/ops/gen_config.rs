@@ -296,6 +296,77 @@ pub fn plan(options: &GenConfigOptions) -> Result<GenConfigReport, GenConfigErro
     })
 }
 
+/// The DLedger config of one node of an upgraded group, derived *in place* from that node's own
+/// Master/Slave config text: every key is kept in order (its listenPort, store paths and tuning
+/// stay as they were) except the dropped role keys; brokerClusterName and brokerName are set to
+/// the group's, and the DLedger keys are appended. Used by `upgrade-group`, where each node keeps
+/// its own file.
+///
+/// # Errors
+/// [`GenConfigError::Source`] if `source_text` does not parse, [`GenConfigError::Invalid`] if the
+/// result does not validate.
+pub fn derive_node_text(
+    source_name: &str,
+    source_text: &str,
+    cluster: &str,
+    group: &str,
+    peers: &str,
+    self_id: &str,
+) -> Result<String, GenConfigError> {
+    let props = properties::parse(source_text).map_err(|e| GenConfigError::Source {
+        path: PathBuf::from(source_name),
+        source: ConfigError::Syntax {
+            location: broker::config::Location {
+                file: Some(PathBuf::from(source_name)),
+                line: e.line,
+            },
+            message: e.message,
+        },
+    })?;
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for p in props {
+        match entries.iter_mut().find(|(k, _)| *k == p.key) {
+            Some(entry) => entry.1 = p.value,
+            None => entries.push((p.key, p.value)),
+        }
+    }
+    let mut w = PropertiesWriter::new();
+    w.comment(&format!(
+        "Upgraded to DLedger by mqadmin upgrade-group: node {self_id} of group {group} (was {source_name})."
+    ));
+    w.blank_line();
+    let mut seen = (false, false);
+    for (key, value) in &entries {
+        match key.as_str() {
+            k if DROPPED_KEYS.contains(&k) => {}
+            "brokerClusterName" => {
+                w.entry(key, cluster);
+                seen.0 = true;
+            }
+            "brokerName" => {
+                w.entry(key, group);
+                seen.1 = true;
+            }
+            _ => {
+                w.entry(key, value);
+            }
+        }
+    }
+    if !seen.0 {
+        w.entry("brokerClusterName", cluster);
+    }
+    if !seen.1 {
+        w.entry("brokerName", group);
+    }
+    w.entry("enableDLegerCommitLog", "true")
+        .entry("dLegerGroup", group)
+        .entry("dLegerPeers", peers)
+        .entry("dLegerSelfId", self_id);
+    let text = w.finish();
+    check(source_name, &text)?;
+    Ok(text)
+}
+
 fn listen_ports(
     options: &GenConfigOptions,
     source: Option<&BrokerConfig>,
@@ -387,4 +458,28 @@ pub fn write(report: &mut GenConfigReport, force: bool) -> Result<(), GenConfigE
     }
     report.written = true;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derive_node_text_keeps_the_node_keys_and_drops_the_role() {
+        let source = "# master\nbrokerClusterName=Old\nbrokerName=broker-a\nbrokerId=0\n\
+                      brokerRole=ASYNC_MASTER\nlistenPort=10911\nstorePathRootDir=/data/a\n\
+                      deleteWhen=04\n";
+        let text = derive_node_text("a.conf", source, "C", "broker-a", "n0-h:1;n1-h:2;n2-h:3", "n1").unwrap();
+        let props = properties::parse(&text).unwrap();
+        let get = |k: &str| props.iter().rev().find(|p| p.key == k).map(|p| p.value.clone());
+        assert_eq!(get("listenPort").as_deref(), Some("10911"));
+        assert_eq!(get("storePathRootDir").as_deref(), Some("/data/a"));
+        assert_eq!(get("deleteWhen").as_deref(), Some("04"));
+        assert_eq!(get("brokerClusterName").as_deref(), Some("C"));
+        assert_eq!(get("dLegerSelfId").as_deref(), Some("n1"));
+        assert_eq!(get("dLegerGroup").as_deref(), Some("broker-a"));
+        assert_eq!(get("enableDLegerCommitLog").as_deref(), Some("true"));
+        assert_eq!(get("brokerId"), None);
+        assert_eq!(get("brokerRole"), None);
+    }
 }

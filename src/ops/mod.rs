@@ -2,6 +2,7 @@
 //! operation returns a `Serialize` report.
 
 pub mod admin;
+pub mod broker_process;
 pub mod broker_status;
 pub mod cluster_list;
 pub mod consume_message;
@@ -18,4 +19,5 @@ pub mod topic_list;
 pub mod topic_route;
 pub mod topic_status;
 pub mod update_topic;
+pub mod upgrade_group;
 pub mod verify_commitlog;

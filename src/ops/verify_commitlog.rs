@@ -150,6 +150,101 @@ pub trait NodeStore: Send + Sync {
     fn lock_state(&self) -> Result<Option<LockState>, VerifyError>;
 }
 
+/// Where in a node's store a relative path lives: the commitlog directory (which
+/// `storePathCommitLog` may move) or the store root (`config/`, `consumequeue/`, `checkpoint`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    /// The commitlog directory.
+    CommitLog,
+    /// The store root (`storePathRootDir`).
+    Root,
+}
+
+/// A regular file under a store area, found by [`NodeStore::list_tree`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreFile {
+    /// Its path relative to the area, `/`-separated.
+    pub rel: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The write side a node needs for `upgrade-group` (copying a store, completing a slave, rewriting
+/// the broker config). Kept apart from [`NodeStore`] so that read-only callers (verify-commitlog)
+/// never hold a handle that can write; [`LocalNode`] implements both.
+pub trait NodeAdmin: NodeStore {
+    /// The broker config file this node was named by.
+    fn config_path(&self) -> &Path;
+    /// The store root (`storePathRootDir`).
+    fn store_root(&self) -> &Path;
+    /// Every regular file under `sub` of `area` (recursively), sorted by path; empty if `sub`
+    /// does not exist.
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`] if a directory cannot be listed.
+    fn list_tree(&self, area: Area, sub: &str) -> Result<Vec<StoreFile>, VerifyError>;
+    /// md5 of `range` of a file (clamped to its size), as [`NodeStore::digest`].
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`] if the file cannot be read.
+    fn digest_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, VerifyError>;
+    /// The bytes of `range` of a file (shorter if the file ends first).
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`] if the file cannot be read.
+    fn read_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<Vec<u8>, VerifyError>;
+    /// Writes `data` at `offset` of a file, creating it and its directories if needed; the file
+    /// is never truncated.
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`] if the file cannot be written.
+    fn write_file(&self, area: Area, rel: &str, offset: u64, data: &[u8]) -> Result<(), VerifyError>;
+    /// Sets a file's length (extending with zeros, as preallocated commitlog files are), then
+    /// flushes it to disk.
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn finish_file(&self, area: Area, rel: &str, len: u64) -> Result<(), VerifyError>;
+    /// Renames a file within an area (moving a divergent file aside).
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn rename_file(&self, area: Area, from: &str, to: &str) -> Result<(), VerifyError>;
+    /// Removes a file or a directory tree; a missing path is not an error.
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn remove(&self, area: Area, rel: &str) -> Result<(), VerifyError>;
+    /// The text of the broker config file.
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn read_config(&self) -> Result<String, VerifyError>;
+    /// Replaces the broker config file (write a temporary file, then rename).
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn write_config(&self, text: &str) -> Result<(), VerifyError>;
+    /// Copies the broker config file to `<config><suffix>` (a backup next to it) and returns the
+    /// backup's path.
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn backup_config(&self, suffix: &str) -> Result<PathBuf, VerifyError>;
+    /// Puts a backup made by [`NodeAdmin::backup_config`] back in place of the config file.
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn restore_config(&self, backup: &Path) -> Result<(), VerifyError>;
+    /// Free bytes for an unprivileged user on the file system of the store root (or of its
+    /// nearest existing ancestor).
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`] if `statvfs` fails.
+    fn free_space(&self) -> Result<u64, VerifyError>;
+}
+
 /// The result of probing a store's `lock` file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockState {
@@ -165,6 +260,8 @@ pub struct LocalNode {
     name: String,
     commitlog_dir: PathBuf,
     lock_file: Option<PathBuf>,
+    /// The config file and store root, when the node was named by a config file.
+    config: Option<(PathBuf, PathBuf)>,
 }
 
 impl LocalNode {
@@ -186,6 +283,7 @@ impl LocalNode {
                 name: spec.to_owned(),
                 commitlog_dir: dir,
                 lock_file,
+                config: None,
             });
         }
         let (config, _warnings) =
@@ -197,7 +295,30 @@ impl LocalNode {
             name: spec.to_owned(),
             commitlog_dir: config.commit_log_dir(),
             lock_file: Some(Path::new(&config.store_path_root_dir).join(LOCK_FILE)),
+            config: Some((PathBuf::from(spec), PathBuf::from(&config.store_path_root_dir))),
         })
+    }
+
+    /// Opens a node named by a broker config file, for `upgrade-group`.
+    ///
+    /// # Errors
+    /// [`VerifyError::Config`] if the config file cannot be loaded.
+    pub fn from_config(role: &str, path: &Path) -> Result<Self, VerifyError> {
+        Self::from_spec(role, &path.to_string_lossy())
+    }
+
+    fn area_path(&self, area: Area, rel: &str) -> PathBuf {
+        match area {
+            Area::CommitLog => self.commitlog_dir.join(rel),
+            Area::Root => self.root().join(rel),
+        }
+    }
+
+    fn root(&self) -> &Path {
+        match &self.config {
+            Some((_, root)) => root,
+            None => self.commitlog_dir.parent().unwrap_or(Path::new("/")),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -324,6 +445,177 @@ impl NodeStore for LocalNode {
             locked,
         }))
     }
+}
+
+impl NodeAdmin for LocalNode {
+    fn config_path(&self) -> &Path {
+        match &self.config {
+            Some((path, _)) => path,
+            None => Path::new(""),
+        }
+    }
+
+    fn store_root(&self) -> &Path {
+        self.root()
+    }
+
+    fn list_tree(&self, area: Area, sub: &str) -> Result<Vec<StoreFile>, VerifyError> {
+        let base = self.area_path(area, "");
+        let start = self.area_path(area, sub);
+        if !start.exists() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(&start).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().map_or_else(|| start.clone(), Path::to_path_buf);
+                VerifyError::Io {
+                    action: "list",
+                    path,
+                    source: e.into(),
+                }
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let rel = entry.path().strip_prefix(&base).unwrap_or(entry.path());
+            out.push(StoreFile {
+                rel: rel.to_string_lossy().into_owned(),
+                size,
+            });
+        }
+        Ok(out)
+    }
+
+    fn digest_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, VerifyError> {
+        match area {
+            Area::CommitLog => self.digest(rel, range, &|_| {}),
+            Area::Root => {
+                let path = self.area_path(area, rel);
+                let data = read_path(&path, range.clone())?;
+                let mut hasher = Md5::new();
+                hasher.update(&data);
+                Ok(RangeDigest {
+                    md5: hasher.finalize().into(),
+                    len: data.len() as u64,
+                    first_nonzero: first_nonzero_index(&data).map(|i| range.start + i as u64),
+                    data_end: last_nonzero_index(&data).map(|i| range.start + i as u64 + 1),
+                })
+            }
+        }
+    }
+
+    fn read_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
+        read_path(&self.area_path(area, rel), range)
+    }
+
+    fn write_file(&self, area: Area, rel: &str, offset: u64, data: &[u8]) -> Result<(), VerifyError> {
+        use std::os::unix::fs::FileExt;
+        let path = self.area_path(area, rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err("open for writing", &path))?;
+        file.write_all_at(data, offset).map_err(io_err("write", &path))
+    }
+
+    fn finish_file(&self, area: Area, rel: &str, len: u64) -> Result<(), VerifyError> {
+        let path = self.area_path(area, rel);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err("open for writing", &path))?;
+        file.set_len(len).map_err(io_err("resize", &path))?;
+        file.sync_all().map_err(io_err("flush", &path))
+    }
+
+    fn rename_file(&self, area: Area, from: &str, to: &str) -> Result<(), VerifyError> {
+        let from = self.area_path(area, from);
+        std::fs::rename(&from, self.area_path(area, to)).map_err(io_err("rename", &from))
+    }
+
+    fn remove(&self, area: Area, rel: &str) -> Result<(), VerifyError> {
+        let path = self.area_path(area, rel);
+        let result = match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path),
+            Ok(_) => std::fs::remove_file(&path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        };
+        result.map_err(io_err("remove", &path))
+    }
+
+    fn read_config(&self) -> Result<String, VerifyError> {
+        let path = self.config_path();
+        std::fs::read_to_string(path).map_err(io_err("read", path))
+    }
+
+    fn write_config(&self, text: &str) -> Result<(), VerifyError> {
+        let path = self.config_path();
+        let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+        std::fs::write(&tmp, text).map_err(io_err("write", &tmp))?;
+        std::fs::rename(&tmp, path).map_err(io_err("replace", path))
+    }
+
+    fn backup_config(&self, suffix: &str) -> Result<PathBuf, VerifyError> {
+        let path = self.config_path();
+        let backup = PathBuf::from(format!("{}{suffix}", path.display()));
+        std::fs::copy(path, &backup).map_err(io_err("back up", path))?;
+        Ok(backup)
+    }
+
+    fn restore_config(&self, backup: &Path) -> Result<(), VerifyError> {
+        let text = std::fs::read_to_string(backup).map_err(io_err("read", backup))?;
+        self.write_config(&text)
+    }
+
+    fn free_space(&self) -> Result<u64, VerifyError> {
+        let mut dir = self.root().to_path_buf();
+        while !dir.exists() {
+            if !dir.pop() {
+                dir = PathBuf::from("/");
+                break;
+            }
+        }
+        free_bytes(&dir)
+    }
+}
+
+fn read_path(path: &Path, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
+    let mut file = File::open(path).map_err(io_err("open", path))?;
+    file.seek(SeekFrom::Start(range.start))
+        .map_err(io_err("seek in", path))?;
+    let mut out = Vec::new();
+    file.take(range.end.saturating_sub(range.start))
+        .read_to_end(&mut out)
+        .map_err(io_err("read", path))?;
+    Ok(out)
+}
+
+/// `statvfs(2)`: bytes available to an unprivileged user on the file system holding `dir`.
+fn free_bytes(dir: &Path) -> Result<u64, VerifyError> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| VerifyError::Io {
+        action: "statvfs",
+        path: dir.to_owned(),
+        source: std::io::Error::other("path contains a NUL byte"),
+    })?;
+    // SAFETY: an all-zero statvfs is a valid value for the kernel to overwrite.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a valid, writable statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(io_err("statvfs", dir)(std::io::Error::last_os_error()));
+    }
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    Ok(st.f_bavail as u64 * st.f_frsize as u64)
 }
 
 /// The reader half of [`LocalNode::digest`]: reads up to `len` bytes of `file` into buffers taken

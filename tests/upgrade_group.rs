@@ -1,0 +1,622 @@
+//! `upgrade-group`, `shutdownBroker` and `startBroker` against real `mqnamesrv` and `mqbroker`
+//! processes in temp dirs: a classic ASYNC_MASTER + SLAVE pair becomes a three-node DLedger
+//! group (with a lagging slave completed from the master), is rolled back, upgraded again and
+//! takes new writes; `--dry-run` changes no byte; a divergent slave is refused.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use broker::remoting::codes::{request, response};
+use broker::remoting::headers::{
+    CreateTopicRequestHeader, OffsetResponseHeader, PullMessageRequestHeader,
+    QueryConsumerOffsetRequestHeader, QueueRequestHeader, SendMessageRequestHeader,
+    SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
+};
+use broker::remoting::{RemotingClient, RemotingCommand};
+use broker::store::message::{decode_records, encode_properties};
+use md5::{Digest, Md5};
+
+use crate::util::{closed_addr, mqadmin, run_cmd, Run};
+
+const TOPIC: &str = "UpTopic";
+const QUEUES: i32 = 4;
+const GROUP: &str = "up-consumers";
+const T: Duration = Duration::from_secs(10);
+
+/// Kills the child when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// SIGKILLs every process whose command line mentions the temp dir (the detached brokers that
+/// mqadmin starts), so a failing test leaves nothing behind.
+struct KillUnder(String);
+
+impl Drop for KillUnder {
+    fn drop(&mut self) {
+        for pid in pids_mentioning(&self.0) {
+            // SAFETY: kill(2) on processes started by this test (their command line names our temp dir).
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+    }
+}
+
+fn pids_mentioning(text: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        // `<dir>/` so a longer sibling temp dir name never matches.
+        if cmd.contains("mqbroker") && cmd.contains(&format!("{text}/")) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn sibling_bin(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build -p broker --bins` first",
+        p.display()
+    );
+    p
+}
+
+/// A free port `p` with `p + 1` free too, never handed out twice in this process.
+fn free_port() -> u16 {
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = a.local_addr().unwrap().port();
+        let mut taken = TAKEN.lock().unwrap();
+        if p > 2000
+            && p < 55000
+            && !taken.contains(&p)
+            && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok()
+        {
+            taken.extend([p.saturating_sub(2), p, p + 1]);
+            return p;
+        }
+    }
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+    _ns: Proc,
+    _guard: KillUnder,
+    ns: String,
+    master: PathBuf,
+    slave: PathBuf,
+    third: PathBuf,
+    ports: [u16; 3],
+    peers: String,
+}
+
+fn write_conf(path: &Path, props: &[(&str, String)]) {
+    let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(path, text).unwrap();
+}
+
+fn setup() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = closed_addr();
+    let ns_proc = Proc(
+        Command::new(sibling_bin("mqnamesrv"))
+            .args(["--listen", &ns])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let ports = [free_port(), free_port(), free_port()];
+    let peer_ports = [free_port(), free_port(), free_port()];
+    let mut confs = Vec::new();
+    for (i, (name, extra)) in [
+        ("master", vec![("brokerId", "0"), ("brokerRole", "ASYNC_MASTER")]),
+        ("slave", vec![("brokerId", "1"), ("brokerRole", "SLAVE")]),
+        ("third", vec![]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let store = dir.path().join(format!("{name}-store"));
+        let mut props = vec![
+            ("brokerClusterName", "UpCluster".to_string()),
+            ("brokerName", "broker-up".into()),
+            ("listenPort", ports[i].to_string()),
+            ("namesrvAddr", ns.clone()),
+            ("brokerIP1", "127.0.0.1".into()),
+            ("brokerIP2", "127.0.0.1".into()),
+            ("storePathRootDir", store.display().to_string()),
+            ("mappedFileSizeCommitLog", "65536".into()),
+            ("mappedFileSizeConsumeQueue", "6000".into()),
+            ("flushDiskType", "ASYNC_FLUSH".into()),
+        ];
+        props.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
+        let conf = dir.path().join(format!("{name}.conf"));
+        write_conf(&conf, &props);
+        confs.push(conf);
+    }
+    let peers = (0..3)
+        .map(|i| format!("n{i}-127.0.0.1:{}", peer_ports[i]))
+        .collect::<Vec<_>>()
+        .join(";");
+    let guard = KillUnder(dir.path().display().to_string());
+    Env {
+        _ns: ns_proc,
+        _guard: guard,
+        ns,
+        master: confs[0].clone(),
+        slave: confs[1].clone(),
+        third: confs[2].clone(),
+        ports,
+        peers,
+        dir,
+    }
+}
+
+fn addr(port: u16) -> String {
+    format!("127.0.0.1:{port}")
+}
+
+fn spawn_broker(conf: &Path) -> Proc {
+    Proc(
+        Command::new(sibling_bin("mqbroker"))
+            .arg("-c")
+            .arg(conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+async fn invoke(c: &RemotingClient, addr: &str, req: RemotingCommand) -> RemotingCommand {
+    c.invoke(addr, req, T).await.expect("request answered")
+}
+
+async fn wait_ready(c: &RemotingClient, addr: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let req = RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO);
+        if c.invoke(addr, req, Duration::from_secs(2)).await.is_ok() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{addr} never answered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn send_req(queue_id: i32, body: Vec<u8>) -> RemotingCommand {
+    let h = SendMessageRequestHeader {
+        producer_group: "pg".into(),
+        topic: TOPIC.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: QUEUES,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: 1,
+        flag: 0,
+        properties: Some(encode_properties([("WAIT", "true")])),
+        reconsume_times: Some(0),
+        unit_mode: Some(false),
+        batch: Some(false),
+        max_reconsume_times: None,
+    };
+    RemotingCommand::request(request::SEND_MESSAGE_V2, &SendMessageRequestHeaderV2::from_v1(&h))
+        .with_body(body)
+}
+
+/// Sends `n` messages round-robin over the queues, recording each body by (queue, offset).
+async fn produce(
+    c: &RemotingClient,
+    addr: &str,
+    n: usize,
+    tag: &str,
+    sent: &mut BTreeMap<(i32, i64), Vec<u8>>,
+) {
+    for i in 0..n {
+        let q = (i % QUEUES as usize) as i32;
+        let body = format!("{tag}-{i}-{}", "x".repeat(200)).into_bytes();
+        let r = invoke(c, addr, send_req(q, body.clone())).await;
+        assert_eq!(r.code, response::SUCCESS, "send: {:?}", r.remark);
+        let off: i64 = r.ext_fields["queueOffset"].parse().unwrap();
+        sent.insert((q, off), body);
+    }
+}
+
+async fn max_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
+    let req = RemotingCommand::request(
+        request::GET_MAX_OFFSET,
+        &QueueRequestHeader {
+            topic: TOPIC.into(),
+            queue_id: q,
+        },
+    );
+    let r = c.invoke(addr, req, T).await.ok()?;
+    (r.code == response::SUCCESS).then(|| r.decode_header::<OffsetResponseHeader>().unwrap().offset)
+}
+
+async fn query_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
+    let req = RemotingCommand::request(
+        request::QUERY_CONSUMER_OFFSET,
+        &QueryConsumerOffsetRequestHeader {
+            consumer_group: GROUP.into(),
+            topic: TOPIC.into(),
+            queue_id: q,
+            set_zero_if_not_found: None,
+        },
+    );
+    let r = invoke(c, addr, req).await;
+    (r.code == response::SUCCESS).then(|| r.decode_header::<OffsetResponseHeader>().unwrap().offset)
+}
+
+/// Every message of every queue, pulled from `addr` from offset 0.
+async fn pull_all(c: &RemotingClient, addr: &str) -> BTreeMap<(i32, i64), Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for q in 0..QUEUES {
+        let mut offset = 0;
+        loop {
+            let h = PullMessageRequestHeader {
+                consumer_group: "checker".into(),
+                topic: TOPIC.into(),
+                queue_id: q,
+                queue_offset: offset,
+                max_msg_nums: 32,
+                sys_flag: 0x4,
+                commit_offset: 0,
+                suspend_timeout_millis: 0,
+                subscription: Some("*".into()),
+                sub_version: 0,
+                expression_type: Some("TAG".into()),
+                max_msg_bytes: None,
+            };
+            let r = invoke(c, addr, RemotingCommand::request(request::PULL_MESSAGE, &h)).await;
+            if r.code == response::PULL_NOT_FOUND {
+                break;
+            }
+            assert_eq!(
+                r.code,
+                response::SUCCESS,
+                "pull {q}@{offset} from {addr}: {:?}",
+                r.remark
+            );
+            for m in decode_records(&r.body).unwrap() {
+                assert_eq!(m.queue_offset, offset);
+                out.insert((q, offset), m.body.to_vec());
+                offset += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Compares pulled and sent messages without printing kilobytes of bodies.
+fn same(got: &BTreeMap<(i32, i64), Vec<u8>>, want: &BTreeMap<(i32, i64), Vec<u8>>, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: message count");
+    let diff = want.iter().find(|(k, v)| got.get(k) != Some(v));
+    assert!(
+        diff.is_none(),
+        "{what}: first difference at {:?}",
+        diff.map(|(k, _)| k)
+    );
+}
+
+/// Creates the topic, produces `n`, commits consumer offsets and waits until the slave has it all.
+async fn populate(env: &Env, c: &RemotingClient, n: usize, sent: &mut BTreeMap<(i32, i64), Vec<u8>>) {
+    let maddr = addr(env.ports[0]);
+    wait_ready(c, &maddr).await;
+    wait_ready(c, &addr(env.ports[1])).await;
+    let create = RemotingCommand::request(
+        request::UPDATE_AND_CREATE_TOPIC,
+        &CreateTopicRequestHeader {
+            topic: TOPIC.into(),
+            default_topic: "TBW102".into(),
+            read_queue_nums: QUEUES,
+            write_queue_nums: QUEUES,
+            perm: 6,
+            topic_filter_type: "SINGLE_TAG".into(),
+            topic_sys_flag: Some(0),
+            order: false,
+        },
+    );
+    assert_eq!(invoke(c, &maddr, create).await.code, response::SUCCESS);
+    produce(c, &maddr, n, "old", sent).await;
+    for q in 0..QUEUES {
+        let upd = RemotingCommand::request(
+            request::UPDATE_CONSUMER_OFFSET,
+            &UpdateConsumerOffsetRequestHeader {
+                consumer_group: GROUP.into(),
+                topic: TOPIC.into(),
+                queue_id: q,
+                commit_offset: 3 + i64::from(q),
+            },
+        );
+        assert_eq!(invoke(c, &maddr, upd).await.code, response::SUCCESS);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for q in 0..QUEUES {
+        let want = max_offset(c, &maddr, q).await;
+        while max_offset(c, &addr(env.ports[1]), q).await != want {
+            assert!(Instant::now() < deadline, "slave never caught up on queue {q}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn upgrade(env: &Env, extra: &[&str]) -> Run {
+    let mut cmd = mqadmin();
+    cmd.arg("-n").arg(&env.ns).arg("upgrade-group");
+    cmd.arg("--master").arg(&env.master);
+    cmd.arg("--slave").arg(&env.slave);
+    cmd.arg("--third").arg(&env.third);
+    cmd.args(["--peers", &env.peers, "--timeout", "90"]);
+    cmd.args(extra);
+    cmd.stdin(Stdio::null());
+    run_cmd(&mut cmd)
+}
+
+/// md5 of every file under `dir`, by relative path.
+fn md5_tree(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if e.file_type().is_file() {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            out.insert(rel, hex::encode(Md5::digest(std::fs::read(e.path()).unwrap())));
+        }
+    }
+    out
+}
+
+/// Waits until the name server shows `group` with a BID 0 and `members` brokers; returns them.
+async fn wait_group(ns: &str, members: usize, leader: Option<&str>) -> BTreeMap<i64, String> {
+    let admin = mqadmin::ops::admin::Admin::new(ns);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Ok(info) = admin.cluster_info().await {
+            if let Some(bd) = info.broker_addr_table.get("broker-up") {
+                if bd.broker_addrs.len() == members
+                    && bd
+                        .broker_addrs
+                        .get(&0)
+                        .is_some_and(|l| leader.is_none_or(|w| w == l))
+                {
+                    return bd.broker_addrs.clone();
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "group never showed {members} members");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::print_stderr)] // phase timings, shown with --nocapture
+async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
+    let started = Instant::now();
+    let env = setup();
+    let originals: Vec<Vec<u8>> = [&env.master, &env.slave, &env.third]
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let master = spawn_broker(&env.master);
+    let mut slave = spawn_broker(&env.slave);
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, 400, &mut sent).await;
+    // The slave stops; the master takes more: the slave now lags and must be completed.
+    let r = run_cmd(mqadmin().arg("shutdownBroker").arg("-c").arg(&env.slave));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.contains("stopped"), "{r:?}");
+    let _ = slave.0.wait();
+    produce(&c, &addr(env.ports[0]), 120, "lag", &mut sent).await;
+
+    let r = upgrade(&env, &["--yes", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    drop(master);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let align = report["steps"][2]["detail"].as_str().unwrap();
+    assert!(!align.starts_with("0 identical, 0 completed"), "{align}");
+    assert!(
+        !align.contains(" 0 completed"),
+        "the lagging slave is completed: {align}"
+    );
+    let members = wait_group(&env.ns, 3, None).await;
+    let leader = members[&0].clone();
+    same(
+        &pull_all(&c, &leader).await,
+        &sent,
+        "every old message at its old offset on the leader",
+    );
+    for q in 0..QUEUES {
+        assert_eq!(query_offset(&c, &leader, q).await, Some(3 + i64::from(q)));
+    }
+    let conf = std::fs::read_to_string(&env.third).unwrap();
+    assert!(
+        conf.contains("dLegerSelfId=n2") && !conf.contains("brokerRole"),
+        "{conf}"
+    );
+    eprintln!("first upgrade done after {:?}", started.elapsed());
+
+    // Rollback before any write: old configs back, third store gone, old pair serving.
+    let r = upgrade(&env, &["--rollback", "--yes"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    for (p, orig) in [&env.master, &env.slave, &env.third].iter().zip(&originals) {
+        assert_eq!(&std::fs::read(p).unwrap(), orig, "{} restored", p.display());
+    }
+    assert!(
+        !env.dir.path().join("third-store/commitlog").exists()
+            || std::fs::read_dir(env.dir.path().join("third-store/commitlog"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    let members = wait_group(&env.ns, 2, Some(&addr(env.ports[0]))).await;
+    assert_eq!(members[&1], addr(env.ports[1]));
+    same(
+        &pull_all(&c, &addr(env.ports[0])).await,
+        &sent,
+        "the old master after the rollback",
+    );
+    eprintln!("rollback done after {:?}", started.elapsed());
+
+    // Upgrade again (the rolled-back state allows a fresh run), then write to the new group.
+    let r = upgrade(&env, &["--yes"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout.contains("check") && r.stdout.contains("leader:"),
+        "{r:?}"
+    );
+    let members = wait_group(&env.ns, 3, None).await;
+    let before: Vec<Option<i64>> = (0..QUEUES)
+        .map(|q| Some(sent.keys().filter(|(sq, _)| *sq == q).count() as i64))
+        .collect();
+    // Writes go to whoever is BID 0 now (a young leader may still be catching up: retry).
+    for i in 0..40 {
+        let q = i % QUEUES;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let leader = wait_group(&env.ns, 3, None).await[&0].clone();
+            let r = invoke(&c, &leader, send_req(q, format!("new-{i}").into_bytes())).await;
+            if r.code == response::SUCCESS {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "new write never accepted: {:?}",
+                r.remark
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for a in members.values() {
+        for q in 0..QUEUES {
+            let want = before[q as usize].map(|b| b + 10);
+            while max_offset(&c, a, q).await != want {
+                assert!(
+                    Instant::now() < deadline,
+                    "{a} never got the new messages of queue {q}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    // The group took writes: rollback is refused.
+    let r = upgrade(&env, &["--rollback", "--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("rollback refused"), "{r:?}");
+    // Also when the new brokers are down: the DLedger logs on disk hold message records.
+    for conf in [&env.master, &env.slave, &env.third] {
+        let r = run_cmd(mqadmin().arg("shutdownBroker").arg("-c").arg(conf));
+        assert_eq!(r.code, Some(0), "{r:?}");
+    }
+    let r = upgrade(&env, &["--rollback", "--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("message record"), "{r:?}");
+    eprintln!("test done after {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_changes_nothing_and_a_divergent_slave_is_refused() {
+    let env = setup();
+    let _master = spawn_broker(&env.master);
+    let _slave = spawn_broker(&env.slave);
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, 300, &mut sent).await;
+    for conf in [&env.slave, &env.master] {
+        let r = run_cmd(mqadmin().arg("shutdownBroker").arg("-c").arg(conf));
+        assert_eq!(r.code, Some(0), "{r:?}");
+    }
+    // Stopping twice is fine.
+    let r = run_cmd(mqadmin().arg("shutdownBroker").arg("-c").arg(&env.master));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.contains("not running"), "{r:?}");
+
+    let before = md5_tree(env.dir.path());
+    let r = upgrade(&env, &["--dry-run"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    for step in [
+        "preflight",
+        "stop-old",
+        "align",
+        "copy",
+        "configure",
+        "start",
+        "check",
+    ] {
+        assert!(r.stdout.contains(step), "{step} in the plan: {}", r.stdout);
+    }
+    assert_eq!(md5_tree(env.dir.path()), before, "--dry-run changed a file");
+
+    // Without --yes and without a terminal: refused, nothing changed.
+    let r = upgrade(&env, &[]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert_eq!(md5_tree(env.dir.path()), before);
+
+    // Flip one written byte of the slave's newest commitlog file: divergent.
+    let cl = env.dir.path().join("slave-store/commitlog");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&cl)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let newest = names.last().unwrap();
+    let mut bytes = std::fs::read(newest).unwrap();
+    bytes[100] ^= 0xFF;
+    std::fs::write(newest, &bytes).unwrap();
+    let before = md5_tree(env.dir.path());
+    let r = upgrade(&env, &["--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stderr.contains("diverges") && r.stderr.contains("--align"),
+        "{r:?}"
+    );
+    assert_eq!(md5_tree(env.dir.path()), before, "a refused run changed a file");
+
+    // With --align it goes ahead; an unreachable name server interrupts it at the start step
+    // (exit 2, state saved), and --resume with the right one finishes it.
+    let mut cmd = mqadmin();
+    cmd.args(["-n", &closed_addr(), "upgrade-group", "--yes", "--align"]);
+    cmd.arg("--master").arg(&env.master);
+    cmd.arg("--slave").arg(&env.slave);
+    cmd.arg("--third").arg(&env.third);
+    cmd.args(["--peers", &env.peers, "--timeout", "3"]);
+    let r = run_cmd(cmd.stdin(Stdio::null()));
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--resume"), "{r:?}");
+    let state = std::fs::read_to_string(env.dir.path().join("third-store/upgrade-group.json")).unwrap();
+    assert!(
+        state.contains("\"configure\"") && !state.contains("\"start\""),
+        "{state}"
+    );
+    assert!(state.contains("1 overwritten"), "{state}");
+    // A fresh run is refused while a run is unfinished.
+    let r = upgrade(&env, &["--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("--resume"), "{r:?}");
+    let r = upgrade(&env, &["--yes", "--resume", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["steps"][4]["status"], "done earlier", "{report}");
+    assert_eq!(report["steps"][6]["status"], "done", "{report}");
+    let members = wait_group(&env.ns, 3, None).await;
+    same(
+        &pull_all(&c, &members[&0]).await,
+        &sent,
+        "every old message on the leader after --align and --resume",
+    );
+}
