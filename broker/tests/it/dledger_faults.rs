@@ -10,10 +10,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use broker::config::{BrokerConfig, BrokerRole};
 use broker::json;
-use broker::remoting::body::ClusterInfo;
+use broker::remoting::body::{ClusterInfo, TopicRouteData};
 use broker::remoting::codes::{request, response};
-use broker::remoting::headers::SendMessageResponseHeader;
+use broker::remoting::headers::{
+    GetRouteInfoRequestHeader, SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
+    ViewMessageRequestHeader,
+};
 use broker::remoting::{RemotingClient, RemotingCommand};
 use broker::store::message::decode_records;
 
@@ -366,6 +370,11 @@ impl Senders {
                                         offset: h.queue_offset,
                                         body,
                                     });
+                                    // The CI variant paces senders: the check pulls everything
+                                    // from three nodes, and restarts take seconds in debug.
+                                    if !soak() {
+                                        tokio::time::sleep(Duration::from_millis(40)).await;
+                                    }
                                     break;
                                 }
                                 Ok(r) => assert!(
@@ -515,7 +524,7 @@ async fn leader_kill_9_during_continuous_sending() {
     let mut g = Group::fresh(256 * 1024).await;
     let c = RemotingClient::default();
     g.create_topic(&c).await;
-    let senders = Senders::start(&c, &g.ns.addr, 6);
+    let senders = Senders::start(&c, &g.ns.addr, 4);
     for round in 0..rounds {
         senders.wait_count((round + 1) * per_round).await;
         let old = g.leader(&c).await;
@@ -580,9 +589,10 @@ async fn cut_off_leader_cannot_acknowledge() {
     );
     // The name server still holds the stopped process's connection: look for one of the others.
     let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
-    let (new, _) = wait_bid0_among(&c, &g.ns.addr, &others).await;
+    let (new, waited) = wait_bid0_among(&c, &g.ns.addr, &others).await;
     eprintln!(
-        "SIGSTOP of leader n{idx}: new BID 0 {new} {:?} after the stop",
+        "SIGSTOP of leader n{idx}: new BID 0 {new} {:?} after the stop \
+         ({waited:?} of it after the failed send returned)",
         stopped.elapsed()
     );
     for i in 0..50 {
@@ -607,4 +617,277 @@ async fn cut_off_leader_cannot_acknowledge() {
             "{a} serves a write the cut-off leader never committed"
         );
     }
+}
+
+/// Copies a directory tree (the upgrade procedure copies `commitlog/`, `consumequeue/`, `config/`).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The commitlog offset in an offset msgId (its last 16 hex digits).
+fn msg_id_offset(msg_id: &str) -> i64 {
+    i64::from_str_radix(&msg_id[msg_id.len() - 16..], 16).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_commitlog_upgrades_to_a_dledger_group() {
+    const FILE: u64 = 64 * 1024;
+    let ns = NamesrvProc::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let roots: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
+    let port0 = free_port_pair();
+    let c = RemotingClient::default();
+
+    // A classic master with several 64 KiB commitlog files and committed consumer offsets.
+    let mut props = base_props(GROUP, port0, &ns.addr, &roots[0]);
+    props.retain(|(k, _)| *k != "brokerClusterName" && *k != "mappedFileSizeCommitLog");
+    props.extend([
+        ("brokerClusterName", "RaftCluster".to_string()),
+        ("mappedFileSizeCommitLog", FILE.to_string()),
+        ("brokerRole", "ASYNC_MASTER".into()),
+        ("brokerId", "0".into()),
+    ]);
+    let conf = write_broker_conf(dir.path(), "classic.conf", &props);
+    let mut classic = BrokerProc::spawn(&conf, port0);
+    classic.wait_ready().await;
+    assert_eq!(
+        invoke(&c, &classic.addr, create_topic_request(TOPIC, QUEUES))
+            .await
+            .code,
+        0
+    );
+    let mut old = Vec::new();
+    let mut old_ids = Vec::new();
+    for i in 0..300 {
+        let q = i % QUEUES;
+        let mut body = format!("old{i}|").into_bytes();
+        body.resize(400, b'o');
+        let r = invoke(&c, &classic.addr, send_request(TOPIC, q, body.clone(), "t", "")).await;
+        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        old_ids.push((h.msg_id.clone(), body.clone()));
+        old.push(Acked {
+            queue: q,
+            offset: h.queue_offset,
+            body,
+        });
+    }
+    let mut old_end = 0i64;
+    let mut next_offset = BTreeMap::new();
+    for q in 0..QUEUES {
+        let msgs = pull_queue(&c, &classic.addr, TOPIC, q).await;
+        next_offset.insert(q, msgs.len() as i64);
+        for m in msgs {
+            old_end = old_end.max(m.physical_offset + i64::from(m.store_size));
+        }
+    }
+    for q in 0..QUEUES {
+        let req = RemotingCommand::request(
+            request::UPDATE_CONSUMER_OFFSET,
+            &UpdateConsumerOffsetRequestHeader {
+                consumer_group: "billing".into(),
+                topic: TOPIC.into(),
+                queue_id: q,
+                commit_offset: 10 + i64::from(q),
+            },
+        );
+        assert_eq!(invoke(&c, &classic.addr, req).await.code, response::SUCCESS);
+    }
+    assert!(classic.terminate().success(), "{}", classic.stderr());
+    let old_files = std::fs::read_dir(roots[0].join("commitlog")).unwrap().count();
+    assert!(
+        old_files >= 2,
+        "several old commitlog files expected, got {old_files}"
+    );
+    for r in &roots[1..] {
+        for sub in ["commitlog", "consumequeue", "config"] {
+            copy_tree(&roots[0].join(sub), &r.join(sub));
+        }
+    }
+
+    // The same stores as a DLedger group; node 0 keeps the classic port (so msgIds match).
+    let g = Group::start(ns, dir, roots, Some(port0), FILE).await;
+    let leader = g.leader(&c).await;
+    for a in g.addrs() {
+        wait_serves(&c, &a, &old).await;
+        for (id, body) in old_ids.iter().step_by(7) {
+            let req = RemotingCommand::request(
+                request::VIEW_MESSAGE_BY_ID,
+                &ViewMessageRequestHeader {
+                    offset: msg_id_offset(id),
+                },
+            );
+            let r = invoke(&c, &a, req).await;
+            assert_eq!(r.code, response::SUCCESS, "{a}: view {id}: {:?}", r.remark);
+            assert_eq!(&decode_records(&r.body).unwrap()[0].body, body, "{a}: view {id}");
+        }
+    }
+    for q in 0..QUEUES {
+        assert_eq!(
+            query_offset(&c, &leader, "billing", TOPIC, q).await,
+            Some(10 + i64::from(q)),
+            "consumer offset of queue {q} after the upgrade"
+        );
+    }
+
+    // New messages: above the sealed old commitlog, queue offsets continuing the old ones.
+    let divided = (old_end as u64).div_ceil(FILE) * FILE;
+    let mut all = old;
+    for i in 0..100 {
+        let q = i % QUEUES;
+        let body = format!("new{i}").into_bytes();
+        let r = invoke(&c, &leader, send_request(TOPIC, q, body.clone(), "t", "")).await;
+        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        let expect = next_offset.get_mut(&q).unwrap();
+        assert_eq!(
+            h.queue_offset, *expect,
+            "queue {q} continues after the old messages"
+        );
+        *expect += 1;
+        let phys = msg_id_offset(&h.msg_id) as u64;
+        assert!(
+            phys >= divided,
+            "new message at {phys}, below dividedCommitlogOffset {divided}"
+        );
+        all.push(Acked {
+            queue: q,
+            offset: h.queue_offset,
+            body,
+        });
+    }
+    check_group(&g, &c, &all).await;
+}
+
+async fn cluster_ready(c: &RemotingClient, ns: &str, groups: &[&str]) -> Option<Vec<String>> {
+    let ci = cluster_info(c, ns).await?;
+    groups
+        .iter()
+        .map(|g| {
+            let bd = ci.broker_addr_table.get(*g)?;
+            (bd.broker_addrs.len() == 3).then(|| bd.broker_addrs.get(&0).cloned())?
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_groups_serve_one_topic() {
+    const TWO: &str = "TwoGroups";
+    let groups = ["RaftNode00", "RaftNode01"];
+    let ns = start_namesrv().await;
+    let dirs: Vec<tempfile::TempDir> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut nodes = Vec::new();
+    for (gi, group) in groups.iter().enumerate() {
+        let listeners: Vec<std::net::TcpListener> = (0..3)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let peers = listeners
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
+            .collect::<Vec<_>>()
+            .join(";");
+        for (i, l) in listeners.into_iter().enumerate() {
+            let mut cfg = broker_config(
+                dirs[gi * 3 + i].path(),
+                group,
+                &ns.addr,
+                BrokerRole::AsyncMaster,
+                0,
+            );
+            cfg = BrokerConfig {
+                broker_cluster_name: "RaftCluster".into(),
+                enable_dleger_commit_log: true,
+                dleger_group: Some((*group).into()),
+                dleger_peers: Some(peers.clone()),
+                dleger_self_id: Some(format!("n{i}")),
+                ..cfg
+            };
+            cfg.validate().expect("valid DLedger config");
+            nodes.push(start_broker_with(cfg, Some(l)).await.unwrap());
+        }
+    }
+    let c = RemotingClient::default();
+    let mut leaders = Vec::new();
+    wait_until(
+        Duration::from_secs(30),
+        "both groups with a BID 0 and 3 members",
+        || {
+            let c = c.clone();
+            let ns = ns.addr.clone();
+            async move { cluster_ready(&c, &ns, &groups).await.is_some() }
+        },
+    )
+    .await;
+    leaders.extend(cluster_ready(&c, &ns.addr, &groups).await.unwrap());
+    for l in &leaders {
+        assert_eq!(invoke(&c, l, create_topic_request(TWO, QUEUES)).await.code, 0);
+    }
+    wait_until(
+        Duration::from_secs(30),
+        "the route lists both groups' queues",
+        || {
+            let c = c.clone();
+            let ns = ns.addr.clone();
+            async move {
+                let req = RemotingCommand::request(
+                    request::GET_ROUTEINFO_BY_TOPIC,
+                    &GetRouteInfoRequestHeader {
+                        topic: TWO.into(),
+                        accept_standard_json_only: None,
+                    },
+                );
+                let Ok(r) = c.invoke(&ns, req, Duration::from_secs(3)).await else {
+                    return false;
+                };
+                let Ok(route) = json::from_slice::<TopicRouteData>(&r.body) else {
+                    return false;
+                };
+                groups.iter().all(|g| {
+                    route
+                        .queue_datas
+                        .iter()
+                        .any(|q| q.broker_name == *g && q.write_queue_nums == QUEUES)
+                        && route
+                            .broker_datas
+                            .iter()
+                            .any(|b| b.broker_name == *g && b.broker_addrs.contains_key(&0))
+                })
+            }
+        },
+    )
+    .await;
+
+    // 8 queues over the two groups, 25 messages each.
+    let mut acked: Vec<Vec<Acked>> = vec![Vec::new(), Vec::new()];
+    for i in 0..200 {
+        let (gi, q) = (i % 2, (i / 2 % QUEUES as usize) as i32);
+        let body = format!("two{i}").into_bytes();
+        let r = invoke(&c, &leaders[gi], send_request(TWO, q, body.clone(), "t", "")).await;
+        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        acked[gi].push(Acked {
+            queue: q,
+            offset: h.queue_offset,
+            body,
+        });
+    }
+    for (gi, l) in leaders.iter().enumerate() {
+        let got = pull_topic(&c, l, TWO).await.expect("leader serves the topic");
+        assert_eq!(got.len(), 100, "{}", groups[gi]);
+        check_acked(&got, &acked[gi]).unwrap_or_else(|e| panic!("{}: {e}", groups[gi]));
+    }
+    for n in nodes {
+        n.stop().await;
+    }
+    ns.stop().await;
 }
