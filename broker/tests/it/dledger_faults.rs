@@ -579,14 +579,29 @@ async fn cut_off_leader_cannot_acknowledge() {
     // SAFETY: kill(2) on the pid of a child we own and have not reaped.
     unsafe { libc::kill(pid, libc::SIGSTOP) };
     let stopped = Instant::now();
-    let lost = b"lost-while-cut-off".to_vec();
-    let r = c
-        .invoke(&old, send_request(TOPIC, 0, lost.clone(), "t", ""), SEND_TIMEOUT)
-        .await;
-    assert!(
-        r.as_ref().map_or(true, |r| r.code != response::SUCCESS),
-        "a cut-off leader acknowledged a write: {r:?}"
-    );
+    // Several writes reach the stopped leader's socket; it reads them only after SIGCONT, when it
+    // may still append them to its own log before it learns of the new term.
+    let lost: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("lost-while-cut-off-{i}").into_bytes())
+        .collect();
+    let attempts: Vec<_> = lost
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let (c, old, body) = (c.clone(), old.clone(), body.clone());
+            tokio::spawn(async move {
+                let req = send_request(TOPIC, i as i32 % QUEUES, body, "t", "");
+                c.invoke(&old, req, SEND_TIMEOUT).await
+            })
+        })
+        .collect();
+    for a in attempts {
+        let r = a.await.unwrap();
+        assert!(
+            r.as_ref().map_or(true, |r| r.code != response::SUCCESS),
+            "a cut-off leader acknowledged a write: {r:?}"
+        );
+    }
     // The name server still holds the stopped process's connection: look for one of the others.
     let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
     let (new, waited) = wait_bid0_among(&c, &g.ns.addr, &others).await;
@@ -613,7 +628,7 @@ async fn cut_off_leader_cannot_acknowledge() {
     for a in g.addrs() {
         let got = pull_topic(&c, &a, TOPIC).await.unwrap();
         assert!(
-            !got.values().any(|b| *b == lost),
+            !got.values().any(|b| lost.contains(b)),
             "{a} serves a write the cut-off leader never committed"
         );
     }
