@@ -5,6 +5,7 @@
 
 mod broker;
 mod dledger;
+mod dledger_faults;
 mod durability;
 mod protocol;
 mod replication;

@@ -1,0 +1,908 @@
+//! DLedger fault tests with real `mqbroker` and `mqnamesrv` processes: `kill -9` of the leader
+//! during continuous sending, a killed follower catching up, a SIGSTOPped (cut off) leader that
+//! cannot acknowledge, the upgrade from a classic commitlog (spec §6.3), and two groups in one
+//! cluster (in-process, to save CPU).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use broker::config::{BrokerConfig, BrokerRole};
+use broker::json;
+use broker::remoting::body::{ClusterInfo, TopicRouteData};
+use broker::remoting::codes::{request, response};
+use broker::remoting::headers::{
+    GetRouteInfoRequestHeader, SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
+    ViewMessageRequestHeader,
+};
+use broker::remoting::{RemotingClient, RemotingCommand};
+use broker::store::message::decode_records;
+
+use crate::util::*;
+
+const GROUP: &str = "RaftNode00";
+const TOPIC: &str = "Faults";
+const QUEUES: i32 = 4;
+/// Client timeout of a send: a cut-off leader must not keep a sender waiting longer.
+const SEND_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A real `mqnamesrv` process; killed when dropped.
+struct NamesrvProc {
+    child: Child,
+    addr: String,
+}
+
+impl NamesrvProc {
+    async fn spawn() -> Self {
+        let port = free_port_pair();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
+            .arg("--listen")
+            .arg(&addr)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn mqnamesrv");
+        let ns = Self { child, addr };
+        let c = RemotingClient::default();
+        wait_until(Duration::from_secs(30), "mqnamesrv answers", || {
+            let (c, addr) = (c.clone(), ns.addr.clone());
+            async move { cluster_info(&c, &addr).await.is_some() }
+        })
+        .await;
+        ns
+    }
+}
+
+impl Drop for NamesrvProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn cluster_info(c: &RemotingClient, ns: &str) -> Option<ClusterInfo> {
+    let req = RemotingCommand::request_empty(request::GET_BROKER_CLUSTER_INFO);
+    let r = c.invoke(ns, req, Duration::from_secs(3)).await.ok()?;
+    json::from_slice(&r.body).ok()
+}
+
+/// The group's BID → address table as the name server sees it (empty when unknown).
+async fn bids(c: &RemotingClient, ns: &str, group: &str) -> BTreeMap<i64, String> {
+    cluster_info(c, ns)
+        .await
+        .and_then(|ci| ci.broker_addr_table.get(group).map(|bd| bd.broker_addrs.clone()))
+        .unwrap_or_default()
+}
+
+/// Waits until one of `candidates` is registered as BID 0; returns it and the time it took.
+async fn wait_bid0_among(c: &RemotingClient, ns: &str, candidates: &[String]) -> (String, Duration) {
+    let started = Instant::now();
+    loop {
+        if let Some(a) = bids(c, ns, GROUP).await.get(&0) {
+            if candidates.contains(a) {
+                return (a.clone(), started.elapsed());
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "none of {candidates:?} became BID 0: {:?}",
+            bids(c, ns, GROUP).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until `addr` is registered with its follower BID (and is not BID 0).
+async fn wait_follower(c: &RemotingClient, ns: &str, addr: &str, bid: i64) {
+    wait_until(
+        Duration::from_secs(60),
+        &format!("{addr} registered as BID {bid}"),
+        || {
+            let c = c.clone();
+            async move {
+                let t = bids(&c, ns, GROUP).await;
+                t.get(&bid).map(String::as_str) == Some(addr) && t.get(&0).map(String::as_str) != Some(addr)
+            }
+        },
+    )
+    .await;
+}
+
+/// Three real DLedger `mqbroker` processes of group RaftNode00 and a real name server.
+struct Group {
+    // Field order: the brokers are killed before the name server and the temp dir go.
+    nodes: Vec<BrokerProc>,
+    roots: Vec<PathBuf>,
+    ns: NamesrvProc,
+    _dir: tempfile::TempDir,
+}
+
+fn dledger_props(
+    i: usize,
+    port: u16,
+    ns: &str,
+    root: &Path,
+    peers: &str,
+    file_size: u64,
+) -> Vec<(&'static str, String)> {
+    let mut p = base_props(GROUP, port, ns, root);
+    p.retain(|(k, _)| *k != "brokerClusterName" && *k != "mappedFileSizeCommitLog");
+    p.extend([
+        ("brokerClusterName", "RaftCluster".to_string()),
+        ("mappedFileSizeCommitLog", file_size.to_string()),
+        ("enableDLegerCommitLog", "true".into()),
+        ("dLegerGroup", GROUP.into()),
+        ("dLegerPeers", peers.into()),
+        ("dLegerSelfId", format!("n{i}")),
+    ]);
+    p
+}
+
+impl Group {
+    /// Starts the three nodes on `roots` (fresh temp dirs when `None`), with `ports[0]` as node 0's
+    /// listenPort when given; waits for a BID 0 and three registered members.
+    async fn start(
+        ns: NamesrvProc,
+        dir: tempfile::TempDir,
+        roots: Vec<PathBuf>,
+        port0: Option<u16>,
+        file_size: u64,
+    ) -> Self {
+        let ports: Vec<u16> = (0..3)
+            .map(|i| {
+                if i == 0 {
+                    port0.unwrap_or_else(free_port_pair)
+                } else {
+                    free_port_pair()
+                }
+            })
+            .collect();
+        let raft_ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
+        let peers = raft_ports
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("n{i}-127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        let mut nodes = Vec::new();
+        for i in 0..3 {
+            let props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers, file_size);
+            let conf = write_broker_conf(dir.path(), &format!("n{i}.conf"), &props);
+            nodes.push(BrokerProc::spawn(&conf, ports[i]));
+        }
+        let mut g = Self {
+            nodes,
+            roots,
+            ns,
+            _dir: dir,
+        };
+        for n in &mut g.nodes {
+            n.wait_ready().await;
+        }
+        let c = RemotingClient::default();
+        wait_until(Duration::from_secs(60), "a BID 0 and three members", || {
+            let (c, ns) = (c.clone(), g.ns.addr.clone());
+            async move {
+                let t = bids(&c, &ns, GROUP).await;
+                t.contains_key(&0) && t.len() == 3
+            }
+        })
+        .await;
+        g
+    }
+
+    async fn fresh(file_size: u64) -> Self {
+        let ns = NamesrvProc::spawn().await;
+        let dir = tempfile::tempdir().unwrap();
+        let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
+        Self::start(ns, dir, roots, None, file_size).await
+    }
+
+    fn addrs(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.addr.clone()).collect()
+    }
+
+    fn index_of(&self, addr: &str) -> usize {
+        self.nodes
+            .iter()
+            .position(|n| n.addr == addr)
+            .expect("a node of the group")
+    }
+
+    async fn leader(&self, c: &RemotingClient) -> String {
+        wait_bid0_among(c, &self.ns.addr, &self.addrs()).await.0
+    }
+
+    /// Creates the topic on the leader and waits until every follower has it (2 s config sync).
+    async fn create_topic(&self, c: &RemotingClient) {
+        let leader = self.leader(c).await;
+        assert_eq!(
+            invoke(c, &leader, create_topic_request(TOPIC, QUEUES)).await.code,
+            0
+        );
+        for a in self.addrs() {
+            wait_until(Duration::from_secs(30), &format!("{a} knows {TOPIC}"), || {
+                let (c, a) = (c.clone(), a.clone());
+                async move { pull_topic(&c, &a, TOPIC).await.is_some() }
+            })
+            .await;
+        }
+    }
+}
+
+/// Pulls the whole topic from `addr` (SUBSCRIPTION flag, `*`): bodies by (queue, offset). `None`
+/// when the node cannot serve it (yet), e.g. TOPIC_NOT_EXIST before its config sync.
+async fn pull_topic(c: &RemotingClient, addr: &str, topic: &str) -> Option<BTreeMap<(i32, i64), Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for q in 0..QUEUES {
+        let mut offset = 0i64;
+        loop {
+            let req = pull_request("checker", topic, q, offset, 32, "*", 0);
+            let r = c.invoke(addr, req, Duration::from_secs(5)).await.ok()?;
+            if r.code != response::SUCCESS {
+                if r.code == response::PULL_NOT_FOUND {
+                    break;
+                }
+                return None;
+            }
+            for m in decode_records(&r.body).unwrap() {
+                assert_eq!(
+                    (m.queue_id, m.queue_offset),
+                    (q, offset),
+                    "{addr}: continuous offsets"
+                );
+                assert!(m.crc_ok(), "{addr}: {topic}/{q}@{offset} body CRC");
+                out.insert((q, offset), m.body);
+                offset += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// An acknowledged send: the body and the queue position the broker answered.
+#[derive(Debug, Clone)]
+struct Acked {
+    queue: i32,
+    offset: i64,
+    body: Vec<u8>,
+}
+
+/// Checks that every acknowledged body is at its acknowledged position and nowhere else.
+fn check_acked(got: &BTreeMap<(i32, i64), Vec<u8>>, acked: &[Acked]) -> Result<(), String> {
+    let mut counts: HashMap<&[u8], usize> = HashMap::new();
+    for b in got.values() {
+        *counts.entry(b.as_slice()).or_default() += 1;
+    }
+    for a in acked {
+        match got.get(&(a.queue, a.offset)) {
+            Some(b) if *b == a.body => {}
+            other => {
+                return Err(format!(
+                    "{}@{}: expected {:?}, found {:?}",
+                    a.queue,
+                    a.offset,
+                    String::from_utf8_lossy(&a.body[..a.body.len().min(20)]),
+                    other.map(|b| String::from_utf8_lossy(&b[..b.len().min(20)]).into_owned())
+                ));
+            }
+        }
+        let n = counts.get(a.body.as_slice()).copied().unwrap_or(0);
+        if n != 1 {
+            return Err(format!(
+                "{:?} present {n} times",
+                String::from_utf8_lossy(&a.body[..20.min(a.body.len())])
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Waits until `addr` serves every acknowledged message exactly once at its position.
+async fn wait_serves(c: &RemotingClient, addr: &str, acked: &[Acked]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let res = match pull_topic(c, addr, TOPIC).await {
+            Some(got) => check_acked(&got, acked),
+            None => Err("cannot pull yet".into()),
+        };
+        match res {
+            Ok(()) => return,
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "{addr} does not serve the acknowledged messages: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Concurrent senders that follow BID 0 through failovers.
+struct Senders {
+    stop: Arc<AtomicBool>,
+    acked: Arc<Mutex<Vec<Acked>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Senders {
+    /// `n` senders; message `i` goes to queue `i % 4`. Each retry of a message carries a new body
+    /// (`m<i>.a<attempt>`): an attempt whose answer was lost may still have been committed, and
+    /// only acknowledged bodies must appear exactly once.
+    fn start(c: &RemotingClient, ns: &str, n: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(Vec::new()));
+        let next = Arc::new(AtomicUsize::new(0));
+        let tasks = (0..n)
+            .map(|_| {
+                let (c, ns, stop, acked, next) = (
+                    c.clone(),
+                    ns.to_string(),
+                    stop.clone(),
+                    acked.clone(),
+                    next.clone(),
+                );
+                tokio::spawn(async move {
+                    let mut leader: Option<String> = None;
+                    while !stop.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let q = (i % QUEUES as usize) as i32;
+                        let mut attempt = 0;
+                        while !stop.load(Ordering::Relaxed) {
+                            let Some(addr) = leader.clone() else {
+                                leader = bids(&c, &ns, GROUP).await.get(&0).cloned();
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                                continue;
+                            };
+                            let mut body = format!("m{i}.a{attempt}|").into_bytes();
+                            body.resize(body.len() + [10, 300, 1200][i % 3], b'p');
+                            let req = send_request(TOPIC, q, body.clone(), "t", "");
+                            attempt += 1;
+                            match c.invoke(&addr, req, SEND_TIMEOUT).await {
+                                Ok(r) if r.code == response::SUCCESS => {
+                                    let h: SendMessageResponseHeader = r.decode_header().unwrap();
+                                    assert_eq!(h.queue_id, q);
+                                    acked.lock().unwrap().push(Acked {
+                                        queue: q,
+                                        offset: h.queue_offset,
+                                        body,
+                                    });
+                                    // The CI variant paces senders: the check pulls everything
+                                    // from three nodes, and restarts take seconds in debug.
+                                    if !soak() {
+                                        tokio::time::sleep(Duration::from_millis(40)).await;
+                                    }
+                                    break;
+                                }
+                                Ok(r) => assert!(
+                                    [response::SERVICE_NOT_AVAILABLE, response::SYSTEM_BUSY]
+                                        .contains(&r.code),
+                                    "send m{i} to {addr}: {} {:?}",
+                                    r.code,
+                                    r.remark
+                                ),
+                                Err(_) => {}
+                            }
+                            // Not the leader (any more) or unreachable: ask the name server again.
+                            leader = None;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Self { stop, acked, tasks }
+    }
+
+    fn count(&self) -> usize {
+        self.acked.lock().unwrap().len()
+    }
+
+    async fn wait_count(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.count() < n {
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {n} sends acknowledged",
+                self.count()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn finish(self) -> Vec<Acked> {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.tasks {
+            t.await.expect("sender task");
+        }
+        Arc::try_unwrap(self.acked).unwrap().into_inner().unwrap()
+    }
+}
+
+/// Where the written part of a DLedger data file ends: entries (magic 1, size) follow each other
+/// from the file start; an end-of-file blank (magic -1) fills the rest; zeros follow the last entry.
+fn written_len(bytes: &[u8]) -> usize {
+    let mut pos = 0;
+    while pos + 8 <= bytes.len() {
+        let magic = i32::from_be_bytes(bytes[pos..pos + 4].try_into().unwrap());
+        let size = i32::from_be_bytes(bytes[pos + 4..pos + 8].try_into().unwrap());
+        if magic == -1 {
+            return bytes.len();
+        }
+        if magic != 1 || size < 48 || pos + size as usize > bytes.len() {
+            break;
+        }
+        pos += size as usize;
+    }
+    pos
+}
+
+/// Compares the three nodes' `dledger-nX/data/` files. Every file but the last must be identical
+/// (md5). The last one is compared up to the shortest written length: a node may already hold
+/// entries past what the others have written (appended but not yet replicated or committed),
+/// and only the committed range must agree. Returns the compared length of the last file.
+fn compare_data(roots: &[PathBuf]) -> Result<usize, String> {
+    use md5::{Digest, Md5};
+    let dirs: Vec<PathBuf> = (0..roots.len())
+        .map(|i| roots[i].join(format!("dledger-n{i}")).join("data"))
+        .collect();
+    let listing = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let names = listing(&dirs[0]);
+    for d in &dirs[1..] {
+        if listing(d) != names {
+            return Err(format!("file lists differ: {names:?} vs {:?}", listing(d)));
+        }
+    }
+    let last = names.last().ok_or("no data files")?;
+    for name in &names {
+        let contents: Vec<Vec<u8>> = dirs
+            .iter()
+            .map(|d| std::fs::read(d.join(name)).unwrap())
+            .collect();
+        let len = if name == last {
+            contents.iter().map(|b| written_len(b)).min().unwrap()
+        } else {
+            contents[0].len()
+        };
+        let sums: Vec<String> = contents
+            .iter()
+            .map(|b| hex::encode(Md5::digest(&b[..len.min(b.len())])))
+            .collect();
+        if sums.iter().any(|s| *s != sums[0]) {
+            return Err(format!("{name} differs over its first {len} bytes: {sums:?}"));
+        }
+        if name == last {
+            return Ok(len);
+        }
+    }
+    unreachable!()
+}
+
+async fn wait_data_identical(roots: &[PathBuf]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match compare_data(roots) {
+            Ok(_) => return,
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "data files never became identical: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Checks leader and followers: every acknowledged message exactly once at its position, and
+/// byte-identical data files once the group is quiet.
+async fn check_group(g: &Group, c: &RemotingClient, acked: &[Acked]) {
+    let leader = g.leader(c).await;
+    let got = pull_topic(c, &leader, TOPIC)
+        .await
+        .expect("leader serves the topic");
+    check_acked(&got, acked).unwrap_or_else(|e| panic!("leader {leader}: {e}"));
+    for a in g.addrs() {
+        wait_serves(c, &a, acked).await;
+    }
+    wait_data_identical(&g.roots).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leader_kill_9_during_continuous_sending() {
+    let (rounds, per_round) = if soak() { (20, 2000) } else { (5, 150) };
+    let mut g = Group::fresh(256 * 1024).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let senders = Senders::start(&c, &g.ns.addr, 4);
+    for round in 0..rounds {
+        senders.wait_count((round + 1) * per_round).await;
+        let old = g.leader(&c).await;
+        let idx = g.index_of(&old);
+        g.nodes[idx].kill9();
+        let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
+        let (new, took) = wait_bid0_among(&c, &g.ns.addr, &others).await;
+        eprintln!("round {round}: kill -9 of leader n{idx} ({old}): new BID 0 {new} after {took:?}");
+        g.nodes[idx].restart();
+        g.nodes[idx].wait_ready().await;
+        wait_follower(&c, &g.ns.addr, &old, idx as i64 + 1).await;
+    }
+    // Writes go on after the last restart.
+    senders.wait_count(rounds * per_round + 50).await;
+    let acked = senders.finish().await;
+    eprintln!("{} messages acknowledged over {rounds} leader kills", acked.len());
+    check_group(&g, &c, &acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_follower_restarts_and_catches_up() {
+    let mut g = Group::fresh(128 * 1024).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let senders = Senders::start(&c, &g.ns.addr, 4);
+    senders.wait_count(200).await;
+    let leader = g.leader(&c).await;
+    let idx = (g.index_of(&leader) + 1) % 3;
+    g.nodes[idx].kill9();
+    // The two others still form a majority: writes keep being acknowledged.
+    senders.wait_count(500).await;
+    g.nodes[idx].restart();
+    g.nodes[idx].wait_ready().await;
+    wait_follower(&c, &g.ns.addr, &g.nodes[idx].addr.clone(), idx as i64 + 1).await;
+    senders.wait_count(600).await;
+    let acked = senders.finish().await;
+    check_group(&g, &c, &acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_off_leader_cannot_acknowledge() {
+    let g = Group::fresh(128 * 1024).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let senders = Senders::start(&c, &g.ns.addr, 2);
+    senders.wait_count(100).await;
+    let mut acked = senders.finish().await;
+
+    let old = g.leader(&c).await;
+    let idx = g.index_of(&old);
+    let pid = g.nodes[idx].pid() as libc::pid_t;
+    // SAFETY: kill(2) on the pid of a child we own and have not reaped.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let stopped = Instant::now();
+    // Several writes reach the stopped leader's socket; it reads them only after SIGCONT, when it
+    // may still append them to its own log before it learns of the new term.
+    let lost: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("lost-while-cut-off-{i}").into_bytes())
+        .collect();
+    let attempts: Vec<_> = lost
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let (c, old, body) = (c.clone(), old.clone(), body.clone());
+            tokio::spawn(async move {
+                let req = send_request(TOPIC, i as i32 % QUEUES, body, "t", "");
+                c.invoke(&old, req, SEND_TIMEOUT).await
+            })
+        })
+        .collect();
+    for a in attempts {
+        let r = a.await.unwrap();
+        assert!(
+            r.as_ref().map_or(true, |r| r.code != response::SUCCESS),
+            "a cut-off leader acknowledged a write: {r:?}"
+        );
+    }
+    // The name server still holds the stopped process's connection: look for one of the others.
+    let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
+    let (new, waited) = wait_bid0_among(&c, &g.ns.addr, &others).await;
+    eprintln!(
+        "SIGSTOP of leader n{idx}: new BID 0 {new} {:?} after the stop \
+         ({waited:?} of it after the failed send returned)",
+        stopped.elapsed()
+    );
+    for i in 0..50 {
+        let body = format!("after-stop-{i}").into_bytes();
+        let r = invoke(&c, &new, send_request(TOPIC, i % QUEUES, body.clone(), "t", "")).await;
+        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        acked.push(Acked {
+            queue: i % QUEUES,
+            offset: h.queue_offset,
+            body,
+        });
+    }
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    wait_follower(&c, &g.ns.addr, &old, idx as i64 + 1).await;
+    check_group(&g, &c, &acked).await;
+    for a in g.addrs() {
+        let got = pull_topic(&c, &a, TOPIC).await.unwrap();
+        assert!(
+            !got.values().any(|b| lost.contains(b)),
+            "{a} serves a write the cut-off leader never committed"
+        );
+    }
+}
+
+/// Copies a directory tree (the upgrade procedure copies `commitlog/`, `consumequeue/`, `config/`).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The commitlog offset in an offset msgId (its last 16 hex digits).
+fn msg_id_offset(msg_id: &str) -> i64 {
+    i64::from_str_radix(&msg_id[msg_id.len() - 16..], 16).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_commitlog_upgrades_to_a_dledger_group() {
+    const FILE: u64 = 64 * 1024;
+    let ns = NamesrvProc::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let roots: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
+    let port0 = free_port_pair();
+    let c = RemotingClient::default();
+
+    // A classic master with several 64 KiB commitlog files and committed consumer offsets.
+    let mut props = base_props(GROUP, port0, &ns.addr, &roots[0]);
+    props.retain(|(k, _)| *k != "brokerClusterName" && *k != "mappedFileSizeCommitLog");
+    props.extend([
+        ("brokerClusterName", "RaftCluster".to_string()),
+        ("mappedFileSizeCommitLog", FILE.to_string()),
+        ("brokerRole", "ASYNC_MASTER".into()),
+        ("brokerId", "0".into()),
+    ]);
+    let conf = write_broker_conf(dir.path(), "classic.conf", &props);
+    let mut classic = BrokerProc::spawn(&conf, port0);
+    classic.wait_ready().await;
+    assert_eq!(
+        invoke(&c, &classic.addr, create_topic_request(TOPIC, QUEUES))
+            .await
+            .code,
+        0
+    );
+    let mut old = Vec::new();
+    let mut old_ids = Vec::new();
+    for i in 0..300 {
+        let q = i % QUEUES;
+        let mut body = format!("old{i}|").into_bytes();
+        body.resize(400, b'o');
+        let r = invoke(&c, &classic.addr, send_request(TOPIC, q, body.clone(), "t", "")).await;
+        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        old_ids.push((h.msg_id.clone(), body.clone()));
+        old.push(Acked {
+            queue: q,
+            offset: h.queue_offset,
+            body,
+        });
+    }
+    let mut old_end = 0i64;
+    let mut next_offset = BTreeMap::new();
+    for q in 0..QUEUES {
+        let msgs = pull_queue(&c, &classic.addr, TOPIC, q).await;
+        next_offset.insert(q, msgs.len() as i64);
+        for m in msgs {
+            old_end = old_end.max(m.physical_offset + i64::from(m.store_size));
+        }
+    }
+    for q in 0..QUEUES {
+        let req = RemotingCommand::request(
+            request::UPDATE_CONSUMER_OFFSET,
+            &UpdateConsumerOffsetRequestHeader {
+                consumer_group: "billing".into(),
+                topic: TOPIC.into(),
+                queue_id: q,
+                commit_offset: 10 + i64::from(q),
+            },
+        );
+        assert_eq!(invoke(&c, &classic.addr, req).await.code, response::SUCCESS);
+    }
+    assert!(classic.terminate().success(), "{}", classic.stderr());
+    let old_files = std::fs::read_dir(roots[0].join("commitlog")).unwrap().count();
+    assert!(
+        old_files >= 2,
+        "several old commitlog files expected, got {old_files}"
+    );
+    for r in &roots[1..] {
+        for sub in ["commitlog", "consumequeue", "config"] {
+            copy_tree(&roots[0].join(sub), &r.join(sub));
+        }
+    }
+
+    // The same stores as a DLedger group; node 0 keeps the classic port (so msgIds match).
+    let g = Group::start(ns, dir, roots, Some(port0), FILE).await;
+    let leader = g.leader(&c).await;
+    for a in g.addrs() {
+        wait_serves(&c, &a, &old).await;
+        for (id, body) in old_ids.iter().step_by(7) {
+            let req = RemotingCommand::request(
+                request::VIEW_MESSAGE_BY_ID,
+                &ViewMessageRequestHeader {
+                    offset: msg_id_offset(id),
+                },
+            );
+            let r = invoke(&c, &a, req).await;
+            assert_eq!(r.code, response::SUCCESS, "{a}: view {id}: {:?}", r.remark);
+            assert_eq!(&decode_records(&r.body).unwrap()[0].body, body, "{a}: view {id}");
+        }
+    }
+    for q in 0..QUEUES {
+        assert_eq!(
+            query_offset(&c, &leader, "billing", TOPIC, q).await,
+            Some(10 + i64::from(q)),
+            "consumer offset of queue {q} after the upgrade"
+        );
+    }
+
+    // New messages: above the sealed old commitlog, queue offsets continuing the old ones.
+    let divided = (old_end as u64).div_ceil(FILE) * FILE;
+    let mut all = old;
+    for i in 0..100 {
+        let q = i % QUEUES;
+        let body = format!("new{i}").into_bytes();
+        let r = invoke(&c, &leader, send_request(TOPIC, q, body.clone(), "t", "")).await;
+        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        let expect = next_offset.get_mut(&q).unwrap();
+        assert_eq!(
+            h.queue_offset, *expect,
+            "queue {q} continues after the old messages"
+        );
+        *expect += 1;
+        let phys = msg_id_offset(&h.msg_id) as u64;
+        assert!(
+            phys >= divided,
+            "new message at {phys}, below dividedCommitlogOffset {divided}"
+        );
+        all.push(Acked {
+            queue: q,
+            offset: h.queue_offset,
+            body,
+        });
+    }
+    check_group(&g, &c, &all).await;
+}
+
+async fn cluster_ready(c: &RemotingClient, ns: &str, groups: &[&str]) -> Option<Vec<String>> {
+    let ci = cluster_info(c, ns).await?;
+    groups
+        .iter()
+        .map(|g| {
+            let bd = ci.broker_addr_table.get(*g)?;
+            (bd.broker_addrs.len() == 3).then(|| bd.broker_addrs.get(&0).cloned())?
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_groups_serve_one_topic() {
+    const TWO: &str = "TwoGroups";
+    let groups = ["RaftNode00", "RaftNode01"];
+    let ns = start_namesrv().await;
+    let dirs: Vec<tempfile::TempDir> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut nodes = Vec::new();
+    for (gi, group) in groups.iter().enumerate() {
+        let listeners: Vec<std::net::TcpListener> = (0..3)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let peers = listeners
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
+            .collect::<Vec<_>>()
+            .join(";");
+        for (i, l) in listeners.into_iter().enumerate() {
+            let mut cfg = broker_config(
+                dirs[gi * 3 + i].path(),
+                group,
+                &ns.addr,
+                BrokerRole::AsyncMaster,
+                0,
+            );
+            cfg = BrokerConfig {
+                broker_cluster_name: "RaftCluster".into(),
+                enable_dleger_commit_log: true,
+                dleger_group: Some((*group).into()),
+                dleger_peers: Some(peers.clone()),
+                dleger_self_id: Some(format!("n{i}")),
+                ..cfg
+            };
+            cfg.validate().expect("valid DLedger config");
+            nodes.push(start_broker_with(cfg, Some(l)).await.unwrap());
+        }
+    }
+    let c = RemotingClient::default();
+    let mut leaders = Vec::new();
+    wait_until(
+        Duration::from_secs(30),
+        "both groups with a BID 0 and 3 members",
+        || {
+            let c = c.clone();
+            let ns = ns.addr.clone();
+            async move { cluster_ready(&c, &ns, &groups).await.is_some() }
+        },
+    )
+    .await;
+    leaders.extend(cluster_ready(&c, &ns.addr, &groups).await.unwrap());
+    for l in &leaders {
+        assert_eq!(invoke(&c, l, create_topic_request(TWO, QUEUES)).await.code, 0);
+    }
+    wait_until(
+        Duration::from_secs(30),
+        "the route lists both groups' queues",
+        || {
+            let c = c.clone();
+            let ns = ns.addr.clone();
+            async move {
+                let req = RemotingCommand::request(
+                    request::GET_ROUTEINFO_BY_TOPIC,
+                    &GetRouteInfoRequestHeader {
+                        topic: TWO.into(),
+                        accept_standard_json_only: None,
+                    },
+                );
+                let Ok(r) = c.invoke(&ns, req, Duration::from_secs(3)).await else {
+                    return false;
+                };
+                let Ok(route) = json::from_slice::<TopicRouteData>(&r.body) else {
+                    return false;
+                };
+                groups.iter().all(|g| {
+                    route
+                        .queue_datas
+                        .iter()
+                        .any(|q| q.broker_name == *g && q.write_queue_nums == QUEUES)
+                        && route
+                            .broker_datas
+                            .iter()
+                            .any(|b| b.broker_name == *g && b.broker_addrs.contains_key(&0))
+                })
+            }
+        },
+    )
+    .await;
+
+    // 8 queues over the two groups, 25 messages each.
+    let mut acked: Vec<Vec<Acked>> = vec![Vec::new(), Vec::new()];
+    for i in 0..200 {
+        let (gi, q) = (i % 2, (i / 2 % QUEUES as usize) as i32);
+        let body = format!("two{i}").into_bytes();
+        let r = invoke(&c, &leaders[gi], send_request(TWO, q, body.clone(), "t", "")).await;
+        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        acked[gi].push(Acked {
+            queue: q,
+            offset: h.queue_offset,
+            body,
+        });
+    }
+    for (gi, l) in leaders.iter().enumerate() {
+        let got = pull_topic(&c, l, TWO).await.expect("leader serves the topic");
+        assert_eq!(got.len(), 100, "{}", groups[gi]);
+        check_acked(&got, &acked[gi]).unwrap_or_else(|e| panic!("{}: {e}", groups[gi]));
+    }
+    for n in nodes {
+        n.stop().await;
+    }
+    ns.stop().await;
+}
