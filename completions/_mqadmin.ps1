@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker (found next to mqadmin) with a config file, detached')
+            [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -339,6 +340,92 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mqadmin;benchmark' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('producer', 'producer', [CompletionResultType]::ParameterValue, 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second')
+            [CompletionResult]::new('consumer', 'consumer', [CompletionResultType]::ParameterValue, 'Pull every queue of a topic, printing TPS every second')
+            [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Kill the leader of a fast-try DLedger group repeatedly while sending, and measure recovery')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mqadmin;benchmark;producer' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic (created by the broker on first send when autoCreateTopicEnable is on)')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic (created by the broker on first send when autoCreateTopicEnable is on)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Concurrent senders')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Concurrent senders')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Body size in bytes')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Body size in bytes')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this many seconds [default: 60 unless --count]')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many messages')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Send K messages per SEND_BATCH_MESSAGE request')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--keys', '--keys', [CompletionResultType]::ParameterName, 'Set a KEYS property on every message')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;benchmark;consumer' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group named in the pulls (no offset is committed)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Consumer group named in the pulls (no offset is committed)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this many seconds')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--from-start', '--from-start', [CompletionResultType]::ParameterName, 'Start at each queue''s min offset instead of its max offset')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;benchmark;failover' {
+            [CompletionResult]::new('--rounds', '--rounds', [CompletionResultType]::ParameterName, 'Kill/restart rounds')
+            [CompletionResult]::new('--store-root', '--store-root', [CompletionResultType]::ParameterName, 'Store root of the fast-try group (where fast-try.json is)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic written during the drill')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic written during the drill')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Concurrent senders during the drill')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Concurrent senders during the drill')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a new leader or a rejoin before giving up')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;benchmark;help' {
+            [CompletionResult]::new('producer', 'producer', [CompletionResultType]::ParameterValue, 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second')
+            [CompletionResult]::new('consumer', 'consumer', [CompletionResultType]::ParameterValue, 'Pull every queue of a topic, printing TPS every second')
+            [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Kill the leader of a fast-try DLedger group repeatedly while sending, and measure recovery')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mqadmin;benchmark;help;producer' {
+            break
+        }
+        'mqadmin;benchmark;help;consumer' {
+            break
+        }
+        'mqadmin;benchmark;help;failover' {
+            break
+        }
+        'mqadmin;benchmark;help;help' {
+            break
+        }
         'mqadmin;help' {
             [CompletionResult]::new('clusterList', 'clusterList', [CompletionResultType]::ParameterValue, 'List clusters, broker groups and each broker''s runtime statistics')
             [CompletionResult]::new('updateTopic', 'updateTopic', [CompletionResultType]::ParameterValue, 'Create or update a topic on a broker or on every master of a cluster')
@@ -358,6 +445,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker (found next to mqadmin) with a config file, detached')
+            [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -413,6 +501,21 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;startBroker' {
+            break
+        }
+        'mqadmin;help;benchmark' {
+            [CompletionResult]::new('producer', 'producer', [CompletionResultType]::ParameterValue, 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second')
+            [CompletionResult]::new('consumer', 'consumer', [CompletionResultType]::ParameterValue, 'Pull every queue of a topic, printing TPS every second')
+            [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Kill the leader of a fast-try DLedger group repeatedly while sending, and measure recovery')
+            break
+        }
+        'mqadmin;help;benchmark;producer' {
+            break
+        }
+        'mqadmin;help;benchmark;consumer' {
+            break
+        }
+        'mqadmin;help;benchmark;failover' {
             break
         }
         'mqadmin;help;help' {

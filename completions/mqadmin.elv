@@ -45,6 +45,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
             cand shutdownBroker 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
             cand startBroker 'Start mqbroker (found next to mqadmin) with a config file, detached'
+            cand benchmark 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;clusterList'= {
@@ -317,6 +318,83 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mqadmin;benchmark'= {
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand producer 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second'
+            cand consumer 'Pull every queue of a topic, printing TPS every second'
+            cand failover 'Kill the leader of a fast-try DLedger group repeatedly while sending, and measure recovery'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mqadmin;benchmark;producer'= {
+            cand -t 'Topic (created by the broker on first send when autoCreateTopicEnable is on)'
+            cand --topic 'Topic (created by the broker on first send when autoCreateTopicEnable is on)'
+            cand -w 'Concurrent senders'
+            cand --threads 'Concurrent senders'
+            cand -s 'Body size in bytes'
+            cand --size 'Body size in bytes'
+            cand --duration 'Run for this many seconds [default: 60 unless --count]'
+            cand --count 'Stop after this many messages'
+            cand --batch 'Send K messages per SEND_BATCH_MESSAGE request'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand --keys 'Set a KEYS property on every message'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;benchmark;consumer'= {
+            cand -t 'Topic'
+            cand --topic 'Topic'
+            cand -g 'Consumer group named in the pulls (no offset is committed)'
+            cand --group 'Consumer group named in the pulls (no offset is committed)'
+            cand --duration 'Run for this many seconds'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand --from-start 'Start at each queue''s min offset instead of its max offset'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;benchmark;failover'= {
+            cand --rounds 'Kill/restart rounds'
+            cand --store-root 'Store root of the fast-try group (where fast-try.json is)'
+            cand -t 'Topic written during the drill'
+            cand --topic 'Topic written during the drill'
+            cand -w 'Concurrent senders during the drill'
+            cand --threads 'Concurrent senders during the drill'
+            cand --timeout 'Seconds to wait for a new leader or a rejoin before giving up'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;benchmark;help'= {
+            cand producer 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second'
+            cand consumer 'Pull every queue of a topic, printing TPS every second'
+            cand failover 'Kill the leader of a fast-try DLedger group repeatedly while sending, and measure recovery'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mqadmin;benchmark;help;producer'= {
+        }
+        &'mqadmin;benchmark;help;consumer'= {
+        }
+        &'mqadmin;benchmark;help;failover'= {
+        }
+        &'mqadmin;benchmark;help;help'= {
+        }
         &'mqadmin;help'= {
             cand clusterList 'List clusters, broker groups and each broker''s runtime statistics'
             cand updateTopic 'Create or update a topic on a broker or on every master of a cluster'
@@ -336,6 +414,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
             cand shutdownBroker 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
             cand startBroker 'Start mqbroker (found next to mqadmin) with a config file, detached'
+            cand benchmark 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;help;clusterList'= {
@@ -373,6 +452,17 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;shutdownBroker'= {
         }
         &'mqadmin;help;startBroker'= {
+        }
+        &'mqadmin;help;benchmark'= {
+            cand producer 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second'
+            cand consumer 'Pull every queue of a topic, printing TPS every second'
+            cand failover 'Kill the leader of a fast-try DLedger group repeatedly while sending, and measure recovery'
+        }
+        &'mqadmin;help;benchmark;producer'= {
+        }
+        &'mqadmin;help;benchmark;consumer'= {
+        }
+        &'mqadmin;help;benchmark;failover'= {
         }
         &'mqadmin;help;help'= {
         }

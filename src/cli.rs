@@ -195,6 +195,115 @@ pub enum Commands {
     /// Start mqbroker (found next to mqadmin) with a config file, detached
     #[command(name = "startBroker")]
     StartBroker(LocalBrokerArgs),
+    /// Measure send and pull throughput, latency and failover time (producer | consumer | failover)
+    #[command(subcommand)]
+    Benchmark(BenchmarkCommand),
+}
+
+/// `mqadmin benchmark` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchmarkCommand {
+    /// Send as fast as THREADS concurrent senders can, printing TPS and latency every second
+    Producer(BenchProducerArgs),
+    /// Pull every queue of a topic, printing TPS every second
+    Consumer(BenchConsumerArgs),
+    /// Kill the leader of a fast-try DLedger group repeatedly while sending, and measure recovery
+    #[command(after_long_help = BENCH_FAILOVER_HELP)]
+    Failover(BenchFailoverArgs),
+}
+
+/// Long help of `benchmark failover`.
+const BENCH_FAILOVER_HELP: &str = "\
+Needs a running `mqadmin fast-try start` group: only processes recorded in <root>/fast-try.json
+are killed (SIGKILL) and restarted (same config, the mqbroker next to mqadmin; the new pid is
+written back). Each round: find BID 0 (GET_BROKER_CLUSTER_INFO), kill it, time the first send
+acknowledged by another node and the first name-server view with a new BID 0, restart the killed
+node and wait until it is registered again. At the end every queue is read from the leader and
+every acknowledged message must be found at its acknowledged queue offset.
+
+Exit status: 0 nothing lost, 1 an acknowledged message is missing, 2 an error.";
+
+/// Arguments of `benchmark producer`.
+#[derive(Debug, Args)]
+pub struct BenchProducerArgs {
+    /// Topic (created by the broker on first send when autoCreateTopicEnable is on)
+    #[arg(
+        short = 't',
+        long = "topic",
+        value_name = "TOPIC",
+        default_value = "BenchmarkTest"
+    )]
+    pub topic: String,
+    /// Concurrent senders
+    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: u32,
+    /// Body size in bytes
+    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 128)]
+    pub size: usize,
+    /// Run for this many seconds [default: 60 unless --count]
+    #[arg(long, value_name = "SECONDS", conflicts_with = "count")]
+    pub duration: Option<u64>,
+    /// Stop after this many messages
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Send K messages per SEND_BATCH_MESSAGE request
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch: Option<u32>,
+    /// Set a KEYS property on every message
+    #[arg(long)]
+    pub keys: bool,
+}
+
+/// Arguments of `benchmark consumer`.
+#[derive(Debug, Args)]
+pub struct BenchConsumerArgs {
+    /// Topic
+    #[arg(
+        short = 't',
+        long = "topic",
+        value_name = "TOPIC",
+        default_value = "BenchmarkTest"
+    )]
+    pub topic: String,
+    /// Consumer group named in the pulls (no offset is committed)
+    #[arg(
+        short = 'g',
+        long = "group",
+        value_name = "GROUP",
+        default_value = "benchmark_consumer"
+    )]
+    pub group: String,
+    /// Run for this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub duration: u64,
+    /// Start at each queue's min offset instead of its max offset
+    #[arg(long)]
+    pub from_start: bool,
+}
+
+/// Arguments of `benchmark failover`.
+#[derive(Debug, Args)]
+pub struct BenchFailoverArgs {
+    /// Kill/restart rounds
+    #[arg(long, value_name = "R", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rounds: u32,
+    /// Store root of the fast-try group (where fast-try.json is)
+    #[arg(long, value_name = "DIR", default_value = "/tmp/rmqstore")]
+    pub store_root: std::path::PathBuf,
+    /// Topic written during the drill
+    #[arg(
+        short = 't',
+        long = "topic",
+        value_name = "TOPIC",
+        default_value = "BenchmarkFailover"
+    )]
+    pub topic: String,
+    /// Concurrent senders during the drill
+    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: u32,
+    /// Seconds to wait for a new leader or a rejoin before giving up
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
 }
 
 /// Long help of `upgrade-group`.

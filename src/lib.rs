@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::VerifyCommitlog(args) => commands::verify_commitlog::run(&cli.global, &args, &printer),
         Commands::GenConfig(args) => commands::gen_config::run(&cli.global, &args, &printer),
         Commands::Completions(args) => commands::completions::run(&args, &printer),
+        Commands::Benchmark(cmd) => commands::benchmark::run(&cli.global, &cmd, &printer),
         Commands::FastTry(args) => runtime.block_on(commands::fast_try::run(&cli.global, &args, &printer)),
         Commands::UpgradeGroup(args) => {
             runtime.block_on(commands::upgrade_group::run(&cli.global, &args, &printer))

@@ -1,5 +1,6 @@
 //! Thin subcommands: turn parsed arguments into `ops` options, call `ops`, render the report.
 
+pub mod benchmark;
 pub mod broker_status;
 pub mod cluster_list;
 pub mod completions;

@@ -2,6 +2,7 @@
 //! operation returns a `Serialize` report.
 
 pub mod admin;
+pub mod benchmark;
 pub mod broker_process;
 pub mod broker_status;
 pub mod cluster_list;

@@ -46,6 +46,10 @@ pub async fn serve(
     raft: Raft,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    // Small AppendEntries responses must not wait for Nagle + delayed ACK (~40 ms a round).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(raft))
         .with_graceful_shutdown(shutdown)
         .await
