@@ -23,15 +23,13 @@ pub async fn run(
     let report = get_broker_config(&super::admin(global), &target)
         .await
         .admin_context(|| "cannot read broker config")?;
-    let mut status = ExitStatus::Success;
-    for b in report.brokers.iter().filter(|b| b.error.is_some()) {
-        printer.warn(&format!(
-            "broker {} is unreachable: {}",
-            b.addr,
-            b.error.as_deref().unwrap_or_default()
-        ));
-        status = ExitStatus::Failure;
-    }
+    let status = super::warn_unreachable(
+        printer,
+        report
+            .brokers
+            .iter()
+            .map(|b| (b.addr.as_str(), b.error.as_deref())),
+    );
     let text = match global.output {
         OutputFormat::Json => render::json(&report)?,
         OutputFormat::Table => render_text(&report),

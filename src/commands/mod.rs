@@ -28,6 +28,21 @@ pub fn admin(global: &GlobalArgs) -> Admin {
     Admin::new(global.namesrv_addr.as_deref().unwrap_or(""))
 }
 
+/// Warns about every broker that did not answer; `Failure` if any did not, else `Success`.
+pub fn warn_unreachable<'a>(
+    printer: &crate::printer::Printer,
+    brokers: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> crate::exit::ExitStatus {
+    let mut status = crate::exit::ExitStatus::Success;
+    for (addr, error) in brokers {
+        if let Some(error) = error {
+            printer.warn(&format!("broker {addr} is unreachable: {error}"));
+            status = crate::exit::ExitStatus::Failure;
+        }
+    }
+    status
+}
+
 /// `-b ADDR` or `-c CLUSTER` (clap guarantees exactly one).
 pub fn broker_target(args: &BrokerTargetArgs) -> BrokerTarget {
     match (&args.broker_addr, &args.cluster_name) {

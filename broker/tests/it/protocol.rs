@@ -9,40 +9,11 @@ use broker::remoting::codes::{request, response};
 use broker::remoting::headers::{GetRouteInfoRequestHeader, RegisterBrokerRequestHeader};
 use broker::remoting::{frame, RemotingClient, RemotingCommand, SerializeType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::net::TcpStream;
+
+use crate::util::start_namesrv;
 
 const T: Duration = Duration::from_secs(5);
-
-struct Namesrv {
-    addr: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn start_namesrv() -> Namesrv {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(broker::namesrv::run(listener, Default::default(), async {
-        let _ = rx.await;
-    }));
-    Namesrv {
-        addr,
-        stop: Some(tx),
-        task,
-    }
-}
-
-impl Namesrv {
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        tokio::time::timeout(T, self.task)
-            .await
-            .expect("namesrv stops")
-            .unwrap();
-    }
-}
 
 fn register(name: &str, addr: &str, id: i64, topics: &[&str]) -> RemotingCommand {
     let mut body = RegisterBrokerBody::default();
