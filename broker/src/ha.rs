@@ -36,6 +36,19 @@ pub struct HaState {
     pub master_ha_addr: std::sync::Mutex<Option<String>>,
 }
 
+impl HaState {
+    /// Records a slave's reported offset; the confirmed offset only moves forward.
+    pub fn raise_acked(&self, offset: u64) {
+        self.slave_acked.send_if_modified(|cur| {
+            let raise = offset > *cur;
+            if raise {
+                *cur = offset;
+            }
+            raise
+        });
+    }
+}
+
 impl Default for HaState {
     fn default() -> Self {
         Self {
@@ -95,14 +108,7 @@ async fn serve_slave(b: &Arc<Broker>, stream: TcpStream) -> std::io::Result<()> 
     let acked = b.clone();
     let reader = tokio::spawn(async move {
         while let Ok(off) = rd.read_u64().await {
-            acked.ha.slave_acked.send_if_modified(|cur| {
-                if off > *cur {
-                    *cur = off;
-                    true
-                } else {
-                    false
-                }
-            });
+            acked.ha.raise_acked(off);
             let _ = report_tx.send(off);
         }
     });
@@ -115,14 +121,7 @@ async fn serve_slave(b: &Arc<Broker>, stream: TcpStream) -> std::io::Result<()> 
     } else {
         first
     };
-    let _ = b.ha.slave_acked.send_if_modified(|cur| {
-        if first > *cur {
-            *cur = first;
-            true
-        } else {
-            false
-        }
-    });
+    b.ha.raise_acked(first);
     let mut arrivals = b.store.subscribe_arrivals();
     loop {
         if reader.is_finished() {

@@ -154,10 +154,38 @@ impl CommitLog {
         (idx < self.files.len()).then_some(idx)
     }
 
-    /// Treats everything up to `end` as written (after a blank sealed the last file for DLedger
-    /// mode), so nothing is ever appended to the classic files again.
-    pub fn mark_full(&mut self, end: u64) {
+    /// Ends the last file: writes the end-of-file blank (int32 remaining size, int32
+    /// `BLANK_MAGIC_CODE`) at the write position when there is room for it, and moves the write
+    /// position to the next file's start, which it returns. `None` when there is no file.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn close_last_file(&mut self) -> Result<Option<u64>> {
+        let Some(f) = self.files.last() else {
+            return Ok(None);
+        };
+        let end = f.start + self.file_size;
+        if self.max_offset < end && end - self.max_offset >= END_FILE_MIN_BLANK_LENGTH as u64 {
+            let mut blank = [0u8; END_FILE_MIN_BLANK_LENGTH];
+            blank[..4].copy_from_slice(&((end - self.max_offset) as i32).to_be_bytes());
+            blank[4..].copy_from_slice(&BLANK_MAGIC_CODE.to_be_bytes());
+            f.file
+                .write_all_at(&blank, self.max_offset - f.start)
+                .map_err(io_err("write", &f.path))?;
+        }
         self.max_offset = self.max_offset.max(end);
+        Ok(Some(end))
+    }
+
+    /// fdatasyncs the last file.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn sync_last_file(&self) -> Result<()> {
+        match self.files.last() {
+            Some(f) => f.file.sync_data().map_err(io_err("fsync", &f.path)),
+            None => Ok(()),
+        }
     }
 
     /// Start of the file after the one holding `offset`.
@@ -277,17 +305,9 @@ impl CommitLog {
         }
         self.ensure_writable_file()?;
         let mut last = self.files.len() - 1;
-        let file_end = self.files[last].start + self.file_size;
-        let remaining = file_end - self.max_offset;
+        let remaining = self.files[last].start + self.file_size - self.max_offset;
         if len + END_FILE_MIN_BLANK_LENGTH as u64 > remaining {
-            let mut blank = [0u8; 8];
-            blank[..4].copy_from_slice(&(remaining as i32).to_be_bytes());
-            blank[4..].copy_from_slice(&BLANK_MAGIC_CODE.to_be_bytes());
-            let f = &self.files[last];
-            f.file
-                .write_all_at(&blank, self.max_offset - f.start)
-                .map_err(io_err("write", &f.path))?;
-            self.max_offset = file_end;
+            self.close_last_file()?;
             self.ensure_writable_file()?;
             last = self.files.len() - 1;
         }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use super::consume_queue::DispatchRequest;
 use super::error::Result;
-use super::format::{BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH};
 use super::message::{self, decode_record};
 use super::{is_prepared_or_rollback, MessageStore, State};
 
@@ -51,26 +50,9 @@ impl MessageStore {
     /// [`super::StoreError::Io`].
     pub fn seal_classic_commitlog(&self) -> Result<Option<u64>> {
         let mut st = self.shared.write();
-        let Some(last) = st.commitlog.files().last().cloned() else {
-            return Ok(None);
-        };
-        let size = st.commitlog.file_size();
-        let end = last.start + size;
-        let max = st.commitlog.max_offset();
-        if max < end && end - max >= END_FILE_MIN_BLANK_LENGTH as u64 {
-            let mut blank = [0u8; END_FILE_MIN_BLANK_LENGTH];
-            blank[..4].copy_from_slice(&((end - max) as i32).to_be_bytes());
-            blank[4..].copy_from_slice(&BLANK_MAGIC_CODE.to_be_bytes());
-            use std::os::unix::fs::FileExt;
-            last.file
-                .write_all_at(&blank, max - last.start)
-                .map_err(super::error::io_err("write", &last.path))?;
-            last.file
-                .sync_data()
-                .map_err(super::error::io_err("fsync", &last.path))?;
-        }
-        st.commitlog.mark_full(end);
-        Ok(Some(end))
+        let end = st.commitlog.close_last_file()?;
+        st.commitlog.sync_last_file()?;
+        Ok(end)
     }
 
     /// Attaches the replicated log serving offsets `>= divided`.
