@@ -2,7 +2,9 @@
 //! group, the leader registers as BID 0, messages sent to it are consumable from every node, the
 //! data files are byte-identical, and stopping the leader moves BID 0 to another node.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use broker::config::{BrokerConfig, BrokerRole};
@@ -146,13 +148,32 @@ async fn three_nodes_replicate_and_fail_over() {
     } else {
         3000
     };
+    // A loaded machine may elect a new leader mid-run (a stalled follower times out): senders then
+    // do what a RocketMQ producer does, ask the name server for BID 0 again and retry. A retried
+    // send whose first answer was "not the leader" after submission may have been committed too,
+    // so a body can appear twice, but never more often than it was retried.
+    let leader_now = Arc::new(Mutex::new(leader.clone()));
+    let retries = Arc::new(AtomicUsize::new(0));
     let mut sends = Vec::new();
     for i in 0..n {
-        let (c, leader) = (c.clone(), leader.clone());
+        let (c, ns, leader_now, retries) = (c.clone(), ns.addr.clone(), leader_now.clone(), retries.clone());
         sends.push(tokio::spawn(async move {
             let body = format!("msg-{i:05}-{}", "x".repeat(i % 300)).into_bytes();
-            let r = invoke(&c, &leader, send_request("Raft", (i % 4) as i32, body, "t", "")).await;
-            assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let addr = leader_now.lock().unwrap().clone();
+                let req = send_request("Raft", (i % 4) as i32, body.clone(), "t", "");
+                let r = invoke(&c, &addr, req).await;
+                if r.code == response::SUCCESS {
+                    return;
+                }
+                assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
+                assert!(Instant::now() < deadline, "msg {i} not accepted: {:?}", r.remark);
+                retries.fetch_add(1, Ordering::Relaxed);
+                let (fresh, _) = wait_leader(&c, &ns, None, 3).await;
+                *leader_now.lock().unwrap() = fresh;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
         }));
         if sends.len() >= 32 {
             for s in sends.drain(..) {
@@ -163,20 +184,34 @@ async fn three_nodes_replicate_and_fail_over() {
     for s in sends {
         s.await.unwrap();
     }
+    let retries = retries.load(Ordering::Relaxed);
+    let leader = leader_now.lock().unwrap().clone();
+    if retries > 0 {
+        eprintln!("{retries} send(s) retried after a leader change; BID 0 is now {leader}");
+    }
 
-    // Every node serves every message (followers once their topic config is synced).
+    // Every node serves every message (followers once their topic config is synced), the same
+    // records on every node.
     let deadline = Instant::now() + Duration::from_secs(30);
+    let mut served: Option<BTreeMap<i32, Vec<Vec<u8>>>> = None;
     for node in nodes.iter().flatten() {
         loop {
             let got = pull_all(&c, &node.addr, "Raft", 4).await;
+            let distinct: BTreeSet<&Vec<u8>> = got.values().flatten().collect();
             let count: usize = got.values().map(Vec::len).sum();
-            if count == n {
+            if distinct.len() == n && served.as_ref().is_none_or(|s| *s == got) {
+                assert!(
+                    count <= n + retries,
+                    "{count} records for {n} messages and {retries} retries"
+                );
+                served = Some(got);
                 break;
             }
             assert!(Instant::now() < deadline, "{} serves {count} of {n}", node.addr);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    let n = served.map_or(0, |s| s.values().map(Vec::len).sum::<usize>());
     // Byte-identical data files over the committed range.
     let sums: Vec<_> = (0..3)
         .map(|i| data_md5s(dirs[i].path(), &format!("n{i}")))
