@@ -48,7 +48,7 @@ use openraft::{BasicNode, RaftMetrics, ServerState, SnapshotPolicy};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-pub use log_store::{LogReader, LogStore, LogStoreError, LogStoreOptions};
+pub use log_store::{Durability, LogReader, LogStore, LogStoreError, LogStoreOptions};
 pub use state_machine::{AppliedRecord, Applier, ApplierError, NoopApplier, StateMachine};
 pub use types::{node_id_from_self_id, NodeId, Raft, Record, TypeConfig};
 
@@ -186,6 +186,12 @@ impl RaftNodeConfig {
                 data_dir,
                 file_size: cfg.mapped_file_size_commit_log,
                 base_offset,
+                durability: match cfg.flush_disk_type {
+                    crate::config::FlushDiskType::SyncFlush => Durability::Fsync,
+                    crate::config::FlushDiskType::AsyncFlush => Durability::PageCache {
+                        interval: Duration::from_millis(cfg.flush_interval_commit_log.max(1)),
+                    },
+                },
             },
             heartbeat_interval_ms: cfg.dleger_heartbeat_interval_ms,
             election_timeout_min_ms: cfg.dleger_election_timeout_min_ms,

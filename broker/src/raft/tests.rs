@@ -431,3 +431,25 @@ async fn state_machine_applies_records_with_positions() {
     assert_eq!(applied, Some(log_id(2, 1, 6)));
     assert_eq!(mem.log_id(), &Some(log_id(0, 0, 0)));
 }
+
+/// The in-memory tail that replication reads follows truncation and purge: what it returns is
+/// what a fresh open reads from the files.
+#[tokio::test]
+async fn cached_tail_agrees_with_the_files() {
+    let dir = TempDir::new().expect("tempdir");
+    let mut store = LogStore::open(LogStoreOptions::new(dir.path(), 2048, 0)).expect("open");
+    append(&mut store, sample_entries(30)).await;
+    store.truncate(log_id(2, 1, 20)).await.expect("truncate");
+    let newer = (20..32)
+        .map(|i| normal(3, i, record(90 + i as usize, 0xA0 + i as u8)))
+        .collect();
+    append(&mut store, newer).await;
+    store.purge(log_id(2, 1, 5)).await.expect("purge");
+    let cached = store.try_get_log_entries(0..40).await.expect("read");
+    assert_eq!(cached.first().map(|e| e.log_id.index), Some(6));
+    assert_eq!(cached.last().map(|e| e.log_id), Some(log_id(3, 1, 31)));
+    drop(store);
+    let mut reopened = LogStore::open(LogStoreOptions::new(dir.path(), 2048, 0)).expect("reopen");
+    let from_disk = reopened.try_get_log_entries(0..40).await.expect("read");
+    assert_eq!(cached, from_disk);
+}

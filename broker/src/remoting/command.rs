@@ -244,35 +244,141 @@ impl RemotingCommand {
 #[derive(Deserialize)]
 struct JsonHeader {
     #[serde(default)]
-    code: Value,
+    code: Lenient,
     #[serde(default)]
-    language: Value,
+    language: Lenient,
     #[serde(default)]
-    version: Value,
+    version: Lenient,
     #[serde(default)]
-    opaque: Value,
+    opaque: Lenient,
     #[serde(default)]
-    flag: Value,
+    flag: Lenient,
     #[serde(default)]
-    remark: Value,
+    remark: Lenient,
     #[serde(default, rename = "extFields")]
-    ext_fields: Value,
+    ext_fields: LenientFields,
 }
 
-fn int_of(v: &Value) -> i32 {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).unwrap_or(0) as i32,
-        Value::String(s) => s.trim().parse().unwrap_or(0),
-        Value::Bool(b) => *b as i32,
-        _ => 0,
+/// One JSON value of a header, read as the Java servers read it: a number, a string, a boolean
+/// or null, straight from the bytes (no intermediate `serde_json::Value` per field: this runs
+/// for every request). Anything else is kept as its JSON text.
+#[derive(Default)]
+enum Lenient {
+    #[default]
+    Null,
+    Int(i64),
+    /// Above `i64::MAX`.
+    Uint(u64),
+    Float(f64),
+    Str(String),
+    Bool(bool),
+    Other(String),
+}
+
+impl Lenient {
+    fn int(&self) -> i32 {
+        match self {
+            Lenient::Int(i) => *i as i32,
+            Lenient::Uint(u) => *u as f64 as i64 as i32,
+            Lenient::Float(f) => *f as i64 as i32,
+            Lenient::Str(s) => s.trim().parse().unwrap_or(0),
+            Lenient::Bool(b) => i32::from(*b),
+            Lenient::Null | Lenient::Other(_) => 0,
+        }
+    }
+
+    fn string(self) -> Option<String> {
+        match self {
+            Lenient::Null => None,
+            Lenient::Int(i) => Some(i.to_string()),
+            Lenient::Uint(u) => Some(u.to_string()),
+            Lenient::Float(f) => Some(Value::from(f).to_string()),
+            Lenient::Str(s) | Lenient::Other(s) => Some(s),
+            Lenient::Bool(b) => Some(b.to_string()),
+        }
     }
 }
 
-fn string_of(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+impl<'de> Deserialize<'de> for Lenient {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lenient;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Lenient, E> {
+                Ok(Lenient::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Lenient, E> {
+                Ok(i64::try_from(v).map_or(Lenient::Uint(v), Lenient::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Lenient, E> {
+                Ok(Lenient::Float(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Lenient, E> {
+                Ok(Lenient::Bool(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Lenient, E> {
+                Ok(Lenient::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Lenient, E> {
+                Ok(Lenient::Str(v))
+            }
+            fn visit_unit<E>(self) -> Result<Lenient, E> {
+                Ok(Lenient::Null)
+            }
+            fn visit_none<E>(self) -> Result<Lenient, E> {
+                Ok(Lenient::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Lenient, D::Error> {
+                Lenient::deserialize(d)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Lenient, A::Error> {
+                let v = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Lenient::Other(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Lenient, A::Error> {
+                let v = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Lenient::Other(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `extFields`: an object whose values may be any scalar (kept as strings), or null.
+#[derive(Default)]
+struct LenientFields(Option<ExtFields>);
+
+impl<'de> Deserialize<'de> for LenientFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LenientFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("extFields as an object")
+            }
+            fn visit_unit<E>(self) -> Result<LenientFields, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_none<E>(self) -> Result<LenientFields, E> {
+                Ok(LenientFields(None))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<LenientFields, D::Error> {
+                LenientFields::deserialize(d)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LenientFields, A::Error> {
+                let mut out = ExtFields::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some((k, v)) = map.next_entry::<String, Lenient>()? {
+                    if let Some(s) = v.string() {
+                        out.insert(k, s);
+                    }
+                }
+                Ok(LenientFields(Some(out)))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -280,34 +386,22 @@ fn decode_json_header(bytes: &[u8]) -> Result<RemotingCommand, DecodeError> {
     let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
     let h: JsonHeader = serde_json::from_str(text).map_err(|e| DecodeError::Json(e.to_string()))?;
     let language = match &h.language {
-        Value::String(s) => codes::LANGUAGES
+        Lenient::Str(s) => codes::LANGUAGES
             .iter()
             .position(|l| l.eq_ignore_ascii_case(s))
             .map(|p| p as u8)
             .unwrap_or(codes::LANGUAGE_OTHER),
-        Value::Number(_) => int_of(&h.language) as u8,
+        Lenient::Int(_) | Lenient::Uint(_) | Lenient::Float(_) => h.language.int() as u8,
         _ => codes::LANGUAGE_OTHER,
     };
-    let mut ext_fields = ExtFields::new();
-    match h.ext_fields {
-        Value::Object(map) => {
-            for (k, v) in map {
-                if let Some(s) = string_of(&v) {
-                    ext_fields.insert(k, s);
-                }
-            }
-        }
-        Value::Null => {}
-        other => return Err(DecodeError::Json(format!("extFields is not an object: {other}"))),
-    }
     Ok(RemotingCommand {
-        code: int_of(&h.code),
+        code: h.code.int(),
         language,
-        version: int_of(&h.version),
-        opaque: int_of(&h.opaque),
-        flag: int_of(&h.flag),
-        remark: string_of(&h.remark),
-        ext_fields,
+        version: h.version.int(),
+        opaque: h.opaque.int(),
+        flag: h.flag.int(),
+        remark: h.remark.string(),
+        ext_fields: h.ext_fields.0.unwrap_or_default(),
         serialize_type: SerializeType::Json,
         body: Bytes::new(),
     })
@@ -414,6 +508,23 @@ mod tests {
         assert_eq!(c.ext_fields["batch"], "false");
         assert!(!c.ext_fields.contains_key("x"));
         assert_eq!(c.ext_fields["s"], "v");
+    }
+
+    #[test]
+    fn json_header_odd_values() {
+        let h = br#"{"code":1.9,"language":"java","version":18446744073709551615,"remark":5,"extFields":{"f":1.5,"o":{"a":[1]},"big":18446744073709551615}}"#;
+        let c = RemotingCommand::decode_header_bytes(SerializeType::Json, h).unwrap();
+        assert_eq!(c.code, 1);
+        assert_eq!(c.language, 0);
+        assert_eq!(c.remark.as_deref(), Some("5"));
+        assert_eq!(c.ext_fields["f"], "1.5");
+        assert_eq!(c.ext_fields["o"], r#"{"a":[1]}"#);
+        assert_eq!(c.ext_fields["big"], "18446744073709551615");
+        let none = br#"{"code":2,"extFields":null}"#;
+        let c = RemotingCommand::decode_header_bytes(SerializeType::Json, none).unwrap();
+        assert!(c.ext_fields.is_empty());
+        let bad = br#"{"code":2,"extFields":"x"}"#;
+        assert!(RemotingCommand::decode_header_bytes(SerializeType::Json, bad).is_err());
     }
 
     #[test]
