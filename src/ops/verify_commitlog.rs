@@ -76,6 +76,16 @@ pub enum VerifyError {
         /// The lock file.
         lock: PathBuf,
     },
+    /// A node agent refused or failed a request (or could not be reached).
+    #[error("node `{node}`: {what} failed: {message}")]
+    Agent {
+        /// The node as the operator named it (`agent://host:port/broker`).
+        node: String,
+        /// The request (`md5 of commit_log/00000000000000000000`, …).
+        what: String,
+        /// The agent's answer or the transport error.
+        message: String,
+    },
     /// The master has no commitlog file, so there is nothing to compare.
     #[error("the master node `{node}` has no commitlog files in `{}`", dir.display())]
     NoFiles {
@@ -243,6 +253,17 @@ pub trait NodeAdmin: NodeStore {
     /// # Errors
     /// [`VerifyError::Io`] if `statvfs` fails.
     fn free_space(&self) -> Result<u64, VerifyError>;
+    /// The text of a backup made by [`NodeAdmin::backup_config`].
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn read_config_backup(&self, backup: &Path) -> Result<String, VerifyError>;
+    /// Whether TCP `port` can be bound on the node's machine (a preflight check of the ports the
+    /// new broker will listen on).
+    ///
+    /// # Errors
+    /// [`VerifyError::Agent`] when a remote node cannot be asked.
+    fn port_free(&self, port: u16) -> Result<bool, VerifyError>;
 }
 
 /// The result of probing a store's `lock` file.
@@ -586,6 +607,14 @@ impl NodeAdmin for LocalNode {
             }
         }
         free_bytes(&dir)
+    }
+
+    fn read_config_backup(&self, backup: &Path) -> Result<String, VerifyError> {
+        std::fs::read_to_string(backup).map_err(io_err("read", backup))
+    }
+
+    fn port_free(&self, port: u16) -> Result<bool, VerifyError> {
+        Ok(std::net::TcpListener::bind(("0.0.0.0", port)).is_ok())
     }
 }
 
