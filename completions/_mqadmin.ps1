@@ -46,8 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)')
             [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
-            [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)')
-            [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker (found next to mqadmin) with a config file, detached')
+            [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)')
+            [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent')
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -232,10 +232,11 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;verify-commitlog' {
-            [CompletionResult]::new('--master', '--master', [CompletionResultType]::ParameterName, 'The master: a broker config file, or `dir:/path/to/commitlog`')
-            [CompletionResult]::new('--slave', '--slave', [CompletionResultType]::ParameterName, 'The slave: a broker config file, or `dir:/path/to/commitlog`')
+            [CompletionResult]::new('--master', '--master', [CompletionResultType]::ParameterName, 'The master: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`')
+            [CompletionResult]::new('--slave', '--slave', [CompletionResultType]::ParameterName, 'The slave: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`')
             [CompletionResult]::new('--third', '--third', [CompletionResultType]::ParameterName, 'A third node to compare with the master as well')
             [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'How many of the master''s newest files to compare')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -291,7 +292,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;upgrade-group' {
-            [CompletionResult]::new('--master', '--master', [CompletionResultType]::ParameterName, 'The master''s broker config')
+            [CompletionResult]::new('--master', '--master', [CompletionResultType]::ParameterName, 'The master''s broker config, or `agent://HOST:PORT/BROKER`')
             [CompletionResult]::new('--slave', '--slave', [CompletionResultType]::ParameterName, 'The slave''s broker config (without it, pass --third twice: both are seeded from the master)')
             [CompletionResult]::new('--third', '--third', [CompletionResultType]::ParameterName, 'A new node''s broker config (its store root must hold no commitlog)')
             [CompletionResult]::new('--peers', '--peers', [CompletionResultType]::ParameterName, 'The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]')
@@ -299,6 +300,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'How many of the master''s newest commitlog files are compared with the slave')
             [CompletionResult]::new('--throttle', '--throttle', [CompletionResultType]::ParameterName, 'Limit the copy to this many MB/s')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a broker to stop, and for the new group to elect a leader')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -315,9 +317,10 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;shutdownBroker' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
-            [CompletionResult]::new('--configFile', '--configFile', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the broker to exit after SIGTERM')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`')
+            [CompletionResult]::new('--configFile', '--configFile', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -328,9 +331,10 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;startBroker' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
-            [CompletionResult]::new('--configFile', '--configFile', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`)')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the broker to exit after SIGTERM')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`')
+            [CompletionResult]::new('--configFile', '--configFile', [CompletionResultType]::ParameterName, 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -443,8 +447,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)')
             [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
-            [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)')
-            [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker (found next to mqadmin) with a config file, detached')
+            [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)')
+            [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent')
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

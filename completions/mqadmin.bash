@@ -1292,7 +1292,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__shutdownBroker)
-            opts="-c -n -q -h --configFile --timeout --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1307,6 +1307,10 @@ _mqadmin() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1330,7 +1334,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__startBroker)
-            opts="-c -n -q -h --configFile --timeout --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1345,6 +1349,10 @@ _mqadmin() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1544,7 +1552,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__upgrade__subcmd__group)
-            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --namesrvAddr --output --quiet --help"
+            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --token-file --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1582,6 +1590,10 @@ _mqadmin() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --namesrvAddr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1602,7 +1614,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__verify__subcmd__commitlog)
-            opts="-n -q -h --master --slave --third --last --allow-running --namesrvAddr --output --quiet --help"
+            opts="-n -q -h --master --slave --third --last --allow-running --token-file --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1621,6 +1633,10 @@ _mqadmin() {
                     return 0
                     ;;
                 --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -43,8 +43,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand completions 'Print a shell completion script to stdout'
             cand fast-try 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
             cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
-            cand shutdownBroker 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
-            cand startBroker 'Start mqbroker (found next to mqadmin) with a config file, detached'
+            cand shutdownBroker 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
+            cand startBroker 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
             cand benchmark 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -217,10 +217,11 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mqadmin;verify-commitlog'= {
-            cand --master 'The master: a broker config file, or `dir:/path/to/commitlog`'
-            cand --slave 'The slave: a broker config file, or `dir:/path/to/commitlog`'
+            cand --master 'The master: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`'
+            cand --slave 'The slave: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`'
             cand --third 'A third node to compare with the master as well'
             cand --last 'How many of the master''s newest files to compare'
+            cand --token-file 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -272,7 +273,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mqadmin;upgrade-group'= {
-            cand --master 'The master''s broker config'
+            cand --master 'The master''s broker config, or `agent://HOST:PORT/BROKER`'
             cand --slave 'The slave''s broker config (without it, pass --third twice: both are seeded from the master)'
             cand --third 'A new node''s broker config (its store root must hold no commitlog)'
             cand --peers 'The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]'
@@ -280,6 +281,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --last 'How many of the master''s newest commitlog files are compared with the slave'
             cand --throttle 'Limit the copy to this many MB/s'
             cand --timeout 'Seconds to wait for a broker to stop, and for the new group to elect a leader'
+            cand --token-file 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -295,9 +297,10 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mqadmin;shutdownBroker'= {
-            cand -c 'The broker''s config file (as passed to `mqbroker -c`)'
-            cand --configFile 'The broker''s config file (as passed to `mqbroker -c`)'
-            cand --timeout 'Seconds to wait for the broker to exit after SIGTERM'
+            cand -c 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`'
+            cand --configFile 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`'
+            cand --timeout 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)'
+            cand --token-file 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -307,9 +310,10 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mqadmin;startBroker'= {
-            cand -c 'The broker''s config file (as passed to `mqbroker -c`)'
-            cand --configFile 'The broker''s config file (as passed to `mqbroker -c`)'
-            cand --timeout 'Seconds to wait for the broker to exit after SIGTERM'
+            cand -c 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`'
+            cand --configFile 'The broker''s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`'
+            cand --timeout 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)'
+            cand --token-file 'File holding the node agents'' token [default: the MQADMIN_AGENT_TOKEN environment variable]'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -412,8 +416,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand completions 'Print a shell completion script to stdout'
             cand fast-try 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
             cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
-            cand shutdownBroker 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
-            cand startBroker 'Start mqbroker (found next to mqadmin) with a config file, detached'
+            cand shutdownBroker 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
+            cand startBroker 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
             cand benchmark 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

@@ -46,8 +46,8 @@ complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "gen-config" -d 'Wri
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "upgrade-group" -d 'Migrate a local Master/Slave broker group to a three-node DLedger group'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "shutdownBroker" -d 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "startBroker" -d 'Start mqbroker (found next to mqadmin) with a config file, detached'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "shutdownBroker" -d 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "startBroker" -d 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "benchmark" -d 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s i -l interval -d 'Repeat every SECONDS seconds until interrupted (Ctrl-C)' -r
@@ -142,10 +142,11 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -l output 
 json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l master -d 'The master: a broker config file, or `dir:/path/to/commitlog`' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l slave -d 'The slave: a broker config file, or `dir:/path/to/commitlog`' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l master -d 'The master: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l slave -d 'The slave: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l third -d 'A third node to compare with the master as well' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l last -d 'How many of the master\'s newest files to compare' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -181,7 +182,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l output -d '
 json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l master -d 'The master\'s broker config' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l master -d 'The master\'s broker config, or `agent://HOST:PORT/BROKER`' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l slave -d 'The slave\'s broker config (without it, pass --third twice: both are seeded from the master)' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l third -d 'A new node\'s broker config (its store root must hold no commitlog)' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l peers -d 'The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]' -r
@@ -189,6 +190,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l state 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l last -d 'How many of the master\'s newest commitlog files are compared with the slave' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l throttle -d 'Limit the copy to this many MB/s' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l timeout -d 'Seconds to wait for a broker to stop, and for the new group to elect a leader' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -199,15 +201,17 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l rollba
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l align -d 'Allow overwriting a divergent slave\'s commitlog files from the master'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`)' -r -F
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`)' -r -F
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -273,8 +277,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_see
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "upgrade-group" -d 'Migrate a local Master/Slave broker group to a three-node DLedger group'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "shutdownBroker" -d 'Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "startBroker" -d 'Start mqbroker (found next to mqadmin) with a config file, detached'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "shutdownBroker" -d 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "startBroker" -d 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "benchmark" -d 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and __fish_seen_subcommand_from benchmark" -f -a "producer" -d 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second'

@@ -55,8 +55,10 @@ const VERIFY_COMMITLOG_HELP: &str = "\
 Step 2 of the Master/Slave to DLedger upgrade (stop the brokers, then make sure master and slave
 commit logs are identical before copying the master's commitlog/ and config/ to every node).
 
-A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store) or
-`dir:/path/to/commitlog` for a bare commitlog directory. The newest --last files of the master and
+A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store),
+`dir:/path/to/commitlog` for a bare commitlog directory, or `agent://HOST:PORT/BROKER` for a broker
+served by the node agent `mqagent` on another machine (token from --token-file or
+MQADMIN_AGENT_TOKEN); an agent computes the md5s on its own machine, nothing is downloaded. The newest --last files of the master and
 the files of the same names on the other nodes are hashed in parallel (md5). Files are only read:
 nothing on any node is modified. A store whose `lock` file is held by a running broker is refused
 unless --allow-running.
@@ -189,10 +191,10 @@ pub enum Commands {
     /// Migrate a local Master/Slave broker group to a three-node DLedger group
     #[command(after_long_help = UPGRADE_GROUP_HELP)]
     UpgradeGroup(UpgradeGroupArgs),
-    /// Stop the local mqbroker started with a config file (SIGTERM, waits for the store lock)
+    /// Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)
     #[command(name = "shutdownBroker")]
     ShutdownBroker(LocalBrokerArgs),
-    /// Start mqbroker (found next to mqadmin) with a config file, detached
+    /// Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent
     #[command(name = "startBroker")]
     StartBroker(LocalBrokerArgs),
     /// Measure send and pull throughput, latency and failover time (producer | consumer | failover)
@@ -308,7 +310,12 @@ pub struct BenchFailoverArgs {
 
 /// Long help of `upgrade-group`.
 const UPGRADE_GROUP_HELP: &str = "\
-A NODE is a broker config file on this machine. The new group is n0 = the master, n1 = the slave
+A NODE is a broker config file on this machine, or `agent://HOST:PORT/BROKER` for a broker served
+by the node agent `mqagent` on its machine (`mqagent --broker BROKER=CONFIG`; token from
+--token-file or MQADMIN_AGENT_TOKEN). Agents stop and start their brokers and compute md5s
+locally; copies between agents stream through mqadmin in 4 MiB chunks, resumed after a broken
+upload and md5-verified on both sides. With a remote last node the state file is
+upgrade-group.json in its store root, on its machine. The new group is n0 = the master, n1 = the slave
 (or the first --third), n2 = the (last) --third, whose store root must hold no commitlog.
 Steps (printed as a plan first; each is recorded in the state file, so --resume continues):
   1 preflight   configs parse, new stores empty, free disk space, DLedger peer ports free
@@ -531,11 +538,11 @@ pub struct QueryMsgByIdArgs {
 /// Arguments of `mqadmin verify-commitlog`.
 #[derive(Debug, Args)]
 pub struct VerifyCommitlogArgs {
-    /// The master: a broker config file, or `dir:/path/to/commitlog`
+    /// The master: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`
     #[arg(long, value_name = "NODE")]
     pub master: String,
 
-    /// The slave: a broker config file, or `dir:/path/to/commitlog`
+    /// The slave: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`
     #[arg(long, value_name = "NODE")]
     pub slave: String,
 
@@ -550,6 +557,17 @@ pub struct VerifyCommitlogArgs {
     /// Read stores whose broker is still running (the newest file may change while it is read)
     #[arg(long)]
     pub allow_running: bool,
+
+    #[command(flatten)]
+    pub agent: AgentArgs,
+}
+
+/// How `mqadmin` authenticates to node agents (`agent://` nodes).
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// File holding the node agents' token [default: the MQADMIN_AGENT_TOKEN environment variable]
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `mqadmin gen-config`.
@@ -636,7 +654,7 @@ pub struct CompletionsArgs {
 /// Arguments of `mqadmin upgrade-group`.
 #[derive(Debug, Args)]
 pub struct UpgradeGroupArgs {
-    /// The master's broker config
+    /// The master's broker config, or `agent://HOST:PORT/BROKER`
     #[arg(long, value_name = "NODE")]
     pub master: std::path::PathBuf,
 
@@ -687,16 +705,22 @@ pub struct UpgradeGroupArgs {
     /// Seconds to wait for a broker to stop, and for the new group to elect a leader
     #[arg(long, value_name = "SECS", default_value_t = 90)]
     pub timeout: u64,
+
+    #[command(flatten)]
+    pub agent: AgentArgs,
 }
 
 /// Arguments of `mqadmin shutdownBroker` and `startBroker`.
 #[derive(Debug, Args)]
 pub struct LocalBrokerArgs {
-    /// The broker's config file (as passed to `mqbroker -c`)
+    /// The broker's config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`
     #[arg(short = 'c', long = "configFile", value_name = "FILE")]
     pub config: std::path::PathBuf,
 
-    /// Seconds to wait for the broker to exit after SIGTERM
+    /// Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
+
+    #[command(flatten)]
+    pub agent: AgentArgs,
 }

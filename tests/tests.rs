@@ -1,6 +1,7 @@
 //! The single integration test binary (one link step): `mod`s below group tests by area.
 
 mod admin_commands;
+mod agent;
 mod cli;
 mod cluster_list;
 mod completions;

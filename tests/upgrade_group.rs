@@ -92,8 +92,21 @@ fn free_port() -> u16 {
     }
 }
 
-struct Env {
+/// How mqadmin reaches the nodes: by their config files, or through one node agent per node (each
+/// confined to that node's config and store directories, standing for three machines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Local,
+    Agents,
+}
+
+pub struct Env {
     dir: tempfile::TempDir,
+    /// Agents (and their logs), when `Mode::Agents`.
+    agents: Vec<crate::agent::AgentProc>,
+    /// The NODE arguments of master, slave and third.
+    specs: [String; 3],
+    token_file: PathBuf,
     _ns: Proc,
     _guard: KillUnder,
     ns: String,
@@ -110,6 +123,10 @@ fn write_conf(path: &Path, props: &[(&str, String)]) {
 }
 
 fn setup() -> Env {
+    setup_mode(Mode::Local)
+}
+
+pub fn setup_mode(mode: Mode) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let ns = closed_addr();
     let ns_proc = Proc(
@@ -145,7 +162,10 @@ fn setup() -> Env {
             ("flushDiskType", "ASYNC_FLUSH".into()),
         ];
         props.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
-        let conf = dir.path().join(format!("{name}.conf"));
+        let conf_dir = dir.path().join(format!("{name}-conf"));
+        std::fs::create_dir_all(&conf_dir).unwrap();
+        std::fs::create_dir_all(&store).unwrap();
+        let conf = conf_dir.join(format!("{name}.conf"));
         write_conf(&conf, &props);
         confs.push(conf);
     }
@@ -154,7 +174,27 @@ fn setup() -> Env {
         .collect::<Vec<_>>()
         .join(";");
     let guard = KillUnder(dir.path().display().to_string());
+    let token_file = dir.path().join("agent.token");
+    let mut agents = Vec::new();
+    let specs: [String; 3] = match mode {
+        Mode::Local => [0, 1, 2].map(|i| confs[i].display().to_string()),
+        Mode::Agents => {
+            std::fs::write(&token_file, crate::agent::TOKEN).unwrap();
+            for (i, name) in ["master", "slave", "third"].iter().enumerate() {
+                let store = dir.path().join(format!("{name}-store"));
+                let conf_dir = dir.path().join(format!("{name}-conf"));
+                agents.push(crate::agent::AgentProc::start(
+                    &[store.as_path(), conf_dir.as_path()],
+                    &[(name, confs[i].as_path())],
+                ));
+            }
+            [0, 1, 2].map(|i| agents[i].node(["master", "slave", "third"][i]))
+        }
+    };
     Env {
+        agents,
+        specs,
+        token_file,
         _ns: ns_proc,
         _guard: guard,
         ns,
@@ -356,12 +396,30 @@ async fn populate(env: &Env, c: &RemotingClient, n: usize, sent: &mut BTreeMap<(
     }
 }
 
+/// `mqadmin shutdownBroker` of node `i`, by config file or through its agent.
+fn shutdown(env: &Env, i: usize) -> Run {
+    let mut cmd = mqadmin();
+    cmd.args(["shutdownBroker", "-c", &env.specs[i], "--timeout", "30"]);
+    if !env.agents.is_empty() {
+        cmd.arg("--token-file").arg(&env.token_file);
+    }
+    run_cmd(&mut cmd)
+}
+
 fn upgrade(env: &Env, extra: &[&str]) -> Run {
     let mut cmd = mqadmin();
     cmd.arg("-n").arg(&env.ns).arg("upgrade-group");
-    cmd.arg("--master").arg(&env.master);
-    cmd.arg("--slave").arg(&env.slave);
-    cmd.arg("--third").arg(&env.third);
+    cmd.args([
+        "--master",
+        &env.specs[0],
+        "--slave",
+        &env.specs[1],
+        "--third",
+        &env.specs[2],
+    ]);
+    if !env.agents.is_empty() {
+        cmd.arg("--token-file").arg(&env.token_file);
+    }
     cmd.args(["--peers", &env.peers, "--timeout", "90"]);
     cmd.args(extra);
     cmd.stdin(Stdio::null());
@@ -399,6 +457,46 @@ async fn wait_group(ns: &str, members: usize, leader: Option<&str>) -> BTreeMap<
         }
         assert!(Instant::now() < deadline, "group never showed {members} members");
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Writes 40 messages to whoever is BID 0 (10 per queue) and waits until every member of the
+/// group has them on top of the old ones.
+async fn write_and_check_replicated(env: &Env, c: &RemotingClient, sent: &BTreeMap<(i32, i64), Vec<u8>>) {
+    let members = wait_group(&env.ns, 3, None).await;
+    let before: Vec<Option<i64>> = (0..QUEUES)
+        .map(|q| Some(sent.keys().filter(|(sq, _)| *sq == q).count() as i64))
+        .collect();
+    // Writes go to whoever is BID 0 now (a young leader may still be catching up: retry).
+    for i in 0..40 {
+        let q = i % QUEUES;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let leader = wait_group(&env.ns, 3, None).await[&0].clone();
+            let r = invoke(c, &leader, send_req(q, format!("new-{i}").into_bytes())).await;
+            if r.code == response::SUCCESS {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "new write never accepted: {:?}",
+                r.remark
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for a in members.values() {
+        for q in 0..QUEUES {
+            let want = before[q as usize].map(|b| b + 10);
+            while max_offset(c, a, q).await != want {
+                assert!(
+                    Instant::now() < deadline,
+                    "{a} never got the new messages of queue {q}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
     }
 }
 
@@ -479,41 +577,7 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
         r.stdout.contains("check") && r.stdout.contains("leader:"),
         "{r:?}"
     );
-    let members = wait_group(&env.ns, 3, None).await;
-    let before: Vec<Option<i64>> = (0..QUEUES)
-        .map(|q| Some(sent.keys().filter(|(sq, _)| *sq == q).count() as i64))
-        .collect();
-    // Writes go to whoever is BID 0 now (a young leader may still be catching up: retry).
-    for i in 0..40 {
-        let q = i % QUEUES;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let leader = wait_group(&env.ns, 3, None).await[&0].clone();
-            let r = invoke(&c, &leader, send_req(q, format!("new-{i}").into_bytes())).await;
-            if r.code == response::SUCCESS {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "new write never accepted: {:?}",
-                r.remark
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for a in members.values() {
-        for q in 0..QUEUES {
-            let want = before[q as usize].map(|b| b + 10);
-            while max_offset(&c, a, q).await != want {
-                assert!(
-                    Instant::now() < deadline,
-                    "{a} never got the new messages of queue {q}"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
+    write_and_check_replicated(&env, &c, &sent).await;
     // The group took writes: rollback is refused.
     let r = upgrade(&env, &["--rollback", "--yes"]);
     assert_eq!(r.code, Some(1), "{r:?}");
@@ -618,5 +682,139 @@ async fn dry_run_changes_nothing_and_a_divergent_slave_is_refused() {
         &pull_all(&c, &members[&0]).await,
         &sent,
         "every old message on the leader after --align and --resume",
+    );
+}
+
+/// The NODE index (0 master, 1 slave, 2 third) whose broker listens on `addr`.
+fn node_of(env: &Env, addr_: &str) -> usize {
+    env.ports
+        .iter()
+        .position(|p| addr(*p) == addr_)
+        .unwrap_or_else(|| panic!("{addr_} is none of {:?}", env.ports))
+}
+
+/// Issue 5: `upgrade-group` through three node agents on loopback (three store roots standing for
+/// three machines), the same scenario as the local test: a lagging slave is completed, every old
+/// message keeps its offset, consumer offsets resume, new writes reach all three; then killing the
+/// leader fails over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_through_three_agents_completes_a_lagging_slave_and_fails_over() {
+    let env = setup_mode(Mode::Agents);
+    assert_eq!(env.agents.len(), 3);
+    let master = spawn_broker(&env.master);
+    let mut slave = spawn_broker(&env.slave);
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, 200, &mut sent).await;
+    // Stopped through its agent: the slave now lags.
+    let r = shutdown(&env, 1);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.contains("stopped"), "{r:?}");
+    let _ = slave.0.wait();
+    produce(&c, &addr(env.ports[0]), 80, "lag", &mut sent).await;
+
+    let r = upgrade(&env, &["--yes", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    drop(master);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let align = report["steps"][2]["detail"].as_str().unwrap();
+    assert!(
+        !align.contains(" 0 completed"),
+        "the lagging slave is completed: {align}"
+    );
+    assert!(
+        env.dir.path().join("third-store/upgrade-group.json").exists(),
+        "the state file lives on the third node"
+    );
+    let conf = std::fs::read_to_string(&env.third).unwrap();
+    assert!(
+        conf.contains("dLegerSelfId=n2") && !conf.contains("brokerRole"),
+        "{conf}"
+    );
+    let members = wait_group(&env.ns, 3, None).await;
+    let leader = members[&0].clone();
+    same(
+        &pull_all(&c, &leader).await,
+        &sent,
+        "every old message at its old offset on the leader",
+    );
+    for q in 0..QUEUES {
+        assert_eq!(query_offset(&c, &leader, q).await, Some(3 + i64::from(q)));
+    }
+    write_and_check_replicated(&env, &c, &sent).await;
+
+    // Kill -9 the leader: another node becomes BID 0 and takes writes.
+    let leader = wait_group(&env.ns, 3, None).await[&0].clone();
+    let conf_dir = env.dir.path().join(format!(
+        "{}-conf",
+        ["master", "slave", "third"][node_of(&env, &leader)]
+    ));
+    let pids = pids_mentioning(&conf_dir.display().to_string());
+    assert!(!pids.is_empty(), "no broker process for {leader}");
+    for pid in pids {
+        // SAFETY: kill(2) on the leader broker this test's agents started.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
+    let admin = mqadmin::ops::admin::Admin::new(&env.ns);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let new_leader = admin.cluster_info().await.ok().and_then(|info| {
+            info.broker_addr_table
+                .get("broker-up")
+                .and_then(|bd| bd.broker_addrs.get(&0).cloned())
+        });
+        if let Some(new_leader) = new_leader.filter(|l| *l != leader) {
+            let r = c
+                .invoke(&new_leader, send_req(0, b"after-failover".to_vec()), T)
+                .await;
+            if r.is_ok_and(|r| r.code == response::SUCCESS) {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "no failover from {leader}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Issue 5, second case: through the agents a divergent slave is refused, then overwritten from
+/// the master with `--align`; every old message is on the new leader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_through_three_agents_aligns_a_divergent_slave() {
+    let env = setup_mode(Mode::Agents);
+    let _master = spawn_broker(&env.master);
+    let _slave = spawn_broker(&env.slave);
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, 150, &mut sent).await;
+    for i in [1, 0] {
+        let r = shutdown(&env, i);
+        assert_eq!(r.code, Some(0), "{r:?}");
+    }
+    let cl = env.dir.path().join("slave-store/commitlog");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&cl)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let newest = names.last().unwrap();
+    let mut bytes = std::fs::read(newest).unwrap();
+    bytes[100] ^= 0xFF;
+    std::fs::write(newest, &bytes).unwrap();
+    let r = upgrade(&env, &["--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stderr.contains("diverges") && r.stderr.contains("--align"),
+        "{r:?}"
+    );
+    let r = upgrade(&env, &["--yes", "--align", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let align = report["steps"][2]["detail"].as_str().unwrap();
+    assert!(align.contains("1 overwritten"), "{align}");
+    let members = wait_group(&env.ns, 3, None).await;
+    same(
+        &pull_all(&c, &members[&0]).await,
+        &sent,
+        "every old message on the leader after --align",
     );
 }

@@ -5,6 +5,7 @@
 //! remoting client and the on-disk format definitions from here so that there is one implementation
 //! of each wire and disk format.
 
+pub mod agent;
 pub mod config;
 pub mod controller;
 pub mod ha;

@@ -1,4 +1,5 @@
-//! `mqadmin shutdownBroker` / `startBroker`: stop or start the local `mqbroker` of a config file.
+//! `mqadmin shutdownBroker` / `startBroker`: stop or start the `mqbroker` of a config file on this
+//! machine, or of an `agent://HOST:PORT/BROKER` node through its agent.
 
 use std::time::Duration;
 
@@ -7,8 +8,20 @@ use anyhow::Context;
 use crate::cli::{GlobalArgs, LocalBrokerArgs};
 use crate::exit::ExitStatus;
 use crate::ops::broker_process::{self, ProcessReport};
+use crate::ops::node::AnyNode;
+use crate::ops::remote_node;
 use crate::printer::Printer;
 use crate::render::{self, OutputFormat};
+
+/// The node agent's handle when `-c` names an `agent://` node.
+fn open_remote(args: &LocalBrokerArgs) -> anyhow::Result<Option<AnyNode>> {
+    let spec = args.config.to_string_lossy();
+    if !remote_node::is_remote(&spec) {
+        return Ok(None);
+    }
+    let token = super::agent_token(&args.agent)?;
+    Ok(Some(AnyNode::open("broker", &spec, token.as_deref())?))
+}
 
 fn render_one(global: &GlobalArgs, report: &ProcessReport, printer: &Printer) -> anyhow::Result<()> {
     let text = match global.output {
@@ -34,7 +47,11 @@ pub async fn shutdown(
     args: &LocalBrokerArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let report = broker_process::stop_broker(&args.config, Duration::from_secs(args.timeout)).await?;
+    let grace = Duration::from_secs(args.timeout);
+    let report = match open_remote(args)? {
+        Some(node) => node.stop(&args.config, grace).await?,
+        None => broker_process::stop_broker(&args.config, grace).await?,
+    };
     if report.pids.is_empty() {
         printer.hint(&format!(
             "no mqbroker runs with this config; start it with `mqadmin startBroker -c {}`",
@@ -56,7 +73,10 @@ pub async fn start(
 ) -> anyhow::Result<ExitStatus> {
     let exe = std::env::current_exe().context("cannot locate the mqadmin executable")?;
     let bin_dir = exe.parent().map(std::path::PathBuf::from).unwrap_or_default();
-    let report = broker_process::start_broker(&args.config, &bin_dir).await?;
+    let report = match open_remote(args)? {
+        Some(node) => node.start(&args.config, &bin_dir).await?,
+        None => broker_process::start_broker(&args.config, &bin_dir).await?,
+    };
     render_one(global, &report, printer)?;
     Ok(ExitStatus::Success)
 }

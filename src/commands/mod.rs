@@ -78,3 +78,18 @@ impl<T> AdminContext<T> for Result<T, crate::ops::admin::AdminError> {
         }
     }
 }
+
+/// The node agents' token: `--token-file`, else `MQADMIN_AGENT_TOKEN`, else none (then only
+/// local nodes work).
+///
+/// # Errors
+/// The token file cannot be read.
+pub fn agent_token(args: &crate::cli::AgentArgs) -> anyhow::Result<Option<String>> {
+    use anyhow::Context;
+    match &args.token_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| Some(t.trim().to_owned()))
+            .with_context(|| format!("failed to read the token file `{}`", path.display())),
+        None => Ok(std::env::var(crate::ops::remote_node::TOKEN_ENV).ok()),
+    }
+}

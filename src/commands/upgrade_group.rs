@@ -1,5 +1,5 @@
 //! `mqadmin upgrade-group`: plan, confirm, apply (or roll back) a Master/Slave → DLedger upgrade
-//! of local nodes; the work is in [`crate::ops::upgrade_group`].
+//! of local or agent-served nodes; the work is in [`crate::ops::upgrade_group`].
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -29,6 +29,7 @@ fn options(global: &GlobalArgs, args: &UpgradeGroupArgs) -> anyhow::Result<Upgra
         bin_dir: exe.parent().map(std::path::PathBuf::from).unwrap_or_default(),
         stop_grace: Duration::from_secs(args.timeout),
         group_timeout: Duration::from_secs(args.timeout),
+        agent_token: super::agent_token(&args.agent)?,
     })
 }
 

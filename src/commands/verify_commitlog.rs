@@ -6,8 +6,9 @@ use anyhow::Context;
 
 use crate::cli::{GlobalArgs, VerifyCommitlogArgs};
 use crate::exit::ExitStatus;
+use crate::ops::node::AnyNode;
 use crate::ops::verify_commitlog::{
-    verify_commitlog, Comparison, LocalNode, NodeStore, Role, Verdict, VerifyOptions, VerifyReport,
+    verify_commitlog, Comparison, NodeStore, Role, Verdict, VerifyOptions, VerifyReport,
 };
 use crate::printer::Printer;
 use crate::render::{self, OutputFormat};
@@ -23,10 +24,11 @@ pub fn run(global: &GlobalArgs, args: &VerifyCommitlogArgs, printer: &Printer) -
     if let Some(third) = &args.third {
         specs.push((Role::Third, third));
     }
+    let token = super::agent_token(&args.agent)?;
     let mut nodes: Vec<(Role, Box<dyn NodeStore>)> = Vec::new();
     for (role, spec) in specs {
-        let node = LocalNode::from_spec(role.as_str(), spec)?;
-        nodes.push((role, Box::new(node)));
+        let node = AnyNode::open(role.as_str(), spec, token.as_deref())?;
+        nodes.push((role, node.boxed_store()));
     }
     let options = VerifyOptions {
         nodes,

@@ -22,8 +22,11 @@
 //! default) so `--resume` continues after an interruption, and `rollback` can undo the upgrade
 //! as long as the new group has not accepted a write.
 //!
-//! Every store access goes through [`NodeAdmin`], so a remote node agent can take over later.
-//! Nothing here prints: progress goes to an [`UpgradeReporter`].
+//! Every store access goes through [`NodeAdmin`] and every broker stop/start through
+//! [`AnyNode`], so a NODE may be a local config file or `agent://HOST:PORT/BROKER` (a node agent
+//! on another machine, [`super::remote_node`]); the state file then lives in the last node's
+//! store root on its machine, read and written through its agent. Nothing here prints: progress
+//! goes to an [`UpgradeReporter`].
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -42,20 +45,19 @@ use broker::store::message::decode_records;
 use serde::{Deserialize, Serialize};
 
 use super::admin::{decode_json, request_with, Admin, AdminError};
-use super::broker_process::{self, ProcessError};
+use super::broker_process::ProcessError;
 use super::fastjson::{self, Value};
 use super::gen_config::{self, GenConfigError};
-use super::verify_commitlog::{
-    self, Area, LocalNode, NodeAdmin, NodeStore, Role, Verdict, VerifyError, VerifyOptions,
-};
+use super::node::AnyNode;
+use super::verify_commitlog::{self, Area, NodeAdmin, Role, Verdict, VerifyError, VerifyOptions};
 
 /// Default state file name, under the (first) third node's store root.
 pub const STATE_FILE: &str = "upgrade-group.json";
 /// Default distance from a node's listenPort to its DLedger peer port, as in the shipped
 /// `broker-n0.conf` (listenPort 30911, peer 40911). Default: `10000`.
 pub const PEER_PORT_OFFSET: u16 = 10000;
-/// Copy chunk size.
-const CHUNK: u64 = 1024 * 1024;
+/// Copy chunk size (one download and one upload per chunk between two agents).
+const CHUNK: u64 = 4 * 1024 * 1024;
 /// Size of a consume-queue entry (spec §5.2).
 const CQ_UNIT: u64 = 20;
 /// Consumer group used for the read checks of step 7 (pulls never commit offsets).
@@ -222,6 +224,8 @@ pub struct UpgradeOptions {
     /// How long to wait for the new group to register a leader and two followers, and for the
     /// old pair after a rollback. Default: 90 s.
     pub group_timeout: Duration,
+    /// The bearer token of the node agents (`agent://` nodes). Default: none.
+    pub agent_token: Option<String>,
 }
 
 /// A finished step, as recorded in the state file.
@@ -387,7 +391,7 @@ struct Node {
     self_id: String,
     config_path: PathBuf,
     config: BrokerConfig,
-    store: LocalNode,
+    store: AnyNode,
 }
 
 impl Node {
@@ -400,6 +404,7 @@ impl Node {
 pub struct Upgrade {
     options: UpgradeOptions,
     nodes: Vec<Node>,
+    state_at: StateAt,
     state_file: PathBuf,
     state: UpgradeState,
     preflight: Vec<String>,
@@ -411,14 +416,33 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn load_node(role: NodeRole, self_id: String, path: &Path) -> Result<Node> {
-    let (config, _) = BrokerConfig::from_properties_file(path).map_err(|source| {
+fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) -> Result<Node> {
+    let spec = path.to_string_lossy();
+    let store = AnyNode::open(&self_id, &spec, token)?;
+    let config_error = |source| {
         UpgradeError::Node(VerifyError::Config {
             role: format!("{role:?}").to_lowercase(),
             source,
         })
-    })?;
-    let store = LocalNode::from_config(&self_id, path)?;
+    };
+    let config = match &store {
+        AnyNode::Local(_) => BrokerConfig::from_properties_file(path).map_err(config_error)?.0,
+        AnyNode::Remote(remote) => {
+            let text = store.read_config()?;
+            let props = broker::properties::parse(&text).map_err(|e| {
+                config_error(broker::config::ConfigError::Syntax {
+                    location: broker::config::Location {
+                        file: Some(remote.remote_config().to_path_buf()),
+                        line: e.line,
+                    },
+                    message: e.message,
+                })
+            })?;
+            BrokerConfig::from_properties(&props, Some(remote.remote_config()))
+                .map_err(config_error)?
+                .0
+        }
+    };
     Ok(Node {
         role,
         self_id,
@@ -446,22 +470,41 @@ fn default_peers(nodes: &[Node]) -> Result<String> {
     Ok(parts.join(";"))
 }
 
-fn read_state(path: &Path) -> Result<Option<UpgradeState>> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| UpgradeError::State {
-                action: "parse",
-                path: path.to_path_buf(),
-                source: std::io::Error::other(e),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(UpgradeError::State {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+/// Where the state file lives: a local file, or `upgrade-group.json` in the store root of a node
+/// behind an agent (index into the nodes).
+#[derive(Debug, Clone, Copy)]
+enum StateAt {
+    Local,
+    Node(usize),
+}
+
+fn state_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> UpgradeError {
+    let path = path.to_path_buf();
+    move |source| UpgradeError::State { action, path, source }
+}
+
+fn read_state(at: StateAt, nodes: &[Node], path: &Path) -> Result<Option<UpgradeState>> {
+    let bytes = match at {
+        StateAt::Local => match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(state_err("read", path)(source)),
+        },
+        StateAt::Node(i) => {
+            let store = &nodes[i].store;
+            if !store
+                .list_tree(Area::Root, STATE_FILE)?
+                .iter()
+                .any(|f| f.rel == STATE_FILE)
+            {
+                return Ok(None);
+            }
+            store.read_file(Area::Root, STATE_FILE, 0..u64::MAX)?
+        }
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| state_err("parse", path)(std::io::Error::other(e)))
 }
 
 impl Upgrade {
@@ -480,19 +523,25 @@ impl Upgrade {
                 options.thirds.len()
             )));
         }
-        let mut nodes = vec![load_node(NodeRole::Master, "n0".into(), &options.master)?];
+        let token = options.agent_token.as_deref();
+        let mut nodes = vec![load_node(NodeRole::Master, "n0".into(), &options.master, token)?];
         if let Some(slave) = &options.slave {
-            nodes.push(load_node(NodeRole::Slave, "n1".into(), slave)?);
+            nodes.push(load_node(NodeRole::Slave, "n1".into(), slave, token)?);
         }
         for third in &options.thirds {
             let id = format!("n{}", nodes.len());
-            nodes.push(load_node(NodeRole::Third, id, third)?);
+            nodes.push(load_node(NodeRole::Third, id, third, token)?);
         }
-        let state_file = options
-            .state_file
-            .clone()
-            .unwrap_or_else(|| nodes[nodes.len() - 1].store.store_root().join(STATE_FILE));
-        let existing = read_state(&state_file)?.filter(|s| !s.rolled_back);
+        let last = &nodes[nodes.len() - 1];
+        let (state_at, state_file) = match &options.state_file {
+            Some(path) => (StateAt::Local, path.clone()),
+            None if last.store.is_remote() => (
+                StateAt::Node(nodes.len() - 1),
+                PathBuf::from(format!("{}:{}", last.config_path.display(), STATE_FILE)),
+            ),
+            None => (StateAt::Local, last.store.store_root().join(STATE_FILE)),
+        };
+        let existing = read_state(state_at, &nodes, &state_file)?.filter(|s| !s.rolled_back);
         let state = match (existing, options.resume) {
             (Some(mut s), true) => {
                 if s.master != options.master || s.slave != options.slave || s.thirds != options.thirds {
@@ -558,6 +607,7 @@ impl Upgrade {
         let mut upgrade = Self {
             options,
             nodes,
+            state_at,
             state_file,
             state,
             preflight: Vec::new(),
@@ -586,21 +636,23 @@ impl Upgrade {
                 ));
             }
         }
-        for p in &peers {
+        for (i, p) in peers.iter().enumerate() {
             let port = p
                 .addr
                 .rsplit_once(':')
                 .and_then(|(_, port)| port.parse::<u16>().ok());
+            // Each peer port is checked on the machine of the node that will listen on it.
+            let node = self.nodes.get(i).unwrap_or(&self.nodes[0]);
             match port {
-                Some(port) if std::net::TcpListener::bind(("0.0.0.0", port)).is_err() => {
-                    problems.push(format!(
-                        "DLedger peer port {port} of {} is in use{}",
-                        p.id,
-                        super::fast_try::port_owner(port)
-                            .map(|o| format!(" by {o}"))
-                            .unwrap_or_default()
-                    ))
-                }
+                Some(port) if !node.store.port_free(port)? => problems.push(format!(
+                    "DLedger peer port {port} of {} is in use{}",
+                    p.id,
+                    (!node.store.is_remote())
+                        .then(|| super::fast_try::port_owner(port))
+                        .flatten()
+                        .map(|o| format!(" by {o}"))
+                        .unwrap_or_default()
+                )),
                 Some(_) => {}
                 None => problems.push(format!("peer {} has no port: {:?}", p.id, p.addr)),
             }
@@ -667,7 +719,7 @@ impl Upgrade {
                     ));
                 }
             }
-            if std::net::TcpListener::bind(("0.0.0.0", n.config.listen_port)).is_err() {
+            if !n.store.port_free(n.config.listen_port)? {
                 problems.push(format!(
                     "listenPort {} of the new node {} is in use",
                     n.config.listen_port,
@@ -801,21 +853,39 @@ impl Upgrade {
     }
 
     fn save(&self) -> Result<()> {
-        let err = |action| {
-            let path = self.state_file.clone();
-            move |source| UpgradeError::State { action, path, source }
-        };
-        if let Some(dir) = self.state_file.parent() {
-            std::fs::create_dir_all(dir).map_err(err("create the directory of"))?;
+        let bytes = serde_json::to_vec_pretty(&self.state)
+            .map_err(|e| state_err("encode", &self.state_file)(std::io::Error::other(e)))?;
+        match self.state_at {
+            StateAt::Local => {
+                let err = |action| state_err(action, &self.state_file);
+                if let Some(dir) = self.state_file.parent() {
+                    std::fs::create_dir_all(dir).map_err(err("create the directory of"))?;
+                }
+                let tmp = PathBuf::from(format!("{}.tmp", self.state_file.display()));
+                std::fs::write(&tmp, bytes).map_err(err("write"))?;
+                std::fs::rename(&tmp, &self.state_file).map_err(err("replace"))
+            }
+            StateAt::Node(i) => {
+                let store = &self.nodes[i].store;
+                let tmp = format!("{STATE_FILE}.tmp");
+                store.remove(Area::Root, &tmp)?;
+                store.write_file(Area::Root, &tmp, 0, &bytes)?;
+                store.finish_file(Area::Root, &tmp, bytes.len() as u64)?;
+                store.rename_file(Area::Root, &tmp, STATE_FILE)?;
+                Ok(())
+            }
         }
-        let tmp = PathBuf::from(format!("{}.tmp", self.state_file.display()));
-        let bytes = serde_json::to_vec_pretty(&self.state).map_err(|e| UpgradeError::State {
-            action: "encode",
-            path: self.state_file.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        std::fs::write(&tmp, bytes).map_err(err("write"))?;
-        std::fs::rename(&tmp, &self.state_file).map_err(err("replace"))
+    }
+
+    fn forget_state(&self) {
+        match self.state_at {
+            StateAt::Local => {
+                let _ = std::fs::remove_file(&self.state_file);
+            }
+            StateAt::Node(i) => {
+                let _ = self.nodes[i].store.remove(Area::Root, STATE_FILE);
+            }
+        }
     }
 
     /// Runs every step not done yet, saving the state after each.
@@ -841,7 +911,7 @@ impl Upgrade {
                     Err(e @ UpgradeError::Divergent(_)) => {
                         // Nothing was written yet (stopping the old brokers changed no file), so
                         // forget this run: the next one, with --align, starts afresh.
-                        let _ = std::fs::remove_file(&self.state_file);
+                        self.forget_state();
                         return Err(e);
                     }
                     Err(e) => return Err(e),
@@ -871,12 +941,12 @@ impl Upgrade {
     async fn stop_old(&mut self) -> Result<String> {
         let mut said = Vec::new();
         for n in self.nodes.iter().filter(|n| n.role != NodeRole::Third) {
-            let r = broker_process::stop_broker(&n.config_path, self.options.stop_grace).await?;
+            let r = n.store.stop(&n.config_path, self.options.stop_grace).await?;
             said.push(format!("{} {}", n.self_id, r.action));
         }
         let master = &self.nodes[0].store;
-        self.state.queues = queue_offsets(master)?;
-        self.state.consumer_offsets = consumer_offsets(master)?;
+        self.state.queues = queue_offsets(&**master)?;
+        self.state.consumer_offsets = consumer_offsets(&**master)?;
         Ok(format!(
             "{}; recorded {} queues and {} consumer offsets",
             said.join(", "),
@@ -893,8 +963,8 @@ impl Upgrade {
         let verify = verify_commitlog::verify_commitlog(
             &VerifyOptions {
                 nodes: vec![
-                    (Role::Master, Box::new(master.store.clone())),
-                    (Role::Slave, Box::new(slave.store.clone())),
+                    (Role::Master, master.store.boxed_store()),
+                    (Role::Slave, slave.store.boxed_store()),
                 ],
                 last: self.options.last,
                 allow_running: false,
@@ -925,8 +995,8 @@ impl Upgrade {
                 (Verdict::Identical, _, _) => identical += 1,
                 (Verdict::SlaveBehind, Some(m), Some(s)) => {
                     copy_file(
-                        &master.store,
-                        &slave.store,
+                        &*master.store,
+                        &*slave.store,
                         Area::CommitLog,
                         &f.name,
                         s.written..m.size,
@@ -937,8 +1007,8 @@ impl Upgrade {
                 }
                 (_, Some(m), None) => {
                     copy_file(
-                        &master.store,
-                        &slave.store,
+                        &*master.store,
+                        &*slave.store,
                         Area::CommitLog,
                         &f.name,
                         0..m.size,
@@ -950,8 +1020,8 @@ impl Upgrade {
                 (_, Some(m), Some(_)) => {
                     slave.store.remove(Area::CommitLog, &f.name)?;
                     copy_file(
-                        &master.store,
-                        &slave.store,
+                        &*master.store,
+                        &*slave.store,
                         Area::CommitLog,
                         &f.name,
                         0..m.size,
@@ -981,8 +1051,8 @@ impl Upgrade {
                 continue;
             }
             copy_file(
-                &master.store,
-                &slave.store,
+                &*master.store,
+                &*slave.store,
                 Area::CommitLog,
                 &f.name,
                 0..f.size,
@@ -1035,8 +1105,8 @@ impl Upgrade {
             for (area, rel, size) in files {
                 n.store.remove(*area, rel)?;
                 copy_file(
-                    &master.store,
-                    &n.store,
+                    &*master.store,
+                    &*n.store,
                     *area,
                     rel,
                     0..*size,
@@ -1072,13 +1142,7 @@ impl Upgrade {
                 .find(|b| b.config == n.config_path)
                 .map(|b| b.backup.clone())
                 .unwrap_or_default();
-            let old = std::fs::read_to_string(&backup).map_err(|source| {
-                UpgradeError::Node(VerifyError::Io {
-                    action: "read",
-                    path: backup.clone(),
-                    source,
-                })
-            })?;
+            let old = n.store.read_config_backup(&backup)?;
             let text = gen_config::derive_node_text(
                 &n.config_path.display().to_string(),
                 &old,
@@ -1098,8 +1162,8 @@ impl Upgrade {
     async fn start(&mut self) -> Result<String> {
         let mut pids = Vec::new();
         for n in &self.nodes {
-            if broker_process::find_broker_pids(&n.config_path).is_empty() {
-                let r = broker_process::start_broker(&n.config_path, &self.options.bin_dir).await?;
+            if !n.store.running(&n.config_path).await? {
+                let r = n.store.start(&n.config_path, &self.options.bin_dir).await?;
                 pids.extend(r.pids);
             }
         }
@@ -1493,7 +1557,7 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
     // counted a put.
     if up.state.done(Step::Configure).is_some() {
         for n in &up.nodes {
-            if broker_process::find_broker_pids(&n.config_path).is_empty() {
+            if !n.store.running(&n.config_path).await? {
                 continue;
             }
             let req = RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO);
@@ -1518,7 +1582,7 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
     // The same question asked of the disk (works when the new brokers are not running): a
     // RocketMQ record entry in any node's DLedger log means the group took a write.
     for n in &up.nodes {
-        let records = dledger_records(&n.store, &n.self_id)?;
+        let records = dledger_records(&*n.store, &n.self_id)?;
         if records > 0 {
             return Err(UpgradeError::RollbackRefused(format!(
                 "the DLedger log of {} holds {records} message record(s) written since the upgrade; \
@@ -1529,7 +1593,7 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
     }
     let mut actions = Vec::new();
     for n in &up.nodes {
-        let r = broker_process::stop_broker(&n.config_path, up.options.stop_grace).await?;
+        let r = n.store.stop(&n.config_path, up.options.stop_grace).await?;
         actions.push(format!("{}: {}", n.self_id, r.action));
     }
     for b in &up.state.backups {
@@ -1557,7 +1621,7 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
     let mut master = None;
     if up.state.done(Step::StopOld).is_some() {
         for n in up.nodes.iter().filter(|n| n.role != NodeRole::Third) {
-            let r = broker_process::start_broker(&n.config_path, &up.options.bin_dir).await?;
+            let r = n.store.start(&n.config_path, &up.options.bin_dir).await?;
             actions.push(format!("started old {:?} (pid {:?})", n.role, r.pids));
         }
         let members = if up.slave().is_some() { 2 } else { 1 };

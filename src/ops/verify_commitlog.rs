@@ -76,6 +76,16 @@ pub enum VerifyError {
         /// The lock file.
         lock: PathBuf,
     },
+    /// A node agent refused or failed a request (or could not be reached).
+    #[error("node `{node}`: {what} failed: {message}")]
+    Agent {
+        /// The node as the operator named it (`agent://host:port/broker`).
+        node: String,
+        /// The request (`md5 of commit_log/00000000000000000000`, …).
+        what: String,
+        /// The agent's answer or the transport error.
+        message: String,
+    },
     /// The master has no commitlog file, so there is nothing to compare.
     #[error("the master node `{node}` has no commitlog files in `{}`", dir.display())]
     NoFiles {
@@ -243,6 +253,17 @@ pub trait NodeAdmin: NodeStore {
     /// # Errors
     /// [`VerifyError::Io`] if `statvfs` fails.
     fn free_space(&self) -> Result<u64, VerifyError>;
+    /// The text of a backup made by [`NodeAdmin::backup_config`].
+    ///
+    /// # Errors
+    /// [`VerifyError::Io`].
+    fn read_config_backup(&self, backup: &Path) -> Result<String, VerifyError>;
+    /// Whether TCP `port` can be bound on the node's machine (a preflight check of the ports the
+    /// new broker will listen on).
+    ///
+    /// # Errors
+    /// [`VerifyError::Agent`] when a remote node cannot be asked.
+    fn port_free(&self, port: u16) -> Result<bool, VerifyError>;
 }
 
 /// The result of probing a store's `lock` file.
@@ -435,7 +456,7 @@ impl NodeStore for LocalNode {
             return Ok(None);
         };
         let locked = match File::open(path) {
-            Ok(file) => is_locked(&file).map_err(io_err("probe the lock on", path))?,
+            Ok(file) => broker::store::probe::is_locked(&file).map_err(io_err("probe the lock on", path))?,
             // No lock file: no broker ever ran here (RocketMQ creates it at start-up).
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(io_err("open", path)(e)),
@@ -587,6 +608,14 @@ impl NodeAdmin for LocalNode {
         }
         free_bytes(&dir)
     }
+
+    fn read_config_backup(&self, backup: &Path) -> Result<String, VerifyError> {
+        std::fs::read_to_string(backup).map_err(io_err("read", backup))
+    }
+
+    fn port_free(&self, port: u16) -> Result<bool, VerifyError> {
+        Ok(std::net::TcpListener::bind(("0.0.0.0", port)).is_ok())
+    }
 }
 
 fn read_path(path: &Path, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
@@ -602,20 +631,7 @@ fn read_path(path: &Path, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
 
 /// `statvfs(2)`: bytes available to an unprivileged user on the file system holding `dir`.
 fn free_bytes(dir: &Path) -> Result<u64, VerifyError> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| VerifyError::Io {
-        action: "statvfs",
-        path: dir.to_owned(),
-        source: std::io::Error::other("path contains a NUL byte"),
-    })?;
-    // SAFETY: an all-zero statvfs is a valid value for the kernel to overwrite.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a valid, writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(io_err("statvfs", dir)(std::io::Error::last_os_error()));
-    }
-    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
-    Ok(st.f_bavail as u64 * st.f_frsize as u64)
+    broker::store::probe::free_bytes(dir).map_err(io_err("statvfs", dir))
 }
 
 /// The reader half of [`LocalNode::digest`]: reads up to `len` bytes of `file` into buffers taken
@@ -653,67 +669,7 @@ fn read_chunks(
     }
 }
 
-/// Whether another process locks `file`. Our brokers take an exclusive `flock`; Java's
-/// `FileChannel.tryLock` takes a POSIX (`fcntl`) lock, which `flock` does not see on Linux, so
-/// both are probed. The `flock` probe takes a shared lock and drops it at once; the `fcntl` probe
-/// (`F_GETLK`) only asks and never locks.
-fn is_locked(file: &File) -> std::io::Result<bool> {
-    let fd = file.as_raw_fd();
-    // SAFETY: flock on a valid, owned descriptor has no memory-safety requirements.
-    if unsafe { libc::flock(fd, libc::LOCK_SH | libc::LOCK_NB) } != 0 {
-        let err = std::io::Error::last_os_error();
-        return if err.kind() == std::io::ErrorKind::WouldBlock {
-            Ok(true)
-        } else {
-            Err(err)
-        };
-    }
-    // SAFETY: as above.
-    unsafe { libc::flock(fd, libc::LOCK_UN) };
-    // SAFETY: an all-zero `flock` struct is a valid value; F_GETLK writes only into it.
-    let mut query: libc::flock = unsafe { std::mem::zeroed() };
-    query.l_type = libc::F_RDLCK as libc::c_short;
-    query.l_whence = libc::SEEK_SET as libc::c_short;
-    // SAFETY: F_GETLK with a pointer to a properly initialised `flock` struct we own.
-    if unsafe { libc::fcntl(fd, libc::F_GETLK, &mut query) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(i32::from(query.l_type) != libc::F_UNLCK)
-}
-
-/// Bytes scanned per step when looking for non-zero data: a block whose OR is zero is skipped
-/// without looking at single bytes (the fold vectorises).
-const ZERO_SCAN_BLOCK: usize = 4096;
-
-fn block_is_zero(block: &[u8]) -> bool {
-    block.iter().fold(0u8, |acc, &b| acc | b) == 0
-}
-
-/// Index of the first non-zero byte of `buf`.
-pub fn first_nonzero_index(buf: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    for block in buf.chunks(ZERO_SCAN_BLOCK) {
-        if !block_is_zero(block) {
-            return block.iter().position(|&b| b != 0).map(|i| start + i);
-        }
-        start += block.len();
-    }
-    None
-}
-
-/// Index of the last non-zero byte of `buf`.
-pub fn last_nonzero_index(buf: &[u8]) -> Option<usize> {
-    let mut end = buf.len();
-    while end > 0 {
-        let start = end.saturating_sub(ZERO_SCAN_BLOCK);
-        let block = &buf[start..end];
-        if !block_is_zero(block) {
-            return block.iter().rposition(|&b| b != 0).map(|i| start + i);
-        }
-        end = start;
-    }
-    None
-}
+pub use broker::store::probe::{first_nonzero_index, last_nonzero_index};
 
 /// Receives progress of the md5 pass (not of the narrowing search, which only runs on mismatch).
 /// Called from several threads at once.
@@ -1132,7 +1088,7 @@ mod tests {
 
     #[test]
     fn nonzero_scans() {
-        let mut buf = vec![0u8; 3 * ZERO_SCAN_BLOCK + 17];
+        let mut buf = vec![0u8; 3 * 4096 + 17];
         assert_eq!(first_nonzero_index(&buf), None);
         assert_eq!(last_nonzero_index(&buf), None);
         buf[5000] = 1;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod external;
 pub mod format;
 pub mod message;
+pub mod probe;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

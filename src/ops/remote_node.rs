@@ -1,0 +1,544 @@
+//! [`RemoteNode`]: a node on another machine, reached through its node agent (`mqagent`, see
+//! [`broker::agent`]). It implements [`NodeStore`] and [`NodeAdmin`] over HTTP, so
+//! `verify-commitlog` and `upgrade-group` treat it like a local store: md5s are computed by the
+//! agent on its machine (nothing is downloaded to compare), and copies between two agents go
+//! through `mqadmin` in chunks, each upload resumed from the destination's length after a broken
+//! connection, and the whole file md5-verified on both agents afterwards.
+//!
+//! The traits are synchronous and are called from inside `mqadmin`'s async commands, so requests
+//! run on a small runtime of their own (one for the process, never dropped) and the calling
+//! thread waits on a channel: no runtime is started or dropped inside another.
+//!
+//! A node is named `agent://HOST:PORT/BROKER`, BROKER being the name the agent serves the broker
+//! under (`mqagent --broker BROKER=CONFIG`).
+
+use std::future::Future;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use broker::agent::api::{self, BackupInfo, BrokerInfo, FileEntry, FileStat, PortInfo, ProcessInfo};
+use broker::store::format::file_name_to_offset;
+use serde::de::DeserializeOwned;
+
+use super::verify_commitlog::{
+    Area, CommitLogFile, LockState, NodeAdmin, NodeStore, RangeDigest, StoreFile, VerifyError,
+};
+
+/// The prefix of a node served by an agent.
+pub const SCHEME: &str = "agent://";
+/// The environment variable holding the agents' token (when no `--token-file` is given).
+pub const TOKEN_ENV: &str = "MQADMIN_AGENT_TOKEN";
+/// How often an interrupted upload is resumed before the copy fails.
+const UPLOAD_ATTEMPTS: usize = 3;
+/// Timeout of one request (a whole-file md5 of a 1 GiB commitlog takes a few seconds).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Whether a NODE argument names an agent node.
+pub fn is_remote(spec: &str) -> bool {
+    spec.starts_with(SCHEME)
+}
+
+/// The runtime agent requests run on, started on first use and kept for the life of the process.
+fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("mqadmin-agent")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// A broker served by a node agent.
+#[derive(Debug, Clone)]
+pub struct RemoteNode {
+    spec: String,
+    spec_path: PathBuf,
+    base: String,
+    broker: String,
+    token: String,
+    client: reqwest::Client,
+    info: BrokerInfo,
+}
+
+impl RemoteNode {
+    /// Parses `agent://HOST:PORT/BROKER` and asks the agent about the broker.
+    ///
+    /// # Errors
+    /// [`VerifyError::Agent`] for a malformed spec, a missing token, an unreachable agent, a
+    /// wrong token or an unknown broker.
+    pub fn open(spec: &str, token: Option<&str>) -> Result<Self, VerifyError> {
+        let fail = |message: String| VerifyError::Agent {
+            node: spec.to_owned(),
+            what: "open".into(),
+            message,
+        };
+        let rest = spec
+            .strip_prefix(SCHEME)
+            .ok_or_else(|| fail(format!("a remote node is {SCHEME}HOST:PORT/BROKER")))?;
+        let Some((host, broker)) = rest
+            .split_once('/')
+            .filter(|(h, b)| !h.is_empty() && !b.is_empty())
+        else {
+            return Err(fail(format!(
+                "a remote node is {SCHEME}HOST:PORT/BROKER, not `{spec}`"
+            )));
+        };
+        let token = token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+            fail(format!(
+                "no agent token: pass --token-file FILE or set {TOKEN_ENV}"
+            ))
+        })?;
+        let client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        let mut node = Self {
+            spec: spec.to_owned(),
+            spec_path: PathBuf::from(spec),
+            base: format!("http://{host}"),
+            broker: broker.to_owned(),
+            token: token.trim().to_owned(),
+            client,
+            info: BrokerInfo {
+                name: broker.to_owned(),
+                config: PathBuf::new(),
+                store_root: PathBuf::new(),
+                commitlog_dir: PathBuf::new(),
+                lock_file: PathBuf::new(),
+                locked: false,
+                free_space: 0,
+            },
+        };
+        node.info = node.fetch_info()?;
+        Ok(node)
+    }
+
+    fn fetch_info(&self) -> Result<BrokerInfo, VerifyError> {
+        self.get_json("", &[], "broker info")
+    }
+
+    fn url(&self, tail: &str) -> String {
+        format!("{}/v1/brokers/{}{tail}", self.base, self.broker)
+    }
+
+    fn err(&self, what: &str, message: impl Into<String>) -> VerifyError {
+        VerifyError::Agent {
+            node: self.spec.clone(),
+            what: what.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// Runs `fut` on the agent runtime and waits for it from this (synchronous) thread.
+    fn block<T: Send + 'static>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = Result<T, String>> + Send + 'static,
+    ) -> Result<T, VerifyError> {
+        let rt = runtime().map_err(|e| self.err(what, e))?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        rx.recv()
+            .map_err(|_| self.err(what, "the request task failed"))?
+            .map_err(|e| self.err(what, e))
+    }
+
+    /// Runs `fut` on the agent runtime from async code (any runtime).
+    async fn run<T: Send + 'static>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = Result<T, String>> + Send + 'static,
+    ) -> Result<T, VerifyError> {
+        let rt = runtime().map_err(|e| self.err(what, e))?;
+        rt.spawn(fut)
+            .await
+            .map_err(|_| self.err(what, "the request task failed"))?
+            .map_err(|e| self.err(what, e))
+    }
+
+    fn request(
+        &self,
+        method: reqwest::Method,
+        tail: &str,
+        query: &[(&str, String)],
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(tail))
+            .bearer_auth(&self.token)
+            .query(query)
+    }
+
+    fn get_json<T: DeserializeOwned + Send + 'static>(
+        &self,
+        tail: &str,
+        query: &[(&str, String)],
+        what: &str,
+    ) -> Result<T, VerifyError> {
+        let req = self.request(reqwest::Method::GET, tail, query);
+        self.block(what, async move { json(send(req).await?).await })
+    }
+
+    fn send_json<T: DeserializeOwned + Send + 'static>(
+        &self,
+        method: reqwest::Method,
+        tail: &str,
+        query: &[(&str, String)],
+        body: Vec<u8>,
+        what: &str,
+    ) -> Result<T, VerifyError> {
+        let req = self.request(method, tail, query).body(body);
+        self.block(what, async move { json(send(req).await?).await })
+    }
+
+    fn send_empty(
+        &self,
+        method: reqwest::Method,
+        tail: &str,
+        query: &[(&str, String)],
+        body: Vec<u8>,
+        what: &str,
+    ) -> Result<(), VerifyError> {
+        let req = self.request(method, tail, query).body(body);
+        self.block(what, async move { send(req).await.map(drop) })
+    }
+
+    fn get_bytes(&self, tail: &str, query: &[(&str, String)], what: &str) -> Result<Vec<u8>, VerifyError> {
+        let req = self.request(reqwest::Method::GET, tail, query);
+        self.block(what, async move {
+            let resp = send(req).await?;
+            resp.bytes().await.map(|b| b.to_vec()).map_err(|e| e.to_string())
+        })
+    }
+
+    fn area_query(area: Area, rel: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("area", wire_area(area).as_str().to_owned()),
+            ("path", rel.to_owned()),
+        ]
+    }
+
+    fn range_digest(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, VerifyError> {
+        let mut q = Self::area_query(area, rel);
+        q.push(("start", range.start.to_string()));
+        q.push(("end", range.end.to_string()));
+        let what = format!("md5 of {} {rel}", wire_area(area).as_str());
+        let d: api::Digest = self.get_json("/md5", &q, &what)?;
+        let mut md5 = [0u8; 16];
+        hex::decode_to_slice(&d.md5, &mut md5)
+            .map_err(|e| self.err(&what, format!("bad md5 `{}`: {e}", d.md5)))?;
+        Ok(RangeDigest {
+            md5,
+            len: d.len,
+            first_nonzero: d.first_nonzero,
+            data_end: d.data_end,
+        })
+    }
+
+    fn stat(&self, area: Area, rel: &str) -> Result<Option<u64>, VerifyError> {
+        let q = Self::area_query(area, rel);
+        let req = self.request(reqwest::Method::GET, "/stat", &q);
+        self.block("stat", async move {
+            let resp = req.send().await.map_err(|e| e.to_string())?;
+            if resp.status() == reqwest::StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            json::<FileStat>(check(resp).await?).await.map(|s| Some(s.size))
+        })
+    }
+
+    /// The process state of the broker on the agent's machine.
+    ///
+    /// # Errors
+    /// [`VerifyError::Agent`].
+    pub async fn process(&self) -> Result<ProcessInfo, VerifyError> {
+        let req = self.request(reqwest::Method::GET, "/process", &[]);
+        self.run("process status", async move { json(send(req).await?).await })
+            .await
+    }
+
+    /// Starts the broker through the agent (its configured start only).
+    ///
+    /// # Errors
+    /// [`VerifyError::Agent`]: already running, the binary missing, an early exit.
+    pub async fn start(&self) -> Result<ProcessInfo, VerifyError> {
+        let req = self.request(reqwest::Method::POST, "/start", &[]);
+        self.run("start", async move { json(send(req).await?).await })
+            .await
+    }
+
+    /// Stops the broker through the agent (SIGTERM, SIGKILL after `grace`; or its stop command).
+    ///
+    /// # Errors
+    /// [`VerifyError::Agent`]: the store stays locked, the stop command failed.
+    pub async fn stop(&self, grace: Duration) -> Result<ProcessInfo, VerifyError> {
+        let req = self
+            .request(
+                reqwest::Method::POST,
+                "/stop",
+                &[("timeout_secs", grace.as_secs().to_string())],
+            )
+            .timeout(grace + Duration::from_secs(30));
+        self.run("stop", async move { json(send(req).await?).await })
+            .await
+    }
+
+    /// The broker's config file on the agent's machine.
+    pub fn remote_config(&self) -> &Path {
+        &self.info.config
+    }
+}
+
+fn wire_area(area: Area) -> api::Area {
+    match area {
+        Area::CommitLog => api::Area::CommitLog,
+        Area::Root => api::Area::Root,
+    }
+}
+
+/// Fails on a non-2xx answer with the agent's error message.
+async fn check(resp: reqwest::Response) -> Result<reqwest::Response, String> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let text = resp.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<api::ErrorBody>(&text).map_or(text, |b| b.error);
+    Err(format!("{status}: {message}"))
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Result<reqwest::Response, String> {
+    let resp = req.send().await.map_err(|e| {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        message
+    })?;
+    check(resp).await
+}
+
+async fn json<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T, String> {
+    resp.json::<T>().await.map_err(|e| format!("bad answer: {e}"))
+}
+
+impl NodeStore for RemoteNode {
+    fn name(&self) -> &str {
+        &self.spec
+    }
+
+    fn commitlog_dir(&self) -> &Path {
+        &self.info.commitlog_dir
+    }
+
+    fn list_files(&self) -> Result<Vec<CommitLogFile>, VerifyError> {
+        let entries: Vec<FileEntry> =
+            self.get_json("/tree", &Self::area_query(Area::CommitLog, ""), "list commitlog")?;
+        let mut files: Vec<(u64, CommitLogFile)> = entries
+            .into_iter()
+            .filter(|e| !e.rel.contains('/'))
+            .filter_map(|e| {
+                file_name_to_offset(&e.rel).map(|o| {
+                    (
+                        o,
+                        CommitLogFile {
+                            name: e.rel,
+                            size: e.size,
+                        },
+                    )
+                })
+            })
+            .collect();
+        files.sort_by_key(|(o, _)| *o);
+        Ok(files.into_iter().map(|(_, f)| f).collect())
+    }
+
+    fn digest(
+        &self,
+        name: &str,
+        range: Range<u64>,
+        progress: &dyn Fn(u64),
+    ) -> Result<RangeDigest, VerifyError> {
+        let d = self.range_digest(Area::CommitLog, name, range)?;
+        progress(d.len);
+        Ok(d)
+    }
+
+    fn read_range(&self, name: &str, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
+        self.read_file(Area::CommitLog, name, range)
+    }
+
+    fn lock_state(&self) -> Result<Option<LockState>, VerifyError> {
+        let info = self.fetch_info()?;
+        Ok(Some(LockState {
+            path: info.lock_file,
+            locked: info.locked,
+        }))
+    }
+}
+
+impl NodeAdmin for RemoteNode {
+    fn config_path(&self) -> &Path {
+        &self.spec_path
+    }
+
+    fn store_root(&self) -> &Path {
+        &self.info.store_root
+    }
+
+    fn list_tree(&self, area: Area, sub: &str) -> Result<Vec<StoreFile>, VerifyError> {
+        let entries: Vec<FileEntry> = self.get_json("/tree", &Self::area_query(area, sub), "list")?;
+        Ok(entries
+            .into_iter()
+            .map(|e| StoreFile {
+                rel: e.rel,
+                size: e.size,
+            })
+            .collect())
+    }
+
+    fn digest_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, VerifyError> {
+        self.range_digest(area, rel, range)
+    }
+
+    fn read_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
+        let mut q = Self::area_query(area, rel);
+        q.push(("start", range.start.to_string()));
+        q.push(("end", range.end.to_string()));
+        self.get_bytes("/file", &q, &format!("download of {rel}"))
+    }
+
+    /// Uploads `data` at `offset`; after a failed attempt the destination's length says how much
+    /// arrived, and the upload continues from there.
+    fn write_file(&self, area: Area, rel: &str, offset: u64, data: &[u8]) -> Result<(), VerifyError> {
+        let end = offset + data.len() as u64;
+        let mut sent = 0usize;
+        let mut attempt = 0;
+        loop {
+            let mut q = Self::area_query(area, rel);
+            q.push(("offset", (offset + sent as u64).to_string()));
+            let what = format!("upload of {rel}");
+            match self.send_json::<FileStat>(reqwest::Method::PUT, "/file", &q, data[sent..].to_vec(), &what)
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if attempt + 1 < UPLOAD_ATTEMPTS => {
+                    attempt += 1;
+                    // Resume from what the agent holds (when it lies inside this chunk).
+                    sent = match self.stat(area, rel) {
+                        Ok(Some(size)) if size > offset && size <= end => (size - offset) as usize,
+                        Ok(_) => 0,
+                        Err(_) => return Err(e),
+                    };
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn finish_file(&self, area: Area, rel: &str, len: u64) -> Result<(), VerifyError> {
+        let mut q = Self::area_query(area, rel);
+        q.push(("len", len.to_string()));
+        self.send_empty(
+            reqwest::Method::POST,
+            "/finish",
+            &q,
+            Vec::new(),
+            &format!("finish of {rel}"),
+        )
+    }
+
+    fn rename_file(&self, area: Area, from: &str, to: &str) -> Result<(), VerifyError> {
+        let q = vec![
+            ("area", wire_area(area).as_str().to_owned()),
+            ("from", from.to_owned()),
+            ("to", to.to_owned()),
+        ];
+        self.send_empty(
+            reqwest::Method::POST,
+            "/rename",
+            &q,
+            Vec::new(),
+            &format!("rename of {from}"),
+        )
+    }
+
+    fn remove(&self, area: Area, rel: &str) -> Result<(), VerifyError> {
+        self.send_empty(
+            reqwest::Method::DELETE,
+            "/file",
+            &Self::area_query(area, rel),
+            Vec::new(),
+            &format!("removal of {rel}"),
+        )
+    }
+
+    fn read_config(&self) -> Result<String, VerifyError> {
+        let bytes = self.get_bytes("/config", &[], "read config")?;
+        String::from_utf8(bytes).map_err(|e| self.err("read config", e.to_string()))
+    }
+
+    fn write_config(&self, text: &str) -> Result<(), VerifyError> {
+        self.send_empty(
+            reqwest::Method::PUT,
+            "/config",
+            &[],
+            text.as_bytes().to_vec(),
+            "write config",
+        )
+    }
+
+    fn backup_config(&self, suffix: &str) -> Result<PathBuf, VerifyError> {
+        let info: BackupInfo = self.send_json(
+            reqwest::Method::POST,
+            "/config/backup",
+            &[("suffix", suffix.to_owned())],
+            Vec::new(),
+            "back up config",
+        )?;
+        Ok(info.backup)
+    }
+
+    fn restore_config(&self, backup: &Path) -> Result<(), VerifyError> {
+        self.send_empty(
+            reqwest::Method::POST,
+            "/config/restore",
+            &[("backup", backup.display().to_string())],
+            Vec::new(),
+            "restore config",
+        )
+    }
+
+    fn free_space(&self) -> Result<u64, VerifyError> {
+        Ok(self.fetch_info()?.free_space)
+    }
+
+    fn read_config_backup(&self, backup: &Path) -> Result<String, VerifyError> {
+        let bytes = self.get_bytes(
+            "/config",
+            &[("backup", backup.display().to_string())],
+            "read config backup",
+        )?;
+        String::from_utf8(bytes).map_err(|e| self.err("read config backup", e.to_string()))
+    }
+
+    fn port_free(&self, port: u16) -> Result<bool, VerifyError> {
+        let req = self
+            .client
+            .get(format!("{}/v1/ports/{port}", self.base))
+            .bearer_auth(&self.token);
+        let info: PortInfo = self.block("port check", async move { json(send(req).await?).await })?;
+        Ok(info.free)
+    }
+}
