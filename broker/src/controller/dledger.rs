@@ -12,6 +12,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use openraft::ServerState;
 
@@ -41,6 +42,9 @@ pub struct Dledger {
     submit: tokio::sync::Mutex<()>,
     /// The BID this node registers with as a follower.
     pub follower_id: i64,
+    /// True while this leader hands leadership to the preferred node: writes are refused so
+    /// the preferred node's log stays as long as this one's.
+    handing_over: AtomicBool,
 }
 
 impl std::fmt::Debug for Dledger {
@@ -151,11 +155,93 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         writable: AtomicBool::new(false),
         submit: Default::default(),
         follower_id,
+        handing_over: AtomicBool::new(false),
     });
     let _ = b.dledger.set(d.clone());
+    if let Some(preferred) = b.cfg.preferred_leader_id.as_deref() {
+        let preferred = crate::raft::node_id_from_self_id(preferred.trim()).filter(|p| *p != d.node.id());
+        if let Some(p) = preferred {
+            tokio::spawn(keep_preferred_leader(d.clone(), p));
+        }
+    }
     let b2 = b.clone();
     tokio::spawn(async move { watch_roles(b2, d).await });
     Ok(())
+}
+
+/// How often a leader checks whether the preferred leader can take over.
+const PREFERRED_CHECK: Duration = Duration::from_secs(1);
+/// How long a new leader keeps leadership before handing it over, and how long it waits after
+/// a hand-over that did not happen.
+const PREFERRED_BACKOFF: Duration = Duration::from_secs(5);
+
+/// `preferredLeaderId`: while this node (not the preferred one) leads, and the preferred node
+/// is reachable and has every entry of this node's log, hand leadership over to it.
+async fn keep_preferred_leader(d: Arc<Dledger>, preferred: u64) {
+    let metrics = d.node.metrics();
+    let mut not_before = Instant::now() + PREFERRED_BACKOFF;
+    let mut was_leader = false;
+    loop {
+        tokio::time::sleep(PREFERRED_CHECK).await;
+        let (leader, caught_up) = {
+            let m = metrics.borrow();
+            if m.running_state.is_err() {
+                return;
+            }
+            let matched = m
+                .replication
+                .as_ref()
+                .and_then(|r| r.get(&preferred).copied().flatten())
+                .map(|l| l.index);
+            (
+                m.state == ServerState::Leader,
+                matched.is_some() && matched == m.last_log_index,
+            )
+        };
+        if leader && !was_leader {
+            not_before = Instant::now() + PREFERRED_BACKOFF;
+        }
+        was_leader = leader;
+        if !leader || !caught_up || !d.writable.load(Ordering::Acquire) || Instant::now() < not_before {
+            continue;
+        }
+        // Stop taking writes, let what is in flight reach the preferred node, then step aside.
+        d.handing_over.store(true, Ordering::Release);
+        let _order = d.submit.lock().await;
+        let drained = d
+            .node
+            .raft()
+            .wait(Some(Duration::from_secs(2)))
+            .metrics(
+                |m| {
+                    let matched = m
+                        .replication
+                        .as_ref()
+                        .and_then(|r| r.get(&preferred).copied().flatten())
+                        .map(|l| l.index);
+                    matched == m.last_log_index
+                },
+                "preferred leader caught up",
+            )
+            .await
+            .is_ok();
+        let moved = if drained {
+            tracing::info!(preferred, "DLedger: handing leadership to the preferred leader");
+            match d.node.hand_over(preferred).await {
+                Ok(moved) => moved,
+                Err(e) => {
+                    tracing::info!(error = %e, "DLedger: no hand-over to the preferred leader");
+                    false
+                }
+            }
+        } else {
+            false
+        };
+        d.handing_over.store(false, Ordering::Release);
+        if !moved {
+            not_before = Instant::now() + PREFERRED_BACKOFF;
+        }
+    }
 }
 
 async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
@@ -200,7 +286,7 @@ impl Dledger {
     /// SERVICE_NOT_AVAILABLE on a follower or when leadership is lost; MESSAGE_ILLEGAL for bad
     /// messages.
     pub async fn put(&self, b: &Broker, msgs: Vec<MessageToStore>) -> Result<PutResult, RemotingCommand> {
-        if !self.writable.load(Ordering::Acquire) {
+        if !self.writable.load(Ordering::Acquire) || self.handing_over.load(Ordering::Acquire) {
             return Err(not_leader());
         }
         for m in &msgs {
@@ -213,7 +299,7 @@ impl Dledger {
         let first_queue_offset;
         {
             let _order = self.submit.lock().await;
-            if !self.writable.load(Ordering::Acquire) {
+            if !self.writable.load(Ordering::Acquire) || self.handing_over.load(Ordering::Acquire) {
                 return Err(not_leader());
             }
             first_queue_offset = b.store.reserve_queue_offsets(&msgs[0].topic, msgs[0].queue_id, n);

@@ -19,6 +19,7 @@ use openraft::error::{Fatal, RaftError};
 use serde::Serialize;
 use tokio::net::TcpListener;
 
+use super::handover::{self as ho, HandOver, PATH_HANDOVER};
 use super::network::{PATH_APPEND, PATH_SNAPSHOT, PATH_VOTE};
 use super::types::{NodeId, Raft};
 use super::wire;
@@ -33,6 +34,7 @@ pub fn router(raft: Raft) -> Router {
         .route(PATH_APPEND, post(append))
         .route(PATH_VOTE, post(vote))
         .route(PATH_SNAPSHOT, post(snapshot))
+        .route(PATH_HANDOVER, post(handover))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(raft)
 }
@@ -83,6 +85,16 @@ async fn append(State(raft): State<Raft>, body: Bytes) -> Response {
 async fn vote(State(raft): State<Raft>, body: Bytes) -> Response {
     match serde_json::from_slice(&body) {
         Ok(req) => reply(raft.vote(req).await),
+        Err(e) => bad_request(e),
+    }
+}
+
+async fn handover(State(raft): State<Raft>, body: Bytes) -> Response {
+    match serde_json::from_slice::<HandOver>(&body) {
+        Ok(notice) => {
+            ho::on_notice(raft, notice);
+            StatusCode::ACCEPTED.into_response()
+        }
         Err(e) => bad_request(e),
     }
 }

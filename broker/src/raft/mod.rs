@@ -24,6 +24,7 @@
 //! (openraft documents this as safe; `NotAllowed` from an already initialized node is ignored),
 //! so the group forms even if the lowest id is down at first start.
 
+pub mod handover;
 pub mod http_server;
 pub mod log_store;
 pub mod network;
@@ -214,6 +215,10 @@ pub struct RaftNode {
     raft: Raft,
     log: LogReader,
     addr: SocketAddr,
+    /// Every member's id and Raft address (`dLegerPeers`).
+    peers: BTreeMap<NodeId, String>,
+    heartbeat_ms: u64,
+    election_max_ms: u64,
     node_dir: PathBuf,
     server: Mutex<Option<ServerHandle>>,
 }
@@ -307,6 +312,9 @@ pub async fn start_raft_node(
         raft,
         log,
         addr,
+        peers: cfg.peers,
+        heartbeat_ms: cfg.heartbeat_interval_ms,
+        election_max_ms: cfg.election_timeout_max_ms,
         node_dir: cfg.log.node_dir,
         server: Mutex::new(Some((stop_tx, server))),
     })
@@ -467,6 +475,41 @@ impl RaftNode {
             .purge_log(index)
             .await
             .map_err(|e| WriteError::Stopped(e.to_string()))
+    }
+
+    /// Hands leadership to `to` (see [`handover`]); the caller makes sure `to` is caught up
+    /// and that no write is in flight. Returns whether this node stopped being the leader.
+    ///
+    /// # Errors
+    /// [`WriteError::Other`] when `to` is not a peer or cannot be told (nothing changed then).
+    pub async fn hand_over(&self, to: NodeId) -> Result<bool, WriteError> {
+        let addr = self
+            .peers
+            .get(&to)
+            .filter(|_| to != self.id)
+            .ok_or_else(|| WriteError::Other(format!("node {to} is not another peer")))?;
+        let notice = handover::notice_for(to, self.heartbeat_ms, self.election_max_ms);
+        handover::send_notice(addr, &notice)
+            .await
+            .map_err(|e| WriteError::Other(format!("cannot reach the preferred leader: {e}")))?;
+        for (id, a) in &self.peers {
+            if *id != to && *id != self.id {
+                if let Err(e) = handover::send_notice(a, &notice).await {
+                    tracing::debug!(peer = id, error = %e, "hand-over notice not delivered");
+                }
+            }
+        }
+        let rc = self.raft.runtime_config();
+        rc.heartbeat(false);
+        rc.elect(false);
+        let waited = self
+            .raft
+            .wait(Some(Duration::from_millis(notice.hold_ms + self.election_max_ms)))
+            .metrics(|m| m.state != ServerState::Leader, "another leader")
+            .await;
+        rc.heartbeat(true);
+        rc.elect(true);
+        Ok(waited.is_ok())
     }
 
     /// Stops openraft and the RPC server. Safe to call twice.

@@ -267,3 +267,105 @@ async fn three_nodes_replicate_and_fail_over() {
     }
     ns.stop().await;
 }
+
+/// Waits until `addr` is the group's BID 0; returns how long it took.
+async fn wait_bid0_is(c: &RemotingClient, ns: &str, addr: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        let ci = cluster(c, ns).await;
+        let bid0 = ci
+            .broker_addr_table
+            .get("RaftNode00")
+            .and_then(|bd| bd.broker_addrs.get(&0).cloned());
+        if bid0.as_deref() == Some(addr) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "{addr} never became BID 0 (BID 0 is {bid0:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `preferredLeaderId=n2` on every node: leadership moves to n2 once it is up and caught up,
+/// also after n2 was stopped (another node leads meanwhile) and restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preferred_leader_takes_over() {
+    let ns = start_namesrv().await;
+    let listeners = raft_listeners(3);
+    let peers = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
+        .collect::<Vec<_>>()
+        .join(";");
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let cfgs: Vec<BrokerConfig> = (0..3)
+        .map(|i| {
+            let mut c = node_config(dirs[i].path(), &ns.addr, i, &peers);
+            c.preferred_leader_id = Some("n2".into());
+            c
+        })
+        .collect();
+    let mut nodes = Vec::new();
+    for (c, l) in cfgs.iter().zip(&listeners) {
+        nodes.push(Some(
+            start_broker_with(c.clone(), Some(clone_listener(l)))
+                .await
+                .unwrap(),
+        ));
+    }
+    let c = RemotingClient::default();
+    let n2 = nodes[2].as_ref().unwrap().addr.clone();
+    let took = wait_bid0_is(&c, &ns.addr, &n2).await;
+    eprintln!("n2 became BID 0 {took:?} after start");
+
+    // Writes before and while n2 is down, through whoever leads.
+    let send = |body: &'static str| {
+        let (c, ns) = (c.clone(), ns.addr.clone());
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let (leader, _) = wait_leader(&c, &ns, None, 2).await;
+                let r = invoke(
+                    &c,
+                    &leader,
+                    send_request("Pref", 0, body.as_bytes().to_vec(), "", ""),
+                )
+                .await;
+                if r.code == response::SUCCESS {
+                    return;
+                }
+                assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
+                assert!(Instant::now() < deadline, "{body} never accepted");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    send("before").await;
+    nodes[2].take().unwrap().stop().await;
+    let (other, _) = wait_leader(&c, &ns.addr, Some(&n2), 2).await;
+    assert_ne!(other, n2);
+    send("while-n2-down").await;
+
+    // n2 comes back, catches up and takes over again.
+    nodes[2] = Some(
+        start_broker_with(cfgs[2].clone(), Some(clone_listener(&listeners[2])))
+            .await
+            .unwrap(),
+    );
+    let n2 = nodes[2].as_ref().unwrap().addr.clone();
+    let took = wait_bid0_is(&c, &ns.addr, &n2).await;
+    eprintln!("restarted n2 became BID 0 again {took:?} after its start");
+    send("after").await;
+    let got = pull_all(&c, &n2, "Pref", 1).await;
+    let bodies: BTreeSet<Vec<u8>> = got.values().flatten().cloned().collect();
+    for b in ["before", "while-n2-down", "after"] {
+        assert!(bodies.contains(b.as_bytes()), "{b} missing on n2: {bodies:?}");
+    }
+    for n in nodes.into_iter().flatten() {
+        n.stop().await;
+    }
+    ns.stop().await;
+}

@@ -1,0 +1,100 @@
+//! Leadership hand-over to a preferred node (`preferredLeaderId`).
+//!
+//! openraft 0.9 has no leadership-transfer call, and its voters refuse any vote while the
+//! current leader's lease runs. So the hand-over is arranged around the lease, over one extra
+//! route of the Raft RPC server:
+//!
+//! 1. the leader posts a [`HandOver`] to every follower: the preferred node schedules its own
+//!    election for just after the lease has run out; the others hold their elections for a
+//!    while, so the preferred node is the only candidate;
+//! 2. the leader stops its heartbeats and its own elections, so the followers' leases expire;
+//! 3. the preferred node wins (its log is as long as the leader's: the caller checks that it is
+//!    caught up and stops taking writes first), and the old leader learns the new term and
+//!    becomes a follower; heartbeats and elections are switched back on in every case.
+//!
+//! If the preferred node does not win in time, the held followers resume their normal timers,
+//! which is an ordinary failover.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::types::{NodeId, Raft};
+
+/// URL path of the hand-over notice.
+pub const PATH_HANDOVER: &str = "/dledger/handover";
+
+/// Upper bound of both delays of a notice.
+pub const MAX_NOTICE_MS: u64 = 30_000;
+
+/// The notice a leader sends to its followers before it steps aside.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HandOver {
+    /// The node that should become the leader.
+    pub to: NodeId,
+    /// When the preferred node starts its election, from receipt.
+    pub elect_after_ms: u64,
+    /// How long the other followers hold their own elections, from receipt.
+    pub hold_ms: u64,
+}
+
+/// Acts on a hand-over notice received by `raft` (a follower): schedules the election or holds
+/// elections, in a background task.
+pub fn on_notice(raft: Raft, notice: HandOver) {
+    let me = raft.metrics().borrow().id;
+    // A hand-over takes seconds; never let a notice stall elections for longer.
+    let notice = HandOver {
+        elect_after_ms: notice.elect_after_ms.min(MAX_NOTICE_MS),
+        hold_ms: notice.hold_ms.min(MAX_NOTICE_MS),
+        ..notice
+    };
+    tokio::spawn(async move {
+        if me == notice.to {
+            tokio::time::sleep(Duration::from_millis(notice.elect_after_ms)).await;
+            tracing::info!("DLedger: taking over leadership as the preferred leader");
+            if let Err(e) = raft.trigger().elect().await {
+                tracing::warn!(error = %e, "cannot start the hand-over election");
+            }
+        } else {
+            raft.runtime_config().elect(false);
+            tokio::time::sleep(Duration::from_millis(notice.hold_ms)).await;
+            raft.runtime_config().elect(true);
+        }
+    });
+}
+
+/// Timings of a hand-over for the group's election settings: the preferred node elects two
+/// heartbeats after the lease (`election_timeout_max`) has expired; the others hold for two
+/// more election timeouts.
+pub fn notice_for(to: NodeId, heartbeat_ms: u64, election_max_ms: u64) -> HandOver {
+    let elect_after_ms = election_max_ms + 2 * heartbeat_ms.max(50);
+    HandOver {
+        to,
+        elect_after_ms,
+        hold_ms: elect_after_ms + 2 * election_max_ms,
+    }
+}
+
+/// Posts `notice` to the Raft RPC server at `addr` (`host:port`).
+///
+/// # Errors
+/// A transport error or a non-success status, as text.
+pub async fn send_notice(addr: &str, notice: &HandOver) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let body = serde_json::to_vec(notice).map_err(|e| e.to_string())?;
+    let r = client
+        .post(format!("http://{addr}{PATH_HANDOVER}"))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if r.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("{addr} answered {}", r.status()))
+    }
+}
