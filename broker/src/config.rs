@@ -698,6 +698,9 @@ config_struct! {
         /// Default: `04`.
         #[key = "deleteWhen", important = true]
         delete_when: String = "04".to_owned(),
+        /// How often expired store files are looked for, in ms. Default: `10000`.
+        #[key = "cleanResourceInterval"]
+        clean_resource_interval: u64 = 10_000,
         /// Disk usage percentage above which old files are deleted early. Default: `75`.
         #[key = "diskMaxUsedSpaceRatio"]
         disk_max_used_space_ratio: u32 = 75,

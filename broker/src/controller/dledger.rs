@@ -164,9 +164,89 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
             tokio::spawn(keep_preferred_leader(d.clone(), p));
         }
     }
+    tokio::spawn(retention(b.clone(), d.clone()));
     let b2 = b.clone();
     tokio::spawn(async move { watch_roles(b2, d).await });
     Ok(())
+}
+
+/// Retention of the DLedger data files (`fileReservedTime`, `deleteWhen`,
+/// `diskMaxUsedSpaceRatio`, checked every `cleanResourceInterval`). The leader picks the files
+/// that may go: expired, and holding only entries every peer has (a follower that is behind
+/// must be able to catch up from the log: snapshots carry no messages). It purges its own log
+/// and tells the followers to purge to the same index. Every node then drops the consume-queue
+/// files that point only below its oldest data.
+async fn retention(b: Arc<Broker>, d: Arc<Dledger>) {
+    let interval = Duration::from_millis(b.cfg.clean_resource_interval.max(100));
+    let metrics = d.node.metrics();
+    let mut dropped_below = 0;
+    loop {
+        tokio::time::sleep(interval).await;
+        let (running, leader, purged, applied, floor) = {
+            let m = metrics.borrow();
+            let others = m
+                .membership_config
+                .membership()
+                .voter_ids()
+                .filter(|id| *id != d.node.id())
+                .map(|id| {
+                    m.replication
+                        .as_ref()
+                        .and_then(|r| r.get(&id).copied().flatten())
+                        .map(|l| l.index)
+                })
+                .collect::<Option<Vec<u64>>>();
+            let applied = m.last_applied.map(|l| l.index);
+            let floor = others.and_then(|o| o.into_iter().chain(applied).min());
+            (
+                m.running_state.is_ok(),
+                m.state == ServerState::Leader,
+                m.purged.map(|p| p.index),
+                applied,
+                floor,
+            )
+        };
+        if !running {
+            return;
+        }
+        if purged.is_some() {
+            let min = d.node.log().min_pos();
+            if min > dropped_below {
+                match b.store.drop_queues_below(min) {
+                    Ok(n) => {
+                        dropped_below = min;
+                        if n > 0 {
+                            tracing::info!(files = n, min, "DLedger retention: dropped consume-queue files");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "DLedger retention: consume queues not cleaned"),
+                }
+            }
+        }
+        let (true, Some(floor), Some(_)) = (leader, floor, applied) else {
+            continue;
+        };
+        let log = d.node.log();
+        let now = std::time::SystemTime::now();
+        let cfg = b.store.config();
+        let Some(force) = cfg.deletion_due(log.data_dir(), now) else {
+            continue;
+        };
+        let Some(upto) = log.expired_upto(now, cfg.reserved(), force, floor) else {
+            continue;
+        };
+        if purged.is_some_and(|p| p >= upto) {
+            continue;
+        }
+        tracing::info!(
+            upto,
+            force,
+            "DLedger retention: purging expired data files on every node"
+        );
+        if let Err(e) = d.node.purge_group_upto(upto, Duration::from_secs(30)).await {
+            tracing::warn!(upto, error = %e, "DLedger retention: purge failed");
+        }
+    }
 }
 
 /// How often a leader checks whether the preferred leader can take over.

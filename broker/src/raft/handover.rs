@@ -14,6 +14,10 @@
 //!
 //! If the preferred node does not win in time, the held followers resume their normal timers,
 //! which is an ordinary failover.
+//!
+//! The same route family carries the leader's retention decision ([`PurgeNotice`]): openraft
+//! purges each node's log on its own, so the leader, which knows how far every peer got, tells
+//! the followers up to which index their oldest data files may go.
 
 use std::time::Duration;
 
@@ -75,18 +79,50 @@ pub fn notice_for(to: NodeId, heartbeat_ms: u64, election_max_ms: u64) -> HandOv
     }
 }
 
+/// URL path of the retention notice.
+pub const PATH_PURGE: &str = "/dledger/purge";
+
+/// The leader's retention decision: every peer has the entries up to `upto`, whose data files
+/// have expired.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PurgeNotice {
+    /// Last index that may be purged.
+    pub upto: u64,
+}
+
+/// Acts on a retention notice: purges the local log up to `upto` once it is applied here.
+pub fn on_purge(raft: Raft, notice: PurgeNotice) {
+    tokio::spawn(async move {
+        if let Err(e) = super::purge_raft_upto(&raft, notice.upto, Duration::from_secs(30)).await {
+            tracing::warn!(upto = notice.upto, error = %e, "DLedger retention: purge failed");
+        }
+    });
+}
+
+/// Posts a [`PurgeNotice`] to the Raft RPC server at `addr`.
+///
+/// # Errors
+/// As [`send_notice`].
+pub async fn send_purge(addr: &str, upto: u64) -> Result<(), String> {
+    post(addr, PATH_PURGE, &PurgeNotice { upto }).await
+}
+
 /// Posts `notice` to the Raft RPC server at `addr` (`host:port`).
 ///
 /// # Errors
 /// A transport error or a non-success status, as text.
 pub async fn send_notice(addr: &str, notice: &HandOver) -> Result<(), String> {
+    post(addr, PATH_HANDOVER, notice).await
+}
+
+async fn post(addr: &str, path: &str, notice: &impl Serialize) -> Result<(), String> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(1))
         .build()
         .map_err(|e| e.to_string())?;
     let body = serde_json::to_vec(notice).map_err(|e| e.to_string())?;
     let r = client
-        .post(format!("http://{addr}{PATH_HANDOVER}"))
+        .post(format!("http://{addr}{path}"))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body)
         .send()

@@ -19,7 +19,7 @@ use openraft::error::{Fatal, RaftError};
 use serde::Serialize;
 use tokio::net::TcpListener;
 
-use super::handover::{self as ho, HandOver, PATH_HANDOVER};
+use super::handover::{self as ho, HandOver, PurgeNotice, PATH_HANDOVER, PATH_PURGE};
 use super::network::{PATH_APPEND, PATH_SNAPSHOT, PATH_VOTE};
 use super::types::{NodeId, Raft};
 use super::wire;
@@ -35,6 +35,7 @@ pub fn router(raft: Raft) -> Router {
         .route(PATH_VOTE, post(vote))
         .route(PATH_SNAPSHOT, post(snapshot))
         .route(PATH_HANDOVER, post(handover))
+        .route(PATH_PURGE, post(purge))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(raft)
 }
@@ -93,6 +94,16 @@ async fn handover(State(raft): State<Raft>, body: Bytes) -> Response {
     match serde_json::from_slice::<HandOver>(&body) {
         Ok(notice) => {
             ho::on_notice(raft, notice);
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(e) => bad_request(e),
+    }
+}
+
+async fn purge(State(raft): State<Raft>, body: Bytes) -> Response {
+    match serde_json::from_slice::<PurgeNotice>(&body) {
+        Ok(notice) => {
+            ho::on_purge(raft, notice);
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => bad_request(e),

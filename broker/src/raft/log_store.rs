@@ -1438,6 +1438,51 @@ impl LogReader {
         Ok(out)
     }
 
+    /// Retention: the last entry index of the newest data file that may go, or `None`. A file
+    /// may go when it is not the file being written, every older file may go too, its mtime is
+    /// older than `reserved` (or `force`: the disk is nearly full), and its last entry is at most
+    /// `floor` (what every replica has). Files go whole, through [`LogStore`]'s purge.
+    pub fn expired_upto(
+        &self,
+        now: std::time::SystemTime,
+        reserved: Duration,
+        force: bool,
+        floor: u64,
+    ) -> Option<u64> {
+        let st = self.shared.read();
+        let fs_ = self.shared.opts.file_size;
+        let (&last_start, _) = st.files.range(..=st.write_pos).next_back()?;
+        let mut upto = None;
+        for (&start, file) in st.files.range(..last_start) {
+            let end = start + fs_;
+            // Entries are in position order: the ones in this file end before `end`.
+            let n = st.metas.partition_point(|m| m.is_none_or(|m| m.pos < end));
+            let Some(last) = (n > 0).then(|| st.first_index + n as u64 - 1) else {
+                continue; // holds no visible entry (already purged up to here)
+            };
+            let expired = force
+                || file
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|m| now.duration_since(m).ok())
+                    .is_some_and(|age| age >= reserved);
+            if !expired || last > floor {
+                break;
+            }
+            upto = Some(last);
+            if force {
+                break; // a nearly full disk loses one file per round, as in the classic store
+            }
+        }
+        upto
+    }
+
+    /// The directory of the data files.
+    pub fn data_dir(&self) -> &Path {
+        &self.shared.opts.data_dir
+    }
+
     /// Location of entry `index`, if it is in the (unpurged) log.
     pub fn location(&self, index: u64) -> Option<EntryLocation> {
         self.shared.read().meta(index).copied()

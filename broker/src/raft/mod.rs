@@ -320,6 +320,35 @@ pub async fn start_raft_node(
     })
 }
 
+/// [`RaftNode::purge_upto`] on a bare openraft handle (the RPC server's purge notice).
+///
+/// # Errors
+/// As [`RaftNode::purge_upto`].
+pub async fn purge_raft_upto(raft: &Raft, index: u64, timeout: Duration) -> Result<(), WriteError> {
+    if raft.metrics().borrow().purged.is_some_and(|p| p.index >= index) {
+        return Ok(());
+    }
+    raft.wait(Some(timeout))
+        .applied_index_at_least(Some(index), "applied")
+        .await
+        .map_err(|e| WriteError::Timeout(e.to_string()))?;
+    raft.trigger()
+        .snapshot()
+        .await
+        .map_err(|e| WriteError::Stopped(e.to_string()))?;
+    raft.wait(Some(timeout))
+        .metrics(
+            |m| m.snapshot.is_some_and(|s| s.index >= index),
+            "snapshot covering the purge point",
+        )
+        .await
+        .map_err(|e| WriteError::Timeout(e.to_string()))?;
+    raft.trigger()
+        .purge_log(index)
+        .await
+        .map_err(|e| WriteError::Stopped(e.to_string()))
+}
+
 fn write_error<E: std::fmt::Display>(e: RaftError<NodeId, E>) -> WriteError {
     match e {
         RaftError::Fatal(f) => WriteError::Stopped(f.to_string()),
@@ -456,25 +485,25 @@ impl RaftNode {
     /// [`WriteError::Timeout`] if the snapshot is not built in time; [`WriteError::Stopped`]
     /// when the node is shutting down.
     pub async fn purge_upto(&self, index: u64, timeout: Duration) -> Result<(), WriteError> {
-        self.wait_applied(index, timeout).await?;
-        self.raft
-            .trigger()
-            .snapshot()
-            .await
-            .map_err(|e| WriteError::Stopped(e.to_string()))?;
-        self.raft
-            .wait(Some(timeout))
-            .metrics(
-                |m| m.snapshot.is_some_and(|s| s.index >= index),
-                "snapshot covering the purge point",
-            )
-            .await
-            .map_err(|e| WriteError::Timeout(e.to_string()))?;
-        self.raft
-            .trigger()
-            .purge_log(index)
-            .await
-            .map_err(|e| WriteError::Stopped(e.to_string()))
+        purge_raft_upto(&self.raft, index, timeout).await
+    }
+
+    /// Purges the log up to `index` on this node and asks every other peer to do the same
+    /// (retention: the caller, the leader, knows every peer has `index`).
+    ///
+    /// # Errors
+    /// As [`RaftNode::purge_upto`] for the local purge; peers that cannot be told purge at
+    /// the next round.
+    pub async fn purge_group_upto(&self, index: u64, timeout: Duration) -> Result<(), WriteError> {
+        self.purge_upto(index, timeout).await?;
+        for (id, addr) in &self.peers {
+            if *id != self.id {
+                if let Err(e) = handover::send_purge(addr, index).await {
+                    tracing::info!(peer = id, error = %e, "purge notice not delivered");
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Hands leadership to `to` (see [`handover`]); the caller makes sure `to` is caught up

@@ -375,20 +375,10 @@ impl Shared {
     }
 
     fn clean_expired(&self, now: SystemTime) -> Result<usize> {
-        let dir = self.cfg.commitlog_path();
-        let usage = disk_usage_ratio(&dir).unwrap_or(0.0);
-        let force = usage * 100.0 > f64::from(self.cfg.disk_max_used_space_ratio);
-        let hour = local_hour(now);
-        let in_window = self
-            .cfg
-            .delete_when
-            .split(';')
-            .filter_map(|h| h.trim().parse::<u32>().ok())
-            .any(|h| h == hour);
-        if !force && !in_window {
+        let Some(force) = self.cfg.deletion_due(&self.cfg.commitlog_path(), now) else {
             return Ok(0);
-        }
-        let reserved = Duration::from_secs(self.cfg.file_reserved_time_hours * 3600);
+        };
+        let reserved = self.cfg.reserved();
         let mut st = self.write();
         let deleted = st.commitlog.delete_expired(now, reserved, force, 10)?;
         if !deleted.is_empty() {
@@ -396,6 +386,28 @@ impl Shared {
             st.cqs.delete_expired(min)?;
         }
         Ok(deleted.len())
+    }
+}
+
+impl StoreConfig {
+    /// Whether old files may be deleted now: `Some(force)` inside a `deleteWhen` hour or when
+    /// the disk holding `dir` is fuller than `diskMaxUsedSpaceRatio` (`force`: delete the oldest
+    /// files whatever their age), `None` otherwise.
+    pub fn deletion_due(&self, dir: &Path, now: SystemTime) -> Option<bool> {
+        let usage = disk_usage_ratio(dir).unwrap_or(0.0);
+        let force = usage * 100.0 > f64::from(self.disk_max_used_space_ratio);
+        let hour = local_hour(now);
+        let in_window = self
+            .delete_when
+            .split(';')
+            .filter_map(|h| h.trim().parse::<u32>().ok())
+            .any(|h| h == hour);
+        (force || in_window).then_some(force)
+    }
+
+    /// How long files are kept (`fileReservedTime`).
+    pub fn reserved(&self) -> Duration {
+        Duration::from_secs(self.file_reserved_time_hours * 3600)
     }
 }
 
@@ -993,6 +1005,15 @@ impl MessageStore {
     /// [`StoreError::Io`].
     pub fn clean_expired_files(&self, now: SystemTime) -> Result<usize> {
         self.shared.clean_expired(now)
+    }
+
+    /// Deletes consume-queue files whose entries all point below `min_phys` (after the DLedger
+    /// log dropped its oldest files). Returns how many were deleted.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn drop_queues_below(&self, min_phys: u64) -> Result<usize> {
+        self.shared.write().cqs.delete_expired(min_phys)
     }
 
     /// Flushes everything, writes the checkpoint, removes `abort` and releases the lock. Idempotent.

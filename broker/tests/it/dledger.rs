@@ -369,3 +369,134 @@ async fn preferred_leader_takes_over() {
     }
     ns.stop().await;
 }
+
+fn data_files(root: &std::path::Path, self_id: &str) -> Vec<String> {
+    let dir = root.join(format!("dledger-{self_id}")).join("data");
+    let mut v: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Retention: expired data files go on every node, but only once every peer has their entries
+/// (a stopped follower holds them back until it has caught up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_waits_for_every_peer() {
+    let ns = start_namesrv().await;
+    let listeners = raft_listeners(3);
+    let peers = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
+        .collect::<Vec<_>>()
+        .join(";");
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let cfgs: Vec<BrokerConfig> = (0..3)
+        .map(|i| {
+            let mut c = node_config(dirs[i].path(), &ns.addr, i, &peers);
+            c.file_reserved_time = 0;
+            c.delete_when = (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>().join(";");
+            c.disk_max_used_space_ratio = 100;
+            c.clean_resource_interval = 200;
+            c
+        })
+        .collect();
+    let mut nodes = Vec::new();
+    for (c, l) in cfgs.iter().zip(&listeners) {
+        nodes.push(Some(
+            start_broker_with(c.clone(), Some(clone_listener(l)))
+                .await
+                .unwrap(),
+        ));
+    }
+    let c = RemotingClient::default();
+    let (leader, _) = wait_leader(&c, &ns.addr, None, 3).await;
+    let lagging = (0..3)
+        .find(|i| nodes[*i].as_ref().unwrap().addr != leader)
+        .unwrap();
+    nodes[lagging].take().unwrap().stop().await;
+    let first = data_files(dirs[lagging].path(), &format!("n{lagging}"))[0].clone();
+
+    // ~1 MiB of messages: several 256 KiB files the stopped follower does not have.
+    let body = vec![b'r'; 1000];
+    for i in 0..1000 {
+        let mut sent = false;
+        for _ in 0..600 {
+            let (l, _) = wait_leader(&c, &ns.addr, None, 2).await;
+            let r = invoke(&c, &l, send_request("Keep", i % 4, body.clone(), "", "")).await;
+            if r.code == response::SUCCESS {
+                sent = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(sent, "message {i} never accepted");
+    }
+    let running: Vec<usize> = (0..3).filter(|i| *i != lagging).collect();
+    for &i in &running {
+        assert!(data_files(dirs[i].path(), &format!("n{i}")).len() >= 4);
+    }
+    // Ten retention rounds: the files the stopped follower lacks must stay.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for &i in &running {
+        assert_eq!(
+            data_files(dirs[i].path(), &format!("n{i}"))[0],
+            first,
+            "n{i} deleted data a stopped peer still needs"
+        );
+    }
+
+    // The follower comes back and catches up; then the old files go everywhere, identically.
+    nodes[lagging] = Some(
+        start_broker_with(cfgs[lagging].clone(), Some(clone_listener(&listeners[lagging])))
+            .await
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let files: Vec<Vec<String>> = (0..3)
+            .map(|i| data_files(dirs[i].path(), &format!("n{i}")))
+            .collect();
+        if files.iter().all(|f| f[0] != first && f.len() <= 2) && files[0] == files[1] && files[1] == files[2]
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "old files not deleted everywhere: {files:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Still a working group: a new message is served by every node.
+    let (l, _) = wait_leader(&c, &ns.addr, None, 3).await;
+    let r = invoke(&c, &l, send_request("Keep", 0, b"after-purge".to_vec(), "", "")).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    let h: broker::remoting::headers::SendMessageResponseHeader = r.decode_header().unwrap();
+    for n in nodes.iter().flatten() {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = invoke(
+                &c,
+                &n.addr,
+                pull_request("g", "Keep", 0, h.queue_offset, 1, "*", 0),
+            )
+            .await;
+            if r.code == response::SUCCESS {
+                assert_eq!(decode_records(&r.body).unwrap()[0].body, b"after-purge");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} does not serve the new message",
+                n.addr
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    for n in nodes.into_iter().flatten() {
+        n.stop().await;
+    }
+    ns.stop().await;
+}
