@@ -44,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
     let msgs = messages_from_batch(data, &template).expect("decoded once, decodes again");
     assert_eq!(msgs.len(), entries.len());
     for (m, e) in msgs.iter().zip(&entries) {
-        assert_eq!((m.body.as_slice(), m.flag, m.properties.as_str()), (e.body, e.flag, e.properties));
+        assert_eq!(
+            (m.body.as_slice(), m.flag, m.properties.as_str()),
+            (e.body, e.flag, e.properties)
+        );
         let _ = m.validate(4 * 1024 * 1024);
     }
 });

@@ -62,14 +62,20 @@ fn compressed_round_trip(body: &RegisterBrokerBody) {
     {
         return;
     }
-    let back = RegisterBrokerBody::decode(&body.encode_compressed(), true)
-        .expect("our own compressed body decodes");
+    let back =
+        RegisterBrokerBody::decode(&body.encode_compressed(), true).expect("our own compressed body decodes");
     let lines = |b: &RegisterBrokerBody| {
         b.topic_config_serialize_wrapper
             .topic_config_table
             .values()
             .map(|t| {
-                let (n, r, w, p, f) = (&t.topic_name, t.read_queue_nums, t.write_queue_nums, t.perm, &t.topic_filter_type);
+                let (n, r, w, p, f) = (
+                    &t.topic_name,
+                    t.read_queue_nums,
+                    t.write_queue_nums,
+                    t.perm,
+                    &t.topic_filter_type,
+                );
                 format!("{n} {r} {w} {p} {f}")
             })
             .collect::<std::collections::BTreeSet<_>>()
