@@ -90,6 +90,16 @@ pub enum ConfigError {
         /// When it is required, e.g. "when enableDLegerCommitLog=true".
         reason: &'static str,
     },
+    /// An error found by `validate`, with the file and line of the key it names (the key, or for
+    /// a missing key the entry that requires it).
+    #[error("{location}: {source}")]
+    Located {
+        /// The entry at fault.
+        location: Location,
+        /// What is wrong with it.
+        #[source]
+        source: Box<ConfigError>,
+    },
     /// A SLAVE with brokerId <= 0; Java prints the same text and exits -3.
     #[error("Slave's brokerId must be > 0 (brokerId={broker_id})")]
     SlaveBrokerId {
@@ -192,6 +202,53 @@ impl fmt::Display for ConfigWarning {
                 f,
                 "dLegerPeers has only {count} peer(s); at least 3 are needed to survive a node failure"
             ),
+        }
+    }
+}
+
+/// Where each key of a config was read from, so that `validate` can name the file and line of
+/// the entry at fault. It is bookkeeping, not configuration: it never makes two configs unequal.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    file: Option<PathBuf>,
+    /// The line of the winning entry of each key (current spelling).
+    lines: std::collections::HashMap<&'static str, usize>,
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Origin {
+    /// The location of `key`'s entry, if it came from a file or text.
+    pub fn location(&self, key: &str) -> Option<Location> {
+        self.lines.get(key).map(|&line| Location {
+            file: self.file.clone(),
+            line,
+        })
+    }
+
+    /// Attaches the location of the key `error` names; a missing DLedger key is located at the
+    /// `enableDLegerCommitLog` entry that requires it. Other errors are returned unchanged.
+    pub fn locate(&self, error: ConfigError) -> ConfigError {
+        let location = match &error {
+            ConfigError::Invalid { key, .. } => self.location(key),
+            ConfigError::Missing { key, .. } => self
+                .location(key)
+                .or_else(|| self.location("enableDLegerCommitLog")),
+            ConfigError::SlaveBrokerId { .. } => {
+                self.location("brokerId").or_else(|| self.location("brokerRole"))
+            }
+            _ => None,
+        };
+        match location {
+            Some(location) => ConfigError::Located {
+                location,
+                source: Box::new(error),
+            },
+            None => error,
         }
     }
 }
@@ -384,11 +441,14 @@ macro_rules! config_struct {
                 $(#[doc = $doc])*
                 pub $field: $ty,
             )*
+            /// Where each key was read from (not a config key); errors of `validate` use it to
+            /// name the file and line. Default: empty.
+            pub origin: Origin,
         }
 
         impl Default for $name {
             fn default() -> Self {
-                Self { $($field: $default,)* }
+                Self { $($field: $default,)* origin: Origin::default() }
             }
         }
 
@@ -458,7 +518,8 @@ macro_rules! config_struct {
                 file: Option<&Path>,
             ) -> Result<(Self, Vec<ConfigWarning>), ConfigError> {
                 let mut config = Self::default();
-                let warnings = apply_properties(&mut config, props, file)?;
+                let (warnings, lines) = apply_properties(&mut config, props, file)?;
+                config.origin = Origin { file: file.map(Path::to_owned), lines };
                 Ok((config, warnings))
             }
 
@@ -469,7 +530,11 @@ macro_rules! config_struct {
             /// [`ConfigError::InvalidValue`] (without a location) if the value does not parse.
             pub fn set(&mut self, key: &str, value: &str) -> Result<bool, ConfigError> {
                 match self.set_raw(key, value) {
-                    SetOutcome::Set(_) => Ok(true),
+                    SetOutcome::Set(canonical) => {
+                        // The value no longer comes from the file.
+                        self.origin.lines.remove(canonical);
+                        Ok(true)
+                    }
                     SetOutcome::Unknown => Ok(false),
                     SetOutcome::Invalid(expected) => Err(ConfigError::InvalidValue {
                         location: None,
@@ -483,11 +548,14 @@ macro_rules! config_struct {
     };
 }
 
+/// The warnings, and the line of the winning entry of each key (by current spelling).
+type Applied = (Vec<ConfigWarning>, std::collections::HashMap<&'static str, usize>);
+
 fn apply_properties<C: ConfigFields>(
     config: &mut C,
     props: &[Property],
     file: Option<&Path>,
-) -> Result<Vec<ConfigWarning>, ConfigError> {
+) -> Result<Applied, ConfigError> {
     let mut warnings = Vec::new();
     let mut seen: std::collections::HashMap<&'static str, usize> = std::collections::HashMap::new();
     for p in props {
@@ -527,7 +595,7 @@ fn apply_properties<C: ConfigFields>(
             });
         }
     }
-    Ok(warnings)
+    Ok((warnings, seen))
 }
 
 /// A non-blank environment variable.
@@ -598,6 +666,8 @@ pub const DEFAULT_DLEDGER_ELECTION_TIMEOUT_MAX_MS: u64 = 600;
 pub const DEFAULT_MAX_FRAME_BYTES: u32 = 16 * 1024 * 1024;
 /// Our default for `maxConnections`.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10_000;
+/// Java's default for `serverChannelMaxIdleTimeSeconds`.
+pub const DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS: u64 = 120;
 
 config_struct! {
     /// Everything `mqbroker` reads from its `-c` file: Java's BrokerConfig, NettyServerConfig and
@@ -775,6 +845,11 @@ config_struct! {
         /// Ours: the most client connections served at once. Default: `10000`.
         #[key = "maxConnections"]
         max_connections: u32 = DEFAULT_MAX_CONNECTIONS,
+        /// Java's NettyServerConfig key: a connection that completes no request frame for this
+        /// long is closed, so a stalled or slow-loris client cannot hold a connection slot for
+        /// ever. Default: `120`.
+        #[key = "serverChannelMaxIdleTimeSeconds"]
+        server_channel_max_idle_time_seconds: u64 = DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS,
     }
 }
 
@@ -807,6 +882,10 @@ config_struct! {
         /// Ours: the most connections served at once. Default: `10000`.
         #[key = "maxConnections"]
         max_connections: u32 = DEFAULT_MAX_CONNECTIONS,
+        /// Java's NettyServerConfig key: a connection that completes no request frame for this
+        /// long is closed. Default: `120`.
+        #[key = "serverChannelMaxIdleTimeSeconds"]
+        server_channel_max_idle_time_seconds: u64 = DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS,
     }
 }
 
@@ -899,8 +978,14 @@ impl BrokerConfig {
     ///
     /// # Errors
     /// [`ConfigError::SlaveBrokerId`] for a SLAVE with brokerId <= 0, [`ConfigError::Missing`] or
-    /// [`ConfigError::Invalid`] for bad DLedger settings, name-server addresses, ports or sizes.
+    /// [`ConfigError::Invalid`] for bad DLedger settings (including a self address on listenPort),
+    /// name-server addresses, ports or sizes. When the key at fault was read from a file, the
+    /// error is wrapped in [`ConfigError::Located`] naming the file and line.
     pub fn validate(&mut self) -> Result<Vec<ConfigWarning>, ConfigError> {
+        self.check().map_err(|e| self.origin.locate(e))
+    }
+
+    fn check(&mut self) -> Result<Vec<ConfigWarning>, ConfigError> {
         let mut warnings = Vec::new();
 
         match self.broker_role {
@@ -975,12 +1060,16 @@ impl BrokerConfig {
             }
         }
 
-        let positive: [(&'static str, u64); 5] = [
+        let positive: [(&'static str, u64); 6] = [
             ("mappedFileSizeCommitLog", self.mapped_file_size_commit_log),
             ("mappedFileSizeConsumeQueue", self.mapped_file_size_consume_queue),
             ("maxMessageSize", u64::from(self.max_message_size)),
             ("maxFrameBytes", u64::from(self.max_frame_bytes)),
             ("maxConnections", u64::from(self.max_connections)),
+            (
+                "serverChannelMaxIdleTimeSeconds",
+                self.server_channel_max_idle_time_seconds,
+            ),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -1030,6 +1119,22 @@ impl BrokerConfig {
                 value: self_id.to_owned(),
                 reason: format!("not one of the dLegerPeers ids ({})", ids()),
             });
+        }
+        let self_peer = peers.iter().find(|p| p.id == self_id);
+        if let Some(port) = self_peer
+            .and_then(|p| p.addr.rsplit_once(':'))
+            .map(|(_, port)| port)
+        {
+            if self.listen_port != 0 && port.parse::<u16>() == Ok(self.listen_port) {
+                return Err(ConfigError::Invalid {
+                    key: "dLegerPeers",
+                    value: self.dleger_peers.clone().unwrap_or_default(),
+                    reason: format!(
+                        "the address of {self_id} uses port {port}, which is listenPort; the DLedger \
+                         port must differ from the remoting port"
+                    ),
+                });
+            }
         }
         if let Some(preferred) = self.preferred_leader_id.as_deref() {
             if !peers.iter().any(|p| p.id == preferred.trim()) {
@@ -1138,11 +1243,20 @@ impl NamesrvConfig {
     /// Checks the values.
     ///
     /// # Errors
-    /// [`ConfigError::Invalid`] for a zero maxFrameBytes, maxConnections or interval.
+    /// [`ConfigError::Invalid`] for a zero maxFrameBytes, maxConnections, idle time or interval,
+    /// wrapped in [`ConfigError::Located`] when the key was read from a file.
     pub fn validate(&mut self) -> Result<Vec<ConfigWarning>, ConfigError> {
-        let positive: [(&'static str, u64); 4] = [
+        self.check().map_err(|e| self.origin.locate(e))
+    }
+
+    fn check(&self) -> Result<Vec<ConfigWarning>, ConfigError> {
+        let positive: [(&'static str, u64); 5] = [
             ("maxFrameBytes", u64::from(self.max_frame_bytes)),
             ("maxConnections", u64::from(self.max_connections)),
+            (
+                "serverChannelMaxIdleTimeSeconds",
+                self.server_channel_max_idle_time_seconds,
+            ),
             ("brokerChannelExpiredTime", self.broker_channel_expired_time),
             (
                 "scanNotActiveBrokerInterval",
@@ -1282,7 +1396,7 @@ mod tests {
         let mut c = loaded("brokerRole=SLAVE\nbrokerId=0");
         assert_eq!(
             c.validate().unwrap_err().to_string(),
-            "Slave's brokerId must be > 0 (brokerId=0)"
+            "broker.conf:2: Slave's brokerId must be > 0 (brokerId=0)"
         );
         let mut c = loaded("brokerRole=SYNC_MASTER\nbrokerId=3\nlistenPort=20911\nhaListenPort=5");
         let w = c.validate().unwrap();
@@ -1351,6 +1465,58 @@ mod tests {
         );
         // The id is the text before the first '-'.
         assert_eq!(parse_peers("n0-my-host:1").unwrap()[0].addr, "my-host:1");
+    }
+
+    /// Issue 7: an error found by `validate` names the file, the line and the key, whatever the
+    /// key (a value, a conflicting peer list, a self id outside the peers, a missing key).
+    #[test]
+    fn validate_errors_name_file_line_and_key() {
+        let bad = |extra: &str| {
+            let (mut c, _) = load(&format!("{DLEDGER}{extra}")).unwrap();
+            c.validate().unwrap_err().to_string()
+        };
+        // DLEDGER is 5 lines, so `extra` starts on line 6.
+        assert_eq!(
+            bad("dLegerSelfId=n7\n"),
+            "broker.conf:6: invalid dLegerSelfId \"n7\": not one of the dLegerPeers ids (n0, n1, n2)"
+        );
+        assert!(bad("# x\ndLegerPeers=n0-a:1;n0-b:2;n1-c:3\n")
+            .starts_with("broker.conf:7: invalid dLegerPeers \"n0-a:1;n0-b:2;n1-c:3\": peer id \"n0\""));
+        assert!(bad("dLegerPeers=n0-a:1;n1-a:1;n2-c:3\n").starts_with("broker.conf:6: invalid dLegerPeers"));
+        assert!(bad("listenPort=40912\n").starts_with("broker.conf:4: invalid dLegerPeers"));
+        assert!(bad("listenPort=40912\n").contains("the DLedger port must differ"));
+        assert_eq!(
+            bad("dLegerPeers=\n"),
+            "broker.conf:6: dLegerPeers must be set when enableDLegerCommitLog=true"
+        );
+        assert!(bad("deleteWhen=25\n").starts_with("broker.conf:6: invalid deleteWhen \"25\""));
+        assert!(bad("serverChannelMaxIdleTimeSeconds=0\n")
+            .starts_with("broker.conf:6: invalid serverChannelMaxIdleTimeSeconds \"0\": must be > 0"));
+        // A missing key is located at the entry that requires it.
+        let (mut c, _) = load("brokerName=a\nenableDLegerCommitLog=true\n").unwrap();
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "broker.conf:2: dLegerPeers must be set when enableDLegerCommitLog=true"
+        );
+        let (mut c, _) = load("brokerRole=SLAVE\n\nbrokerId=0\n").unwrap();
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "broker.conf:3: Slave's brokerId must be > 0 (brokerId=0)"
+        );
+        // A value overridden on the command line is not blamed on the file.
+        let (mut c, _) = load("namesrvAddr=a:1\n").unwrap();
+        c.set("namesrvAddr", "nope").unwrap();
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "invalid namesrvAddr \"nope\": \"nope\" is not host:port"
+        );
+        let props = properties::parse("maxConnections=0").unwrap();
+        let (mut n, _) = NamesrvConfig::from_properties(&props, Some(Path::new("ns.conf"))).unwrap();
+        assert!(n
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .starts_with("ns.conf:1: invalid maxConnections"));
     }
 
     #[test]

@@ -74,6 +74,7 @@ fn main() -> ExitCode {
         server: ServerConfig {
             max_frame: cfg.max_frame_bytes as usize,
             max_connections: cfg.max_connections as usize,
+            idle_timeout: Duration::from_secs(cfg.server_channel_max_idle_time_seconds),
             ..ServerConfig::default()
         },
     };

@@ -245,6 +245,7 @@ pub async fn run(
     let server_cfg = ServerConfig {
         max_frame: broker.cfg.max_frame_bytes as usize,
         max_connections: broker.cfg.max_connections as usize,
+        idle_timeout: Duration::from_secs(broker.cfg.server_channel_max_idle_time_seconds),
         ..ServerConfig::default()
     };
     let mut tasks = tokio::task::JoinSet::new();

@@ -391,7 +391,11 @@ fn decode_json_header(bytes: &[u8]) -> Result<RemotingCommand, DecodeError> {
             .position(|l| l.eq_ignore_ascii_case(s))
             .map(|p| p as u8)
             .unwrap_or(codes::LANGUAGE_OTHER),
-        Lenient::Int(_) | Lenient::Uint(_) | Lenient::Float(_) => h.language.int() as u8,
+        // A code outside the table would not survive re-encoding (JSON carries the name).
+        Lenient::Int(_) | Lenient::Uint(_) | Lenient::Float(_) => u8::try_from(h.language.int())
+            .ok()
+            .filter(|&l| (l as usize) < codes::LANGUAGES.len())
+            .unwrap_or(codes::LANGUAGE_OTHER),
         _ => codes::LANGUAGE_OTHER,
     };
     Ok(RemotingCommand {
@@ -508,6 +512,24 @@ mod tests {
         assert_eq!(c.ext_fields["batch"], "false");
         assert!(!c.ext_fields.contains_key("x"));
         assert_eq!(c.ext_fields["s"], "v");
+    }
+
+    /// Found by the `frame` fuzz target (issue 7): a numeric language outside the table (24, or
+    /// 256 which used to wrap to JAVA) decoded to a code that re-encoded as `OTHER`.
+    #[test]
+    fn json_header_numeric_language_outside_the_table_is_other() {
+        for (raw, want) in [
+            ("24", codes::LANGUAGE_OTHER),
+            ("256", codes::LANGUAGE_OTHER),
+            ("-1", codes::LANGUAGE_OTHER),
+            ("9", 9),
+        ] {
+            let h = format!(r#"{{"code":10,"opaque":3,"language":{raw}}}"#);
+            let c = RemotingCommand::decode_header_bytes(SerializeType::Json, h.as_bytes()).unwrap();
+            assert_eq!(c.language, want, "language {raw}");
+            let back = RemotingCommand::decode_header_bytes(SerializeType::Json, &c.encode_header()).unwrap();
+            assert_eq!(back, c);
+        }
     }
 
     #[test]

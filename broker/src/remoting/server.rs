@@ -139,7 +139,9 @@ async fn serve_connection<H: RequestHandler>(
     let (read_half, mut write_half) = stream.into_split();
     let (tx, mut rx) = mpsc::channel::<RemotingCommand>(1024);
     let writer = tokio::spawn(async move {
-        let mut buf = BytesMut::with_capacity(16 * 1024);
+        // Grown by the first response, not up front: thousands of idle connections should cost
+        // little memory each.
+        let mut buf = BytesMut::new();
         while let Some(cmd) = rx.recv().await {
             frame::encode(&cmd, &mut buf);
             // Batch whatever else is ready into the same write.
@@ -153,6 +155,10 @@ async fn serve_connection<H: RequestHandler>(
                 break;
             }
             buf.clear();
+            if buf.capacity() > 1024 * 1024 {
+                // Do not keep a large response's buffer for the life of the connection.
+                buf = BytesMut::new();
+            }
         }
         let _ = write_half.shutdown().await;
     });

@@ -7,6 +7,7 @@ mod broker;
 mod dledger;
 mod dledger_faults;
 mod durability;
+mod hostile;
 mod protocol;
 mod replication;
 mod util;
