@@ -626,6 +626,25 @@ async fn cut_off_leader_cannot_acknowledge() {
     // SAFETY: kill(2) on the pid of a child we own and have not reaped.
     unsafe { libc::kill(pid, libc::SIGSTOP) };
     let stopped = Instant::now();
+    // kill(2) returns before every thread has stopped: on a loaded machine the leader could
+    // still take (and commit) a write sent right now. Wait until all its threads are stopped.
+    wait_until(
+        Duration::from_secs(10),
+        "every thread of the leader stopped",
+        || async move {
+            std::fs::read_dir(format!("/proc/{pid}/task"))
+                .map(|tasks| {
+                    tasks.flatten().all(|t| {
+                        std::fs::read_to_string(t.path().join("stat"))
+                            .ok()
+                            .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| rest.starts_with('T')))
+                            .unwrap_or(true)
+                    })
+                })
+                .unwrap_or(false)
+        },
+    )
+    .await;
     // Several writes reach the stopped leader's socket; it reads them only after SIGCONT, when it
     // may still append them to its own log before it learns of the new term.
     let lost: Vec<Vec<u8>> = (0..5)
