@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use super::fast_try::alive;
 use super::verify_commitlog::{LocalNode, NodeStore};
-
-/// Name of the log file `start` writes under the store root.
-pub const BROKER_LOG: &str = "mqbroker.log";
+use broker::agent::procs::canonical;
+/// The agent finds brokers and names their log the same way: one implementation for both.
+pub use broker::agent::procs::{find_broker_pids, BROKER_LOG};
 
 /// Why a broker could not be stopped or started.
 #[derive(Debug, thiserror::Error)]
@@ -92,44 +92,6 @@ pub struct ProcessReport {
     /// The log file (start only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<PathBuf>,
-}
-
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The pids of `mqbroker` processes whose command line names `config` after `-c` (or
-/// `--configFile`), comparing canonical paths (relative arguments are resolved against the
-/// process's working directory). Linux only; elsewhere the list is empty.
-pub fn find_broker_pids(config: &Path) -> Vec<u32> {
-    let want = canonical(config);
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut pids = Vec::new();
-    for entry in dir.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        if !args.first().is_some_and(|a| a.contains("mqbroker")) {
-            continue;
-        }
-        let cwd = std::fs::read_link(entry.path().join("cwd")).unwrap_or_default();
-        let names_it = args
-            .windows(2)
-            .any(|w| (w[0] == "-c" || w[0] == "--configFile") && canonical(&cwd.join(&w[1])) == want);
-        if names_it && alive(pid) {
-            pids.push(pid);
-        }
-    }
-    pids
 }
 
 fn lock_of(config: &Path) -> Result<LocalNode, ProcessError> {

@@ -200,19 +200,7 @@ fn check_port(port: u16, what: &str) -> Result<(), FastTryError> {
     }
 }
 
-/// Whether a pid is alive (and not a zombie).
-pub fn alive(pid: u32) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    if stat.is_empty() {
-        // SAFETY: kill with signal 0 only checks for existence and permission.
-        return unsafe { libc::kill(pid as i32, 0) } == 0;
-    }
-    // Field 3 is the state; `Z` is a zombie (exited, not yet reaped).
-    !stat
-        .rsplit(')')
-        .next()
-        .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-}
+pub use broker::agent::procs::alive;
 
 /// Reads the state file, with liveness filled in.
 pub fn status(root: &Path) -> Result<Option<FastTryState>, FastTryError> {

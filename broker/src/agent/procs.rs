@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 /// The log file, under the store root, that a start appends the broker's output to.
 pub const BROKER_LOG: &str = "mqbroker.log";
 
-fn canonical(path: &Path) -> PathBuf {
+/// `path` canonicalized, or as given when that fails (a missing file).
+pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
