@@ -189,12 +189,7 @@ async fn retention(b: Arc<Broker>, d: Arc<Dledger>) {
                 .membership()
                 .voter_ids()
                 .filter(|id| *id != d.node.id())
-                .map(|id| {
-                    m.replication
-                        .as_ref()
-                        .and_then(|r| r.get(&id).copied().flatten())
-                        .map(|l| l.index)
-                })
+                .map(|id| matched_index(&m, id))
                 .collect::<Option<Vec<u64>>>();
             let applied = m.last_applied.map(|l| l.index);
             let floor = others.and_then(|o| o.into_iter().chain(applied).min());
@@ -249,6 +244,15 @@ async fn retention(b: Arc<Broker>, d: Arc<Dledger>) {
     }
 }
 
+/// The last log index a leader knows `node` holds (its replication metrics; `None` on a
+/// follower or before the first answer).
+fn matched_index(m: &openraft::RaftMetrics<u64, openraft::BasicNode>, node: u64) -> Option<u64> {
+    m.replication
+        .as_ref()
+        .and_then(|r| r.get(&node).copied().flatten())
+        .map(|l| l.index)
+}
+
 /// How often a leader checks whether the preferred leader can take over.
 const PREFERRED_CHECK: Duration = Duration::from_secs(1);
 /// How long a new leader keeps leadership before handing it over, and how long it waits after
@@ -268,11 +272,7 @@ async fn keep_preferred_leader(d: Arc<Dledger>, preferred: u64) {
             if m.running_state.is_err() {
                 return;
             }
-            let matched = m
-                .replication
-                .as_ref()
-                .and_then(|r| r.get(&preferred).copied().flatten())
-                .map(|l| l.index);
+            let matched = matched_index(&m, preferred);
             (
                 m.state == ServerState::Leader,
                 matched.is_some() && matched == m.last_log_index,
@@ -293,14 +293,7 @@ async fn keep_preferred_leader(d: Arc<Dledger>, preferred: u64) {
             .raft()
             .wait(Some(Duration::from_secs(2)))
             .metrics(
-                |m| {
-                    let matched = m
-                        .replication
-                        .as_ref()
-                        .and_then(|r| r.get(&preferred).copied().flatten())
-                        .map(|l| l.index);
-                    matched == m.last_log_index
-                },
+                |m| matched_index(m, preferred) == m.last_log_index,
                 "preferred leader caught up",
             )
             .await

@@ -41,6 +41,47 @@ fn node_config(root: &std::path::Path, ns: &str, i: usize, peers: &str) -> Broke
     c
 }
 
+/// Starts a 3-node in-process group of RaftNode00 registered with `ns`, each config adjusted by
+/// `tweak`; returns the Raft listeners (kept, so a restarted node gets its port back), the store
+/// dirs, the configs and the running nodes.
+async fn start_group(
+    ns: &str,
+    tweak: impl Fn(&mut BrokerConfig),
+) -> (
+    Vec<std::net::TcpListener>,
+    Vec<tempfile::TempDir>,
+    Vec<BrokerConfig>,
+    Vec<Option<Running>>,
+) {
+    let listeners = raft_listeners(3);
+    let peers = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
+        .collect::<Vec<_>>()
+        .join(";");
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let cfgs: Vec<BrokerConfig> = (0..3)
+        .map(|i| {
+            let mut c = node_config(dirs[i].path(), ns, i, &peers);
+            tweak(&mut c);
+            c
+        })
+        .collect();
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        nodes.push(Some(restart(&cfgs, &listeners, i).await));
+    }
+    (listeners, dirs, cfgs, nodes)
+}
+
+/// (Re)starts node `i` of a group from [`start_group`] on its own Raft listener.
+async fn restart(cfgs: &[BrokerConfig], listeners: &[std::net::TcpListener], i: usize) -> Running {
+    start_broker_with(cfgs[i].clone(), Some(clone_listener(&listeners[i])))
+        .await
+        .unwrap()
+}
+
 async fn cluster(c: &RemotingClient, ns: &str) -> ClusterInfo {
     let r = invoke(
         c,
@@ -109,25 +150,7 @@ fn data_md5s(root: &std::path::Path, self_id: &str) -> BTreeMap<String, String> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_replicate_and_fail_over() {
     let ns = start_namesrv().await;
-    let listeners = raft_listeners(3);
-    let peers = listeners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
-        .collect::<Vec<_>>()
-        .join(";");
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let cfgs: Vec<BrokerConfig> = (0..3)
-        .map(|i| node_config(dirs[i].path(), &ns.addr, i, &peers))
-        .collect();
-    let mut nodes = Vec::new();
-    for (c, l) in cfgs.iter().zip(&listeners) {
-        nodes.push(Some(
-            start_broker_with(c.clone(), Some(clone_listener(l)))
-                .await
-                .unwrap(),
-        ));
-    }
+    let (listeners, dirs, cfgs, mut nodes) = start_group(&ns.addr, |_| {}).await;
     let c = RemotingClient::default();
     let (leader, _) = wait_leader(&c, &ns.addr, None, 3).await;
 
@@ -247,11 +270,7 @@ async fn three_nodes_replicate_and_fail_over() {
     let n = got.values().map(Vec::len).sum::<usize>() - 1;
 
     // The old leader restarts from its files and catches up.
-    nodes[idx] = Some(
-        start_broker_with(cfgs[idx].clone(), Some(clone_listener(&listeners[idx])))
-            .await
-            .unwrap(),
-    );
+    nodes[idx] = Some(restart(&cfgs, &listeners, idx).await);
     let old = nodes[idx].as_ref().unwrap().addr.clone();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -293,29 +312,10 @@ async fn wait_bid0_is(c: &RemotingClient, ns: &str, addr: &str) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preferred_leader_takes_over() {
     let ns = start_namesrv().await;
-    let listeners = raft_listeners(3);
-    let peers = listeners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
-        .collect::<Vec<_>>()
-        .join(";");
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let cfgs: Vec<BrokerConfig> = (0..3)
-        .map(|i| {
-            let mut c = node_config(dirs[i].path(), &ns.addr, i, &peers);
-            c.preferred_leader_id = Some("n2".into());
-            c
-        })
-        .collect();
-    let mut nodes = Vec::new();
-    for (c, l) in cfgs.iter().zip(&listeners) {
-        nodes.push(Some(
-            start_broker_with(c.clone(), Some(clone_listener(l)))
-                .await
-                .unwrap(),
-        ));
-    }
+    let (listeners, _dirs, cfgs, mut nodes) = start_group(&ns.addr, |c| {
+        c.preferred_leader_id = Some("n2".into());
+    })
+    .await;
     let c = RemotingClient::default();
     let n2 = nodes[2].as_ref().unwrap().addr.clone();
     let took = wait_bid0_is(&c, &ns.addr, &n2).await;
@@ -350,11 +350,7 @@ async fn preferred_leader_takes_over() {
     send("while-n2-down").await;
 
     // n2 comes back, catches up and takes over again.
-    nodes[2] = Some(
-        start_broker_with(cfgs[2].clone(), Some(clone_listener(&listeners[2])))
-            .await
-            .unwrap(),
-    );
+    nodes[2] = Some(restart(&cfgs, &listeners, 2).await);
     let n2 = nodes[2].as_ref().unwrap().addr.clone();
     let took = wait_bid0_is(&c, &ns.addr, &n2).await;
     eprintln!("restarted n2 became BID 0 again {took:?} after its start");
@@ -385,32 +381,13 @@ fn data_files(root: &std::path::Path, self_id: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_waits_for_every_peer() {
     let ns = start_namesrv().await;
-    let listeners = raft_listeners(3);
-    let peers = listeners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
-        .collect::<Vec<_>>()
-        .join(";");
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let cfgs: Vec<BrokerConfig> = (0..3)
-        .map(|i| {
-            let mut c = node_config(dirs[i].path(), &ns.addr, i, &peers);
-            c.file_reserved_time = 0;
-            c.delete_when = (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>().join(";");
-            c.disk_max_used_space_ratio = 100;
-            c.clean_resource_interval = 200;
-            c
-        })
-        .collect();
-    let mut nodes = Vec::new();
-    for (c, l) in cfgs.iter().zip(&listeners) {
-        nodes.push(Some(
-            start_broker_with(c.clone(), Some(clone_listener(l)))
-                .await
-                .unwrap(),
-        ));
-    }
+    let (listeners, dirs, cfgs, mut nodes) = start_group(&ns.addr, |c| {
+        c.file_reserved_time = 0;
+        c.delete_when = (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>().join(";");
+        c.disk_max_used_space_ratio = 100;
+        c.clean_resource_interval = 200;
+    })
+    .await;
     let c = RemotingClient::default();
     let (leader, _) = wait_leader(&c, &ns.addr, None, 3).await;
     let lagging = (0..3)
@@ -449,11 +426,7 @@ async fn retention_waits_for_every_peer() {
     }
 
     // The follower comes back and catches up; then the old files go everywhere, identically.
-    nodes[lagging] = Some(
-        start_broker_with(cfgs[lagging].clone(), Some(clone_listener(&listeners[lagging])))
-            .await
-            .unwrap(),
-    );
+    nodes[lagging] = Some(restart(&cfgs, &listeners, lagging).await);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let files: Vec<Vec<String>> = (0..3)
