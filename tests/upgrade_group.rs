@@ -460,6 +460,21 @@ async fn wait_group(ns: &str, members: usize, leader: Option<&str>) -> BTreeMap<
     }
 }
 
+/// Waits for a 3-member group and checks that its leader serves every old message at its old
+/// offset and kept the consumer offsets (3 + queue id).
+async fn check_old_data_on_leader(env: &Env, c: &RemotingClient, sent: &BTreeMap<(i32, i64), Vec<u8>>) {
+    let members = wait_group(&env.ns, 3, None).await;
+    let leader = members[&0].clone();
+    same(
+        &pull_all(c, &leader).await,
+        sent,
+        "every old message at its old offset on the leader",
+    );
+    for q in 0..QUEUES {
+        assert_eq!(query_offset(c, &leader, q).await, Some(3 + i64::from(q)));
+    }
+}
+
 /// Writes 40 messages to whoever is BID 0 (10 per queue) and waits until every member of the
 /// group has them on top of the old ones.
 async fn write_and_check_replicated(env: &Env, c: &RemotingClient, sent: &BTreeMap<(i32, i64), Vec<u8>>) {
@@ -531,16 +546,7 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
         !align.contains(" 0 completed"),
         "the lagging slave is completed: {align}"
     );
-    let members = wait_group(&env.ns, 3, None).await;
-    let leader = members[&0].clone();
-    same(
-        &pull_all(&c, &leader).await,
-        &sent,
-        "every old message at its old offset on the leader",
-    );
-    for q in 0..QUEUES {
-        assert_eq!(query_offset(&c, &leader, q).await, Some(3 + i64::from(q)));
-    }
+    check_old_data_on_leader(&env, &c, &sent).await;
     let conf = std::fs::read_to_string(&env.third).unwrap();
     assert!(
         conf.contains("dLegerSelfId=n2") && !conf.contains("brokerRole"),
@@ -731,16 +737,7 @@ async fn upgrade_through_three_agents_completes_a_lagging_slave_and_fails_over()
         conf.contains("dLegerSelfId=n2") && !conf.contains("brokerRole"),
         "{conf}"
     );
-    let members = wait_group(&env.ns, 3, None).await;
-    let leader = members[&0].clone();
-    same(
-        &pull_all(&c, &leader).await,
-        &sent,
-        "every old message at its old offset on the leader",
-    );
-    for q in 0..QUEUES {
-        assert_eq!(query_offset(&c, &leader, q).await, Some(3 + i64::from(q)));
-    }
+    check_old_data_on_leader(&env, &c, &sent).await;
     write_and_check_replicated(&env, &c, &sent).await;
 
     // Kill -9 the leader: another node becomes BID 0 and takes writes.
