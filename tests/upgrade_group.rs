@@ -373,7 +373,11 @@ async fn populate(env: &Env, c: &RemotingClient, n: usize, sent: &mut BTreeMap<(
         },
     );
     assert_eq!(invoke(c, &maddr, create).await.code, response::SUCCESS);
-    produce(c, &maddr, n, "old", sent).await;
+    // A slave with an empty store starts replicating at the master's last file, as Java's does:
+    // let it attach (it has the first message) before the master rolls over to a second file.
+    produce(c, &maddr, 1, "first", sent).await;
+    wait_slave_caught_up(env, c).await;
+    produce(c, &maddr, n - 1, "old", sent).await;
     for q in 0..QUEUES {
         let upd = RemotingCommand::request(
             request::UPDATE_CONSUMER_OFFSET,
@@ -386,6 +390,12 @@ async fn populate(env: &Env, c: &RemotingClient, n: usize, sent: &mut BTreeMap<(
         );
         assert_eq!(invoke(c, &maddr, upd).await.code, response::SUCCESS);
     }
+    wait_slave_caught_up(env, c).await;
+}
+
+/// Waits until every queue of the slave reaches the master's max offset.
+async fn wait_slave_caught_up(env: &Env, c: &RemotingClient) {
+    let maddr = addr(env.ports[0]);
     let deadline = Instant::now() + Duration::from_secs(60);
     for q in 0..QUEUES {
         let want = max_offset(c, &maddr, q).await;

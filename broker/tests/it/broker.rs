@@ -344,6 +344,25 @@ async fn master_slave_replicate_to_identical_commitlogs() {
     let r = invoke(&c, &s.addr, send_request("Repl", 0, b"x".to_vec(), "", "")).await;
     assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE);
 
+    // A slave with an empty store starts at the beginning of the master's last file (Java's
+    // HAConnection does the same), so wait until it is attached before the master rolls over to
+    // a second file: on a loaded machine it can attach late. A send answered SUCCESS by a
+    // SYNC_MASTER has reached the slave.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = invoke(&c, &m.addr, send_request("Repl", 0, b"attach".to_vec(), "", "")).await;
+        if r.code == response::SUCCESS {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slave never attached: {:?}",
+            r.remark
+        );
+        // At most 1500 probes of ~150 bytes: they stay well inside the first 1 MiB file.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     // SYNC_MASTER: once the slave is attached, every send is acknowledged only after it has it.
     let mut ok = 0;
     for i in 0..3000usize {
