@@ -8,6 +8,10 @@ use clap::Parser;
 use mqadmin::cli::Cli;
 use mqadmin::exit::{is_broken_pipe, status_of, ExitStatus};
 
+/// mimalloc: glibc's malloc/free was about a third of the DLedger leader's CPU (bench/run.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match mqadmin::run(cli) {

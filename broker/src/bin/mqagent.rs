@@ -14,6 +14,10 @@ use std::process::ExitCode;
 use broker::agent::{AgentOptions, BrokerEntry, DEFAULT_LISTEN};
 use clap::Parser;
 
+/// mimalloc: glibc's malloc/free was about a third of the DLedger leader's CPU (bench/run.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const AFTER_HELP: &str = "\
 Example, on each machine of the group (one agent can serve several brokers):
   echo \"$(openssl rand -hex 16)\" > /etc/mqagent.token; chmod 600 /etc/mqagent.token

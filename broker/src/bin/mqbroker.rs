@@ -10,6 +10,10 @@ use std::process::ExitCode;
 use broker::config::BrokerConfig;
 use clap::Parser;
 
+/// mimalloc: glibc's malloc/free was about a third of the DLedger leader's CPU (bench/run.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// RocketMQ-compatible broker (classic store, Master/Slave).
 #[derive(Parser, Debug)]
 #[command(
