@@ -966,14 +966,44 @@ impl LogStore {
     }
 
     /// Writes `entries` and returns the files to fdatasync and whether the directory changed.
+    ///
+    /// Entries that follow each other in one file go out in one `pwrite` (a follower receives
+    /// them in batches). If any write fails, the in-memory log forgets the whole batch.
     fn write_entries(
         &self,
         entries: impl IntoIterator<Item = Entry>,
     ) -> Result<(DirtyFiles, bool), LogStoreError> {
-        let fs_ = self.shared.opts.file_size;
         let mut st = self.shared.write();
+        let before = (st.first_index, st.metas.len(), st.write_pos);
         let mut dirty: DirtyFiles = Vec::new();
         let mut new_file = false;
+        let mut run = WriteRun::default();
+        let res = self
+            .stage_entries(&mut st, entries, &mut run, &mut dirty, &mut new_file)
+            .and_then(|()| run.flush(&self.shared));
+        if let Err(e) = res {
+            let (first_index, len, write_pos) = before;
+            let cut = first_index + len as u64;
+            st.metas.truncate(len);
+            st.first_index = first_index;
+            st.write_pos = write_pos;
+            st.recent.cut_from(cut);
+            return Err(e);
+        }
+        Ok((dirty, new_file))
+    }
+
+    /// The body of [`Self::write_entries`]: updates the in-memory log and queues the bytes in
+    /// `run`, which writes whenever the next bytes are not contiguous with it.
+    fn stage_entries(
+        &self,
+        st: &mut State,
+        entries: impl IntoIterator<Item = Entry>,
+        run: &mut WriteRun,
+        dirty: &mut DirtyFiles,
+        new_file: &mut bool,
+    ) -> Result<(), LogStoreError> {
+        let fs_ = self.shared.opts.file_size;
         for entry in entries {
             let index = entry.log_id.index;
             if !st.metas.is_empty() {
@@ -1012,15 +1042,20 @@ impl LogStore {
                 let mut blank = [0u8; dl::BLANK_LEN];
                 blank[..4].copy_from_slice(&dl::BLANK_MAGIC.to_be_bytes());
                 blank[4..].copy_from_slice(&(remaining as i32).to_be_bytes());
-                file.write_all_at(&blank, st.write_pos - start)
-                    .map_err(|e| io_err(&self.shared.file_path(start))(e))?;
-                push_dirty(&mut dirty, start, &file);
+                run.stage(
+                    &self.shared,
+                    start,
+                    &file,
+                    st.write_pos - start,
+                    Bytes::copy_from_slice(&blank),
+                )?;
+                push_dirty(dirty, start, &file);
                 let next = start + fs_;
                 file = match st.files.get(&next) {
                     Some(f) => f.clone(),
                     None => {
-                        new_file = true;
-                        self.create_file(&mut st, next)?
+                        *new_file = true;
+                        self.create_file(st, next)?
                     }
                 };
                 start = next;
@@ -1028,9 +1063,8 @@ impl LogStore {
                 buf = Bytes::from(encode_entry(&entry, next)?);
             }
             let pos = st.write_pos;
-            file.write_all_at(&buf, pos - start)
-                .map_err(|e| io_err(&self.shared.file_path(start))(e))?;
-            push_dirty(&mut dirty, start, &file);
+            run.stage(&self.shared, start, &file, pos - start, buf.clone())?;
+            push_dirty(dirty, start, &file);
             let loc = EntryLocation {
                 pos,
                 size: buf.len() as u32,
@@ -1057,7 +1091,7 @@ impl LogStore {
             };
             st.recent.push(cached, size);
         }
-        Ok((dirty, new_file))
+        Ok(())
     }
 
     fn sync(&self, dirty: &[(u64, Arc<File>)], dir: bool) -> Result<(), LogStoreError> {
@@ -1173,6 +1207,51 @@ impl LogStore {
             sync_dir_path(&self.shared.opts.data_dir)?;
         }
         Ok(())
+    }
+}
+
+/// Contiguous bytes of one data file waiting to be written with one `pwrite`.
+#[derive(Default)]
+struct WriteRun {
+    /// Start offset of the file, the file, and where in it the run begins.
+    at: Option<(u64, Arc<File>, u64)>,
+    len: u64,
+    parts: Vec<Bytes>,
+}
+
+impl WriteRun {
+    /// Queues `bytes` for `file` (starting at `start`) at `offset` in it, writing what is queued
+    /// first when `bytes` do not continue it.
+    fn stage(
+        &mut self,
+        shared: &Shared,
+        start: u64,
+        file: &Arc<File>,
+        offset: u64,
+        bytes: Bytes,
+    ) -> Result<(), LogStoreError> {
+        let continues = matches!(&self.at, Some((s, _, o)) if *s == start && o + self.len == offset);
+        if !continues {
+            self.flush(shared)?;
+            self.at = Some((start, file.clone(), offset));
+        }
+        self.len += bytes.len() as u64;
+        self.parts.push(bytes);
+        Ok(())
+    }
+
+    /// Writes what is queued.
+    fn flush(&mut self, shared: &Shared) -> Result<(), LogStoreError> {
+        let Some((start, file, offset)) = self.at.take() else {
+            return Ok(());
+        };
+        let parts = std::mem::take(&mut self.parts);
+        self.len = 0;
+        let res = match parts.as_slice() {
+            [one] => file.write_all_at(one, offset),
+            _ => file.write_all_at(&parts.concat(), offset),
+        };
+        res.map_err(|e| io_err(&shared.file_path(start))(e))
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::consume_queue::DispatchRequest;
 use super::error::Result;
-use super::message::{self, decode_record};
+use super::message::{self, RecordView};
 use super::{is_prepared_or_rollback, MessageStore, State};
 
 /// Read access to the replicated log, by record position.
@@ -66,25 +66,25 @@ impl MessageStore {
     /// # Errors
     /// [`super::StoreError::Malformed`] for bytes that are not a record, [`super::StoreError::Io`].
     pub fn dispatch_external(&self, phys: u64, record: &[u8]) -> Result<()> {
-        let m = decode_record(record)?;
+        let m = RecordView::parse(record)?;
         {
             let mut st = self.shared.write();
             if !is_prepared_or_rollback(m.sys_flag) {
+                let topic = m.topic();
                 st.cqs.dispatch(&DispatchRequest {
-                    topic: m.topic.clone(),
+                    topic: topic.clone().into_owned(),
                     queue_id: m.queue_id,
                     queue_offset: m.queue_offset,
                     phys_offset: phys as i64,
                     size: m.store_size,
-                    tags_code: message::tags_code(m.tags()),
+                    tags_code: message::tags_code(m.tags().as_deref()),
                     store_timestamp: m.store_timestamp,
                 })?;
-                let next = st
-                    .queue_offsets
-                    .entry(m.topic.clone())
-                    .or_default()
-                    .entry(m.queue_id)
-                    .or_insert(0);
+                let queues = match st.queue_offsets.get_mut(topic.as_ref()) {
+                    Some(q) => q,
+                    None => st.queue_offsets.entry(topic.into_owned()).or_default(),
+                };
+                let next = queues.entry(m.queue_id).or_insert(0);
                 *next = (*next).max(m.queue_offset + 1);
             }
             st.last_dispatch_timestamp = m.store_timestamp;

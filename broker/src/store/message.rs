@@ -216,6 +216,17 @@ pub fn find_property<'a>(props: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The last value of a property in an encoded properties string (a map built from it keeps
+/// the last one too).
+fn last_property<'a>(props: &'a str, name: &str) -> Option<&'a str> {
+    props
+        .split(PROPERTY_SEPARATOR)
+        .rev()
+        .filter_map(|kv| kv.split_once(PROPERTY_NAME_VALUE_SEPARATOR))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
 /// Every field of a stored record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedMessage {
@@ -324,6 +335,164 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// One record borrowed from the bytes it was decoded from: every fixed field, and the body,
+/// topic and raw properties as slices. The dispatch paths (consume-queue building, recovery)
+/// read records through this, without copying the body or parsing the properties.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordView<'a> {
+    /// TOTALSIZE.
+    pub store_size: i32,
+    /// MAGICCODE (V1 or V2).
+    pub magic: u32,
+    /// BODYCRC as stored.
+    pub body_crc: i32,
+    /// QUEUEID.
+    pub queue_id: i32,
+    /// User FLAG.
+    pub flag: i32,
+    /// QUEUEOFFSET.
+    pub queue_offset: i64,
+    /// PHYSICALOFFSET.
+    pub physical_offset: i64,
+    /// SYSFLAG.
+    pub sys_flag: i32,
+    /// BORNTIMESTAMP.
+    pub born_timestamp: i64,
+    /// BORNHOST.
+    pub born_host: SocketAddr,
+    /// STORETIMESTAMP.
+    pub store_timestamp: i64,
+    /// STOREHOST.
+    pub store_host: SocketAddr,
+    /// RECONSUMETIMES.
+    pub reconsume_times: i32,
+    /// PREPARED TRANSACTION OFFSET.
+    pub prepared_transaction_offset: i64,
+    /// BODY bytes.
+    pub body: &'a [u8],
+    /// TOPIC bytes.
+    pub topic: &'a [u8],
+    /// PROPERTIES bytes.
+    pub properties: &'a [u8],
+}
+
+impl<'a> RecordView<'a> {
+    /// Decodes one record at the start of `buf` (which may continue past the record).
+    ///
+    /// Checks the magic and that the field lengths add up to TOTALSIZE; does not check the CRC.
+    ///
+    /// # Errors
+    /// [`StoreError::Malformed`] for a wrong magic, a truncated buffer or inconsistent lengths.
+    pub fn parse(buf: &'a [u8]) -> Result<Self> {
+        let mut c = Cursor { buf, pos: 0 };
+        let store_size = c.i32("TOTALSIZE")?;
+        let magic = c.i32("MAGICCODE")? as u32;
+        if magic != MESSAGE_MAGIC_CODE_V1 && magic != MESSAGE_MAGIC_CODE_V2 {
+            return Err(StoreError::Malformed(format!("bad magic code {magic:#010x}")));
+        }
+        let total = usize::try_from(store_size)
+            .ok()
+            .filter(|&t| t <= buf.len())
+            .ok_or_else(|| {
+                StoreError::Malformed(format!(
+                    "TOTALSIZE {store_size} does not fit the {} available bytes",
+                    buf.len()
+                ))
+            })?;
+        let mut c = Cursor {
+            buf: &buf[..total],
+            pos: 8,
+        };
+        let body_crc = c.i32("BODYCRC")?;
+        let queue_id = c.i32("QUEUEID")?;
+        let flag = c.i32("FLAG")?;
+        let queue_offset = c.i64("QUEUEOFFSET")?;
+        let physical_offset = c.i64("PHYSICALOFFSET")?;
+        let sys_flag = c.i32("SYSFLAG")?;
+        let born_timestamp = c.i64("BORNTIMESTAMP")?;
+        let born_host = c.host(sys_flag & sys_flag::BORNHOST_V6 != 0, "BORNHOST")?;
+        let store_timestamp = c.i64("STORETIMESTAMP")?;
+        let store_host = c.host(sys_flag & sys_flag::STOREHOST_V6 != 0, "STOREHOST")?;
+        let reconsume_times = c.i32("RECONSUMETIMES")?;
+        let prepared_transaction_offset = c.i64("PREPAREDTRANSACTIONOFFSET")?;
+        let body_len = c.i32("BODY length")?;
+        let body = c.len_prefixed(i64::from(body_len), "BODY")?;
+        let topic_len = if magic == MESSAGE_MAGIC_CODE_V2 {
+            i64::from(c.i16("TOPIC length")? as u16)
+        } else {
+            i64::from(c.take(1, "TOPIC length")?[0])
+        };
+        let topic = c.len_prefixed(topic_len, "TOPIC")?;
+        let props_len = c.i16("PROPERTIES length")?;
+        let properties = c.len_prefixed(i64::from(props_len), "PROPERTIES")?;
+        if c.pos != total {
+            return Err(StoreError::Malformed(format!(
+                "fields end at byte {} but TOTALSIZE is {total}",
+                c.pos
+            )));
+        }
+        Ok(RecordView {
+            store_size,
+            magic,
+            body_crc,
+            queue_id,
+            flag,
+            queue_offset,
+            physical_offset,
+            sys_flag,
+            born_timestamp,
+            born_host,
+            store_timestamp,
+            store_host,
+            reconsume_times,
+            prepared_transaction_offset,
+            body,
+            topic,
+            properties,
+        })
+    }
+
+    /// The topic (lossily decoded, as `decode_record` does).
+    pub fn topic(&self) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.topic)
+    }
+
+    /// The `TAGS` property: the last one if repeated, as [`DecodedMessage::tags`] has it.
+    pub fn tags(&self) -> Option<std::borrow::Cow<'a, str>> {
+        use std::borrow::Cow;
+        match String::from_utf8_lossy(self.properties) {
+            Cow::Borrowed(props) => last_property(props, property::TAGS).map(Cow::Borrowed),
+            Cow::Owned(props) => last_property(&props, property::TAGS).map(|v| Cow::Owned(v.to_owned())),
+        }
+    }
+
+    /// The owned form, with the properties parsed.
+    pub fn to_decoded(&self) -> DecodedMessage {
+        let properties_raw = String::from_utf8_lossy(self.properties).into_owned();
+        let properties = decode_properties(&properties_raw);
+        DecodedMessage {
+            store_size: self.store_size,
+            magic: self.magic,
+            body_crc: self.body_crc,
+            queue_id: self.queue_id,
+            flag: self.flag,
+            queue_offset: self.queue_offset,
+            physical_offset: self.physical_offset,
+            sys_flag: self.sys_flag,
+            born_timestamp: self.born_timestamp,
+            born_host: self.born_host,
+            store_timestamp: self.store_timestamp,
+            store_host: self.store_host,
+            reconsume_times: self.reconsume_times,
+            prepared_transaction_offset: self.prepared_transaction_offset,
+            body: self.body.to_vec(),
+            topic: self.topic().into_owned(),
+            properties_raw,
+            properties,
+        }
+    }
+}
+
 /// Decodes one record at the start of `buf` (which may continue past the record).
 ///
 /// Checks the magic and that the field lengths add up to TOTALSIZE; does not check the CRC (see
@@ -332,75 +501,7 @@ impl<'a> Cursor<'a> {
 /// # Errors
 /// [`StoreError::Malformed`] for a wrong magic, a truncated buffer or inconsistent lengths.
 pub fn decode_record(buf: &[u8]) -> Result<DecodedMessage> {
-    let mut c = Cursor { buf, pos: 0 };
-    let store_size = c.i32("TOTALSIZE")?;
-    let magic = c.i32("MAGICCODE")? as u32;
-    if magic != MESSAGE_MAGIC_CODE_V1 && magic != MESSAGE_MAGIC_CODE_V2 {
-        return Err(StoreError::Malformed(format!("bad magic code {magic:#010x}")));
-    }
-    let total = usize::try_from(store_size)
-        .ok()
-        .filter(|&t| t <= buf.len())
-        .ok_or_else(|| {
-            StoreError::Malformed(format!(
-                "TOTALSIZE {store_size} does not fit the {} available bytes",
-                buf.len()
-            ))
-        })?;
-    let mut c = Cursor {
-        buf: &buf[..total],
-        pos: 8,
-    };
-    let body_crc = c.i32("BODYCRC")?;
-    let queue_id = c.i32("QUEUEID")?;
-    let flag = c.i32("FLAG")?;
-    let queue_offset = c.i64("QUEUEOFFSET")?;
-    let physical_offset = c.i64("PHYSICALOFFSET")?;
-    let sys_flag = c.i32("SYSFLAG")?;
-    let born_timestamp = c.i64("BORNTIMESTAMP")?;
-    let born_host = c.host(sys_flag & sys_flag::BORNHOST_V6 != 0, "BORNHOST")?;
-    let store_timestamp = c.i64("STORETIMESTAMP")?;
-    let store_host = c.host(sys_flag & sys_flag::STOREHOST_V6 != 0, "STOREHOST")?;
-    let reconsume_times = c.i32("RECONSUMETIMES")?;
-    let prepared_transaction_offset = c.i64("PREPAREDTRANSACTIONOFFSET")?;
-    let body_len = c.i32("BODY length")?;
-    let body = c.len_prefixed(i64::from(body_len), "BODY")?.to_vec();
-    let topic_len = if magic == MESSAGE_MAGIC_CODE_V2 {
-        i64::from(c.i16("TOPIC length")? as u16)
-    } else {
-        i64::from(c.take(1, "TOPIC length")?[0])
-    };
-    let topic = String::from_utf8_lossy(c.len_prefixed(topic_len, "TOPIC")?).into_owned();
-    let props_len = c.i16("PROPERTIES length")?;
-    let properties_raw =
-        String::from_utf8_lossy(c.len_prefixed(i64::from(props_len), "PROPERTIES")?).into_owned();
-    if c.pos != total {
-        return Err(StoreError::Malformed(format!(
-            "fields end at byte {} but TOTALSIZE is {total}",
-            c.pos
-        )));
-    }
-    let properties = decode_properties(&properties_raw);
-    Ok(DecodedMessage {
-        store_size,
-        magic,
-        body_crc,
-        queue_id,
-        flag,
-        queue_offset,
-        physical_offset,
-        sys_flag,
-        born_timestamp,
-        born_host,
-        store_timestamp,
-        store_host,
-        reconsume_times,
-        prepared_transaction_offset,
-        body,
-        topic,
-        properties_raw,
-        properties,
-    })
+    RecordView::parse(buf).map(|v| v.to_decoded())
 }
 
 /// Decodes every record of a concatenation (a PULL body or a commitlog range without blanks).
