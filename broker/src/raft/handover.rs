@@ -2,7 +2,7 @@
 //!
 //! openraft 0.9 has no leadership-transfer call, and its voters refuse any vote while the
 //! current leader's lease runs. So the hand-over is arranged around the lease, over one extra
-//! route of the Raft RPC server:
+//! request of the Raft RPC server (`wire::code::HANDOVER`):
 //!
 //! 1. the leader posts a [`HandOver`] to every follower: the preferred node schedules its own
 //!    election for just after the lease has run out; the others hold their elections for a
@@ -15,7 +15,7 @@
 //! If the preferred node does not win in time, the held followers resume their normal timers,
 //! which is an ordinary failover.
 //!
-//! The same route family carries the leader's retention decision ([`PurgeNotice`]): openraft
+//! The same server carries the leader's retention decision ([`PurgeNotice`]): openraft
 //! purges each node's log on its own, so the leader, which knows how far every peer got, tells
 //! the followers up to which index their oldest data files may go.
 
@@ -23,10 +23,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::types::{NodeId, Raft};
+use bytes::Bytes;
 
-/// URL path of the hand-over notice.
-pub const PATH_HANDOVER: &str = "/dledger/handover";
+use super::network::call;
+use super::types::{NodeId, Raft};
+use super::wire::code;
+use crate::remoting::client::ClientConfig;
+use crate::remoting::RemotingClient;
 
 /// Upper bound of both delays of a notice.
 pub const MAX_NOTICE_MS: u64 = 30_000;
@@ -79,9 +82,6 @@ pub fn notice_for(to: NodeId, heartbeat_ms: u64, election_max_ms: u64) -> HandOv
     }
 }
 
-/// URL path of the retention notice.
-pub const PATH_PURGE: &str = "/dledger/purge";
-
 /// The leader's retention decision: every peer has the entries up to `upto`, whose data files
 /// have expired.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -104,7 +104,7 @@ pub fn on_purge(raft: Raft, notice: PurgeNotice) {
 /// # Errors
 /// As [`send_notice`].
 pub async fn send_purge(addr: &str, upto: u64) -> Result<(), String> {
-    post(addr, PATH_PURGE, &PurgeNotice { upto }).await
+    post(addr, code::PURGE, &PurgeNotice { upto }).await
 }
 
 /// Posts `notice` to the Raft RPC server at `addr` (`host:port`).
@@ -112,25 +112,19 @@ pub async fn send_purge(addr: &str, upto: u64) -> Result<(), String> {
 /// # Errors
 /// A transport error or a non-success status, as text.
 pub async fn send_notice(addr: &str, notice: &HandOver) -> Result<(), String> {
-    post(addr, PATH_HANDOVER, notice).await
+    post(addr, code::HANDOVER, notice).await
 }
 
-async fn post(addr: &str, path: &str, notice: &impl Serialize) -> Result<(), String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(1))
-        .build()
-        .map_err(|e| e.to_string())?;
+async fn post(addr: &str, code: i32, notice: &impl Serialize) -> Result<(), String> {
     let body = serde_json::to_vec(notice).map_err(|e| e.to_string())?;
-    let r = client
-        .post(format!("http://{addr}{path}"))
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
+    // A client per notice: they are rare (a hand-over, a retention round), and a client kept
+    // in a static would outlive the runtime its connections run on.
+    let client = RemotingClient::new(ClientConfig {
+        connect_timeout: Duration::from_secs(1),
+        ..ClientConfig::default()
+    });
+    call(&client, addr, code, Bytes::from(body), Duration::from_secs(1))
         .await
-        .map_err(|e| e.to_string())?;
-    if r.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("{addr} answered {}", r.status()))
-    }
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -9,8 +9,8 @@
 //!   uses for pulls and consume-queue dispatch.
 //! - `state_machine`: applying = handing committed records to the broker's [`Applier`];
 //!   metadata-only snapshots.
-//! - `wire`, `network`, `http_server`: the Raft RPCs over HTTP (reqwest client, axum server)
-//!   with a binary encoding for entries.
+//! - `wire`, `network`, `rpc_server`: the Raft RPCs over RocketMQ remoting (our client and
+//!   server loop) with a binary encoding for entries.
 //!
 //! How openraft's own entries look on disk: every openraft entry is a DLedger entry with the
 //! DLedger `index` = openraft log index (the `initialize` membership entry is index 0). The
@@ -25,9 +25,9 @@
 //! so the group forms even if the lowest id is down at first start.
 
 pub mod handover;
-pub mod http_server;
 pub mod log_store;
 pub mod network;
+pub mod rpc_server;
 pub mod state_machine;
 pub mod types;
 pub mod wire;
@@ -203,7 +203,7 @@ impl RaftNodeConfig {
 }
 
 /// The RPC server task and the sender that asks it to stop.
-type ServerHandle = (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>);
+type ServerHandle = (oneshot::Sender<()>, JoinHandle<()>);
 
 /// A running node: the openraft handle, the log reader and the RPC server.
 ///
@@ -289,7 +289,7 @@ pub async fn start_raft_node(
     let addr = listener.local_addr().map_err(listen_err)?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(listen_err)?;
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(http_server::serve(listener, raft.clone(), async move {
+    let server = tokio::spawn(rpc_server::serve(listener, raft.clone(), async move {
         let _ = stop_rx.await;
     }));
 

@@ -1,9 +1,11 @@
-//! Raft RPC client: openraft's [`RaftNetworkFactory`]/[`RaftNetwork`] over HTTP with reqwest.
+//! Raft RPC client: openraft's [`RaftNetworkFactory`]/[`RaftNetwork`] over RocketMQ remoting.
 //!
-//! Each peer gets its own `reqwest::Client` (its own connection pool) with a connect timeout;
-//! every request also carries openraft's hard TTL as its timeout. A failure to connect is
-//! reported as [`Unreachable`], so openraft backs off instead of spinning on a dead peer; other
-//! transport failures are [`NetworkError`]s, which openraft retries at once. Bodies: see `wire`.
+//! One [`RemotingClient`] serves every peer (one connection per address, many requests in
+//! flight matched by opaque, reconnect after a broken connection); every request carries
+//! openraft's hard TTL as its timeout. A failure to connect, or a peer whose Raft node is not
+//! running (SERVICE_NOT_AVAILABLE), is reported as [`Unreachable`], so openraft backs off
+//! instead of spinning on a dead peer; other transport failures are [`NetworkError`]s, which
+//! openraft retries at once. Bodies and request codes: see `wire`; the server: `rpc_server`.
 
 use std::time::Duration;
 
@@ -17,28 +19,37 @@ use openraft::raft::{
 use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 
+use super::rpc_server::MAX_FRAME_BYTES;
 use super::types::{NodeId, TypeConfig};
-use super::wire;
-
-/// URL path of the AppendEntries RPC.
-pub const PATH_APPEND: &str = "/raft/append";
-/// URL path of the Vote RPC.
-pub const PATH_VOTE: &str = "/raft/vote";
-/// URL path of the InstallSnapshot RPC.
-pub const PATH_SNAPSHOT: &str = "/raft/snapshot";
+use super::wire::{self, code};
+use crate::remoting::client::{ClientConfig, RemotingError};
+use crate::remoting::codes::response;
+use crate::remoting::command::SerializeType;
+use crate::remoting::{RemotingClient, RemotingCommand};
 
 type RpcError<E = openraft::error::Infallible> = RPCError<NodeId, BasicNode, RaftError<NodeId, E>>;
 
-/// Creates one [`PeerClient`] per target node.
-#[derive(Debug, Clone)]
+/// Creates one [`PeerClient`] per target node, all sharing one remoting client.
+#[derive(Clone)]
 pub struct NetworkFactory {
-    connect_timeout: Duration,
+    client: RemotingClient,
+}
+
+impl std::fmt::Debug for NetworkFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetworkFactory").finish_non_exhaustive()
+    }
 }
 
 impl NetworkFactory {
     /// A factory whose clients give up connecting after `connect_timeout`.
     pub fn new(connect_timeout: Duration) -> Self {
-        Self { connect_timeout }
+        Self {
+            client: RemotingClient::new(ClientConfig {
+                connect_timeout,
+                max_frame: MAX_FRAME_BYTES,
+            }),
+        }
     }
 }
 
@@ -46,29 +57,19 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
     type Network = PeerClient;
 
     async fn new_client(&mut self, target: NodeId, node: &BasicNode) -> PeerClient {
-        let client = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| {
-                tracing::error!(target, error = %e, "cannot build an HTTP client for a Raft peer");
-                e
-            })
-            .ok();
         PeerClient {
             target,
-            base: format!("http://{}", node.addr),
-            client,
+            addr: node.addr.clone(),
+            client: self.client.clone(),
         }
     }
 }
 
 /// The RPC client of one peer.
-#[derive(Debug)]
 pub struct PeerClient {
     target: NodeId,
-    base: String,
-    client: Option<reqwest::Client>,
+    addr: String,
+    client: RemotingClient,
 }
 
 /// A transport failure that is not a refusal by the remote Raft.
@@ -76,50 +77,65 @@ pub struct PeerClient {
 #[error("{0}")]
 struct TransportError(String);
 
+/// Sends one Raft RPC request `code` with `body` to `addr` and returns the SUCCESS answer's
+/// body.
+///
+/// # Errors
+/// [`CallError::Unreachable`] when connecting fails or the peer's Raft node is not running,
+/// [`CallError::Network`] for other failures and refusals.
+pub async fn call(
+    client: &RemotingClient,
+    addr: &str,
+    code: i32,
+    body: Bytes,
+    timeout: Duration,
+) -> Result<Bytes, CallError> {
+    let mut req = RemotingCommand::request_empty(code).with_body(body);
+    // The binary header: no JSON to write and parse per RPC.
+    req.serialize_type = SerializeType::RocketMq;
+    let resp = client.invoke(addr, req, timeout).await.map_err(|e| match e {
+        RemotingError::Connect { .. } => CallError::Unreachable(e.to_string()),
+        other => CallError::Network(other.to_string()),
+    })?;
+    match resp.code {
+        response::SUCCESS => Ok(resp.body),
+        c => {
+            let text = format!("{addr} answered code {c}: {}", resp.remark.unwrap_or_default());
+            Err(if c == response::SERVICE_NOT_AVAILABLE {
+                CallError::Unreachable(text)
+            } else {
+                CallError::Network(text)
+            })
+        }
+    }
+}
+
+/// Why a Raft RPC got no answer from the remote Raft node.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The peer cannot be reached, or its Raft node is not running: back off.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Another transport failure: retry.
+    #[error("{0}")]
+    Network(String),
+}
+
 impl PeerClient {
-    async fn post<R, E>(&self, path: &str, body: Bytes, option: &RPCOption) -> Result<R, RpcError<E>>
+    async fn post<R, E>(&self, code: i32, body: Bytes, option: &RPCOption) -> Result<R, RpcError<E>>
     where
         R: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
     {
-        let Some(client) = &self.client else {
-            let e = TransportError("no HTTP client".into());
-            return Err(RPCError::Unreachable(Unreachable::new(&e)));
-        };
-        let resp = client
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .timeout(option.hard_ttl())
-            .body(body)
-            .send()
+        let bytes = call(&self.client, &self.addr, code, body, option.hard_ttl())
             .await
-            .map_err(|e| {
-                if e.is_connect() {
-                    RPCError::Unreachable(Unreachable::new(&e))
-                } else {
-                    RPCError::Network(NetworkError::new(&e))
-                }
+            .map_err(|e| match e {
+                CallError::Unreachable(_) => RPCError::Unreachable(Unreachable::new(&e)),
+                CallError::Network(_) => RPCError::Network(NetworkError::new(&e)),
             })?;
-        let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
-        if !status.is_success() {
-            let e = TransportError(format!(
-                "{path}: HTTP {status}: {}",
-                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-            ));
-            // 503: the peer is up but its Raft node is not (starting or stopping).
-            return Err(if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-                RPCError::Unreachable(Unreachable::new(&e))
-            } else {
-                RPCError::Network(NetworkError::new(&e))
-            });
-        }
         let res: Result<R, RaftError<NodeId, E>> = serde_json::from_slice(&bytes).map_err(|e| {
             RPCError::Network(NetworkError::new(&TransportError(format!(
-                "{path}: bad response: {e}"
+                "Raft RPC {code}: bad response: {e}"
             ))))
         })?;
         res.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
@@ -137,7 +153,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RpcError> {
         let body = wire::encode_append(&rpc).map_err(encode_error)?;
-        self.post(PATH_APPEND, body, &option).await
+        self.post(code::APPEND, body, &option).await
     }
 
     async fn install_snapshot(
@@ -146,7 +162,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> Result<InstallSnapshotResponse<NodeId>, RpcError<InstallSnapshotError>> {
         let body = wire::encode_snapshot(&rpc).map_err(encode_error)?;
-        self.post(PATH_SNAPSHOT, body, &option).await
+        self.post(code::SNAPSHOT, body, &option).await
     }
 
     async fn vote(
@@ -155,6 +171,6 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> Result<VoteResponse<NodeId>, RpcError> {
         let body = serde_json::to_vec(&rpc).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
-        self.post(PATH_VOTE, Bytes::from(body), &option).await
+        self.post(code::VOTE, Bytes::from(body), &option).await
     }
 }

@@ -20,6 +20,8 @@
 //! ```
 //!
 //! Responses and the small Vote messages are JSON (`serde_json`): they hold no message data.
+//!
+//! These bodies travel in RocketMQ remoting frames ([`code`] names the request).
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest};
@@ -37,6 +39,22 @@ pub enum WireError {
     /// A field holds a value this version does not know.
     #[error("invalid Raft RPC body: {0}")]
     Invalid(String),
+}
+
+/// Request codes of the Raft RPCs on the DLedger peer port. Deliberately not Java DLedger's
+/// codes (50000-51005): the bodies are openraft's, which a Java peer could not read. They fit
+/// the int16 code field of the ROCKETMQ binary header the RPCs are sent with.
+pub mod code {
+    /// AppendEntries (binary body, see the module docs).
+    pub const APPEND: i32 = 32001;
+    /// Vote (JSON body).
+    pub const VOTE: i32 = 32002;
+    /// InstallSnapshot (binary body).
+    pub const SNAPSHOT: i32 = 32003;
+    /// Leadership hand-over notice (JSON `HandOver`).
+    pub const HANDOVER: i32 = 32004;
+    /// Retention notice (JSON `PurgeNotice`).
+    pub const PURGE: i32 = 32005;
 }
 
 const VERSION: u8 = 1;
