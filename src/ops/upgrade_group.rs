@@ -27,6 +27,12 @@
 //! on another machine, [`super::remote_node`]); the state file then lives in the last node's
 //! store root on its machine, read and written through its agent. Nothing here prints: progress
 //! goes to an [`UpgradeReporter`].
+//!
+//! **Test hook.** With `MQADMIN_FAILPOINT=after:<step>` (a step name such as `after:copy`) the
+//! process aborts right after that step is recorded in the state file; with
+//! `MQADMIN_FAILPOINT=during:copy` it aborts once the first file of the copy step is copied.
+//! `std::process::abort()` runs no clean-up, like `kill -9`: the fault tests use it to crash
+//! mqadmin at an exact point and then check `--resume` and `--rollback`.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -408,6 +414,17 @@ pub struct Upgrade {
     state_file: PathBuf,
     state: UpgradeState,
     preflight: Vec<String>,
+}
+
+/// Environment variable of the test hook described in the module header.
+pub const FAILPOINT_ENV: &str = "MQADMIN_FAILPOINT";
+
+/// Aborts the process (no clean-up, as `kill -9`) when [`FAILPOINT_ENV`] equals `point`; a test
+/// hook, a no-op otherwise.
+fn failpoint(point: &str) {
+    if std::env::var_os(FAILPOINT_ENV).is_some_and(|v| v == point) {
+        std::process::abort();
+    }
 }
 
 fn now_secs() -> u64 {
@@ -927,6 +944,7 @@ impl Upgrade {
                 finished_at: now_secs(),
             });
             self.save()?;
+            failpoint(&format!("after:{}", step.as_str()));
             ran.push(*step);
         }
         let mut report = self.report(false);
@@ -1113,6 +1131,7 @@ impl Upgrade {
                     self.options.throttle_mb_per_s,
                     reporter,
                 )?;
+                failpoint("during:copy");
             }
             reporter.on_copy_done();
             said.push(format!(
