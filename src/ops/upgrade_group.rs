@@ -1611,7 +1611,12 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
         }
     }
     let mut actions = Vec::new();
+    let old_stopped = up.state.done(Step::StopOld).is_some();
     for n in &up.nodes {
+        // Before stop-old the old pair still serves untouched: leave it running.
+        if n.role != NodeRole::Third && !old_stopped {
+            continue;
+        }
         let r = n.store.stop(&n.config_path, up.options.stop_grace).await?;
         actions.push(format!("{}: {}", n.self_id, r.action));
     }
@@ -1628,8 +1633,12 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
     for n in &up.nodes {
         n.store.remove(Area::Root, &format!("dledger-{}", n.self_id))?;
         if n.role == NodeRole::Third {
-            for f in n.store.list_files()? {
-                n.store.remove(Area::CommitLog, &f.name)?;
+            // `list_tree` (unlike `list_files`) finds nothing, rather than failing, when the copy
+            // never created the commitlog directory (a run interrupted before the copy step).
+            for f in n.store.list_tree(Area::CommitLog, "")? {
+                if !f.rel.contains('/') && file_name_to_offset(&f.rel).is_some() {
+                    n.store.remove(Area::CommitLog, &f.rel)?;
+                }
             }
             for rel in ["config", "consumequeue", "index", "checkpoint", "abort"] {
                 n.store.remove(Area::Root, rel)?;
@@ -1638,7 +1647,7 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
         }
     }
     let mut master = None;
-    if up.state.done(Step::StopOld).is_some() {
+    if old_stopped {
         for n in up.nodes.iter().filter(|n| n.role != NodeRole::Third) {
             let r = n.store.start(&n.config_path, &up.options.bin_dir).await?;
             actions.push(format!("started old {:?} (pid {:?})", n.role, r.pids));
