@@ -281,6 +281,19 @@ pub struct ConsumerOffset {
     pub offset: i64,
 }
 
+/// The end of the old master's data in its last commitlog file. A DLedger node's first start
+/// seals that file with an 8-byte blank at this position (spec §6.3, step 2), on the master and
+/// on every copy; a rollback removes the blank so the old pair gets its files back byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitLogEnd {
+    /// The last commitlog file's name.
+    pub file: String,
+    /// Its size.
+    pub size: u64,
+    /// The position just after its last non-zero byte (where the seal blank goes).
+    pub end: u64,
+}
+
 /// The state file: who is who, what is done, and what the old store held.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -307,6 +320,9 @@ pub struct UpgradeState {
     pub queues: Vec<QueueOffset>,
     /// Consumer offsets of the old master (recorded by `stop-old`).
     pub consumer_offsets: Vec<ConsumerOffset>,
+    /// Where the old master's commitlog data ended (recorded by `stop-old`).
+    #[serde(default)]
+    pub commitlog_end: Option<CommitLogEnd>,
     /// The leader found by `start`.
     pub leader: Option<String>,
     /// Set by a finished rollback; a new run may then start afresh.
@@ -963,6 +979,14 @@ impl Upgrade {
             said.push(format!("{} {}", n.self_id, r.action));
         }
         let master = &self.nodes[0].store;
+        if let Some(last) = master.list_files()?.pop() {
+            let digest = master.digest_file(Area::CommitLog, &last.name, 0..u64::MAX)?;
+            self.state.commitlog_end = Some(CommitLogEnd {
+                file: last.name,
+                size: last.size,
+                end: digest.data_end.unwrap_or(0),
+            });
+        }
         self.state.queues = queue_offsets(&**master)?;
         self.state.consumer_offsets = consumer_offsets(&**master)?;
         Ok(format!(
@@ -1544,6 +1568,40 @@ fn dledger_records(node: &dyn NodeAdmin, self_id: &str) -> Result<u64> {
     Ok(0)
 }
 
+/// Zeroes the 8-byte blank a DLedger node's first start wrote at `seal.end` of the old last
+/// commitlog file (spec §6.3), if it is there: the bytes before it were never touched, and the
+/// ones after it are still zeros, so the file is then the classic broker's file again. Returns
+/// whether a blank was removed.
+fn unseal(node: &dyn NodeAdmin, seal: &CommitLogEnd) -> Result<bool> {
+    use broker::store::format::{BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH};
+    let len = END_FILE_MIN_BLANK_LENGTH as u64;
+    let Some(remaining) = seal.size.checked_sub(seal.end).filter(|r| *r >= len) else {
+        return Ok(false);
+    };
+    let present = node
+        .list_tree(Area::CommitLog, &seal.file)?
+        .iter()
+        .any(|f| f.rel == seal.file && f.size == seal.size);
+    if !present {
+        return Ok(false);
+    }
+    let mut blank = [0u8; END_FILE_MIN_BLANK_LENGTH];
+    blank[..4].copy_from_slice(&(remaining as i32).to_be_bytes());
+    blank[4..].copy_from_slice(&BLANK_MAGIC_CODE.to_be_bytes());
+    let now = node.read_file(Area::CommitLog, &seal.file, seal.end..seal.end + len)?;
+    if now != blank {
+        return Ok(false);
+    }
+    node.write_file(
+        Area::CommitLog,
+        &seal.file,
+        seal.end,
+        &[0; END_FILE_MIN_BLANK_LENGTH],
+    )?;
+    node.finish_file(Area::CommitLog, &seal.file, seal.size)?;
+    Ok(true)
+}
+
 /// What a rollback did.
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
@@ -1619,6 +1677,16 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
         }
         let r = n.store.stop(&n.config_path, up.options.stop_grace).await?;
         actions.push(format!("{}: {}", n.self_id, r.action));
+    }
+    if let Some(seal) = &up.state.commitlog_end {
+        for n in up.nodes.iter().filter(|n| n.role != NodeRole::Third) {
+            if unseal(&*n.store, seal)? {
+                actions.push(format!(
+                    "{}: removed the DLedger seal blank at {} of {}",
+                    n.self_id, seal.end, seal.file
+                ));
+            }
+        }
     }
     for b in &up.state.backups {
         if let Some(n) = up.nodes.iter().find(|n| n.config_path == b.config) {
