@@ -28,6 +28,12 @@ pub struct AgentProc {
 impl AgentProc {
     /// Starts `mqagent` on an ephemeral loopback port serving `brokers` (name, config) with `roots`.
     pub fn start(roots: &[&Path], brokers: &[(&str, &Path)]) -> Self {
+        Self::start_on("127.0.0.1:0", roots, brokers)
+    }
+
+    /// Starts `mqagent` listening on `listen` (an agent restarted after a crash keeps its
+    /// address, since NODE arguments and upgrade state files name it).
+    pub fn start_on(listen: &str, roots: &[&Path], brokers: &[(&str, &Path)]) -> Self {
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name("mqagent");
         assert!(
             bin.exists(),
@@ -37,7 +43,7 @@ impl AgentProc {
         let log_dir = tempfile::tempdir().unwrap();
         let log = log_dir.path().join("mqagent.log");
         let mut cmd = Command::new(bin);
-        cmd.args(["--listen", "127.0.0.1:0"]).env("MQAGENT_TOKEN", TOKEN);
+        cmd.args(["--listen", listen]).env("MQAGENT_TOKEN", TOKEN);
         for r in roots {
             cmd.arg("--root").arg(r);
         }
@@ -74,6 +80,12 @@ impl AgentProc {
     /// The NODE argument of broker `name` on this agent.
     pub fn node(&self, name: &str) -> String {
         format!("agent://{}/{name}", self.addr)
+    }
+
+    /// SIGKILLs the agent (a crash: no clean-up) and reaps it.
+    pub fn kill_9(&mut self) {
+        self.child.kill().expect("SIGKILL mqagent");
+        let _ = self.child.wait();
     }
 
     fn url(&self, tail: &str) -> String {

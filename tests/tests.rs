@@ -7,6 +7,7 @@ mod cluster_list;
 mod completions;
 mod gen_config;
 mod real_cluster;
+mod upgrade_faults;
 mod upgrade_group;
 mod util;
 mod verify_commitlog;

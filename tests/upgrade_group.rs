@@ -26,7 +26,7 @@ const GROUP: &str = "up-consumers";
 const T: Duration = Duration::from_secs(10);
 
 /// Kills the child when dropped.
-struct Proc(Child);
+pub(crate) struct Proc(pub(crate) Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -48,7 +48,7 @@ impl Drop for KillUnder {
     }
 }
 
-fn pids_mentioning(text: &str) -> Vec<u32> {
+pub(crate) fn pids_mentioning(text: &str) -> Vec<u32> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
@@ -101,19 +101,19 @@ pub enum Mode {
 }
 
 pub struct Env {
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
     /// Agents (and their logs), when `Mode::Agents`.
-    agents: Vec<crate::agent::AgentProc>,
+    pub(crate) agents: Vec<crate::agent::AgentProc>,
     /// The NODE arguments of master, slave and third.
-    specs: [String; 3],
+    pub(crate) specs: [String; 3],
     token_file: PathBuf,
     _ns: Proc,
     _guard: KillUnder,
-    ns: String,
-    master: PathBuf,
-    slave: PathBuf,
-    third: PathBuf,
-    ports: [u16; 3],
+    pub(crate) ns: String,
+    pub(crate) master: PathBuf,
+    pub(crate) slave: PathBuf,
+    pub(crate) third: PathBuf,
+    pub(crate) ports: [u16; 3],
     peers: String,
 }
 
@@ -207,11 +207,11 @@ pub fn setup_mode(mode: Mode) -> Env {
     }
 }
 
-fn addr(port: u16) -> String {
+pub(crate) fn addr(port: u16) -> String {
     format!("127.0.0.1:{port}")
 }
 
-fn spawn_broker(conf: &Path) -> Proc {
+pub(crate) fn spawn_broker(conf: &Path) -> Proc {
     Proc(
         Command::new(sibling_bin("mqbroker"))
             .arg("-c")
@@ -304,7 +304,15 @@ async fn query_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
 }
 
 /// Every message of every queue, pulled from `addr` from offset 0.
-async fn pull_all(c: &RemotingClient, addr: &str) -> BTreeMap<(i32, i64), Vec<u8>> {
+pub(crate) async fn pull_all(c: &RemotingClient, addr: &str) -> BTreeMap<(i32, i64), Vec<u8>> {
+    try_pull_all(c, addr).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`pull_all`], or the first refused pull (e.g. a slave that has not copied the topic yet).
+pub(crate) async fn try_pull_all(
+    c: &RemotingClient,
+    addr: &str,
+) -> Result<BTreeMap<(i32, i64), Vec<u8>>, String> {
     let mut out = BTreeMap::new();
     for q in 0..QUEUES {
         let mut offset = 0;
@@ -327,12 +335,12 @@ async fn pull_all(c: &RemotingClient, addr: &str) -> BTreeMap<(i32, i64), Vec<u8
             if r.code == response::PULL_NOT_FOUND {
                 break;
             }
-            assert_eq!(
-                r.code,
-                response::SUCCESS,
-                "pull {q}@{offset} from {addr}: {:?}",
-                r.remark
-            );
+            if r.code != response::SUCCESS {
+                return Err(format!(
+                    "pull {q}@{offset} from {addr}: code {} {:?}",
+                    r.code, r.remark
+                ));
+            }
             for m in decode_records(&r.body).unwrap() {
                 assert_eq!(m.queue_offset, offset);
                 out.insert((q, offset), m.body.to_vec());
@@ -340,11 +348,11 @@ async fn pull_all(c: &RemotingClient, addr: &str) -> BTreeMap<(i32, i64), Vec<u8
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Compares pulled and sent messages without printing kilobytes of bodies.
-fn same(got: &BTreeMap<(i32, i64), Vec<u8>>, want: &BTreeMap<(i32, i64), Vec<u8>>, what: &str) {
+pub(crate) fn same(got: &BTreeMap<(i32, i64), Vec<u8>>, want: &BTreeMap<(i32, i64), Vec<u8>>, what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: message count");
     let diff = want.iter().find(|(k, v)| got.get(k) != Some(v));
     assert!(
@@ -355,7 +363,12 @@ fn same(got: &BTreeMap<(i32, i64), Vec<u8>>, want: &BTreeMap<(i32, i64), Vec<u8>
 }
 
 /// Creates the topic, produces `n`, commits consumer offsets and waits until the slave has it all.
-async fn populate(env: &Env, c: &RemotingClient, n: usize, sent: &mut BTreeMap<(i32, i64), Vec<u8>>) {
+pub(crate) async fn populate(
+    env: &Env,
+    c: &RemotingClient,
+    n: usize,
+    sent: &mut BTreeMap<(i32, i64), Vec<u8>>,
+) {
     let maddr = addr(env.ports[0]);
     wait_ready(c, &maddr).await;
     wait_ready(c, &addr(env.ports[1])).await;
@@ -416,7 +429,12 @@ fn shutdown(env: &Env, i: usize) -> Run {
     run_cmd(&mut cmd)
 }
 
-fn upgrade(env: &Env, extra: &[&str]) -> Run {
+pub(crate) fn upgrade(env: &Env, extra: &[&str]) -> Run {
+    run_cmd(&mut upgrade_cmd(env, extra))
+}
+
+/// The `mqadmin upgrade-group` command for `env`'s nodes with `extra` arguments, not yet run.
+pub(crate) fn upgrade_cmd(env: &Env, extra: &[&str]) -> Command {
     let mut cmd = mqadmin();
     cmd.arg("-n").arg(&env.ns).arg("upgrade-group");
     cmd.args([
@@ -433,11 +451,11 @@ fn upgrade(env: &Env, extra: &[&str]) -> Run {
     cmd.args(["--peers", &env.peers, "--timeout", "90"]);
     cmd.args(extra);
     cmd.stdin(Stdio::null());
-    run_cmd(&mut cmd)
+    cmd
 }
 
 /// md5 of every file under `dir`, by relative path.
-fn md5_tree(dir: &Path) -> BTreeMap<String, String> {
+pub(crate) fn md5_tree(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
         if e.file_type().is_file() {
@@ -449,7 +467,7 @@ fn md5_tree(dir: &Path) -> BTreeMap<String, String> {
 }
 
 /// Waits until the name server shows `group` with a BID 0 and `members` brokers; returns them.
-async fn wait_group(ns: &str, members: usize, leader: Option<&str>) -> BTreeMap<i64, String> {
+pub(crate) async fn wait_group(ns: &str, members: usize, leader: Option<&str>) -> BTreeMap<i64, String> {
     let admin = mqadmin::ops::admin::Admin::new(ns);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
@@ -472,7 +490,11 @@ async fn wait_group(ns: &str, members: usize, leader: Option<&str>) -> BTreeMap<
 
 /// Waits for a 3-member group and checks that its leader serves every old message at its old
 /// offset and kept the consumer offsets (3 + queue id).
-async fn check_old_data_on_leader(env: &Env, c: &RemotingClient, sent: &BTreeMap<(i32, i64), Vec<u8>>) {
+pub(crate) async fn check_old_data_on_leader(
+    env: &Env,
+    c: &RemotingClient,
+    sent: &BTreeMap<(i32, i64), Vec<u8>>,
+) {
     let members = wait_group(&env.ns, 3, None).await;
     let leader = members[&0].clone();
     same(
@@ -487,7 +509,11 @@ async fn check_old_data_on_leader(env: &Env, c: &RemotingClient, sent: &BTreeMap
 
 /// Writes 40 messages to whoever is BID 0 (10 per queue) and waits until every member of the
 /// group has them on top of the old ones.
-async fn write_and_check_replicated(env: &Env, c: &RemotingClient, sent: &BTreeMap<(i32, i64), Vec<u8>>) {
+pub(crate) async fn write_and_check_replicated(
+    env: &Env,
+    c: &RemotingClient,
+    sent: &BTreeMap<(i32, i64), Vec<u8>>,
+) {
     let members = wait_group(&env.ns, 3, None).await;
     let before: Vec<Option<i64>> = (0..QUEUES)
         .map(|q| Some(sent.keys().filter(|(sq, _)| *sq == q).count() as i64))

@@ -131,3 +131,8 @@ impl Drop for Namesrv {
         let _ = self.child.wait();
     }
 }
+
+/// Whether the long variants run (`SOAK=1`), as in the broker's test binary.
+pub fn soak() -> bool {
+    std::env::var("SOAK").is_ok_and(|v| v == "1")
+}

@@ -27,6 +27,12 @@
 //! on another machine, [`super::remote_node`]); the state file then lives in the last node's
 //! store root on its machine, read and written through its agent. Nothing here prints: progress
 //! goes to an [`UpgradeReporter`].
+//!
+//! **Test hook.** With `MQADMIN_FAILPOINT=after:<step>` (a step name such as `after:copy`) the
+//! process aborts right after that step is recorded in the state file; with
+//! `MQADMIN_FAILPOINT=during:copy` it aborts once the first file of the copy step is copied.
+//! `std::process::abort()` runs no clean-up, like `kill -9`: the fault tests use it to crash
+//! mqadmin at an exact point and then check `--resume` and `--rollback`.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -275,6 +281,19 @@ pub struct ConsumerOffset {
     pub offset: i64,
 }
 
+/// The end of the old master's data in its last commitlog file. A DLedger node's first start
+/// seals that file with an 8-byte blank at this position (spec §6.3, step 2), on the master and
+/// on every copy; a rollback removes the blank so the old pair gets its files back byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitLogEnd {
+    /// The last commitlog file's name.
+    pub file: String,
+    /// Its size.
+    pub size: u64,
+    /// The position just after its last non-zero byte (where the seal blank goes).
+    pub end: u64,
+}
+
 /// The state file: who is who, what is done, and what the old store held.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -301,6 +320,9 @@ pub struct UpgradeState {
     pub queues: Vec<QueueOffset>,
     /// Consumer offsets of the old master (recorded by `stop-old`).
     pub consumer_offsets: Vec<ConsumerOffset>,
+    /// Where the old master's commitlog data ended (recorded by `stop-old`).
+    #[serde(default)]
+    pub commitlog_end: Option<CommitLogEnd>,
     /// The leader found by `start`.
     pub leader: Option<String>,
     /// Set by a finished rollback; a new run may then start afresh.
@@ -408,6 +430,17 @@ pub struct Upgrade {
     state_file: PathBuf,
     state: UpgradeState,
     preflight: Vec<String>,
+}
+
+/// Environment variable of the test hook described in the module header.
+pub const FAILPOINT_ENV: &str = "MQADMIN_FAILPOINT";
+
+/// Aborts the process (no clean-up, as `kill -9`) when [`FAILPOINT_ENV`] equals `point`; a test
+/// hook, a no-op otherwise.
+fn failpoint(point: &str) {
+    if std::env::var_os(FAILPOINT_ENV).is_some_and(|v| v == point) {
+        std::process::abort();
+    }
 }
 
 fn now_secs() -> u64 {
@@ -927,6 +960,7 @@ impl Upgrade {
                 finished_at: now_secs(),
             });
             self.save()?;
+            failpoint(&format!("after:{}", step.as_str()));
             ran.push(*step);
         }
         let mut report = self.report(false);
@@ -945,6 +979,14 @@ impl Upgrade {
             said.push(format!("{} {}", n.self_id, r.action));
         }
         let master = &self.nodes[0].store;
+        if let Some(last) = master.list_files()?.pop() {
+            let digest = master.digest_file(Area::CommitLog, &last.name, 0..u64::MAX)?;
+            self.state.commitlog_end = Some(CommitLogEnd {
+                file: last.name,
+                size: last.size,
+                end: digest.data_end.unwrap_or(0),
+            });
+        }
         self.state.queues = queue_offsets(&**master)?;
         self.state.consumer_offsets = consumer_offsets(&**master)?;
         Ok(format!(
@@ -1113,6 +1155,7 @@ impl Upgrade {
                     self.options.throttle_mb_per_s,
                     reporter,
                 )?;
+                failpoint("during:copy");
             }
             reporter.on_copy_done();
             said.push(format!(
@@ -1525,6 +1568,40 @@ fn dledger_records(node: &dyn NodeAdmin, self_id: &str) -> Result<u64> {
     Ok(0)
 }
 
+/// Zeroes the 8-byte blank a DLedger node's first start wrote at `seal.end` of the old last
+/// commitlog file (spec §6.3), if it is there: the bytes before it were never touched, and the
+/// ones after it are still zeros, so the file is then the classic broker's file again. Returns
+/// whether a blank was removed.
+fn unseal(node: &dyn NodeAdmin, seal: &CommitLogEnd) -> Result<bool> {
+    use broker::store::format::{BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH};
+    let len = END_FILE_MIN_BLANK_LENGTH as u64;
+    let Some(remaining) = seal.size.checked_sub(seal.end).filter(|r| *r >= len) else {
+        return Ok(false);
+    };
+    let present = node
+        .list_tree(Area::CommitLog, &seal.file)?
+        .iter()
+        .any(|f| f.rel == seal.file && f.size == seal.size);
+    if !present {
+        return Ok(false);
+    }
+    let mut blank = [0u8; END_FILE_MIN_BLANK_LENGTH];
+    blank[..4].copy_from_slice(&(remaining as i32).to_be_bytes());
+    blank[4..].copy_from_slice(&BLANK_MAGIC_CODE.to_be_bytes());
+    let now = node.read_file(Area::CommitLog, &seal.file, seal.end..seal.end + len)?;
+    if now != blank {
+        return Ok(false);
+    }
+    node.write_file(
+        Area::CommitLog,
+        &seal.file,
+        seal.end,
+        &[0; END_FILE_MIN_BLANK_LENGTH],
+    )?;
+    node.finish_file(Area::CommitLog, &seal.file, seal.size)?;
+    Ok(true)
+}
+
 /// What a rollback did.
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
@@ -1592,9 +1669,24 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
         }
     }
     let mut actions = Vec::new();
+    let old_stopped = up.state.done(Step::StopOld).is_some();
     for n in &up.nodes {
+        // Before stop-old the old pair still serves untouched: leave it running.
+        if n.role != NodeRole::Third && !old_stopped {
+            continue;
+        }
         let r = n.store.stop(&n.config_path, up.options.stop_grace).await?;
         actions.push(format!("{}: {}", n.self_id, r.action));
+    }
+    if let Some(seal) = &up.state.commitlog_end {
+        for n in up.nodes.iter().filter(|n| n.role != NodeRole::Third) {
+            if unseal(&*n.store, seal)? {
+                actions.push(format!(
+                    "{}: removed the DLedger seal blank at {} of {}",
+                    n.self_id, seal.end, seal.file
+                ));
+            }
+        }
     }
     for b in &up.state.backups {
         if let Some(n) = up.nodes.iter().find(|n| n.config_path == b.config) {
@@ -1609,8 +1701,12 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
     for n in &up.nodes {
         n.store.remove(Area::Root, &format!("dledger-{}", n.self_id))?;
         if n.role == NodeRole::Third {
-            for f in n.store.list_files()? {
-                n.store.remove(Area::CommitLog, &f.name)?;
+            // `list_tree` (unlike `list_files`) finds nothing, rather than failing, when the copy
+            // never created the commitlog directory (a run interrupted before the copy step).
+            for f in n.store.list_tree(Area::CommitLog, "")? {
+                if !f.rel.contains('/') && file_name_to_offset(&f.rel).is_some() {
+                    n.store.remove(Area::CommitLog, &f.rel)?;
+                }
             }
             for rel in ["config", "consumequeue", "index", "checkpoint", "abort"] {
                 n.store.remove(Area::Root, rel)?;
@@ -1619,7 +1715,7 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
         }
     }
     let mut master = None;
-    if up.state.done(Step::StopOld).is_some() {
+    if old_stopped {
         for n in up.nodes.iter().filter(|n| n.role != NodeRole::Third) {
             let r = n.store.start(&n.config_path, &up.options.bin_dir).await?;
             actions.push(format!("started old {:?} (pid {:?})", n.role, r.pids));
