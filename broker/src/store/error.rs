@@ -67,6 +67,17 @@ pub enum StoreError {
     ShutDown,
 }
 
+impl StoreError {
+    /// Whether this is a write refused for lack of space: no space left on the device (ENOSPC), a
+    /// disk quota (EDQUOT) or a file-size limit (EFBIG, `RLIMIT_FSIZE`). Such a failed put leaves
+    /// no torn record and no reused queue offset; the store takes writes again once space
+    /// returns. The broker answers SERVICE_NOT_AVAILABLE, as Java does for a full disk.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Io { source, .. }
+            if matches!(source.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)))
+    }
+}
+
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

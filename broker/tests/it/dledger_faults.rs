@@ -838,11 +838,6 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// The commitlog offset in an offset msgId (its last 16 hex digits).
-fn msg_id_offset(msg_id: &str) -> i64 {
-    i64::from_str_radix(&msg_id[msg_id.len() - 16..], 16).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classic_commitlog_upgrades_to_a_dledger_group() {
     const FILE: u64 = 64 * 1024;

@@ -280,6 +280,13 @@ impl BrokerProc {
         }
     }
 
+    /// Whether the process is still running (not exited, not killed by a signal).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+
     /// `kill -9`, then reaps the process.
     pub fn kill9(&mut self) {
         let mut c = self.child.take().expect("running");
@@ -415,4 +422,9 @@ pub fn md5_dir(dir: &Path) -> BTreeMap<String, String> {
         );
     }
     out
+}
+
+/// The commitlog offset in an offset msgId (its last 16 hex digits).
+pub fn msg_id_offset(msg_id: &str) -> i64 {
+    i64::from_str_radix(&msg_id[msg_id.len() - 16..], 16).unwrap()
 }
