@@ -163,6 +163,8 @@ async fn wait_follower(c: &RemotingClient, ns: &str, addr: &str, bid: i64) {
 struct Group {
     // Field order: the brokers are killed before the name server and the temp dir go.
     nodes: Vec<BrokerProc>,
+    /// With [`Group::fresh_proxied`]: `(i, j, proxy)`, node `i` reaching node `j`'s Raft port.
+    proxies: Vec<(usize, usize, Proxy)>,
     roots: Vec<PathBuf>,
     ns: NamesrvProc,
     _dir: tempfile::TempDir,
@@ -191,13 +193,16 @@ fn dledger_props(
 
 impl Group {
     /// Starts the three nodes on `roots` (fresh temp dirs when `None`), with `ports[0]` as node 0's
-    /// listenPort when given; waits for a BID 0 and three registered members.
+    /// listenPort when given; waits for a BID 0 and three registered members. With `proxied`,
+    /// every node reaches each peer's Raft port through a [`Proxy`] of its own (its `dLegerPeers`
+    /// name the proxies), so the test can partition the network between any two nodes.
     async fn start(
         ns: NamesrvProc,
         dir: tempfile::TempDir,
         roots: Vec<PathBuf>,
         port0: Option<u16>,
         file_size: u64,
+        proxied: bool,
     ) -> Self {
         let ports: Vec<u16> = (0..3)
             .map(|i| {
@@ -209,20 +214,31 @@ impl Group {
             })
             .collect();
         let raft_ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
-        let peers = raft_ports
-            .iter()
-            .enumerate()
-            .map(|(i, p)| format!("n{i}-127.0.0.1:{p}"))
-            .collect::<Vec<_>>()
-            .join(";");
+        let mut proxies = Vec::new();
+        let mut peers = Vec::new();
+        for i in 0..3 {
+            let mut addrs = Vec::new();
+            for (j, p) in raft_ports.iter().enumerate() {
+                let real = format!("127.0.0.1:{p}");
+                if proxied && i != j {
+                    let proxy = Proxy::start(real).await;
+                    addrs.push(format!("n{j}-{}", proxy.addr));
+                    proxies.push((i, j, proxy));
+                } else {
+                    addrs.push(format!("n{j}-{real}"));
+                }
+            }
+            peers.push(addrs.join(";"));
+        }
         let mut nodes = Vec::new();
         for i in 0..3 {
-            let props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers, file_size);
+            let props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers[i], file_size);
             let conf = write_broker_conf(dir.path(), &format!("n{i}.conf"), &props);
             nodes.push(BrokerProc::spawn(&conf, ports[i]));
         }
         let mut g = Self {
             nodes,
+            proxies,
             roots,
             ns,
             _dir: dir,
@@ -246,7 +262,28 @@ impl Group {
         let ns = NamesrvProc::spawn().await;
         let dir = tempfile::tempdir().unwrap();
         let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
-        Self::start(ns, dir, roots, None, file_size).await
+        Self::start(ns, dir, roots, None, file_size, false).await
+    }
+
+    /// As [`Group::fresh`], with the Raft traffic between nodes through proxies.
+    async fn fresh_proxied(file_size: u64) -> Self {
+        let ns = NamesrvProc::spawn().await;
+        let dir = tempfile::tempdir().unwrap();
+        let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
+        Self::start(ns, dir, roots, None, file_size, true).await
+    }
+
+    /// Cuts (`true`) or heals the network between node `idx` and both others, both directions.
+    fn partition(&self, idx: usize, cut: bool) {
+        for (i, j, p) in &self.proxies {
+            if *i == idx || *j == idx {
+                if cut {
+                    p.cut();
+                } else {
+                    p.heal();
+                }
+            }
+        }
     }
 
     fn addrs(&self) -> Vec<String> {
@@ -490,7 +527,10 @@ fn written_len(bytes: &[u8]) -> usize {
 /// (md5). The last one is compared up to the shortest written length: a node may already hold
 /// entries past what the others have written (appended but not yet replicated or committed),
 /// and only the committed range must agree. Returns the compared length of the last file.
-fn compare_data(roots: &[PathBuf]) -> Result<usize, String> {
+/// `skip_membership` leaves out the first entry of a fresh group (the initial membership, which
+/// records each node's own view of the peer addresses: proxies differ per node); it must have
+/// the same size everywhere, or every later position would differ.
+fn compare_data(roots: &[PathBuf], skip_membership: bool) -> Result<usize, String> {
     use md5::{Digest, Md5};
     let dirs: Vec<PathBuf> = (0..roots.len())
         .map(|i| roots[i].join(format!("dledger-n{i}")).join("data"))
@@ -523,9 +563,21 @@ fn compare_data(roots: &[PathBuf]) -> Result<usize, String> {
         } else {
             contents[0].len()
         };
+        let from = if skip_membership && name == &names[0] {
+            let sizes: Vec<usize> = contents
+                .iter()
+                .map(|b| i32::from_be_bytes(b[4..8].try_into().unwrap()) as usize)
+                .collect();
+            if sizes.iter().any(|s| *s != sizes[0]) {
+                return Err(format!("first entries differ in size: {sizes:?}"));
+            }
+            sizes[0].min(len)
+        } else {
+            0
+        };
         let sums: Vec<String> = contents
             .iter()
-            .map(|b| hex::encode(Md5::digest(&b[..len.min(b.len())])))
+            .map(|b| hex::encode(Md5::digest(&b[from..len.min(b.len())])))
             .collect();
         if sums.iter().any(|s| *s != sums[0]) {
             return Err(format!("{name} differs over its first {len} bytes: {sums:?}"));
@@ -537,10 +589,10 @@ fn compare_data(roots: &[PathBuf]) -> Result<usize, String> {
     unreachable!()
 }
 
-async fn wait_data_identical(roots: &[PathBuf]) {
+async fn wait_data_identical(roots: &[PathBuf], skip_membership: bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        match compare_data(roots) {
+        match compare_data(roots, skip_membership) {
             Ok(_) => return,
             Err(e) => assert!(
                 Instant::now() < deadline,
@@ -562,7 +614,7 @@ async fn check_group(g: &Group, c: &RemotingClient, acked: &[Acked]) {
     for a in g.addrs() {
         wait_serves(c, &a, acked).await;
     }
-    wait_data_identical(&g.roots).await;
+    wait_data_identical(&g.roots, !g.proxies.is_empty()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -824,6 +876,143 @@ async fn cut_off_leader_cannot_acknowledge() {
     }
 }
 
+/// Sends `bodies` to `addr` at once (queue `i % 4`), each with the client's send timeout; returns
+/// how many were refused with an answer and how many got none, failing if any was acknowledged.
+async fn sends_not_acknowledged(c: &RemotingClient, addr: &str, bodies: &[Vec<u8>]) -> (usize, usize) {
+    let attempts: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let (c, addr, body) = (c.clone(), addr.to_string(), body.clone());
+            tokio::spawn(async move {
+                let req = send_request(TOPIC, i as i32 % QUEUES, body, "t", "");
+                c.invoke(&addr, req, SEND_TIMEOUT).await
+            })
+        })
+        .collect();
+    let (mut refused, mut unanswered) = (0, 0);
+    for a in attempts {
+        match a.await.unwrap() {
+            Ok(r) => {
+                assert_ne!(
+                    r.code,
+                    response::SUCCESS,
+                    "a partitioned leader acknowledged a write"
+                );
+                refused += 1;
+            }
+            Err(_) => unanswered += 1,
+        }
+    }
+    (refused, unanswered)
+}
+
+/// Whether `needle` occurs anywhere in node `i`'s DLedger data files (also past the written end).
+fn data_files_contain(root: &Path, i: usize, needle: &[u8]) -> bool {
+    let dir = root.join(format!("dledger-n{i}")).join("data");
+    std::fs::read_dir(dir).unwrap().flatten().any(|e| {
+        std::fs::read(e.path())
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle)
+    })
+}
+
+/// Issue 7: a real network partition. Each node reaches its peers' Raft ports through TCP proxies
+/// of its own; the test cuts the leader's links to both followers (both directions) while the
+/// leader process keeps running and keeps talking to clients and the name server. Writes sent to
+/// it are never acknowledged; the majority elects a new BID 0 and takes writes; after healing,
+/// the old leader follows, and the entries it appended but never committed are gone from every
+/// node's log files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_partition_of_the_leader_cannot_acknowledge() {
+    let g = Group::fresh_proxied(128 * 1024).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let senders = Senders::start(&c, &g.ns.addr, 2);
+    senders.wait_count(100).await;
+    let mut acked = senders.finish().await;
+
+    let old = g.leader(&c).await;
+    let idx = g.index_of(&old);
+    g.partition(idx, true);
+    // Sent at once: the old leader still believes it leads and appends these to its log, but
+    // cannot commit them.
+    let appended: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("lost-in-partition-{i}|").into_bytes())
+        .collect();
+    let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
+    let ((refused_early, unanswered), (new, elected)) = tokio::join!(
+        sends_not_acknowledged(&c, &old, &appended),
+        wait_bid0_among(&c, &g.ns.addr, &others)
+    );
+    // Later writes to the old leader: refused (it has not reached a majority for a lease).
+    let late: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("late-in-partition-{i}|").into_bytes())
+        .collect();
+    let started = Instant::now();
+    let (refused_late, _) = sends_not_acknowledged(&c, &old, &late).await;
+    let late_took = started.elapsed();
+    assert_eq!(
+        refused_late,
+        late.len(),
+        "a leader cut off for over a lease answers writes with a refusal"
+    );
+    for i in 0..50 {
+        let tag = format!("majority-{i}");
+        let (a, _, _) = send_retrying(&c, &g.ns.addr, GROUP, TOPIC, i % QUEUES, &tag, 0).await;
+        acked.push(a);
+    }
+    let minority = pull_topic(&c, &old, TOPIC)
+        .await
+        .expect("the old leader serves reads");
+    assert!(
+        !minority
+            .values()
+            .any(|b| appended.contains(b) || late.contains(b)),
+        "the partitioned leader serves a write it never committed"
+    );
+    let in_old_log = appended
+        .iter()
+        .filter(|b| data_files_contain(&g.roots[idx], idx, &b[..b.len() - 1]))
+        .count();
+    g.partition(idx, false);
+    let healed = Instant::now();
+    wait_serves(&c, &old, &acked).await;
+    let rejoined = healed.elapsed();
+    wait_follower(&c, &g.ns.addr, &old, idx as i64 + 1).await;
+    check_group(&g, &c, &acked).await;
+    let lost: Vec<&Vec<u8>> = appended.iter().chain(&late).collect();
+    for a in g.addrs() {
+        let got = pull_topic(&c, &a, TOPIC).await.unwrap();
+        assert!(
+            !got.values().any(|b| lost.contains(&b)),
+            "{a} serves a write the partitioned leader never committed"
+        );
+    }
+    // Truncated, not just hidden: no node's files hold those bytes any more, and the old
+    // leader's log ends where the others' do.
+    for (i, root) in g.roots.iter().enumerate() {
+        for b in &lost {
+            assert!(
+                !data_files_contain(root, i, &b[..b.len() - 1]),
+                "n{i}'s data files still hold {:?}",
+                String::from_utf8_lossy(b)
+            );
+        }
+    }
+    eprintln!(
+        "network partition of leader n{idx}: {refused_early} early sends refused and {unanswered} \
+         unanswered (timeout {SEND_TIMEOUT:?}); new BID 0 {new} {elected:?} after the cut; \
+         5 later sends to the old leader refused in \
+         {late_took:?} ({refused_late} with an answer); {in_old_log} of the early sends were in \
+         the old leader's log before healing, none after; it served the majority's writes {:?} \
+         after healing; {} acknowledged messages intact on all three",
+        rejoined,
+        acked.len()
+    );
+}
+
 /// Copies a directory tree (the upgrade procedure copies `commitlog/`, `consumequeue/`, `config/`).
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -915,7 +1104,7 @@ async fn classic_commitlog_upgrades_to_a_dledger_group() {
     }
 
     // The same stores as a DLedger group; node 0 keeps the classic port (so msgIds match).
-    let g = Group::start(ns, dir, roots, Some(port0), FILE).await;
+    let g = Group::start(ns, dir, roots, Some(port0), FILE, false).await;
     let leader = g.leader(&c).await;
     let ns = g.ns.addr.clone();
     for a in g.addrs() {
