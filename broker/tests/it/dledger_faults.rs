@@ -37,8 +37,13 @@ struct NamesrvProc {
 
 impl NamesrvProc {
     async fn spawn() -> Self {
+        Self::spawn_on("127.0.0.1").await
+    }
+
+    /// Listens on `ip` (the bridge address when brokers run in network namespaces).
+    async fn spawn_on(ip: &str) -> Self {
         let port = free_port_pair();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = format!("{ip}:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
             .arg("--listen")
             .arg(&addr)
@@ -159,10 +164,122 @@ async fn wait_follower(c: &RemotingClient, ns: &str, addr: &str, bid: i64) {
     .await;
 }
 
+/// Three network namespaces on a bridge, for partitions done by the kernel: namespace `i` has
+/// address `node_ip(i)`, the bridge (the test and the name server) `bridge_ip()`. Removed when
+/// dropped (the veth pairs go with their namespaces).
+struct NetnsLab {
+    tag: String,
+    subnet: u8,
+}
+
+impl NetnsLab {
+    /// `None` when this machine does not allow it (not root, no `ip`): the caller says so and
+    /// falls back to proxies.
+    fn create() -> Option<Self> {
+        let pid = std::process::id();
+        let lab = Self {
+            tag: format!("mq{}", pid % 100_000),
+            subnet: (pid % 200) as u8 + 20,
+        };
+        let br = lab.bridge();
+        let mut steps = vec![
+            format!("ip link add {br} type bridge"),
+            format!("ip addr add {}/24 dev {br}", lab.bridge_ip()),
+            format!("ip link set {br} up"),
+        ];
+        for i in 0..3 {
+            let (ns, host, node) = (
+                lab.netns(i),
+                format!("{}h{i}", lab.tag),
+                format!("{}n{i}", lab.tag),
+            );
+            steps.extend([
+                format!("ip netns add {ns}"),
+                format!("ip link add {host} type veth peer name {node}"),
+                format!("ip link set {host} master {br} up"),
+                format!("ip link set {node} netns {ns}"),
+                format!("ip netns exec {ns} ip addr add {}/24 dev {node}", lab.node_ip(i)),
+                format!("ip netns exec {ns} ip link set {node} up"),
+                format!("ip netns exec {ns} ip link set lo up"),
+            ]);
+        }
+        for step in steps {
+            if !run_quiet(&step) {
+                eprintln!("network namespaces unavailable here (`{step}` failed)");
+                return None; // `lab` is dropped: what was created is removed
+            }
+        }
+        Some(lab)
+    }
+
+    fn bridge(&self) -> String {
+        format!("{}br", self.tag)
+    }
+
+    fn netns(&self, i: usize) -> String {
+        format!("{}ns{i}", self.tag)
+    }
+
+    fn bridge_ip(&self) -> String {
+        format!("10.213.{}.1", self.subnet)
+    }
+
+    fn node_ip(&self, i: usize) -> String {
+        format!("10.213.{}.{}", self.subnet, i + 2)
+    }
+
+    /// Blackhole routes between node `idx` and both others (in both namespaces), or removes them.
+    fn partition(&self, idx: usize, cut: bool) {
+        let verb = if cut { "add" } else { "del" };
+        for j in (0..3).filter(|j| *j != idx) {
+            for (from, to) in [(idx, j), (j, idx)] {
+                let cmd = format!(
+                    "ip netns exec {} ip route {verb} blackhole {}/32",
+                    self.netns(from),
+                    self.node_ip(to)
+                );
+                assert!(run_quiet(&cmd), "`{cmd}` failed");
+            }
+        }
+    }
+}
+
+impl Drop for NetnsLab {
+    fn drop(&mut self) {
+        for i in 0..3 {
+            run_quiet(&format!("ip netns del {}", self.netns(i)));
+        }
+        run_quiet(&format!("ip link del {}", self.bridge()));
+    }
+}
+
+/// Runs a command line (split on spaces) with its output discarded; whether it succeeded.
+fn run_quiet(line: &str) -> bool {
+    let mut words = line.split(' ');
+    Command::new(words.next().unwrap())
+        .args(words)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// How the nodes of a [`Group`] reach each other's Raft ports.
+enum Net {
+    /// Directly on 127.0.0.1.
+    Loopback,
+    /// Through a [`Proxy`] per node and peer (node `i`'s `dLegerPeers` name its own proxies).
+    Proxied,
+    /// Each node in its own network namespace.
+    Netns(NetnsLab),
+}
+
 /// Three real DLedger `mqbroker` processes of group RaftNode00 and a real name server.
 struct Group {
     // Field order: the brokers are killed before the name server and the temp dir go.
     nodes: Vec<BrokerProc>,
+    /// With [`Net::Netns`]: removed after the brokers are killed.
+    netns: Option<NetnsLab>,
     /// With [`Group::fresh_proxied`]: `(i, j, proxy)`, node `i` reaching node `j`'s Raft port.
     proxies: Vec<(usize, usize, Proxy)>,
     roots: Vec<PathBuf>,
@@ -193,17 +310,22 @@ fn dledger_props(
 
 impl Group {
     /// Starts the three nodes on `roots` (fresh temp dirs when `None`), with `ports[0]` as node 0's
-    /// listenPort when given; waits for a BID 0 and three registered members. With `proxied`,
-    /// every node reaches each peer's Raft port through a [`Proxy`] of its own (its `dLegerPeers`
-    /// name the proxies), so the test can partition the network between any two nodes.
+    /// listenPort when given; waits for a BID 0 and three registered members. `net` says how the
+    /// nodes reach each other ([`Net`]); with proxies or namespaces the test can partition them.
     async fn start(
         ns: NamesrvProc,
         dir: tempfile::TempDir,
         roots: Vec<PathBuf>,
         port0: Option<u16>,
         file_size: u64,
-        proxied: bool,
+        net: Net,
     ) -> Self {
+        let proxied = matches!(net, Net::Proxied);
+        let netns = match net {
+            Net::Netns(lab) => Some(lab),
+            _ => None,
+        };
+        let ip = |i: usize| netns.as_ref().map_or("127.0.0.1".to_string(), |l| l.node_ip(i));
         let ports: Vec<u16> = (0..3)
             .map(|i| {
                 if i == 0 {
@@ -219,7 +341,7 @@ impl Group {
         for i in 0..3 {
             let mut addrs = Vec::new();
             for (j, p) in raft_ports.iter().enumerate() {
-                let real = format!("127.0.0.1:{p}");
+                let real = format!("{}:{p}", ip(j));
                 if proxied && i != j {
                     let proxy = Proxy::start(real).await;
                     addrs.push(format!("n{j}-{}", proxy.addr));
@@ -232,12 +354,20 @@ impl Group {
         }
         let mut nodes = Vec::new();
         for i in 0..3 {
-            let props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers[i], file_size);
+            let mut props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers[i], file_size);
+            props.retain(|(k, _)| *k != "brokerIP1" && *k != "brokerIP2");
+            props.extend([("brokerIP1", ip(i)), ("brokerIP2", ip(i))]);
             let conf = write_broker_conf(dir.path(), &format!("n{i}.conf"), &props);
-            nodes.push(BrokerProc::spawn(&conf, ports[i]));
+            let netns = netns.as_ref().map(|l| l.netns(i));
+            nodes.push(BrokerProc::spawn_at(
+                &conf,
+                format!("{}:{}", ip(i), ports[i]),
+                netns.as_deref(),
+            ));
         }
         let mut g = Self {
             nodes,
+            netns,
             proxies,
             roots,
             ns,
@@ -262,19 +392,26 @@ impl Group {
         let ns = NamesrvProc::spawn().await;
         let dir = tempfile::tempdir().unwrap();
         let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
-        Self::start(ns, dir, roots, None, file_size, false).await
+        Self::start(ns, dir, roots, None, file_size, Net::Loopback).await
     }
 
-    /// As [`Group::fresh`], with the Raft traffic between nodes through proxies.
-    async fn fresh_proxied(file_size: u64) -> Self {
-        let ns = NamesrvProc::spawn().await;
+    /// As [`Group::fresh`], with the Raft traffic between nodes through proxies, or each node in
+    /// a network namespace of its own ([`Net::Netns`], the name server on the bridge).
+    async fn fresh_partitionable(file_size: u64, net: Net) -> Self {
+        let ns = match &net {
+            Net::Netns(lab) => NamesrvProc::spawn_on(&lab.bridge_ip()).await,
+            _ => NamesrvProc::spawn().await,
+        };
         let dir = tempfile::tempdir().unwrap();
         let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
-        Self::start(ns, dir, roots, None, file_size, true).await
+        Self::start(ns, dir, roots, None, file_size, net).await
     }
 
     /// Cuts (`true`) or heals the network between node `idx` and both others, both directions.
     fn partition(&self, idx: usize, cut: bool) {
+        if let Some(lab) = &self.netns {
+            lab.partition(idx, cut);
+        }
         for (i, j, p) in &self.proxies {
             if *i == idx || *j == idx {
                 if cut {
@@ -926,7 +1063,27 @@ fn data_files_contain(root: &Path, i: usize, needle: &[u8]) -> bool {
 /// node's log files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn network_partition_of_the_leader_cannot_acknowledge() {
-    let g = Group::fresh_proxied(128 * 1024).await;
+    partition_round(
+        Group::fresh_partitionable(128 * 1024, Net::Proxied).await,
+        "proxies",
+    )
+    .await;
+}
+
+/// The same partition done by the kernel: each node in its own network namespace, blackhole
+/// routes between the leader and the others. Where namespaces cannot be made (not root), it says
+/// so and runs the proxy variant instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_namespace_partition_of_the_leader_cannot_acknowledge() {
+    let (net, how) = match NetnsLab::create() {
+        Some(lab) => (Net::Netns(lab), "network namespaces"),
+        None => (Net::Proxied, "proxies (no network namespaces here)"),
+    };
+    eprintln!("network partition variant: {how}");
+    partition_round(Group::fresh_partitionable(128 * 1024, net).await, how).await;
+}
+
+async fn partition_round(g: Group, how: &str) {
     let c = RemotingClient::default();
     g.create_topic(&c).await;
     let senders = Senders::start(&c, &g.ns.addr, 2);
@@ -1002,7 +1159,7 @@ async fn network_partition_of_the_leader_cannot_acknowledge() {
         }
     }
     eprintln!(
-        "network partition of leader n{idx}: {refused_early} early sends refused and {unanswered} \
+        "network partition ({how}) of leader n{idx}: {refused_early} early sends refused and {unanswered} \
          unanswered (timeout {SEND_TIMEOUT:?}); new BID 0 {new} {elected:?} after the cut; \
          5 later sends to the old leader refused in \
          {late_took:?} ({refused_late} with an answer); {in_old_log} of the early sends were in \
@@ -1104,7 +1261,7 @@ async fn classic_commitlog_upgrades_to_a_dledger_group() {
     }
 
     // The same stores as a DLedger group; node 0 keeps the classic port (so msgIds match).
-    let g = Group::start(ns, dir, roots, Some(port0), FILE, false).await;
+    let g = Group::start(ns, dir, roots, Some(port0), FILE, Net::Loopback).await;
     let leader = g.leader(&c).await;
     let ns = g.ns.addr.clone();
     for a in g.addrs() {

@@ -228,13 +228,28 @@ pub struct BrokerProc {
     pub addr: String,
     conf: PathBuf,
     stderr: PathBuf,
+    netns: Option<String>,
 }
 
 impl BrokerProc {
     /// Starts `mqbroker -c conf` listening on `127.0.0.1:port`; stderr goes to `<conf>.stderr`.
     pub fn spawn(conf: &Path, port: u16) -> Self {
+        Self::spawn_at(conf, format!("127.0.0.1:{port}"), None)
+    }
+
+    /// Starts `mqbroker -c conf` (listening on `addr`), inside network namespace `netns` when
+    /// given (`ip netns exec`, which execs the broker: the pid is the broker's).
+    pub fn spawn_at(conf: &Path, addr: String, netns: Option<&str>) -> Self {
         let stderr = PathBuf::from(format!("{}.stderr.{}", conf.display(), rand_suffix()));
-        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_mqbroker")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_mqbroker")),
+        };
+        let child = cmd
             .arg("-c")
             .arg(conf)
             .stdout(Stdio::null())
@@ -243,9 +258,10 @@ impl BrokerProc {
             .expect("spawn mqbroker");
         Self {
             child: Some(child),
-            addr: format!("127.0.0.1:{port}"),
+            addr,
             conf: conf.to_path_buf(),
             stderr,
+            netns: netns.map(str::to_string),
         }
     }
 
@@ -317,8 +333,7 @@ impl BrokerProc {
     /// Starts the same config again (after a kill or stop).
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "stop it first");
-        let port: u16 = self.addr.rsplit(':').next().unwrap().parse().unwrap();
-        let fresh = Self::spawn(&self.conf, port);
+        let fresh = Self::spawn_at(&self.conf, self.addr.clone(), self.netns.as_deref());
         *self = fresh;
     }
 }
