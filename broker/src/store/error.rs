@@ -89,3 +89,22 @@ pub(crate) fn io_err(
     let path = path.into();
     move |source| StoreError::Io { op, path, source }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_space_quota_and_file_size_limit_are_disk_full() {
+        let io = |errno| StoreError::Io {
+            op: "write",
+            path: "commitlog/00000000000000000000".into(),
+            source: std::io::Error::from_raw_os_error(errno),
+        };
+        for errno in [libc::ENOSPC, libc::EDQUOT, libc::EFBIG] {
+            assert!(io(errno).is_disk_full(), "errno {errno}");
+        }
+        assert!(!io(libc::EIO).is_disk_full());
+        assert!(!StoreError::MessageIllegal("too big".into()).is_disk_full());
+    }
+}
