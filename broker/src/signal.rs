@@ -22,6 +22,16 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Ignores SIGXFSZ, as the JVM does: a write past a file-size limit (`RLIMIT_FSIZE`) then fails
+/// with EFBIG, which the store answers like a full disk, instead of killing the process.
+pub fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Logs to stderr; `RUST_LOG` overrides the default `info` level. Colours only on a terminal and
 /// without `NO_COLOR`, so redirected logs (files, test captures) carry no escape codes.
 pub fn init_logging() {

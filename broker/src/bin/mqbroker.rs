@@ -77,6 +77,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     broker::signal::init_logging();
+    broker::signal::ignore_file_size_signal();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

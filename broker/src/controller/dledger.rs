@@ -319,14 +319,41 @@ async fn keep_preferred_leader(d: Arc<Dledger>, preferred: u64) {
 
 async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
     let mut metrics = d.node.metrics();
+    let config = d.node.raft().config();
+    // A leader that has not heard from a majority for a lease is cut off (a network partition):
+    // as Java DLedger's leader turns candidate after missing heartbeats, it stops taking writes
+    // (they could never commit) and registers with its follower BID, so the name server keeps
+    // the majority's new leader as BID 0. openraft itself keeps the role until it sees a higher
+    // term, and the node takes writes again if the majority answers before anyone else leads.
+    let lease = Duration::from_millis(config.election_timeout_max);
+    let tick = Duration::from_millis(config.heartbeat_interval);
+    let mut quorum_acked: Option<Instant> = None;
     loop {
         let (state, last_log, applied) = {
             let m = metrics.borrow_and_update();
+            // Metrics are a snapshot: keep the instant of the last quorum ack, not its age.
+            quorum_acked = match (m.state, m.millis_since_quorum_ack) {
+                (ServerState::Leader, Some(ms)) => Instant::now().checked_sub(Duration::from_millis(ms)),
+                (ServerState::Leader, None) => quorum_acked,
+                _ => None,
+            };
             (m.state, m.last_log_index, m.last_applied.map(|l| l.index))
         };
-        let leader_ready = state == ServerState::Leader && applied >= last_log;
+        let cut_off = state == ServerState::Leader && quorum_acked.is_some_and(|t| t.elapsed() > lease);
+        let leader_ready = state == ServerState::Leader && applied >= last_log && !cut_off;
         let was = d.writable.load(Ordering::Acquire);
-        if leader_ready && !was {
+        if cut_off {
+            if was {
+                d.writable.store(false, Ordering::Release);
+                tracing::warn!(
+                    lease_ms = lease.as_millis() as u64,
+                    "DLedger: no majority reached for a lease; refusing writes"
+                );
+            }
+            if b.broker_id.swap(d.follower_id, Ordering::AcqRel) != d.follower_id {
+                b.register_now.notify_one();
+            }
+        } else if leader_ready && !was {
             // Everything committed is applied: queue offsets can be continued from the queues.
             b.store.reset_queue_offsets();
             d.writable.store(true, Ordering::Release);
@@ -342,8 +369,10 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
                 b.register_now.notify_one();
             }
         }
-        if metrics.changed().await.is_err() {
-            return;
+        // Also wake up without a metrics change, to notice a quorum ack that does not come.
+        tokio::select! {
+            changed = metrics.changed() => if changed.is_err() { return; },
+            _ = tokio::time::sleep(tick) => {}
         }
     }
 }

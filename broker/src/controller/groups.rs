@@ -50,10 +50,13 @@ impl GroupManager {
         self.configs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Settings of a group; auto-created with Java's defaults when `auto_create`.
+    /// Settings of a group; auto-created with Java's defaults when `auto_create`. A failure to
+    /// write `subscriptionGroup.json` after an auto-creation (a full disk) is logged, not
+    /// returned, as Java's `ConfigManager.persist` does: the group exists in memory, is written
+    /// with the next change, and a pull or offset request is still served.
     ///
     /// # Errors
-    /// When the file cannot be written after an auto-creation.
+    /// None today; the `Result` is kept for callers.
     pub fn find_or_create(
         &self,
         group: &str,
@@ -73,7 +76,9 @@ impl GroupManager {
             c.data_version.timestamp = crate::remoting::body::now_millis();
             g
         };
-        self.persist()?;
+        if let Err(e) = self.persist() {
+            tracing::warn!(error = %e, group, "auto-created subscription group not persisted");
+        }
         Ok(Some(created))
     }
 

@@ -49,6 +49,16 @@ pub fn store_error(e: StoreError) -> RemotingCommand {
         StoreError::MessageIllegal(m) => error(response::MESSAGE_ILLEGAL, m),
         e @ StoreError::PropertiesSizeExceeded(_) => error(response::MESSAGE_ILLEGAL, e.to_string()),
         e @ StoreError::Malformed(_) => error(response::MESSAGE_ILLEGAL, e.to_string()),
+        // Java's store refuses puts while its disk is full (SERVICE_NOT_AVAILABLE); here the
+        // write itself fails with ENOSPC/EFBIG, and the next put tries again.
+        e if e.is_disk_full() => {
+            static REFUSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = REFUSED.fetch_add(1, Ordering::Relaxed);
+            if n % 1000 == 0 {
+                tracing::warn!(error = %e, refused = n + 1, "put refused: disk full");
+            }
+            error(response::SERVICE_NOT_AVAILABLE, SERVICE_NOT_AVAILABLE_REMARK)
+        }
         e => error(response::SYSTEM_ERROR, e.to_string()),
     }
 }

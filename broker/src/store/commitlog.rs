@@ -320,9 +320,14 @@ impl CommitLog {
             pos += l;
         }
         let f = &self.files[last];
-        f.file
-            .write_all_at(buf, base - f.start)
-            .map_err(io_err("write", &f.path))?;
+        if let Err(e) = f.file.write_all_at(buf, base - f.start) {
+            // A full disk (ENOSPC) or a file-size limit (EFBIG) can stop the write part-way. The
+            // write position stays at `base`, so the next append overwrites these bytes; zero what
+            // did get written anyway (those pages are allocated already, so this needs no space),
+            // so no torn record is left past the end for a later recovery to read.
+            let _ = f.file.write_all_at(&vec![0u8; buf.len()], base - f.start);
+            return Err(io_err("write", &f.path)(e));
+        }
         self.max_offset = base + len;
         Ok(base)
     }

@@ -67,6 +67,17 @@ pub enum StoreError {
     ShutDown,
 }
 
+impl StoreError {
+    /// Whether this is a write refused for lack of space: no space left on the device (ENOSPC), a
+    /// disk quota (EDQUOT) or a file-size limit (EFBIG, `RLIMIT_FSIZE`). Such a failed put leaves
+    /// no torn record and no reused queue offset; the store takes writes again once space
+    /// returns. The broker answers SERVICE_NOT_AVAILABLE, as Java does for a full disk.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Io { source, .. }
+            if matches!(source.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)))
+    }
+}
+
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -77,4 +88,23 @@ pub(crate) fn io_err(
 ) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.into();
     move |source| StoreError::Io { op, path, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_space_quota_and_file_size_limit_are_disk_full() {
+        let io = |errno| StoreError::Io {
+            op: "write",
+            path: "commitlog/00000000000000000000".into(),
+            source: std::io::Error::from_raw_os_error(errno),
+        };
+        for errno in [libc::ENOSPC, libc::EDQUOT, libc::EFBIG] {
+            assert!(io(errno).is_disk_full(), "errno {errno}");
+        }
+        assert!(!io(libc::EIO).is_disk_full());
+        assert!(!StoreError::MessageIllegal("too big".into()).is_disk_full());
+    }
 }

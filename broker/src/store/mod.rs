@@ -674,6 +674,11 @@ impl MessageStore {
         let store_timestamp = now_millis();
         let mut st = self.shared.write();
         let st = &mut *st;
+        // Records a failed dispatch (a full disk) left undispatched go to their queues first; no
+        // new record is written while that still fails.
+        if st.reput_offset < st.commitlog.max_offset() {
+            reput(st)?;
+        }
         // Assign queue offsets against a local copy so a failed write changes nothing.
         let mut next: HashMap<(&str, i32), i64> = HashMap::new();
         let mut queue_offsets = Vec::with_capacity(msgs.len());
@@ -700,12 +705,22 @@ impl MessageStore {
             lens.push(buf.len() - before);
         }
         let base = st.commitlog.append(&mut buf, &lens)?;
+        // The records are in the commitlog now: their queue offsets are taken even if a consume
+        // queue write fails below (a later put must not reuse them).
+        for (m, &qo) in msgs.iter().zip(&queue_offsets) {
+            if !is_prepared_or_rollback(m.sys_flag) {
+                st.queue_offsets
+                    .entry(m.topic.clone())
+                    .or_default()
+                    .insert(m.queue_id, qo + 1);
+            }
+        }
         let mut msg_ids = Vec::with_capacity(msgs.len());
         let mut phys = base;
         for ((m, &qo), &len) in msgs.iter().zip(&queue_offsets).zip(&lens) {
             msg_ids.push(message::offset_msg_id(&store_host, phys));
             if !is_prepared_or_rollback(m.sys_flag) {
-                st.cqs.dispatch(&DispatchRequest {
+                let dispatched = st.cqs.dispatch(&DispatchRequest {
                     topic: m.topic.clone(),
                     queue_id: m.queue_id,
                     queue_offset: qo,
@@ -713,11 +728,13 @@ impl MessageStore {
                     size: len as i32,
                     tags_code: m.tags_code,
                     store_timestamp,
-                })?;
-                st.queue_offsets
-                    .entry(m.topic.clone())
-                    .or_default()
-                    .insert(m.queue_id, qo + 1);
+                });
+                if let Err(e) = dispatched {
+                    // Not acknowledged; the record stays in the commitlog and is dispatched by the
+                    // next put (or at recovery) once the consume queue can be written again.
+                    st.reput_offset = phys;
+                    return Err(e);
+                }
             }
             phys += len as u64;
         }

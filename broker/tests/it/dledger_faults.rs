@@ -37,8 +37,13 @@ struct NamesrvProc {
 
 impl NamesrvProc {
     async fn spawn() -> Self {
+        Self::spawn_on("127.0.0.1").await
+    }
+
+    /// Listens on `ip` (the bridge address when brokers run in network namespaces).
+    async fn spawn_on(ip: &str) -> Self {
         let port = free_port_pair();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = format!("{ip}:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
             .arg("--listen")
             .arg(&addr)
@@ -159,10 +164,124 @@ async fn wait_follower(c: &RemotingClient, ns: &str, addr: &str, bid: i64) {
     .await;
 }
 
+/// Three network namespaces on a bridge, for partitions done by the kernel: namespace `i` has
+/// address `node_ip(i)`, the bridge (the test and the name server) `bridge_ip()`. Removed when
+/// dropped (the veth pairs go with their namespaces).
+struct NetnsLab {
+    tag: String,
+    subnet: u8,
+}
+
+impl NetnsLab {
+    /// `None` when this machine does not allow it (not root, no `ip`): the caller says so and
+    /// falls back to proxies.
+    fn create() -> Option<Self> {
+        let pid = std::process::id();
+        let lab = Self {
+            tag: format!("mq{}", pid % 100_000),
+            subnet: (pid % 200) as u8 + 20,
+        };
+        let br = lab.bridge();
+        let mut steps = vec![
+            format!("ip link add {br} type bridge"),
+            format!("ip addr add {}/24 dev {br}", lab.bridge_ip()),
+            format!("ip link set {br} up"),
+        ];
+        for i in 0..3 {
+            let (ns, host, node) = (
+                lab.netns(i),
+                format!("{}h{i}", lab.tag),
+                format!("{}n{i}", lab.tag),
+            );
+            steps.extend([
+                format!("ip netns add {ns}"),
+                format!("ip link add {host} type veth peer name {node}"),
+                format!("ip link set {host} master {br} up"),
+                format!("ip link set {node} netns {ns}"),
+                format!("ip netns exec {ns} ip addr add {}/24 dev {node}", lab.node_ip(i)),
+                format!("ip netns exec {ns} ip link set {node} up"),
+                format!("ip netns exec {ns} ip link set lo up"),
+            ]);
+        }
+        for step in steps {
+            if !run_quiet(&step) {
+                eprintln!("network namespaces unavailable here (`{step}` failed)");
+                return None; // `lab` is dropped: what was created is removed
+            }
+        }
+        Some(lab)
+    }
+
+    fn bridge(&self) -> String {
+        format!("{}br", self.tag)
+    }
+
+    fn netns(&self, i: usize) -> String {
+        format!("{}ns{i}", self.tag)
+    }
+
+    fn bridge_ip(&self) -> String {
+        format!("10.213.{}.1", self.subnet)
+    }
+
+    fn node_ip(&self, i: usize) -> String {
+        format!("10.213.{}.{}", self.subnet, i + 2)
+    }
+
+    /// Blackhole routes between node `idx` and both others (in both namespaces), or removes them.
+    fn partition(&self, idx: usize, cut: bool) {
+        let verb = if cut { "add" } else { "del" };
+        for j in (0..3).filter(|j| *j != idx) {
+            for (from, to) in [(idx, j), (j, idx)] {
+                let cmd = format!(
+                    "ip netns exec {} ip route {verb} blackhole {}/32",
+                    self.netns(from),
+                    self.node_ip(to)
+                );
+                assert!(run_quiet(&cmd), "`{cmd}` failed");
+            }
+        }
+    }
+}
+
+impl Drop for NetnsLab {
+    fn drop(&mut self) {
+        for i in 0..3 {
+            run_quiet(&format!("ip netns del {}", self.netns(i)));
+        }
+        run_quiet(&format!("ip link del {}", self.bridge()));
+    }
+}
+
+/// Runs a command line (split on spaces) with its output discarded; whether it succeeded.
+fn run_quiet(line: &str) -> bool {
+    let mut words = line.split(' ');
+    Command::new(words.next().unwrap())
+        .args(words)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// How the nodes of a [`Group`] reach each other's Raft ports.
+enum Net {
+    /// Directly on 127.0.0.1.
+    Loopback,
+    /// Through a [`Proxy`] per node and peer (node `i`'s `dLegerPeers` name its own proxies).
+    Proxied,
+    /// Each node in its own network namespace.
+    Netns(NetnsLab),
+}
+
 /// Three real DLedger `mqbroker` processes of group RaftNode00 and a real name server.
 struct Group {
     // Field order: the brokers are killed before the name server and the temp dir go.
     nodes: Vec<BrokerProc>,
+    /// With [`Net::Netns`]: removed after the brokers are killed.
+    netns: Option<NetnsLab>,
+    /// With [`Group::fresh_proxied`]: `(i, j, proxy)`, node `i` reaching node `j`'s Raft port.
+    proxies: Vec<(usize, usize, Proxy)>,
     roots: Vec<PathBuf>,
     ns: NamesrvProc,
     _dir: tempfile::TempDir,
@@ -191,14 +310,22 @@ fn dledger_props(
 
 impl Group {
     /// Starts the three nodes on `roots` (fresh temp dirs when `None`), with `ports[0]` as node 0's
-    /// listenPort when given; waits for a BID 0 and three registered members.
+    /// listenPort when given; waits for a BID 0 and three registered members. `net` says how the
+    /// nodes reach each other ([`Net`]); with proxies or namespaces the test can partition them.
     async fn start(
         ns: NamesrvProc,
         dir: tempfile::TempDir,
         roots: Vec<PathBuf>,
         port0: Option<u16>,
         file_size: u64,
+        net: Net,
     ) -> Self {
+        let proxied = matches!(net, Net::Proxied);
+        let netns = match net {
+            Net::Netns(lab) => Some(lab),
+            _ => None,
+        };
+        let ip = |i: usize| netns.as_ref().map_or("127.0.0.1".to_string(), |l| l.node_ip(i));
         let ports: Vec<u16> = (0..3)
             .map(|i| {
                 if i == 0 {
@@ -209,20 +336,39 @@ impl Group {
             })
             .collect();
         let raft_ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
-        let peers = raft_ports
-            .iter()
-            .enumerate()
-            .map(|(i, p)| format!("n{i}-127.0.0.1:{p}"))
-            .collect::<Vec<_>>()
-            .join(";");
+        let mut proxies = Vec::new();
+        let mut peers = Vec::new();
+        for i in 0..3 {
+            let mut addrs = Vec::new();
+            for (j, p) in raft_ports.iter().enumerate() {
+                let real = format!("{}:{p}", ip(j));
+                if proxied && i != j {
+                    let proxy = Proxy::start(real).await;
+                    addrs.push(format!("n{j}-{}", proxy.addr));
+                    proxies.push((i, j, proxy));
+                } else {
+                    addrs.push(format!("n{j}-{real}"));
+                }
+            }
+            peers.push(addrs.join(";"));
+        }
         let mut nodes = Vec::new();
         for i in 0..3 {
-            let props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers, file_size);
+            let mut props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers[i], file_size);
+            props.retain(|(k, _)| *k != "brokerIP1" && *k != "brokerIP2");
+            props.extend([("brokerIP1", ip(i)), ("brokerIP2", ip(i))]);
             let conf = write_broker_conf(dir.path(), &format!("n{i}.conf"), &props);
-            nodes.push(BrokerProc::spawn(&conf, ports[i]));
+            let netns = netns.as_ref().map(|l| l.netns(i));
+            nodes.push(BrokerProc::spawn_at(
+                &conf,
+                format!("{}:{}", ip(i), ports[i]),
+                netns.as_deref(),
+            ));
         }
         let mut g = Self {
             nodes,
+            netns,
+            proxies,
             roots,
             ns,
             _dir: dir,
@@ -246,7 +392,35 @@ impl Group {
         let ns = NamesrvProc::spawn().await;
         let dir = tempfile::tempdir().unwrap();
         let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
-        Self::start(ns, dir, roots, None, file_size).await
+        Self::start(ns, dir, roots, None, file_size, Net::Loopback).await
+    }
+
+    /// As [`Group::fresh`], with the Raft traffic between nodes through proxies, or each node in
+    /// a network namespace of its own ([`Net::Netns`], the name server on the bridge).
+    async fn fresh_partitionable(file_size: u64, net: Net) -> Self {
+        let ns = match &net {
+            Net::Netns(lab) => NamesrvProc::spawn_on(&lab.bridge_ip()).await,
+            _ => NamesrvProc::spawn().await,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
+        Self::start(ns, dir, roots, None, file_size, net).await
+    }
+
+    /// Cuts (`true`) or heals the network between node `idx` and both others, both directions.
+    fn partition(&self, idx: usize, cut: bool) {
+        if let Some(lab) = &self.netns {
+            lab.partition(idx, cut);
+        }
+        for (i, j, p) in &self.proxies {
+            if *i == idx || *j == idx {
+                if cut {
+                    p.cut();
+                } else {
+                    p.heal();
+                }
+            }
+        }
     }
 
     fn addrs(&self) -> Vec<String> {
@@ -490,7 +664,10 @@ fn written_len(bytes: &[u8]) -> usize {
 /// (md5). The last one is compared up to the shortest written length: a node may already hold
 /// entries past what the others have written (appended but not yet replicated or committed),
 /// and only the committed range must agree. Returns the compared length of the last file.
-fn compare_data(roots: &[PathBuf]) -> Result<usize, String> {
+/// `skip_membership` leaves out the first entry of a fresh group (the initial membership, which
+/// records each node's own view of the peer addresses: proxies differ per node); it must have
+/// the same size everywhere, or every later position would differ.
+fn compare_data(roots: &[PathBuf], skip_membership: bool) -> Result<usize, String> {
     use md5::{Digest, Md5};
     let dirs: Vec<PathBuf> = (0..roots.len())
         .map(|i| roots[i].join(format!("dledger-n{i}")).join("data"))
@@ -523,9 +700,21 @@ fn compare_data(roots: &[PathBuf]) -> Result<usize, String> {
         } else {
             contents[0].len()
         };
+        let from = if skip_membership && name == &names[0] {
+            let sizes: Vec<usize> = contents
+                .iter()
+                .map(|b| i32::from_be_bytes(b[4..8].try_into().unwrap()) as usize)
+                .collect();
+            if sizes.iter().any(|s| *s != sizes[0]) {
+                return Err(format!("first entries differ in size: {sizes:?}"));
+            }
+            sizes[0].min(len)
+        } else {
+            0
+        };
         let sums: Vec<String> = contents
             .iter()
-            .map(|b| hex::encode(Md5::digest(&b[..len.min(b.len())])))
+            .map(|b| hex::encode(Md5::digest(&b[from..len.min(b.len())])))
             .collect();
         if sums.iter().any(|s| *s != sums[0]) {
             return Err(format!("{name} differs over its first {len} bytes: {sums:?}"));
@@ -537,10 +726,10 @@ fn compare_data(roots: &[PathBuf]) -> Result<usize, String> {
     unreachable!()
 }
 
-async fn wait_data_identical(roots: &[PathBuf]) {
+async fn wait_data_identical(roots: &[PathBuf], skip_membership: bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        match compare_data(roots) {
+        match compare_data(roots, skip_membership) {
             Ok(_) => return,
             Err(e) => assert!(
                 Instant::now() < deadline,
@@ -562,7 +751,7 @@ async fn check_group(g: &Group, c: &RemotingClient, acked: &[Acked]) {
     for a in g.addrs() {
         wait_serves(c, &a, acked).await;
     }
-    wait_data_identical(&g.roots).await;
+    wait_data_identical(&g.roots, !g.proxies.is_empty()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -824,6 +1013,253 @@ async fn cut_off_leader_cannot_acknowledge() {
     }
 }
 
+/// Sends `bodies` to `addr` at once (queue `i % 4`), each with the client's send timeout; returns
+/// how many were refused with an answer and how many got none, failing if any was acknowledged.
+async fn sends_not_acknowledged(c: &RemotingClient, addr: &str, bodies: &[Vec<u8>]) -> (usize, usize) {
+    let attempts: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let (c, addr, body) = (c.clone(), addr.to_string(), body.clone());
+            tokio::spawn(async move {
+                let req = send_request(TOPIC, i as i32 % QUEUES, body, "t", "");
+                c.invoke(&addr, req, SEND_TIMEOUT).await
+            })
+        })
+        .collect();
+    let (mut refused, mut unanswered) = (0, 0);
+    for a in attempts {
+        match a.await.unwrap() {
+            Ok(r) => {
+                assert_ne!(
+                    r.code,
+                    response::SUCCESS,
+                    "a partitioned leader acknowledged a write"
+                );
+                refused += 1;
+            }
+            Err(_) => unanswered += 1,
+        }
+    }
+    (refused, unanswered)
+}
+
+/// Whether `needle` occurs anywhere in node `i`'s DLedger data files (also past the written end).
+fn data_files_contain(root: &Path, i: usize, needle: &[u8]) -> bool {
+    let dir = root.join(format!("dledger-n{i}")).join("data");
+    std::fs::read_dir(dir).unwrap().flatten().any(|e| {
+        std::fs::read(e.path())
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle)
+    })
+}
+
+/// Issue 7: a real network partition. Each node reaches its peers' Raft ports through TCP proxies
+/// of its own; the test cuts the leader's links to both followers (both directions) while the
+/// leader process keeps running and keeps talking to clients and the name server. Writes sent to
+/// it are never acknowledged; the majority elects a new BID 0 and takes writes; after healing,
+/// the old leader follows, and the entries it appended but never committed are gone from every
+/// node's log files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_partition_of_the_leader_cannot_acknowledge() {
+    partition_round(
+        Group::fresh_partitionable(128 * 1024, Net::Proxied).await,
+        "proxies",
+    )
+    .await;
+}
+
+/// The same partition done by the kernel: each node in its own network namespace, blackhole
+/// routes between the leader and the others. Where namespaces cannot be made (not root), it says
+/// so and runs the proxy variant instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_namespace_partition_of_the_leader_cannot_acknowledge() {
+    let (net, how) = match NetnsLab::create() {
+        Some(lab) => (Net::Netns(lab), "network namespaces"),
+        None => (Net::Proxied, "proxies (no network namespaces here)"),
+    };
+    eprintln!("network partition variant: {how}");
+    partition_round(Group::fresh_partitionable(128 * 1024, net).await, how).await;
+}
+
+async fn partition_round(g: Group, how: &str) {
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let senders = Senders::start(&c, &g.ns.addr, 2);
+    senders.wait_count(100).await;
+    let mut acked = senders.finish().await;
+
+    let old = g.leader(&c).await;
+    let idx = g.index_of(&old);
+    g.partition(idx, true);
+    // Sent at once: the old leader still believes it leads and appends these to its log, but
+    // cannot commit them.
+    let appended: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("lost-in-partition-{i}|").into_bytes())
+        .collect();
+    let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
+    let ((refused_early, unanswered), (new, elected)) = tokio::join!(
+        sends_not_acknowledged(&c, &old, &appended),
+        wait_bid0_among(&c, &g.ns.addr, &others)
+    );
+    // Later writes to the old leader: refused (it has not reached a majority for a lease).
+    let late: Vec<Vec<u8>> = (0..5)
+        .map(|i| format!("late-in-partition-{i}|").into_bytes())
+        .collect();
+    let started = Instant::now();
+    let (refused_late, _) = sends_not_acknowledged(&c, &old, &late).await;
+    let late_took = started.elapsed();
+    assert_eq!(
+        refused_late,
+        late.len(),
+        "a leader cut off for over a lease answers writes with a refusal"
+    );
+    for i in 0..50 {
+        let tag = format!("majority-{i}");
+        let (a, _, _) = send_retrying(&c, &g.ns.addr, GROUP, TOPIC, i % QUEUES, &tag, 0).await;
+        acked.push(a);
+    }
+    let minority = pull_topic(&c, &old, TOPIC)
+        .await
+        .expect("the old leader serves reads");
+    assert!(
+        !minority
+            .values()
+            .any(|b| appended.contains(b) || late.contains(b)),
+        "the partitioned leader serves a write it never committed"
+    );
+    let in_old_log = appended
+        .iter()
+        .filter(|b| data_files_contain(&g.roots[idx], idx, &b[..b.len() - 1]))
+        .count();
+    g.partition(idx, false);
+    let healed = Instant::now();
+    wait_serves(&c, &old, &acked).await;
+    let rejoined = healed.elapsed();
+    wait_follower(&c, &g.ns.addr, &old, idx as i64 + 1).await;
+    check_group(&g, &c, &acked).await;
+    let lost: Vec<&Vec<u8>> = appended.iter().chain(&late).collect();
+    for a in g.addrs() {
+        let got = pull_topic(&c, &a, TOPIC).await.unwrap();
+        assert!(
+            !got.values().any(|b| lost.contains(&b)),
+            "{a} serves a write the partitioned leader never committed"
+        );
+    }
+    // Truncated, not just hidden: no node's files hold those bytes any more, and the old
+    // leader's log ends where the others' do.
+    for (i, root) in g.roots.iter().enumerate() {
+        for b in &lost {
+            assert!(
+                !data_files_contain(root, i, &b[..b.len() - 1]),
+                "n{i}'s data files still hold {:?}",
+                String::from_utf8_lossy(b)
+            );
+        }
+    }
+    eprintln!(
+        "network partition ({how}) of leader n{idx}: {refused_early} early sends refused and {unanswered} \
+         unanswered (timeout {SEND_TIMEOUT:?}); new BID 0 {new} {elected:?} after the cut; \
+         5 later sends to the old leader refused in \
+         {late_took:?} ({refused_late} with an answer); {in_old_log} of the early sends were in \
+         the old leader's log before healing, none after; it served the majority's writes {:?} \
+         after healing; {} acknowledged messages intact on all three",
+        rejoined,
+        acked.len()
+    );
+}
+
+/// Disk full on a DLedger follower, by a file-size limit (`RLIMIT_FSIZE`, set on the running
+/// process with prlimit; its log writes then fail with EFBIG): the leader and the other follower
+/// keep acknowledging, the follower process stays up; once the limit is raised the follower
+/// catches up (after a restart if its Raft core stopped: openraft 0.9 treats a failed log write
+/// as fatal), and the replicas end identical with every acknowledged message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_with_a_full_disk_does_not_stop_the_group() {
+    let mut g = Group::fresh(128 * 1024).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let senders = Senders::start(&c, &g.ns.addr, 2);
+    senders.wait_count(100).await;
+    let leader = g.leader(&c).await;
+    let idx = (g.index_of(&leader) + 1) % 3;
+    let pid = g.nodes[idx].pid() as libc::pid_t;
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // 32 KiB: below the follower's 128 KiB data files and 6 MB consume-queue files, so its next
+    // writes past that point fail.
+    let limited = libc::rlimit {
+        rlim_cur: 32 * 1024,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: prlimit(2) on our own child with valid structs.
+    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, std::ptr::null(), &mut old) };
+    assert_eq!(rc, 0);
+    let limited = libc::rlimit {
+        rlim_max: old.rlim_max,
+        ..limited
+    };
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, &limited, std::ptr::null_mut()) },
+        0
+    );
+    let full_at = senders.count();
+    senders.wait_count(full_at + 300).await;
+    assert!(
+        g.nodes[idx].is_running(),
+        "the follower died: {}",
+        g.nodes[idx].stderr()
+    );
+    let behind = pull_topic(&c, &g.nodes[idx].addr, TOPIC)
+        .await
+        .map_or(0, |m| m.len());
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, &old, std::ptr::null_mut()) },
+        0
+    );
+    senders.wait_count(full_at + 350).await;
+    let acked = senders.finish().await;
+    let addr = g.nodes[idx].addr.clone();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut caught_up = false;
+    while Instant::now() < deadline && !caught_up {
+        caught_up = pull_topic(&c, &addr, TOPIC)
+            .await
+            .is_some_and(|got| check_acked(&got, &acked).is_ok());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let restarted = !caught_up;
+    let first_error = g.nodes[idx]
+        .stderr()
+        .lines()
+        .find(|l| l.contains("File too large"))
+        .map(|l| l.chars().take(300).collect::<String>())
+        .unwrap_or_default();
+    if restarted {
+        g.nodes[idx].kill9();
+        g.nodes[idx].restart();
+        g.nodes[idx].wait_ready().await;
+    }
+    wait_follower(&c, &g.ns.addr, &addr, idx as i64 + 1).await;
+    check_group(&g, &c, &acked).await;
+    eprintln!(
+        "follower n{idx} limited to 32 KiB files after {full_at} acknowledged: the group acknowledged \
+         300 more meanwhile (the follower served {behind} messages then); limit raised: {}; {} \
+         acknowledged in all, replicas identical; its first EFBIG: {first_error}",
+        if restarted {
+            "not caught up within 5 s, caught up after kill -9 and restart"
+        } else {
+            "caught up without a restart"
+        },
+        acked.len()
+    );
+}
+
 /// Copies a directory tree (the upgrade procedure copies `commitlog/`, `consumequeue/`, `config/`).
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -836,11 +1272,6 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &target).unwrap();
         }
     }
-}
-
-/// The commitlog offset in an offset msgId (its last 16 hex digits).
-fn msg_id_offset(msg_id: &str) -> i64 {
-    i64::from_str_radix(&msg_id[msg_id.len() - 16..], 16).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -920,7 +1351,7 @@ async fn classic_commitlog_upgrades_to_a_dledger_group() {
     }
 
     // The same stores as a DLedger group; node 0 keeps the classic port (so msgIds match).
-    let g = Group::start(ns, dir, roots, Some(port0), FILE).await;
+    let g = Group::start(ns, dir, roots, Some(port0), FILE, Net::Loopback).await;
     let leader = g.leader(&c).await;
     let ns = g.ns.addr.clone();
     for a in g.addrs() {

@@ -228,13 +228,28 @@ pub struct BrokerProc {
     pub addr: String,
     conf: PathBuf,
     stderr: PathBuf,
+    netns: Option<String>,
 }
 
 impl BrokerProc {
     /// Starts `mqbroker -c conf` listening on `127.0.0.1:port`; stderr goes to `<conf>.stderr`.
     pub fn spawn(conf: &Path, port: u16) -> Self {
+        Self::spawn_at(conf, format!("127.0.0.1:{port}"), None)
+    }
+
+    /// Starts `mqbroker -c conf` (listening on `addr`), inside network namespace `netns` when
+    /// given (`ip netns exec`, which execs the broker: the pid is the broker's).
+    pub fn spawn_at(conf: &Path, addr: String, netns: Option<&str>) -> Self {
         let stderr = PathBuf::from(format!("{}.stderr.{}", conf.display(), rand_suffix()));
-        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_mqbroker")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_mqbroker")),
+        };
+        let child = cmd
             .arg("-c")
             .arg(conf)
             .stdout(Stdio::null())
@@ -243,9 +258,10 @@ impl BrokerProc {
             .expect("spawn mqbroker");
         Self {
             child: Some(child),
-            addr: format!("127.0.0.1:{port}"),
+            addr,
             conf: conf.to_path_buf(),
             stderr,
+            netns: netns.map(str::to_string),
         }
     }
 
@@ -280,6 +296,13 @@ impl BrokerProc {
         }
     }
 
+    /// Whether the process is still running (not exited, not killed by a signal).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+
     /// `kill -9`, then reaps the process.
     pub fn kill9(&mut self) {
         let mut c = self.child.take().expect("running");
@@ -310,8 +333,7 @@ impl BrokerProc {
     /// Starts the same config again (after a kill or stop).
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "stop it first");
-        let port: u16 = self.addr.rsplit(':').next().unwrap().parse().unwrap();
-        let fresh = Self::spawn(&self.conf, port);
+        let fresh = Self::spawn_at(&self.conf, self.addr.clone(), self.netns.as_deref());
         *self = fresh;
     }
 }
@@ -415,4 +437,89 @@ pub fn md5_dir(dir: &Path) -> BTreeMap<String, String> {
         );
     }
     out
+}
+
+/// The commitlog offset in an offset msgId (its last 16 hex digits).
+pub fn msg_id_offset(msg_id: &str) -> i64 {
+    i64::from_str_radix(&msg_id[msg_id.len() - 16..], 16).unwrap()
+}
+
+use std::sync::Arc;
+
+/// A TCP proxy to `target` that a test can cut and heal: a network partition between the
+/// processes on either side. While cut, nothing passes in either direction and new connections
+/// are accepted but not forwarded; bytes already sent wait (as TCP would retransmit them) and flow
+/// again after [`Proxy::heal`]. Stops when dropped.
+#[derive(Debug)]
+pub struct Proxy {
+    pub addr: String,
+    cut: Arc<tokio::sync::watch::Sender<bool>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let cut = Arc::new(tokio::sync::watch::Sender::new(false));
+        let cut2 = cut.clone();
+        let task = tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            while let Ok((inbound, _)) = listener.accept().await {
+                let (cut, target) = (cut2.clone(), target.clone());
+                conns.spawn(async move {
+                    let _ = cut.subscribe().wait_for(|c| !*c).await;
+                    let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (ri, wi) = inbound.into_split();
+                    let (ro, wo) = outbound.into_split();
+                    tokio::join!(pipe(ri, wo, &cut), pipe(ro, wi, &cut));
+                });
+                while conns.try_join_next().is_some() {}
+            }
+        });
+        Self { addr, cut, task }
+    }
+
+    /// Partitions: nothing passes until [`Proxy::heal`].
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    pub fn heal(&self) {
+        self.cut.send_replace(false);
+    }
+}
+
+/// Copies `from` to `to`, holding each chunk while the proxy is cut.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    cut: &tokio::sync::watch::Sender<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut rx = cut.subscribe();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if rx.wait_for(|c| !*c).await.is_err() {
+            return;
+        }
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => {
+                let _ = to.shutdown().await;
+                return;
+            }
+            Ok(n) => n,
+        };
+        if rx.wait_for(|c| !*c).await.is_err() || to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
