@@ -754,15 +754,14 @@ fn mqbroker_config_errors_name_file_line_and_key() {
 
 /// The real `mqnamesrv` reads `serverChannelMaxIdleTimeSeconds` from its config file and drops a
 /// stalled connection after it, while answering a normal client.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("namesrv.conf");
-    std::fs::write(&conf, "serverChannelMaxIdleTimeSeconds=1\n").unwrap();
+/// Starts the real `mqnamesrv` with `conf` as its config file; returns once it answers.
+async fn spawn_mqnamesrv(dir: &std::path::Path, conf: &str) -> (std::process::Child, String) {
+    let path = dir.join("namesrv.conf");
+    std::fs::write(&path, conf).unwrap();
     let addr = format!("127.0.0.1:{}", crate::util::free_port_pair());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
         .arg("-c")
-        .arg(&conf)
+        .arg(&path)
         .arg("--listen")
         .arg(&addr)
         .stdout(std::process::Stdio::null())
@@ -770,12 +769,23 @@ async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
         .spawn()
         .unwrap();
     let c = RemotingClient::default();
-    let cluster_info = || RemotingCommand::request_empty(request::GET_BROKER_CLUSTER_INFO);
     crate::util::wait_until(T, "mqnamesrv answers", || {
         let (c, addr) = (c.clone(), addr.clone());
         async move { c.invoke(&addr, cluster_info(), T).await.is_ok() }
     })
     .await;
+    (child, addr)
+}
+
+fn cluster_info() -> RemotingCommand {
+    RemotingCommand::request_empty(request::GET_BROKER_CLUSTER_INFO)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_mqnamesrv(dir.path(), "serverChannelMaxIdleTimeSeconds=1\n").await;
+    let c = RemotingClient::default();
     let mut stalled = TcpStream::connect(&addr).await.unwrap();
     stalled.write_all(&[0, 0, 0, 50, 0]).await.unwrap();
     let t0 = Instant::now();
@@ -928,4 +938,67 @@ async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
     drop((reader, w));
     b.stop().await;
     ns.stop().await;
+}
+
+/// The name server runs the same server loop: the real `mqnamesrv` reads
+/// `maxRequestsInFlightPerConnection`, and with a cap of 1 a burst of pipelined requests on one
+/// connection is answered in full, each SUCCESS or SYSTEM_BUSY, without closing the connection.
+/// (Name server requests are quick, so how many find the cap taken depends on timing.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqnamesrv_answers_a_burst_over_its_in_flight_cap_without_closing() {
+    const BURST: i32 = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_mqnamesrv(dir.path(), "maxRequestsInFlightPerConnection=1\n").await;
+    let stream = TcpStream::connect(&addr).await.unwrap();
+    let (r, mut w) = stream.into_split();
+    let mut reader = FrameReader::new(r, frame::DEFAULT_MAX_FRAME);
+    let mut burst = bytes::BytesMut::new();
+    for opaque in 0..BURST {
+        let mut req = cluster_info();
+        req.opaque = opaque;
+        frame::encode(&req, &mut burst);
+    }
+    let writing = tokio::spawn(async move {
+        w.write_all(&burst).await.unwrap();
+        w
+    });
+    let (mut ok, mut busy) = (0, 0);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..BURST {
+        let resp = tokio::time::timeout(T, reader.read_command())
+            .await
+            .expect("every request answered")
+            .unwrap()
+            .expect("connection stays open");
+        assert!(seen.insert(resp.opaque), "opaque {} answered twice", resp.opaque);
+        match resp.code {
+            response::SUCCESS => ok += 1,
+            response::SYSTEM_BUSY => busy += 1,
+            other => panic!("answer {other} {:?}", resp.remark),
+        }
+    }
+    eprintln!("mqnamesrv, cap 1: {BURST} pipelined requests: {ok} SUCCESS, {busy} SYSTEM_BUSY");
+    // The connection still works once the burst is over (the last task may still be finishing
+    // when its answer arrives, so a probe may meet the cap once more).
+    let mut w = writing.await.unwrap();
+    let deadline = Instant::now() + T;
+    for opaque in (i32::MIN..0).rev() {
+        let mut req = cluster_info();
+        req.opaque = opaque;
+        w.write_all(&frame::encode_to_bytes(&req)).await.unwrap();
+        let resp = tokio::time::timeout(T, reader.read_command())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(resp.opaque, opaque);
+        if resp.code == response::SUCCESS {
+            break;
+        }
+        assert_eq!(resp.code, response::SYSTEM_BUSY);
+        assert!(Instant::now() < deadline, "the connection stays busy");
+        tokio::task::yield_now().await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
