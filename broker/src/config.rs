@@ -666,6 +666,8 @@ pub const DEFAULT_DLEDGER_ELECTION_TIMEOUT_MAX_MS: u64 = 600;
 pub const DEFAULT_MAX_FRAME_BYTES: u32 = 16 * 1024 * 1024;
 /// Our default for `maxConnections`.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10_000;
+/// Our default for `maxRequestsInFlightPerConnection`.
+pub const DEFAULT_MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION: u32 = 4096;
 /// Java's default for `serverChannelMaxIdleTimeSeconds`.
 pub const DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS: u64 = 120;
 
@@ -845,6 +847,11 @@ config_struct! {
         /// Ours: the most client connections served at once. Default: `10000`.
         #[key = "maxConnections"]
         max_connections: u32 = DEFAULT_MAX_CONNECTIONS,
+        /// Ours: requests handled at once on one connection; further ones are answered
+        /// SYSTEM_BUSY (oneway ones dropped) until some finish, as Java's full processor queues
+        /// do. Default: `4096`.
+        #[key = "maxRequestsInFlightPerConnection"]
+        max_requests_in_flight_per_connection: u32 = DEFAULT_MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION,
         /// Java's NettyServerConfig key: a connection that completes no request frame for this
         /// long is closed, so a stalled or slow-loris client cannot hold a connection slot for
         /// ever. Default: `120`.
@@ -882,6 +889,10 @@ config_struct! {
         /// Ours: the most connections served at once. Default: `10000`.
         #[key = "maxConnections"]
         max_connections: u32 = DEFAULT_MAX_CONNECTIONS,
+        /// Ours: requests handled at once on one connection; further ones are answered
+        /// SYSTEM_BUSY (oneway ones dropped). Default: `4096`.
+        #[key = "maxRequestsInFlightPerConnection"]
+        max_requests_in_flight_per_connection: u32 = DEFAULT_MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION,
         /// Java's NettyServerConfig key: a connection that completes no request frame for this
         /// long is closed. Default: `120`.
         #[key = "serverChannelMaxIdleTimeSeconds"]
@@ -1060,12 +1071,16 @@ impl BrokerConfig {
             }
         }
 
-        let positive: [(&'static str, u64); 6] = [
+        let positive: [(&'static str, u64); 7] = [
             ("mappedFileSizeCommitLog", self.mapped_file_size_commit_log),
             ("mappedFileSizeConsumeQueue", self.mapped_file_size_consume_queue),
             ("maxMessageSize", u64::from(self.max_message_size)),
             ("maxFrameBytes", u64::from(self.max_frame_bytes)),
             ("maxConnections", u64::from(self.max_connections)),
+            (
+                "maxRequestsInFlightPerConnection",
+                u64::from(self.max_requests_in_flight_per_connection),
+            ),
             (
                 "serverChannelMaxIdleTimeSeconds",
                 self.server_channel_max_idle_time_seconds,
@@ -1243,16 +1258,20 @@ impl NamesrvConfig {
     /// Checks the values.
     ///
     /// # Errors
-    /// [`ConfigError::Invalid`] for a zero maxFrameBytes, maxConnections, idle time or interval,
-    /// wrapped in [`ConfigError::Located`] when the key was read from a file.
+    /// [`ConfigError::Invalid`] for a zero maxFrameBytes, maxConnections, in-flight cap, idle time or
+    /// interval, wrapped in [`ConfigError::Located`] when the key was read from a file.
     pub fn validate(&mut self) -> Result<Vec<ConfigWarning>, ConfigError> {
         self.check().map_err(|e| self.origin.locate(e))
     }
 
     fn check(&self) -> Result<Vec<ConfigWarning>, ConfigError> {
-        let positive: [(&'static str, u64); 5] = [
+        let positive: [(&'static str, u64); 6] = [
             ("maxFrameBytes", u64::from(self.max_frame_bytes)),
             ("maxConnections", u64::from(self.max_connections)),
+            (
+                "maxRequestsInFlightPerConnection",
+                u64::from(self.max_requests_in_flight_per_connection),
+            ),
             (
                 "serverChannelMaxIdleTimeSeconds",
                 self.server_channel_max_idle_time_seconds,

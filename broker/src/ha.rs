@@ -244,7 +244,8 @@ async fn sync_config(b: &Broker) -> bool {
     if let Ok(r) = call(request::GET_ALL_TOPIC_CONFIG).await {
         if r.code == response::SUCCESS {
             match json::from_slice(&r.body) {
-                Ok(w) => synced = b.topics.replace_all(w).is_ok(),
+                // Not on a node that has just become the leader (see the offsets below).
+                Ok(w) => synced = b.is_slave() && b.topics.replace_all(w).is_ok(),
                 Err(e) => tracing::warn!(%master, "config sync: bad topic config body: {e}"),
             }
         }
@@ -257,6 +258,12 @@ async fn sync_config(b: &Broker) -> bool {
         .await
         .ok()
         .and_then(|r| json::from_slice(&r.body).ok());
+    // A DLedger follower may have become the leader while these calls ran (a SIGSTOPped leader
+    // keeps each one waiting for its timeout): the leader's own offsets, which consumers commit to
+    // now, must not be replaced by the old leader's older ones.
+    if !b.is_slave() {
+        return synced;
+    }
     if let Some(o) = offsets {
         b.offsets.replace_all(o, delay);
     }

@@ -79,6 +79,7 @@ fn main() -> ExitCode {
             max_frame: cfg.max_frame_bytes as usize,
             max_connections: cfg.max_connections as usize,
             idle_timeout: Duration::from_secs(cfg.server_channel_max_idle_time_seconds),
+            max_in_flight: cfg.max_requests_in_flight_per_connection as usize,
             ..ServerConfig::default()
         },
     };

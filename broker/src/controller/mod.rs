@@ -246,6 +246,7 @@ pub async fn run(
         max_frame: broker.cfg.max_frame_bytes as usize,
         max_connections: broker.cfg.max_connections as usize,
         idle_timeout: Duration::from_secs(broker.cfg.server_channel_max_idle_time_seconds),
+        max_in_flight: broker.cfg.max_requests_in_flight_per_connection as usize,
         ..ServerConfig::default()
     };
     let mut tasks = tokio::task::JoinSet::new();

@@ -4,6 +4,11 @@
 //! and a long-polling pull on one socket), and responses are written by one writer task per
 //! connection. A malformed frame closes that connection only. Shutdown stops accepting, lets
 //! in-flight requests finish (bounded by a grace period), then closes the sockets.
+//!
+//! Requests in flight on one connection are capped (`max_in_flight`): Java bounds them with its
+//! processor thread-pool queues and answers SYSTEM_BUSY when a queue is full. Over the cap we
+//! answer SYSTEM_BUSY at once (oneway requests are dropped) and keep the connection, so a client
+//! that pipelines thousands of long-polling pulls cannot make the server hold a task for each.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -33,7 +38,19 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// How long shutdown waits for in-flight requests. Default: 10 s.
     pub shutdown_grace: Duration,
+    /// Requests handled at once on one connection; further ones are answered SYSTEM_BUSY (oneway
+    /// ones dropped) until some finish. Default: [`DEFAULT_MAX_IN_FLIGHT`].
+    pub max_in_flight: usize,
 }
+
+/// Default cap on requests in flight per connection: far above what a Java client pipelines (a
+/// push consumer holds one long-polling pull per queue it owns; a producer's async sends are
+/// bounded by `clientAsyncSemaphoreValue` = 65 535 bytes-worth of permits, in practice hundreds).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 4096;
+
+/// Remark of the SYSTEM_BUSY answer to a request over the per-connection cap; the prefix is
+/// Java's answer when a processor's queue is full, which Java clients recognise and retry.
+pub const BUSY_REMARK: &str = "[OVERLOAD]system busy, start flow control for a while";
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -42,6 +59,7 @@ impl Default for ServerConfig {
             max_connections: 10_000,
             idle_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(10),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -187,6 +205,32 @@ async fn serve_connection<H: RequestHandler>(
         };
         if request.is_response() {
             continue; // We send no requests to clients; a stray response is ignored.
+        }
+        // Finished tasks stay in the set until joined; count only the live ones.
+        while in_flight.try_join_next().is_some() {}
+        if in_flight.len() >= config.max_in_flight.max(1) {
+            if request.is_oneway() {
+                tracing::debug!(peer = %ctx.peer, code = request.code, "too many requests in flight, oneway request dropped");
+                continue;
+            }
+            let mut busy = RemotingCommand::response(
+                codes::response::SYSTEM_BUSY,
+                Some(format!(
+                    "{BUSY_REMARK} (more than {} requests in flight on this connection)",
+                    config.max_in_flight
+                )),
+            );
+            busy.opaque = request.opaque;
+            busy.flag |= codes::FLAG_RESPONSE;
+            busy.serialize_type = request.serialize_type;
+            drop(request);
+            // A client that stops reading its answers fills the writer's queue; waiting here stops
+            // reading its requests too, so neither side's memory grows.
+            tokio::select! {
+                _ = stop.changed() => break,
+                sent = tx.send(busy) => if sent.is_err() { break },
+            }
+            continue;
         }
         let handler = handler.clone();
         let tx = tx.clone();

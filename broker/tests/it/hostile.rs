@@ -754,15 +754,14 @@ fn mqbroker_config_errors_name_file_line_and_key() {
 
 /// The real `mqnamesrv` reads `serverChannelMaxIdleTimeSeconds` from its config file and drops a
 /// stalled connection after it, while answering a normal client.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("namesrv.conf");
-    std::fs::write(&conf, "serverChannelMaxIdleTimeSeconds=1\n").unwrap();
+/// Starts the real `mqnamesrv` with `conf` as its config file; returns once it answers.
+async fn spawn_mqnamesrv(dir: &std::path::Path, conf: &str) -> (std::process::Child, String) {
+    let path = dir.join("namesrv.conf");
+    std::fs::write(&path, conf).unwrap();
     let addr = format!("127.0.0.1:{}", crate::util::free_port_pair());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
         .arg("-c")
-        .arg(&conf)
+        .arg(&path)
         .arg("--listen")
         .arg(&addr)
         .stdout(std::process::Stdio::null())
@@ -770,12 +769,23 @@ async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
         .spawn()
         .unwrap();
     let c = RemotingClient::default();
-    let cluster_info = || RemotingCommand::request_empty(request::GET_BROKER_CLUSTER_INFO);
     crate::util::wait_until(T, "mqnamesrv answers", || {
         let (c, addr) = (c.clone(), addr.clone());
         async move { c.invoke(&addr, cluster_info(), T).await.is_ok() }
     })
     .await;
+    (child, addr)
+}
+
+fn cluster_info() -> RemotingCommand {
+    RemotingCommand::request_empty(request::GET_BROKER_CLUSTER_INFO)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_mqnamesrv(dir.path(), "serverChannelMaxIdleTimeSeconds=1\n").await;
+    let c = RemotingClient::default();
     let mut stalled = TcpStream::connect(&addr).await.unwrap();
     stalled.write_all(&[0, 0, 0, 50, 0]).await.unwrap();
     let t0 = Instant::now();
@@ -793,6 +803,202 @@ async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
         invoke(&fresh, &addr, cluster_info()).await.code,
         response::SUCCESS
     );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Issue 7: one connection pipelines far more long-polling pulls than
+/// `maxRequestsInFlightPerConnection`. The broker holds the first CAP, answers every other one
+/// SYSTEM_BUSY at once (as Java does when a processor queue is full), drops a oneway request over
+/// the cap, keeps the connection open, serves other clients, and its memory stays bounded; once
+/// the held pulls are answered the connection is served normally again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
+    const CAP: usize = 200;
+    const PIPELINED: usize = 20_000;
+    const TOPIC: &str = "BusyTopic";
+    let dir = tempfile::tempdir().unwrap();
+    let ns = start_namesrv().await;
+    let mut cfg = broker_config(dir.path(), "broker-h", &ns.addr, BrokerRole::AsyncMaster, 0);
+    cfg.max_requests_in_flight_per_connection = CAP as u32;
+    cfg.validate().unwrap();
+    let b = start_broker(cfg).await.unwrap();
+    let client = RemotingClient::default();
+    assert_eq!(
+        invoke(&client, &b.addr, create_topic_request(TOPIC, 1))
+            .await
+            .code,
+        response::SUCCESS
+    );
+    assert_eq!(invoke(&client, &b.addr, probe()).await.code, response::SUCCESS);
+    let before = rss_kib();
+
+    // Pulls at offset 0 of an empty queue with a 29 s hold (the broker's cap is 30 s): every pull
+    // the broker accepts stays in flight until a message arrives.
+    let stream = TcpStream::connect(&b.addr).await.unwrap();
+    let (r, mut w) = stream.into_split();
+    let mut reader = FrameReader::new(r, frame::DEFAULT_MAX_FRAME);
+    let t0 = Instant::now();
+    let writing = tokio::spawn(async move {
+        let mut buf = bytes::BytesMut::new();
+        for opaque in 0..PIPELINED as i32 {
+            let mut pull = pull_request("busy-g", TOPIC, 0, 0, 32, "*", 29_000);
+            pull.opaque = opaque;
+            frame::encode(&pull, &mut buf);
+            if buf.len() > 64 * 1024 {
+                w.write_all(&buf).await.unwrap();
+                buf.clear();
+            }
+        }
+        w.write_all(&buf).await.unwrap();
+        w
+    });
+    // Read concurrently: a client that stops reading is pushed back on by the broker (it stops
+    // reading requests once its answers queue up), which is not what this test is about.
+    let mut busy = std::collections::BTreeSet::new();
+    while busy.len() < PIPELINED - CAP {
+        let resp = tokio::time::timeout(Duration::from_secs(20), reader.read_command())
+            .await
+            .expect("SYSTEM_BUSY answers arrive promptly")
+            .unwrap()
+            .expect("connection stays open");
+        assert_eq!(resp.code, response::SYSTEM_BUSY, "{:?}", resp.remark);
+        assert!(resp.remark.as_deref().unwrap_or("").contains("system busy"));
+        assert!(busy.insert(resp.opaque), "opaque {} answered twice", resp.opaque);
+    }
+    let busy_elapsed = t0.elapsed();
+    let mut w = writing.await.unwrap();
+    let grown_mib = rss_kib().saturating_sub(before) / 1024;
+    eprintln!(
+        "{PIPELINED} pipelined pulls, cap {CAP}: {} SYSTEM_BUSY in {busy_elapsed:?}, RSS grew by {grown_mib} MiB",
+        busy.len()
+    );
+    assert!(grown_mib < 64, "RSS grew by {grown_mib} MiB");
+    // The held ones are exactly the first CAP (read in order, each spawned before the next read).
+    assert_eq!(busy.first().copied(), Some(CAP as i32));
+
+    // While the pulls are held, the same connection answers over-cap requests SYSTEM_BUSY and
+    // drops a oneway one (its offset is not stored), and another client is served promptly.
+    let mut dropped = crate::util::update_offset_request("busy-g2", TOPIC, 0, 5);
+    dropped.mark_oneway();
+    w.write_all(&frame::encode_to_bytes(&dropped)).await.unwrap();
+    let mut p = probe();
+    p.opaque = -1;
+    w.write_all(&frame::encode_to_bytes(&p)).await.unwrap();
+    let resp = tokio::time::timeout(T, reader.read_command())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!((resp.opaque, resp.code), (-1, response::SYSTEM_BUSY));
+    let t1 = Instant::now();
+    let other = RemotingClient::default();
+    assert_eq!(invoke(&other, &b.addr, probe()).await.code, response::SUCCESS);
+    assert!(
+        t1.elapsed() < Duration::from_secs(2),
+        "other client waited {:?}",
+        t1.elapsed()
+    );
+
+    // A message wakes the held pulls: each of the CAP answers FOUND with it.
+    let sent = invoke(&other, &b.addr, send_request(TOPIC, 0, b"wake".to_vec(), "", "")).await;
+    assert_eq!(sent.code, response::SUCCESS);
+    let mut woken = std::collections::BTreeSet::new();
+    while woken.len() < CAP {
+        let resp = tokio::time::timeout(T, reader.read_command())
+            .await
+            .expect("held pulls answered after the send")
+            .unwrap()
+            .unwrap();
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+        assert!((0..CAP as i32).contains(&resp.opaque), "opaque {}", resp.opaque);
+        assert!(woken.insert(resp.opaque));
+    }
+
+    // The connection is served normally again; the oneway request dropped over the cap left no
+    // offset, a oneway one within the cap is stored.
+    p.opaque = -2;
+    w.write_all(&frame::encode_to_bytes(&p)).await.unwrap();
+    let resp = tokio::time::timeout(T, reader.read_command())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!((resp.opaque, resp.code), (-2, response::SUCCESS));
+    let stored = crate::util::query_offset(&other, &b.addr, "busy-g2", TOPIC, 0).await;
+    assert_ne!(stored, Some(5), "a oneway request over the cap was handled");
+    let mut kept = crate::util::update_offset_request("busy-g2", TOPIC, 0, 1);
+    kept.mark_oneway();
+    w.write_all(&frame::encode_to_bytes(&kept)).await.unwrap();
+    crate::util::wait_until(T, "the oneway offset update within the cap", || {
+        let (c, addr) = (other.clone(), b.addr.clone());
+        async move { crate::util::query_offset(&c, &addr, "busy-g2", TOPIC, 0).await == Some(1) }
+    })
+    .await;
+    drop((reader, w));
+    b.stop().await;
+    ns.stop().await;
+}
+
+/// The name server runs the same server loop: the real `mqnamesrv` reads
+/// `maxRequestsInFlightPerConnection`, and with a cap of 1 a burst of pipelined requests on one
+/// connection is answered in full, each SUCCESS or SYSTEM_BUSY, without closing the connection.
+/// (Name server requests are quick, so how many find the cap taken depends on timing.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqnamesrv_answers_a_burst_over_its_in_flight_cap_without_closing() {
+    const BURST: i32 = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_mqnamesrv(dir.path(), "maxRequestsInFlightPerConnection=1\n").await;
+    let stream = TcpStream::connect(&addr).await.unwrap();
+    let (r, mut w) = stream.into_split();
+    let mut reader = FrameReader::new(r, frame::DEFAULT_MAX_FRAME);
+    let mut burst = bytes::BytesMut::new();
+    for opaque in 0..BURST {
+        let mut req = cluster_info();
+        req.opaque = opaque;
+        frame::encode(&req, &mut burst);
+    }
+    let writing = tokio::spawn(async move {
+        w.write_all(&burst).await.unwrap();
+        w
+    });
+    let (mut ok, mut busy) = (0, 0);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..BURST {
+        let resp = tokio::time::timeout(T, reader.read_command())
+            .await
+            .expect("every request answered")
+            .unwrap()
+            .expect("connection stays open");
+        assert!(seen.insert(resp.opaque), "opaque {} answered twice", resp.opaque);
+        match resp.code {
+            response::SUCCESS => ok += 1,
+            response::SYSTEM_BUSY => busy += 1,
+            other => panic!("answer {other} {:?}", resp.remark),
+        }
+    }
+    eprintln!("mqnamesrv, cap 1: {BURST} pipelined requests: {ok} SUCCESS, {busy} SYSTEM_BUSY");
+    // The connection still works once the burst is over (the last task may still be finishing
+    // when its answer arrives, so a probe may meet the cap once more).
+    let mut w = writing.await.unwrap();
+    let deadline = Instant::now() + T;
+    for opaque in (i32::MIN..0).rev() {
+        let mut req = cluster_info();
+        req.opaque = opaque;
+        w.write_all(&frame::encode_to_bytes(&req)).await.unwrap();
+        let resp = tokio::time::timeout(T, reader.read_command())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(resp.opaque, opaque);
+        if resp.code == response::SUCCESS {
+            break;
+        }
+        assert_eq!(resp.code, response::SYSTEM_BUSY);
+        assert!(Instant::now() < deadline, "the connection stays busy");
+        tokio::task::yield_now().await;
+    }
     let _ = child.kill();
     let _ = child.wait();
 }

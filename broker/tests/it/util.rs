@@ -168,6 +168,7 @@ use std::time::Instant;
 use broker::remoting::codes::response;
 use broker::remoting::headers::{
     CreateTopicRequestHeader, OffsetResponseHeader, QueryConsumerOffsetRequestHeader,
+    UpdateConsumerOffsetRequestHeader,
 };
 use broker::store::message::{decode_records, DecodedMessage};
 
@@ -422,6 +423,19 @@ pub async fn query_offset(c: &RemotingClient, addr: &str, group: &str, topic: &s
     );
     let r = invoke(c, addr, req).await;
     (r.code == response::SUCCESS).then(|| r.decode_header::<OffsetResponseHeader>().unwrap().offset)
+}
+
+/// UPDATE_CONSUMER_OFFSET for one queue (sent oneway by Java clients; callers choose).
+pub fn update_offset_request(group: &str, topic: &str, q: i32, offset: i64) -> RemotingCommand {
+    RemotingCommand::request(
+        request::UPDATE_CONSUMER_OFFSET,
+        &UpdateConsumerOffsetRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id: q,
+            commit_offset: offset,
+        },
+    )
 }
 
 /// md5 of every file in a directory, by name.
