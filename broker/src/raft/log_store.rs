@@ -730,35 +730,7 @@ impl Flusher {
                 while let Ok(first) = rx.recv() {
                     let mut batch = vec![first];
                     batch.extend(rx.try_iter());
-                    let mut files: DirtyFiles = Vec::new();
-                    let mut sync_dir = false;
-                    for r in &batch {
-                        for (start, f) in &r.files {
-                            push_dirty(&mut files, *start, f);
-                        }
-                        sync_dir |= r.sync_dir;
-                    }
-                    let mut res = files.iter().try_for_each(|(_, f)| f.sync_data());
-                    if res.is_ok() && sync_dir {
-                        res = File::open(&data_dir).and_then(|d| d.sync_all());
-                    }
-                    for r in batch {
-                        let r_res = match &res {
-                            Ok(()) => Ok(()),
-                            Err(e) => Err(io::Error::new(
-                                e.kind(),
-                                format!("fdatasync of the DLedger log: {e}"),
-                            )),
-                        };
-                        match r.callback {
-                            Some(cb) => cb.log_io_completed(r_res),
-                            None => {
-                                if let Err(e) = r_res {
-                                    tracing::error!(error = %e, "background flush of the DLedger log failed");
-                                }
-                            }
-                        }
-                    }
+                    sync_batch(&data_dir, Vec::new(), false, batch);
                 }
             })
             .map_err(io_err(Path::new("dledger-flush thread")))?;
@@ -782,32 +754,37 @@ fn periodic_flush(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), true),
         };
         batch.extend(rx.try_iter());
-        let (mut files, mut sync_dir) =
-            std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
-        for r in &batch {
-            for (start, f) in &r.files {
-                push_dirty(&mut files, *start, f);
-            }
-            sync_dir |= r.sync_dir;
-        }
-        let mut res = files.iter().try_for_each(|(_, f)| f.sync_data());
-        if res.is_ok() && sync_dir {
-            res = File::open(data_dir).and_then(|d| d.sync_all());
-        }
-        if let Err(e) = &res {
-            tracing::error!(error = %e, "background flush of the DLedger log failed");
-        }
-        for r in batch {
-            if let Some(cb) = r.callback {
-                cb.log_io_completed(
-                    res.as_ref()
-                        .map(|_| ())
-                        .map_err(|e| io::Error::new(e.kind(), format!("fdatasync of the DLedger log: {e}"))),
-                );
-            }
-        }
+        let (files, sync_dir) = std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
+        sync_batch(data_dir, files, sync_dir, batch);
         if stop {
             return;
+        }
+    }
+}
+
+/// One flusher round: fdatasyncs `files` and the files of every request in `batch` once each
+/// (and the directory if a new file appeared), then answers the requests' callbacks in order.
+fn sync_batch(data_dir: &Path, mut files: DirtyFiles, mut sync_dir: bool, batch: Vec<FlushRequest>) {
+    for r in &batch {
+        for (start, f) in &r.files {
+            push_dirty(&mut files, *start, f);
+        }
+        sync_dir |= r.sync_dir;
+    }
+    let mut res = files.iter().try_for_each(|(_, f)| f.sync_data());
+    if res.is_ok() && sync_dir {
+        res = File::open(data_dir).and_then(|d| d.sync_all());
+    }
+    if let Err(e) = &res {
+        tracing::error!(error = %e, "background flush of the DLedger log failed");
+    }
+    for r in batch {
+        if let Some(cb) = r.callback {
+            cb.log_io_completed(
+                res.as_ref()
+                    .map(|_| ())
+                    .map_err(|e| io::Error::new(e.kind(), format!("fdatasync of the DLedger log: {e}"))),
+            );
         }
     }
 }

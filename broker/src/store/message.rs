@@ -336,8 +336,8 @@ impl<'a> Cursor<'a> {
 }
 
 /// One record borrowed from the bytes it was decoded from: every fixed field, and the body,
-/// topic and raw properties as slices. The dispatch paths (consume-queue building, recovery)
-/// read records through this, without copying the body or parsing the properties.
+/// topic and raw properties as slices. The consume-queue dispatch of replicated records reads
+/// them through this, without copying the body or parsing the properties.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordView<'a> {
     /// TOTALSIZE.
