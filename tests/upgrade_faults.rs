@@ -13,20 +13,9 @@ use broker::remoting::RemotingClient;
 
 use crate::upgrade_group::{
     addr, check_old_data_on_leader, md5_tree, populate, pull_all, same, setup_mode, spawn_broker,
-    try_pull_all, upgrade, upgrade_cmd, wait_group, write_and_check_replicated, Env, Mode,
+    try_pull_all, upgrade, upgrade_cmd, wait_group, write_and_check_replicated, Env, Mode, STEPS,
 };
 use crate::util::{run_cmd, soak};
-
-/// The steps, as `upgrade-group` names them in its state file and failpoints.
-const STEPS: [&str; 7] = [
-    "preflight",
-    "stop-old",
-    "align",
-    "copy",
-    "configure",
-    "start",
-    "check",
-];
 
 /// How an interrupted migration is finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,6 +25,17 @@ const QUEUES: i32 = 4;
 const GROUP: &str = "up-consumers";
 const T: Duration = Duration::from_secs(10);
 
+/// The steps, as `upgrade-group` names them in its plan, state file and failpoints.
+pub(crate) const STEPS: [&str; 7] = [
+    "preflight",
+    "stop-old",
+    "align",
+    "copy",
+    "configure",
+    "start",
+    "check",
+];
+
 /// Kills the child when dropped.
 pub(crate) struct Proc(pub(crate) Child);
 
@@ -655,15 +666,7 @@ async fn dry_run_changes_nothing_and_a_divergent_slave_is_refused() {
     let before = md5_tree(env.dir.path());
     let r = upgrade(&env, &["--dry-run"]);
     assert_eq!(r.code, Some(0), "{r:?}");
-    for step in [
-        "preflight",
-        "stop-old",
-        "align",
-        "copy",
-        "configure",
-        "start",
-        "check",
-    ] {
+    for step in STEPS {
         assert!(r.stdout.contains(step), "{step} in the plan: {}", r.stdout);
     }
     assert_eq!(md5_tree(env.dir.path()), before, "--dry-run changed a file");

@@ -16,13 +16,6 @@ use broker::store::message::decode_records;
 
 use crate::util::*;
 
-/// Raft RPC listeners bound up front (kept open and handed to each node, so no port is reused).
-fn raft_listeners(n: usize) -> Vec<std::net::TcpListener> {
-    (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect()
-}
-
 fn clone_listener(l: &std::net::TcpListener) -> std::net::TcpListener {
     l.try_clone().unwrap()
 }
@@ -54,12 +47,7 @@ async fn start_group(
     Vec<Option<Running>>,
 ) {
     let listeners = raft_listeners(3);
-    let peers = listeners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
-        .collect::<Vec<_>>()
-        .join(";");
+    let peers = dledger_peers(&listeners);
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let cfgs: Vec<BrokerConfig> = (0..3)
         .map(|i| {

@@ -1192,17 +1192,7 @@ async fn cut_off_leader_cannot_acknowledge() {
     let lost: Vec<Vec<u8>> = (0..5)
         .map(|i| format!("lost-while-cut-off-{i}").into_bytes())
         .collect();
-    let attempts: Vec<_> = lost
-        .iter()
-        .enumerate()
-        .map(|(i, body)| {
-            let (c, old, body) = (c.clone(), old.clone(), body.clone());
-            tokio::spawn(async move {
-                let req = send_request(TOPIC, i as i32 % QUEUES, body, "t", "");
-                c.invoke(&old, req, SEND_TIMEOUT).await
-            })
-        })
-        .collect();
+    let attempts = spawn_sends(&c, &old, &lost);
     for a in attempts {
         let r = a.await.unwrap();
         assert!(
@@ -1236,10 +1226,14 @@ async fn cut_off_leader_cannot_acknowledge() {
     }
 }
 
-/// Sends `bodies` to `addr` at once (queue `i % 4`), each with the client's send timeout; returns
-/// how many were refused with an answer and how many got none, failing if any was acknowledged.
-async fn sends_not_acknowledged(c: &RemotingClient, addr: &str, bodies: &[Vec<u8>]) -> (usize, usize) {
-    let attempts: Vec<_> = bodies
+/// Sends every one of `bodies` to `addr` at once, body `i` to queue `i % QUEUES`, each with the
+/// client's send timeout; the tasks yield each send's outcome.
+fn spawn_sends(
+    c: &RemotingClient,
+    addr: &str,
+    bodies: &[Vec<u8>],
+) -> Vec<tokio::task::JoinHandle<Result<RemotingCommand, broker::remoting::client::RemotingError>>> {
+    bodies
         .iter()
         .enumerate()
         .map(|(i, body)| {
@@ -1249,7 +1243,13 @@ async fn sends_not_acknowledged(c: &RemotingClient, addr: &str, bodies: &[Vec<u8
                 c.invoke(&addr, req, SEND_TIMEOUT).await
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Sends `bodies` to `addr` at once (queue `i % 4`), each with the client's send timeout; returns
+/// how many were refused with an answer and how many got none, failing if any was acknowledged.
+async fn sends_not_acknowledged(c: &RemotingClient, addr: &str, bodies: &[Vec<u8>]) -> (usize, usize) {
+    let attempts = spawn_sends(c, addr, bodies);
     let (mut refused, mut unanswered) = (0, 0);
     for a in attempts {
         match a.await.unwrap() {
@@ -1645,15 +1645,8 @@ async fn two_groups_serve_one_topic() {
     let dirs: Vec<tempfile::TempDir> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut nodes = Vec::new();
     for (gi, group) in groups.iter().enumerate() {
-        let listeners: Vec<std::net::TcpListener> = (0..3)
-            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-            .collect();
-        let peers = listeners
-            .iter()
-            .enumerate()
-            .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
-            .collect::<Vec<_>>()
-            .join(";");
+        let listeners = raft_listeners(3);
+        let peers = dledger_peers(&listeners);
         for (i, l) in listeners.into_iter().enumerate() {
             let mut cfg = broker_config(
                 dirs[gi * 3 + i].path(),

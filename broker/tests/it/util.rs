@@ -537,3 +537,20 @@ impl Drop for Proxy {
         self.task.abort();
     }
 }
+
+/// Raft RPC listeners bound up front (kept open and handed to each node, so no port is reused).
+pub fn raft_listeners(n: usize) -> Vec<std::net::TcpListener> {
+    (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect()
+}
+
+/// `dLegerPeers` for nodes n0, n1, ... listening on `listeners`.
+pub fn dledger_peers(listeners: &[std::net::TcpListener]) -> String {
+    listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("n{i}-{}", l.local_addr().unwrap()))
+        .collect::<Vec<_>>()
+        .join(";")
+}
