@@ -857,6 +857,13 @@ config_struct! {
         /// ever. Default: `120`.
         #[key = "serverChannelMaxIdleTimeSeconds"]
         server_channel_max_idle_time_seconds: u64 = DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS,
+        /// Java's NettyServerConfig key for the threads that handle requests; here the worker
+        /// threads of the broker's runtime, which run every request, the store and the Raft
+        /// node. Set it below the core count when several brokers share a host (the
+        /// `conf/dledger` samples run three on one machine and use 1: more runnable threads than
+        /// cores only adds wake-ups and migrations). Default: the number of CPUs.
+        #[key = "serverWorkerThreads"]
+        server_worker_threads: u32 = cpus(),
     }
 }
 
@@ -1071,8 +1078,9 @@ impl BrokerConfig {
             }
         }
 
-        let positive: [(&'static str, u64); 7] = [
+        let positive: [(&'static str, u64); 8] = [
             ("mappedFileSizeCommitLog", self.mapped_file_size_commit_log),
+            ("serverWorkerThreads", u64::from(self.server_worker_threads)),
             ("mappedFileSizeConsumeQueue", self.mapped_file_size_consume_queue),
             ("maxMessageSize", u64::from(self.max_message_size)),
             ("maxFrameBytes", u64::from(self.max_frame_bytes)),
@@ -1511,6 +1519,8 @@ mod tests {
         assert!(bad("deleteWhen=25\n").starts_with("broker.conf:6: invalid deleteWhen \"25\""));
         assert!(bad("serverChannelMaxIdleTimeSeconds=0\n")
             .starts_with("broker.conf:6: invalid serverChannelMaxIdleTimeSeconds \"0\": must be > 0"));
+        assert!(bad("serverWorkerThreads=0\n")
+            .starts_with("broker.conf:6: invalid serverWorkerThreads \"0\": must be > 0"));
         // A missing key is located at the entry that requires it.
         let (mut c, _) = load("brokerName=a\nenableDLegerCommitLog=true\n").unwrap();
         assert_eq!(
@@ -1634,6 +1644,7 @@ mod tests {
         assert_eq!(n1.broker_cluster_name, "RaftCluster");
         assert_eq!(n1.listen_port, 30921);
         assert_eq!(n1.send_message_thread_pool_nums, 16);
+        assert_eq!(n1.server_worker_threads, 1);
         assert_eq!(n1.self_peer().unwrap().addr, "127.0.0.1:40912");
     }
 }

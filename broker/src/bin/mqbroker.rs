@@ -78,7 +78,11 @@ fn main() -> ExitCode {
     }
     broker::signal::init_logging();
     broker::signal::ignore_file_size_signal();
-    let rt = match tokio::runtime::Runtime::new() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.server_worker_threads as usize)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mqbroker: cannot start the runtime: {e}");
