@@ -1,11 +1,8 @@
 //! Consume queues: per topic and queue id, a dense array of 20-byte units pointing into the
 //! commitlog (spec §5.2), so a pull for "logical offset N" is one positioned read.
 //!
-//! Units are written through a shared memory map of the file, as Java's MappedFile does: a 20-byte
-//! `pwrite` per message was one system call per message on every node. A mapped page is only
-//! written once its blocks are reserved with `fallocate` (in [`MAP_CHUNK`] steps), so a full disk
-//! makes the reservation fail (and the unit is written with `pwrite`, which reports ENOSPC)
-//! instead of raising SIGBUS on the store. Reads stay positioned reads of the same page cache.
+//! Units are written through a memory map of the file ([`MappedFile`]), as Java does: a 20-byte
+//! `pwrite` per message was one system call per message on every node.
 //!
 //! Units are written by [`ConsumeQueueSet::dispatch`], which takes plain values rather than a
 //! commitlog position, so the classic commitlog, the HA slave path and a future DLedger log can all
@@ -20,6 +17,7 @@ use std::sync::Arc;
 use super::checkpoint::sync_dir;
 use super::error::{io_err, Result, StoreError};
 use super::format::{self, CQ_BLANK_SIZE, CQ_UNIT_SIZE};
+use super::mapped::MappedFile;
 
 const UNIT: u64 = CQ_UNIT_SIZE as u64;
 
@@ -93,84 +91,20 @@ pub struct DispatchRequest {
     pub store_timestamp: i64,
 }
 
-/// Bytes of a file reserved (`fallocate`) at a time before units are written through the map:
-/// 3 276 units, so a queue holding a few messages does not reserve a whole 6 MB file.
-pub const MAP_CHUNK: u64 = 3276 * UNIT;
-
 #[derive(Debug)]
 struct CqFile {
     start: u64,
-    file: Arc<File>,
+    file: Arc<MappedFile>,
     path: PathBuf,
-    /// The writable map of the whole file, made at the first write (`None` before, or when
-    /// mapping failed: then every write is a `pwrite`).
-    map: Option<memmap2::MmapMut>,
-    /// Whether mapping was tried.
-    map_tried: bool,
-    /// Bytes from the file start whose blocks are reserved, so writes below it through the map
-    /// cannot fault for lack of space.
-    reserved: u64,
 }
 
 impl CqFile {
-    fn new(start: u64, file: File, path: PathBuf) -> Self {
+    fn new(start: u64, file: File, path: PathBuf, file_size: u64) -> Self {
         Self {
             start,
-            file: Arc::new(file),
+            file: Arc::new(MappedFile::new(file, file_size)),
             path,
-            map: None,
-            map_tried: false,
-            reserved: 0,
         }
-    }
-
-    /// Writes `bytes` at `off` (from the file start) through the map when the range is
-    /// reserved (reserving the next chunk if needed), else with `pwrite`.
-    fn write_at(&mut self, bytes: &[u8], off: u64, file_size: u64) -> std::io::Result<()> {
-        let end = off + bytes.len() as u64;
-        if !self.map_tried {
-            self.map_tried = true;
-            // SAFETY: the broker owns its store directory; the file is `file_size` bytes (set at
-            // open or creation) and is only shortened after the map is dropped (files are
-            // removed whole, after being taken out of `files`). Another process truncating it
-            // would make accesses fault, as with Java's MappedFile.
-            self.map = unsafe {
-                memmap2::MmapOptions::new()
-                    .len(file_size as usize)
-                    .map_mut(&*self.file)
-            }
-            .map_err(|e| tracing::debug!(path = %self.path.display(), "consume queue not mapped: {e}"))
-            .ok();
-        }
-        if self.map.is_some() && end > self.reserved {
-            let to = end.div_ceil(MAP_CHUNK).saturating_mul(MAP_CHUNK).min(file_size);
-            if fallocate(&self.file, self.reserved, to - self.reserved).is_ok() {
-                self.reserved = to;
-            }
-        }
-        match self.map.as_mut() {
-            Some(map) if end <= self.reserved => {
-                map[off as usize..end as usize].copy_from_slice(bytes);
-                Ok(())
-            }
-            _ => self.file.write_all_at(bytes, off),
-        }
-    }
-}
-
-/// Reserves the blocks of `len` bytes at `off` (`fallocate` mode 0, the size is unchanged).
-fn fallocate(file: &File, off: u64, len: u64) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    if len == 0 {
-        return Ok(());
-    }
-    let (Ok(off), Ok(len)) = (libc::off_t::try_from(off), libc::off_t::try_from(len)) else {
-        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
-    };
-    // SAFETY: a valid open descriptor and in-range arguments; fallocate touches no memory.
-    match unsafe { libc::fallocate(file.as_raw_fd(), 0, off, len) } {
-        0 => Ok(()),
-        _ => Err(std::io::Error::last_os_error()),
     }
 }
 
@@ -208,7 +142,7 @@ impl ConsumeQueue {
                     .open(&path)
                     .map_err(io_err("open", &path))?;
                 let len = file.metadata().map_err(io_err("stat", &path))?.len();
-                files.push((len, CqFile::new(start, file, path)));
+                files.push((len, CqFile::new(start, file, path, file_size)));
             }
         }
         files.sort_by_key(|(_, f)| f.start);
@@ -384,7 +318,7 @@ impl ConsumeQueue {
         file.set_len(self.file_size)
             .map_err(io_err("preallocate", &path))?;
         sync_dir(&self.dir)?;
-        let f = CqFile::new(start, file, path);
+        let f = CqFile::new(start, file, path, self.file_size);
         let idx = self.files.partition_point(|x| x.start < start);
         self.files.insert(idx, f);
         Ok(idx)
@@ -397,10 +331,9 @@ impl ConsumeQueue {
             Some(i) => i,
             None => self.create_file(start)?,
         };
-        let file_size = self.file_size;
-        let f = &mut self.files[idx];
-        let off = byte - f.start;
-        f.write_at(&unit.encode(), off, file_size)
+        let f = &self.files[idx];
+        f.file
+            .write_at(&unit.encode(), byte - f.start)
             .map_err(io_err("write", &f.path))
     }
 
@@ -731,40 +664,5 @@ mod tests {
         let set = ConsumeQueueSet::open(dir.path(), 100).unwrap();
         let q = set.find("T", 1).unwrap();
         assert_eq!((q.min_offset(), q.max_offset()), (7, 8));
-    }
-
-    #[test]
-    fn units_go_through_the_map_in_reserved_chunks() {
-        use std::os::unix::fs::MetadataExt;
-        let dir = tempfile::tempdir().unwrap();
-        let file_size = 4 * MAP_CHUNK;
-        let mut set = ConsumeQueueSet::open(dir.path(), file_size).unwrap();
-        let per_chunk = (MAP_CHUNK / UNIT) as i64;
-        for i in 0..per_chunk + 1 {
-            set.dispatch(&req(0, i, i * 100)).unwrap();
-        }
-        let q = set.find("T", 0).unwrap();
-        let f = &q.files[0];
-        assert!(f.map.is_some(), "the file is mapped");
-        assert_eq!(
-            f.reserved,
-            2 * MAP_CHUNK,
-            "two chunks reserved, not the whole file"
-        );
-        // Blocks are reserved for the two chunks only (the rest of the file stays sparse).
-        let blocks = std::fs::metadata(&f.path).unwrap().blocks() * 512;
-        assert!(
-            blocks >= 2 * MAP_CHUNK && blocks < file_size,
-            "{blocks} bytes allocated"
-        );
-        // Positioned reads see what the map wrote, before any flush and after reopening.
-        assert_eq!(q.unit(per_chunk).unwrap().unwrap().phys_offset, per_chunk * 100);
-        drop(set);
-        let set = ConsumeQueueSet::open(dir.path(), file_size).unwrap();
-        let q = set.find("T", 0).unwrap();
-        assert_eq!(
-            (q.max_offset(), q.max_phys_end()),
-            (per_chunk + 1, (per_chunk * 100 + 100) as u64)
-        );
     }
 }

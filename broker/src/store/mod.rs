@@ -13,6 +13,7 @@ pub mod consume_queue;
 pub mod error;
 pub mod external;
 pub mod format;
+pub mod mapped;
 pub mod message;
 pub mod probe;
 
