@@ -13,7 +13,8 @@
 //!   are refused at once with SERVICE_NOT_AVAILABLE ([`DISK_FULL_REMARK`]), sends waiting for
 //!   their commit are answered the same way, and a leader registers with its follower BID: it
 //!   acknowledges nothing it has not stored, and its stalled Raft core lets the others elect a
-//!   new leader. Once space returns it steps down (or, if nobody replaced it, leads again).
+//!   new leader (it also stops sending heartbeats, in case only its consume-queue dispatch
+//!   waits). Once space returns it steps down (or, if nobody replaced it, leads again).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -336,7 +337,14 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
     let lease = Duration::from_millis(config.election_timeout_max);
     let tick = Duration::from_millis(config.heartbeat_interval);
     let mut quorum_acked: Option<Instant> = None;
+    // Whether this loop turned off heartbeats and elections for a full disk.
+    let mut stepped_aside = false;
     loop {
+        let full = d.node.disk_full();
+        if full != stepped_aside {
+            step_aside_while_full(&d, full);
+            stepped_aside = full;
+        }
         let (state, last_log, applied) = {
             let m = metrics.borrow_and_update();
             // Metrics are a snapshot: keep the instant of the last quorum ack, not its age.
@@ -349,14 +357,14 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
         };
         // A leader whose disk is full has a stalled Raft core (no heartbeats, metrics frozen):
         // it is as cut off as a partitioned one.
-        let cut_off = state == ServerState::Leader
-            && (quorum_acked.is_some_and(|t| t.elapsed() > lease) || d.node.disk_full());
+        let cut_off =
+            state == ServerState::Leader && (quorum_acked.is_some_and(|t| t.elapsed() > lease) || full);
         let leader_ready = state == ServerState::Leader && applied >= last_log && !cut_off;
         let was = d.writable.load(Ordering::Acquire);
         if cut_off {
             if was {
                 d.writable.store(false, Ordering::Release);
-                if d.node.disk_full() {
+                if full {
                     tracing::warn!("DLedger: the disk is full; refusing writes");
                 } else {
                     tracing::warn!(
@@ -389,6 +397,21 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
             changed = metrics.changed() => if changed.is_err() { return; },
             _ = tokio::time::sleep(tick) => {}
         }
+    }
+}
+
+/// While a write of this node waits for disk space, it neither sends heartbeats nor stands for
+/// election, so the others elect (or keep) a leader that can write. A waiting log append stalls
+/// openraft's core anyway; a waiting consume-queue dispatch does not, and without this a leader
+/// that cannot apply would keep its followers and leave the group with no writable leader.
+fn step_aside_while_full(d: &Dledger, full: bool) {
+    let rc = d.node.raft().runtime_config();
+    rc.heartbeat(!full);
+    rc.elect(!full);
+    if full {
+        tracing::warn!("DLedger: the disk is full; no heartbeats or elections until space returns");
+    } else {
+        tracing::info!("DLedger: disk space is back; heartbeats and elections resumed");
     }
 }
 

@@ -1474,6 +1474,21 @@ async fn follower_with_a_full_disk_does_not_stop_the_group() {
     );
 }
 
+/// Node `i`'s number of data files and the written length of its last one.
+fn last_data_file_end(root: &Path, i: usize) -> (usize, usize) {
+    let dir = root.join(format!("dledger-n{i}")).join("data");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    let last = names
+        .last()
+        .map_or(0, |p| written_len(&std::fs::read(p).unwrap()));
+    (names.len(), last)
+}
+
 /// Disk full on the DLedger LEADER (`RLIMIT_FSIZE` as above): its append waits for space, which
 /// stalls its Raft core, so the followers elect a new leader; the old leader's process stays up,
 /// registers with its follower BID and refuses sends at once with a "disk is full" remark. Sends
@@ -1541,6 +1556,16 @@ async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
             "{a} serves the refused send"
         );
     }
+    // What the old leader wrote but never committed is gone: its log ends where the others' do.
+    wait_until(
+        Duration::from_secs(30),
+        "the three logs end at the same position",
+        || {
+            let ends: Vec<(usize, usize)> = (0..3).map(|i| last_data_file_end(&g.roots[i], i)).collect();
+            async move { ends.iter().all(|e| *e == ends[0]) }
+        },
+    )
+    .await;
     eprintln!(
         "leader n{idx} limited to 32 KiB files after {full_at} acknowledged: waiting for space \
          after {waited:?}; new BID 0 {new} {elected:?} after that; 200 more acknowledged \
@@ -1548,6 +1573,60 @@ async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
          raised: rejoined as follower and caught up without a restart in {caught_up:?}; {} \
          acknowledged in all, replicas identical",
         r.remark.unwrap_or_default(),
+        acked.len()
+    );
+}
+
+/// Disk full for the leader's consume queues only: `RLIMIT_FSIZE` of 1 MiB on the leader before
+/// the topic exists, so its 128 KiB log files still fit but a 6 MB consume-queue file cannot be
+/// created. The log write and the commit succeed; applying waits for space (openraft's core keeps
+/// running), so the leader refuses sends with a "disk … is full" remark and stops sending
+/// heartbeats: the others elect a new leader that takes the sends. Once the limit is raised the
+/// old leader dispatches what it could not, rejoins as follower and serves every message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leader_whose_consume_queue_cannot_grow_steps_aside() {
+    let mut g = Group::fresh(128 * 1024).await;
+    let c = RemotingClient::default();
+    let old = g.leader(&c).await;
+    let idx = g.index_of(&old);
+    let pid = g.nodes[idx].pid() as libc::pid_t;
+    let hard = fsize_limit(pid).rlim_max;
+    set_fsize_limit(pid, 1 << 20, hard);
+    g.create_topic(&c).await;
+    let asked = Instant::now();
+    let r = invoke(&c, &old, send_request(TOPIC, 0, b"first|".to_vec(), "t", "")).await;
+    let answered = asked.elapsed();
+    assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
+    assert!(
+        r.remark
+            .as_deref()
+            .is_some_and(|m| m.contains("disk") && m.contains("full")),
+        "remark: {:?}",
+        r.remark
+    );
+    let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
+    let (new, elected) = wait_bid0_among(&c, &g.ns.addr, &others).await;
+    let senders = Senders::start(&c, &g.ns.addr, 2);
+    senders.wait_count(100).await;
+    assert!(
+        g.nodes[idx].is_running(),
+        "the old leader died: {}",
+        g.nodes[idx].stderr()
+    );
+    wait_follower(&c, &g.ns.addr, &old, idx as i64 + 1).await;
+    set_fsize_limit(pid, hard, hard);
+    let freed = Instant::now();
+    wait_log_line(&g, idx, SPACE_IS_BACK, 1).await;
+    senders.wait_count(150).await;
+    let acked = senders.finish().await;
+    wait_serves(&c, &old, &acked).await;
+    let caught_up = freed.elapsed();
+    assert!(g.nodes[idx].is_running(), "the old leader restarted or died");
+    check_group(&g, &c, &acked).await;
+    eprintln!(
+        "leader n{idx} limited to 1 MiB files (its consume queue cannot be created): a send \
+         refused in {answered:?}; new BID 0 {new} {elected:?} after that; limit raised: caught \
+         up without a restart in {caught_up:?}; {} acknowledged, replicas identical",
         acked.len()
     );
 }
