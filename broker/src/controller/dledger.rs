@@ -9,6 +9,12 @@
 //! - Roles: the leader registers as BID 0 once it has applied everything in its log (a new leader
 //!   serves writes only then); a follower registers as the digits of its self id plus one (spec
 //!   §3.7). Every role change re-registers at once.
+//! - Full disk: while a write of this node waits for disk space ([`crate::raft::space`]), sends
+//!   are refused at once with SERVICE_NOT_AVAILABLE ([`DISK_FULL_REMARK`]), sends waiting for
+//!   their commit are answered the same way, and a leader registers with its follower BID: it
+//!   acknowledges nothing it has not stored, and its stalled Raft core lets the others elect a
+//!   new leader (it also stops sending heartbeats, in case only its consume-queue dispatch
+//!   waits). Once space returns it steps down (or, if nobody replaced it, leads again).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -31,6 +37,9 @@ use super::{Broker, BrokerError};
 
 /// Remark of writes that reach a node that is not a ready leader.
 pub const NOT_LEADER_REMARK: &str = "service not available now: this DLedger node is not the leader (or is still catching up); send to the BID 0 broker";
+
+/// Remark of writes refused because a write of this node waits for disk space.
+pub const DISK_FULL_REMARK: &str = "service not available now: the disk of this DLedger node is full (a write is waiting for space); send to the BID 0 broker";
 
 /// The DLedger side of a broker.
 pub struct Dledger {
@@ -328,7 +337,14 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
     let lease = Duration::from_millis(config.election_timeout_max);
     let tick = Duration::from_millis(config.heartbeat_interval);
     let mut quorum_acked: Option<Instant> = None;
+    // Whether this loop turned off heartbeats and elections for a full disk.
+    let mut stepped_aside = false;
     loop {
+        let full = d.node.disk_full();
+        if full != stepped_aside {
+            step_aside_while_full(&d, full);
+            stepped_aside = full;
+        }
         let (state, last_log, applied) = {
             let m = metrics.borrow_and_update();
             // Metrics are a snapshot: keep the instant of the last quorum ack, not its age.
@@ -339,16 +355,23 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
             };
             (m.state, m.last_log_index, m.last_applied.map(|l| l.index))
         };
-        let cut_off = state == ServerState::Leader && quorum_acked.is_some_and(|t| t.elapsed() > lease);
+        // A leader whose disk is full has a stalled Raft core (no heartbeats, metrics frozen):
+        // it is as cut off as a partitioned one.
+        let cut_off =
+            state == ServerState::Leader && (quorum_acked.is_some_and(|t| t.elapsed() > lease) || full);
         let leader_ready = state == ServerState::Leader && applied >= last_log && !cut_off;
         let was = d.writable.load(Ordering::Acquire);
         if cut_off {
             if was {
                 d.writable.store(false, Ordering::Release);
-                tracing::warn!(
-                    lease_ms = lease.as_millis() as u64,
-                    "DLedger: no majority reached for a lease; refusing writes"
-                );
+                if full {
+                    tracing::warn!("DLedger: the disk is full; refusing writes");
+                } else {
+                    tracing::warn!(
+                        lease_ms = lease.as_millis() as u64,
+                        "DLedger: no majority reached for a lease; refusing writes"
+                    );
+                }
             }
             if b.broker_id.swap(d.follower_id, Ordering::AcqRel) != d.follower_id {
                 b.register_now.notify_one();
@@ -377,17 +400,45 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
     }
 }
 
+/// While a write of this node waits for disk space, it neither sends heartbeats nor stands for
+/// election, so the others elect (or keep) a leader that can write. A waiting log append stalls
+/// openraft's core anyway; a waiting consume-queue dispatch does not, and without this a leader
+/// that cannot apply would keep its followers and leave the group with no writable leader.
+fn step_aside_while_full(d: &Dledger, full: bool) {
+    let rc = d.node.raft().runtime_config();
+    rc.heartbeat(!full);
+    rc.elect(!full);
+    if full {
+        tracing::warn!("DLedger: the disk is full; no heartbeats or elections until space returns");
+    } else {
+        tracing::info!("DLedger: disk space is back; heartbeats and elections resumed");
+    }
+}
+
 fn not_leader() -> RemotingCommand {
     RemotingCommand::response(response::SERVICE_NOT_AVAILABLE, Some(NOT_LEADER_REMARK.into()))
 }
 
+fn disk_full() -> RemotingCommand {
+    RemotingCommand::response(response::SERVICE_NOT_AVAILABLE, Some(DISK_FULL_REMARK.into()))
+}
+
 impl Dledger {
+    /// SERVICE_NOT_AVAILABLE with [`DISK_FULL_REMARK`] while a write of this node waits for disk
+    /// space; `None` otherwise.
+    pub fn refuse_if_disk_full(&self) -> Option<RemotingCommand> {
+        self.node.disk_full().then(disk_full)
+    }
+
     /// Replicates messages; returns when all are committed and applied.
     ///
     /// # Errors
     /// SERVICE_NOT_AVAILABLE on a follower or when leadership is lost; MESSAGE_ILLEGAL for bad
     /// messages.
     pub async fn put(&self, b: &Broker, msgs: Vec<MessageToStore>) -> Result<PutResult, RemotingCommand> {
+        if let Some(r) = self.refuse_if_disk_full() {
+            return Err(r);
+        }
         if !self.writable.load(Ordering::Acquire) || self.handing_over.load(Ordering::Acquire) {
             return Err(not_leader());
         }
@@ -427,10 +478,16 @@ impl Dledger {
             end_offset: 0,
             store_timestamp: now,
         };
+        // A full disk stalls the Raft core: these would be answered only once space returns.
+        // Refusing is safe (the client retries; a refused message may still be committed).
+        let mut full = self.node.log().disk_space().watch();
         for (i, rx) in pending.into_iter().enumerate() {
-            let resp = match rx.await {
-                Ok(Ok(resp)) => resp,
-                _ => return Err(not_leader()),
+            let resp = tokio::select! {
+                r = rx => match r {
+                    Ok(Ok(resp)) => resp,
+                    _ => return Err(not_leader()),
+                },
+                Ok(_) = full.wait_for(|n| *n > 0) => return Err(disk_full()),
             };
             let Some(pos) = resp.data.pos else {
                 return Err(not_leader());

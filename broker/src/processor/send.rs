@@ -71,6 +71,9 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         decode::<SendMessageRequestHeaderV2>(req)?.into_v1()
     };
     let batch = req.code == request::SEND_BATCH_MESSAGE || h.batch.unwrap_or(false);
+    if let Some(r) = b.dledger.get().and_then(|d| d.refuse_if_disk_full()) {
+        return Err(r);
+    }
     if b.is_slave() {
         return Err(error(
             response::SERVICE_NOT_AVAILABLE,

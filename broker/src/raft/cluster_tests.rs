@@ -1,5 +1,6 @@
 //! In-process 3-node cluster over real HTTP on 127.0.0.1: election, 1000 replicated records,
-//! byte-identical DLedger data directories, leader failover, and a restarted node catching up.
+//! byte-identical DLedger data directories, leader failover, a restarted node catching up, and a
+//! follower on a full tmpfs that waits for space, catches up and still shuts down.
 //! Listeners are bound on port 0 before the nodes start, so there are no port races.
 
 use std::collections::BTreeMap;
@@ -260,5 +261,143 @@ async fn three_nodes_replicate_and_fail_over() {
     );
     for n in nodes.iter().flatten() {
         n.shutdown().await.expect("shutdown");
+    }
+}
+
+/// A tmpfs mounted on `<dir>/mnt` for one test; unmounted (lazily) when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// `None` when this machine does not allow mounting (not root).
+    fn mount(dir: &Path, size: &str) -> Option<Self> {
+        let mnt = dir.join("mnt");
+        std::fs::create_dir_all(&mnt).expect("mkdir");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&mnt)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self(mnt))
+    }
+
+    /// Fills the file system with `<mnt>/filler` until a write fails with ENOSPC.
+    fn fill(&self) {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(self.0.join("filler")).expect("filler");
+        let chunk = vec![b'f'; 4096];
+        loop {
+            match f.write_all(&chunk) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => return,
+                Err(e) => panic!("filling the tmpfs: {e}"),
+            }
+        }
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.0.join("filler")).expect("remove filler");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Writes records through `leader` until `node` reports a write waiting for space; returns the
+/// last written index.
+async fn write_until_disk_full(leader: &RaftNode, node: &RaftNode, from: u32) -> u64 {
+    let deadline = Instant::now() + WAIT;
+    let mut i = from;
+    let mut last = 0;
+    while !node.disk_full() {
+        assert!(
+            Instant::now() < deadline,
+            "node {} never ran out of space",
+            node.id()
+        );
+        last = leader.client_write(record(i)).await.expect("write").index;
+        i += 1;
+    }
+    last
+}
+
+/// A follower whose store is on a full tmpfs (real ENOSPC from the kernel): its append waits for
+/// space while the other two keep committing; freeing space lets it catch up with no restart
+/// and byte-identical files; filled again, `shutdown` ends the wait instead of hanging.
+#[allow(clippy::print_stderr)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn follower_on_a_full_tmpfs_waits_catches_up_and_shuts_down() {
+    let dirs: Vec<TempDir> = (0..3).map(|_| TempDir::new().expect("tempdir")).collect();
+    let mounts: Option<Vec<Tmpfs>> = dirs.iter().map(|d| Tmpfs::mount(d.path(), "2m")).collect();
+    let Some(mounts) = mounts else {
+        eprintln!("cannot mount a tmpfs here (not root?): the full-disk case is covered by the RLIMIT_FSIZE integration tests");
+        return;
+    };
+    let listeners: Vec<std::net::TcpListener> = (0..3).map(|_| listener()).collect();
+    let peers: BTreeMap<NodeId, String> = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i as NodeId, l.local_addr().expect("addr").to_string()))
+        .collect();
+    let mut nodes = Vec::new();
+    for (i, l) in listeners.into_iter().enumerate() {
+        nodes.push(start(i as NodeId, &mounts[i].0, &peers, l).await);
+    }
+    let all: Vec<&RaftNode> = nodes.iter().collect();
+    let leader_id = agreed_leader(&all, None).await;
+    let leader = &nodes[leader_id as usize];
+    for i in 0..50 {
+        leader.client_write(record(i)).await.expect("write");
+    }
+    let f = (leader_id as usize + 1) % 3;
+    let follower = &nodes[f];
+
+    mounts[f].fill();
+    let t0 = Instant::now();
+    let mut last = write_until_disk_full(leader, follower, 100).await;
+    let noticed = t0.elapsed();
+    // The other two still commit, and the waiting follower has not stopped its Raft core.
+    for i in 1000..1100 {
+        last = leader
+            .client_write(record(i))
+            .await
+            .expect("write while full")
+            .index;
+    }
+    assert!(follower.disk_full());
+    assert!(follower.raft().metrics().borrow().running_state.is_ok());
+    assert!(follower.log().max_pos() < leader.log().max_pos());
+
+    mounts[f].free();
+    let t1 = Instant::now();
+    follower.wait_applied(last, WAIT).await.expect("caught up");
+    let caught_up = t1.elapsed();
+    assert!(!follower.disk_full());
+    let paths: Vec<&Path> = mounts.iter().map(|m| m.0.as_path()).collect();
+    assert_identical(&paths);
+
+    mounts[f].fill();
+    write_until_disk_full(leader, follower, 2000).await;
+    let t2 = Instant::now();
+    tokio::time::timeout(WAIT, follower.shutdown())
+        .await
+        .expect("shutdown does not hang on a full disk")
+        .expect("shutdown");
+    let stopped = t2.elapsed();
+    assert!(!follower.disk_full(), "the wait ended");
+    eprintln!(
+        "full tmpfs on follower {f}: waiting after {noticed:?}; caught up {caught_up:?} after \
+         space returned; full again: shutdown took {stopped:?}"
+    );
+    for (i, n) in nodes.iter().enumerate() {
+        if i != f {
+            n.shutdown().await.expect("shutdown");
+        }
     }
 }

@@ -33,6 +33,15 @@
 //! every `flushIntervalCommitLog`. `truncate`, `purge`, the vote and the metadata files are
 //! synced before the call returns in both modes.
 //!
+//! A full disk does not stop the node (see [`super::space`]): a write refused with ENOSPC,
+//! EDQUOT or EFBIG (an append batch, including the creation of the next data file; the vote;
+//! a truncation; a purge) is tried again, as a whole, until space returns or the node shuts
+//! down, and an append's callback fires only after its batch is written. The commit index in
+//! `checkpoint` is skipped instead (a stale one is harmless, see below). A failed fdatasync
+//! stays fatal: after one, Linux may have dropped the dirty pages, so a later sync that succeeds
+//! would prove nothing; ENOSPC and EFBIG show up at `pwrite`, not at the sync, on the file
+//! systems we run on (tmpfs, ext4 and xfs reserve the space when the data is written).
+//!
 //! Why ASYNC_FLUSH matters: openraft 0.9's core awaits every append's callback before it takes
 //! the next client write, one entry at a time, so with SYNC_FLUSH a leader does one fdatasync
 //! per message (about 1 000 messages/s on a disk with 1 ms syncs, whatever the concurrency).
@@ -51,6 +60,7 @@ use bytes::Bytes;
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{CommittedLeaderId, EntryPayload, RaftLogReader, StorageIOError};
 
+use super::space::{is_no_space, DiskSpace};
 use super::types::{Entry, LogId, Membership, NodeId, Record, StorageError, TypeConfig, Vote};
 use crate::store::format::{self, dledger as dl};
 
@@ -90,6 +100,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LogStoreError + '_ {
 }
 
 impl LogStoreError {
+    /// Whether this is a write refused for lack of space (ENOSPC, EDQUOT, EFBIG): nothing was
+    /// stored, and the same write succeeds once space returns (see [`super::space`]).
+    pub fn is_no_space(&self) -> bool {
+        matches!(self, LogStoreError::Io { source, .. } if is_no_space(source))
+    }
     fn into_write(self) -> StorageError {
         StorageIOError::write_logs(&self).into()
     }
@@ -572,6 +587,8 @@ fn log_id_of(index: u64, m: &EntryLocation) -> LogId {
 struct Shared {
     opts: LogStoreOptions,
     state: RwLock<State>,
+    /// Writes waiting for disk space, and the shutdown signal that ends the waits.
+    space: DiskSpace,
 }
 
 impl Shared {
@@ -876,6 +893,7 @@ impl LogStore {
                 vote,
                 recent: RecentEntries::default(),
             }),
+            space: DiskSpace::default(),
         });
         {
             let mut st = shared.write();
@@ -906,6 +924,25 @@ impl LogStore {
         LogReader {
             shared: self.shared.clone(),
         }
+    }
+
+    /// Whether a write of this store is waiting for disk space (see [`super::space`]).
+    pub fn disk_full(&self) -> bool {
+        self.shared.space.is_full()
+    }
+
+    /// Runs the write `op` again while it fails for lack of space ([`DiskSpace::retry`]); other
+    /// errors, and shutting down while waiting, become openraft's write error.
+    async fn write_retrying<T>(
+        &self,
+        what: &str,
+        op: impl FnMut() -> Result<T, LogStoreError>,
+    ) -> Result<T, LogStoreError> {
+        self.shared
+            .space
+            .retry(what, LogStoreError::is_no_space, op)
+            .await
+            .map_err(|e| e.into_inner())
     }
 
     fn write_checkpoint(&self, st: &State, sync_dir: bool) -> Result<(), LogStoreError> {
@@ -946,10 +983,7 @@ impl LogStore {
     ///
     /// Entries that follow each other in one file go out in one `pwrite` (a follower receives
     /// them in batches). If any write fails, the in-memory log forgets the whole batch.
-    fn write_entries(
-        &self,
-        entries: impl IntoIterator<Item = Entry>,
-    ) -> Result<(DirtyFiles, bool), LogStoreError> {
+    fn write_entries(&self, entries: &[Entry]) -> Result<(DirtyFiles, bool), LogStoreError> {
         let mut st = self.shared.write();
         let before = (st.first_index, st.metas.len(), st.write_pos);
         let mut dirty: DirtyFiles = Vec::new();
@@ -975,7 +1009,7 @@ impl LogStore {
     fn stage_entries(
         &self,
         st: &mut State,
-        entries: impl IntoIterator<Item = Entry>,
+        entries: &[Entry],
         run: &mut WriteRun,
         dirty: &mut DirtyFiles,
         new_file: &mut bool,
@@ -1006,7 +1040,7 @@ impl LogStore {
                     )))
                 }
             };
-            let mut buf = Bytes::from(encode_entry(&entry, st.write_pos)?);
+            let mut buf = Bytes::from(encode_entry(entry, st.write_pos)?);
             if buf.len() as u64 + dl::BLANK_LEN as u64 > fs_ {
                 return Err(LogStoreError::Invalid(format!(
                     "entry {index} of {} bytes does not fit a data file of {fs_} bytes",
@@ -1037,7 +1071,7 @@ impl LogStore {
                 };
                 start = next;
                 st.write_pos = next;
-                buf = Bytes::from(encode_entry(&entry, next)?);
+                buf = Bytes::from(encode_entry(entry, next)?);
             }
             let pos = st.write_pos;
             run.stage(&self.shared, start, &file, pos - start, buf.clone())?;
@@ -1064,7 +1098,7 @@ impl LogStore {
                     log_id: entry.log_id,
                     payload: EntryPayload::Normal(Record(buf.slice(dl::HEADER_SIZE..))),
                 },
-                _ => entry,
+                _ => entry.clone(),
             };
             st.recent.push(cached, size);
         }
@@ -1151,7 +1185,14 @@ impl LogStore {
         if st.last_purged.is_some_and(|p| p.index >= log_id.index) {
             return Ok(());
         }
-        st.last_purged = Some(log_id);
+        // Persist the purge point before deleting files: a crash in between leaves extra
+        // files, whose entries recovery hides. Nothing changes in memory if that write fails,
+        // so the purge can be tried again.
+        let before = st.last_purged.replace(log_id);
+        if let Err(e) = self.write_checkpoint(&st, true) {
+            st.last_purged = before;
+            return Err(e);
+        }
         st.recent.drop_upto(log_id.index);
         while !st.metas.is_empty() && st.first_index <= log_id.index {
             st.metas.pop_front();
@@ -1164,9 +1205,6 @@ impl LogStore {
         if st.metas.is_empty() {
             st.first_index = log_id.index + 1;
         }
-        // Persist the purge point before deleting files: a crash in between leaves extra
-        // files, whose entries recovery hides.
-        self.write_checkpoint(&st, true)?;
         let keep_from = st.metas.iter().flatten().next().map_or(st.write_pos, |m| m.pos);
         let doomed: Vec<u64> = st
             .files
@@ -1580,6 +1618,17 @@ impl LogReader {
         upto
     }
 
+    /// Whether a write of this store (or of the state machine sharing its [`DiskSpace`]) is
+    /// waiting for disk space.
+    pub fn disk_full(&self) -> bool {
+        self.shared.space.is_full()
+    }
+
+    /// The disk-space state shared by this node's log store and state machine.
+    pub fn disk_space(&self) -> &DiskSpace {
+        &self.shared.space
+    }
+
     /// The directory of the data files.
     pub fn data_dir(&self) -> &Path {
         &self.shared.opts.data_dir
@@ -1717,12 +1766,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             vote.committed
         );
         // The vote must survive a crash before we answer the candidate: full durability.
-        write_file_atomic(
-            &self.shared.opts.node_dir.join(dl::TERM_FILE),
-            text.as_bytes(),
-            true,
-        )
-        .map_err(|e| StorageError::from(StorageIOError::write_vote(&e)))?;
+        let path = self.shared.opts.node_dir.join(dl::TERM_FILE);
+        self.write_retrying("DLedger vote", || write_file_atomic(&path, text.as_bytes(), true))
+            .await
+            .map_err(|e| StorageError::from(StorageIOError::write_vote(&e)))?;
         self.shared.write().vote = Some(*vote);
         Ok(())
     }
@@ -1743,8 +1790,15 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         {
             return Ok(());
         }
-        self.write_checkpoint(&st, false)
-            .map_err(LogStoreError::into_write)?;
+        match self.write_checkpoint(&st, false) {
+            Ok(()) => {}
+            // For the same reason a full disk does not stop the node: the next call tries again.
+            Err(e) if e.is_no_space() => {
+                tracing::debug!(error = %e, "DLedger checkpoint not written: disk full");
+                return Ok(());
+            }
+            Err(e) => return Err(e.into_write()),
+        }
         drop(st);
         self.last_checkpoint = Some(Instant::now());
         Ok(())
@@ -1759,7 +1813,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry> + Send,
         I::IntoIter: Send,
     {
-        let (dirty, new_file) = self.write_entries(entries).map_err(LogStoreError::into_write)?;
+        // Collected so a batch refused for lack of space can be written again as a whole
+        // (`write_entries` forgets a failed batch); the callback fires only once it is stored.
+        let entries: Vec<Entry> = entries.into_iter().collect();
+        let (dirty, new_file) = self
+            .write_retrying("DLedger log append", || self.write_entries(&entries))
+            .await
+            .map_err(LogStoreError::into_write)?;
         // openraft counts this node's copy towards the quorum as soon as the callback fires:
         // with Fsync durability only after the flusher's fdatasync (grouped with other queued
         // batches), with PageCache durability now, the flusher syncing later. Without a
@@ -1797,11 +1857,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        self.truncate_from(log_id.index)
+        self.write_retrying("DLedger log truncation", || self.truncate_from(log_id.index))
+            .await
             .map_err(LogStoreError::into_write)
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        self.purge_upto(log_id).map_err(LogStoreError::into_write)
+        self.write_retrying("DLedger log purge", || self.purge_upto(log_id))
+            .await
+            .map_err(LogStoreError::into_write)
     }
 }

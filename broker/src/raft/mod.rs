@@ -11,6 +11,8 @@
 //!   metadata-only snapshots.
 //! - `wire`, `network`, `rpc_server`: the Raft RPCs over RocketMQ remoting (our client and
 //!   server loop) with a binary encoding for entries.
+//! - `space`: a full disk makes writes wait for space instead of stopping openraft (which treats
+//!   storage errors as fatal); the broker refuses sends meanwhile.
 //!
 //! How openraft's own entries look on disk: every openraft entry is a DLedger entry with the
 //! DLedger `index` = openraft log index (the `initialize` membership entry is index 0). The
@@ -28,6 +30,7 @@ pub mod handover;
 pub mod log_store;
 pub mod network;
 pub mod rpc_server;
+pub mod space;
 pub mod state_machine;
 pub mod types;
 pub mod wire;
@@ -367,6 +370,12 @@ impl RaftNode {
         &self.raft
     }
 
+    /// Whether a write of this node is waiting for disk space (see [`space`]): it acknowledges
+    /// nothing meanwhile, and as a leader it is about to be replaced.
+    pub fn disk_full(&self) -> bool {
+        self.log.disk_full()
+    }
+
     /// Read access to the log: records by position, min/max/committed positions.
     pub fn log(&self) -> &LogReader {
         &self.log
@@ -541,11 +550,13 @@ impl RaftNode {
         Ok(waited.is_ok())
     }
 
-    /// Stops openraft and the RPC server. Safe to call twice.
+    /// Stops openraft and the RPC server. Safe to call twice. A write waiting for disk space
+    /// gives up first (openraft's core could not stop while it waits).
     ///
     /// # Errors
     /// [`RaftNodeError::Raft`] if openraft's task panicked.
     pub async fn shutdown(&self) -> Result<(), RaftNodeError> {
+        self.log.disk_space().stop();
         let res = self
             .raft
             .shutdown()

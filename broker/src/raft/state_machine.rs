@@ -10,6 +10,12 @@
 //! re-apply the committed entries of the last interval at start: the applier must be idempotent
 //! (skip records whose position it has already dispatched).
 //!
+//! A full disk (see [`super::space`]) does not stop the node: an [`Applier`] error caused by a
+//! lack of space (an `io::Error` ENOSPC/EDQUOT/EFBIG among its sources, e.g. a consume-queue
+//! write) makes the same record be applied again until space returns or the node shuts down,
+//! and the snapshot files are written the same way. The periodic `raft-applied.json` update is
+//! skipped instead (a stale one only means re-applying at the next start).
+//!
 //! Snapshots are metadata only (last applied log id + membership, as JSON): the data stays in
 //! the log. A follower that falls behind a purged leader log cannot be repaired by such a
 //! snapshot (it would need the purged data files); that case is out of scope for now. We
@@ -26,6 +32,7 @@ use openraft::{EntryPayload, RaftSnapshotBuilder, SnapshotId, StorageIOError};
 use serde::{Deserialize, Serialize};
 
 use super::log_store::{write_file_atomic, EntryKind, LogReader, LogStoreError};
+use super::space::{chain_is_no_space, DiskSpace};
 use super::types::{
     ApplyResponse, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
 };
@@ -112,6 +119,20 @@ impl Drop for StateMachine {
 pub struct SnapshotBuilder {
     dir: PathBuf,
     state: AppliedState,
+    space: DiskSpace,
+}
+
+/// Writes `value` to `path` as [`write_json`], again while the disk is full.
+async fn write_json_retrying<T: Serialize>(
+    space: &DiskSpace,
+    what: &str,
+    path: &Path,
+    value: &T,
+) -> Result<(), LogStoreError> {
+    space
+        .retry(what, LogStoreError::is_no_space, || write_json(path, value, true))
+        .await
+        .map_err(|e| e.into_inner())
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, LogStoreError> {
@@ -189,10 +210,15 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
         };
         // The applied state is persisted first: a purge that follows this snapshot must never
         // leave a persisted last_applied below the purge point.
-        write_json(&self.dir.join(dl::APPLIED_STATE_FILE), &self.state, true)
-            .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
-        write_json(&self.dir.join(dl::SNAPSHOT_FILE), &stored, true)
-            .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
+        let err = |e: LogStoreError| StorageError::from(StorageIOError::write_snapshot(None, &e));
+        let applied = self.dir.join(dl::APPLIED_STATE_FILE);
+        write_json_retrying(&self.space, "Raft applied state", &applied, &self.state)
+            .await
+            .map_err(err)?;
+        let path = self.dir.join(dl::SNAPSHOT_FILE);
+        write_json_retrying(&self.space, "Raft snapshot", &path, &stored)
+            .await
+            .map_err(err)?;
         Ok(Snapshot {
             meta,
             snapshot: Box::new(Cursor::new(data)),
@@ -224,15 +250,22 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                         let e = LogStoreError::Invalid(format!("applied record {log_id} is not in the log"));
                         return Err(StorageIOError::apply(log_id, &e).into());
                     };
-                    self.applier
-                        .apply(AppliedRecord {
-                            index: log_id.index,
-                            term: log_id.leader_id.term,
-                            pos: loc.data_pos(),
-                            record: &rec.0,
-                        })
+                    let record = AppliedRecord {
+                        index: log_id.index,
+                        term: log_id.leader_id.term,
+                        pos: loc.data_pos(),
+                        record: &rec.0,
+                    };
+                    // The applier skips what it already dispatched: safe to run again.
+                    let no_space =
+                        |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
+                    let applier = &self.applier;
+                    self.log
+                        .disk_space()
+                        .retry("consume-queue dispatch", no_space, || applier.apply(record))
+                        .await
                         .map_err(|e| {
-                            let e = LogStoreError::Invalid(format!("applier failed: {e}"));
+                            let e = LogStoreError::Invalid(format!("applier failed: {}", e.into_inner()));
                             StorageError::from(StorageIOError::apply(log_id, &e))
                         })?;
                 }
@@ -251,12 +284,18 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let due = self.last_persist.is_none_or(|t| t.elapsed() >= PERSIST_INTERVAL);
         if !out.is_empty() && (membership_changed || due) {
             self.last_persist = Some(Instant::now());
-            write_json(
+            match write_json(
                 &self.dir.join(dl::APPLIED_STATE_FILE),
                 &self.state,
                 membership_changed,
-            )
-            .map_err(|e| StorageError::from(StorageIOError::write_state_machine(&e)))?;
+            ) {
+                Ok(()) => {}
+                // A stale applied state only means re-applying at the next start (module docs).
+                Err(e) if e.is_no_space() => {
+                    tracing::debug!(error = %e, "Raft applied state not written: disk full");
+                }
+                Err(e) => return Err(StorageError::from(StorageIOError::write_state_machine(&e))),
+            }
         }
         Ok(out)
     }
@@ -265,6 +304,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         SnapshotBuilder {
             dir: self.dir.clone(),
             state: self.state.clone(),
+            space: self.log.disk_space().clone(),
         }
     }
 
@@ -287,8 +327,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             data: snapshot.into_inner(),
         };
         let err = |e: LogStoreError| StorageError::from(StorageIOError::write_snapshot(None, &e));
-        write_json(&self.dir.join(dl::APPLIED_STATE_FILE), &self.state, true).map_err(err)?;
-        write_json(&self.dir.join(dl::SNAPSHOT_FILE), &stored, true).map_err(err)?;
+        let space = self.log.disk_space();
+        let applied = self.dir.join(dl::APPLIED_STATE_FILE);
+        write_json_retrying(space, "Raft applied state", &applied, &self.state)
+            .await
+            .map_err(err)?;
+        let path = self.dir.join(dl::SNAPSHOT_FILE);
+        write_json_retrying(space, "Raft snapshot", &path, &stored)
+            .await
+            .map_err(err)?;
         self.snapshot = Some(stored);
         Ok(())
     }

@@ -56,27 +56,6 @@ enum Space {
     FileSizeLimit { pid: libc::pid_t, hard: libc::rlim_t },
 }
 
-fn fsize_limit(pid: libc::pid_t) -> libc::rlimit {
-    let mut old = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: prlimit(2) on our own child, reading into a valid struct.
-    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, std::ptr::null(), &mut old) };
-    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
-    old
-}
-
-fn set_fsize_limit(pid: libc::pid_t, soft: libc::rlim_t, hard: libc::rlim_t) {
-    let new = libc::rlimit {
-        rlim_cur: soft,
-        rlim_max: hard,
-    };
-    // SAFETY: prlimit(2) on our own child with a valid struct.
-    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, &new, std::ptr::null_mut()) };
-    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
-}
-
 impl Space {
     fn free(&self) {
         match self {

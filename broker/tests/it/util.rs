@@ -554,3 +554,27 @@ pub fn dledger_peers(listeners: &[std::net::TcpListener]) -> String {
         .collect::<Vec<_>>()
         .join(";")
 }
+
+/// The `RLIMIT_FSIZE` of process `pid` (a child of the test).
+pub fn fsize_limit(pid: libc::pid_t) -> libc::rlimit {
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: prlimit(2) on our own child, reading into a valid struct.
+    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, std::ptr::null(), &mut old) };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+    old
+}
+
+/// Sets the `RLIMIT_FSIZE` of process `pid` (a child of the test): writes past `soft` bytes of a
+/// file then fail with EFBIG (brokers ignore SIGXFSZ).
+pub fn set_fsize_limit(pid: libc::pid_t, soft: libc::rlim_t, hard: libc::rlim_t) {
+    let new = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
+    // SAFETY: prlimit(2) on our own child with a valid struct.
+    let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, &new, std::ptr::null_mut()) };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
