@@ -25,8 +25,7 @@
 //! but whose body did not is detected at recovery (0 means "not checked", as DLedger writes).
 //!
 //! Durability follows the broker's `flushDiskType` ([`Durability`]): `append` writes all entries
-//! of a batch (through the file's memory map, see [`MappedFile`], synchronous on the calling
-//! task; one write per contiguous run) and queues them to a flush thread, which
+//! of a batch (pwrite, synchronous on the calling task) and queues them to a flush thread, which
 //! fdatasyncs every touched file once for all batches queued since its last round (and the
 //! directory when a file was created). With SYNC_FLUSH the [`LogFlushed`] callbacks fire only
 //! after that fdatasync, in order (group commit); with ASYNC_FLUSH (RocketMQ's default, and what
@@ -40,11 +39,8 @@
 //! down, and an append's callback fires only after its batch is written. The commit index in
 //! `checkpoint` is skipped instead (a stale one is harmless, see below). A failed fdatasync
 //! stays fatal: after one, Linux may have dropped the dirty pages, so a later sync that succeeds
-//! would prove nothing; ENOSPC shows up when the blocks are reserved before a mapped write (or
-//! at the `pwrite` it falls back to), not at the sync, on the file systems we run on (tmpfs, ext4
-//! and xfs reserve the space at `fallocate` or when the data is written). A file-size limit
-//! (`RLIMIT_FSIZE`, EFBIG) only bites when the next data file is created: mapped writes inside
-//! an existing file are not checked against it.
+//! would prove nothing; ENOSPC and EFBIG show up at `pwrite`, not at the sync, on the file
+//! systems we run on (tmpfs, ext4 and xfs reserve the space when the data is written).
 //!
 //! Why ASYNC_FLUSH matters: openraft 0.9's core awaits every append's callback before it takes
 //! the next client write, one entry at a time, so with SYNC_FLUSH a leader does one fdatasync
@@ -67,7 +63,6 @@ use openraft::{CommittedLeaderId, EntryPayload, RaftLogReader, StorageIOError};
 use super::space::{is_no_space, DiskSpace};
 use super::types::{Entry, LogId, Membership, NodeId, Record, StorageError, TypeConfig, Vote};
 use crate::store::format::{self, dledger as dl};
-use crate::store::mapped::MappedFile;
 
 /// Why the DLedger log could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
@@ -477,7 +472,7 @@ fn log_id_kv(out: &mut String, keys: [&str; 3], id: Option<&LogId>) {
 
 struct State {
     /// Data files by start offset. Never empty after open: the file holding `write_pos` exists.
-    files: BTreeMap<u64, Arc<MappedFile>>,
+    files: BTreeMap<u64, Arc<File>>,
     /// Index of `metas[0]`.
     first_index: u64,
     /// Visible (not purged) entries in index order. `None` marks a hole: openraft promises
@@ -579,7 +574,7 @@ impl State {
         Some(log_id_of(self.first_index + self.metas.len() as u64 - 1, last))
     }
 
-    fn file_for(&self, pos: u64, file_size: u64) -> Option<(u64, &Arc<MappedFile>)> {
+    fn file_for(&self, pos: u64, file_size: u64) -> Option<(u64, &Arc<File>)> {
         let (start, f) = self.files.range(..=pos).next_back()?;
         (pos < start + file_size).then_some((*start, f))
     }
@@ -977,7 +972,7 @@ impl LogStore {
     }
 
     /// Creates the data file starting at `start`, preallocated (sparse) to `file_size`.
-    fn create_file(&self, st: &mut State, start: u64) -> Result<Arc<MappedFile>, LogStoreError> {
+    fn create_file(&self, st: &mut State, start: u64) -> Result<Arc<File>, LogStoreError> {
         let path = self.shared.file_path(start);
         let f = create_data_file(&path, self.shared.opts.file_size)?;
         st.files.insert(start, f.clone());
@@ -986,7 +981,7 @@ impl LogStore {
 
     /// Writes `entries` and returns the files to fdatasync and whether the directory changed.
     ///
-    /// Entries that follow each other in one file go out in one write (a follower receives
+    /// Entries that follow each other in one file go out in one `pwrite` (a follower receives
     /// them in batches). If any write fails, the in-memory log forgets the whole batch.
     fn write_entries(&self, entries: &[Entry]) -> Result<(DirtyFiles, bool), LogStoreError> {
         let mut st = self.shared.write();
@@ -1110,7 +1105,7 @@ impl LogStore {
         Ok(())
     }
 
-    fn sync(&self, dirty: &[(u64, Arc<MappedFile>)], dir: bool) -> Result<(), LogStoreError> {
+    fn sync(&self, dirty: &[(u64, Arc<File>)], dir: bool) -> Result<(), LogStoreError> {
         for (start, f) in dirty {
             f.sync_data().map_err(io_err(&self.shared.file_path(*start)))?;
         }
@@ -1230,11 +1225,11 @@ impl LogStore {
     }
 }
 
-/// Contiguous bytes of one data file waiting to be written at once.
+/// Contiguous bytes of one data file waiting to be written with one `pwrite`.
 #[derive(Default)]
 struct WriteRun {
     /// Start offset of the file, the file, and where in it the run begins.
-    at: Option<(u64, Arc<MappedFile>, u64)>,
+    at: Option<(u64, Arc<File>, u64)>,
     len: u64,
     parts: Vec<Bytes>,
 }
@@ -1246,7 +1241,7 @@ impl WriteRun {
         &mut self,
         shared: &Shared,
         start: u64,
-        file: &Arc<MappedFile>,
+        file: &Arc<File>,
         offset: u64,
         bytes: Bytes,
     ) -> Result<(), LogStoreError> {
@@ -1268,23 +1263,23 @@ impl WriteRun {
         let parts = std::mem::take(&mut self.parts);
         self.len = 0;
         let res = match parts.as_slice() {
-            [one] => file.write_at(one, offset),
-            _ => file.write_at(&parts.concat(), offset),
+            [one] => file.write_all_at(one, offset),
+            _ => file.write_all_at(&parts.concat(), offset),
         };
         res.map_err(|e| io_err(&shared.file_path(start))(e))
     }
 }
 
 /// Data files written by one append batch, by start offset, to fdatasync once each.
-type DirtyFiles = Vec<(u64, Arc<MappedFile>)>;
+type DirtyFiles = Vec<(u64, Arc<File>)>;
 
-fn push_dirty(dirty: &mut DirtyFiles, start: u64, f: &Arc<MappedFile>) {
+fn push_dirty(dirty: &mut DirtyFiles, start: u64, f: &Arc<File>) {
     if !dirty.iter().any(|(s, _)| *s == start) {
         dirty.push((start, f.clone()));
     }
 }
 
-fn create_data_file(path: &Path, size: u64) -> Result<Arc<MappedFile>, LogStoreError> {
+fn create_data_file(path: &Path, size: u64) -> Result<Arc<File>, LogStoreError> {
     let f = OpenOptions::new()
         .read(true)
         .write(true)
@@ -1293,7 +1288,7 @@ fn create_data_file(path: &Path, size: u64) -> Result<Arc<MappedFile>, LogStoreE
         .open(path)
         .map_err(io_err(path))?;
     f.set_len(size).map_err(io_err(path))?;
-    Ok(Arc::new(MappedFile::new(f, size)))
+    Ok(Arc::new(f))
 }
 
 /// Writes zeros over `[from, to)` of `file`.
@@ -1395,7 +1390,7 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
             // Created but not yet extended when the process died.
             f.set_len(fs_).map_err(io_err(&path))?;
         }
-        st.files.insert(start, Arc::new(MappedFile::new(f, fs_)));
+        st.files.insert(start, Arc::new(f));
     }
 
     let purged = st.last_purged;

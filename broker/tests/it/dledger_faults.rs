@@ -1409,23 +1409,15 @@ async fn wait_log_line(g: &Group, i: usize, line: &str, n: usize) -> Duration {
     started.elapsed()
 }
 
-/// Data files of the `RLIMIT_FSIZE` tests: small, so the next one is created soon after the limit
-/// is set (about 130 entries).
-const DATA_FILE_FULL_DISK: u64 = 32 * 1024;
-/// The file-size limit of those tests: below the data files (and the 6 MB consume-queue files),
-/// so creating the next one fails with EFBIG. Entries go through a memory map, which the limit
-/// does not check, so the current file fills up first.
-const FSIZE_LIMIT: u64 = 16 * 1024;
-
 /// Disk full on a DLedger follower, by a file-size limit (`RLIMIT_FSIZE`, set on the running
-/// process with prlimit; creating its next data file then fails with EFBIG): the leader and the other follower
+/// process with prlimit; its log writes then fail with EFBIG): the leader and the other follower
 /// keep acknowledging, the follower process stays up and waits for space instead of stopping its
 /// Raft core; once the limit is raised it catches up by itself (no restart), and the replicas end
 /// identical with every acknowledged message once. Then its disk fills again and a SIGTERM still
 /// stops it (the wait ends at shutdown).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_with_a_full_disk_does_not_stop_the_group() {
-    let mut g = Group::fresh(DATA_FILE_FULL_DISK).await;
+    let mut g = Group::fresh(128 * 1024).await;
     let c = RemotingClient::default();
     g.create_topic(&c).await;
     let senders = Senders::start(&c, &g.ns.addr, 2);
@@ -1434,7 +1426,9 @@ async fn follower_with_a_full_disk_does_not_stop_the_group() {
     let idx = (g.index_of(&leader) + 1) % 3;
     let pid = g.nodes[idx].pid() as libc::pid_t;
     let hard = fsize_limit(pid).rlim_max;
-    set_fsize_limit(pid, FSIZE_LIMIT, hard);
+    // 32 KiB: below the follower's 128 KiB data files and 6 MB consume-queue files, so its next
+    // writes past that point fail.
+    set_fsize_limit(pid, 32 * 1024, hard);
     let full_at = senders.count();
     let waited = wait_log_line(&g, idx, WAITING_FOR_SPACE, 1).await;
     senders.wait_count(full_at + 300).await;
@@ -1463,7 +1457,7 @@ async fn follower_with_a_full_disk_does_not_stop_the_group() {
 
     // Full again, with writes flowing: SIGTERM must not hang on the waiting write.
     let waits = g.nodes[idx].stderr().matches(WAITING_FOR_SPACE).count();
-    set_fsize_limit(pid, FSIZE_LIMIT, hard);
+    set_fsize_limit(pid, 32 * 1024, hard);
     let senders = Senders::start(&c, &g.ns.addr, 2);
     wait_log_line(&g, idx, WAITING_FOR_SPACE, waits + 1).await;
     let stopping = Instant::now();
@@ -1471,7 +1465,7 @@ async fn follower_with_a_full_disk_does_not_stop_the_group() {
     let stopped = stopping.elapsed();
     senders.finish().await;
     eprintln!(
-        "follower n{idx} limited to 16 KiB files after {full_at} acknowledged: waiting for space \
+        "follower n{idx} limited to 32 KiB files after {full_at} acknowledged: waiting for space \
          after {waited:?}; the group acknowledged 300 more meanwhile (the follower served {behind} \
          messages then); limit raised: caught up without a restart in {caught_up:?}; {} \
          acknowledged in all, replicas identical; full again: SIGTERM stopped it in {stopped:?} \
@@ -1503,7 +1497,7 @@ fn last_data_file_end(root: &Path, i: usize) -> (usize, usize) {
 /// never committed and catches up; the replicas end identical.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
-    let mut g = Group::fresh(DATA_FILE_FULL_DISK).await;
+    let mut g = Group::fresh(128 * 1024).await;
     let c = RemotingClient::default();
     g.create_topic(&c).await;
     let senders = Senders::start(&c, &g.ns.addr, 2);
@@ -1512,7 +1506,7 @@ async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
     let idx = g.index_of(&old);
     let pid = g.nodes[idx].pid() as libc::pid_t;
     let hard = fsize_limit(pid).rlim_max;
-    set_fsize_limit(pid, FSIZE_LIMIT, hard);
+    set_fsize_limit(pid, 32 * 1024, hard);
     let full_at = senders.count();
     let waited = wait_log_line(&g, idx, WAITING_FOR_SPACE, 1).await;
     let full = Instant::now();
@@ -1573,7 +1567,7 @@ async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
     )
     .await;
     eprintln!(
-        "leader n{idx} limited to 16 KiB files after {full_at} acknowledged: waiting for space \
+        "leader n{idx} limited to 32 KiB files after {full_at} acknowledged: waiting for space \
          after {waited:?}; new BID 0 {new} {elected:?} after that; 200 more acknowledged \
          {resumed:?} after it; a send to the old leader refused in {answered:?} ({:?}); limit \
          raised: rejoined as follower and caught up without a restart in {caught_up:?}; {} \
