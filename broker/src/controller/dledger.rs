@@ -339,6 +339,11 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
     let mut quorum_acked: Option<Instant> = None;
     // Whether this loop turned off heartbeats and elections for a full disk.
     let mut stepped_aside = false;
+    // One timer for the whole loop: the metrics change once per Raft core round (thousands of
+    // times a second under load), and a fresh `sleep` per wake-up cost a timer insert and
+    // cancel each time.
+    let mut ticker = tokio::time::interval(tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let full = d.node.disk_full();
         if full != stepped_aside {
@@ -395,7 +400,7 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
         // Also wake up without a metrics change, to notice a quorum ack that does not come.
         tokio::select! {
             changed = metrics.changed() => if changed.is_err() { return; },
-            _ = tokio::time::sleep(tick) => {}
+            _ = ticker.tick() => {}
         }
     }
 }
