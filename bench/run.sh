@@ -114,8 +114,11 @@ DLEDGER_IDLE_RSS=$(for p in $(dledger_pids); do rss_kib "$p"; done | sort -n | t
 sleep 1
 
 # run_producer NAME NAMESRV TOPIC SIZE RUN -> $RESULTS/NAME-RUN.json
+# Each load starts with the dirty pages of the previous one written back (`sync`): otherwise the
+# kernel's writeback of the last run's 100-300 MB lands on the next one's measurement.
 run_producer() {
     local out="$RESULTS/$1-$5.json"
+    sync
     log "producer $1 run $5: $THREADS senders, $4 B, ${DURATION} s"
     /usr/bin/env time -f '%M' -o "$out.rss" "$MQADMIN" -q -n "$2" --output json benchmark producer \
         -t "$3" -w "$THREADS" -s "$4" --duration "$DURATION" >"$out" 2>"$out.err" ||
@@ -128,6 +131,7 @@ if [[ $HAVE_TIME == 0 ]]; then
     # No GNU time: run without the RSS wrapper.
     run_producer() {
         local out="$RESULTS/$1-$5.json"
+        sync
         log "producer $1 run $5: $THREADS senders, $4 B, ${DURATION} s"
         "$MQADMIN" -q -n "$2" --output json benchmark producer -t "$3" -w "$THREADS" -s "$4" \
             --duration "$DURATION" >"$out" 2>"$out.err" || log "producer $1 failed: $(tail -3 "$out.err")"
