@@ -212,9 +212,9 @@ fn spawn_channel(stream: TcpStream, addr: String, max_frame: usize) -> Channel {
             let mut buf = BytesMut::with_capacity(16 * 1024);
             while let Some(first) = rx.recv().await {
                 buf.extend_from_slice(&first);
-                // Let the tasks that are ready to send run first (see `server::coalesce`), so
-                // their frames share this write.
-                super::server::coalesce(&mut rx, &mut buf, |f, b| b.extend_from_slice(&f)).await;
+                // Let the tasks that are ready to send run first (see `coalesce`), so their
+                // frames share this write.
+                super::connection::coalesce(&mut rx, &mut buf, |f, b| b.extend_from_slice(&f)).await;
                 if write_half.write_all(&buf).await.is_err() {
                     alive.store(false, Ordering::Release);
                     break;

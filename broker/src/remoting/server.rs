@@ -148,35 +148,6 @@ pub async fn run<H: RequestHandler>(
     conns.abort_all();
 }
 
-/// Most bytes gathered for one socket write.
-const MAX_COALESCED: usize = 256 * 1024;
-
-/// Appends to the pending write `buf` (with `push`) whatever else is queued on `rx`, up to
-/// [`MAX_COALESCED`] bytes, yielding once first so the tasks about to queue something
-/// (the other answers of a group commit, the other senders woken by one read) do so.
-///
-/// Without the yield a connection's writer, woken by the first of them, runs right after it
-/// (tokio runs a task woken by the running one next) and writes a single frame per system call:
-/// on loopback each `sendto` also runs the receiver's TCP input, so this was the largest cost
-/// of the benchmark's load generator and a tenth of a DLedger leader's CPU.
-pub(crate) async fn coalesce<T>(
-    rx: &mut mpsc::Receiver<T>,
-    buf: &mut BytesMut,
-    push: impl Fn(T, &mut BytesMut),
-) {
-    let mut yielded = false;
-    while buf.len() < MAX_COALESCED {
-        match rx.try_recv() {
-            Ok(more) => push(more, buf),
-            Err(_) if !yielded => {
-                yielded = true;
-                tokio::task::yield_now().await;
-            }
-            Err(_) => break,
-        }
-    }
-}
-
 async fn serve_connection<H: RequestHandler>(
     stream: TcpStream,
     ctx: ConnContext,
@@ -191,7 +162,7 @@ async fn serve_connection<H: RequestHandler>(
         let mut buf = BytesMut::new();
         while let Some(cmd) = rx.recv().await {
             frame::encode(&cmd, &mut buf);
-            coalesce(&mut rx, &mut buf, |c, b| frame::encode(&c, b)).await;
+            super::connection::coalesce(&mut rx, &mut buf, |c, b| frame::encode(&c, b)).await;
             if write_half.write_all(&buf).await.is_err() {
                 break;
             }
