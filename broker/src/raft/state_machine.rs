@@ -32,7 +32,7 @@ use openraft::{EntryPayload, RaftSnapshotBuilder, SnapshotId, StorageIOError};
 use serde::{Deserialize, Serialize};
 
 use super::log_store::{write_file_atomic, EntryKind, LogReader, LogStoreError};
-use super::space::{chain_is_no_space, DiskSpace};
+use super::space::{chain_is_no_space, DiskSpace, RetryError};
 use super::types::{
     ApplyResponse, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
 };
@@ -122,17 +122,32 @@ pub struct SnapshotBuilder {
     space: DiskSpace,
 }
 
-/// Writes `value` to `path` as [`write_json`], again while the disk is full.
-async fn write_json_retrying<T: Serialize>(
+/// Persists a snapshot: the applied state first (a purge that follows the snapshot must never
+/// leave a persisted last_applied below the purge point), then the snapshot itself; each write
+/// is tried again while the disk is full.
+async fn write_snapshot_files(
     space: &DiskSpace,
-    what: &str,
-    path: &Path,
-    value: &T,
-) -> Result<(), LogStoreError> {
+    dir: &Path,
+    state: &AppliedState,
+    stored: &StoredSnapshot,
+) -> Result<(), StorageError> {
+    let err = |e: RetryError<LogStoreError>| {
+        StorageError::from(StorageIOError::write_snapshot(None, &e.into_inner()))
+    };
+    let applied = dir.join(dl::APPLIED_STATE_FILE);
     space
-        .retry(what, LogStoreError::is_no_space, || write_json(path, value, true))
+        .retry("Raft applied state", LogStoreError::is_no_space, || {
+            write_json(&applied, state, true)
+        })
         .await
-        .map_err(|e| e.into_inner())
+        .map_err(err)?;
+    let path = dir.join(dl::SNAPSHOT_FILE);
+    space
+        .retry("Raft snapshot", LogStoreError::is_no_space, || {
+            write_json(&path, stored, true)
+        })
+        .await
+        .map_err(err)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, LogStoreError> {
@@ -208,17 +223,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
             meta: meta.clone(),
             data: data.clone(),
         };
-        // The applied state is persisted first: a purge that follows this snapshot must never
-        // leave a persisted last_applied below the purge point.
-        let err = |e: LogStoreError| StorageError::from(StorageIOError::write_snapshot(None, &e));
-        let applied = self.dir.join(dl::APPLIED_STATE_FILE);
-        write_json_retrying(&self.space, "Raft applied state", &applied, &self.state)
-            .await
-            .map_err(err)?;
-        let path = self.dir.join(dl::SNAPSHOT_FILE);
-        write_json_retrying(&self.space, "Raft snapshot", &path, &stored)
-            .await
-            .map_err(err)?;
+        write_snapshot_files(&self.space, &self.dir, &self.state, &stored).await?;
         Ok(Snapshot {
             meta,
             snapshot: Box::new(Cursor::new(data)),
@@ -326,16 +331,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             meta: meta.clone(),
             data: snapshot.into_inner(),
         };
-        let err = |e: LogStoreError| StorageError::from(StorageIOError::write_snapshot(None, &e));
-        let space = self.log.disk_space();
-        let applied = self.dir.join(dl::APPLIED_STATE_FILE);
-        write_json_retrying(space, "Raft applied state", &applied, &self.state)
-            .await
-            .map_err(err)?;
-        let path = self.dir.join(dl::SNAPSHOT_FILE);
-        write_json_retrying(space, "Raft snapshot", &path, &stored)
-            .await
-            .map_err(err)?;
+        write_snapshot_files(self.log.disk_space(), &self.dir, &self.state, &stored).await?;
         self.snapshot = Some(stored);
         Ok(())
     }
