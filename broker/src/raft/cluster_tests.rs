@@ -30,8 +30,17 @@ fn record(i: u32) -> Bytes {
     Bytes::from(r)
 }
 
-fn listener() -> std::net::TcpListener {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0")
+/// Three bound Raft listeners and the peer map (node i -> listener i's address).
+fn three_listeners() -> (Vec<std::net::TcpListener>, BTreeMap<NodeId, String>) {
+    let listeners: Vec<std::net::TcpListener> = (0..3)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0"))
+        .collect();
+    let peers = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i as NodeId, l.local_addr().expect("addr").to_string()))
+        .collect();
+    (listeners, peers)
 }
 
 async fn start(
@@ -113,12 +122,7 @@ fn assert_identical(dirs: &[&Path]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_nodes_replicate_and_fail_over() {
     let dirs: Vec<TempDir> = (0..3).map(|_| TempDir::new().expect("tempdir")).collect();
-    let listeners: Vec<std::net::TcpListener> = (0..3).map(|_| listener()).collect();
-    let peers: BTreeMap<NodeId, String> = listeners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i as NodeId, l.local_addr().expect("addr").to_string()))
-        .collect();
+    let (listeners, peers) = three_listeners();
 
     let t0 = Instant::now();
     let mut nodes: Vec<Option<RaftNode>> = Vec::new();
@@ -339,12 +343,7 @@ async fn follower_on_a_full_tmpfs_waits_catches_up_and_shuts_down() {
         eprintln!("cannot mount a tmpfs here (not root?): the full-disk case is covered by the RLIMIT_FSIZE integration tests");
         return;
     };
-    let listeners: Vec<std::net::TcpListener> = (0..3).map(|_| listener()).collect();
-    let peers: BTreeMap<NodeId, String> = listeners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i as NodeId, l.local_addr().expect("addr").to_string()))
-        .collect();
+    let (listeners, peers) = three_listeners();
     let mut nodes = Vec::new();
     for (i, l) in listeners.into_iter().enumerate() {
         nodes.push(start(i as NodeId, &mounts[i].0, &peers, l).await);

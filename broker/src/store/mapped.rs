@@ -128,20 +128,25 @@ mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
 
-    #[test]
-    fn writes_go_through_the_map_in_reserved_chunks() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        let size = 8 * RESERVE_CHUNK;
+    /// A new file of `size` bytes (sparse), as the stores create theirs.
+    fn sized_file(path: &std::path::Path, size: u64) -> File {
         let file = File::options()
             .read(true)
             .write(true)
             .create(true)
             .truncate(true)
-            .open(&path)
+            .open(path)
             .unwrap();
         file.set_len(size).unwrap();
-        let f = MappedFile::new(file, size);
+        file
+    }
+
+    #[test]
+    fn writes_go_through_the_map_in_reserved_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let size = 8 * RESERVE_CHUNK;
+        let f = MappedFile::new(sized_file(&path, size), size);
         f.write_at(b"hello", 10).unwrap();
         f.write_at(b"world", RESERVE_CHUNK + 5).unwrap();
         assert!(f.is_mapped());
@@ -169,15 +174,7 @@ mod tests {
     fn a_write_past_the_size_falls_back_to_pwrite() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap();
-        file.set_len(100).unwrap();
-        let f = MappedFile::new(file, 100);
+        let f = MappedFile::new(sized_file(&path, 100), 100);
         f.write_at(b"tail", 98).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 102);
         assert_eq!(&std::fs::read(&path).unwrap()[98..], b"tail");

@@ -438,6 +438,16 @@ impl Group {
         wait_bid0_among(c, &self.ns.addr, &self.addrs()).await.0
     }
 
+    /// A fresh group with the topic created and `senders` [`Senders`] running: the start of
+    /// most fault tests.
+    async fn sending(file_size: u64, senders: usize) -> (Self, RemotingClient, Senders) {
+        let g = Self::fresh(file_size).await;
+        let c = RemotingClient::default();
+        g.create_topic(&c).await;
+        let s = Senders::start(&c, &g.ns.addr, senders);
+        (g, c, s)
+    }
+
     /// Creates the topic on the leader and waits until every follower has it (2 s config sync).
     async fn create_topic(&self, c: &RemotingClient) {
         let leader = self.leader(c).await;
@@ -757,10 +767,7 @@ async fn check_group(g: &Group, c: &RemotingClient, acked: &[Acked]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_kill_9_during_continuous_sending() {
     let (rounds, per_round) = if soak() { (20, 2000) } else { (5, 150) };
-    let mut g = Group::fresh(256 * 1024).await;
-    let c = RemotingClient::default();
-    g.create_topic(&c).await;
-    let senders = Senders::start(&c, &g.ns.addr, 4);
+    let (mut g, c, senders) = Group::sending(256 * 1024, 4).await;
     for round in 0..rounds {
         senders.wait_count((round + 1) * per_round).await;
         let old = g.leader(&c).await;
@@ -1014,10 +1021,7 @@ impl Consumer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_node_kill_9_while_producing_and_consuming() {
     let (rounds, per_round) = if soak() { (20, 1000) } else { (4, 100) };
-    let mut g = Group::fresh(256 * 1024).await;
-    let c = RemotingClient::default();
-    g.create_topic(&c).await;
-    let senders = Senders::start(&c, &g.ns.addr, 4);
+    let (mut g, c, senders) = Group::sending(256 * 1024, 4).await;
     let consumer = Consumer::start(&c, &g.ns.addr, Position::InMemory);
     let committed = |group: &str| Position::Committed {
         group: group.into(),
@@ -1135,10 +1139,7 @@ fn rand_seed() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_follower_restarts_and_catches_up() {
-    let mut g = Group::fresh(128 * 1024).await;
-    let c = RemotingClient::default();
-    g.create_topic(&c).await;
-    let senders = Senders::start(&c, &g.ns.addr, 4);
+    let (mut g, c, senders) = Group::sending(128 * 1024, 4).await;
     senders.wait_count(200).await;
     let leader = g.leader(&c).await;
     let idx = (g.index_of(&leader) + 1) % 3;
@@ -1155,10 +1156,7 @@ async fn killed_follower_restarts_and_catches_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_off_leader_cannot_acknowledge() {
-    let g = Group::fresh(128 * 1024).await;
-    let c = RemotingClient::default();
-    g.create_topic(&c).await;
-    let senders = Senders::start(&c, &g.ns.addr, 2);
+    let (g, c, senders) = Group::sending(128 * 1024, 2).await;
     senders.wait_count(100).await;
     let mut acked = senders.finish().await;
 
@@ -1417,10 +1415,7 @@ async fn wait_log_line(g: &Group, i: usize, line: &str, n: usize) -> Duration {
 /// stops it (the wait ends at shutdown).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_with_a_full_disk_does_not_stop_the_group() {
-    let mut g = Group::fresh(128 * 1024).await;
-    let c = RemotingClient::default();
-    g.create_topic(&c).await;
-    let senders = Senders::start(&c, &g.ns.addr, 2);
+    let (mut g, c, senders) = Group::sending(128 * 1024, 2).await;
     senders.wait_count(100).await;
     let leader = g.leader(&c).await;
     let idx = (g.index_of(&leader) + 1) % 3;
@@ -1497,10 +1492,7 @@ fn last_data_file_end(root: &Path, i: usize) -> (usize, usize) {
 /// never committed and catches up; the replicas end identical.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
-    let mut g = Group::fresh(128 * 1024).await;
-    let c = RemotingClient::default();
-    g.create_topic(&c).await;
-    let senders = Senders::start(&c, &g.ns.addr, 2);
+    let (mut g, c, senders) = Group::sending(128 * 1024, 2).await;
     senders.wait_count(100).await;
     let old = g.leader(&c).await;
     let idx = g.index_of(&old);
