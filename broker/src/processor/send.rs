@@ -71,6 +71,8 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         decode::<SendMessageRequestHeaderV2>(req)?.into_v1()
     };
     let batch = req.code == request::SEND_BATCH_MESSAGE || h.batch.unwrap_or(false);
+    // Before the topic may be auto-created below (which writes config/topics.json); `put`
+    // checks again for a disk that fills in between.
     if let Some(r) = b.dledger.get().and_then(|d| d.refuse_if_disk_full()) {
         return Err(r);
     }
