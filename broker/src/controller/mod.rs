@@ -71,6 +71,9 @@ pub struct Broker {
     pub store_host: SocketAddr,
     /// Wakes the registration loop (topic change, role change).
     pub register_now: Notify,
+    /// One registration at a time, each built when it starts: a registration that began
+    /// before a role change can never reach the name servers after the one that announces it.
+    register_lock: tokio::sync::Mutex<()>,
     /// The master's address, learned from the name server (slaves).
     pub master_addr: std::sync::Mutex<Option<String>>,
     /// Master/Slave replication state.
@@ -122,8 +125,14 @@ impl Broker {
         RemotingCommand::request(request::REGISTER_BROKER, &h).with_body(bytes)
     }
 
-    /// Registers with every name server (concurrently); remembers the master for slaves.
+    /// Registers with every name server (concurrently); remembers the master for slaves. A
+    /// DLedger node that does not know its role yet (BID -1, as Java starts it) does not
+    /// register.
     pub async fn register_all(&self) {
+        let _one_at_a_time = self.register_lock.lock().await;
+        if self.broker_id.load(Ordering::Acquire) == -1 {
+            return;
+        }
         let timeout = Duration::from_millis(self.cfg.register_broker_timeout_mills);
         let req = self.register_request();
         let calls = self.cfg.namesrv_addrs().into_iter().map(|ns| {
@@ -224,6 +233,7 @@ pub fn open(
         boot_ms: now_millis(),
         store_host,
         register_now: Notify::new(),
+        register_lock: tokio::sync::Mutex::new(()),
         master_addr: Default::default(),
         ha: Default::default(),
         dledger: Default::default(),
