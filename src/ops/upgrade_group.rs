@@ -1551,7 +1551,7 @@ fn dledger_records(node: &dyn NodeAdmin, self_id: &str) -> Result<u64> {
             let int = |at: usize| i32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
             match int(dl::MAGIC) {
                 dl::ENTRY_MAGIC => {
-                    if int(dl::CHANNEL) >> dl::CHANNEL_KIND_SHIFT == dl::KIND_RECORD {
+                    if dl::is_record_kind(int(dl::CHANNEL) >> dl::CHANNEL_KIND_SHIFT) {
                         return Ok(1);
                     }
                     let size = int(dl::SIZE);

@@ -1,9 +1,10 @@
 //! DLedger mode (`enableDLegerCommitLog=true`): the broker's commitlog is the Raft log of an
 //! openraft group (see [`crate::raft`]).
 //!
-//! - Writes: the leader reserves queue offsets and hands records to openraft in one ordered
-//!   section (`client_write_ff` under a lock), then waits for each to be committed and applied, so
-//!   queue offsets follow log order; a follower answers SERVICE_NOT_AVAILABLE at once.
+//! - Writes: the leader reserves queue offsets and queues the records to its [`Batcher`] in one
+//!   ordered section (under a lock), then waits for each to be committed and applied, so queue
+//!   offsets follow log order; the batcher puts the records of concurrent sends into one Raft
+//!   entry. A follower answers SERVICE_NOT_AVAILABLE at once.
 //! - Reads: committed records are dispatched to the consume queues by the state machine's
 //!   applier; the store reads record bytes from the DLedger data files.
 //! - Roles: the leader registers as BID 0 once it has applied everything in its log (a new leader
@@ -22,9 +23,9 @@ use std::time::{Duration, Instant};
 
 use openraft::ServerState;
 
+use crate::raft::batch::Batcher;
 use crate::raft::log_store::EntryKind;
 use crate::raft::state_machine::{AppliedRecord, Applier, ApplierError};
-use crate::raft::types::Record;
 use crate::raft::{start_raft_node, LogReader, RaftNode, RaftNodeConfig};
 use crate::remoting::codes::response;
 use crate::remoting::RemotingCommand;
@@ -47,8 +48,10 @@ pub struct Dledger {
     pub node: RaftNode,
     /// True while this node is a leader that has applied its whole log.
     pub writable: AtomicBool,
-    /// Orders offset reservation with submission to openraft.
-    submit: tokio::sync::Mutex<()>,
+    /// Orders offset reservation with submission to the batcher.
+    submit: std::sync::Mutex<()>,
+    /// Puts concurrent sends into one Raft entry.
+    batcher: Batcher,
     /// The BID this node registers with as a follower.
     pub follower_id: i64,
     /// True while this leader hands leadership to the preferred node: writes are refused so
@@ -159,10 +162,14 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
             divided,
         }),
     );
+    // An entry's records never span two data files (log_store): a quarter of a file at most.
+    let max_batch = usize::try_from(b.cfg.mapped_file_size_commit_log / 4).unwrap_or(usize::MAX);
+    let batcher = Batcher::start(node.raft().clone(), max_batch);
     let d = Arc::new(Dledger {
         node,
         writable: AtomicBool::new(false),
         submit: Default::default(),
+        batcher,
         follower_id,
         handing_over: AtomicBool::new(false),
     });
@@ -296,7 +303,9 @@ async fn keep_preferred_leader(d: Arc<Dledger>, preferred: u64) {
         }
         // Stop taking writes, let what is in flight reach the preferred node, then step aside.
         d.handing_over.store(true, Ordering::Release);
-        let _order = d.submit.lock().await;
+        // Any send inside its ordered section has queued its records once this lock is ours;
+        // later ones see `handing_over`.
+        drop(d.submit.lock().unwrap_or_else(|p| p.into_inner()));
         let drained = d
             .node
             .raft()
@@ -456,7 +465,7 @@ impl Dledger {
         let mut pending = Vec::with_capacity(msgs.len());
         let first_queue_offset;
         {
-            let _order = self.submit.lock().await;
+            let _order = self.submit.lock().unwrap_or_else(|p| p.into_inner());
             if !self.writable.load(Ordering::Acquire) || self.handing_over.load(Ordering::Acquire) {
                 return Err(not_leader());
             }
@@ -465,13 +474,7 @@ impl Dledger {
                 let mut buf = Vec::with_capacity(m.record_len());
                 // PHYSICALOFFSET is patched by the log store to entry pos + 48.
                 m.encode_into(&mut buf, first_queue_offset + i as i64, 0, now);
-                let rx = self
-                    .node
-                    .raft()
-                    .client_write_ff(Record(buf.into()))
-                    .await
-                    .map_err(|_| not_leader())?;
-                pending.push(rx);
+                pending.push(self.batcher.propose(buf.into()));
             }
         }
         let mut result = PutResult {
@@ -487,15 +490,12 @@ impl Dledger {
         // Refusing is safe (the client retries; a refused message may still be committed).
         let mut full = self.node.log().disk_space().watch();
         for (i, rx) in pending.into_iter().enumerate() {
-            let resp = tokio::select! {
+            let pos = tokio::select! {
                 r = rx => match r {
-                    Ok(Ok(resp)) => resp,
+                    Ok(Some(pos)) => pos,
                     _ => return Err(not_leader()),
                 },
                 Ok(_) = full.wait_for(|n| *n > 0) => return Err(disk_full()),
-            };
-            let Some(pos) = resp.data.pos else {
-                return Err(not_leader());
             };
             if i == 0 {
                 result.phys_offset = pos;

@@ -9,10 +9,16 @@
 //!   bodyLen). When `size + 8` does not fit in the rest of a file, a blank (int32 -1, int32
 //!   remaining) is written and the entry goes to the next file. The first file of an empty store
 //!   starts at `base_offset` (`dividedCommitlogOffset` when upgrading from an old commitlog,
-//!   §6.3). The DLedger `index` field equals the openraft log index; openraft's first entry (the
+//!   §6.3). Every record is a DLedger entry of its own; an openraft entry carrying K records
+//!   (the leader batches concurrent sends) is K consecutive DLedger entries in one data file,
+//!   of channel kind `KIND_RECORD_MORE` but the last (`KIND_RECORD`). DLedger `index` fields
+//!   stay consecutive; the openraft index counts openraft entries, so the two are equal until
+//!   the first batched entry (and in every store DLedger wrote). openraft's first entry (the
 //!   membership written by `initialize`) has index 0, as DLedger's first entry.
-//! - No `index/` files: the per-index positions are kept in memory and rebuilt at open by scanning
-//!   the data files (16 bytes of RAM per entry; a 1 GiB file of 1 KiB records is ~1 M entries).
+//! - No `index/` files: the per-entry positions are kept in memory and rebuilt at open by
+//!   scanning the data files (about 50 bytes of RAM per openraft entry). After a purge, the
+//!   `checkpoint` keeps the DLedger index of the last purged record so that recovery can number
+//!   the openraft entries that follow it.
 //! - `currterm` (`currTerm=`, `voteLeader=`, `voteCommitted=`) and `checkpoint` (`endIndex=`,
 //!   `committedIndex=` plus our `committedTerm/Leader` and `purged*` keys), text files written
 //!   to `<name>.tmp`, fdatasynced and renamed. The vote and the purge point are made durable
@@ -61,7 +67,7 @@ use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{CommittedLeaderId, EntryPayload, RaftLogReader, StorageIOError};
 
 use super::space::{is_no_space, DiskSpace};
-use super::types::{Entry, LogId, Membership, NodeId, Record, StorageError, TypeConfig, Vote};
+use super::types::{record_spans, Entry, LogId, Membership, NodeId, Record, StorageError, TypeConfig, Vote};
 use crate::store::format::{self, dledger as dl};
 
 /// Why the DLedger log could not be opened, read or written.
@@ -189,13 +195,18 @@ impl EntryKind {
     }
 }
 
-/// Location of one entry in the data files.
+/// Location of one openraft entry in the data files: one DLedger entry, or the consecutive
+/// DLedger entries of the records of a batched openraft entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryLocation {
-    /// Absolute position of the entry header.
+    /// Absolute position of the (first) entry header.
     pub pos: u64,
-    /// Whole entry size (48 + body).
+    /// Bytes from `pos` to the end of the (last) entry: 48 + body for each DLedger entry.
     pub size: u32,
+    /// DLedger index of the (first) DLedger entry.
+    pub dl_index: u64,
+    /// Number of DLedger entries (records of a batched entry; 1 otherwise).
+    pub count: u32,
     /// Term of the entry.
     pub term: u64,
     /// Node id of the leader that proposed it.
@@ -280,7 +291,8 @@ impl Header {
 
     /// Checks the header of an entry found at `pos` in a file ending at `file_end`; returns the
     /// reason it is not a valid entry.
-    fn check(&self, pos: u64, file_end: u64) -> Result<(EntryKind, NodeId), String> {
+    /// `more` is true for a record that another record of the same openraft entry follows.
+    fn check(&self, pos: u64, file_end: u64) -> Result<(EntryKind, NodeId, bool), String> {
         if self.magic != dl::ENTRY_MAGIC {
             return Err(format!("magic {} is not {}", self.magic, dl::ENTRY_MAGIC));
         }
@@ -296,9 +308,14 @@ impl Header {
         if self.index < 0 || self.term < 0 {
             return Err(format!("negative index {} or term {}", self.index, self.term));
         }
-        let kind = EntryKind::from_code(self.channel >> dl::CHANNEL_KIND_SHIFT)
-            .ok_or_else(|| format!("unknown channel {:#x}", self.channel))?;
-        Ok((kind, (self.channel & dl::CHANNEL_NODE_MASK) as NodeId))
+        let code = self.channel >> dl::CHANNEL_KIND_SHIFT;
+        let more = code == dl::KIND_RECORD_MORE;
+        let kind = if more {
+            EntryKind::Record
+        } else {
+            EntryKind::from_code(code).ok_or_else(|| format!("unknown channel {:#x}", self.channel))?
+        };
+        Ok((kind, (self.channel & dl::CHANNEL_NODE_MASK) as NodeId, more))
     }
 }
 
@@ -328,43 +345,108 @@ fn meta_body(json: &[u8]) -> Vec<u8> {
     body
 }
 
-/// Encodes `entry` as a DLedger entry at absolute position `pos`.
-fn encode_entry(entry: &Entry, pos: u64) -> Result<Vec<u8>, LogStoreError> {
+/// An openraft entry encoded as DLedger entries.
+struct Encoded {
+    /// The DLedger entries, back to back.
+    bytes: Bytes,
+    /// How many DLedger entries `bytes` holds.
+    count: u32,
+    /// For a record entry, the payload as stored (PHYSICALOFFSETs patched), for
+    /// [`RecentEntries`].
+    payload: Option<Bytes>,
+}
+
+/// Encodes `entry` at absolute position `pos` as DLedger entries numbered from `dl_index`: one
+/// per record of a record entry ([`record_spans`]), one for a blank or membership entry.
+fn encode_entry(entry: &Entry, pos: u64, dl_index: u64) -> Result<Encoded, LogStoreError> {
     let leader = entry.log_id.leader_id.node_id;
     if leader > dl::CHANNEL_NODE_MASK as u64 {
         return Err(LogStoreError::Invalid(format!(
             "leader node id {leader} does not fit the 24-bit channel field"
         )));
     }
-    let (kind, body) = match &entry.payload {
+    let term = entry.log_id.leader_id.term;
+    let mut buf = Vec::new();
+    let meta = |kind: EntryKind, body: Vec<u8>, buf: &mut Vec<u8>| {
+        push_dl_entry(buf, pos, dl_index, term, kind.code(), leader, &body)
+    };
+    match &entry.payload {
         EntryPayload::Normal(Record(rec)) => {
-            let mut body = rec.to_vec();
-            patch_physical_offset(&mut body, pos + dl::HEADER_SIZE as u64);
-            (EntryKind::Record, body)
+            let spans = record_spans(rec);
+            let count = spans.len();
+            let total: usize = spans.iter().map(|s| dl::HEADER_SIZE + s.len()).sum();
+            buf.reserve_exact(total);
+            let mut payload = if count > 1 {
+                Vec::with_capacity(rec.len())
+            } else {
+                Vec::new()
+            };
+            let mut at = pos;
+            for (i, span) in spans.into_iter().enumerate() {
+                let mut body = rec[span].to_vec();
+                patch_physical_offset(&mut body, at + dl::HEADER_SIZE as u64);
+                let code = if i + 1 < count {
+                    dl::KIND_RECORD_MORE
+                } else {
+                    dl::KIND_RECORD
+                };
+                push_dl_entry(&mut buf, at, dl_index + i as u64, term, code, leader, &body)?;
+                if count > 1 {
+                    payload.extend_from_slice(&body);
+                }
+                at = pos + buf.len() as u64;
+            }
+            let bytes = Bytes::from(buf);
+            let payload = if count > 1 {
+                Bytes::from(payload)
+            } else {
+                bytes.slice(dl::HEADER_SIZE..)
+            };
+            return Ok(Encoded {
+                bytes,
+                count: count as u32,
+                payload: Some(payload),
+            });
         }
-        EntryPayload::Blank => (EntryKind::Blank, meta_body(&[])),
+        EntryPayload::Blank => meta(EntryKind::Blank, meta_body(&[]), &mut buf)?,
         EntryPayload::Membership(m) => {
             let json = serde_json::to_vec(m)
                 .map_err(|e| LogStoreError::Invalid(format!("cannot encode membership: {e}")))?;
-            (EntryKind::Membership, meta_body(&json))
+            meta(EntryKind::Membership, meta_body(&json), &mut buf)?
         }
-    };
+    }
+    Ok(Encoded {
+        bytes: Bytes::from(buf),
+        count: 1,
+        payload: None,
+    })
+}
+
+/// Appends one DLedger entry (header + `body`) at absolute position `pos` to `buf`.
+fn push_dl_entry(
+    buf: &mut Vec<u8>,
+    pos: u64,
+    index: u64,
+    term: u64,
+    kind_code: i32,
+    leader: NodeId,
+    body: &[u8],
+) -> Result<(), LogStoreError> {
     let size = dl::HEADER_SIZE + body.len();
     let size32 = i32::try_from(size)
         .map_err(|_| LogStoreError::Invalid(format!("entry of {size} bytes is too large")))?;
-    let channel = (kind.code() << dl::CHANNEL_KIND_SHIFT) | leader as i32;
-    let mut buf = Vec::with_capacity(size);
+    let channel = (kind_code << dl::CHANNEL_KIND_SHIFT) | leader as i32;
     buf.extend_from_slice(&dl::ENTRY_MAGIC.to_be_bytes());
     buf.extend_from_slice(&size32.to_be_bytes());
-    buf.extend_from_slice(&(entry.log_id.index as i64).to_be_bytes());
-    buf.extend_from_slice(&(entry.log_id.leader_id.term as i64).to_be_bytes());
+    buf.extend_from_slice(&(index as i64).to_be_bytes());
+    buf.extend_from_slice(&(term as i64).to_be_bytes());
     buf.extend_from_slice(&(pos as i64).to_be_bytes());
     buf.extend_from_slice(&channel.to_be_bytes());
     buf.extend_from_slice(&0i32.to_be_bytes()); // chainCrc: not filled, as DLedger
-    buf.extend_from_slice(&(crc32fast::hash(&body) as i32).to_be_bytes());
+    buf.extend_from_slice(&(crc32fast::hash(body) as i32).to_be_bytes());
     buf.extend_from_slice(&((size - dl::HEADER_SIZE) as i32).to_be_bytes());
-    buf.extend_from_slice(&body);
-    Ok(buf)
+    buf.extend_from_slice(body);
+    Ok(())
 }
 
 fn body_crc_ok(h: &Header, body: &[u8]) -> bool {
@@ -481,7 +563,11 @@ struct State {
     metas: VecDeque<Option<EntryLocation>>,
     /// Where the next entry goes.
     write_pos: u64,
+    /// DLedger index of the next DLedger entry.
+    next_dl: u64,
     last_purged: Option<LogId>,
+    /// DLedger index of the last record entry of `last_purged` (`None`: equal to its index).
+    last_purged_dl: Option<u64>,
     committed: Option<LogId>,
     vote: Option<Vote>,
     /// The newest entries as written (PHYSICALOFFSET patched), for replication to read without
@@ -621,27 +707,47 @@ impl Shared {
         Ok(buf)
     }
 
-    /// Reads and decodes the entry `index` described by `m`.
+    /// Reads and decodes the openraft entry `index` described by `m` (its DLedger entries).
     fn read_entry(&self, st: &State, index: u64, m: &EntryLocation) -> Result<Entry, LogStoreError> {
         let buf = self.read_exact_at(st, m.pos, m.size as usize)?;
-        let h = Header::parse(&buf[..dl::HEADER_SIZE]);
-        let body = &buf[dl::HEADER_SIZE..];
         let corrupt = |reason: String| LogStoreError::Corruption {
             path: self.opts.data_dir.clone(),
             pos: m.pos,
             reason,
         };
-        if h.index as u64 != index || h.term as u64 != m.term || h.pos as u64 != m.pos {
-            return Err(corrupt(format!(
-                "entry header (index {}, term {}) does not match the index ({index}, {})",
-                h.index, h.term, m.term
-            )));
+        // The bodies of the DLedger entries, checked against the in-memory index.
+        let mut bodies: Vec<&[u8]> = Vec::with_capacity(m.count as usize);
+        let mut at = 0usize;
+        for i in 0..u64::from(m.count) {
+            let h = buf
+                .get(at..at + dl::HEADER_SIZE)
+                .map(Header::parse)
+                .ok_or_else(|| corrupt(format!("record {i} of entry {index} is missing")))?;
+            let end = at + h.size.max(0) as usize;
+            if h.index as u64 != m.dl_index + i
+                || h.term as u64 != m.term
+                || h.pos as u64 != m.pos + at as u64
+                || end > buf.len()
+                || h.body_len as usize + dl::HEADER_SIZE != h.size as usize
+            {
+                return Err(corrupt(format!(
+                    "entry header (index {}, term {}) does not match the index ({}, {})",
+                    h.index,
+                    h.term,
+                    m.dl_index + i,
+                    m.term
+                )));
+            }
+            let body = &buf[at + dl::HEADER_SIZE..end];
+            if !body_crc_ok(&h, body) {
+                return Err(corrupt("body CRC mismatch".into()));
+            }
+            bodies.push(body);
+            at = end;
         }
-        if !body_crc_ok(&h, body) {
-            return Err(corrupt("body CRC mismatch".into()));
-        }
+        let body = bodies.first().copied().unwrap_or_default();
         let payload = match m.kind {
-            EntryKind::Record => EntryPayload::Normal(Record(Bytes::copy_from_slice(body))),
+            EntryKind::Record => EntryPayload::Normal(Record(Bytes::from(bodies.concat()))),
             EntryKind::Blank => EntryPayload::Blank,
             EntryKind::Membership => {
                 let json = body
@@ -682,13 +788,15 @@ impl Shared {
             return Err(corrupt("no entry header fits here".into()));
         }
         let h = Header::parse(&head);
-        let (kind, leader) = h.check(pos, file_end).map_err(corrupt)?;
+        let (kind, leader, _) = h.check(pos, file_end).map_err(corrupt)?;
         let body = self.read_exact_at(&st, pos + dl::HEADER_SIZE as u64, h.body_len as usize)?;
         Ok(DataItem::Entry(DataEntry {
             index: h.index as u64,
             loc: EntryLocation {
                 pos,
                 size: h.size as u32,
+                dl_index: h.index as u64,
+                count: 1,
                 term: h.term as u64,
                 leader,
                 kind,
@@ -880,6 +988,9 @@ impl LogStore {
             [dl::KEY_PURGED_INDEX, dl::KEY_PURGED_TERM, dl::KEY_PURGED_LEADER],
             &ckpt_path,
         )?;
+        let last_purged_dl = kv_i64(&ckpt, dl::KEY_PURGED_DLEDGER_INDEX, &ckpt_path)?
+            .and_then(|i| u64::try_from(i).ok())
+            .filter(|_| last_purged.is_some());
 
         let shared = Arc::new(Shared {
             opts: opts.clone(),
@@ -888,7 +999,9 @@ impl LogStore {
                 first_index: 0,
                 metas: VecDeque::new(),
                 write_pos: opts.base_offset,
+                next_dl: 0,
                 last_purged,
+                last_purged_dl,
                 committed: None,
                 vote,
                 recent: RecentEntries::default(),
@@ -964,6 +1077,10 @@ impl LogStore {
             [dl::KEY_PURGED_INDEX, dl::KEY_PURGED_TERM, dl::KEY_PURGED_LEADER],
             st.last_purged.as_ref(),
         );
+        let purged_dl = st
+            .last_purged
+            .map_or(-1, |p| st.last_purged_dl.unwrap_or(p.index) as i64);
+        let _ = writeln!(out, "{}={purged_dl}", dl::KEY_PURGED_DLEDGER_INDEX);
         write_file_atomic(
             &self.shared.opts.node_dir.join(dl::CHECKPOINT_FILE),
             out.as_bytes(),
@@ -985,7 +1102,7 @@ impl LogStore {
     /// them in batches). If any write fails, the in-memory log forgets the whole batch.
     fn write_entries(&self, entries: &[Entry]) -> Result<(DirtyFiles, bool), LogStoreError> {
         let mut st = self.shared.write();
-        let before = (st.first_index, st.metas.len(), st.write_pos);
+        let before = (st.first_index, st.metas.len(), st.write_pos, st.next_dl);
         let mut dirty: DirtyFiles = Vec::new();
         let mut new_file = false;
         let mut run = WriteRun::default();
@@ -993,11 +1110,12 @@ impl LogStore {
             .stage_entries(&mut st, entries, &mut run, &mut dirty, &mut new_file)
             .and_then(|()| run.flush(&self.shared));
         if let Err(e) = res {
-            let (first_index, len, write_pos) = before;
+            let (first_index, len, write_pos, next_dl) = before;
             let cut = first_index + len as u64;
             st.metas.truncate(len);
             st.first_index = first_index;
             st.write_pos = write_pos;
+            st.next_dl = next_dl;
             st.recent.cut_from(cut);
             return Err(e);
         }
@@ -1040,15 +1158,16 @@ impl LogStore {
                     )))
                 }
             };
-            let mut buf = Bytes::from(encode_entry(entry, st.write_pos)?);
-            if buf.len() as u64 + dl::BLANK_LEN as u64 > fs_ {
+            // All DLedger entries of an openraft entry go to one data file.
+            let mut enc = encode_entry(entry, st.write_pos, st.next_dl)?;
+            if enc.bytes.len() as u64 + dl::BLANK_LEN as u64 > fs_ {
                 return Err(LogStoreError::Invalid(format!(
                     "entry {index} of {} bytes does not fit a data file of {fs_} bytes",
-                    buf.len()
+                    enc.bytes.len()
                 )));
             }
             let remaining = start + fs_ - st.write_pos;
-            if buf.len() as u64 + dl::BLANK_LEN as u64 > remaining {
+            if enc.bytes.len() as u64 + dl::BLANK_LEN as u64 > remaining {
                 // End-of-file blank: magic first, then the remaining size (§6.1).
                 let mut blank = [0u8; dl::BLANK_LEN];
                 blank[..4].copy_from_slice(&dl::BLANK_MAGIC.to_be_bytes());
@@ -1071,14 +1190,17 @@ impl LogStore {
                 };
                 start = next;
                 st.write_pos = next;
-                buf = Bytes::from(encode_entry(entry, next)?);
+                enc = encode_entry(entry, next, st.next_dl)?;
             }
             let pos = st.write_pos;
-            run.stage(&self.shared, start, &file, pos - start, buf.clone())?;
+            let size = enc.bytes.len();
+            run.stage(&self.shared, start, &file, pos - start, enc.bytes)?;
             push_dirty(dirty, start, &file);
             let loc = EntryLocation {
                 pos,
-                size: buf.len() as u32,
+                size: size as u32,
+                dl_index: st.next_dl,
+                count: enc.count,
                 term: entry.log_id.leader_id.term,
                 leader: entry.log_id.leader_id.node_id,
                 kind: match entry.payload {
@@ -1091,14 +1213,14 @@ impl LogStore {
                 st.first_index = index;
             }
             st.metas.push_back(Some(loc));
-            st.write_pos = pos + buf.len() as u64;
-            let size = buf.len();
-            let cached = match entry.payload {
-                EntryPayload::Normal(_) => Entry {
+            st.write_pos = pos + size as u64;
+            st.next_dl += u64::from(enc.count);
+            let cached = match enc.payload {
+                Some(payload) => Entry {
                     log_id: entry.log_id,
-                    payload: EntryPayload::Normal(Record(buf.slice(dl::HEADER_SIZE..))),
+                    payload: EntryPayload::Normal(Record(payload)),
                 },
-                _ => entry.clone(),
+                None => entry.clone(),
             };
             st.recent.push(cached, size);
         }
@@ -1132,9 +1254,9 @@ impl LogStore {
         // after the previous entry, so a blank written for the cut entry is undone too and the
         // layout stays what the leader (who never had the cut suffix) has.
         let prev = keep.checked_sub(1).and_then(|k| st.metas[k]);
-        let new_pos = match (prev, st.metas.iter().skip(keep).flatten().next()) {
-            (Some(p), _) => p.end(),
-            (None, Some(first_cut)) => first_cut.pos,
+        let (new_pos, new_dl) = match (prev, st.metas.iter().skip(keep).flatten().next()) {
+            (Some(p), _) => (p.end(), p.dl_index + u64::from(p.count)),
+            (None, Some(first_cut)) => (first_cut.pos, first_cut.dl_index),
             (None, None) => return Ok(()),
         };
         let (start, file) = match st.file_for(new_pos, fs_) {
@@ -1171,6 +1293,7 @@ impl LogStore {
         st.metas.truncate(keep);
         st.recent.cut_from(index);
         st.write_pos = new_pos;
+        st.next_dl = new_dl;
         drop(st);
         file.sync_data().map_err(io_err(&path))?;
         if !later.is_empty() {
@@ -1185,12 +1308,25 @@ impl LogStore {
         if st.last_purged.is_some_and(|p| p.index >= log_id.index) {
             return Ok(());
         }
+        // The DLedger index of the last purged record, from which recovery numbers the entries
+        // after the purge point. An entry this log does not hold (purged beyond its end, after
+        // installing a snapshot) counts as one record.
+        let purged_dl = match st.meta(log_id.index) {
+            Some(m) => m.dl_index + u64::from(m.count) - 1,
+            None => {
+                let next = st.next_index().unwrap_or(0);
+                (st.next_dl + log_id.index).saturating_sub(next)
+            }
+        };
         // Persist the purge point before deleting files: a crash in between leaves extra
         // files, whose entries recovery hides. Nothing changes in memory if that write fails,
         // so the purge can be tried again.
-        let before = st.last_purged.replace(log_id);
+        let before = (
+            st.last_purged.replace(log_id),
+            st.last_purged_dl.replace(purged_dl),
+        );
         if let Err(e) = self.write_checkpoint(&st, true) {
-            st.last_purged = before;
+            (st.last_purged, st.last_purged_dl) = before;
             return Err(e);
         }
         st.recent.drop_upto(log_id.index);
@@ -1204,6 +1340,7 @@ impl LogStore {
         }
         if st.metas.is_empty() {
             st.first_index = log_id.index + 1;
+            st.next_dl = st.next_dl.max(purged_dl + 1);
         }
         let keep_from = st.metas.iter().flatten().next().map_or(st.write_pos, |m| m.pos);
         let doomed: Vec<u64> = st
@@ -1394,7 +1531,14 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
     }
 
     let purged = st.last_purged;
-    let mut all: Vec<(u64, EntryLocation)> = Vec::new();
+    // DLedger index of the last purged record: entries up to it are hidden.
+    let purged_dl = purged.map(|p| st.last_purged_dl.unwrap_or(p.index));
+    // openraft entries found, in order (a group of record entries counts as one).
+    let mut all: Vec<EntryLocation> = Vec::new();
+    // The record entries of an openraft entry whose last record is not read yet.
+    let mut group: Option<EntryLocation> = None;
+    // DLedger index and term of the last DLedger entry read.
+    let mut prev: Option<(u64, u64)> = None;
     let mut pos = starts[0];
     let mut stop: Option<(u64, String)> = None;
     'files: for &start in &starts {
@@ -1417,6 +1561,10 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
             let magic = be_i32(&head, 0);
             if magic == dl::BLANK_MAGIC {
                 let rem = be_i32(&head, 4);
+                if let Some(g) = group.take() {
+                    stop = Some((g.pos, "the records of an entry cross a data file end".into()));
+                    break 'files;
+                }
                 if rem as i64 == (file_end - pos) as i64 {
                     pos = file_end;
                     continue 'files;
@@ -1433,7 +1581,7 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
                 break 'files;
             }
             let h = Header::parse(&head);
-            let (kind, leader) = match h.check(pos, file_end) {
+            let (kind, leader, more) = match h.check(pos, file_end) {
                 Ok(x) => x,
                 Err(reason) => {
                     stop = Some((pos, reason));
@@ -1442,14 +1590,14 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
             };
             let index = h.index as u64;
             let term = h.term as u64;
-            if let Some((prev_index, prev)) = all.last() {
-                let after_purge = purged.is_some_and(|p| *prev_index <= p.index && index == p.index + 1);
+            if let Some((prev_index, prev_term)) = prev {
+                let after_purge = purged_dl.is_some_and(|p| prev_index <= p && index == p + 1);
                 if index != prev_index + 1 && !after_purge {
                     stop = Some((pos, format!("index {index} does not follow {prev_index}")));
                     break 'files;
                 }
-                if term < prev.term {
-                    stop = Some((pos, format!("term {term} below the previous {}", prev.term)));
+                if term < prev_term {
+                    stop = Some((pos, format!("term {term} below the previous {prev_term}")));
                     break 'files;
                 }
             }
@@ -1463,14 +1611,50 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
             let loc = EntryLocation {
                 pos,
                 size: h.size as u32,
+                dl_index: index,
+                count: 1,
                 term,
                 leader,
                 kind,
             };
-            all.push((index, loc));
+            match group.take() {
+                Some(mut g) => {
+                    if kind != EntryKind::Record || term != g.term || leader != g.leader {
+                        stop = Some((g.pos, "the records of an entry end without their last".into()));
+                        break 'files;
+                    }
+                    g.size += loc.size;
+                    g.count += 1;
+                    if more {
+                        group = Some(g);
+                    } else {
+                        all.push(g);
+                    }
+                }
+                None if more => group = Some(loc),
+                None => all.push(loc),
+            }
+            prev = Some((index, term));
             pos = loc.end();
         }
     }
+    if let Some(g) = group.take() {
+        // Data stopped (zeros or an invalid entry) inside the records of an entry: a torn
+        // write of a batch. The whole entry goes, as a torn single entry would.
+        stop = Some((
+            g.pos,
+            "the records of an entry end without their last (torn write)".into(),
+        ));
+    }
+    // Number the openraft entries: from the purge point when there is one, else from the
+    // first entry's DLedger index (equal to its openraft index: no batch precedes it).
+    all.retain(|m| purged_dl.is_none_or(|p| m.dl_index > p));
+    let first_index = match (purged, all.first()) {
+        (Some(p), _) => p.index + 1,
+        (None, Some(m)) => m.dl_index,
+        (None, None) => 0,
+    };
+    let next_index = first_index + all.len() as u64;
 
     if let Some((at, reason)) = &stop {
         let (fstart, file) = match st.file_for(*at, fs_) {
@@ -1495,15 +1679,12 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
                 });
             }
         }
-        if !reason.is_empty() {
-            let next_index = all.last().map_or(0, |(i, _)| i + 1);
-            if committed.is_some_and(|c| c.index >= next_index) {
-                return Err(LogStoreError::Corruption {
-                    path,
-                    pos: *at,
-                    reason: format!("{reason}; the entry is at or below the committed index"),
-                });
-            }
+        if !reason.is_empty() && committed.is_some_and(|c| c.index >= next_index) {
+            return Err(LogStoreError::Corruption {
+                path,
+                pos: *at,
+                reason: format!("{reason}; the entry is at or below the committed index"),
+            });
         }
         let zeroed = zero_torn_tail(&file, &path, at - fstart, fs_)?;
         if zeroed > 0 {
@@ -1530,16 +1711,13 @@ fn recover(shared: &Shared, st: &mut State, committed: Option<&LogId>) -> Result
         st.files.insert(pos, f);
     }
 
-    let visible: Vec<(u64, EntryLocation)> = all
-        .into_iter()
-        .filter(|(i, _)| purged.is_none_or(|p| *i > p.index))
-        .collect();
-    if let Some((first, _)) = visible.first() {
-        st.first_index = *first;
-    } else if let Some(p) = purged {
-        st.first_index = p.index + 1;
-    }
-    st.metas = visible.into_iter().map(|(_, m)| Some(m)).collect();
+    st.first_index = first_index;
+    st.next_dl = match (all.last(), purged_dl) {
+        (Some(m), _) => m.dl_index + u64::from(m.count),
+        (None, Some(p)) => p + 1,
+        (None, None) => 0,
+    };
+    st.metas = all.into_iter().map(Some).collect();
     Ok(())
 }
 

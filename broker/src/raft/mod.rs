@@ -2,8 +2,9 @@
 //! stored in DLedger's file layout (spec §6), so the Raft log is the message store.
 //!
 //! Parts, one file each:
-//! - `types`: the openraft type configuration (node ids = digits of `nX`, one RocketMQ record
-//!   per entry, apply response = index + data position).
+//! - `types`: the openraft type configuration (node ids = digits of `nX`, RocketMQ records as
+//!   entry data, apply response = index + data position).
+//! - `batch`: the leader puts the records of concurrent sends into one entry.
 //! - `log_store`: `RaftLogStorage` on DLedger data files (48-byte headers, blanks, 20-digit
 //!   names, `currterm`, `checkpoint`), recovery, and the position-based read helpers the broker
 //!   uses for pulls and consume-queue dispatch.
@@ -14,8 +15,9 @@
 //! - `space`: a full disk makes writes wait for space instead of stopping openraft (which treats
 //!   storage errors as fatal); the broker refuses sends meanwhile.
 //!
-//! How openraft's own entries look on disk: every openraft entry is a DLedger entry with the
-//! DLedger `index` = openraft log index (the `initialize` membership entry is index 0). The
+//! How openraft's own entries look on disk: every openraft entry is a DLedger entry (an entry of
+//! K records is K consecutive DLedger entries, one record each, see `log_store`); the
+//! `initialize` membership entry is index 0 in both numberings. The
 //! `channel` field holds the entry kind (record / blank / membership) and the proposing leader's
 //! node id; blank and membership bodies start with int32 size + int32 `RAFT_META_MAGIC`, which
 //! is not a RocketMQ magic, so a data-file reader following §6.2 skips them. Details in
@@ -26,6 +28,7 @@
 //! (openraft documents this as safe; `NotAllowed` from an already initialized node is ignored),
 //! so the group forms even if the lowest id is down at first start.
 
+pub mod batch;
 pub mod handover;
 pub mod log_store;
 pub mod network;

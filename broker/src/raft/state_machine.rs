@@ -1,8 +1,8 @@
 //! The Raft state machine of a DLedger broker: applying an entry means dispatching it.
 //!
 //! The Raft log is the message store (see `log_store`), so the state machine keeps no copy of
-//! the data. Applying a committed record entry hands (index, data position, record bytes) to the
-//! broker's [`Applier`], which builds consume-queue entries and wakes long polls. The state
+//! the data. Applying a committed record entry hands (index, data position, record bytes) of
+//! each of its records to the broker's [`Applier`], which builds consume-queue entries and wakes long polls. The state
 //! machine itself only tracks `last_applied` and the last membership, persisted in
 //! `raft-applied.json` next to `currterm` (written to `.tmp`, fdatasynced, renamed; the directory
 //! is fsynced when the membership changes) every `PERSIST_INTERVAL`, on membership changes, when a
@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 use super::log_store::{write_file_atomic, EntryKind, LogReader, LogStoreError};
 use super::space::{chain_is_no_space, DiskSpace, RetryError};
 use super::types::{
-    ApplyResponse, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
+    record_spans, ApplyResponse, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership,
+    TypeConfig,
 };
 use crate::store::format::dledger as dl;
 
@@ -44,7 +45,8 @@ pub type ApplierError = Box<dyn std::error::Error + Send + Sync>;
 /// One committed RocketMQ record, handed to the broker.
 #[derive(Debug, Clone, Copy)]
 pub struct AppliedRecord<'a> {
-    /// Raft (= DLedger) index.
+    /// DLedger index of the record's entry (equal to the Raft index unless entries were
+    /// batched, see `log_store`).
     pub index: u64,
     /// Term it was written in.
     pub term: u64,
@@ -251,28 +253,36 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             let pos = loc.map(|l| l.data_pos());
             match &entry.payload {
                 EntryPayload::Normal(rec) => {
-                    let Some(loc) = loc.filter(|l| l.kind == EntryKind::Record) else {
+                    let spans = record_spans(&rec.0);
+                    let Some(loc) =
+                        loc.filter(|l| l.kind == EntryKind::Record && l.count as usize == spans.len())
+                    else {
                         let e = LogStoreError::Invalid(format!("applied record {log_id} is not in the log"));
                         return Err(StorageIOError::apply(log_id, &e).into());
                     };
-                    let record = AppliedRecord {
-                        index: log_id.index,
-                        term: log_id.leader_id.term,
-                        pos: loc.data_pos(),
-                        record: &rec.0,
-                    };
-                    // The applier skips what it already dispatched: safe to run again.
-                    let no_space =
-                        |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
-                    let applier = &self.applier;
-                    self.log
-                        .disk_space()
-                        .retry("consume-queue dispatch", no_space, || applier.apply(record))
-                        .await
-                        .map_err(|e| {
-                            let e = LogStoreError::Invalid(format!("applier failed: {}", e.into_inner()));
-                            StorageError::from(StorageIOError::apply(log_id, &e))
-                        })?;
+                    // Each record is a DLedger entry of its own: 48 header bytes before each.
+                    let mut pos = loc.data_pos();
+                    for (i, span) in spans.into_iter().enumerate() {
+                        let record = AppliedRecord {
+                            index: loc.dl_index + i as u64,
+                            term: log_id.leader_id.term,
+                            pos,
+                            record: &rec.0[span],
+                        };
+                        pos += (record.record.len() + dl::HEADER_SIZE) as u64;
+                        // The applier skips what it already dispatched: safe to run again.
+                        let no_space =
+                            |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
+                        let applier = &self.applier;
+                        self.log
+                            .disk_space()
+                            .retry("consume-queue dispatch", no_space, || applier.apply(record))
+                            .await
+                            .map_err(|e| {
+                                let e = LogStoreError::Invalid(format!("applier failed: {}", e.into_inner()));
+                                StorageError::from(StorageIOError::apply(log_id, &e))
+                            })?;
+                    }
                 }
                 EntryPayload::Blank => {}
                 EntryPayload::Membership(m) => {

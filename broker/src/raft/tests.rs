@@ -453,3 +453,223 @@ async fn cached_tail_agrees_with_the_files() {
     let from_disk = reopened.try_get_log_entries(0..40).await.expect("read");
     assert_eq!(cached, from_disk);
 }
+
+/// An entry of `n` records (a batch the leader built from concurrent sends).
+fn batch(term: u64, index: u64, n: usize, fill: u8) -> Entry {
+    let recs: Vec<Bytes> = (0..n)
+        .map(|k| record(90 + 31 * k, fill.wrapping_add(k as u8)))
+        .collect();
+    normal(term, index, Bytes::from(recs.concat()))
+}
+
+/// Membership, blank, then entries of 1, 2, 3, 4, 1, 2, … records.
+fn batched_entries(n: u64) -> Vec<Entry> {
+    let mut v = vec![membership(0), blank(2, 1)];
+    for i in 0..n {
+        v.push(batch(2, i + 2, 1 + (i % 4) as usize, i as u8));
+    }
+    v
+}
+
+/// The payload of a record entry.
+fn payload(e: &Entry) -> Bytes {
+    match &e.payload {
+        EntryPayload::Normal(r) => r.0.clone(),
+        other => panic!("not a record entry: {other:?}"),
+    }
+}
+
+/// An entry of K records is K DLedger entries (one record each, consecutive DLedger indexes,
+/// kind "more" but the last), in one file; it reads back whole from the cache and the files,
+/// and a reopened store numbers the openraft entries the same way.
+#[tokio::test]
+async fn batched_entries_are_one_dledger_entry_per_record() {
+    let dir = TempDir::new().expect("tempdir");
+    let opts = LogStoreOptions::new(dir.path(), 2048, 0);
+    let mut store = LogStore::open(opts.clone()).expect("open");
+    let written = batched_entries(20);
+    append(&mut store, written.clone()).await;
+
+    let (entries, starts) = spec_decode(&dir.path().join("data"), 2048);
+    assert!(starts.len() >= 3, "rolled over several files: {starts:?}");
+    let records: usize = (0..20).map(|i| 1 + i % 4).sum();
+    assert_eq!(entries.len(), 2 + records);
+    let mut next = 2usize;
+    for i in 0..20u64 {
+        let n = 1 + (i % 4) as usize;
+        let group = &entries[next..next + n];
+        let loc = store.reader().location(i + 2).expect("location");
+        assert_eq!(
+            (loc.pos, loc.dl_index, loc.count as usize),
+            (group[0].pos, next as u64, n)
+        );
+        for (k, e) in group.iter().enumerate() {
+            assert_eq!(e.index, (next + k) as i64, "DLedger indexes stay consecutive");
+            let kind = e.channel >> dl::CHANNEL_KIND_SHIFT;
+            let want = if k + 1 < n {
+                dl::KIND_RECORD_MORE
+            } else {
+                dl::KIND_RECORD
+            };
+            assert_eq!(kind, want, "entry {i} record {k}");
+            assert_eq!(i64_at(&e.body, 28) as u64, e.pos + 48, "PHYSICALOFFSET");
+            assert_eq!(e.pos / 2048, group[0].pos / 2048, "one file per entry");
+            // Each record is readable by its own position, as pulls and dispatch read it.
+            assert_eq!(
+                &store.reader().read_body_at(e.pos + 48).expect("body")[..],
+                &e.body[..]
+            );
+        }
+        let want: Vec<u8> = group.iter().flat_map(|e| e.body.clone()).collect();
+        let cached = store.try_get_log_entries(i + 2..i + 3).await.expect("read");
+        assert_eq!(&payload(&cached[0])[..], &want[..], "cached entry {i}");
+        next += n;
+    }
+    let cached = store.try_get_log_entries(0..).await.expect("read");
+    let max_pos = store.reader().max_pos();
+    drop(store);
+
+    let mut store = LogStore::open(opts.clone()).expect("reopen");
+    let st = store.get_log_state().await.expect("state");
+    assert_eq!(st.last_log_id, Some(log_id(2, 1, 21)));
+    assert_eq!(store.reader().max_pos(), max_pos);
+    let from_disk = store.try_get_log_entries(0..).await.expect("read");
+    assert_eq!(cached, from_disk);
+    // Appends continue both numberings.
+    append(&mut store, vec![batch(3, 22, 3, 0xEE)]).await;
+    let loc = store.reader().location(22).expect("22");
+    assert_eq!(loc.dl_index, 2 + records as u64);
+    assert_eq!(
+        spec_decode(&dir.path().join("data"), 2048).0.len(),
+        2 + records + 3
+    );
+}
+
+/// A batch cut short by a crash (its last record never written) is a torn tail: the whole
+/// entry goes, and the next append takes its place.
+#[tokio::test]
+async fn torn_batch_is_cut_whole() {
+    let dir = TempDir::new().expect("tempdir");
+    let opts = LogStoreOptions::new(dir.path(), 4096, 0);
+    let mut store = LogStore::open(opts.clone()).expect("open");
+    append(&mut store, batched_entries(3)).await;
+    let end = store.reader().max_pos();
+    append(&mut store, vec![batch(2, 5, 4, 7)]).await;
+    let loc = store.reader().location(5).expect("5");
+    assert_eq!(loc.pos, end);
+    drop(store);
+    // Zero the last record of entry 5: three "more" records with no last one.
+    let (entries, _) = spec_decode(&dir.path().join("data"), 4096);
+    let last = entries.last().expect("last");
+    let path = dir.path().join("data").join(format::offset_to_file_name(0));
+    let mut data = std::fs::read(&path).expect("read");
+    let from = last.pos as usize;
+    data[from..from + 48 + last.body.len()].fill(0);
+    std::fs::write(&path, &data).expect("write");
+
+    let mut store = LogStore::open(opts.clone()).expect("reopen");
+    let st = store.get_log_state().await.expect("state");
+    assert_eq!(st.last_log_id.map(|l| l.index), Some(4), "torn entry 5 dropped");
+    assert_eq!(store.reader().max_pos(), end);
+    let data = std::fs::read(&path).expect("read");
+    assert!(data[end as usize..].iter().all(|b| *b == 0), "tail zeroed");
+    append(&mut store, vec![batch(3, 5, 2, 9)]).await;
+    let (entries, _) = spec_decode(&dir.path().join("data"), 4096);
+    assert_eq!(entries.len(), 2 + 1 + 2 + 3 + 2);
+    assert!(entries.windows(2).all(|w| w[1].index == w[0].index + 1));
+
+    // A torn batch at or below the committed index is corruption, not a tail to cut.
+    store.save_committed(Some(log_id(3, 1, 5))).await.expect("commit");
+    drop(store);
+    let mut data = std::fs::read(&path).expect("read");
+    let last = spec_decode(&dir.path().join("data"), 4096).0.pop().expect("last");
+    data[last.pos as usize..last.pos as usize + 48].fill(0);
+    data[last.pos as usize] = 9; // not zeros: an invalid entry
+    std::fs::write(&path, &data).expect("write");
+    let err = LogStore::open(opts).expect_err("committed entry damaged");
+    assert!(
+        matches!(err, super::log_store::LogStoreError::Corruption { .. }),
+        "{err}"
+    );
+}
+
+/// Truncating and purging batched entries keep both numberings: a truncated follower ends up
+/// byte-identical to a replica that never had the cut suffix, and after a purge a reopened
+/// store numbers the openraft entries from the purge point (kept in `checkpoint`).
+#[tokio::test]
+async fn batched_entries_truncate_and_purge() {
+    let a = TempDir::new().expect("tempdir");
+    let b = TempDir::new().expect("tempdir");
+    let mut sa = LogStore::open(LogStoreOptions::new(a.path(), 1024, 0)).expect("open");
+    let mut sb = LogStore::open(LogStoreOptions::new(b.path(), 1024, 0)).expect("open");
+    let common = batched_entries(6); // indexes 0..=7
+    append(&mut sa, common.clone()).await;
+    append(&mut sb, common).await;
+    append(&mut sa, (8..14).map(|i| batch(2, i, 3, 1)).collect()).await;
+    sa.truncate(log_id(2, 1, 8)).await.expect("truncate");
+    let winner: Vec<Entry> = (8..16).map(|i| batch(3, i, 2, 2)).collect();
+    append(&mut sa, winner.clone()).await;
+    append(&mut sb, winner).await;
+    let (ea, fa) = spec_decode(&a.path().join("data"), 1024);
+    let (eb, fb) = spec_decode(&b.path().join("data"), 1024);
+    assert_eq!((fa, &ea), (fb, &eb));
+
+    sa.purge(log_id(3, 1, 10)).await.expect("purge");
+    let kept = sa.try_get_log_entries(0..).await.expect("read");
+    assert_eq!(kept.first().map(|e| e.log_id.index), Some(11));
+    let loc11 = sa.reader().location(11).expect("11");
+    drop(sa);
+    let text = std::fs::read_to_string(a.path().join("checkpoint")).expect("checkpoint");
+    let purged_dl = loc11.dl_index - 1;
+    assert!(
+        text.contains(&format!("purgedDledgerIndex={purged_dl}\n")),
+        "{text}"
+    );
+    let mut sa = LogStore::open(LogStoreOptions::new(a.path(), 1024, 0)).expect("reopen");
+    assert_eq!(sa.reader().location(11), Some(loc11));
+    assert_eq!(sa.try_get_log_entries(0..).await.expect("read"), kept);
+    append(&mut sa, vec![batch(3, 16, 2, 3)]).await;
+    let (ea, _) = spec_decode(&a.path().join("data"), 1024);
+    assert!(ea.windows(2).all(|w| w[1].index == w[0].index + 1));
+}
+
+/// Applying a batched entry hands each record to the broker with its own position and DLedger
+/// index; the response's position is the first record's.
+#[tokio::test]
+async fn state_machine_applies_each_record_of_a_batch() {
+    use std::sync::Mutex;
+    struct Collect(Mutex<Vec<(u64, u64, usize)>>);
+    impl super::state_machine::Applier for Collect {
+        fn apply(
+            &self,
+            r: super::state_machine::AppliedRecord<'_>,
+        ) -> Result<(), super::state_machine::ApplierError> {
+            self.0
+                .lock()
+                .expect("lock")
+                .push((r.index, r.pos, r.record.len()));
+            Ok(())
+        }
+    }
+    let dir = TempDir::new().expect("tempdir");
+    let mut store = LogStore::open(LogStoreOptions::new(dir.path(), 2048, 0)).expect("open");
+    let collect = Arc::new(Collect(Mutex::new(Vec::new())));
+    let mut sm = StateMachine::open(dir.path(), store.reader(), collect.clone()).expect("sm");
+    append(&mut store, batched_entries(6)).await;
+    let stored = store.try_get_log_entries(0..8).await.expect("read");
+    let resp = sm.apply(stored).await.expect("apply");
+    let got = collect.0.lock().expect("lock").clone();
+    let (entries, _) = spec_decode(&dir.path().join("data"), 2048);
+    let records: Vec<&SpecEntry> = entries
+        .iter()
+        .filter(|e| dl::is_record_kind(e.channel >> dl::CHANNEL_KIND_SHIFT))
+        .collect();
+    assert_eq!(got.len(), records.len());
+    for ((index, pos, len), e) in got.iter().zip(&records) {
+        assert_eq!((*index as i64, *pos, *len), (e.index, e.pos + 48, e.body.len()));
+    }
+    for i in 0..6u64 {
+        let loc = store.reader().location(i + 2).expect("loc");
+        assert_eq!(resp[i as usize + 2].pos, Some(loc.pos + 48));
+    }
+}

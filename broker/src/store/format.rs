@@ -240,19 +240,27 @@ pub mod dledger {
 
     // --- Entry kinds (our openraft log on the DLedger layout, `broker::raft`) ------------------
     //
-    // openraft's log holds three kinds of entries; all of them are DLedger entries so that the
-    // Raft index equals the DLedger `index` field and indexes stay consecutive. The `channel`
+    // openraft's log holds three kinds of entries; all of them are DLedger entries, whose
+    // `index` fields stay consecutive as in DLedger. The `channel`
     // field (reserved, 0 in DLedger) tells them apart and carries the id of the leader that
     // proposed the entry (openraft's log id is (term, leader node id, index)):
     //
     //   channel = kind << CHANNEL_KIND_SHIFT | leader_node_id   (leader_node_id < 2^24)
     //
     // A RocketMQ record entry (kind 0) has exactly one message record as its body (spec §6.2).
+    // One openraft entry may carry several records (the leader batches concurrent sends into
+    // one Raft entry): it is stored as that many consecutive DLedger entries, one record each,
+    // all but the last of kind [`KIND_RECORD_MORE`] and the last of kind [`KIND_RECORD`]. So
+    // every DLedger entry still holds one record, and the openraft index of an entry is the
+    // number of openraft entries before it: it equals the DLedger index only while every
+    // openraft entry holds one record (always so in stores written by DLedger). A group of
+    // `KIND_RECORD_MORE` entries without its closing `KIND_RECORD` is a torn tail.
     // Blank and membership entries have a body that is NOT a RocketMQ record: int32 TOTALSIZE
     // (= bodyLen) + int32 [`RAFT_META_MAGIC`] (not a RocketMQ magic, so the §6.2 parser
     // "second int32 is a RocketMQ magic?" never matches), then for a membership entry the
     // membership as JSON. A data-file reader skips any entry whose body's second int32 is
-    // [`RAFT_META_MAGIC`] (or whose channel kind is not [`KIND_RECORD`]) by its `size`.
+    // [`RAFT_META_MAGIC`] (or whose channel kind is not a record kind, [`is_record_kind`]) by
+    // its `size`.
 
     /// Bit shift of the entry kind inside the `channel` field.
     pub const CHANNEL_KIND_SHIFT: u32 = 24;
@@ -260,6 +268,14 @@ pub mod dledger {
     pub const CHANNEL_NODE_MASK: i32 = 0x00FF_FFFF;
     /// Entry kind: the body is one RocketMQ message record (openraft `EntryPayload::Normal`).
     pub const KIND_RECORD: i32 = 0;
+    /// Entry kind: one RocketMQ message record, followed in the same openraft entry by at least
+    /// one more record entry (see the comment above [`CHANNEL_KIND_SHIFT`]).
+    pub const KIND_RECORD_MORE: i32 = 3;
+    /// Whether a channel kind marks a RocketMQ record entry ([`KIND_RECORD`] or
+    /// [`KIND_RECORD_MORE`]).
+    pub fn is_record_kind(kind: i32) -> bool {
+        kind == KIND_RECORD || kind == KIND_RECORD_MORE
+    }
     /// Entry kind: openraft blank entry (written by every new leader), no application data.
     pub const KIND_BLANK: i32 = 1;
     /// Entry kind: openraft membership entry; JSON membership after the 8-byte meta header.
@@ -292,6 +308,10 @@ pub mod dledger {
     pub const KEY_PURGED_TERM: &str = "purgedTerm";
     /// `checkpoint` key (ours): leader node id of the last purged log id.
     pub const KEY_PURGED_LEADER: &str = "purgedLeader";
+    /// `checkpoint` key (ours): DLedger index of the last record entry of the last purged
+    /// openraft entry; absent (written by older versions or DLedger) means it equals
+    /// [`KEY_PURGED_INDEX`]. Recovery numbers the openraft entries after the purge point from it.
+    pub const KEY_PURGED_DLEDGER_INDEX: &str = "purgedDledgerIndex";
     /// State machine file (ours, JSON): last applied log id and membership.
     pub const APPLIED_STATE_FILE: &str = "raft-applied.json";
     /// Last built metadata snapshot (ours, JSON).

@@ -461,3 +461,149 @@ async fn retention_waits_for_every_peer() {
     }
     ns.stop().await;
 }
+
+/// Channel kinds of every DLedger entry in the data files of `self_id` (spec §6.1 walk: 48-byte
+/// headers, a blank ends a file, zeros end the data).
+fn entry_kinds(root: &std::path::Path, self_id: &str) -> Vec<i32> {
+    use broker::store::format::dledger as dl;
+    let dir = root.join(format!("dledger-{self_id}")).join("data");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let int = |b: &[u8], at: usize| i32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+    let mut kinds = Vec::new();
+    for path in names {
+        let data = std::fs::read(path).unwrap();
+        let mut at = 0;
+        while at + dl::HEADER_SIZE <= data.len() && int(&data, at) == dl::ENTRY_MAGIC {
+            kinds.push(int(&data, at + dl::CHANNEL) >> dl::CHANNEL_KIND_SHIFT);
+            at += int(&data, at + dl::SIZE) as usize;
+        }
+    }
+    kinds
+}
+
+/// Concurrent sends share Raft entries (the leader's batcher), yet every message keeps its own
+/// DLedger entry: each acknowledged msgId and queue offset points at that very message on every
+/// node, before and after all three nodes restart from their files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sends_share_raft_entries() {
+    use broker::remoting::headers::{SendMessageResponseHeader, ViewMessageRequestHeader};
+    let ns = start_namesrv().await;
+    let (listeners, dirs, cfgs, mut nodes) = start_group(&ns.addr, |_| {}).await;
+    let c = RemotingClient::default();
+    let (leader, _) = wait_leader(&c, &ns.addr, None, 3).await;
+
+    // 64 senders, each sending its messages one after another, as `benchmark producer` does.
+    let (senders, each) = (64usize, if soak() { 200 } else { 25 });
+    let mut tasks = Vec::new();
+    for s in 0..senders {
+        let (c, leader) = (c.clone(), leader.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for k in 0..each {
+                let body = format!("s{s}-k{k}-{}", "b".repeat((s * 7 + k) % 200)).into_bytes();
+                let q = ((s + k) % 4) as i32;
+                let r = invoke(&c, &leader, send_request("Batch", q, body.clone(), "t", "")).await;
+                assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+                let h: SendMessageResponseHeader = r.decode_header().unwrap();
+                assert_eq!(h.queue_id, q);
+                acked.push((h.msg_id, q, h.queue_offset, body));
+            }
+            acked
+        }));
+    }
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.extend(t.await.unwrap());
+    }
+    let n = senders * each;
+    assert_eq!(acked.len(), n);
+
+    // Batches were formed: some records are followed by another record of the same entry.
+    let kinds = entry_kinds(dirs[0].path(), "n0");
+    let more = kinds
+        .iter()
+        .filter(|k| **k == broker::store::format::dledger::KIND_RECORD_MORE)
+        .count();
+    assert!(more > 0, "no batched entry among {} DLedger entries", kinds.len());
+    eprintln!("{n} messages: {more} records shared a Raft entry with the next one");
+
+    let check = |nodes: Vec<String>| {
+        let (c, acked) = (c.clone(), acked.clone());
+        async move {
+            for addr in nodes {
+                // Every node serves every message at its queue offset (followers once synced).
+                wait_until(Duration::from_secs(30), &format!("{addr} serves {n}"), || {
+                    let (c, addr) = (c.clone(), addr.clone());
+                    async move {
+                        let got = pull_all(&c, &addr, "Batch", 4).await;
+                        got.values().map(Vec::len).sum::<usize>() == n
+                    }
+                })
+                .await;
+                let got = pull_all(&c, &addr, "Batch", 4).await;
+                for (id, q, offset, body) in &acked {
+                    assert_eq!(
+                        &got[q][*offset as usize], body,
+                        "{addr}: queue {q} offset {offset}"
+                    );
+                    let view = RemotingCommand::request(
+                        request::VIEW_MESSAGE_BY_ID,
+                        &ViewMessageRequestHeader {
+                            offset: msg_id_offset(id),
+                        },
+                    );
+                    let r = invoke(&c, &addr, view).await;
+                    assert_eq!(r.code, response::SUCCESS, "{addr}: view {id}: {:?}", r.remark);
+                    let m = &decode_records(&r.body).unwrap()[0];
+                    assert_eq!(
+                        (&m.body, m.queue_id, m.queue_offset),
+                        (body, *q, *offset),
+                        "{addr}: {id}"
+                    );
+                }
+            }
+        }
+    };
+    let addrs: Vec<String> = nodes.iter().flatten().map(|n| n.addr.clone()).collect();
+    check(addrs.clone()).await;
+    let sums: Vec<_> = (0..3)
+        .map(|i| data_md5s(dirs[i].path(), &format!("n{i}")))
+        .collect();
+    assert_eq!(sums[0], sums[1]);
+    assert_eq!(sums[0], sums[2]);
+
+    // All three restart from their files: recovery regroups the records into the same entries.
+    for node in nodes.iter_mut() {
+        node.take().unwrap().stop().await;
+    }
+    for (i, node) in nodes.iter_mut().enumerate() {
+        *node = Some(restart(&cfgs, &listeners, i).await);
+    }
+    let (leader, _) = wait_leader(&c, &ns.addr, None, 3).await;
+    let addrs: Vec<String> = nodes.iter().flatten().map(|n| n.addr.clone()).collect();
+    check(addrs).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut target = leader;
+    loop {
+        let r = invoke(
+            &c,
+            &target,
+            send_request("Batch", 0, b"after-restart".to_vec(), "", ""),
+        )
+        .await;
+        if r.code == response::SUCCESS {
+            break;
+        }
+        assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
+        assert!(Instant::now() < deadline, "no write accepted after the restart");
+        target = wait_leader(&c, &ns.addr, None, 3).await.0;
+    }
+    for n in nodes.into_iter().flatten() {
+        n.stop().await;
+    }
+    ns.stop().await;
+}
