@@ -208,6 +208,19 @@ for load in 128 1k; do
     echo "| $load B | $(fmt "$c") | $(fmt2 "$(stat "classic-$load" "['latency']['p50_ms']")") / $(fmt2 "$(stat "classic-$load" "['latency']['p99_ms']")") / $(fmt2 "$(stat "classic-$load" "['latency']['max_ms']")") | $(fmt "$d") | $(fmt2 "$(stat "dledger-$load" "['latency']['p50_ms']")") / $(fmt2 "$(stat "dledger-$load" "['latency']['p99_ms']")") / $(fmt2 "$(stat "dledger-$load" "['latency']['max_ms']")") | $(ratio "$d" "$c") |"
 done
 echo
+echo "Each run (msg/s), in the order they ran (the loads alternate, so drift hits all of them):"
+echo
+echo "| load | $(for r in $(seq "$REPEAT"); do printf 'run %s | ' "$r"; done)"
+echo "|---|$(for r in $(seq "$REPEAT"); do printf -- '---|'; done)"
+for name in classic-128 dledger-128 classic-1k dledger-1k; do
+    row="| $name |"
+    for r in $(seq "$REPEAT"); do
+        f="$RESULTS/$name-$r.json"
+        if [[ -s $f ]]; then row="$row $(fmt "$(jget "$f" "['tps']")") |"; else row="$row n/a |"; fi
+    done
+    echo "$row"
+done
+echo
 echo "| measure | value |"
 echo "|---|---|"
 if [[ -s $RESULTS/failover.json ]]; then

@@ -304,8 +304,9 @@ async fn keep_preferred_leader(d: Arc<Dledger>, preferred: u64) {
         // Stop taking writes, let what is in flight reach the preferred node, then step aside.
         d.handing_over.store(true, Ordering::Release);
         // Any send inside its ordered section has queued its records once this lock is ours;
-        // later ones see `handing_over`.
+        // later ones see `handing_over`. Then let the batcher hand what is queued to openraft.
         drop(d.submit.lock().unwrap_or_else(|p| p.into_inner()));
+        d.batcher.proposed_all().await;
         let drained = d
             .node
             .raft()

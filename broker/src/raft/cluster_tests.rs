@@ -400,3 +400,69 @@ async fn follower_on_a_full_tmpfs_waits_catches_up_and_shuts_down() {
         }
     }
 }
+
+/// The leader's batcher: records proposed at once share Raft entries, each comes back with its
+/// own position (the record stored there is that record), entries never exceed the byte
+/// budget, every replica's files are identical, and `proposed_all` waits for what is queued.
+#[allow(clippy::print_stderr)] // the batch count is worth seeing
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batcher_shares_entries_and_returns_each_position() {
+    use super::batch::Batcher;
+    let dirs: Vec<TempDir> = (0..3).map(|_| TempDir::new().expect("tempdir")).collect();
+    let (listeners, peers) = three_listeners();
+    let mut nodes = Vec::new();
+    for (i, l) in listeners.into_iter().enumerate() {
+        nodes.push(start(i as NodeId, dirs[i].path(), &peers, l).await);
+    }
+    let all: Vec<&RaftNode> = nodes.iter().collect();
+    let leader_id = agreed_leader(&all, None).await;
+    let leader = &nodes[leader_id as usize];
+    let before = leader.raft().metrics().borrow().last_log_index.unwrap_or(0);
+
+    const BUDGET: usize = 2048;
+    let batcher = Batcher::start(leader.raft().clone(), BUDGET);
+    let records: Vec<Bytes> = (0..300).map(record).collect();
+    // Queued without awaiting in between, as concurrent sends queue them.
+    let pending: Vec<_> = records.iter().map(|r| batcher.propose(r.clone())).collect();
+    batcher.proposed_all().await;
+    let mut positions = Vec::new();
+    for rx in pending {
+        positions.push(rx.await.expect("answered").expect("committed"));
+    }
+    for (r, pos) in records.iter().zip(&positions) {
+        let stored = leader.log().read_body_at(*pos).expect("record at its position");
+        // Equal but for PHYSICALOFFSET, which the log store set to the position.
+        assert_eq!(stored.len(), r.len());
+        let at = format::record::PHYSICAL_OFFSET;
+        assert_eq!(&stored[..at], &r[..at]);
+        assert_eq!(&stored[at + 8..], &r[at + 8..]);
+        assert_eq!(&stored[at..at + 8], &pos.to_be_bytes());
+    }
+    let entries = leader.raft().metrics().borrow().last_log_index.expect("entries") - before;
+    assert!(
+        entries < 300,
+        "300 records in {entries} Raft entries: no batching"
+    );
+    let biggest = (before + 1..=before + entries)
+        .filter_map(|i| leader.log().location(i))
+        .map(|l| l.size as usize - 48 * l.count as usize)
+        .max()
+        .expect("entries");
+    assert!(biggest <= BUDGET, "an entry holds {biggest} record bytes");
+    eprintln!("300 records in {entries} Raft entries");
+
+    // Followers end up with the same bytes.
+    for n in &nodes {
+        n.raft()
+            .wait(Some(WAIT))
+            .applied_index_at_least(Some(before + entries), "replicated")
+            .await
+            .expect("replicated");
+    }
+    let paths: Vec<&Path> = dirs.iter().map(TempDir::path).collect();
+    drop(batcher);
+    for n in nodes {
+        n.shutdown().await.expect("shutdown");
+    }
+    assert_identical(&paths);
+}

@@ -50,7 +50,9 @@
 //!
 //! Why ASYNC_FLUSH matters: openraft 0.9's core awaits every append's callback before it takes
 //! the next client write, one entry at a time, so with SYNC_FLUSH a leader does one fdatasync
-//! per message (about 1 000 messages/s on a disk with 1 ms syncs, whatever the concurrency).
+//! per entry. The leader's batcher (`super::batch`) puts the sends that arrive during a sync
+//! into the next entry, which makes that a group commit, but every entry still waits for a
+//! whole fdatasync of the leader before the next one is written.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Debug;
