@@ -725,12 +725,13 @@ impl Shared {
                 .get(at..at + dl::HEADER_SIZE)
                 .map(Header::parse)
                 .ok_or_else(|| corrupt(format!("record {i} of entry {index} is missing")))?;
-            let end = at + h.size.max(0) as usize;
+            let end = at + usize::try_from(h.size).unwrap_or(0);
             if h.index as u64 != m.dl_index + i
                 || h.term as u64 != m.term
                 || h.pos as u64 != m.pos + at as u64
                 || end > buf.len()
-                || h.body_len as usize + dl::HEADER_SIZE != h.size as usize
+                || h.body_len < 0
+                || i64::from(h.body_len) + dl::HEADER_SIZE as i64 != i64::from(h.size)
             {
                 return Err(corrupt(format!(
                     "entry header (index {}, term {}) does not match the index ({}, {})",
