@@ -147,11 +147,10 @@ async fn run(raft: Raft, mut rx: mpsc::UnboundedReceiver<Item>, max_bytes: usize
                 _ => None,
             };
             drop(permit);
-            // Record i + 1 starts one DLedger header after record i ends (log_store).
             let mut pos = first_pos;
             for q in batch {
                 let _ = q.tx.send(pos);
-                pos = pos.map(|p| p + (q.record.len() + dl::HEADER_SIZE) as u64);
+                pos = pos.map(|p| dl::next_record_pos(p, q.record.len()));
             }
         });
     }

@@ -370,7 +370,7 @@ fn encode_entry(entry: &Entry, pos: u64, dl_index: u64) -> Result<Encoded, LogSt
     let term = entry.log_id.leader_id.term;
     let mut buf = Vec::new();
     let meta = |kind: EntryKind, body: Vec<u8>, buf: &mut Vec<u8>| {
-        push_dl_entry(buf, pos, dl_index, term, kind.code(), leader, &body)
+        push_dl_entry(buf, pos, dl_index, term, kind.code(), leader, &body, false)
     };
     match &entry.payload {
         EntryPayload::Normal(Record(rec)) => {
@@ -383,20 +383,19 @@ fn encode_entry(entry: &Entry, pos: u64, dl_index: u64) -> Result<Encoded, LogSt
             } else {
                 Vec::new()
             };
-            let mut at = pos;
             for (i, span) in spans.into_iter().enumerate() {
-                let mut body = rec[span].to_vec();
-                patch_physical_offset(&mut body, at + dl::HEADER_SIZE as u64);
+                let at = pos + buf.len() as u64;
                 let code = if i + 1 < count {
                     dl::KIND_RECORD_MORE
                 } else {
                     dl::KIND_RECORD
                 };
-                push_dl_entry(&mut buf, at, dl_index + i as u64, term, code, leader, &body)?;
+                let index = dl_index + i as u64;
+                push_dl_entry(&mut buf, at, index, term, code, leader, &rec[span], true)?;
                 if count > 1 {
-                    payload.extend_from_slice(&body);
+                    let body = (at - pos) as usize + dl::HEADER_SIZE;
+                    payload.extend_from_slice(&buf[body..]);
                 }
-                at = pos + buf.len() as u64;
             }
             let bytes = Bytes::from(buf);
             let payload = if count > 1 {
@@ -424,7 +423,10 @@ fn encode_entry(entry: &Entry, pos: u64, dl_index: u64) -> Result<Encoded, LogSt
     })
 }
 
-/// Appends one DLedger entry (header + `body`) at absolute position `pos` to `buf`.
+/// Appends one DLedger entry (header + `body`) at absolute position `pos` to `buf`; with
+/// `record`, the body's PHYSICALOFFSET is set to `pos + 48` in `buf` (so the body is copied once)
+/// before its CRC is taken.
+#[allow(clippy::too_many_arguments)] // the header's fields
 fn push_dl_entry(
     buf: &mut Vec<u8>,
     pos: u64,
@@ -433,21 +435,29 @@ fn push_dl_entry(
     kind_code: i32,
     leader: NodeId,
     body: &[u8],
+    record: bool,
 ) -> Result<(), LogStoreError> {
     let size = dl::HEADER_SIZE + body.len();
     let size32 = i32::try_from(size)
         .map_err(|_| LogStoreError::Invalid(format!("entry of {size} bytes is too large")))?;
-    let channel = (kind_code << dl::CHANNEL_KIND_SHIFT) | leader as i32;
-    buf.extend_from_slice(&dl::ENTRY_MAGIC.to_be_bytes());
-    buf.extend_from_slice(&size32.to_be_bytes());
-    buf.extend_from_slice(&(index as i64).to_be_bytes());
-    buf.extend_from_slice(&(term as i64).to_be_bytes());
-    buf.extend_from_slice(&(pos as i64).to_be_bytes());
-    buf.extend_from_slice(&channel.to_be_bytes());
-    buf.extend_from_slice(&0i32.to_be_bytes()); // chainCrc: not filled, as DLedger
-    buf.extend_from_slice(&(crc32fast::hash(body) as i32).to_be_bytes());
-    buf.extend_from_slice(&((size - dl::HEADER_SIZE) as i32).to_be_bytes());
+    let start = buf.len();
+    buf.resize(start + dl::HEADER_SIZE, 0);
     buf.extend_from_slice(body);
+    let (head, body) = buf[start..].split_at_mut(dl::HEADER_SIZE);
+    if record {
+        patch_physical_offset(body, pos + dl::HEADER_SIZE as u64);
+    }
+    let channel = (kind_code << dl::CHANNEL_KIND_SHIFT) | leader as i32;
+    let mut put = |at: usize, bytes: &[u8]| head[at..at + bytes.len()].copy_from_slice(bytes);
+    put(dl::MAGIC, &dl::ENTRY_MAGIC.to_be_bytes());
+    put(dl::SIZE, &size32.to_be_bytes());
+    put(dl::INDEX, &(index as i64).to_be_bytes());
+    put(dl::TERM, &(term as i64).to_be_bytes());
+    put(dl::POS, &(pos as i64).to_be_bytes());
+    put(dl::CHANNEL, &channel.to_be_bytes());
+    // CHAIN_CRC stays 0: not filled, as DLedger.
+    put(dl::BODY_CRC, &(crc32fast::hash(body) as i32).to_be_bytes());
+    put(dl::BODY_LEN, &((size - dl::HEADER_SIZE) as i32).to_be_bytes());
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 //!
 //! The Raft log is the message store (see `log_store`), so the state machine keeps no copy of
 //! the data. Applying a committed record entry hands (index, data position, record bytes) of
-//! each of its records to the broker's [`Applier`], which builds consume-queue entries and wakes long polls. The state
-//! machine itself only tracks `last_applied` and the last membership, persisted in
+//! each of its records to the broker's [`Applier`], which builds consume-queue entries and
+//! wakes long polls. The state machine itself only tracks `last_applied` and the last membership, persisted in
 //! `raft-applied.json` next to `currterm` (written to `.tmp`, fdatasynced, renamed; the directory
 //! is fsynced when the membership changes) every `PERSIST_INTERVAL`, on membership changes, when a
 //! snapshot is built and at shutdown. A crash may lose the latest update, which makes openraft
@@ -260,7 +260,11 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                         let e = LogStoreError::Invalid(format!("applied record {log_id} is not in the log"));
                         return Err(StorageIOError::apply(log_id, &e).into());
                     };
-                    // Each record is a DLedger entry of its own: 48 header bytes before each.
+                    // The applier skips what it already dispatched: safe to run again.
+                    let no_space =
+                        |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
+                    let applier = &self.applier;
+                    // Each record is a DLedger entry of its own.
                     let mut pos = loc.data_pos();
                     for (i, span) in spans.into_iter().enumerate() {
                         let record = AppliedRecord {
@@ -269,11 +273,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                             pos,
                             record: &rec.0[span],
                         };
-                        pos += (record.record.len() + dl::HEADER_SIZE) as u64;
-                        // The applier skips what it already dispatched: safe to run again.
-                        let no_space =
-                            |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
-                        let applier = &self.applier;
+                        pos = dl::next_record_pos(pos, record.record.len());
                         self.log
                             .disk_space()
                             .retry("consume-queue dispatch", no_space, || applier.apply(record))

@@ -271,6 +271,11 @@ pub mod dledger {
     /// Entry kind: one RocketMQ message record, followed in the same openraft entry by at least
     /// one more record entry (see the comment above [`CHANNEL_KIND_SHIFT`]).
     pub const KIND_RECORD_MORE: i32 = 3;
+    /// Data position of the next record of a batched openraft entry, the record at `data_pos`
+    /// being `record_len` bytes: the records are back to back, one entry header before each.
+    pub fn next_record_pos(data_pos: u64, record_len: usize) -> u64 {
+        data_pos + (record_len + HEADER_SIZE) as u64
+    }
     /// Whether a channel kind marks a RocketMQ record entry ([`KIND_RECORD`] or
     /// [`KIND_RECORD_MORE`]).
     pub fn is_record_kind(kind: i32) -> bool {
