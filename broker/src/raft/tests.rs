@@ -37,6 +37,54 @@ fn openraft_storage_suite() {
     }
 }
 
+/// An applier that records what it was handed: (DLedger index, data position, record length).
+#[derive(Default)]
+struct Collect(std::sync::Mutex<Vec<(u64, u64, usize)>>);
+
+impl super::state_machine::Applier for Collect {
+    fn apply(
+        &self,
+        r: super::state_machine::AppliedRecord<'_>,
+    ) -> Result<(), super::state_machine::ApplierError> {
+        self.0
+            .lock()
+            .expect("lock")
+            .push((r.index, r.pos, r.record.len()));
+        Ok(())
+    }
+}
+
+impl Collect {
+    fn applied(&self) -> Vec<(u64, u64, usize)> {
+        self.0.lock().expect("lock").clone()
+    }
+}
+
+/// Opening the store at `opts` fails with [`LogStoreError::Corruption`](super::log_store::LogStoreError).
+fn assert_open_refused_as_corrupt(opts: LogStoreOptions) {
+    let err = LogStore::open(opts).expect_err("a corrupt store must not open");
+    assert!(
+        matches!(err, super::log_store::LogStoreError::Corruption { .. }),
+        "{err}"
+    );
+}
+
+/// Two replicas' data directories hold the same entries and byte-identical files.
+fn assert_same_data_files(a: &Path, b: &Path, file_size: u64) {
+    let (ea, fa) = spec_decode(&a.join("data"), file_size);
+    let (eb, fb) = spec_decode(&b.join("data"), file_size);
+    assert_eq!(fa, fb);
+    assert_eq!(ea, eb);
+    for f in fa {
+        let name = format::offset_to_file_name(f);
+        assert_eq!(
+            std::fs::read(a.join("data").join(&name)).expect("a"),
+            std::fs::read(b.join("data").join(&name)).expect("b"),
+            "file {name}"
+        );
+    }
+}
+
 fn log_id(term: u64, leader: u64, index: u64) -> LogId {
     LogId::new(CommittedLeaderId::new(term, leader), index)
 }
@@ -298,11 +346,7 @@ async fn corruption_before_valid_data_is_refused() {
     let mut data = std::fs::read(&path).expect("read");
     data[24] ^= 0xFF; // pos field
     std::fs::write(&path, &data).expect("write");
-    let err = LogStore::open(opts).expect_err("corrupt");
-    assert!(
-        matches!(err, super::log_store::LogStoreError::Corruption { .. }),
-        "{err}"
-    );
+    assert_open_refused_as_corrupt(opts);
 }
 
 #[tokio::test]
@@ -331,18 +375,7 @@ async fn truncate_restores_the_leader_layout() {
     );
     append(&mut sa, winner.clone()).await;
     append(&mut sb, winner).await;
-    let (ea, fa) = spec_decode(&a.path().join("data"), 1024);
-    let (eb, fb) = spec_decode(&b.path().join("data"), 1024);
-    assert_eq!(fa, fb);
-    assert_eq!(ea, eb);
-    for f in fa {
-        let name = format::offset_to_file_name(f);
-        assert_eq!(
-            std::fs::read(a.path().join("data").join(&name)).expect("a"),
-            std::fs::read(b.path().join("data").join(&name)).expect("b"),
-            "file {name}"
-        );
-    }
+    assert_same_data_files(a.path(), b.path(), 1024);
 }
 
 #[tokio::test]
@@ -395,30 +428,16 @@ async fn purge_deletes_whole_files_and_survives_reopen() {
 
 #[tokio::test]
 async fn state_machine_applies_records_with_positions() {
-    use std::sync::Mutex;
-    struct Collect(Mutex<Vec<(u64, u64, usize)>>);
-    impl super::state_machine::Applier for Collect {
-        fn apply(
-            &self,
-            r: super::state_machine::AppliedRecord<'_>,
-        ) -> Result<(), super::state_machine::ApplierError> {
-            self.0
-                .lock()
-                .expect("lock")
-                .push((r.index, r.pos, r.record.len()));
-            Ok(())
-        }
-    }
     let dir = TempDir::new().expect("tempdir");
     let mut store = LogStore::open(LogStoreOptions::new(dir.path(), 2048, 0)).expect("open");
-    let collect = Arc::new(Collect(Mutex::new(Vec::new())));
+    let collect = Arc::new(Collect::default());
     let mut sm = StateMachine::open(dir.path(), store.reader(), collect.clone()).expect("sm");
     let entries = sample_entries(5);
     append(&mut store, entries.clone()).await;
     let stored = store.try_get_log_entries(0..7).await.expect("read");
     let resp = sm.apply(stored).await.expect("apply");
     assert_eq!(resp.len(), 7);
-    let got = collect.0.lock().expect("lock").clone();
+    let got = collect.applied();
     assert_eq!(got.len(), 5, "only records reach the applier");
     for (i, (index, pos, _)) in got.iter().enumerate() {
         assert_eq!(*index, i as u64 + 2);
@@ -586,11 +605,7 @@ async fn torn_batch_is_cut_whole() {
     data[last.pos as usize..last.pos as usize + 48].fill(0);
     data[last.pos as usize] = 9; // not zeros: an invalid entry
     std::fs::write(&path, &data).expect("write");
-    let err = LogStore::open(opts).expect_err("committed entry damaged");
-    assert!(
-        matches!(err, super::log_store::LogStoreError::Corruption { .. }),
-        "{err}"
-    );
+    assert_open_refused_as_corrupt(opts);
 }
 
 /// Truncating and purging batched entries keep both numberings: a truncated follower ends up
@@ -610,9 +625,7 @@ async fn batched_entries_truncate_and_purge() {
     let winner: Vec<Entry> = (8..16).map(|i| batch(3, i, 2, 2)).collect();
     append(&mut sa, winner.clone()).await;
     append(&mut sb, winner).await;
-    let (ea, fa) = spec_decode(&a.path().join("data"), 1024);
-    let (eb, fb) = spec_decode(&b.path().join("data"), 1024);
-    assert_eq!((fa, &ea), (fb, &eb));
+    assert_same_data_files(a.path(), b.path(), 1024);
 
     sa.purge(log_id(3, 1, 10)).await.expect("purge");
     let kept = sa.try_get_log_entries(0..).await.expect("read");
@@ -637,28 +650,14 @@ async fn batched_entries_truncate_and_purge() {
 /// index; the response's position is the first record's.
 #[tokio::test]
 async fn state_machine_applies_each_record_of_a_batch() {
-    use std::sync::Mutex;
-    struct Collect(Mutex<Vec<(u64, u64, usize)>>);
-    impl super::state_machine::Applier for Collect {
-        fn apply(
-            &self,
-            r: super::state_machine::AppliedRecord<'_>,
-        ) -> Result<(), super::state_machine::ApplierError> {
-            self.0
-                .lock()
-                .expect("lock")
-                .push((r.index, r.pos, r.record.len()));
-            Ok(())
-        }
-    }
     let dir = TempDir::new().expect("tempdir");
     let mut store = LogStore::open(LogStoreOptions::new(dir.path(), 2048, 0)).expect("open");
-    let collect = Arc::new(Collect(Mutex::new(Vec::new())));
+    let collect = Arc::new(Collect::default());
     let mut sm = StateMachine::open(dir.path(), store.reader(), collect.clone()).expect("sm");
     append(&mut store, batched_entries(6)).await;
     let stored = store.try_get_log_entries(0..8).await.expect("read");
     let resp = sm.apply(stored).await.expect("apply");
-    let got = collect.0.lock().expect("lock").clone();
+    let got = collect.applied();
     let (entries, _) = spec_decode(&dir.path().join("data"), 2048);
     let records: Vec<&SpecEntry> = entries
         .iter()

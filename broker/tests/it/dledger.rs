@@ -135,6 +135,17 @@ fn data_md5s(root: &std::path::Path, self_id: &str) -> BTreeMap<String, String> 
         .collect()
 }
 
+/// Asserts that the three nodes of a [`start_group`] group hold byte-identical data files;
+/// returns their md5s by file name.
+fn same_data_files(dirs: &[tempfile::TempDir]) -> BTreeMap<String, String> {
+    let sums: Vec<_> = (0..3)
+        .map(|i| data_md5s(dirs[i].path(), &format!("n{i}")))
+        .collect();
+    assert_eq!(sums[0], sums[1]);
+    assert_eq!(sums[0], sums[2]);
+    sums.into_iter().next().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_replicate_and_fail_over() {
     let ns = start_namesrv().await;
@@ -223,12 +234,8 @@ async fn three_nodes_replicate_and_fail_over() {
         }
     }
     // Byte-identical data files over the committed range.
-    let sums: Vec<_> = (0..3)
-        .map(|i| data_md5s(dirs[i].path(), &format!("n{i}")))
-        .collect();
-    assert!(sums[0].len() >= 2, "several data files expected: {:?}", sums[0]);
-    assert_eq!(sums[0], sums[1]);
-    assert_eq!(sums[0], sums[2]);
+    let sums = same_data_files(&dirs);
+    assert!(sums.len() >= 2, "several data files expected: {sums:?}");
 
     // Stop the leader: another node becomes BID 0 and writes resume there.
     let idx = nodes
@@ -490,7 +497,7 @@ fn entry_kinds(root: &std::path::Path, self_id: &str) -> Vec<i32> {
 /// node, before and after all three nodes restart from their files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sends_share_raft_entries() {
-    use broker::remoting::headers::{SendMessageResponseHeader, ViewMessageRequestHeader};
+    use broker::remoting::headers::SendMessageResponseHeader;
     let ns = start_namesrv().await;
     let (listeners, dirs, cfgs, mut nodes) = start_group(&ns.addr, |_| {}).await;
     let c = RemotingClient::default();
@@ -550,15 +557,7 @@ async fn concurrent_sends_share_raft_entries() {
                         &got[q][*offset as usize], body,
                         "{addr}: queue {q} offset {offset}"
                     );
-                    let view = RemotingCommand::request(
-                        request::VIEW_MESSAGE_BY_ID,
-                        &ViewMessageRequestHeader {
-                            offset: msg_id_offset(id),
-                        },
-                    );
-                    let r = invoke(&c, &addr, view).await;
-                    assert_eq!(r.code, response::SUCCESS, "{addr}: view {id}: {:?}", r.remark);
-                    let m = &decode_records(&r.body).unwrap()[0];
+                    let m = view_by_msg_id(&c, &addr, id).await;
                     assert_eq!(
                         (&m.body, m.queue_id, m.queue_offset),
                         (body, *q, *offset),
@@ -570,11 +569,7 @@ async fn concurrent_sends_share_raft_entries() {
     };
     let addrs: Vec<String> = nodes.iter().flatten().map(|n| n.addr.clone()).collect();
     check(addrs.clone()).await;
-    let sums: Vec<_> = (0..3)
-        .map(|i| data_md5s(dirs[i].path(), &format!("n{i}")))
-        .collect();
-    assert_eq!(sums[0], sums[1]);
-    assert_eq!(sums[0], sums[2]);
+    same_data_files(&dirs);
 
     // All three restart from their files: recovery regroups the records into the same entries.
     for node in nodes.iter_mut() {

@@ -16,7 +16,7 @@ use broker::remoting::body::{ClusterInfo, TopicRouteData};
 use broker::remoting::codes::{request, response};
 use broker::remoting::headers::{
     GetRouteInfoRequestHeader, OffsetResponseHeader, QueryConsumerOffsetRequestHeader,
-    SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader,
+    SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
 };
 use broker::remoting::{RemotingClient, RemotingCommand};
 use broker::store::message::decode_records;
@@ -1407,6 +1407,23 @@ async fn wait_log_line(g: &Group, i: usize, line: &str, n: usize) -> Duration {
     started.elapsed()
 }
 
+/// Sends `body` to `addr`, whose disk is full: asserts SERVICE_NOT_AVAILABLE with a remark about
+/// the full disk, and returns how long the answer took and the remark.
+async fn refused_for_a_full_disk(c: &RemotingClient, addr: &str, body: &[u8]) -> (Duration, String) {
+    let asked = Instant::now();
+    let r = invoke(c, addr, send_request(TOPIC, 0, body.to_vec(), "t", "")).await;
+    let answered = asked.elapsed();
+    assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
+    assert!(
+        r.remark
+            .as_deref()
+            .is_some_and(|m| m.contains("disk") && m.contains("full")),
+        "remark: {:?}",
+        r.remark
+    );
+    (answered, r.remark.unwrap_or_default())
+}
+
 /// Disk full on a DLedger follower, by a file-size limit (`RLIMIT_FSIZE`, set on the running
 /// process with prlimit; its log writes then fail with EFBIG): the leader and the other follower
 /// keep acknowledging, the follower process stays up and waits for space instead of stopping its
@@ -1513,22 +1530,7 @@ async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
     );
     wait_follower(&c, &g.ns.addr, &old, idx as i64 + 1).await;
     // A send to the old leader is refused at once, saying why.
-    let asked = Instant::now();
-    let r = invoke(
-        &c,
-        &old,
-        send_request(TOPIC, 0, b"to-a-full-disk".to_vec(), "t", ""),
-    )
-    .await;
-    let answered = asked.elapsed();
-    assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
-    assert!(
-        r.remark
-            .as_deref()
-            .is_some_and(|m| m.contains("disk") && m.contains("full")),
-        "remark: {:?}",
-        r.remark
-    );
+    let (answered, remark) = refused_for_a_full_disk(&c, &old, b"to-a-full-disk").await;
     assert!(answered < SEND_TIMEOUT, "the refusal took {answered:?}");
 
     set_fsize_limit(pid, hard, hard);
@@ -1564,7 +1566,7 @@ async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
          {resumed:?} after it; a send to the old leader refused in {answered:?} ({:?}); limit \
          raised: rejoined as follower and caught up without a restart in {caught_up:?}; {} \
          acknowledged in all, replicas identical",
-        r.remark.unwrap_or_default(),
+        remark,
         acked.len()
     );
 }
@@ -1585,17 +1587,7 @@ async fn leader_whose_consume_queue_cannot_grow_steps_aside() {
     let hard = fsize_limit(pid).rlim_max;
     set_fsize_limit(pid, 1 << 20, hard);
     g.create_topic(&c).await;
-    let asked = Instant::now();
-    let r = invoke(&c, &old, send_request(TOPIC, 0, b"first|".to_vec(), "t", "")).await;
-    let answered = asked.elapsed();
-    assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
-    assert!(
-        r.remark
-            .as_deref()
-            .is_some_and(|m| m.contains("disk") && m.contains("full")),
-        "remark: {:?}",
-        r.remark
-    );
+    let (answered, _) = refused_for_a_full_disk(&c, &old, b"first|").await;
     let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
     let (new, elected) = wait_bid0_among(&c, &g.ns.addr, &others).await;
     let senders = Senders::start(&c, &g.ns.addr, 2);
@@ -1720,15 +1712,7 @@ async fn classic_commitlog_upgrades_to_a_dledger_group() {
     for a in g.addrs() {
         wait_serves(&c, &a, &old).await;
         for (id, body) in old_ids.iter().step_by(7) {
-            let req = RemotingCommand::request(
-                request::VIEW_MESSAGE_BY_ID,
-                &ViewMessageRequestHeader {
-                    offset: msg_id_offset(id),
-                },
-            );
-            let r = invoke(&c, &a, req).await;
-            assert_eq!(r.code, response::SUCCESS, "{a}: view {id}: {:?}", r.remark);
-            assert_eq!(&decode_records(&r.body).unwrap()[0].body, body, "{a}: view {id}");
+            assert_eq!(&view_by_msg_id(&c, &a, id).await.body, body, "{a}: view {id}");
         }
     }
     for q in 0..QUEUES {

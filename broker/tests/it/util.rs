@@ -168,7 +168,7 @@ use std::time::Instant;
 use broker::remoting::codes::response;
 use broker::remoting::headers::{
     CreateTopicRequestHeader, OffsetResponseHeader, QueryConsumerOffsetRequestHeader,
-    UpdateConsumerOffsetRequestHeader,
+    UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader,
 };
 use broker::store::message::{decode_records, DecodedMessage};
 
@@ -456,6 +456,19 @@ pub fn md5_dir(dir: &Path) -> BTreeMap<String, String> {
 /// The commitlog offset in an offset msgId (its last 16 hex digits).
 pub fn msg_id_offset(msg_id: &str) -> i64 {
     i64::from_str_radix(&msg_id[msg_id.len() - 16..], 16).unwrap()
+}
+
+/// VIEW_MESSAGE_BY_ID of an offset msgId on `addr`: the message stored there (asserts SUCCESS).
+pub async fn view_by_msg_id(c: &RemotingClient, addr: &str, msg_id: &str) -> DecodedMessage {
+    let req = RemotingCommand::request(
+        request::VIEW_MESSAGE_BY_ID,
+        &ViewMessageRequestHeader {
+            offset: msg_id_offset(msg_id),
+        },
+    );
+    let r = invoke(c, addr, req).await;
+    assert_eq!(r.code, response::SUCCESS, "{addr}: view {msg_id}: {:?}", r.remark);
+    decode_records(&r.body).unwrap().remove(0)
 }
 
 use std::sync::Arc;
