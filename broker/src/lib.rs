@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod config;
 pub mod controller;
+pub mod durable;
 pub mod ha;
 pub mod json;
 pub mod namesrv;

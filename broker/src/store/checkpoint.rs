@@ -106,9 +106,7 @@ pub fn remove_abort(root: &Path) -> Result<()> {
 /// # Errors
 /// [`StoreError::Io`].
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("fsync directory", dir))
+    Ok(crate::durable::sync_dir(dir)?)
 }
 
 /// An exclusive lock on `<root>/lock`, held until dropped.

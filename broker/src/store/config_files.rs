@@ -5,15 +5,13 @@
 //! structs here are plain; the broker wraps them in its managers.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use super::checkpoint::sync_dir;
 use super::error::{io_err, Result, StoreError};
 use super::format::config_file;
-use crate::json;
+use crate::{durable, json};
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
@@ -27,20 +25,12 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// # Errors
 /// [`StoreError::Io`].
 pub fn persist_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
-    let tmp = with_suffix(path, config_file::TMP_SUFFIX);
-    let bak = with_suffix(path, config_file::BAK_SUFFIX);
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(io_err("create", &tmp))?;
-        f.write_all(bytes).map_err(io_err("write", &tmp))?;
-        f.sync_all().map_err(io_err("fsync", &tmp))?;
-    }
-    if path.exists() {
-        std::fs::rename(path, &bak).map_err(io_err("rename to .bak", path))?;
-    }
-    std::fs::rename(&tmp, path).map_err(io_err("rename .tmp", &tmp))?;
-    sync_dir(dir)
+    let options = durable::Options {
+        backup_suffix: Some(config_file::BAK_SUFFIX),
+        create_dir: true,
+        ..durable::Options::default()
+    };
+    Ok(durable::write_atomic_with(path, bytes, options)?)
 }
 
 /// Serialises `value` with tab indentation and [`persist_bytes`] it.

@@ -78,6 +78,16 @@ impl StoreError {
     }
 }
 
+impl From<crate::durable::WriteError> for StoreError {
+    fn from(e: crate::durable::WriteError) -> Self {
+        StoreError::Io {
+            op: e.action,
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
