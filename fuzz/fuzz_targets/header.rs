@@ -6,8 +6,9 @@
 //! to the same header.
 #![no_main]
 
-use broker::remoting::command::{ExtFields, RemotingCommand, SerializeType};
-use broker::remoting::header::CommandHeader;
+use broker::remoting::command::{RemotingCommand, SerializeType};
+use broker::remoting::custom_header::ExtFields;
+use broker::remoting::custom_header::CommandHeader;
 use broker::remoting::headers::*;
 use libfuzzer_sys::fuzz_target;
 

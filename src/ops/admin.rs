@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use broker::remoting::body::{ClusterInfo, TopicRouteData};
 use broker::remoting::codes::{request, response};
-use broker::remoting::header::CommandHeader;
+use broker::remoting::custom_header::CommandHeader;
 use broker::remoting::headers::GetRouteInfoRequestHeader;
 use broker::remoting::{RemotingClient, RemotingCommand, RemotingError};
 

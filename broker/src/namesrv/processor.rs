@@ -11,7 +11,7 @@ use crate::json;
 use crate::remoting::body::{DataVersion, RegisterBrokerBody};
 use crate::remoting::codes::{request, response, FAQ_SUFFIX};
 use crate::remoting::command::RemotingCommand;
-use crate::remoting::header::{CommandHeader, HeaderError};
+use crate::remoting::custom_header::{CommandHeader, HeaderError};
 use crate::remoting::headers::{
     DeleteTopicRequestHeader, GetRouteInfoRequestHeader, RegisterBrokerRequestHeader,
     RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::controller::Broker;
 use crate::remoting::codes::{request, response};
 use crate::remoting::command::RemotingCommand;
-use crate::remoting::header::CommandHeader;
+use crate::remoting::custom_header::CommandHeader;
 use crate::remoting::server::{not_supported, ConnContext, RequestHandler};
 
 /// A handler result: the response, or an error response.

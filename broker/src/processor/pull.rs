@@ -7,23 +7,13 @@ use std::time::Duration;
 
 use crate::controller::Broker;
 use crate::remoting::body::{perm, SubscriptionData};
-use crate::remoting::codes::{response, FAQ_SUFFIX};
+use crate::remoting::codes::{pull_flag, response, FAQ_SUFFIX};
 use crate::remoting::command::RemotingCommand;
 use crate::remoting::headers::{PullMessageRequestHeader, PullMessageResponseHeader};
 use crate::remoting::server::ConnContext;
 use crate::store::{GetMessageResult, GetMessageStatus};
 
 use super::{decode, error, Reply};
-
-/// PullSysFlag bits.
-pub mod pull_flag {
-    /// The request carries an offset to commit.
-    pub const COMMIT_OFFSET: i32 = 0x1;
-    /// The request may be held (long polling).
-    pub const SUSPEND: i32 = 0x2;
-    /// The request carries its subscription.
-    pub const SUBSCRIPTION: i32 = 0x4;
-}
 
 fn status_name(s: GetMessageStatus) -> &'static str {
     match s {

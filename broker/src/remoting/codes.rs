@@ -69,6 +69,16 @@ pub mod response {
     pub const SUBSCRIPTION_GROUP_NOT_EXIST: i32 = 26;
 }
 
+/// PullSysFlag bits of PULL_MESSAGE's `sysFlag`.
+pub mod pull_flag {
+    /// The request carries an offset to commit.
+    pub const COMMIT_OFFSET: i32 = 0x1;
+    /// The request may be held (long polling).
+    pub const SUSPEND: i32 = 0x2;
+    /// The request carries its subscription.
+    pub const SUBSCRIPTION: i32 = 0x4;
+}
+
 /// `language` codes (spec §1.2).
 pub const LANGUAGES: [&str; 14] = [
     "JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY", "OTHER", "HTTP", "GO", "PHP", "OMS",

@@ -5,17 +5,12 @@
 //! `serializeTypeCurrentRPC` or `language`, `extFields` values sent as numbers or booleans, unknown
 //! keys. Only bytes that cannot be read as a header at all are an error.
 
-use std::collections::HashMap;
-
 use bytes::{BufMut, Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::codes::{self, FLAG_ONEWAY, FLAG_RESPONSE};
-use super::header::{CommandHeader, HeaderError};
-
-/// The custom header fields; every value is a string on the wire.
-pub type ExtFields = HashMap<String, String>;
+use super::custom_header::{CommandHeader, ExtFields, HeaderError};
 
 /// How the header of a frame is encoded (high byte of the header-length word).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -152,6 +152,34 @@ command_header! {
     }
 }
 
+impl PullMessageRequestHeader {
+    /// A one-off pull as a tool makes it (not a consumer): it carries its subscription (`TAG`
+    /// expression), commits no offset and is not held for long polling.
+    pub fn one_off(
+        consumer_group: &str,
+        topic: &str,
+        queue_id: i32,
+        queue_offset: i64,
+        max_msg_nums: i32,
+        subscription: &str,
+    ) -> Self {
+        Self {
+            consumer_group: consumer_group.to_owned(),
+            topic: topic.to_owned(),
+            queue_id,
+            queue_offset,
+            max_msg_nums,
+            sys_flag: crate::remoting::codes::pull_flag::SUBSCRIPTION,
+            commit_offset: 0,
+            suspend_timeout_millis: 0,
+            subscription: Some(subscription.to_owned()),
+            sub_version: 0,
+            expression_type: Some("TAG".into()),
+            max_msg_bytes: None,
+        }
+    }
+}
+
 command_header! {
     /// PULL_MESSAGE response.
     pub struct PullMessageResponseHeader {

@@ -6,8 +6,8 @@ pub mod client;
 pub mod codes;
 pub mod command;
 pub mod connection;
+pub mod custom_header;
 pub mod frame;
-pub mod header;
 pub mod headers;
 pub mod server;
 

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use broker::config::BrokerRole;
 use broker::remoting::codes::{request, response};
-use broker::remoting::command::ExtFields;
 use broker::remoting::connection::FrameReader;
-use broker::remoting::header::CommandHeader;
+use broker::remoting::custom_header::CommandHeader;
+use broker::remoting::custom_header::ExtFields;
 use broker::remoting::headers::{QueueRequestHeader, SendMessageRequestHeaderV2};
 use broker::remoting::{frame, RemotingClient, RemotingCommand, SerializeType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -4,7 +4,10 @@
 //! fields keep their default. Here a field of type `T` is required and a field of type `Option<T>`
 //! is optional, and a decode error names the missing or unparsable field.
 
-use super::command::ExtFields;
+use std::collections::HashMap;
+
+/// A command's `extFields`: the custom header as strings, before typed decoding.
+pub type ExtFields = HashMap<String, String>;
 
 /// Why a custom header could not be decoded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -114,16 +117,16 @@ macro_rules! command_header {
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct $name { $( $(#[$fm])* pub $field: $ty ),* }
 
-        impl $crate::remoting::header::CommandHeader for $name {
-            fn decode(ext: &$crate::remoting::command::ExtFields)
-                -> Result<Self, $crate::remoting::header::HeaderError> {
-                Ok(Self { $( $field: <$ty as $crate::remoting::header::HeaderValue>::decode(
+        impl $crate::remoting::custom_header::CommandHeader for $name {
+            fn decode(ext: &$crate::remoting::custom_header::ExtFields)
+                -> Result<Self, $crate::remoting::custom_header::HeaderError> {
+                Ok(Self { $( $field: <$ty as $crate::remoting::custom_header::HeaderValue>::decode(
                     ext.get($key).map(|s| s.as_str()), $key)? ),* })
             }
-            fn encode(&self) -> $crate::remoting::command::ExtFields {
+            fn encode(&self) -> $crate::remoting::custom_header::ExtFields {
                 #[allow(unused_mut)]
-                let mut m = $crate::remoting::command::ExtFields::new();
-                $( if let Some(v) = $crate::remoting::header::HeaderValue::encode(&self.$field) {
+                let mut m = $crate::remoting::custom_header::ExtFields::new();
+                $( if let Some(v) = $crate::remoting::custom_header::HeaderValue::encode(&self.$field) {
                     m.insert($key.to_string(), v);
                 } )*
                 m
