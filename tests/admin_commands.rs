@@ -48,7 +48,7 @@ impl InProcessBroker {
         let (addr, task) = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let ha = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let b = broker::controller::open(
+            let b = broker::broker::open(
                 cfg,
                 listener.local_addr().unwrap(),
                 Some(ha.local_addr().unwrap()),
@@ -56,7 +56,7 @@ impl InProcessBroker {
             .expect("broker opens");
             let addr = b.addr();
             let task = tokio::spawn(async move {
-                broker::controller::run(b, listener, Some(ha), async {
+                broker::broker::run(b, listener, Some(ha), async {
                     let _ = stopped.await;
                 })
                 .await

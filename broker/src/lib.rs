@@ -6,13 +6,11 @@
 //! of each wire and disk format.
 
 pub mod agent;
+pub mod broker;
 pub mod config;
-pub mod controller;
 pub mod durable;
-pub mod ha;
 pub mod json;
 pub mod namesrv;
-pub mod processor;
 pub mod properties;
 pub mod raft;
 pub mod remoting;
@@ -28,33 +26,34 @@ pub mod store;
 pub async fn run_broker(
     cfg: config::BrokerConfig,
     shutdown: impl std::future::Future<Output = ()>,
-) -> Result<(), controller::BrokerError> {
+) -> Result<(), broker::BrokerError> {
     let listen = format!("0.0.0.0:{}", cfg.listen_port);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
-        .map_err(|e| controller::BrokerError::Config(format!("cannot listen on {listen}: {e}")))?;
-    let ha_listener =
-        if cfg.broker_role != config::BrokerRole::Slave && !cfg.enable_dleger_commit_log {
-            let ha = format!(
-                "0.0.0.0:{}",
-                if cfg.listen_port == 0 {
-                    0
-                } else {
-                    cfg.ha_listen_port
-                }
-            );
-            Some(tokio::net::TcpListener::bind(&ha).await.map_err(|e| {
-                controller::BrokerError::Config(format!("cannot listen on HA port {ha}: {e}"))
-            })?)
-        } else {
-            None
-        };
+        .map_err(|e| broker::BrokerError::Config(format!("cannot listen on {listen}: {e}")))?;
+    let ha_listener = if cfg.broker_role != config::BrokerRole::Slave && !cfg.enable_dleger_commit_log {
+        let ha = format!(
+            "0.0.0.0:{}",
+            if cfg.listen_port == 0 {
+                0
+            } else {
+                cfg.ha_listen_port
+            }
+        );
+        Some(
+            tokio::net::TcpListener::bind(&ha)
+                .await
+                .map_err(|e| broker::BrokerError::Config(format!("cannot listen on HA port {ha}: {e}")))?,
+        )
+    } else {
+        None
+    };
     let local = listener.local_addr()?;
     let ha_local = match &ha_listener {
         Some(l) => Some(l.local_addr()?),
         None => None,
     };
-    let broker = controller::open(cfg, local, ha_local)?;
+    let broker = broker::open(cfg, local, ha_local)?;
     println!(
         "The broker[{}, {}] boot success. serializeType=JSON and name server is {}",
         broker.cfg.broker_name,
@@ -63,5 +62,5 @@ pub async fn run_broker(
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    controller::run(broker, listener, ha_listener, shutdown).await
+    broker::run(broker, listener, ha_listener, shutdown).await
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::json;
-use crate::remoting::body::{DataVersion, RegisterBrokerBody};
+use crate::remoting::body::{register_body_crc32, DataVersion, RegisterBrokerBody};
 use crate::remoting::codes::{request, response, FAQ_SUFFIX};
 use crate::remoting::command::RemotingCommand;
 use crate::remoting::custom_header::{CommandHeader, HeaderError};
@@ -35,11 +35,6 @@ fn decode<H: CommandHeader>(req: &RemotingCommand) -> Result<H, RemotingCommand>
     req.decode_header().map_err(header_error)
 }
 
-/// CRC32 as Java's `UtilAll.crc32`: `CRC32 & 0x7FFFFFFF`.
-pub fn java_crc32(bytes: &[u8]) -> i32 {
-    (crc32fast::hash(bytes) & 0x7FFF_FFFF) as i32
-}
-
 impl NamesrvProcessor {
     fn routes(&self) -> std::sync::MutexGuard<'_, RouteInfo> {
         // A panic while holding the lock would be a bug; keep serving with the data as it is.
@@ -53,7 +48,7 @@ impl NamesrvProcessor {
     ) -> Result<RemotingCommand, RemotingCommand> {
         let h: RegisterBrokerRequestHeader = decode(req)?;
         let crc = h.body_crc32.unwrap_or(0);
-        if crc != 0 && java_crc32(&req.body) != crc {
+        if crc != 0 && register_body_crc32(&req.body) != crc {
             tracing::warn!(peer = %ctx.peer, "register broker: body crc32 mismatch");
             return Err(RemotingCommand::response(
                 response::SYSTEM_ERROR,

@@ -136,6 +136,11 @@ pub struct TopicConfigSerializeWrapper {
     pub topic_config_table: BTreeMap<String, TopicConfig>,
 }
 
+/// The `bodyCrc32` of a REGISTER_BROKER request: Java's `UtilAll.crc32`, `CRC32 & 0x7FFFFFFF`.
+pub fn register_body_crc32(bytes: &[u8]) -> i32 {
+    (crc32fast::hash(bytes) & 0x7FFF_FFFF) as i32
+}
+
 /// REGISTER_BROKER body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

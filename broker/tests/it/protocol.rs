@@ -182,7 +182,7 @@ async fn broker_connection_close_removes_it_and_crc_is_checked() {
         assert_eq!(resp.remark.as_deref(), Some("crc32 not match"));
 
         let mut req = register("broker-b", "127.0.0.1:20911", 0, &["TopicB"]);
-        let crc = broker::namesrv::processor::java_crc32(&req.body);
+        let crc = broker::remoting::body::register_body_crc32(&req.body);
         req.ext_fields.insert("bodyCrc32".into(), crc.to_string());
         let resp = broker_conn.invoke(&ns.addr, req, T).await.unwrap();
         assert_eq!(resp.code, response::SUCCESS);

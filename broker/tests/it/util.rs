@@ -68,7 +68,7 @@ pub fn broker_config(
     }
 }
 
-pub async fn start_broker(cfg: BrokerConfig) -> Result<Running, broker::controller::BrokerError> {
+pub async fn start_broker(cfg: BrokerConfig) -> Result<Running, broker::broker::BrokerError> {
     start_broker_with(cfg, None).await
 }
 
@@ -76,7 +76,7 @@ pub async fn start_broker(cfg: BrokerConfig) -> Result<Running, broker::controll
 pub async fn start_broker_with(
     cfg: BrokerConfig,
     raft_listener: Option<std::net::TcpListener>,
-) -> Result<Running, broker::controller::BrokerError> {
+) -> Result<Running, broker::broker::BrokerError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let ha = if cfg.broker_role == BrokerRole::Slave || cfg.enable_dleger_commit_log {
         None
@@ -84,12 +84,12 @@ pub async fn start_broker_with(
         Some(TcpListener::bind("127.0.0.1:0").await?)
     };
     let ha_addr = ha.as_ref().map(|l| l.local_addr().unwrap());
-    let b = broker::controller::open(cfg, listener.local_addr()?, ha_addr)?;
+    let b = broker::broker::open(cfg, listener.local_addr()?, ha_addr)?;
     *b.raft_listener.lock().unwrap() = raft_listener;
     let addr = b.addr();
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
-        broker::controller::run(b, listener, ha, async {
+        broker::broker::run(b, listener, ha, async {
             let _ = rx.await;
         })
         .await

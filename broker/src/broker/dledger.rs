@@ -11,8 +11,8 @@
 //!   serves writes only then); a follower registers as the digits of its self id plus one (spec
 //!   §3.7). Every role change re-registers at once.
 //! - Full disk: while a write of this node waits for disk space ([`crate::raft::space`]), sends
-//!   are refused at once with SERVICE_NOT_AVAILABLE ([`DISK_FULL_REMARK`]), sends waiting for
-//!   their commit are answered the same way, and a leader registers with its follower BID: it
+//!   are refused at once ([`PutError::DiskFull`]), sends waiting for their commit are answered
+//!   the same way, and a leader registers with its follower BID: it
 //!   acknowledges nothing it has not stored, and its stalled Raft core lets the others elect a
 //!   new leader (it also stops sending heartbeats, in case only its consume-queue dispatch
 //!   waits). Once space returns it steps down (or, if nobody replaced it, leads again).
@@ -27,20 +27,13 @@ use crate::raft::batch::Batcher;
 use crate::raft::log_store::EntryKind;
 use crate::raft::state_machine::{AppliedRecord, Applier, ApplierError};
 use crate::raft::{start_raft_node, LogReader, RaftNode, RaftNodeConfig};
-use crate::remoting::codes::response;
-use crate::remoting::RemotingCommand;
 use crate::store::external::ExternalLog;
 use crate::store::format;
 use crate::store::message::MessageToStore;
 use crate::store::{MessageStore, PutResult, PutStatus};
 
+use super::put::PutError;
 use super::{Broker, BrokerError};
-
-/// Remark of writes that reach a node that is not a ready leader.
-pub const NOT_LEADER_REMARK: &str = "service not available now: this DLedger node is not the leader (or is still catching up); send to the BID 0 broker";
-
-/// Remark of writes refused because a write of this node waits for disk space.
-pub const DISK_FULL_REMARK: &str = "service not available now: the disk of this DLedger node is full (a write is waiting for space); send to the BID 0 broker";
 
 /// The DLedger side of a broker.
 pub struct Dledger {
@@ -430,36 +423,26 @@ fn step_aside_while_full(d: &Dledger, full: bool) {
     }
 }
 
-fn not_leader() -> RemotingCommand {
-    RemotingCommand::response(response::SERVICE_NOT_AVAILABLE, Some(NOT_LEADER_REMARK.into()))
-}
-
-fn disk_full() -> RemotingCommand {
-    RemotingCommand::response(response::SERVICE_NOT_AVAILABLE, Some(DISK_FULL_REMARK.into()))
-}
-
 impl Dledger {
-    /// SERVICE_NOT_AVAILABLE with [`DISK_FULL_REMARK`] while a write of this node waits for disk
-    /// space; `None` otherwise.
-    pub fn refuse_if_disk_full(&self) -> Option<RemotingCommand> {
-        self.node.disk_full().then(disk_full)
+    /// Whether a write of this node waits for disk space: writes are refused until it is stored.
+    pub fn disk_full(&self) -> bool {
+        self.node.disk_full()
     }
 
     /// Replicates messages; returns when all are committed and applied.
     ///
     /// # Errors
-    /// SERVICE_NOT_AVAILABLE on a follower or when leadership is lost; MESSAGE_ILLEGAL for bad
-    /// messages.
-    pub async fn put(&self, b: &Broker, msgs: Vec<MessageToStore>) -> Result<PutResult, RemotingCommand> {
-        if let Some(r) = self.refuse_if_disk_full() {
-            return Err(r);
+    /// [`PutError::NotLeader`] on a follower or when leadership is lost, [`PutError::DiskFull`]
+    /// while a write waits for space, [`PutError::Store`] for an illegal message.
+    pub async fn put(&self, b: &Broker, msgs: Vec<MessageToStore>) -> Result<PutResult, PutError> {
+        if self.disk_full() {
+            return Err(PutError::DiskFull);
         }
         if !self.writable.load(Ordering::Acquire) || self.handing_over.load(Ordering::Acquire) {
-            return Err(not_leader());
+            return Err(PutError::NotLeader);
         }
         for m in &msgs {
-            m.validate(b.cfg.max_message_size as usize)
-                .map_err(crate::processor::send::store_error)?;
+            m.validate(b.cfg.max_message_size as usize)?;
         }
         let now = crate::remoting::body::now_millis();
         let n = msgs.len() as i64;
@@ -468,7 +451,7 @@ impl Dledger {
         {
             let _order = self.submit.lock().unwrap_or_else(|p| p.into_inner());
             if !self.writable.load(Ordering::Acquire) || self.handing_over.load(Ordering::Acquire) {
-                return Err(not_leader());
+                return Err(PutError::NotLeader);
             }
             first_queue_offset = b.store.reserve_queue_offsets(&msgs[0].topic, msgs[0].queue_id, n);
             for (i, m) in msgs.iter().enumerate() {
@@ -494,9 +477,9 @@ impl Dledger {
             let pos = tokio::select! {
                 r = rx => match r {
                     Ok(Some(pos)) => pos,
-                    _ => return Err(not_leader()),
+                    _ => return Err(PutError::NotLeader),
                 },
-                Ok(_) = full.wait_for(|n| *n > 0) => return Err(disk_full()),
+                Ok(_) = full.wait_for(|n| *n > 0) => return Err(PutError::DiskFull),
             };
             if i == 0 {
                 result.phys_offset = pos;

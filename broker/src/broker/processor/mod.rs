@@ -1,5 +1,7 @@
 //! The broker's request dispatch: one module per group of request codes, all over
-//! [`crate::controller::Broker`].
+//! [`crate::broker::Broker`]. This is the layer that speaks in wire replies: the modules below it
+//! return typed errors (a write's [`crate::broker::put::PutError`], a store's `StoreError`), and
+//! the processors map them to Java's response codes and remarks.
 //!
 //! Handlers return `Result<response, error response>` so `?` works on header decoding; both are
 //! responses, hence the allowed lint.
@@ -13,7 +15,7 @@ pub mod send;
 
 use std::sync::Arc;
 
-use crate::controller::Broker;
+use crate::broker::Broker;
 use crate::remoting::codes::{request, response};
 use crate::remoting::command::RemotingCommand;
 use crate::remoting::custom_header::CommandHeader;

@@ -14,8 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use super::put::Replication;
+use super::Broker;
 use crate::config::BrokerRole;
-use crate::controller::Broker;
 use crate::json;
 use crate::remoting::codes::{request, response};
 use crate::remoting::RemotingCommand;
@@ -59,15 +60,14 @@ impl Default for HaState {
     }
 }
 
-/// For SYNC_MASTER: waits until a slave has `end_offset`. Returns the response code of the send:
-/// SUCCESS, SLAVE_NOT_AVAILABLE (no slave) or FLUSH_SLAVE_TIMEOUT (the slave did not confirm in
-/// `syncFlushTimeout`). The message is stored in every case, as in Java.
-pub async fn wait_for_slave(b: &Broker, end_offset: u64) -> i32 {
+/// For SYNC_MASTER: waits until a slave has `end_offset`, at most `syncFlushTimeout`. Any other
+/// role has nothing to wait for.
+pub async fn wait_for_slave(b: &Broker, end_offset: u64) -> Replication {
     if b.cfg.broker_role != BrokerRole::SyncMaster {
-        return response::SUCCESS;
+        return Replication::Done;
     }
     if b.ha.slaves.load(Ordering::Acquire) == 0 {
-        return response::SLAVE_NOT_AVAILABLE;
+        return Replication::NoSlave;
     }
     let mut rx = b.ha.slave_acked.subscribe();
     let timeout = Duration::from_millis(b.cfg.sync_flush_timeout);
@@ -76,9 +76,9 @@ pub async fn wait_for_slave(b: &Broker, end_offset: u64) -> i32 {
         Ok(Ok(_))
     );
     if confirmed {
-        response::SUCCESS
+        Replication::Done
     } else {
-        response::FLUSH_SLAVE_TIMEOUT
+        Replication::SlaveTimeout
     }
 }
 

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::controller::Broker;
+use crate::broker::Broker;
 use crate::remoting::body::{perm, SubscriptionData};
 use crate::remoting::codes::{pull_flag, response, FAQ_SUFFIX};
 use crate::remoting::command::RemotingCommand;

@@ -1,8 +1,8 @@
 //! HEART_BEAT, UNREGISTER_CLIENT and GET_CONSUMER_LIST_BY_GROUP: which clients are alive and what
 //! they subscribe to.
 
-use crate::controller::topic_manager::RETRY_GROUP_TOPIC_PREFIX;
-use crate::controller::Broker;
+use crate::broker::topics::RETRY_GROUP_TOPIC_PREFIX;
+use crate::broker::Broker;
 use crate::json;
 use crate::remoting::body::{ConsumerIdList, HeartbeatData, TopicConfig};
 use crate::remoting::codes::response;

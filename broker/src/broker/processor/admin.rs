@@ -3,8 +3,8 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::controller::topic_manager::{validate_topic, SYSTEM_TOPICS};
-use crate::controller::Broker;
+use crate::broker::topics::{validate_topic, SYSTEM_TOPICS};
+use crate::broker::Broker;
 use crate::json;
 use crate::remoting::body::{now_millis, KvTable, TopicConfig, TopicQueueStats, TopicStatsTable};
 use crate::remoting::codes::{response, VERSION_DESC, VERSION_V4_9_7};

@@ -1,7 +1,7 @@
 //! Offset queries and updates: QUERY/UPDATE_CONSUMER_OFFSET, GET_MAX/MIN_OFFSET,
 //! GET_EARLIEST_MSG_STORETIME, SEARCH_OFFSET_BY_TIMESTAMP, and VIEW_MESSAGE_BY_ID.
 
-use crate::controller::Broker;
+use crate::broker::Broker;
 use crate::remoting::codes::response;
 use crate::remoting::command::RemotingCommand;
 use crate::remoting::headers::{

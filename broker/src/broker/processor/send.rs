@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use rand::Rng;
 
-use crate::controller::Broker;
+use crate::broker::put::{PutError, Replication};
+use crate::broker::Broker;
 use crate::remoting::body::perm;
 use crate::remoting::codes::{request, response, FAQ_SUFFIX};
 use crate::remoting::command::RemotingCommand;
@@ -21,6 +22,12 @@ use crate::store::message::{decode_batch, decode_properties, encode_properties, 
 use crate::store::PutStatus;
 
 use super::{decode, error, Reply};
+
+/// Remark of DLedger writes that reach a node that is not a ready leader.
+pub const NOT_LEADER_REMARK: &str = "service not available now: this DLedger node is not the leader (or is still catching up); send to the BID 0 broker";
+
+/// Remark of DLedger writes refused because a write of this node waits for disk space.
+pub const DISK_FULL_REMARK: &str = "service not available now: the disk of this DLedger node is full (a write is waiting for space); send to the BID 0 broker";
 
 /// Remark Java sends when a write reaches a node that cannot take it.
 pub const SERVICE_NOT_AVAILABLE_REMARK: &str = "service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc.";
@@ -43,8 +50,17 @@ fn prepare_properties(raw: &str, cluster: &str) -> (String, i64) {
     )
 }
 
+/// Maps a failed write to Java's response code and a remark.
+fn put_error(e: PutError) -> RemotingCommand {
+    match e {
+        PutError::NotLeader => error(response::SERVICE_NOT_AVAILABLE, NOT_LEADER_REMARK),
+        PutError::DiskFull => error(response::SERVICE_NOT_AVAILABLE, DISK_FULL_REMARK),
+        PutError::Store(e) => store_error(e),
+    }
+}
+
 /// Maps a store error to Java's response code.
-pub fn store_error(e: StoreError) -> RemotingCommand {
+fn store_error(e: StoreError) -> RemotingCommand {
     match e {
         StoreError::MessageIllegal(m) => error(response::MESSAGE_ILLEGAL, m),
         e @ StoreError::PropertiesSizeExceeded(_) => error(response::MESSAGE_ILLEGAL, e.to_string()),
@@ -73,8 +89,8 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
     let batch = req.code == request::SEND_BATCH_MESSAGE || h.batch.unwrap_or(false);
     // Before the topic may be auto-created below (which writes config/topics.json); `put`
     // checks again for a disk that fills in between.
-    if let Some(r) = b.dledger.get().and_then(|d| d.refuse_if_disk_full()) {
-        return Err(r);
+    if b.dledger.get().is_some_and(|d| d.disk_full()) {
+        return Err(put_error(PutError::DiskFull));
     }
     if b.is_slave() {
         return Err(error(
@@ -88,7 +104,7 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             format!("the broker[{}] sending message is forbidden", b.cfg.broker_ip1),
         ));
     }
-    if let Err(m) = crate::controller::topic_manager::validate_topic(&h.topic) {
+    if let Err(m) = crate::broker::topics::validate_topic(&h.topic) {
         return Err(error(response::SYSTEM_ERROR, m));
     }
     let created = b
@@ -173,17 +189,21 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         .counters
         .put_max_micros
         .fetch_max(micros, Ordering::Relaxed);
-    let (put, replication_code) = match result {
+    let (put, replication) = match result {
         Ok(p) => p,
-        Err(resp) => {
+        Err(e) => {
             b.stats.counters.put_failures.fetch_add(count, Ordering::Relaxed);
-            return Err(resp);
+            return Err(put_error(e));
         }
     };
     b.stats.counters.put_msgs.fetch_add(count, Ordering::Relaxed);
     b.stats.counters.put_bytes.fetch_add(bytes, Ordering::Relaxed);
     let code = match put.status {
-        PutStatus::PutOk => replication_code,
+        PutStatus::PutOk => match replication {
+            Replication::Done => response::SUCCESS,
+            Replication::NoSlave => response::SLAVE_NOT_AVAILABLE,
+            Replication::SlaveTimeout => response::FLUSH_SLAVE_TIMEOUT,
+        },
         PutStatus::FlushDiskTimeout => response::FLUSH_DISK_TIMEOUT,
     };
     let header = SendMessageResponseHeader {
@@ -195,23 +215,6 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         trace_on: Some("true".into()),
     };
     Ok(RemotingCommand::response(code, None).with_header(&header))
-}
-
-impl Broker {
-    /// Writes messages through whatever commitlog this broker has (classic store, replicated to
-    /// slaves by HA). Returns the put and the replication response code (SUCCESS,
-    /// SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT); errors are already responses.
-    pub async fn put(
-        &self,
-        msgs: Vec<MessageToStore>,
-    ) -> Result<(crate::store::PutResult, i32), RemotingCommand> {
-        if let Some(d) = self.dledger.get() {
-            return Ok((d.put(self, msgs).await?, response::SUCCESS));
-        }
-        let put = self.store.put_messages(msgs).await.map_err(store_error)?;
-        let code = crate::ha::wait_for_slave(self, put.end_offset).await;
-        Ok((put, code))
-    }
 }
 
 #[cfg(test)]

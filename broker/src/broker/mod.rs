@@ -1,0 +1,183 @@
+//! The broker (`mqbroker`): its state and how it opens, with one file per part beside it.
+//!
+//! - [`Broker`] and [`open`] (here): configuration, store, topics, offsets, groups, statistics,
+//!   role. [`run`] (`run.rs`) serves it: background tasks, the request processor, shutdown.
+//! - [`processor`]: one file per group of request codes; the only layer that speaks in wire
+//!   replies. Nothing else in this module imports it, but `run.rs`, which builds it.
+//! - [`put`]: the one write path, with its typed [`put::PutError`]; [`dledger`] (the Raft
+//!   commitlog) and [`ha`] (Master/Slave replication) are what it writes through.
+//! - `register.rs` (name-server registration), [`topics`], [`offsets`], [`groups`], [`stats`].
+
+pub mod dledger;
+pub mod groups;
+pub mod ha;
+pub mod offsets;
+pub mod processor;
+pub mod put;
+mod register;
+mod run;
+pub mod stats;
+pub mod topics;
+
+pub use run::run;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::config::{BrokerConfig, BrokerRole, FlushDiskType as CfgFlush};
+use crate::remoting::body::now_millis;
+use crate::remoting::RemotingClient;
+use crate::store::{FlushDiskType, MessageStore, StoreConfig};
+
+use self::groups::GroupManager;
+use self::offsets::OffsetManager;
+use self::stats::Stats;
+use self::topics::TopicManager;
+
+/// Why the broker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// Store failure (including `Lock failed, MQ already started`).
+    #[error(transparent)]
+    Store(#[from] crate::store::error::StoreError),
+    /// Bad configuration.
+    #[error("{0}")]
+    Config(String),
+    /// Socket failure.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Everything a request processor needs.
+pub struct Broker {
+    /// Effective configuration.
+    pub cfg: BrokerConfig,
+    /// The message store.
+    pub store: Arc<MessageStore>,
+    /// Topics.
+    pub topics: TopicManager,
+    /// Consumer offsets.
+    pub offsets: OffsetManager,
+    /// Consumer groups and clients.
+    pub groups: GroupManager,
+    /// Statistics.
+    pub stats: Stats,
+    /// Client for name servers and the master.
+    pub client: RemotingClient,
+    /// Current broker id as registered (0 master/leader).
+    pub broker_id: AtomicI64,
+    /// Start time, epoch ms.
+    pub boot_ms: i64,
+    /// `brokerIP1:listenPort` as a socket address (STOREHOST).
+    pub store_host: SocketAddr,
+    /// Wakes the registration loop (topic change, role change).
+    pub register_now: Notify,
+    /// One registration at a time, each built when it starts: a registration that began
+    /// before a role change can never reach the name servers after the one that announces it.
+    register_lock: tokio::sync::Mutex<()>,
+    /// The master's address, learned from the name server (slaves).
+    pub master_addr: std::sync::Mutex<Option<String>>,
+    /// Master/Slave replication state.
+    pub ha: ha::HaState,
+    /// DLedger mode: the Raft node, set once at start.
+    pub dledger: std::sync::OnceLock<Arc<dledger::Dledger>>,
+    /// DLedger mode: an already bound Raft RPC listener to use instead of binding the peer port
+    /// from `dLegerPeers` (tests bind port 0 first so ports cannot collide).
+    pub raft_listener: std::sync::Mutex<Option<std::net::TcpListener>>,
+}
+
+impl std::fmt::Debug for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("name", &self.cfg.broker_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Broker {
+    /// Whether this broker is a slave (refuses writes).
+    pub fn is_slave(&self) -> bool {
+        match self.dledger.get() {
+            Some(d) => !d.writable.load(Ordering::Acquire),
+            None => self.cfg.broker_role == BrokerRole::Slave,
+        }
+    }
+
+    /// `brokerIP1:listenPort`.
+    pub fn addr(&self) -> String {
+        self.cfg.broker_addr()
+    }
+}
+
+fn resolve(addr: &str) -> Result<SocketAddr, BrokerError> {
+    addr.to_socket_addrs()
+        .map_err(|e| BrokerError::Config(format!("cannot resolve {addr}: {e}")))?
+        .next()
+        .ok_or_else(|| BrokerError::Config(format!("cannot resolve {addr}")))
+}
+
+/// Builds the store settings from the broker config.
+pub fn store_config(cfg: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
+    let mut sc = StoreConfig::new(PathBuf::from(&cfg.store_path_root_dir), store_host);
+    sc.commitlog_dir = Some(cfg.commit_log_dir());
+    sc.commitlog_file_size = cfg.mapped_file_size_commit_log;
+    sc.cq_file_size = cfg.mapped_file_size_consume_queue;
+    sc.flush_disk_type = match cfg.flush_disk_type {
+        CfgFlush::AsyncFlush => FlushDiskType::AsyncFlush,
+        CfgFlush::SyncFlush => FlushDiskType::SyncFlush,
+    };
+    sc.sync_flush_timeout = Duration::from_millis(cfg.sync_flush_timeout);
+    sc.flush_interval = Duration::from_millis(cfg.flush_interval_commit_log.max(1));
+    sc.max_message_size = cfg.max_message_size as usize;
+    sc.file_reserved_time_hours = cfg.file_reserved_time as u64;
+    sc.delete_when = cfg.delete_when.clone();
+    sc.disk_max_used_space_ratio = cfg.disk_max_used_space_ratio;
+    sc.dledger = cfg.enable_dleger_commit_log;
+    sc
+}
+
+/// Opens the store and builds the broker state. `listen` and `ha_listen` are the bound remoting
+/// and HA addresses; their ports replace `listenPort`/`haListenPort`, so ephemeral ports work.
+///
+/// # Errors
+/// Store open failures (a locked store: `Lock failed, MQ already started`), config errors.
+pub fn open(
+    mut cfg: BrokerConfig,
+    listen: SocketAddr,
+    ha_listen: Option<SocketAddr>,
+) -> Result<Arc<Broker>, BrokerError> {
+    cfg.listen_port = listen.port();
+    if let Some(ha) = ha_listen {
+        cfg.ha_listen_port = ha.port();
+    }
+    let store_host = resolve(&cfg.broker_addr())?;
+    let store = Arc::new(MessageStore::open(store_config(&cfg, store_host))?);
+    let root = PathBuf::from(&cfg.store_path_root_dir);
+    let topics = TopicManager::load(&cfg)?;
+    let offsets = OffsetManager::load(root.clone())?;
+    let groups = GroupManager::load(root)?;
+    let broker_id = cfg.broker_id;
+    Ok(Arc::new(Broker {
+        cfg,
+        store,
+        topics,
+        offsets,
+        groups,
+        stats: Stats::default(),
+        client: RemotingClient::default(),
+        broker_id: AtomicI64::new(broker_id),
+        boot_ms: now_millis(),
+        store_host,
+        register_now: Notify::new(),
+        register_lock: tokio::sync::Mutex::new(()),
+        master_addr: Default::default(),
+        ha: Default::default(),
+        dledger: Default::default(),
+        raft_listener: Default::default(),
+    }))
+}
