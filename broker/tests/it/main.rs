@@ -6,6 +6,7 @@
 mod broker;
 mod disk_full;
 mod dledger;
+mod dledger_cluster;
 mod dledger_faults;
 mod durability;
 mod hostile;

@@ -410,9 +410,9 @@ pub async fn pull_queue(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> 
     }
 }
 
-/// QUERY_CONSUMER_OFFSET; `None` when the broker answers anything but SUCCESS.
-pub async fn query_offset(c: &RemotingClient, addr: &str, group: &str, topic: &str, q: i32) -> Option<i64> {
-    let req = RemotingCommand::request(
+/// QUERY_CONSUMER_OFFSET for one queue.
+pub fn query_offset_request(group: &str, topic: &str, q: i32) -> RemotingCommand {
+    RemotingCommand::request(
         request::QUERY_CONSUMER_OFFSET,
         &QueryConsumerOffsetRequestHeader {
             consumer_group: group.into(),
@@ -420,8 +420,12 @@ pub async fn query_offset(c: &RemotingClient, addr: &str, group: &str, topic: &s
             queue_id: q,
             set_zero_if_not_found: None,
         },
-    );
-    let r = invoke(c, addr, req).await;
+    )
+}
+
+/// QUERY_CONSUMER_OFFSET; `None` when the broker answers anything but SUCCESS.
+pub async fn query_offset(c: &RemotingClient, addr: &str, group: &str, topic: &str, q: i32) -> Option<i64> {
+    let r = invoke(c, addr, query_offset_request(group, topic, q)).await;
     (r.code == response::SUCCESS).then(|| r.decode_header::<OffsetResponseHeader>().unwrap().offset)
 }
 
