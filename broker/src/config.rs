@@ -18,6 +18,9 @@ use std::sync::OnceLock;
 
 use crate::properties::{self, Property};
 use crate::store::format::CQ_UNIT_SIZE;
+/// When the commit log is flushed to disk (`flushDiskType`): the store's own type, so that the
+/// broker config and the store agree on one enum and the store needs no broker config.
+pub use crate::store::FlushDiskType;
 
 /// Where a configuration value came from: a file (if known) and a 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,25 +274,6 @@ impl BrokerRole {
             Self::AsyncMaster => "ASYNC_MASTER",
             Self::SyncMaster => "SYNC_MASTER",
             Self::Slave => "SLAVE",
-        }
-    }
-}
-
-/// When the commit log is flushed to disk (`flushDiskType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlushDiskType {
-    /// Flush in the background every `flushIntervalCommitLog` ms.
-    AsyncFlush,
-    /// Flush before acknowledging each send.
-    SyncFlush,
-}
-
-impl FlushDiskType {
-    /// The Java enum name, as written in config files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AsyncFlush => "ASYNC_FLUSH",
-            Self::SyncFlush => "SYNC_FLUSH",
         }
     }
 }
