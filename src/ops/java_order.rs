@@ -7,11 +7,7 @@
 //! `size > 0.75 * capacity`. Resizes keep the relative order of entries that share a bucket, so
 //! ties are in insertion order. (Buckets of 8+ entries turn into trees in Java; not emulated.)
 
-/// Java `String.hashCode()`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code units, wrapping.
-pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
-}
+use broker::store::format::java_string_hash;
 
 /// Java `HashMap.hash()`: the hash code with its high half folded into the low half.
 pub fn spread(hash: i32) -> u32 {
@@ -46,17 +42,6 @@ pub fn hashmap_order<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<&'a str
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn string_hash_matches_java() {
-        assert_eq!(java_string_hash(""), 0);
-        assert_eq!(java_string_hash("a"), 97);
-        assert_eq!(java_string_hash("hello"), 99_162_322);
-        // Overflows wrap like Java ints: "polygenelubricants".hashCode() == Integer.MIN_VALUE.
-        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
-        // Non-BMP characters count as two UTF-16 units.
-        assert_eq!(java_string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
-    }
 
     #[test]
     fn capacity_doubles_past_three_quarters() {

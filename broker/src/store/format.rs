@@ -346,7 +346,9 @@ pub fn decode_message_id(id: &str) -> Option<([u8; 4], u32, u64)> {
     Some((ip, port, off))
 }
 
-/// Java's `String.hashCode()` over UTF-16 code units, used as a consume queue's tagsCode.
+/// Java's `String.hashCode()`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code units, wrapping.
+/// It is a consume queue's tagsCode, and `mqadmin` uses it to emulate Java `HashMap` iteration
+/// order.
 pub fn java_string_hash(s: &str) -> i32 {
     let mut h: i32 = 0;
     for unit in s.encode_utf16() {
@@ -379,5 +381,11 @@ mod tests {
         assert_eq!(java_string_hash(""), 0);
         assert_eq!(java_string_hash("TagA"), 2598919);
         assert_eq!(java_string_hash("hello world"), 1794106052);
+        assert_eq!(java_string_hash("a"), 97);
+        assert_eq!(java_string_hash("hello"), 99_162_322);
+        // Overflows wrap like Java ints: "polygenelubricants".hashCode() == Integer.MIN_VALUE.
+        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
+        // Non-BMP characters count as two UTF-16 units.
+        assert_eq!(java_string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
     }
 }

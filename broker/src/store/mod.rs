@@ -32,7 +32,8 @@ use consume_queue::{ConsumeQueueSet, DispatchRequest};
 pub use error::{Result, StoreError};
 use message::{DecodedMessage, MessageToStore};
 
-/// When a put counts as durable.
+/// When a put counts as durable: Java's `flushDiskType` property, with the values
+/// [`FlushDiskType::as_str`] spells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FlushDiskType {
     /// `ASYNC_FLUSH`: return after the write; a background thread fsyncs every flush interval.
