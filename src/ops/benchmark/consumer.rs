@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use broker::remoting::body::TopicRouteData;
 use broker::remoting::codes::{request, response};
 use broker::remoting::headers::{
     OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader, QueueRequestHeader,
@@ -15,6 +14,7 @@ use broker::store::message::decode_records;
 
 use super::{ConsumerOptions, ConsumerReport, Tick, TickSink};
 use crate::ops::admin::{request_with, Admin, AdminError};
+use crate::ops::route::{master_queues, MasterQueue, QueueSelection, Side};
 
 /// Pulls `max` messages of one queue from `offset`; returns (messages, next offset).
 pub(super) async fn pull(
@@ -92,24 +92,6 @@ pub(super) async fn queue_offset(
         })
 }
 
-/// The (broker address, queue id) read targets of a route (BID 0 of each group).
-pub(super) fn read_targets(route: &TopicRouteData) -> Vec<(String, i32)> {
-    let mut out = Vec::new();
-    for qd in &route.queue_datas {
-        if let Some(addr) = route
-            .broker_datas
-            .iter()
-            .find(|bd| bd.broker_name == qd.broker_name)
-            .and_then(|bd| bd.broker_addrs.get(&0))
-        {
-            for q in 0..qd.read_queue_nums {
-                out.push((addr.clone(), q));
-            }
-        }
-    }
-    out
-}
-
 /// Runs the consumer benchmark: one puller per queue.
 pub(super) async fn run(
     admin: &Admin,
@@ -117,13 +99,16 @@ pub(super) async fn run(
     sink: &dyn TickSink,
 ) -> Result<ConsumerReport, AdminError> {
     let route = admin.route(&options.topic).await?;
-    let queues = read_targets(&route);
+    let queues = master_queues(&route, &QueueSelection::all(Side::Read));
     let received = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for (addr, q) in queues.clone() {
+    for MasterQueue {
+        addr, queue_id: q, ..
+    } in queues.clone()
+    {
         let code = if options.from_start {
             request::GET_MIN_OFFSET
         } else {

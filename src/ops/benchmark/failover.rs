@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 use broker::remoting::codes::request;
 use broker::store::format::property;
 
-use super::consumer::{pull, queue_offset, read_targets};
+use super::consumer::{pull, queue_offset};
 use super::producer::{new_producer, run_producer};
 use super::{
     FailoverError, FailoverOptions, FailoverReport, FailoverRound, Limit, ProducerOptions, Tick, TickSink,
 };
 use crate::ops::admin::{Admin, AdminError};
 use crate::ops::fast_try::{self, FastTryState, ProcessInfo};
+use crate::ops::route::{master_queues, MasterQueue, QueueSelection, Side};
 
 fn median(v: &[f64]) -> f64 {
     if v.is_empty() {
@@ -230,7 +231,10 @@ pub(super) async fn run(
     let acks = std::mem::take(&mut *p.acks.as_ref().expect("acks").lock().expect("acks poisoned"));
     let route = admin.route(&options.topic).await?;
     let mut found: HashMap<String, (i32, i64)> = HashMap::new();
-    for (addr, q) in read_targets(&route) {
+    for MasterQueue {
+        addr, queue_id: q, ..
+    } in master_queues(&route, &QueueSelection::all(Side::Read))
+    {
         let mut offset = queue_offset(&admin, &addr, request::GET_MIN_OFFSET, &options.topic, q).await?;
         let max = queue_offset(&admin, &addr, request::GET_MAX_OFFSET, &options.topic, q).await?;
         while offset < max {

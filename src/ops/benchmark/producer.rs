@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use broker::remoting::body::{now_millis, perm, TopicRouteData};
+use broker::remoting::body::now_millis;
 use broker::remoting::codes::{request, response};
 use broker::remoting::headers::{SendMessageRequestHeaderV2, SendMessageResponseHeader};
 use broker::remoting::RemotingCommand;
@@ -18,6 +18,7 @@ use super::{
     RETRY_PAUSE, SEND_DEADLINE,
 };
 use crate::ops::admin::{Admin, AdminError};
+use crate::ops::route::{master_queues, MasterQueue, QueueSelection, Side};
 use crate::ops::send_message::{new_uniq_id, send_status};
 
 /// One acknowledged message.
@@ -52,35 +53,13 @@ pub(super) struct Producer {
     admin: Admin,
     options: ProducerOptions,
     body: Vec<u8>,
-    /// (broker name, master address, queue id) choices, refreshed on failures.
-    targets: RwLock<Vec<(String, String, i32)>>,
+    /// Queues to send to, refreshed on failures.
+    targets: RwLock<Vec<MasterQueue>>,
     counters: Counters,
     hist: Mutex<Histogram>,
     stop: AtomicBool,
     /// Filled when acknowledgements are recorded (failover).
     pub(super) acks: Option<Mutex<Vec<Ack>>>,
-}
-
-/// The (broker name, BID 0 address, queue id) write targets of a route.
-pub fn write_targets(route: &TopicRouteData) -> Vec<(String, String, i32)> {
-    let mut out = Vec::new();
-    for qd in &route.queue_datas {
-        if qd.perm & perm::WRITE == 0 {
-            continue;
-        }
-        let Some(addr) = route
-            .broker_datas
-            .iter()
-            .find(|bd| bd.broker_name == qd.broker_name)
-            .and_then(|bd| bd.broker_addrs.get(&0))
-        else {
-            continue;
-        };
-        for q in 0..qd.write_queue_nums {
-            out.push((qd.broker_name.clone(), addr.clone(), q));
-        }
-    }
-    out
 }
 
 enum Attempt {
@@ -93,7 +72,7 @@ impl Producer {
     async fn refresh_route(&self) -> Result<(), AdminError> {
         match self.admin.route(&self.options.topic).await {
             Ok(route) => {
-                let t = write_targets(&route);
+                let t = master_queues(&route, &QueueSelection::all(Side::Write));
                 if !t.is_empty() {
                     *self.targets.write().expect("targets poisoned") = t;
                 }
@@ -111,7 +90,13 @@ impl Producer {
                             .get(&0)
                             .map(|a| (bd.broker_name.clone(), a.clone()))
                     })
-                    .flat_map(|(n, a)| (0..4).map(move |q| (n.clone(), a.clone(), q)))
+                    .flat_map(|(n, a)| {
+                        (0..4).map(move |queue_id| MasterQueue {
+                            broker_name: n.clone(),
+                            addr: a.clone(),
+                            queue_id,
+                        })
+                    })
                     .collect();
                 if t.is_empty() {
                     return Err(AdminError::Invalid("no master (BID 0) is registered".into()));
@@ -123,7 +108,7 @@ impl Producer {
         }
     }
 
-    fn pick(&self, n: u64) -> Option<(String, String, i32)> {
+    fn pick(&self, n: u64) -> Option<MasterQueue> {
         let t = self.targets.read().expect("targets poisoned");
         if t.is_empty() {
             return None;
@@ -131,8 +116,12 @@ impl Producer {
         Some(t[(n % t.len() as u64) as usize].clone())
     }
 
-    async fn attempt(&self, target: &(String, String, i32), props: &str, uniqs: &[String]) -> Attempt {
-        let (broker_name, addr, queue_id) = target;
+    async fn attempt(&self, target: &MasterQueue, props: &str, uniqs: &[String]) -> Attempt {
+        let MasterQueue {
+            broker_name,
+            addr,
+            queue_id,
+        } = target;
         let batch = self.options.batch.is_some();
         let header = SendMessageRequestHeaderV2 {
             a: BENCH_PRODUCER_GROUP.into(),
@@ -226,7 +215,7 @@ impl Producer {
                                 uniq: u.clone(),
                                 queue_id: h.queue_id,
                                 queue_offset: h.queue_offset + i as i64,
-                                addr: target.1.clone(),
+                                addr: target.addr.clone(),
                                 at,
                             });
                         }
