@@ -18,8 +18,6 @@ use super::route::{master_queues, MasterQueue, Order, QueueSelection, Side};
 pub const TOOLS_CONSUMER_GROUP: &str = "TOOLS_CONSUMER";
 /// Messages asked for per pull.
 pub const PULL_BATCH: i32 = 32;
-/// PullSysFlag SUBSCRIPTION bit.
-const FLAG_SUBSCRIPTION: i32 = 0x4;
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -91,20 +89,14 @@ pub async fn consume_message(
         let mut offset = options.offset.unwrap_or(min).max(min);
         while offset < max && messages.len() < options.count {
             let want = (options.count - messages.len()).min(PULL_BATCH as usize) as i32;
-            let header = PullMessageRequestHeader {
-                consumer_group: options.group.clone(),
-                topic: options.topic.clone(),
+            let header = PullMessageRequestHeader::one_off(
+                &options.group,
+                &options.topic,
                 queue_id,
-                queue_offset: offset,
-                max_msg_nums: want,
-                sys_flag: FLAG_SUBSCRIPTION,
-                commit_offset: 0,
-                suspend_timeout_millis: 0,
-                subscription: Some(options.subscription.clone()),
-                sub_version: 0,
-                expression_type: Some("TAG".into()),
-                max_msg_bytes: None,
-            };
+                offset,
+                want,
+                &options.subscription,
+            );
             let resp = admin
                 .client
                 .invoke(&addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)

@@ -26,20 +26,7 @@ pub(super) async fn pull(
     offset: i64,
     max: i32,
 ) -> Result<(Vec<broker::store::message::DecodedMessage>, i64), AdminError> {
-    let header = PullMessageRequestHeader {
-        consumer_group: group.to_string(),
-        topic: topic.to_string(),
-        queue_id,
-        queue_offset: offset,
-        max_msg_nums: max,
-        sys_flag: 0x4,
-        commit_offset: 0,
-        suspend_timeout_millis: 0,
-        subscription: Some("*".into()),
-        sub_version: 0,
-        expression_type: Some("TAG".into()),
-        max_msg_bytes: None,
-    };
+    let header = PullMessageRequestHeader::one_off(group, topic, queue_id, offset, max, "*");
     let resp = admin
         .client
         .invoke(addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)
