@@ -12,13 +12,12 @@ use serde::Serialize;
 
 use super::admin::{request_with, Admin, AdminError};
 use super::message::MessageView;
+use super::route::{master_queues, MasterQueue, Order, QueueSelection, Side};
 
 /// Default consumer group, as the Java tools (`MixAll.TOOLS_CONSUMER_GROUP`).
 pub const TOOLS_CONSUMER_GROUP: &str = "TOOLS_CONSUMER";
 /// Messages asked for per pull.
 pub const PULL_BATCH: i32 = 32;
-/// PullSysFlag SUBSCRIPTION bit.
-const FLAG_SUBSCRIPTION: i32 = 0x4;
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -58,27 +57,13 @@ pub async fn consume_message(
     options: &ConsumeMessageOptions,
 ) -> Result<ConsumeMessageReport, AdminError> {
     let route = admin.route(&options.topic).await?;
-    let mut queues = Vec::new();
-    let mut datas = route.queue_datas.clone();
-    datas.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
-    for qd in &datas {
-        if options.broker_name.as_ref().is_some_and(|b| *b != qd.broker_name) {
-            continue;
-        }
-        let Some(addr) = route
-            .broker_datas
-            .iter()
-            .find(|bd| bd.broker_name == qd.broker_name)
-            .and_then(|bd| bd.broker_addrs.get(&0))
-        else {
-            continue;
-        };
-        for q in 0..qd.read_queue_nums {
-            if options.queue_id.is_none_or(|want| want == q) {
-                queues.push((qd.broker_name.clone(), addr.clone(), q));
-            }
-        }
-    }
+    let selection = QueueSelection {
+        side: Side::Read,
+        order: Order::BrokerName,
+        broker_name: options.broker_name.as_deref(),
+        queue_id: options.queue_id,
+    };
+    let queues = master_queues(&route, &selection);
     if queues.is_empty() {
         return Err(AdminError::Invalid(format!(
             "no readable queue of topic {} matches the broker name and queue id given",
@@ -86,7 +71,12 @@ pub async fn consume_message(
         )));
     }
     let mut messages = Vec::new();
-    for (broker_name, addr, queue_id) in queues {
+    for MasterQueue {
+        broker_name,
+        addr,
+        queue_id,
+    } in queues
+    {
         if messages.len() >= options.count {
             break;
         }
@@ -99,20 +89,14 @@ pub async fn consume_message(
         let mut offset = options.offset.unwrap_or(min).max(min);
         while offset < max && messages.len() < options.count {
             let want = (options.count - messages.len()).min(PULL_BATCH as usize) as i32;
-            let header = PullMessageRequestHeader {
-                consumer_group: options.group.clone(),
-                topic: options.topic.clone(),
+            let header = PullMessageRequestHeader::one_off(
+                &options.group,
+                &options.topic,
                 queue_id,
-                queue_offset: offset,
-                max_msg_nums: want,
-                sys_flag: FLAG_SUBSCRIPTION,
-                commit_offset: 0,
-                suspend_timeout_millis: 0,
-                subscription: Some(options.subscription.clone()),
-                sub_version: 0,
-                expression_type: Some("TAG".into()),
-                max_msg_bytes: None,
-            };
+                offset,
+                want,
+                &options.subscription,
+            );
             let resp = admin
                 .client
                 .invoke(&addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)

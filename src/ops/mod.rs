@@ -17,6 +17,7 @@ pub mod message;
 pub mod node;
 pub mod query_msg_by_id;
 pub mod remote_node;
+pub mod route;
 pub mod send_message;
 pub mod topic_list;
 pub mod topic_route;

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
-use broker::remoting::body::{now_millis, perm, TopicRouteData};
+use broker::remoting::body::{now_millis, TopicRouteData};
 use broker::remoting::codes::{request, response};
 use broker::remoting::headers::{SendMessageRequestHeaderV2, SendMessageResponseHeader};
 use broker::remoting::RemotingCommand;
@@ -16,6 +16,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use super::admin::{Admin, AdminError};
+use super::route::{master_queues, MasterQueue, QueueSelection, Side};
 
 /// Attempts before giving up.
 pub const MAX_ATTEMPTS: usize = 3;
@@ -87,33 +88,20 @@ pub fn new_uniq_id() -> String {
     hex::encode_upper(raw)
 }
 
-/// The (broker name, master address, queue id) choices a route offers for sending.
+/// The queues on a master that a route offers for sending, narrowed by the options' filters.
 ///
 /// # Errors
 /// [`AdminError::Invalid`] when nothing matches the filters.
 pub fn candidates(
     route: &TopicRouteData,
     options: &SendMessageOptions,
-) -> Result<Vec<(String, String, i32)>, AdminError> {
-    let mut out = Vec::new();
-    for qd in &route.queue_datas {
-        if options.broker_name.as_ref().is_some_and(|b| *b != qd.broker_name) || qd.perm & perm::WRITE == 0 {
-            continue;
-        }
-        let Some(addr) = route
-            .broker_datas
-            .iter()
-            .find(|bd| bd.broker_name == qd.broker_name)
-            .and_then(|bd| bd.broker_addrs.get(&0))
-        else {
-            continue;
-        };
-        for q in 0..qd.write_queue_nums {
-            if options.queue_id.is_none_or(|want| want == q) {
-                out.push((qd.broker_name.clone(), addr.clone(), q));
-            }
-        }
-    }
+) -> Result<Vec<MasterQueue>, AdminError> {
+    let selection = QueueSelection {
+        broker_name: options.broker_name.as_deref(),
+        queue_id: options.queue_id,
+        ..QueueSelection::all(Side::Write)
+    };
+    let out = master_queues(route, &selection);
     if out.is_empty() {
         return Err(AdminError::Invalid(format!(
             "no writable queue of topic {} on a master{}{}",
@@ -188,7 +176,11 @@ async fn try_once(
 ) -> Result<(String, String, SendMessageResponseHeader, &'static str), AdminError> {
     let route = admin.route(&options.topic).await?;
     let choices = candidates(&route, options)?;
-    let (broker_name, addr, queue_id) = choices[rand::thread_rng().gen_range(0..choices.len())].clone();
+    let MasterQueue {
+        broker_name,
+        addr,
+        queue_id,
+    } = choices[rand::thread_rng().gen_range(0..choices.len())].clone();
     let header = SendMessageRequestHeaderV2 {
         a: PRODUCER_GROUP.into(),
         b: options.topic.clone(),
@@ -273,7 +265,11 @@ mod tests {
         o.queue_id = Some(1);
         assert_eq!(
             candidates(&route, &o).unwrap(),
-            vec![("a".into(), "a:1".into(), 1)]
+            vec![MasterQueue {
+                broker_name: "a".into(),
+                addr: "a:1".into(),
+                queue_id: 1
+            }]
         );
         o.broker_name = Some("b".into());
         assert!(matches!(candidates(&route, &o), Err(AdminError::Invalid(_))));

@@ -25,6 +25,7 @@ use super::api::{self, Area, BackupInfo, BrokerInfo, FileEntry, FileStat, PortIn
 use super::paths::{self, PathError};
 use super::{procs, Agent, BrokerEntry};
 use crate::config::BrokerConfig;
+use crate::durable;
 use crate::store::format::LOCK_FILE;
 use crate::store::probe;
 
@@ -539,14 +540,21 @@ async fn read_config(
         .map_err(|e| ApiError::io("read", &path, &e))
 }
 
+/// Replaces a broker's config with [`durable::write_atomic`] (temp file fsynced, renamed, the
+/// directory fsynced), so that a crash leaves the old config or the new one, never a torn or
+/// empty file. Failures keep their answers: a step on `<config>.tmp` is "failed to write", the
+/// rename "failed to replace `<config>`"; only the directory fsync is new and names itself.
 async fn replace_config(config: &Path, text: &str) -> Result<()> {
-    let tmp = PathBuf::from(format!("{}.tmp", config.display()));
-    tokio::fs::write(&tmp, text)
-        .await
-        .map_err(|e| ApiError::io("write", &tmp, &e))?;
-    tokio::fs::rename(&tmp, config)
-        .await
-        .map_err(|e| ApiError::io("replace", config, &e))
+    let config = config.to_path_buf();
+    let bytes = text.as_bytes().to_vec();
+    blocking(move || {
+        durable::write_atomic(&config, &bytes).map_err(|e| match e.action {
+            "rename" => ApiError::io("replace", &config, &e.source),
+            "create" | "write" | "fsync" => ApiError::io("write", &e.path, &e.source),
+            action => ApiError::io(action, &e.path, &e.source),
+        })
+    })
+    .await
 }
 
 async fn write_config(State(agent): Shared, UrlPath(b): UrlPath<String>, text: String) -> Result<StatusCode> {
@@ -771,4 +779,30 @@ async fn stop(
 async fn port(UrlPath(port): UrlPath<u16>) -> Json<PortInfo> {
     let free = std::net::TcpListener::bind(("0.0.0.0", port)).is_ok();
     Json(PortInfo { port, free })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn replace_config_swaps_the_file_and_keeps_its_error_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("broker.conf");
+        std::fs::write(&config, "old=1\n").unwrap();
+        replace_config(&config, "new=2\n").await.unwrap();
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), "new=2\n");
+        assert!(!dir.path().join("broker.conf.tmp").exists());
+
+        let missing = dir.path().join("gone").join("broker.conf");
+        let e = replace_config(&missing, "x=1\n").await.unwrap_err();
+        assert_eq!(e.status, StatusCode::NOT_FOUND);
+        let tmp = dir.path().join("gone").join("broker.conf.tmp");
+        assert!(
+            e.message
+                .starts_with(&format!("failed to write `{}`: ", tmp.display())),
+            "{}",
+            e.message
+        );
+    }
 }

@@ -1,0 +1,157 @@
+//! The consumer run behind `benchmark consumer` (one puller per queue, counting messages per
+//! second), and the PULL_MESSAGE and queue-offset calls the failover drill reuses to read every
+//! queue back.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use broker::remoting::codes::{request, response};
+use broker::remoting::headers::{
+    OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader, QueueRequestHeader,
+};
+use broker::store::message::decode_records;
+
+use super::{ConsumerOptions, ConsumerReport, Tick, TickSink};
+use crate::ops::admin::{request_with, Admin, AdminError};
+use crate::ops::route::{master_queues, MasterQueue, QueueSelection, Side};
+
+/// Pulls `max` messages of one queue from `offset`; returns (messages, next offset).
+pub(super) async fn pull(
+    admin: &Admin,
+    addr: &str,
+    topic: &str,
+    group: &str,
+    queue_id: i32,
+    offset: i64,
+    max: i32,
+) -> Result<(Vec<broker::store::message::DecodedMessage>, i64), AdminError> {
+    let header = PullMessageRequestHeader::one_off(group, topic, queue_id, offset, max, "*");
+    let resp = admin
+        .client
+        .invoke(addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)
+        .await?;
+    let next = resp
+        .decode_header::<PullMessageResponseHeader>()
+        .map(|h| h.next_begin_offset)
+        .unwrap_or(offset);
+    match resp.code {
+        response::SUCCESS => {
+            let records = decode_records(&resp.body).map_err(|e| AdminError::BadBody {
+                addr: addr.to_string(),
+                what: "PULL_MESSAGE",
+                reason: e.to_string(),
+            })?;
+            Ok((records, next))
+        }
+        response::PULL_NOT_FOUND | response::PULL_RETRY_IMMEDIATELY | response::PULL_OFFSET_MOVED => {
+            Ok((Vec::new(), next))
+        }
+        code => Err(AdminError::Refused {
+            addr: addr.to_string(),
+            what: "PULL_MESSAGE",
+            code,
+            remark: resp.remark.unwrap_or_default(),
+        }),
+    }
+}
+
+pub(super) async fn queue_offset(
+    admin: &Admin,
+    addr: &str,
+    code: i32,
+    topic: &str,
+    queue_id: i32,
+) -> Result<i64, AdminError> {
+    let header = QueueRequestHeader {
+        topic: topic.to_string(),
+        queue_id,
+    };
+    let resp = admin
+        .broker(addr, "GET_MAX_OFFSET", request_with(code, &header))
+        .await?;
+    resp.decode_header::<OffsetResponseHeader>()
+        .map(|h| h.offset)
+        .map_err(|e| AdminError::BadBody {
+            addr: addr.to_string(),
+            what: "OffsetResponseHeader",
+            reason: e.to_string(),
+        })
+}
+
+/// Runs the consumer benchmark: one puller per queue.
+pub(super) async fn run(
+    admin: &Admin,
+    options: &ConsumerOptions,
+    sink: &dyn TickSink,
+) -> Result<ConsumerReport, AdminError> {
+    let route = admin.route(&options.topic).await?;
+    let queues = master_queues(&route, &QueueSelection::all(Side::Read));
+    let received = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for MasterQueue {
+        addr, queue_id: q, ..
+    } in queues.clone()
+    {
+        let code = if options.from_start {
+            request::GET_MIN_OFFSET
+        } else {
+            request::GET_MAX_OFFSET
+        };
+        let mut offset = queue_offset(admin, &addr, code, &options.topic, q).await?;
+        let (admin, received, failed, stop, o) = (
+            admin.clone(),
+            received.clone(),
+            failed.clone(),
+            stop.clone(),
+            options.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match pull(&admin, &addr, &o.topic, &o.group, q, offset, 32).await {
+                    Ok((msgs, next)) => {
+                        received.fetch_add(msgs.len() as u64, Ordering::Relaxed);
+                        if msgs.is_empty() {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
+                        offset = next.max(offset);
+                    }
+                    Err(_) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        }));
+    }
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.tick().await;
+    let mut last = 0;
+    while started.elapsed() < options.duration {
+        ticker.tick().await;
+        let now = received.load(Ordering::Relaxed);
+        sink.tick(&Tick {
+            tps: now - last,
+            send_failed: failed.load(Ordering::Relaxed),
+            ..Tick::default()
+        });
+        last = now;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let received = received.load(Ordering::Relaxed);
+    Ok(ConsumerReport {
+        topic: options.topic.clone(),
+        queues: queues.len(),
+        received,
+        elapsed_s: elapsed,
+        tps: received as f64 / elapsed.max(1e-9),
+        pull_failed: failed.load(Ordering::Relaxed),
+    })
+}
