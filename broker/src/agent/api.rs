@@ -18,7 +18,7 @@
 //! | POST | `/v1/brokers/{b}/finish?area&path&len` | length set (zero-extended), fsync |
 //! | POST | `/v1/brokers/{b}/rename?area&from&to` | renamed within the area |
 //! | GET | `/v1/brokers/{b}/config[?backup=PATH]` | the config (or a backup's) text |
-//! | PUT | `/v1/brokers/{b}/config` | config replaced (temp file + rename) |
+//! | PUT | `/v1/brokers/{b}/config` | config replaced (`durable::write_atomic`: temp file, fsync, rename, directory fsync) |
 //! | POST | `/v1/brokers/{b}/config/backup?suffix` | [`BackupInfo`] (`<config><suffix>`) |
 //! | POST | `/v1/brokers/{b}/config/restore?backup=PATH` | the backup put back |
 //! | GET | `/v1/brokers/{b}/process` | [`ProcessInfo`] |

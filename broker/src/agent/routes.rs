@@ -590,9 +590,13 @@ async fn backup_config(
     if q.suffix.contains('/') {
         return Err(PathError::Parent(q.suffix).into());
     }
-    tokio::fs::copy(&entry.config, &backup)
-        .await
-        .map_err(|e| ApiError::io("back up", &entry.config, &e))?;
+    // Rollback relies on this copy: written as safely as the config itself.
+    let (config, to) = (entry.config.clone(), backup.clone());
+    blocking(move || {
+        let bytes = std::fs::read(&config).map_err(|e| ApiError::io("back up", &config, &e))?;
+        durable::write_atomic(&to, &bytes).map_err(|e| ApiError::io("back up", &e.path, &e.source))
+    })
+    .await?;
     Ok(Json(BackupInfo { backup }))
 }
 

@@ -29,10 +29,10 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::config::{BrokerConfig, BrokerRole, FlushDiskType as CfgFlush};
+use crate::config::{BrokerConfig, BrokerRole};
 use crate::remoting::body::now_millis;
 use crate::remoting::RemotingClient;
-use crate::store::{FlushDiskType, MessageStore, StoreConfig};
+use crate::store::{MessageStore, StoreConfig};
 
 use self::groups::GroupManager;
 use self::offsets::OffsetManager;
@@ -127,10 +127,7 @@ pub fn store_config(cfg: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     sc.commitlog_dir = Some(cfg.commit_log_dir());
     sc.commitlog_file_size = cfg.mapped_file_size_commit_log;
     sc.cq_file_size = cfg.mapped_file_size_consume_queue;
-    sc.flush_disk_type = match cfg.flush_disk_type {
-        CfgFlush::AsyncFlush => FlushDiskType::AsyncFlush,
-        CfgFlush::SyncFlush => FlushDiskType::SyncFlush,
-    };
+    sc.flush_disk_type = cfg.flush_disk_type;
     sc.sync_flush_timeout = Duration::from_millis(cfg.sync_flush_timeout);
     sc.flush_interval = Duration::from_millis(cfg.flush_interval_commit_log.max(1));
     sc.max_message_size = cfg.max_message_size as usize;
