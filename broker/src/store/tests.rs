@@ -1,8 +1,10 @@
 //! Store tests on real files in temporary directories.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::config_files::ConsumerOffsets;
 use super::message::{decode_records, encode_properties, tags_code, MessageToStore};

@@ -1,0 +1,63 @@
+//! Dispatch: turning commitlog records into consume-queue units (Java's `ReputMessageService`),
+//! at put time, after recovery, and for records an HA master streams in.
+
+use std::collections::HashMap;
+
+use super::consume_queue::{ConsumeQueueSet, DispatchRequest};
+use super::error::Result;
+use super::message::{self, DecodedMessage};
+use super::{is_prepared_or_rollback, State};
+
+/// Dispatches one decoded commitlog record to its consume queue (skipping transaction
+/// prepared/rollback records) and advances that queue's offset counter. Returns the record's store
+/// timestamp when it was dispatched.
+pub(super) fn dispatch_record(
+    cqs: &mut ConsumeQueueSet,
+    queue_offsets: &mut HashMap<String, HashMap<i32, i64>>,
+    msg: &DecodedMessage,
+) -> Result<Option<i64>> {
+    if is_prepared_or_rollback(msg.sys_flag) {
+        return Ok(None);
+    }
+    cqs.dispatch(&DispatchRequest {
+        topic: msg.topic.clone(),
+        queue_id: msg.queue_id,
+        queue_offset: msg.queue_offset,
+        phys_offset: msg.physical_offset,
+        size: msg.store_size,
+        tags_code: message::tags_code(msg.tags()),
+        store_timestamp: msg.store_timestamp,
+    })?;
+    let next = queue_offsets
+        .entry(msg.topic.clone())
+        .or_default()
+        .entry(msg.queue_id)
+        .or_insert(0);
+    *next = (*next).max(msg.queue_offset + 1);
+    Ok(Some(msg.store_timestamp))
+}
+
+/// Dispatches records in `[st.reput_offset, commitlog max)` one by one (never holding more than one
+/// record in memory) and advances the reput offset. Returns the number of records seen.
+pub(super) fn reput(st: &mut State) -> Result<usize> {
+    let State {
+        commitlog,
+        cqs,
+        queue_offsets,
+        reput_offset,
+        last_store_timestamp,
+        last_dispatch_timestamp,
+        ..
+    } = st;
+    let mut seen = 0;
+    let end = commitlog.scan(*reput_offset, commitlog.max_offset(), true, |_, m| {
+        seen += 1;
+        if let Some(ts) = dispatch_record(cqs, queue_offsets, m)? {
+            *last_dispatch_timestamp = ts;
+            *last_store_timestamp = (*last_store_timestamp).max(ts);
+        }
+        Ok(())
+    })?;
+    *reput_offset = end;
+    Ok(seen)
+}
