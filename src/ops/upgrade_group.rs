@@ -24,7 +24,7 @@
 //!
 //! Every store access goes through [`NodeAdmin`] and every broker stop/start through
 //! [`AnyNode`], so a NODE may be a local config file or `agent://HOST:PORT/BROKER` (a node agent
-//! on another machine, [`super::remote_node`]); the state file then lives in the last node's
+//! on another machine, [`super::node::remote`]); the state file then lives in the last node's
 //! store root on its machine, read and written through its agent. Nothing here prints: progress
 //! goes to an [`UpgradeReporter`].
 //!
@@ -54,8 +54,8 @@ use super::admin::{decode_json, request_with, Admin, AdminError};
 use super::broker_process::ProcessError;
 use super::fastjson::{self, Value};
 use super::gen_config::{self, GenConfigError};
-use super::node::AnyNode;
-use super::verify_commitlog::{self, Area, NodeAdmin, Role, Verdict, VerifyError, VerifyOptions};
+use super::node::{AnyNode, Area, NodeAdmin, NodeError};
+use super::verify_commitlog::{self, Role, Verdict, VerifyError, VerifyOptions};
 
 /// Default state file name, under the (first) third node's store root.
 pub const STATE_FILE: &str = "upgrade-group.json";
@@ -95,7 +95,10 @@ pub enum UpgradeError {
     Timeout(String),
     /// A store operation failed.
     #[error(transparent)]
-    Node(#[from] VerifyError),
+    Node(#[from] NodeError),
+    /// Comparing the master's and the slave's commitlogs could not run.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
     /// Stopping or starting a broker failed.
     #[error(transparent)]
     Process(Box<ProcessError>),
@@ -453,7 +456,7 @@ fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) 
     let spec = path.to_string_lossy();
     let store = AnyNode::open(&self_id, &spec, token)?;
     let config_error = |source| {
-        UpgradeError::Node(VerifyError::Config {
+        UpgradeError::Node(NodeError::Config {
             role: format!("{role:?}").to_lowercase(),
             source,
         })
@@ -1291,7 +1294,7 @@ fn copy_file(
     let a = src.digest_file(area, rel, 0..u64::MAX)?;
     let b = dst.digest_file(area, rel, 0..u64::MAX)?;
     if a.md5 != b.md5 || a.len != b.len {
-        return Err(UpgradeError::Node(VerifyError::Io {
+        return Err(UpgradeError::Node(NodeError::Io {
             action: "verify the copy of",
             path: PathBuf::from(rel),
             source: std::io::Error::other(format!(
