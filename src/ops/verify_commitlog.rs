@@ -232,7 +232,7 @@ impl VerifyReport {
 ///
 /// # Errors
 /// [`VerifyError::Locked`] if a node's broker is running (unless `allow_running`),
-/// [`VerifyError::NoFiles`] if the master has no commitlog file, [`VerifyError::Io`] if a file
+/// [`VerifyError::NoFiles`] if the master has no commitlog file, [`VerifyError::Node`] if a file
 /// cannot be read.
 pub fn verify_commitlog(
     options: &VerifyOptions,

@@ -77,7 +77,7 @@ pub enum Area {
     Root,
 }
 
-/// A regular file under a store area, found by [`NodeStore::list_tree`].
+/// A regular file under a store area, found by [`NodeAdmin::list_tree`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoreFile {
     /// Its path relative to the area, `/`-separated.
