@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use broker::config::BrokerConfig;
+use broker::durable;
 use broker::store::format::{file_name_to_offset, LOCK_FILE};
 use broker::store::probe::{first_nonzero_index, last_nonzero_index};
 use md5::{Digest, Md5};
@@ -328,10 +329,18 @@ impl NodeAdmin for LocalNode {
     }
 
     fn write_config(&self, text: &str) -> Result<(), NodeError> {
+        // The broker reads this file at its next start, possibly after a power loss: tmp, fsync,
+        // rename, directory fsync.
         let path = self.config_path();
-        let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-        std::fs::write(&tmp, text).map_err(io_err("write", &tmp))?;
-        std::fs::rename(&tmp, path).map_err(io_err("replace", path))
+        durable::write_atomic(path, text.as_bytes()).map_err(|e| {
+            let (action, at) = match e.action {
+                "create" => ("write", e.path),
+                "fsync" => ("flush", e.path),
+                "rename" => ("replace", path.to_path_buf()),
+                action => (action, e.path),
+            };
+            io_err(action, &at)(e.source)
+        })
     }
 
     fn backup_config(&self, suffix: &str) -> Result<PathBuf, NodeError> {
@@ -475,5 +484,25 @@ mod tests {
             Some(size - 5000)
         );
         assert!(node.digest("00000000000000000001", 0..1, &|_| {}).is_err());
+    }
+
+    #[test]
+    fn write_config_replaces_the_file_and_leaves_no_tmp() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("broker.conf");
+        let root = dir.path().join("store");
+        let text = format!("brokerName=broker-a\nstorePathRootDir={}\n", root.display());
+        std::fs::write(&config, &text).unwrap();
+        let node = LocalNode::from_config("master", &config).unwrap();
+        let new = format!("{text}brokerRole=SLAVE\n");
+        node.write_config(&new).unwrap();
+        assert_eq!(node.read_config().unwrap(), new);
+        assert!(!dir.path().join("broker.conf.tmp").exists());
+        std::fs::remove_dir_all(dir.path()).unwrap();
+        let e = node.write_config(&text).unwrap_err();
+        assert!(
+            e.to_string().starts_with("failed to write `") && e.to_string().ends_with("broker.conf.tmp`"),
+            "{e}"
+        );
     }
 }

@@ -138,7 +138,8 @@ pub trait NodeAdmin: NodeStore {
     /// # Errors
     /// [`NodeError::Io`].
     fn read_config(&self) -> Result<String, NodeError>;
-    /// Replaces the broker config file (write a temporary file, then rename).
+    /// Replaces the broker config file so that a crash leaves the old text or the new one (a
+    /// temporary file, fsynced, renamed over it, the directory fsynced).
     ///
     /// # Errors
     /// [`NodeError::Io`].

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use broker::durable;
 use serde::{Deserialize, Serialize};
 
 use super::{Node, Result, Upgrade, UpgradeError, STATE_FILE};
@@ -182,6 +183,22 @@ fn state_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -
     move |source| UpgradeError::State { action, path, source }
 }
 
+/// Maps a failed step of [`durable::write_atomic_with`] to [`UpgradeError::State`], named after
+/// the state file itself as before the writes were made durable.
+fn state_write_err(path: &Path) -> impl FnOnce(durable::WriteError) -> UpgradeError + '_ {
+    move |e| {
+        let action = match e.action {
+            "create directory" => "create the directory of",
+            "fsync" => "sync",
+            "rename" => "replace",
+            "fsync directory" => "sync the directory of",
+            // Creating and writing `<file>.tmp`.
+            _ => "write",
+        };
+        state_err(action, path)(e.source)
+    }
+}
+
 pub(super) fn read_state(at: StateAt, nodes: &[Node], path: &Path) -> Result<Option<UpgradeState>> {
     let bytes = match at {
         StateAt::Local => match std::fs::read(path) {
@@ -211,15 +228,17 @@ impl Upgrade {
         let bytes = serde_json::to_vec_pretty(&self.state)
             .map_err(|e| state_err("encode", &self.state_file)(std::io::Error::other(e)))?;
         match self.state_at {
-            StateAt::Local => {
-                let err = |action| state_err(action, &self.state_file);
-                if let Some(dir) = self.state_file.parent() {
-                    std::fs::create_dir_all(dir).map_err(err("create the directory of"))?;
-                }
-                let tmp = PathBuf::from(format!("{}.tmp", self.state_file.display()));
-                std::fs::write(&tmp, bytes).map_err(err("write"))?;
-                std::fs::rename(&tmp, &self.state_file).map_err(err("replace"))
-            }
+            // `--resume` trusts this file after a crash or a power loss: tmp, fsync, rename,
+            // directory fsync, so it holds either the previous steps or these, never nothing.
+            StateAt::Local => durable::write_atomic_with(
+                &self.state_file,
+                &bytes,
+                durable::Options {
+                    create_dir: true,
+                    ..durable::Options::default()
+                },
+            )
+            .map_err(state_write_err(&self.state_file)),
             StateAt::Node(i) => {
                 let store = &self.nodes[i].store;
                 let tmp = format!("{STATE_FILE}.tmp");
@@ -262,6 +281,18 @@ mod tests {
                 "start",
                 "check"
             ]
+        );
+    }
+
+    #[test]
+    fn a_failed_durable_write_names_the_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("state.json");
+        let e = broker::durable::write_atomic(&dir.path().join("missing").join("x"), b"x").unwrap_err();
+        let e = state_write_err(&file)(e);
+        assert_eq!(
+            e.to_string(),
+            format!("failed to write the state file `{}`", file.display())
         );
     }
 }
