@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use broker::store::format::file_name_to_offset;
+use broker::store::format::{file_name_to_offset, CQ_UNIT_SIZE};
 
 use super::state::{ConsumerOffset, QueueOffset};
 use super::{Result, UpgradeError};
 use crate::ops::fastjson::{self, Value};
 use crate::ops::node::{Area, NodeAdmin};
 
-/// Size of a consume-queue entry (spec §5.2).
-const CQ_UNIT: u64 = 20;
+/// Size of a consume-queue entry (spec §5.2), as the broker writes it, in file-offset units.
+const CQ_UNIT: u64 = CQ_UNIT_SIZE as u64;
 
 /// Every queue's max offset, from the consume-queue files of a stopped store: the last file's
 /// start plus its written entries.
