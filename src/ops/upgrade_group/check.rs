@@ -64,20 +64,7 @@ async fn offset_of(admin: &Admin, addr: &str, code: i32, topic: &str, queue_id: 
 }
 
 async fn pull_one(admin: &Admin, addr: &str, topic: &str, queue_id: i32, offset: i64) -> Result<(), String> {
-    let header = PullMessageRequestHeader {
-        consumer_group: CHECK_GROUP.into(),
-        topic: topic.to_owned(),
-        queue_id,
-        queue_offset: offset,
-        max_msg_nums: 1,
-        sys_flag: 0x4,
-        commit_offset: 0,
-        suspend_timeout_millis: 0,
-        subscription: Some("*".into()),
-        sub_version: 0,
-        expression_type: Some("TAG".into()),
-        max_msg_bytes: None,
-    };
+    let header = PullMessageRequestHeader::one_off(CHECK_GROUP, topic, queue_id, offset, 1, "*");
     let resp = admin
         .client
         .invoke(addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)
@@ -159,4 +146,33 @@ pub(super) async fn check_offsets(admin: &Admin, leader: &str, state: &UpgradeSt
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_check_pull_is_a_one_off_subscription_pull() {
+        // The fields the check sent before it used `one_off`: a read that carries its
+        // subscription, commits nothing and is not held for long polling.
+        let expected = PullMessageRequestHeader {
+            consumer_group: CHECK_GROUP.into(),
+            topic: "T".into(),
+            queue_id: 3,
+            queue_offset: 7,
+            max_msg_nums: 1,
+            sys_flag: 0x4,
+            commit_offset: 0,
+            suspend_timeout_millis: 0,
+            subscription: Some("*".into()),
+            sub_version: 0,
+            expression_type: Some("TAG".into()),
+            max_msg_bytes: None,
+        };
+        assert_eq!(
+            PullMessageRequestHeader::one_off(CHECK_GROUP, "T", 3, 7, 1, "*"),
+            expected
+        );
+    }
 }
