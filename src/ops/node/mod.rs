@@ -2,15 +2,16 @@
 //! `verify-commitlog` and `upgrade-group` (and `shutdownBroker`/`startBroker`) are written
 //! against.
 //!
-//! - [`store`](NodeStore): the two traits, [`NodeStore`] (read) and [`NodeAdmin`] (write), and
-//!   the types they speak in;
+//! - `store`: the two traits, [`NodeStore`] (read) and [`NodeAdmin`] (write), and the types
+//!   they speak in; `error`: [`NodeError`];
 //! - [`local`]: [`LocalNode`], a store on this machine;
 //! - [`remote`]: [`RemoteNode`], a store behind a node agent (`agent://HOST:PORT/BROKER`);
-//! - [`AnyNode`]: a NODE argument opened as either, with the broker's stop and start done
+//! - `any`: [`AnyNode`], a NODE argument opened as either, with the broker's stop and start done
 //!   locally or through the agent.
 //!
-//! The traits live apart from this face so that the process control, which the nodes' stop and
-//! start use, can probe a store lock without importing [`AnyNode`].
+//! The traits live apart from this face so that the process control (`ops::broker_process`),
+//! which [`AnyNode`] uses to stop and start a local broker, can probe a store lock through
+//! [`LocalNode`] without depending on [`AnyNode`] in return.
 
 mod any;
 mod error;
