@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
-use mqadmin::ops::verify_commitlog::{
-    verify_commitlog, LocalNode, NoReporter, NodeStore, Role, Verdict, VerifyOptions,
-};
+use mqadmin::ops::node::{LocalNode, NodeStore};
+use mqadmin::ops::verify_commitlog::{verify_commitlog, NoReporter, Role, Verdict, VerifyOptions};
 
 use crate::util::{run, Run};
 

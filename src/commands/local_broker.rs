@@ -8,15 +8,15 @@ use anyhow::Context;
 use crate::cli::{GlobalArgs, LocalBrokerArgs};
 use crate::exit::ExitStatus;
 use crate::ops::broker_process::{self, ProcessReport};
+use crate::ops::node::remote;
 use crate::ops::node::AnyNode;
-use crate::ops::remote_node;
 use crate::printer::Printer;
 use crate::render::{self, OutputFormat};
 
 /// The node agent's handle when `-c` names an `agent://` node.
 fn open_remote(args: &LocalBrokerArgs) -> anyhow::Result<Option<AnyNode>> {
     let spec = args.config.to_string_lossy();
-    if !remote_node::is_remote(&spec) {
+    if !remote::is_remote(&spec) {
         return Ok(None);
     }
     let token = super::agent_token(&args.agent)?;

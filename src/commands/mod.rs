@@ -90,6 +90,6 @@ pub fn agent_token(args: &crate::cli::AgentArgs) -> anyhow::Result<Option<String
         Some(path) => std::fs::read_to_string(path)
             .map(|t| Some(t.trim().to_owned()))
             .with_context(|| format!("failed to read the token file `{}`", path.display())),
-        None => Ok(std::env::var(crate::ops::remote_node::TOKEN_ENV).ok()),
+        None => Ok(std::env::var(crate::ops::node::remote::TOKEN_ENV).ok()),
     }
 }

@@ -6,9 +6,9 @@ use anyhow::Context;
 
 use crate::cli::{GlobalArgs, VerifyCommitlogArgs};
 use crate::exit::ExitStatus;
-use crate::ops::node::AnyNode;
+use crate::ops::node::{AnyNode, NodeStore};
 use crate::ops::verify_commitlog::{
-    verify_commitlog, Comparison, NodeStore, Role, Verdict, VerifyOptions, VerifyReport,
+    verify_commitlog, Comparison, Role, Verdict, VerifyOptions, VerifyReport,
 };
 use crate::printer::Printer;
 use crate::render::{self, OutputFormat};

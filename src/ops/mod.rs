@@ -16,7 +16,6 @@ pub mod java_order;
 pub mod message;
 pub mod node;
 pub mod query_msg_by_id;
-pub mod remote_node;
 pub mod route;
 pub mod send_message;
 pub mod topic_list;

@@ -22,9 +22,8 @@ use broker::agent::api::{self, BackupInfo, BrokerInfo, FileEntry, FileStat, Port
 use broker::store::format::file_name_to_offset;
 use serde::de::DeserializeOwned;
 
-use super::verify_commitlog::{
-    Area, CommitLogFile, LockState, NodeAdmin, NodeStore, RangeDigest, StoreFile, VerifyError,
-};
+use super::error::NodeError;
+use super::store::{Area, CommitLogFile, LockState, NodeAdmin, NodeStore, RangeDigest, StoreFile};
 
 /// The prefix of a node served by an agent.
 pub const SCHEME: &str = "agent://";
@@ -72,10 +71,10 @@ impl RemoteNode {
     /// Parses `agent://HOST:PORT/BROKER` and asks the agent about the broker.
     ///
     /// # Errors
-    /// [`VerifyError::Agent`] for a malformed spec, a missing token, an unreachable agent, a
+    /// [`NodeError::Agent`] for a malformed spec, a missing token, an unreachable agent, a
     /// wrong token or an unknown broker.
-    pub fn open(spec: &str, token: Option<&str>) -> Result<Self, VerifyError> {
-        let fail = |message: String| VerifyError::Agent {
+    pub fn open(spec: &str, token: Option<&str>) -> Result<Self, NodeError> {
+        let fail = |message: String| NodeError::Agent {
             node: spec.to_owned(),
             what: "open".into(),
             message,
@@ -122,7 +121,7 @@ impl RemoteNode {
         Ok(node)
     }
 
-    fn fetch_info(&self) -> Result<BrokerInfo, VerifyError> {
+    fn fetch_info(&self) -> Result<BrokerInfo, NodeError> {
         self.get_json("", &[], "broker info")
     }
 
@@ -130,8 +129,8 @@ impl RemoteNode {
         format!("{}/v1/brokers/{}{tail}", self.base, self.broker)
     }
 
-    fn err(&self, what: &str, message: impl Into<String>) -> VerifyError {
-        VerifyError::Agent {
+    fn err(&self, what: &str, message: impl Into<String>) -> NodeError {
+        NodeError::Agent {
             node: self.spec.clone(),
             what: what.to_owned(),
             message: message.into(),
@@ -143,7 +142,7 @@ impl RemoteNode {
         &self,
         what: &str,
         fut: impl Future<Output = Result<T, String>> + Send + 'static,
-    ) -> Result<T, VerifyError> {
+    ) -> Result<T, NodeError> {
         let rt = runtime().map_err(|e| self.err(what, e))?;
         let (tx, rx) = std::sync::mpsc::channel();
         rt.spawn(async move {
@@ -159,7 +158,7 @@ impl RemoteNode {
         &self,
         what: &str,
         fut: impl Future<Output = Result<T, String>> + Send + 'static,
-    ) -> Result<T, VerifyError> {
+    ) -> Result<T, NodeError> {
         let rt = runtime().map_err(|e| self.err(what, e))?;
         rt.spawn(fut)
             .await
@@ -184,7 +183,7 @@ impl RemoteNode {
         tail: &str,
         query: &[(&str, String)],
         what: &str,
-    ) -> Result<T, VerifyError> {
+    ) -> Result<T, NodeError> {
         let req = self.request(reqwest::Method::GET, tail, query);
         self.block(what, async move { json(send(req).await?).await })
     }
@@ -196,7 +195,7 @@ impl RemoteNode {
         query: &[(&str, String)],
         body: Vec<u8>,
         what: &str,
-    ) -> Result<T, VerifyError> {
+    ) -> Result<T, NodeError> {
         let req = self.request(method, tail, query).body(body);
         self.block(what, async move { json(send(req).await?).await })
     }
@@ -208,12 +207,12 @@ impl RemoteNode {
         query: &[(&str, String)],
         body: Vec<u8>,
         what: &str,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<(), NodeError> {
         let req = self.request(method, tail, query).body(body);
         self.block(what, async move { send(req).await.map(drop) })
     }
 
-    fn get_bytes(&self, tail: &str, query: &[(&str, String)], what: &str) -> Result<Vec<u8>, VerifyError> {
+    fn get_bytes(&self, tail: &str, query: &[(&str, String)], what: &str) -> Result<Vec<u8>, NodeError> {
         let req = self.request(reqwest::Method::GET, tail, query);
         self.block(what, async move {
             let resp = send(req).await?;
@@ -228,7 +227,7 @@ impl RemoteNode {
         ]
     }
 
-    fn range_digest(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, VerifyError> {
+    fn range_digest(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, NodeError> {
         let mut q = Self::area_query(area, rel);
         q.push(("start", range.start.to_string()));
         q.push(("end", range.end.to_string()));
@@ -245,7 +244,7 @@ impl RemoteNode {
         })
     }
 
-    fn stat(&self, area: Area, rel: &str) -> Result<Option<u64>, VerifyError> {
+    fn stat(&self, area: Area, rel: &str) -> Result<Option<u64>, NodeError> {
         let q = Self::area_query(area, rel);
         let req = self.request(reqwest::Method::GET, "/stat", &q);
         self.block("stat", async move {
@@ -260,8 +259,8 @@ impl RemoteNode {
     /// The process state of the broker on the agent's machine.
     ///
     /// # Errors
-    /// [`VerifyError::Agent`].
-    pub async fn process(&self) -> Result<ProcessInfo, VerifyError> {
+    /// [`NodeError::Agent`].
+    pub async fn process(&self) -> Result<ProcessInfo, NodeError> {
         let req = self.request(reqwest::Method::GET, "/process", &[]);
         self.run("process status", async move { json(send(req).await?).await })
             .await
@@ -270,8 +269,8 @@ impl RemoteNode {
     /// Starts the broker through the agent (its configured start only).
     ///
     /// # Errors
-    /// [`VerifyError::Agent`]: already running, the binary missing, an early exit.
-    pub async fn start(&self) -> Result<ProcessInfo, VerifyError> {
+    /// [`NodeError::Agent`]: already running, the binary missing, an early exit.
+    pub async fn start(&self) -> Result<ProcessInfo, NodeError> {
         let req = self.request(reqwest::Method::POST, "/start", &[]);
         self.run("start", async move { json(send(req).await?).await })
             .await
@@ -280,8 +279,8 @@ impl RemoteNode {
     /// Stops the broker through the agent (SIGTERM, SIGKILL after `grace`; or its stop command).
     ///
     /// # Errors
-    /// [`VerifyError::Agent`]: the store stays locked, the stop command failed.
-    pub async fn stop(&self, grace: Duration) -> Result<ProcessInfo, VerifyError> {
+    /// [`NodeError::Agent`]: the store stays locked, the stop command failed.
+    pub async fn stop(&self, grace: Duration) -> Result<ProcessInfo, NodeError> {
         let req = self
             .request(
                 reqwest::Method::POST,
@@ -343,7 +342,7 @@ impl NodeStore for RemoteNode {
         &self.info.commitlog_dir
     }
 
-    fn list_files(&self) -> Result<Vec<CommitLogFile>, VerifyError> {
+    fn list_files(&self) -> Result<Vec<CommitLogFile>, NodeError> {
         let entries: Vec<FileEntry> =
             self.get_json("/tree", &Self::area_query(Area::CommitLog, ""), "list commitlog")?;
         let mut files: Vec<(u64, CommitLogFile)> = entries
@@ -370,17 +369,17 @@ impl NodeStore for RemoteNode {
         name: &str,
         range: Range<u64>,
         progress: &dyn Fn(u64),
-    ) -> Result<RangeDigest, VerifyError> {
+    ) -> Result<RangeDigest, NodeError> {
         let d = self.range_digest(Area::CommitLog, name, range)?;
         progress(d.len);
         Ok(d)
     }
 
-    fn read_range(&self, name: &str, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
+    fn read_range(&self, name: &str, range: Range<u64>) -> Result<Vec<u8>, NodeError> {
         self.read_file(Area::CommitLog, name, range)
     }
 
-    fn lock_state(&self) -> Result<Option<LockState>, VerifyError> {
+    fn lock_state(&self) -> Result<Option<LockState>, NodeError> {
         let info = self.fetch_info()?;
         Ok(Some(LockState {
             path: info.lock_file,
@@ -398,7 +397,7 @@ impl NodeAdmin for RemoteNode {
         &self.info.store_root
     }
 
-    fn list_tree(&self, area: Area, sub: &str) -> Result<Vec<StoreFile>, VerifyError> {
+    fn list_tree(&self, area: Area, sub: &str) -> Result<Vec<StoreFile>, NodeError> {
         let entries: Vec<FileEntry> = self.get_json("/tree", &Self::area_query(area, sub), "list")?;
         Ok(entries
             .into_iter()
@@ -409,11 +408,11 @@ impl NodeAdmin for RemoteNode {
             .collect())
     }
 
-    fn digest_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, VerifyError> {
+    fn digest_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, NodeError> {
         self.range_digest(area, rel, range)
     }
 
-    fn read_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<Vec<u8>, VerifyError> {
+    fn read_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<Vec<u8>, NodeError> {
         let mut q = Self::area_query(area, rel);
         q.push(("start", range.start.to_string()));
         q.push(("end", range.end.to_string()));
@@ -422,7 +421,7 @@ impl NodeAdmin for RemoteNode {
 
     /// Uploads `data` at `offset`; after a failed attempt the destination's length says how much
     /// arrived, and the upload continues from there.
-    fn write_file(&self, area: Area, rel: &str, offset: u64, data: &[u8]) -> Result<(), VerifyError> {
+    fn write_file(&self, area: Area, rel: &str, offset: u64, data: &[u8]) -> Result<(), NodeError> {
         let end = offset + data.len() as u64;
         let mut sent = 0usize;
         let mut attempt = 0;
@@ -447,7 +446,7 @@ impl NodeAdmin for RemoteNode {
         }
     }
 
-    fn finish_file(&self, area: Area, rel: &str, len: u64) -> Result<(), VerifyError> {
+    fn finish_file(&self, area: Area, rel: &str, len: u64) -> Result<(), NodeError> {
         let mut q = Self::area_query(area, rel);
         q.push(("len", len.to_string()));
         self.send_empty(
@@ -459,7 +458,7 @@ impl NodeAdmin for RemoteNode {
         )
     }
 
-    fn rename_file(&self, area: Area, from: &str, to: &str) -> Result<(), VerifyError> {
+    fn rename_file(&self, area: Area, from: &str, to: &str) -> Result<(), NodeError> {
         let q = vec![
             ("area", wire_area(area).as_str().to_owned()),
             ("from", from.to_owned()),
@@ -474,7 +473,7 @@ impl NodeAdmin for RemoteNode {
         )
     }
 
-    fn remove(&self, area: Area, rel: &str) -> Result<(), VerifyError> {
+    fn remove(&self, area: Area, rel: &str) -> Result<(), NodeError> {
         self.send_empty(
             reqwest::Method::DELETE,
             "/file",
@@ -484,12 +483,12 @@ impl NodeAdmin for RemoteNode {
         )
     }
 
-    fn read_config(&self) -> Result<String, VerifyError> {
+    fn read_config(&self) -> Result<String, NodeError> {
         let bytes = self.get_bytes("/config", &[], "read config")?;
         String::from_utf8(bytes).map_err(|e| self.err("read config", e.to_string()))
     }
 
-    fn write_config(&self, text: &str) -> Result<(), VerifyError> {
+    fn write_config(&self, text: &str) -> Result<(), NodeError> {
         self.send_empty(
             reqwest::Method::PUT,
             "/config",
@@ -499,7 +498,7 @@ impl NodeAdmin for RemoteNode {
         )
     }
 
-    fn backup_config(&self, suffix: &str) -> Result<PathBuf, VerifyError> {
+    fn backup_config(&self, suffix: &str) -> Result<PathBuf, NodeError> {
         let info: BackupInfo = self.send_json(
             reqwest::Method::POST,
             "/config/backup",
@@ -510,7 +509,7 @@ impl NodeAdmin for RemoteNode {
         Ok(info.backup)
     }
 
-    fn restore_config(&self, backup: &Path) -> Result<(), VerifyError> {
+    fn restore_config(&self, backup: &Path) -> Result<(), NodeError> {
         self.send_empty(
             reqwest::Method::POST,
             "/config/restore",
@@ -520,11 +519,11 @@ impl NodeAdmin for RemoteNode {
         )
     }
 
-    fn free_space(&self) -> Result<u64, VerifyError> {
+    fn free_space(&self) -> Result<u64, NodeError> {
         Ok(self.fetch_info()?.free_space)
     }
 
-    fn read_config_backup(&self, backup: &Path) -> Result<String, VerifyError> {
+    fn read_config_backup(&self, backup: &Path) -> Result<String, NodeError> {
         let bytes = self.get_bytes(
             "/config",
             &[("backup", backup.display().to_string())],
@@ -533,7 +532,7 @@ impl NodeAdmin for RemoteNode {
         String::from_utf8(bytes).map_err(|e| self.err("read config backup", e.to_string()))
     }
 
-    fn port_free(&self, port: u16) -> Result<bool, VerifyError> {
+    fn port_free(&self, port: u16) -> Result<bool, NodeError> {
         let req = self
             .client
             .get(format!("{}/v1/ports/{port}", self.base))

@@ -5,9 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::broker_process::{self, ProcessError, ProcessReport};
-use super::remote_node::{self, RemoteNode};
-use super::verify_commitlog::{LocalNode, NodeAdmin, NodeStore, VerifyError};
+use super::error::NodeError;
+use super::local::LocalNode;
+use super::remote::{self, RemoteNode};
+use super::store::{NodeAdmin, NodeStore};
+use crate::ops::broker_process::{self, ProcessError, ProcessReport};
 
 /// A node on this machine or behind an agent.
 #[derive(Debug, Clone)]
@@ -22,10 +24,10 @@ impl AnyNode {
     /// Opens `spec`: `agent://…` through its agent (with `token`), anything else locally.
     ///
     /// # Errors
-    /// [`VerifyError::Config`] for a local config that does not load, [`VerifyError::Agent`]
+    /// [`NodeError::Config`] for a local config that does not load, [`NodeError::Agent`]
     /// for an agent that cannot be asked.
-    pub fn open(role: &str, spec: &str, token: Option<&str>) -> Result<Self, VerifyError> {
-        if remote_node::is_remote(spec) {
+    pub fn open(role: &str, spec: &str, token: Option<&str>) -> Result<Self, NodeError> {
+        if remote::is_remote(spec) {
             RemoteNode::open(spec, token).map(Self::Remote)
         } else {
             LocalNode::from_spec(role, spec).map(Self::Local)
@@ -49,7 +51,7 @@ impl AnyNode {
     ///
     /// # Errors
     /// The agent cannot be asked.
-    pub async fn running(&self, config: &Path) -> Result<bool, VerifyError> {
+    pub async fn running(&self, config: &Path) -> Result<bool, NodeError> {
         match self {
             Self::Local(_) => Ok(!broker_process::find_broker_pids(config).is_empty()),
             Self::Remote(n) => Ok(n.process().await?.action == "running"),

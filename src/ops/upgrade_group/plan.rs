@@ -1,0 +1,461 @@
+//! Step 1 and the plan: load the nodes and the state file, run the read-only preflight checks,
+//! and describe every step (what `--dry-run` prints, and what a run reports as done).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use broker::config::{parse_peers, BrokerConfig};
+use serde::Serialize;
+
+use super::state::{read_state, NodeRole, StateAt, Step, UpgradeState};
+use super::{Node, Result, Upgrade, UpgradeError, UpgradeOptions, PEER_PORT_OFFSET, STATE_FILE};
+use crate::ops::node::{AnyNode, Area, NodeError};
+
+/// One node of the new group.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeLine {
+    /// `n0`, `n1`, `n2`.
+    pub self_id: String,
+    /// What it was.
+    pub role: NodeRole,
+    /// Its config file.
+    pub config: PathBuf,
+    /// Its store root.
+    pub store_root: PathBuf,
+    /// Its broker address (brokerIP1:listenPort).
+    pub addr: String,
+    /// Its DLedger peer address.
+    pub peer: String,
+}
+
+/// One step in the plan or the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepLine {
+    /// 1-based.
+    pub number: usize,
+    /// The step.
+    pub step: Step,
+    /// `planned`, `done`, `done earlier` or `skipped`.
+    pub status: String,
+    /// What it will do or did.
+    pub detail: String,
+}
+
+/// The plan (with `--dry-run`) or what was done.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpgradeReport {
+    /// Whether anything was changed.
+    pub dry_run: bool,
+    /// The state file.
+    pub state_file: PathBuf,
+    /// The DLedger group.
+    pub group: String,
+    /// dLegerPeers.
+    pub peers: String,
+    /// The nodes.
+    pub nodes: Vec<NodeLine>,
+    /// The steps.
+    pub steps: Vec<StepLine>,
+    /// The leader's address once the group runs.
+    pub leader: Option<String>,
+}
+
+fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) -> Result<Node> {
+    let spec = path.to_string_lossy();
+    let store = AnyNode::open(&self_id, &spec, token)?;
+    let config_error = |source| {
+        UpgradeError::Node(NodeError::Config {
+            role: format!("{role:?}").to_lowercase(),
+            source,
+        })
+    };
+    let config = match &store {
+        AnyNode::Local(_) => BrokerConfig::from_properties_file(path).map_err(config_error)?.0,
+        AnyNode::Remote(remote) => {
+            let text = store.read_config()?;
+            let props = broker::properties::parse(&text).map_err(|e| {
+                config_error(broker::config::ConfigError::Syntax {
+                    location: broker::config::Location {
+                        file: Some(remote.remote_config().to_path_buf()),
+                        line: e.line,
+                    },
+                    message: e.message,
+                })
+            })?;
+            BrokerConfig::from_properties(&props, Some(remote.remote_config()))
+                .map_err(config_error)?
+                .0
+        }
+    };
+    Ok(Node {
+        role,
+        self_id,
+        config_path: path.to_path_buf(),
+        config,
+        store,
+    })
+}
+
+fn default_peers(nodes: &[Node]) -> Result<String> {
+    let mut parts = Vec::new();
+    for n in nodes {
+        let port = n
+            .config
+            .listen_port
+            .checked_add(PEER_PORT_OFFSET)
+            .ok_or_else(|| {
+                UpgradeError::Refused(format!(
+                    "listenPort {} + {PEER_PORT_OFFSET} does not fit a port; pass --peers",
+                    n.config.listen_port
+                ))
+            })?;
+        parts.push(format!("{}-{}:{port}", n.self_id, n.config.broker_ip1));
+    }
+    Ok(parts.join(";"))
+}
+
+impl Upgrade {
+    /// Loads the nodes and the state file and runs the read-only preflight checks (their failures
+    /// are kept for [`Upgrade::report`] and make [`Upgrade::apply`] refuse).
+    ///
+    /// # Errors
+    /// Unloadable configs, a bad node count, an unreadable state file, or a state that does not
+    /// allow this run (an interrupted run without `--resume`, `--resume` without a state).
+    pub fn plan(options: UpgradeOptions) -> Result<Self> {
+        let want_thirds = if options.slave.is_some() { 1 } else { 2 };
+        if options.thirds.len() != want_thirds {
+            return Err(UpgradeError::Refused(format!(
+                "a DLedger group has three nodes: pass --master, --slave and one --third, or --master \
+                 and two --third (got {} --third)",
+                options.thirds.len()
+            )));
+        }
+        let token = options.agent_token.as_deref();
+        let mut nodes = vec![load_node(NodeRole::Master, "n0".into(), &options.master, token)?];
+        if let Some(slave) = &options.slave {
+            nodes.push(load_node(NodeRole::Slave, "n1".into(), slave, token)?);
+        }
+        for third in &options.thirds {
+            let id = format!("n{}", nodes.len());
+            nodes.push(load_node(NodeRole::Third, id, third, token)?);
+        }
+        let last = &nodes[nodes.len() - 1];
+        let (state_at, state_file) = match &options.state_file {
+            Some(path) => (StateAt::Local, path.clone()),
+            None if last.store.is_remote() => (
+                StateAt::Node(nodes.len() - 1),
+                PathBuf::from(format!("{}:{}", last.config_path.display(), STATE_FILE)),
+            ),
+            None => (StateAt::Local, last.store.store_root().join(STATE_FILE)),
+        };
+        let existing = read_state(state_at, &nodes, &state_file)?.filter(|s| !s.rolled_back);
+        let state = match (existing, options.resume) {
+            (Some(mut s), true) => {
+                if s.master != options.master || s.slave != options.slave || s.thirds != options.thirds {
+                    return Err(UpgradeError::Refused(format!(
+                        "the state file `{}` is for other nodes",
+                        state_file.display()
+                    )));
+                }
+                // The name server may have moved (or been mistyped) since the interrupted run.
+                if let Some(ns) = &options.namesrv {
+                    s.namesrv.clone_from(ns);
+                }
+                s
+            }
+            (None, true) => {
+                return Err(UpgradeError::Refused(format!(
+                    "nothing to resume: no state file `{}`",
+                    state_file.display()
+                )))
+            }
+            (Some(s), false) if s.done(Step::Check).is_some() => {
+                return Err(UpgradeError::Refused(format!(
+                    "this group was already upgraded (state file `{}`)",
+                    state_file.display()
+                )))
+            }
+            (Some(s), false) if !s.steps.is_empty() => {
+                return Err(UpgradeError::Refused(format!(
+                    "a previous run stopped after step {}; pass --resume to continue or --rollback to undo \
+                     (state file `{}`)",
+                    s.steps.last().map_or("?", |r| r.step.as_str()),
+                    state_file.display()
+                )))
+            }
+            _ => {
+                let master = &nodes[0].config;
+                let namesrv = options
+                    .namesrv
+                    .clone()
+                    .or_else(|| master.namesrv_addr.clone())
+                    .ok_or_else(|| {
+                        UpgradeError::Refused(
+                            "no name server: pass -n/--namesrvAddr or set namesrvAddr in the master's config"
+                                .into(),
+                        )
+                    })?;
+                let peers = match &options.peers {
+                    Some(p) => p.clone(),
+                    None => default_peers(&nodes)?,
+                };
+                UpgradeState {
+                    master: options.master.clone(),
+                    slave: options.slave.clone(),
+                    thirds: options.thirds.clone(),
+                    cluster: master.broker_cluster_name.clone(),
+                    group: master.broker_name.clone(),
+                    peers,
+                    namesrv,
+                    ..UpgradeState::default()
+                }
+            }
+        };
+        let mut upgrade = Self {
+            options,
+            nodes,
+            state_at,
+            state_file,
+            state,
+            preflight: Vec::new(),
+        };
+        if upgrade.state.done(Step::Preflight).is_none() {
+            upgrade.preflight = upgrade.preflight_problems()?;
+        }
+        Ok(upgrade)
+    }
+
+    /// Problems found by the read-only checks of step 1.
+    fn preflight_problems(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let peers = match parse_peers(&self.state.peers) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(e.to_string());
+                Vec::new()
+            }
+        };
+        if !peers.is_empty() {
+            let ids: Vec<&str> = peers.iter().map(|p| p.id.as_str()).collect();
+            if ids != ["n0", "n1", "n2"] {
+                problems.push(format!(
+                    "dLegerPeers must name n0, n1 and n2 in that order, not {ids:?}"
+                ));
+            }
+        }
+        for (i, p) in peers.iter().enumerate() {
+            let port = p
+                .addr
+                .rsplit_once(':')
+                .and_then(|(_, port)| port.parse::<u16>().ok());
+            // Each peer port is checked on the machine of the node that will listen on it.
+            let node = self.nodes.get(i).unwrap_or(&self.nodes[0]);
+            match port {
+                Some(port) if !node.store.port_free(port)? => problems.push(format!(
+                    "DLedger peer port {port} of {} is in use{}",
+                    p.id,
+                    (!node.store.is_remote())
+                        .then(|| crate::ops::fast_try::port_owner(port))
+                        .flatten()
+                        .map(|o| format!(" by {o}"))
+                        .unwrap_or_default()
+                )),
+                Some(_) => {}
+                None => problems.push(format!("peer {} has no port: {:?}", p.id, p.addr)),
+            }
+        }
+        let master = &self.nodes[0];
+        for n in &self.nodes[1..] {
+            if n.store.store_root() == master.store.store_root() {
+                problems.push(format!(
+                    "{} shares the master's store root",
+                    n.config_path.display()
+                ));
+            }
+        }
+        if let Some(slave) = self.nodes.iter().find(|n| n.role == NodeRole::Slave) {
+            if slave.config.broker_name != master.config.broker_name {
+                problems.push(format!(
+                    "the slave's brokerName {:?} differs from the master's {:?}",
+                    slave.config.broker_name, master.config.broker_name
+                ));
+            }
+        }
+        let master_files = match master.store.list_files() {
+            Ok(f) if f.is_empty() => {
+                problems.push(format!(
+                    "the master's commitlog `{}` holds no file",
+                    master.store.commitlog_dir().display()
+                ));
+                Vec::new()
+            }
+            Ok(f) => f,
+            Err(e) => {
+                problems.push(format!("the master's store is not readable: {e}"));
+                Vec::new()
+            }
+        };
+        if let Some(last) = master_files.last() {
+            if let Err(e) = master.store.read_range(&last.name, 0..4096) {
+                problems.push(format!("the master's store is not readable: {e}"));
+            }
+        }
+        let mut copy_bytes: u64 = master_files.iter().map(|f| f.size).sum();
+        for sub in ["config", "consumequeue"] {
+            copy_bytes += master
+                .store
+                .list_tree(Area::Root, sub)?
+                .iter()
+                .map(|f| f.size)
+                .sum::<u64>();
+        }
+        for n in self.nodes.iter().filter(|n| n.role == NodeRole::Third) {
+            match n.store.list_files() {
+                Ok(files) if !files.is_empty() => problems.push(format!(
+                    "the new node {} already has a commitlog in `{}`; it must start empty",
+                    n.config_path.display(),
+                    n.store.commitlog_dir().display()
+                )),
+                _ => {}
+            }
+            if let Some(lock) = n.store.lock_state()? {
+                if lock.locked {
+                    problems.push(format!(
+                        "a broker is running on the new node's store `{}`",
+                        lock.path.display()
+                    ));
+                }
+            }
+            if !n.store.port_free(n.config.listen_port)? {
+                problems.push(format!(
+                    "listenPort {} of the new node {} is in use",
+                    n.config.listen_port,
+                    n.config_path.display()
+                ));
+            }
+            let free = n.store.free_space()?;
+            if free < copy_bytes {
+                problems.push(format!(
+                    "the new node's store `{}` has {free} bytes free, the copy needs {copy_bytes}",
+                    n.store.store_root().display()
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// The plan: every step with what it will do (or did, when resuming).
+    pub fn report(&self, dry_run: bool) -> UpgradeReport {
+        let peers: BTreeMap<String, String> = parse_peers(&self.state.peers)
+            .map(|ps| ps.into_iter().map(|p| (p.id, p.addr)).collect())
+            .unwrap_or_default();
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|n| NodeLine {
+                self_id: n.self_id.clone(),
+                role: n.role,
+                config: n.config_path.clone(),
+                store_root: n.store.store_root().to_path_buf(),
+                addr: n.addr(),
+                peer: peers.get(&n.self_id).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let steps = Step::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, step)| match self.state.done(*step) {
+                Some(r) => StepLine {
+                    number: i + 1,
+                    step: *step,
+                    status: "done earlier".into(),
+                    detail: r.detail.clone(),
+                },
+                None => StepLine {
+                    number: i + 1,
+                    step: *step,
+                    status: if *step == Step::Preflight && !self.preflight.is_empty() {
+                        "failed".into()
+                    } else {
+                        "planned".into()
+                    },
+                    detail: self.describe(*step),
+                },
+            })
+            .collect();
+        UpgradeReport {
+            dry_run,
+            state_file: self.state_file.clone(),
+            group: self.state.group.clone(),
+            peers: self.state.peers.clone(),
+            nodes,
+            steps,
+            leader: self.state.leader.clone(),
+        }
+    }
+
+    /// The preflight problems (empty when the checks passed or ran in an earlier run).
+    pub fn preflight(&self) -> &[String] {
+        &self.preflight
+    }
+
+    pub(super) fn describe(&self, step: Step) -> String {
+        let master = &self.nodes[0];
+        let thirds: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|n| n.role == NodeRole::Third)
+            .map(|n| n.store.store_root().display().to_string())
+            .collect();
+        match step {
+            Step::Preflight if self.preflight.is_empty() => {
+                "configs parse, new stores empty, disk space, peer ports free, master readable: ok".into()
+            }
+            Step::Preflight => self.preflight.join("; "),
+            Step::StopOld => format!(
+                "SIGTERM the mqbroker of {}{}, wait for the store locks",
+                master.config_path.display(),
+                self.slave()
+                    .map(|s| format!(" and {}", s.config_path.display()))
+                    .unwrap_or_default()
+            ),
+            Step::Align => match self.slave() {
+                Some(_) => format!(
+                    "compare the last {} commitlog files; complete a lagging slave from the master{}",
+                    self.options.last,
+                    if self.options.align {
+                        ", overwrite divergent files (--align)"
+                    } else {
+                        "; refuse if divergent"
+                    }
+                ),
+                None => "no slave: nothing to align".into(),
+            },
+            Step::Copy => format!(
+                "copy commitlog/, config/, consumequeue/ and checkpoint of the master to {}{}",
+                thirds.join(" and "),
+                if self.slave().is_some() {
+                    "; config/, consumequeue/ and checkpoint to the slave"
+                } else {
+                    ""
+                }
+            ),
+            Step::Configure => format!(
+                "back up each config to <config>.bak-<time>, write DLedger configs (group {}, peers {})",
+                self.state.group, self.state.peers
+            ),
+            Step::Start => format!(
+                "start 3 mqbroker, wait for one BID 0 and two followers at {}",
+                self.state.namesrv
+            ),
+            Step::Check => {
+                "every old queue keeps its max offset and its first/last message; consumer offsets unchanged"
+                    .into()
+            }
+        }
+    }
+
+    pub(super) fn slave(&self) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.role == NodeRole::Slave)
+    }
+}

@@ -1,0 +1,338 @@
+//! Applying the plan: steps 2 to 7 in order, each recorded in the state file once done, so that
+//! `--resume` starts at the first step not recorded.
+
+use std::time::{Duration, Instant};
+
+use super::check::{check_offsets, wait_for_group};
+use super::copy::{copy_file, files_len};
+use super::offsets::{consumer_offsets, queue_offsets};
+use super::state::{Backup, CommitLogEnd, NodeRole, Step, StepRecord};
+use super::{failpoint, now_secs, Result, Upgrade, UpgradeError, UpgradeReport, UpgradeReporter};
+use crate::ops::admin::Admin;
+use crate::ops::gen_config;
+use crate::ops::node::Area;
+use crate::ops::verify_commitlog::{self, Role, Verdict, VerifyOptions};
+
+impl Upgrade {
+    /// Runs every step not done yet, saving the state after each.
+    ///
+    /// # Errors
+    /// [`UpgradeError::Preflight`] (nothing changed), [`UpgradeError::Divergent`] (nothing
+    /// changed), and failures of the steps; the state file then says where to resume.
+    pub async fn apply(mut self, reporter: &dyn UpgradeReporter) -> Result<UpgradeReport> {
+        if !self.preflight.is_empty() {
+            return Err(UpgradeError::Preflight(self.preflight.clone()));
+        }
+        let mut ran = Vec::new();
+        for (i, step) in Step::ALL.iter().enumerate() {
+            if self.state.done(*step).is_some() {
+                continue;
+            }
+            reporter.on_step(i + 1, *step, &self.describe(*step));
+            let detail = match step {
+                Step::Preflight => self.describe(Step::Preflight),
+                Step::StopOld => self.stop_old().await?,
+                Step::Align => match self.align(reporter) {
+                    Ok(detail) => detail,
+                    Err(e @ UpgradeError::Divergent(_)) => {
+                        // Nothing was written yet (stopping the old brokers changed no file), so
+                        // forget this run: the next one, with --align, starts afresh.
+                        self.forget_state();
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                },
+                Step::Copy => self.copy(reporter)?,
+                Step::Configure => self.configure()?,
+                Step::Start => self.start().await?,
+                Step::Check => self.check().await?,
+            };
+            self.state.steps.push(StepRecord {
+                step: *step,
+                detail,
+                finished_at: now_secs(),
+            });
+            self.save()?;
+            failpoint(&format!("after:{}", step.as_str()));
+            ran.push(*step);
+        }
+        let mut report = self.report(false);
+        for line in &mut report.steps {
+            if ran.contains(&line.step) {
+                line.status = "done".into();
+            }
+        }
+        Ok(report)
+    }
+
+    async fn stop_old(&mut self) -> Result<String> {
+        let mut said = Vec::new();
+        for n in self.nodes.iter().filter(|n| n.role != NodeRole::Third) {
+            let r = n.store.stop(&n.config_path, self.options.stop_grace).await?;
+            said.push(format!("{} {}", n.self_id, r.action));
+        }
+        let master = &self.nodes[0].store;
+        if let Some(last) = master.list_files()?.pop() {
+            let digest = master.digest_file(Area::CommitLog, &last.name, 0..u64::MAX)?;
+            self.state.commitlog_end = Some(CommitLogEnd {
+                file: last.name,
+                size: last.size,
+                end: digest.data_end.unwrap_or(0),
+            });
+        }
+        self.state.queues = queue_offsets(&**master)?;
+        self.state.consumer_offsets = consumer_offsets(&**master)?;
+        Ok(format!(
+            "{}; recorded {} queues and {} consumer offsets",
+            said.join(", "),
+            self.state.queues.len(),
+            self.state.consumer_offsets.len()
+        ))
+    }
+
+    fn align(&mut self, reporter: &dyn UpgradeReporter) -> Result<String> {
+        let Some(slave) = self.slave() else {
+            return Ok("skipped: no slave".into());
+        };
+        let master = &self.nodes[0];
+        let verify = verify_commitlog::verify_commitlog(
+            &VerifyOptions {
+                nodes: vec![
+                    (Role::Master, master.store.boxed_store()),
+                    (Role::Slave, slave.store.boxed_store()),
+                ],
+                last: self.options.last,
+                allow_running: false,
+            },
+            &verify_commitlog::NoReporter,
+        )?;
+        let bad: Vec<String> = verify
+            .files
+            .iter()
+            .filter(|f| {
+                f.verdict == Verdict::Divergent
+                    || (f.verdict == Verdict::Missing && f.copies.first().is_some_and(Option::is_none))
+            })
+            .map(|f| match f.comparisons.first().and_then(|c| c.first_difference) {
+                Some(at) => format!("{} differs at offset {at}", f.name),
+                None => format!("{} exists on the slave only", f.name),
+            })
+            .collect();
+        if !bad.is_empty() && !self.options.align {
+            return Err(UpgradeError::Divergent(bad.join(", ")));
+        }
+        let (mut completed, mut overwritten, mut identical, mut moved) = (0, 0, 0, 0);
+        let stamp = now_secs();
+        for f in &verify.files {
+            let master_copy = f.copies.first().cloned().flatten();
+            let slave_copy = f.copies.get(1).cloned().flatten();
+            match (f.verdict, master_copy, slave_copy) {
+                (Verdict::Identical, _, _) => identical += 1,
+                (Verdict::SlaveBehind, Some(m), Some(s)) => {
+                    copy_file(
+                        &*master.store,
+                        &*slave.store,
+                        Area::CommitLog,
+                        &f.name,
+                        s.written..m.size,
+                        self.options.throttle_mb_per_s,
+                        reporter,
+                    )?;
+                    completed += 1;
+                }
+                (_, Some(m), None) => {
+                    copy_file(
+                        &*master.store,
+                        &*slave.store,
+                        Area::CommitLog,
+                        &f.name,
+                        0..m.size,
+                        self.options.throttle_mb_per_s,
+                        reporter,
+                    )?;
+                    completed += 1;
+                }
+                (_, Some(m), Some(_)) => {
+                    slave.store.remove(Area::CommitLog, &f.name)?;
+                    copy_file(
+                        &*master.store,
+                        &*slave.store,
+                        Area::CommitLog,
+                        &f.name,
+                        0..m.size,
+                        self.options.throttle_mb_per_s,
+                        reporter,
+                    )?;
+                    overwritten += 1;
+                }
+                (_, None, Some(_)) => {
+                    slave.store.rename_file(
+                        Area::CommitLog,
+                        &f.name,
+                        &format!("{}.divergent-{stamp}", f.name),
+                    )?;
+                    moved += 1;
+                }
+                (_, None, None) => {}
+            }
+        }
+        // Older master files the slave never had (a slave that attached late starts at the master's
+        // then-newest file): every node must hold the same old commitlog, so copy them too.
+        let compared: Vec<&str> = verify.files.iter().map(|f| f.name.as_str()).collect();
+        let on_slave: Vec<String> = slave.store.list_files()?.into_iter().map(|f| f.name).collect();
+        let mut filled = 0;
+        for f in master.store.list_files()? {
+            if compared.contains(&f.name.as_str()) || on_slave.contains(&f.name) {
+                continue;
+            }
+            copy_file(
+                &*master.store,
+                &*slave.store,
+                Area::CommitLog,
+                &f.name,
+                0..f.size,
+                self.options.throttle_mb_per_s,
+                reporter,
+            )?;
+            filled += 1;
+        }
+        Ok(format!(
+            "{identical} identical, {completed} completed from the master, {overwritten} overwritten, \
+             {moved} slave-only moved aside, {filled} older file(s) the slave lacked copied"
+        ))
+    }
+
+    fn copy(&mut self, reporter: &dyn UpgradeReporter) -> Result<String> {
+        let master = &self.nodes[0];
+        let mut commitlog = Vec::new();
+        for f in master.store.list_files()? {
+            commitlog.push((Area::CommitLog, f.name, f.size));
+        }
+        let mut store = Vec::new();
+        for sub in ["config", "consumequeue"] {
+            for f in master.store.list_tree(Area::Root, sub)? {
+                store.push((Area::Root, f.rel, f.size));
+            }
+        }
+        if let Some(f) = master
+            .store
+            .list_tree(Area::Root, "checkpoint")?
+            .into_iter()
+            .find(|f| f.rel == "checkpoint")
+        {
+            store.push((Area::Root, f.rel, f.size));
+        }
+        let mut said = Vec::new();
+        for n in self.nodes.iter().filter(|n| n.role != NodeRole::Master) {
+            let files: Vec<&(Area, String, u64)> = match n.role {
+                NodeRole::Third => commitlog.iter().chain(store.iter()).collect(),
+                _ => store.iter().collect(),
+            };
+            // A resumed copy starts over: files are small next to a failed half-copy's doubt.
+            n.store.remove(Area::Root, "consumequeue")?;
+            if n.role == NodeRole::Third {
+                for f in &commitlog {
+                    n.store.remove(Area::CommitLog, &f.1)?;
+                }
+            }
+            let bytes: u64 = files.iter().map(|f| f.2).sum();
+            reporter.on_copy_start(&format!("copy to {}", n.self_id), bytes);
+            for (area, rel, size) in files {
+                n.store.remove(*area, rel)?;
+                copy_file(
+                    &*master.store,
+                    &*n.store,
+                    *area,
+                    rel,
+                    0..*size,
+                    self.options.throttle_mb_per_s,
+                    reporter,
+                )?;
+                failpoint("during:copy");
+            }
+            reporter.on_copy_done();
+            said.push(format!(
+                "{} files ({bytes} bytes) to {}",
+                files_len(n.role, &commitlog, &store),
+                n.self_id
+            ));
+        }
+        Ok(format!("copied and md5-verified {}", said.join(", ")))
+    }
+
+    fn configure(&mut self) -> Result<String> {
+        let stamp = now_secs();
+        for n in &self.nodes {
+            if !self.state.backups.iter().any(|b| b.config == n.config_path) {
+                let backup = n.store.backup_config(&format!(".bak-{stamp}"))?;
+                self.state.backups.push(Backup {
+                    config: n.config_path.clone(),
+                    backup,
+                });
+                self.save()?;
+            }
+            let backup = self
+                .state
+                .backups
+                .iter()
+                .find(|b| b.config == n.config_path)
+                .map(|b| b.backup.clone())
+                .unwrap_or_default();
+            let old = n.store.read_config_backup(&backup)?;
+            let text = gen_config::derive_node_text(
+                &n.config_path.display().to_string(),
+                &old,
+                &self.state.cluster,
+                &self.state.group,
+                &self.state.peers,
+                &n.self_id,
+            )?;
+            n.store.write_config(&text)?;
+        }
+        Ok(format!(
+            "backed up and rewrote {} configs (backups *.bak-{stamp})",
+            self.nodes.len()
+        ))
+    }
+
+    async fn start(&mut self) -> Result<String> {
+        let mut pids = Vec::new();
+        for n in &self.nodes {
+            if !n.store.running(&n.config_path).await? {
+                let r = n.store.start(&n.config_path, &self.options.bin_dir).await?;
+                pids.extend(r.pids);
+            }
+        }
+        let admin = Admin::new(&self.state.namesrv);
+        let leader = wait_for_group(&admin, &self.state.group, 3, None, self.options.group_timeout).await?;
+        self.state.leader = Some(leader.clone());
+        Ok(format!(
+            "started pids {pids:?}; leader {leader} and two followers registered"
+        ))
+    }
+
+    async fn check(&mut self) -> Result<String> {
+        let admin = Admin::new(&self.state.namesrv);
+        let deadline = Instant::now() + self.options.group_timeout;
+        // The leader serves reads once it has replayed the old log, and leadership may still
+        // move right after the election: re-resolve BID 0 and retry until the deadline.
+        let leader = loop {
+            let leader =
+                wait_for_group(&admin, &self.state.group, 3, None, self.options.group_timeout).await?;
+            self.state.leader = Some(leader.clone());
+            let problems = check_offsets(&admin, &leader, &self.state).await;
+            if problems.is_empty() {
+                break leader;
+            }
+            if Instant::now() > deadline {
+                return Err(UpgradeError::CheckFailed(problems));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        Ok(format!(
+            "{} queues (max offset, first and last message) and {} consumer offsets match on {leader}",
+            self.state.queues.len(),
+            self.state.consumer_offsets.len()
+        ))
+    }
+}
