@@ -4,6 +4,20 @@
 //! The binaries `mqnamesrv` and `mqbroker` are thin wrappers over this library; `mqadmin` uses the
 //! remoting client and the on-disk format definitions from here so that there is one implementation
 //! of each wire and disk format.
+//!
+//! Where things are, top down (each module only imports the ones below it):
+//! - [`broker`]: the broker. `broker/mod.rs` holds its state and `open`, `run.rs` serves it,
+//!   `processor/` answers each request code, `put.rs` is the write path (typed `PutError`),
+//!   `dledger.rs` and `ha.rs` the two ways a commitlog is replicated.
+//! - [`namesrv`]: the name server. [`agent`]: the node agent `mqagent` (HTTP) for remote upgrades.
+//! - [`raft`]: the DLedger-mode Raft group on openraft: `log_store/` (DLedger's data and index
+//!   files), `state_machine.rs`, `network.rs` and `rpc_server.rs`, `batch.rs`.
+//! - [`store`]: the classic store, byte-compatible with Java's; every on-disk fact is a constant
+//!   in `store/format.rs`.
+//! - [`remoting`]: the wire: `frame.rs` (codec), `command.rs`, `custom_header.rs` and
+//!   `headers.rs` (typed `extFields`), `body.rs` (JSON bodies), `server.rs`, `client.rs`.
+//! - [`config`] (Java properties into typed config), [`properties`], [`json`], [`durable`]
+//!   (safe file replacement), [`signal`].
 
 pub mod agent;
 pub mod broker;
