@@ -15,6 +15,7 @@ use std::time::Duration;
 use openraft::storage::LogFlushed;
 
 use super::{io_err, Durability, LogStoreError};
+use crate::durable;
 use crate::raft::types::TypeConfig;
 
 /// One append batch waiting for its fdatasync.
@@ -98,7 +99,7 @@ fn sync_batch(data_dir: &Path, mut files: DirtyFiles, mut sync_dir: bool, batch:
     }
     let mut res = files.iter().try_for_each(|(_, f)| f.sync_data());
     if res.is_ok() && sync_dir {
-        res = File::open(data_dir).and_then(|d| d.sync_all());
+        res = durable::sync_dir(data_dir).map_err(|e| e.source);
     }
     if let Err(e) = &res {
         tracing::error!(error = %e, "background flush of the DLedger log failed");

@@ -1,48 +1,24 @@
 //! The metadata files beside the data: `currterm` (the vote) and `checkpoint` (commit index
 //! and purge point), DLedger's `key=value` text files.
 //!
-//! They are small and rewritten whole, so each is replaced atomically (`<name>.tmp`, synced,
-//! renamed); what differs is how much the rename must survive: the vote and the purge point
-//! before the call returns, the commit index only eventually (see `CHECKPOINT_INTERVAL`).
+//! They are small and rewritten whole, so each is replaced with [`durable::write_atomic_with`]
+//! (`<name>.tmp`, fsynced, renamed, like the broker's other rewritten files); what differs is
+//! how much the rename must survive: the vote and the purge point before the call returns
+//! (directory fsync), the commit index only eventually (see `CHECKPOINT_INTERVAL`).
 //! Reading is lenient the way DLedger's is (unknown keys, comments, `n1` node ids) but a key we
 //! need that does not parse is [`LogStoreError::Corruption`].
 
 use std::collections::HashMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use openraft::CommittedLeaderId;
 
 use super::{io_err, LogStoreError, State};
+use crate::durable;
 use crate::raft::types::{LogId, NodeId, Vote};
 use crate::store::format::dledger as dl;
-
-/// Writes `bytes` to `path` via `<path>.tmp`: write, fdatasync, rename; with `sync_dir` also
-/// fsyncs the directory so the rename itself is durable. Without it a crash may leave the
-/// previous version, never a partial one.
-pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8], sync_dir: bool) -> Result<(), LogStoreError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(dl::TMP_SUFFIX);
-    let tmp = PathBuf::from(tmp);
-    {
-        let f = File::create(&tmp).map_err(io_err(&tmp))?;
-        f.write_all_at(bytes, 0).map_err(io_err(&tmp))?;
-        f.sync_data().map_err(io_err(&tmp))?;
-    }
-    fs::rename(&tmp, path).map_err(io_err(path))?;
-    if sync_dir {
-        if let Some(dir) = path.parent() {
-            sync_dir_path(dir)?;
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn sync_dir_path(dir: &Path) -> Result<(), LogStoreError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
-}
 
 /// Reads a `key=value` file; `None` if it does not exist.
 fn read_kv_file(path: &Path) -> Result<Option<HashMap<String, String>>, LogStoreError> {
@@ -210,5 +186,50 @@ pub(super) fn write_checkpoint(node_dir: &Path, st: &State, sync_dir: bool) -> R
         .last_purged
         .map_or(-1, |p| st.last_purged_dl.unwrap_or(p.index) as i64);
     let _ = writeln!(out, "{}={purged_dl}", dl::KEY_PURGED_DLEDGER_INDEX);
-    write_file_atomic(&node_dir.join(dl::CHECKPOINT_FILE), out.as_bytes(), sync_dir)
+    let options = durable::Options {
+        sync_dir,
+        ..Default::default()
+    };
+    durable::write_atomic_with(&node_dir.join(dl::CHECKPOINT_FILE), out.as_bytes(), options)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacements_use_the_dledger_tmp_name() {
+        // The shared helper names the temporary file; DLedger's layout (and tools that clean
+        // up after a crash) expect `<name>.tmp` beside the metadata files.
+        assert_eq!(durable::TMP_SUFFIX, dl::TMP_SUFFIX);
+    }
+
+    #[test]
+    fn the_vote_is_written_as_dledger_currterm_and_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut vote = Vote::new(7, 3);
+        vote.commit();
+        let text = vote_text(&vote);
+        assert_eq!(text, "currTerm=7\nvoteLeader=3\nvoteCommitted=true\n");
+        durable::write_atomic(&dir.path().join(dl::TERM_FILE), text.as_bytes()).expect("write");
+        assert_eq!(read_vote(dir.path()).expect("read"), Some(vote));
+        assert!(!dir.path().join("currterm.tmp").exists());
+    }
+
+    #[test]
+    fn a_failed_replacement_is_an_io_error_on_its_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let node_dir = dir.path().join("missing");
+        let e = durable::write_atomic(&node_dir.join(dl::CHECKPOINT_FILE), b"x").expect_err("no dir");
+        let e = LogStoreError::from(e);
+        let tmp = node_dir.join("checkpoint.tmp");
+        assert!(
+            matches!(&e, LogStoreError::Io { path, source } if *path == tmp && source.kind() == io::ErrorKind::NotFound),
+            "{e:?}"
+        );
+        let text = e.to_string();
+        let want = format!("I/O error on `{}`: ", tmp.display());
+        assert!(text.starts_with(&want), "{text}");
+    }
 }

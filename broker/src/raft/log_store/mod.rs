@@ -21,7 +21,7 @@
 //!   the openraft entries that follow it.
 //! - `currterm` (`currTerm=`, `voteLeader=`, `voteCommitted=`) and `checkpoint` (`endIndex=`,
 //!   `committedIndex=` plus our `committedTerm/Leader` and `purged*` keys), text files written
-//!   to `<name>.tmp`, fdatasynced and renamed. The vote and the purge point are made durable
+//!   to `<name>.tmp`, fsynced and renamed. The vote and the purge point are made durable
 //!   (directory fsync) before the call returns; the commit index, like DLedger's checkpoint,
 //!   is written at most every [`CHECKPOINT_INTERVAL`] and at shutdown.
 //!
@@ -83,11 +83,11 @@ use openraft::{RaftLogReader, StorageIOError};
 use self::entry::log_id_of;
 pub use self::entry::{DataEntry, DataItem, EntryKind, EntryLocation};
 use self::flusher::{push_dirty, FlushRequest, Flusher};
-pub(crate) use self::meta::write_file_atomic;
 pub use self::reader::LogReader;
 use self::recent::RecentEntries;
 use super::space::{is_no_space, DiskSpace};
 use super::types::{Entry, LogId, StorageError, TypeConfig, Vote};
+use crate::durable;
 use crate::store::format::{self, dledger as dl};
 
 /// Why the DLedger log could not be opened, read or written.
@@ -122,6 +122,18 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LogStoreError + '_ {
     move |source| LogStoreError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// A failed file replacement or directory fsync ([`durable`]) is an I/O error on the file the
+/// failed step worked on: the log store's errors name a path and an OS error, not a step, and
+/// [`LogStoreError::is_no_space`] must see the OS error to wait for space.
+impl From<durable::WriteError> for LogStoreError {
+    fn from(e: durable::WriteError) -> Self {
+        LogStoreError::Io {
+            path: e.path,
+            source: e.source,
+        }
     }
 }
 
@@ -427,9 +439,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let text = meta::vote_text(vote);
         // The vote must survive a crash before we answer the candidate: full durability.
         let path = self.shared.opts.node_dir.join(dl::TERM_FILE);
-        self.write_retrying("DLedger vote", || write_file_atomic(&path, text.as_bytes(), true))
-            .await
-            .map_err(|e| StorageError::from(StorageIOError::write_vote(&e)))?;
+        self.write_retrying("DLedger vote", || {
+            Ok(durable::write_atomic(&path, text.as_bytes())?)
+        })
+        .await
+        .map_err(|e| StorageError::from(StorageIOError::write_vote(&e)))?;
         self.shared.write().vote = Some(*vote);
         Ok(())
     }

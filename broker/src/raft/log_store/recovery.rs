@@ -20,9 +20,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::entry::{be_i32, body_crc_ok, EntryKind, EntryLocation, Header};
-use super::meta::sync_dir_path;
 use super::writer::{create_data_file, zero_range};
 use super::{io_err, LogStoreError, Shared, State};
+use crate::durable;
 use crate::raft::types::LogId;
 use crate::store::format::{self, dledger as dl};
 
@@ -37,7 +37,7 @@ pub(super) fn recover(
     if starts.is_empty() {
         let path = shared.file_path(opts.base_offset);
         let f = create_data_file(&path, opts.file_size)?;
-        sync_dir_path(&opts.data_dir)?;
+        durable::sync_dir(&opts.data_dir)?;
         st.files.insert(opts.base_offset, f);
         st.write_pos = opts.base_offset;
         return Ok(());
@@ -399,7 +399,7 @@ fn cut_torn_tail(
         fs::remove_file(&p).map_err(io_err(&p))?;
     }
     if !later.is_empty() {
-        sync_dir_path(&opts.data_dir)?;
+        durable::sync_dir(&opts.data_dir)?;
     }
     Ok(())
 }
@@ -429,7 +429,7 @@ fn ensure_write_file(shared: &Shared, st: &mut State, pos: u64) -> Result<(), Lo
     if st.file_for(pos, opts.file_size).is_none() {
         let path = shared.file_path(pos);
         let f = create_data_file(&path, opts.file_size)?;
-        sync_dir_path(&opts.data_dir)?;
+        durable::sync_dir(&opts.data_dir)?;
         st.files.insert(pos, f);
     }
     Ok(())

@@ -17,8 +17,8 @@ use openraft::EntryPayload;
 
 use super::entry::{encode_entry, EntryKind, EntryLocation};
 use super::flusher::{push_dirty, DirtyFiles};
-use super::meta::sync_dir_path;
 use super::{io_err, LogStore, LogStoreError, Shared, State};
+use crate::durable;
 use crate::raft::types::{Entry, LogId, Record};
 use crate::store::format::dledger as dl;
 
@@ -167,7 +167,7 @@ impl LogStore {
             f.sync_data().map_err(io_err(&self.shared.file_path(*start)))?;
         }
         if dir {
-            sync_dir_path(&self.shared.opts.data_dir)?;
+            durable::sync_dir(&self.shared.opts.data_dir)?;
         }
         Ok(())
     }
@@ -232,7 +232,7 @@ impl LogStore {
         drop(st);
         file.sync_data().map_err(io_err(&path))?;
         if !later.is_empty() {
-            sync_dir_path(&self.shared.opts.data_dir)?;
+            durable::sync_dir(&self.shared.opts.data_dir)?;
         }
         Ok(())
     }
@@ -291,7 +291,7 @@ impl LogStore {
         }
         drop(st);
         if !doomed.is_empty() {
-            sync_dir_path(&self.shared.opts.data_dir)?;
+            durable::sync_dir(&self.shared.opts.data_dir)?;
         }
         Ok(())
     }
