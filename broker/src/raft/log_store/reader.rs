@@ -67,7 +67,7 @@ impl LogReader {
     /// Retention: the last entry index of the newest data file that may go, or `None`. A file
     /// may go when it is not the file being written, every older file may go too, its mtime is
     /// older than `reserved` (or `force`: the disk is nearly full), and its last entry is at most
-    /// `floor` (what every replica has). Files go whole, through [`LogStore`]'s purge.
+    /// `floor` (what every replica has). Files go whole, through [`LogStore`](super::LogStore)'s purge.
     pub fn expired_upto(
         &self,
         now: std::time::SystemTime,

@@ -4,8 +4,9 @@
 //! These are the only code paths that change the data files after recovery, so they keep the
 //! layout a follower must share byte for byte with its leader: an entry's DLedger entries in
 //! one file, a blank where the next entry does not fit, a truncation that undoes the blank of
-//! the entry it cuts. Each leaves the in-memory log as it was when it fails, so the same call
-//! can be made again once disk space returns (see `super::space`).
+//! the entry it cuts. A batch, truncation or purge refused for lack of space changes nothing
+//! in memory, so the store can make the same call again once space returns (see
+//! [`crate::raft::space`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
