@@ -5,13 +5,14 @@
 //! - `types`: the openraft type configuration (node ids = digits of `nX`, RocketMQ records as
 //!   entry data, apply response = index + data position).
 //! - `batch`: the leader puts the records of concurrent sends into one entry.
-//! - `log_store`: `RaftLogStorage` on DLedger data files (48-byte headers, blanks, 20-digit
+//! - `log_store/`: `RaftLogStorage` on DLedger data files (48-byte headers, blanks, 20-digit
 //!   names, `currterm`, `checkpoint`), recovery, and the position-based read helpers the broker
-//!   uses for pulls and consume-queue dispatch.
+//!   uses for pulls and consume-queue dispatch; a folder with one file per part.
 //! - `state_machine`: applying = handing committed records to the broker's [`Applier`];
 //!   metadata-only snapshots.
 //! - `wire`, `network`, `rpc_server`: the Raft RPCs over RocketMQ remoting (our client and
-//!   server loop) with a binary encoding for entries.
+//!   server loop) with a binary encoding for entries; `wire` also holds what both ends share
+//!   (request codes, the frame limit), so that neither end imports the other.
 //! - `space`: a full disk makes writes wait for space instead of stopping openraft (which treats
 //!   storage errors as fatal); the broker refuses sends meanwhile.
 //!

@@ -19,7 +19,6 @@ use openraft::raft::{
 use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 
-use super::rpc_server::MAX_FRAME_BYTES;
 use super::types::{NodeId, TypeConfig};
 use super::wire::{self, code};
 use crate::remoting::client::{ClientConfig, RemotingError};
@@ -47,7 +46,7 @@ impl NetworkFactory {
         Self {
             client: RemotingClient::new(ClientConfig {
                 connect_timeout,
-                max_frame: MAX_FRAME_BYTES,
+                max_frame: wire::MAX_FRAME_BYTES,
             }),
         }
     }

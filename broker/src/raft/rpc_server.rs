@@ -29,10 +29,6 @@ use crate::remoting::codes::response;
 use crate::remoting::server::{self, ConnContext, RequestHandler, ServerConfig};
 use crate::remoting::RemotingCommand;
 
-/// Largest accepted RPC frame. An AppendEntries batch holds at most `max_payload_entries`
-/// records of at most a few MiB each.
-pub const MAX_FRAME_BYTES: usize = 256 * 1024 * 1024;
-
 /// The server's state: the node, and when an AppendEntries (a leader's heartbeat or data) last
 /// arrived, for [`stand_for_election`].
 pub struct RaftHandler {
@@ -105,7 +101,7 @@ impl RequestHandler for RaftHandler {
 /// Serves the Raft RPCs on `listener` until `shutdown` completes.
 pub async fn serve(listener: TcpListener, raft: Raft, shutdown: impl Future<Output = ()> + Send + 'static) {
     let config = ServerConfig {
-        max_frame: MAX_FRAME_BYTES,
+        max_frame: wire::MAX_FRAME_BYTES,
         // Peers keep their connections open; shutdown cuts them after a moment.
         shutdown_grace: Duration::from_millis(200),
         ..ServerConfig::default()

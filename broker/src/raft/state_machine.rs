@@ -4,7 +4,7 @@
 //! the data. Applying a committed record entry hands (index, data position, record bytes) of
 //! each of its records to the broker's [`Applier`], which builds consume-queue entries and
 //! wakes long polls. The state machine itself only tracks `last_applied` and the last membership, persisted in
-//! `raft-applied.json` next to `currterm` (written to `.tmp`, fdatasynced, renamed; the directory
+//! `raft-applied.json` next to `currterm` (written to `.tmp`, fsynced, renamed; the directory
 //! is fsynced when the membership changes) every `PERSIST_INTERVAL`, on membership changes, when a
 //! snapshot is built and at shutdown. A crash may lose the latest update, which makes openraft
 //! re-apply the committed entries of the last interval at start: the applier must be idempotent
@@ -31,12 +31,13 @@ use openraft::storage::RaftStateMachine;
 use openraft::{EntryPayload, RaftSnapshotBuilder, SnapshotId, StorageIOError};
 use serde::{Deserialize, Serialize};
 
-use super::log_store::{write_file_atomic, EntryKind, LogReader, LogStoreError};
+use super::log_store::{EntryKind, LogReader, LogStoreError};
 use super::space::{chain_is_no_space, DiskSpace, RetryError};
 use super::types::{
     record_spans, ApplyResponse, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership,
     TypeConfig,
 };
+use crate::durable;
 use crate::store::format::dledger as dl;
 
 /// Error an [`Applier`] reports; it stops the Raft node (openraft treats apply errors as fatal).
@@ -171,7 +172,12 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, L
 
 fn write_json<T: Serialize>(path: &Path, value: &T, sync_dir: bool) -> Result<(), LogStoreError> {
     let bytes = serde_json::to_vec(value).map_err(|e| LogStoreError::Invalid(e.to_string()))?;
-    write_file_atomic(path, &bytes, sync_dir)
+    let options = durable::Options {
+        sync_dir,
+        ..Default::default()
+    };
+    durable::write_atomic_with(path, &bytes, options)?;
+    Ok(())
 }
 
 impl StateMachine {

@@ -21,7 +21,11 @@
 //!
 //! Responses and the small Vote messages are JSON (`serde_json`): they hold no message data.
 //!
-//! These bodies travel in RocketMQ remoting frames ([`code`] names the request).
+//! These bodies travel in RocketMQ remoting frames ([`code`] names the request), of at most
+//! [`MAX_FRAME_BYTES`]. The limit lives here, with the rest of the wire format, because both
+//! ends need it: the client (`network`, which `handover` also sends through) and the server
+//! (`rpc_server`, which dispatches to `handover`); in either of them it would tie the two into
+//! an import loop.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest};
@@ -56,6 +60,10 @@ pub mod code {
     /// Retention notice (JSON `PurgeNotice`).
     pub const PURGE: i32 = 32005;
 }
+
+/// Largest accepted RPC frame, on both ends. An AppendEntries batch holds at most
+/// `max_payload_entries` records of at most a few MiB each.
+pub const MAX_FRAME_BYTES: usize = 256 * 1024 * 1024;
 
 const VERSION: u8 = 1;
 const KIND_RECORD: u8 = 0;
