@@ -381,6 +381,12 @@ mod tests {
         assert_eq!(java_string_hash(""), 0);
         assert_eq!(java_string_hash("TagA"), 2598919);
         assert_eq!(java_string_hash("hello world"), 1794106052);
+    }
+
+    /// Moved here with the copy `mqadmin`'s Java-order code used to have.
+    #[test]
+    fn string_hash_matches_java() {
+        assert_eq!(java_string_hash(""), 0);
         assert_eq!(java_string_hash("a"), 97);
         assert_eq!(java_string_hash("hello"), 99_162_322);
         // Overflows wrap like Java ints: "polygenelubricants".hashCode() == Integer.MIN_VALUE.
