@@ -7,8 +7,12 @@ use std::time::Duration;
 use broker::remoting::body::{ClusterInfo, TopicRouteData};
 use broker::remoting::codes::{request, response};
 use broker::remoting::custom_header::CommandHeader;
-use broker::remoting::headers::GetRouteInfoRequestHeader;
+use broker::remoting::headers::{
+    GetRouteInfoRequestHeader, OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader,
+    QueueRequestHeader,
+};
 use broker::remoting::{RemotingClient, RemotingCommand, RemotingError};
+use broker::store::message::{decode_records, DecodedMessage};
 
 use super::cluster_list::split_namesrv_list;
 
@@ -167,6 +171,72 @@ impl Admin {
             return Err(refused(addr, what, resp));
         }
         Ok(resp)
+    }
+
+    /// GET_MIN_OFFSET or GET_MAX_OFFSET (`code`) of one queue on the broker at `addr`.
+    ///
+    /// # Errors
+    /// `Remoting`, `Refused`, or `BadBody` when the answer has no offset.
+    pub async fn queue_offset(
+        &self,
+        addr: &str,
+        code: i32,
+        topic: &str,
+        queue_id: i32,
+    ) -> Result<i64, AdminError> {
+        let what = if code == request::GET_MIN_OFFSET {
+            "GET_MIN_OFFSET"
+        } else {
+            "GET_MAX_OFFSET"
+        };
+        let header = QueueRequestHeader {
+            topic: topic.to_string(),
+            queue_id,
+        };
+        let resp = self.broker(addr, what, request_with(code, &header)).await?;
+        resp.decode_header::<OffsetResponseHeader>()
+            .map(|h| h.offset)
+            .map_err(|e| AdminError::BadBody {
+                addr: addr.to_string(),
+                what,
+                reason: e.to_string(),
+            })
+    }
+
+    /// One PULL_MESSAGE to the broker at `addr`: the records found and the offset to pull from
+    /// next (the broker's `nextBeginOffset`, or the request's own offset when the answer has
+    /// none). The answers that mean "nothing (matching) here" (PULL_NOT_FOUND,
+    /// PULL_RETRY_IMMEDIATELY, PULL_OFFSET_MOVED) are an empty list.
+    ///
+    /// # Errors
+    /// `Remoting`, `Refused` on any other code, `BadBody` for records that do not decode.
+    pub async fn pull(
+        &self,
+        addr: &str,
+        header: &PullMessageRequestHeader,
+    ) -> Result<(Vec<DecodedMessage>, i64), AdminError> {
+        let resp = self
+            .client
+            .invoke(addr, request_with(request::PULL_MESSAGE, header), self.timeout)
+            .await?;
+        let next = resp
+            .decode_header::<PullMessageResponseHeader>()
+            .map(|h| h.next_begin_offset)
+            .unwrap_or(header.queue_offset);
+        match resp.code {
+            response::SUCCESS => {
+                let records = decode_records(&resp.body).map_err(|e| AdminError::BadBody {
+                    addr: addr.to_string(),
+                    what: "PULL_MESSAGE",
+                    reason: e.to_string(),
+                })?;
+                Ok((records, next))
+            }
+            response::PULL_NOT_FOUND | response::PULL_RETRY_IMMEDIATELY | response::PULL_OFFSET_MOVED => {
+                Ok((Vec::new(), next))
+            }
+            _ => Err(refused(addr, "PULL_MESSAGE", resp)),
+        }
     }
 
     /// The cluster layout from the first name server that answers.

@@ -3,14 +3,12 @@
 //! (or `-o`) until `COUNT` messages or every queue's max offset. Read-only, like Java's pull
 //! consumer in `consumeMessage`: no offset is committed.
 
-use broker::remoting::codes::{request, response};
-use broker::remoting::headers::{
-    OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader, QueueRequestHeader,
-};
-use broker::store::message::{decode_records, offset_msg_id, DecodedMessage};
+use broker::remoting::codes::request;
+use broker::remoting::headers::PullMessageRequestHeader;
+use broker::store::message::{offset_msg_id, DecodedMessage};
 use serde::Serialize;
 
-use super::admin::{request_with, Admin, AdminError};
+use super::admin::{Admin, AdminError};
 use super::message::MessageView;
 use super::route::{master_queues, MasterQueue, Order, QueueSelection, Side};
 
@@ -80,12 +78,12 @@ pub async fn consume_message(
         if messages.len() >= options.count {
             break;
         }
-        let queue = QueueRequestHeader {
-            topic: options.topic.clone(),
-            queue_id,
-        };
-        let min = queue_offset(admin, &addr, request::GET_MIN_OFFSET, &queue).await?;
-        let max = queue_offset(admin, &addr, request::GET_MAX_OFFSET, &queue).await?;
+        let min = admin
+            .queue_offset(&addr, request::GET_MIN_OFFSET, &options.topic, queue_id)
+            .await?;
+        let max = admin
+            .queue_offset(&addr, request::GET_MAX_OFFSET, &options.topic, queue_id)
+            .await?;
         let mut offset = options.offset.unwrap_or(min).max(min);
         while offset < max && messages.len() < options.count {
             let want = (options.count - messages.len()).min(PULL_BATCH as usize) as i32;
@@ -97,37 +95,12 @@ pub async fn consume_message(
                 want,
                 &options.subscription,
             );
-            let resp = admin
-                .client
-                .invoke(&addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)
-                .await?;
-            let next = resp
-                .decode_header::<PullMessageResponseHeader>()
-                .map(|h| h.next_begin_offset)
-                .unwrap_or(offset);
-            match resp.code {
-                response::SUCCESS => {
-                    let records = decode_records(&resp.body).map_err(|e| AdminError::BadBody {
-                        addr: addr.clone(),
-                        what: "PULL_MESSAGE",
-                        reason: e.to_string(),
-                    })?;
-                    for m in records {
-                        if messages.len() < options.count {
-                            messages.push(MessageView::new(&broker_name, &m));
-                        }
-                    }
-                }
-                // Nothing (matching) here: move on to the offset the broker suggests.
-                response::PULL_NOT_FOUND | response::PULL_RETRY_IMMEDIATELY | response::PULL_OFFSET_MOVED => {
-                }
-                code => {
-                    return Err(AdminError::Refused {
-                        addr,
-                        what: "PULL_MESSAGE",
-                        code,
-                        remark: resp.remark.unwrap_or_default(),
-                    })
+            // An empty answer is "nothing (matching) here": move on to the offset the broker
+            // suggests.
+            let (records, next) = admin.pull(&addr, &header).await?;
+            for m in records {
+                if messages.len() < options.count {
+                    messages.push(MessageView::new(&broker_name, &m));
                 }
             }
             if next <= offset {
@@ -140,27 +113,6 @@ pub async fn consume_message(
         topic: options.topic.clone(),
         messages,
     })
-}
-
-async fn queue_offset(
-    admin: &Admin,
-    addr: &str,
-    code: i32,
-    header: &QueueRequestHeader,
-) -> Result<i64, AdminError> {
-    let what = if code == request::GET_MIN_OFFSET {
-        "GET_MIN_OFFSET"
-    } else {
-        "GET_MAX_OFFSET"
-    };
-    let resp = admin.broker(addr, what, request_with(code, header)).await?;
-    resp.decode_header::<OffsetResponseHeader>()
-        .map(|h| h.offset)
-        .map_err(|e| AdminError::BadBody {
-            addr: addr.to_string(),
-            what,
-            reason: e.to_string(),
-        })
 }
 
 /// The offset message id of a decoded record.

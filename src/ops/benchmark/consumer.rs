@@ -6,14 +6,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use broker::remoting::codes::{request, response};
-use broker::remoting::headers::{
-    OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader, QueueRequestHeader,
-};
-use broker::store::message::decode_records;
+use broker::remoting::codes::request;
+use broker::remoting::headers::PullMessageRequestHeader;
 
 use super::{ConsumerOptions, ConsumerReport, Tick, TickSink};
-use crate::ops::admin::{request_with, Admin, AdminError};
+use crate::ops::admin::{Admin, AdminError};
 use crate::ops::route::{master_queues, MasterQueue, QueueSelection, Side};
 
 /// Pulls `max` messages of one queue from `offset`; returns (messages, next offset).
@@ -27,56 +24,7 @@ pub(super) async fn pull(
     max: i32,
 ) -> Result<(Vec<broker::store::message::DecodedMessage>, i64), AdminError> {
     let header = PullMessageRequestHeader::one_off(group, topic, queue_id, offset, max, "*");
-    let resp = admin
-        .client
-        .invoke(addr, request_with(request::PULL_MESSAGE, &header), admin.timeout)
-        .await?;
-    let next = resp
-        .decode_header::<PullMessageResponseHeader>()
-        .map(|h| h.next_begin_offset)
-        .unwrap_or(offset);
-    match resp.code {
-        response::SUCCESS => {
-            let records = decode_records(&resp.body).map_err(|e| AdminError::BadBody {
-                addr: addr.to_string(),
-                what: "PULL_MESSAGE",
-                reason: e.to_string(),
-            })?;
-            Ok((records, next))
-        }
-        response::PULL_NOT_FOUND | response::PULL_RETRY_IMMEDIATELY | response::PULL_OFFSET_MOVED => {
-            Ok((Vec::new(), next))
-        }
-        code => Err(AdminError::Refused {
-            addr: addr.to_string(),
-            what: "PULL_MESSAGE",
-            code,
-            remark: resp.remark.unwrap_or_default(),
-        }),
-    }
-}
-
-pub(super) async fn queue_offset(
-    admin: &Admin,
-    addr: &str,
-    code: i32,
-    topic: &str,
-    queue_id: i32,
-) -> Result<i64, AdminError> {
-    let header = QueueRequestHeader {
-        topic: topic.to_string(),
-        queue_id,
-    };
-    let resp = admin
-        .broker(addr, "GET_MAX_OFFSET", request_with(code, &header))
-        .await?;
-    resp.decode_header::<OffsetResponseHeader>()
-        .map(|h| h.offset)
-        .map_err(|e| AdminError::BadBody {
-            addr: addr.to_string(),
-            what: "OffsetResponseHeader",
-            reason: e.to_string(),
-        })
+    admin.pull(addr, &header).await
 }
 
 /// Runs the consumer benchmark: one puller per queue.
@@ -101,7 +49,7 @@ pub(super) async fn run(
         } else {
             request::GET_MAX_OFFSET
         };
-        let mut offset = queue_offset(admin, &addr, code, &options.topic, q).await?;
+        let mut offset = admin.queue_offset(&addr, code, &options.topic, q).await?;
         let (admin, received, failed, stop, o) = (
             admin.clone(),
             received.clone(),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use broker::remoting::codes::request;
 use broker::store::format::property;
 
-use super::consumer::{pull, queue_offset};
+use super::consumer::pull;
 use super::producer::{new_producer, run_producer};
 use super::{
     FailoverError, FailoverOptions, FailoverReport, FailoverRound, Limit, ProducerOptions, Tick, TickSink,
@@ -235,8 +235,12 @@ pub(super) async fn run(
         addr, queue_id: q, ..
     } in master_queues(&route, &QueueSelection::all(Side::Read))
     {
-        let mut offset = queue_offset(&admin, &addr, request::GET_MIN_OFFSET, &options.topic, q).await?;
-        let max = queue_offset(&admin, &addr, request::GET_MAX_OFFSET, &options.topic, q).await?;
+        let mut offset = admin
+            .queue_offset(&addr, request::GET_MIN_OFFSET, &options.topic, q)
+            .await?;
+        let max = admin
+            .queue_offset(&addr, request::GET_MAX_OFFSET, &options.topic, q)
+            .await?;
         while offset < max {
             let (msgs, next) = pull(
                 &admin,
