@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use crate::cli::{GlobalArgs, LocalBrokerArgs};
 use crate::exit::ExitStatus;
-use crate::ops::broker_process::{self, ProcessReport};
+use crate::ops::node::process::{self, ProcessReport};
 use crate::ops::node::remote;
 use crate::ops::node::AnyNode;
 use crate::printer::Printer;
@@ -50,7 +50,7 @@ pub async fn shutdown(
     let grace = Duration::from_secs(args.timeout);
     let report = match open_remote(args)? {
         Some(node) => node.stop(&args.config, grace).await?,
-        None => broker_process::stop_broker(&args.config, grace).await?,
+        None => process::stop_broker(&args.config, grace).await?,
     };
     if report.pids.is_empty() {
         printer.hint(&format!(
@@ -75,7 +75,7 @@ pub async fn start(
     let bin_dir = exe.parent().map(std::path::PathBuf::from).unwrap_or_default();
     let report = match open_remote(args)? {
         Some(node) => node.start(&args.config, &bin_dir).await?,
-        None => broker_process::start_broker(&args.config, &bin_dir).await?,
+        None => process::start_broker(&args.config, &bin_dir).await?,
     };
     render_one(global, &report, printer)?;
     Ok(ExitStatus::Success)

@@ -3,7 +3,6 @@
 
 pub mod admin;
 pub mod benchmark;
-pub mod broker_process;
 pub mod broker_status;
 pub mod cluster_list;
 pub mod consume_message;

@@ -14,7 +14,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::put::Replication;
 use super::Broker;
 use crate::config::BrokerRole;
 use crate::json;
@@ -58,6 +57,19 @@ impl Default for HaState {
             master_ha_addr: Default::default(),
         }
     }
+}
+
+/// What a SYNC_MASTER learned of its slave for a stored write. The message is stored in every
+/// case, as in Java; only the answer differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replication {
+    /// Nothing to wait for (not a SYNC_MASTER, or DLedger: committed means replicated), or the
+    /// slave confirmed the write.
+    Done,
+    /// A SYNC_MASTER with no slave connected (`SLAVE_NOT_AVAILABLE`).
+    NoSlave,
+    /// The slave did not confirm within `syncFlushTimeout` (`FLUSH_SLAVE_TIMEOUT`).
+    SlaveTimeout,
 }
 
 /// For SYNC_MASTER: waits until a slave has `end_offset`, at most `syncFlushTimeout`. Any other

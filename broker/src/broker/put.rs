@@ -7,6 +7,7 @@ use crate::store::error::StoreError;
 use crate::store::message::MessageToStore;
 use crate::store::PutResult;
 
+use super::ha::{self, Replication};
 use super::Broker;
 
 /// Why a write was not stored (or not known to be).
@@ -27,19 +28,6 @@ pub enum PutError {
     Store(#[from] StoreError),
 }
 
-/// What a SYNC_MASTER learned of its slave for a stored write. The message is stored in every
-/// case, as in Java; only the answer differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Replication {
-    /// Nothing to wait for (not a SYNC_MASTER, or DLedger: committed means replicated), or the
-    /// slave confirmed the write.
-    Done,
-    /// A SYNC_MASTER with no slave connected (`SLAVE_NOT_AVAILABLE`).
-    NoSlave,
-    /// The slave did not confirm within `syncFlushTimeout` (`FLUSH_SLAVE_TIMEOUT`).
-    SlaveTimeout,
-}
-
 impl Broker {
     /// Writes messages through whatever commitlog this broker has. Returns the stored write and
     /// what the slave (if any) confirmed of it.
@@ -51,7 +39,7 @@ impl Broker {
             return Ok((d.put(self, msgs).await?, Replication::Done));
         }
         let put = self.store.put_messages(msgs).await?;
-        let replication = super::ha::wait_for_slave(self, put.end_offset).await;
+        let replication = ha::wait_for_slave(self, put.end_offset).await;
         Ok((put, replication))
     }
 }

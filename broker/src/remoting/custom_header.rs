@@ -110,7 +110,6 @@ impl CommandHeader for EmptyHeader {
 }
 
 /// Declares a header struct with its wire names; `T` fields are required, `Option<T>` optional.
-#[macro_export]
 macro_rules! command_header {
     ($(#[$m:meta])* pub struct $name:ident { $( $(#[$fm:meta])* $field:ident : $ty:ty = $key:literal ),* $(,)? }) => {
         $(#[$m])*
@@ -134,6 +133,7 @@ macro_rules! command_header {
         }
     };
 }
+pub(crate) use command_header;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! The custom headers of every request code we send or serve (spec §2.1), declared with
-//! [`command_header!`](crate::command_header): `T` fields are `@CFNotNull`, `Option<T>` are optional.
+//! `command_header!` (in [`super::custom_header`]): `T` fields are `@CFNotNull`, `Option<T>` are optional.
 
-use crate::command_header;
+use super::custom_header::command_header;
 
 command_header! {
     /// REGISTER_BROKER (103) request.

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use super::error::NodeError;
 use super::local::LocalNode;
+use super::process::{self, ProcessError, ProcessReport};
 use super::remote::{self, RemoteNode};
 use super::store::{NodeAdmin, NodeStore};
-use crate::ops::broker_process::{self, ProcessError, ProcessReport};
 
 /// A node on this machine or behind an agent.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ impl AnyNode {
     /// The agent cannot be asked.
     pub async fn running(&self, config: &Path) -> Result<bool, NodeError> {
         match self {
-            Self::Local(_) => Ok(!broker_process::find_broker_pids(config).is_empty()),
+            Self::Local(_) => Ok(!process::find_broker_pids(config).is_empty()),
             Self::Remote(n) => Ok(n.process().await?.action == "running"),
         }
     }
@@ -64,7 +64,7 @@ impl AnyNode {
     /// [`ProcessError`].
     pub async fn stop(&self, config: &Path, grace: Duration) -> Result<ProcessReport, ProcessError> {
         match self {
-            Self::Local(_) => broker_process::stop_broker(config, grace).await,
+            Self::Local(_) => process::stop_broker(config, grace).await,
             Self::Remote(n) => {
                 let info = n.stop(grace).await?;
                 Ok(ProcessReport {
@@ -83,7 +83,7 @@ impl AnyNode {
     /// [`ProcessError`].
     pub async fn start(&self, config: &Path, bin_dir: &Path) -> Result<ProcessReport, ProcessError> {
         match self {
-            Self::Local(_) => broker_process::start_broker(config, bin_dir).await,
+            Self::Local(_) => process::start_broker(config, bin_dir).await,
             Self::Remote(n) => {
                 let info = n.start().await?;
                 Ok(ProcessReport {

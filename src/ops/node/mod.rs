@@ -6,16 +6,18 @@
 //!   they speak in; `error`: [`NodeError`];
 //! - [`local`]: [`LocalNode`], a store on this machine;
 //! - [`remote`]: [`RemoteNode`], a store behind a node agent (`agent://HOST:PORT/BROKER`);
+//! - [`process`]: the local `mqbroker` processes of a config file: find, stop, start;
 //! - `any`: [`AnyNode`], a NODE argument opened as either, with the broker's stop and start done
-//!   locally or through the agent.
+//!   locally ([`process`]) or through the agent.
 //!
-//! The traits live apart from this face so that the process control (`ops::broker_process`),
-//! which [`AnyNode`] uses to stop and start a local broker, can probe a store lock through
-//! [`LocalNode`] without depending on [`AnyNode`] in return.
+//! The traits live apart from this face so that [`process`], which [`AnyNode`] uses to stop and
+//! start a local broker, can probe a store lock through [`LocalNode`] without depending on
+//! [`AnyNode`] in return.
 
 mod any;
 mod error;
 pub mod local;
+pub mod process;
 pub mod remote;
 mod store;
 

@@ -53,8 +53,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use broker::config::BrokerConfig;
 
 use super::admin::AdminError;
-use super::broker_process::ProcessError;
 use super::gen_config::GenConfigError;
+use super::node::process::ProcessError;
 use super::node::{AnyNode, NodeError};
 use super::verify_commitlog::VerifyError;
 

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use rand::Rng;
 
-use crate::broker::put::{PutError, Replication};
+use crate::broker::ha::Replication;
+use crate::broker::put::PutError;
 use crate::broker::Broker;
 use crate::remoting::body::perm;
 use crate::remoting::codes::{request, response, FAQ_SUFFIX};

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use broker::config::BrokerConfig;
 use serde::Serialize;
 
-use super::fast_try::alive;
-use super::node::{LocalNode, NodeStore};
+use super::{LocalNode, NodeStore};
+use crate::ops::fast_try::alive;
 use broker::agent::procs::canonical;
 /// The agent finds brokers and names their log the same way: one implementation for both.
 pub use broker::agent::procs::{find_broker_pids, BROKER_LOG};
@@ -77,7 +77,7 @@ pub enum ProcessError {
     },
     /// Probing the lock failed.
     #[error(transparent)]
-    Probe(#[from] super::node::NodeError),
+    Probe(#[from] super::NodeError),
 }
 
 /// What `stop` or `start` did to one broker.
