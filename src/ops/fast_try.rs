@@ -58,6 +58,16 @@ pub enum FastTryError {
     NoLeader(u64, PathBuf),
 }
 
+/// Replaces the state file that `stop`, `status` and the failover drill read, safely
+/// ([`broker::durable::write_atomic`]): a crash while it is written must not lose the pids.
+///
+/// # Errors
+/// The step of the replacement that failed.
+pub fn write_state(root: &Path, state: &FastTryState) -> Result<(), broker::durable::WriteError> {
+    let bytes = serde_json::to_vec_pretty(state).unwrap_or_default();
+    broker::durable::write_atomic(&root.join(STATE_FILE), &bytes)
+}
+
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> FastTryError {
     let context = context.into();
     move |source| FastTryError::Io { context, source }
@@ -247,7 +257,8 @@ fn plan(o: &FastTryOptions) -> Result<Plan, FastTryError> {
             ));
         }
         let dst = gen_dir.join(name);
-        std::fs::write(&dst, text).map_err(io(format!("write {}", dst.display())))?;
+        broker::durable::write_atomic(&dst, text.as_bytes())
+            .map_err(|e| io(format!("write {}", dst.display()))(e.source))?;
         let peer_port = cfg
             .self_peer()
             .and_then(|p| p.addr.rsplit_once(':').and_then(|(_, port)| port.parse().ok()))
@@ -325,9 +336,10 @@ pub async fn start(o: &FastTryOptions) -> Result<FastTryState, FastTryError> {
             alive: true,
         });
     }
-    let path = p.root.join(STATE_FILE);
-    let bytes = serde_json::to_vec_pretty(&state).unwrap_or_default();
-    std::fs::write(&path, bytes).map_err(io(format!("write {}", path.display())))?;
+    write_state(&p.root, &state).map_err(|e| FastTryError::Io {
+        context: format!("write {}", p.root.join(STATE_FILE).display()),
+        source: e.source,
+    })?;
 
     // Wait until the name server shows a BID 0 for the group.
     let client = broker::remoting::RemotingClient::default();

@@ -59,9 +59,10 @@ fn save_state(root: &Path, st: &FastTryState) -> Result<(), FailoverError> {
     for p in &mut st.processes {
         p.alive = true;
     }
-    let path = root.join(fast_try::STATE_FILE);
-    let bytes = serde_json::to_vec_pretty(&st).unwrap_or_default();
-    std::fs::write(&path, bytes).map_err(|e| FailoverError::Io(format!("write {}", path.display()), e))
+    fast_try::write_state(root, &st).map_err(|e| {
+        let path = root.join(fast_try::STATE_FILE);
+        FailoverError::Io(format!("write {}", path.display()), e.source)
+    })
 }
 
 fn restart(bin_dir: &Path, p: &ProcessInfo) -> Result<u32, FailoverError> {
