@@ -1,7 +1,8 @@
 //! `upgrade-group`, `shutdownBroker` and `startBroker` against real `mqnamesrv` and `mqbroker`
 //! processes in temp dirs: a classic ASYNC_MASTER + SLAVE pair becomes a three-node DLedger
-//! group (with a lagging slave completed from the master), is rolled back, upgraded again and
-//! takes new writes; `--dry-run` changes no byte; a divergent slave is refused.
+//! group (with a lagging slave completed from the master), is rolled back (the old master's and
+//! slave's commitlogs back byte for byte), upgraded again and takes new writes; `--dry-run`
+//! changes no byte; a divergent slave is refused.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -582,6 +583,10 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
     assert!(r.stdout.contains("stopped"), "{r:?}");
     let _ = slave.0.wait();
     produce(&c, &addr(env.ports[0]), 120, "lag", &mut sent).await;
+    // The master's commitlog before the upgrade; align makes the lagging slave's the same files.
+    let commitlog = |node: &str| md5_tree(&env.dir.path().join(format!("{node}-store/commitlog")));
+    let master_commitlog = commitlog("master");
+    assert_ne!(commitlog("slave"), master_commitlog, "the slave lags");
 
     let r = upgrade(&env, &["--yes", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
@@ -620,6 +625,35 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
         &pull_all(&c, &addr(env.ports[0])).await,
         &sent,
         "the old master after the rollback",
+    );
+    // The DLedger start sealed the last old file on n0 and n1: the rollback gave both back their
+    // files byte for byte (the slave's as align left them: the master's).
+    assert_eq!(
+        commitlog("master"),
+        master_commitlog,
+        "the old master's commitlog after the rollback"
+    );
+    assert_eq!(
+        commitlog("slave"),
+        master_commitlog,
+        "the old slave's commitlog after the rollback"
+    );
+    assert!(
+        r.stdout.contains("n0: removed the DLedger seal blank")
+            && r.stdout.contains("n1: removed the DLedger seal blank"),
+        "{r:?}"
+    );
+    // ... and checked both before restoring the configs.
+    assert!(
+        r.stdout.contains("n0: 000")
+            && r.stdout.contains("n1: 000")
+            && r.stdout.contains("as before the upgrade"),
+        "{r:?}"
+    );
+    assert!(
+        r.stdout
+            .contains("n1: the newest 2 commitlog file(s) have the master's md5"),
+        "{r:?}"
     );
     eprintln!("rollback done after {:?}", started.elapsed());
 

@@ -1,5 +1,7 @@
 //! `upgrade-group --rollback`: undo an upgrade that has not accepted a write, refusing when the
-//! new group (asked over the network, or its DLedger log on disk) holds a message written since.
+//! new group (asked over the network, or its DLedger log on disk) holds a message written since,
+//! and checking that the old master's and slave's commitlogs are back as they were before the
+//! old pair restarts.
 
 use std::path::PathBuf;
 
@@ -84,6 +86,93 @@ fn unseal(node: &dyn NodeAdmin, seal: &CommitLogEnd) -> Result<bool> {
     Ok(true)
 }
 
+/// Checks, before anything else is undone, that the old master's and slave's commitlogs are
+/// the files they were before the upgrade, as the README promises of a rollback ("their
+/// commitlog files are back byte for byte"):
+/// - in the last old file, nothing follows the data end that stop-old recorded (no seal blank
+///   left, nothing written by a DLedger node): on the master, and on the slave once align has
+///   made it a copy of the master (before align the slave is the old slave, untouched);
+/// - once align has run, the slave's newest `--last` files have the master's size and md5.
+///
+/// Returns one line per check that passed, or the problems found.
+fn verify_old_commitlogs(up: &Upgrade) -> Result<std::result::Result<Vec<String>, Vec<String>>> {
+    let (mut checked, mut problems) = (Vec::new(), Vec::new());
+    let aligned = up.state.done(Step::Align).is_some();
+    let master = &up.nodes[0];
+    if let Some(seal) = &up.state.commitlog_end {
+        let old = up
+            .nodes
+            .iter()
+            .filter(|n| n.role == NodeRole::Master || (aligned && n.role == NodeRole::Slave));
+        for n in old {
+            let present = n
+                .store
+                .list_tree(Area::CommitLog, &seal.file)?
+                .iter()
+                .any(|f| f.rel == seal.file && f.size == seal.size);
+            if !present {
+                problems.push(format!(
+                    "{}: its commitlog file {} ({} bytes) is missing",
+                    n.self_id, seal.file, seal.size
+                ));
+                continue;
+            }
+            let tail = n
+                .store
+                .digest_file(Area::CommitLog, &seal.file, seal.end..seal.size)?;
+            match tail.data_end {
+                None => checked.push(format!(
+                    "{}: {} ends at {} as before the upgrade",
+                    n.self_id, seal.file, seal.end
+                )),
+                Some(end) => problems.push(format!(
+                    "{}: {} holds non-zero bytes after the old end {} (up to {end})",
+                    n.self_id, seal.file, seal.end
+                )),
+            }
+        }
+    }
+    if let Some(slave) = up.slave().filter(|_| aligned) {
+        let files = master.store.list_files()?;
+        let newest = &files[files.len().saturating_sub(up.options.last.max(1))..];
+        let on_slave = slave.store.list_files()?;
+        let mut same = 0;
+        for f in newest {
+            if !on_slave.iter().any(|s| s.name == f.name && s.size == f.size) {
+                problems.push(format!(
+                    "{}: commitlog file {} ({} bytes) is missing",
+                    slave.self_id, f.name, f.size
+                ));
+                continue;
+            }
+            let m = master.store.digest_file(Area::CommitLog, &f.name, 0..u64::MAX)?;
+            let s = slave.store.digest_file(Area::CommitLog, &f.name, 0..u64::MAX)?;
+            if m.md5 == s.md5 && m.len == s.len {
+                same += 1;
+            } else {
+                problems.push(format!(
+                    "{}: commitlog file {} differs from the master's (md5 {} vs {})",
+                    slave.self_id,
+                    f.name,
+                    hex::encode(s.md5),
+                    hex::encode(m.md5)
+                ));
+            }
+        }
+        if same == newest.len() {
+            checked.push(format!(
+                "{}: the newest {same} commitlog file(s) have the master's md5",
+                slave.self_id
+            ));
+        }
+    }
+    Ok(if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
+    })
+}
+
 /// What a rollback did.
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackReport {
@@ -95,13 +184,14 @@ pub struct RollbackReport {
     pub master: Option<String>,
 }
 
-/// Undoes an upgrade that has not accepted a write: stops the new brokers, restores the backed-up
-/// configs, removes what was copied to the new node(s) and the DLedger data of every node, and
-/// starts the old pair again.
+/// Undoes an upgrade that has not accepted a write: stops the new brokers, removes the seal blank
+/// from the old commitlogs and checks that they are back as before the upgrade, restores the
+/// backed-up configs, removes what was copied to the new node(s) and the DLedger data of every
+/// node, and starts the old pair again.
 ///
 /// # Errors
-/// [`UpgradeError::RollbackRefused`] when there is nothing to roll back or the new group took a
-/// write; failures of the actions.
+/// [`UpgradeError::RollbackRefused`] when there is nothing to roll back, the new group took a
+/// write, or an old commitlog is not back as it was; failures of the actions.
 pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
     let mut up = Upgrade::plan(UpgradeOptions {
         resume: true,
@@ -168,6 +258,18 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
                     n.self_id, seal.end, seal.file
                 ));
             }
+        }
+    }
+    // Before the configs are restored and the DLedger data removed: if the old commitlogs are not
+    // back, stop here, with both still in place.
+    match verify_old_commitlogs(&up)? {
+        Ok(checked) => actions.extend(checked),
+        Err(problems) => {
+            return Err(UpgradeError::RollbackRefused(format!(
+                "the old commitlogs are not as before the upgrade: {}. The new brokers are stopped; \
+                 the configs and the DLedger data were left as they are",
+                problems.join("; ")
+            )))
         }
     }
     for b in &up.state.backups {
