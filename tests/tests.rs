@@ -5,6 +5,7 @@ mod agent;
 mod cli;
 mod cluster_list;
 mod completions;
+mod fast_try;
 mod gen_config;
 mod real_cluster;
 mod upgrade_faults;

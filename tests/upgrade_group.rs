@@ -49,7 +49,7 @@ impl Drop for Proc {
 
 /// SIGKILLs every process whose command line mentions the temp dir (the detached brokers that
 /// mqadmin starts), so a failing test leaves nothing behind.
-struct KillUnder(String);
+pub(crate) struct KillUnder(pub(crate) String);
 
 impl Drop for KillUnder {
     fn drop(&mut self) {
@@ -87,7 +87,7 @@ fn sibling_bin(name: &str) -> PathBuf {
 }
 
 /// A free port `p` with `p + 1` free too, never handed out twice in this process.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     loop {
         let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -129,7 +129,7 @@ pub struct Env {
     peers: String,
 }
 
-fn write_conf(path: &Path, props: &[(&str, String)]) {
+pub(crate) fn write_conf(path: &Path, props: &[(&str, String)]) {
     let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     std::fs::write(path, text).unwrap();
 }
