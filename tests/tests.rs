@@ -10,5 +10,6 @@ mod gen_config;
 mod real_cluster;
 mod upgrade_faults;
 mod upgrade_group;
+mod upgrade_refusals;
 mod util;
 mod verify_commitlog;

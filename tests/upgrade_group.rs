@@ -126,7 +126,7 @@ pub struct Env {
     pub(crate) slave: PathBuf,
     pub(crate) third: PathBuf,
     pub(crate) ports: [u16; 3],
-    peers: String,
+    pub(crate) peers: String,
 }
 
 pub(crate) fn write_conf(path: &Path, props: &[(&str, String)]) {
@@ -664,6 +664,17 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
         r.stdout.contains("check") && r.stdout.contains("leader:"),
         "{r:?}"
     );
+    // A finished upgrade is not run again; the configs stay the DLedger ones.
+    let configs: Vec<Vec<u8>> = [&env.master, &env.slave, &env.third]
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let r = upgrade(&env, &["--yes"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("this group was already upgraded"), "{r:?}");
+    for (p, before) in [&env.master, &env.slave, &env.third].iter().zip(&configs) {
+        assert_eq!(&std::fs::read(p).unwrap(), before, "{}", p.display());
+    }
     write_and_check_replicated(&env, &c, &sent).await;
     // The group took writes: rollback is refused.
     let r = upgrade(&env, &["--rollback", "--yes"]);
