@@ -4,6 +4,8 @@
 //! agent of the third node is SIGKILLed while the copy step streams files to it, restarted, and
 //! `--resume` finishes. Every case checks that the old master's commitlog files keep their md5
 //! until the new group takes a write.
+//! An upload to an agent broken mid-file (a proxy cuts the connection) must continue from the
+//! length the agent holds, not from the start of the file.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -317,4 +319,207 @@ async fn agent_killed_during_the_copy_then_resume_completes() {
     check_old_data_on_leader(&p.env, &c, &p.sent).await;
     check_master_commitlog_sealed(&p.env, &p.commitlog_bytes, "before new writes");
     write_and_check_replicated(&p.env, &c, &p.sent).await;
+}
+
+/// An HTTP request that went through [`CutProxy`].
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    /// The path, without the query.
+    path: String,
+    /// The query parameters.
+    query: BTreeMap<String, String>,
+    /// Its Content-Length.
+    len: usize,
+    /// How many body bytes reached the agent.
+    forwarded: usize,
+}
+
+/// A TCP proxy in front of a node agent that reads the HTTP/1.1 requests going through it (to
+/// record them) and breaks one upload: the first `PUT` that `cut` selects gets only `keep` bytes
+/// of its body through; once `landed` (the file on the agent's disk) holds them, both
+/// connections are closed, as a network failure mid-upload would leave them.
+struct CutProxy {
+    addr: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl CutProxy {
+    fn start(upstream: String, cut: fn(&Seen) -> bool, keep: usize, landed: std::path::PathBuf) -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let done = Arc::new(AtomicBool::new(false));
+        let seen2 = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                let Ok(up) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (mut up_read, mut client_write) = (up.try_clone().unwrap(), client.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_read, &mut client_write);
+                    let _ = client_write.shutdown(std::net::Shutdown::Both);
+                });
+                let (seen, done, landed) = (Arc::clone(&seen2), Arc::clone(&done), landed.clone());
+                std::thread::spawn(move || {
+                    let stop = |client: &std::net::TcpStream, up: &std::net::TcpStream| {
+                        let _ = client.shutdown(std::net::Shutdown::Both);
+                        let _ = up.shutdown(std::net::Shutdown::Both);
+                    };
+                    let mut reader = std::io::BufReader::new(client.try_clone().unwrap());
+                    let mut up_write = up;
+                    loop {
+                        let Some(head) = read_head(&mut reader) else {
+                            return stop(&client, &up_write);
+                        };
+                        let mut seen_req = parse_head(&head);
+                        let cut_now = !done.load(Ordering::SeqCst) && cut(&seen_req) && seen_req.len > keep;
+                        let n = if cut_now { keep } else { seen_req.len };
+                        use std::io::{Read, Write};
+                        if up_write.write_all(&head).is_err()
+                            || std::io::copy(&mut (&mut reader).take(n as u64), &mut up_write).ok()
+                                != Some(n as u64)
+                        {
+                            return stop(&client, &up_write);
+                        }
+                        seen_req.forwarded = n;
+                        seen.lock().unwrap().push(seen_req);
+                        if cut_now {
+                            done.store(true, Ordering::SeqCst);
+                            let deadline = Instant::now() + Duration::from_secs(30);
+                            while std::fs::metadata(&landed).map_or(0, |m| m.len()) < keep as u64 {
+                                assert!(
+                                    Instant::now() < deadline,
+                                    "the agent never wrote the {keep} bytes it got"
+                                );
+                                std::thread::sleep(Duration::from_millis(5));
+                            }
+                            return stop(&client, &up_write);
+                        }
+                    }
+                });
+            }
+        });
+        Self { addr, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// The request line and headers up to the blank line, or `None` at the end of the connection.
+fn read_head(reader: &mut impl std::io::BufRead) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line).ok()? == 0 {
+            return None;
+        }
+        head.extend_from_slice(&line);
+        if line == b"\r\n" {
+            return Some(head);
+        }
+    }
+}
+
+fn parse_head(head: &[u8]) -> Seen {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.lines();
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or_default().to_owned();
+    let target = first.next().unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let query = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let mut len = 0;
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+        assert!(
+            !name.eq_ignore_ascii_case("transfer-encoding"),
+            "the proxy only reads Content-Length bodies: {text}"
+        );
+        if name.eq_ignore_ascii_case("content-length") {
+            len = value.trim().parse().unwrap();
+        }
+    }
+    Seen {
+        method,
+        path: path.to_owned(),
+        query,
+        len,
+        forwarded: 0,
+    }
+}
+
+/// Issue "Tests that can fail": an upload to the third node's agent is broken mid-file (the
+/// connection is cut after 20 000 bytes of the first commitlog file, once the agent has written
+/// them). mqadmin must ask the agent how much arrived and send only the rest, from that length:
+/// the proxy sees exactly two uploads of the file, the second at offset 20 000 with the remaining
+/// bytes, and the copy on the third node is byte-identical to the master's file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_upload_cut_mid_file_resumes_from_the_agents_length() {
+    const FIRST: &str = "00000000000000000000";
+    const KEEP: usize = 20_000;
+    let c = RemotingClient::default();
+    let mut p = populated(Mode::Agents, &c, 300).await;
+    let landed = p.env.dir.path().join("third-store/commitlog").join(FIRST);
+    let proxy = CutProxy::start(
+        p.env.agents[2].addr.clone(),
+        |s| {
+            s.method == "PUT"
+                && s.path == "/v1/brokers/third/file"
+                && s.query.get("area").map(String::as_str) == Some("commit_log")
+                && s.query.get("path").map(String::as_str) == Some(FIRST)
+        },
+        KEEP,
+        landed.clone(),
+    );
+    p.env.specs[2] = format!("agent://{}/third", proxy.addr);
+    // Stop right after the copy step, before any broker touches the copied files.
+    let r = run_cmd(upgrade_cmd(&p.env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:copy"));
+    assert_eq!(r.code, None, "stopped by the test hook after the copy: {r:?}");
+    assert_eq!(recorded_steps(&p.env), &STEPS[..4]);
+
+    let seen = proxy.seen();
+    let of_file: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.query.get("path").map(String::as_str) == Some(FIRST) && s.path.ends_with("/file"))
+        .collect();
+    let puts: Vec<&&Seen> = of_file.iter().filter(|s| s.method == "PUT").collect();
+    assert_eq!(puts.len(), 2, "one broken upload, one resumed: {of_file:#?}");
+    let (broken, resumed) = (puts[0], puts[1]);
+    assert_eq!(broken.query["offset"], "0", "{broken:?}");
+    assert_eq!(broken.forwarded, KEEP, "{broken:?}");
+    let size = broken.len;
+    assert!(size > KEEP, "{broken:?}");
+    // The second upload starts where the agent's file ended and carries only the rest.
+    assert_eq!(resumed.query["offset"], KEEP.to_string(), "{resumed:?}");
+    assert_eq!(resumed.len, size - KEEP, "{resumed:?}");
+    assert_eq!(resumed.forwarded, resumed.len, "{resumed:?}");
+    assert!(
+        seen.iter().any(|s| s.method == "GET"
+            && s.path.ends_with("/stat")
+            && s.query.get("path").map(String::as_str) == Some(FIRST)),
+        "mqadmin asked the agent for the file's length: {seen:#?}"
+    );
+    // The result: every commitlog file of the third node is the master's, byte for byte.
+    let master = p.env.dir.path().join("master-store/commitlog");
+    assert_eq!(
+        std::fs::read(&landed).unwrap(),
+        std::fs::read(master.join(FIRST)).unwrap(),
+        "the resumed file"
+    );
+    assert_eq!(
+        md5_tree(&p.env.dir.path().join("third-store/commitlog")),
+        master_commitlog(&p.env),
+        "the third node's commitlog"
+    );
 }
