@@ -312,3 +312,40 @@ async fn java_written_records_are_applied_and_pulled() {
     drop(sm);
     store.shutdown().expect("shutdown");
 }
+
+/// A Java log has no membership entry: the state machine adopts the configured peers for it
+/// (so openraft has voters), but never for a log whose first entry is a membership entry (ours)
+/// nor when it already knows a membership.
+#[tokio::test]
+async fn java_log_gets_the_configured_peers_as_membership() {
+    use crate::raft::types::Membership;
+
+    let peers = || {
+        let nodes: std::collections::BTreeMap<u64, openraft::BasicNode> = (0..3)
+            .map(|i| (i, openraft::BasicNode::new(format!("127.0.0.1:{}", 40911 + i))))
+            .collect();
+        Membership::from(nodes)
+    };
+    let dir = TempDir::new().expect("tempdir");
+    let node_dir = dir.path().join("dledger-n0");
+    write_java_store(&node_dir);
+    let log = LogStore::open(opts(&node_dir)).expect("open");
+    let reader = log.reader();
+    let first = reader.scan(reader.min_pos(), reader.max_pos(), 1).expect("scan")[0]
+        .loc
+        .kind;
+    assert_eq!(first, EntryKind::Record);
+    let mut sm =
+        StateMachine::open(&node_dir, reader.clone(), Arc::new(crate::raft::NoopApplier)).expect("sm");
+    assert!(!sm.adopt_membership_if_unknown(Some(EntryKind::Membership), peers()));
+    assert!(!sm.adopt_membership_if_unknown(None, peers()));
+    assert!(sm.adopt_membership_if_unknown(Some(first), peers()));
+    let (applied, mem) = sm.applied_state().await.expect("state");
+    assert_eq!(applied, None);
+    assert_eq!(mem.log_id(), &None);
+    assert_eq!(mem.membership().voter_ids().collect::<Vec<_>>(), vec![0, 1, 2]);
+    assert!(
+        !sm.adopt_membership_if_unknown(Some(first), peers()),
+        "already known"
+    );
+}
