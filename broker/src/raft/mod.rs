@@ -241,6 +241,8 @@ impl std::fmt::Debug for RaftNode {
 }
 
 /// Opens the stores, starts openraft and the RPC server, and initializes a pristine group.
+/// A log written by Java DLedger (no membership entry in it, none applied) takes the configured
+/// peers as its membership, as DLedger does: openraft would refuse to initialize a non-empty log.
 ///
 /// # Errors
 /// [`RaftNodeError`] when the config is inconsistent, the files cannot be opened (including
@@ -273,7 +275,21 @@ pub async fn start_raft_node(
 
     let log_store = LogStore::open(cfg.log.clone())?;
     let log = log_store.reader();
-    let sm = StateMachine::open(&cfg.log.node_dir, log.clone(), applier)?;
+    let mut sm = StateMachine::open(&cfg.log.node_dir, log.clone(), applier)?;
+    let members: BTreeMap<NodeId, BasicNode> = cfg
+        .peers
+        .iter()
+        .map(|(id, addr)| (*id, BasicNode::new(addr)))
+        .collect();
+    let first_kind = log
+        .scan(log.min_pos(), log.max_pos(), 1)?
+        .first()
+        .map(|e| e.loc.kind);
+    if sm.adopt_membership_if_unknown(first_kind, types::Membership::from(members.clone())) {
+        tracing::info!(
+            "log written by Java DLedger (no membership entry): its voters are the configured peers"
+        );
+    }
     let net = network::NetworkFactory::new(Duration::from_millis(cfg.heartbeat_interval_ms.max(100) * 3));
     let raft = Raft::new(cfg.node_id, Arc::new(raft_config), net, log_store, sm)
         .await
@@ -300,11 +316,6 @@ pub async fn start_raft_node(
         let _ = stop_rx.await;
     }));
 
-    let members: BTreeMap<NodeId, BasicNode> = cfg
-        .peers
-        .iter()
-        .map(|(id, addr)| (*id, BasicNode::new(addr)))
-        .collect();
     match raft.initialize(members).await {
         Ok(()) => tracing::info!(node = cfg.node_id, "initialized the DLedger Raft group"),
         Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}

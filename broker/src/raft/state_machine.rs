@@ -34,8 +34,8 @@ use serde::{Deserialize, Serialize};
 use super::log_store::{EntryKind, LogReader, LogStoreError};
 use super::space::{chain_is_no_space, DiskSpace, RetryError};
 use super::types::{
-    record_spans, ApplyResponse, Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership,
-    TypeConfig,
+    record_spans, ApplyResponse, Entry, LogId, Membership, Snapshot, SnapshotMeta, StorageError,
+    StoredMembership, TypeConfig,
 };
 use crate::durable;
 use crate::store::format::dledger as dl;
@@ -211,6 +211,24 @@ impl StateMachine {
     /// The last applied log id.
     pub fn last_applied(&self) -> Option<LogId> {
         self.state.last_applied
+    }
+
+    /// Takes `membership` as the applied membership when none is known: neither this state
+    /// machine nor the log (whose first entry `first_kind` is not a membership entry) holds one.
+    /// That is a log written by Java DLedger, whose membership is its configured peers and never
+    /// an entry; openraft refuses `initialize` on a non-empty log, and without voters no leader
+    /// is elected. Returns whether it was taken.
+    pub fn adopt_membership_if_unknown(
+        &mut self,
+        first_kind: Option<EntryKind>,
+        membership: Membership,
+    ) -> bool {
+        let known = self.state.membership.membership().voter_ids().next().is_some();
+        if known || first_kind.is_none_or(|k| k == EntryKind::Membership) {
+            return false;
+        }
+        self.state.membership = StoredMembership::new(None, membership);
+        true
     }
 }
 

@@ -11,5 +11,8 @@ pub mod frame;
 pub mod headers;
 pub mod server;
 
+#[cfg(test)]
+mod fixtures;
+
 pub use client::{RemotingClient, RemotingError};
 pub use command::{RemotingCommand, SerializeType};

@@ -249,4 +249,6 @@ impl Drop for MessageStore {
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;

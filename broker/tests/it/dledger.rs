@@ -602,3 +602,105 @@ async fn concurrent_sends_share_raft_entries() {
     }
     ns.stop().await;
 }
+
+/// Writes, under `root`, the DLedger store of node `self_id` as Java DLedger leaves it (spec
+/// §6.1, §6.2), built field by field: one data file of `file_size` bytes holding three entries
+/// (magic 1, term 1, channel 0, chainCrc 0, bodyCrc 0), each one RocketMQ record (§2.6) of topic
+/// `TopicTest` queue 0 whose PHYSICALOFFSET is the entry pos + 48, and Java's `checkpoint` and
+/// `currterm`. Returns the bodies.
+fn write_java_dledger_store(root: &std::path::Path, self_id: &str, file_size: usize) -> Vec<Vec<u8>> {
+    let node = root.join(format!("dledger-{self_id}"));
+    std::fs::create_dir_all(node.join("data")).unwrap();
+    let mut file = vec![0u8; file_size];
+    let mut bodies = Vec::new();
+    let mut off = 0usize;
+    let props = b"TAGS\x01TagA";
+    for i in 0..3u8 {
+        let body = format!("java-dledger-{i}").into_bytes();
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&body);
+        let mut r = Vec::new();
+        let total = 91 + body.len() + 9 + props.len();
+        r.extend_from_slice(&(total as i32).to_be_bytes()); // TOTALSIZE
+        r.extend_from_slice(&[0xDA, 0xA3, 0x20, 0xA7]); // MAGICCODE v1
+        r.extend_from_slice(&((crc.finalize() & 0x7FFF_FFFF) as i32).to_be_bytes()); // BODYCRC
+        r.extend_from_slice(&0i32.to_be_bytes()); // QUEUEID
+        r.extend_from_slice(&0i32.to_be_bytes()); // FLAG
+        r.extend_from_slice(&i64::from(i).to_be_bytes()); // QUEUEOFFSET
+        r.extend_from_slice(&((off + 48) as i64).to_be_bytes()); // PHYSICALOFFSET = pos + 48
+        r.extend_from_slice(&0i32.to_be_bytes()); // SYSFLAG
+        r.extend_from_slice(&1_690_000_000_000i64.to_be_bytes()); // BORNTIMESTAMP
+        r.extend_from_slice(&[127, 0, 0, 1, 0, 0, 0x9C, 0x40]); // BORNHOST 127.0.0.1:40000
+        r.extend_from_slice(&1_690_000_000_100i64.to_be_bytes()); // STORETIMESTAMP
+        r.extend_from_slice(&[127, 0, 0, 1, 0, 0, 0x78, 0x9F]); // STOREHOST 127.0.0.1:30879
+        r.extend_from_slice(&0i32.to_be_bytes()); // RECONSUMETIMES
+        r.extend_from_slice(&0i64.to_be_bytes()); // PREPARED TRANSACTION OFFSET
+        r.extend_from_slice(&(body.len() as i32).to_be_bytes()); // BODY length
+        r.extend_from_slice(&body); // BODY
+        r.push(9); // TOPIC length
+        r.extend_from_slice(b"TopicTest"); // TOPIC
+        r.extend_from_slice(&(props.len() as i16).to_be_bytes()); // PROPERTIES length
+        r.extend_from_slice(props); // PROPERTIES
+        assert_eq!(r.len(), total);
+        let mut e = Vec::new();
+        e.extend_from_slice(&1i32.to_be_bytes()); // magic
+        e.extend_from_slice(&((48 + r.len()) as i32).to_be_bytes()); // size
+        e.extend_from_slice(&i64::from(i).to_be_bytes()); // index
+        e.extend_from_slice(&1i64.to_be_bytes()); // term
+        e.extend_from_slice(&(off as i64).to_be_bytes()); // pos
+        e.extend_from_slice(&0i32.to_be_bytes()); // channel
+        e.extend_from_slice(&0i32.to_be_bytes()); // chainCrc
+        e.extend_from_slice(&0i32.to_be_bytes()); // bodyCrc
+        e.extend_from_slice(&(r.len() as i32).to_be_bytes()); // bodyLen
+        e.extend_from_slice(&r); // body
+        file[off..off + e.len()].copy_from_slice(&e);
+        off += e.len();
+        bodies.push(body);
+    }
+    std::fs::write(node.join("data").join("00000000000000000000"), file).unwrap();
+    std::fs::write(node.join("checkpoint"), "endIndex=2\ncommittedIndex=2\n").unwrap();
+    std::fs::write(node.join("currterm"), "currTerm=1\nvoteLeader=n0\n").unwrap();
+    bodies
+}
+
+/// "Tests that can fail": a group whose three nodes start on identical stores written by Java
+/// DLedger (an in-place switch from Java RocketMQ-on-DLedger) elects a leader and serves the
+/// Java messages. A Java log holds no membership entry (DLedger's voters are its configured
+/// peers) and openraft refuses `initialize` on a non-empty log: before the state machine
+/// adopted the configured peers for such a log, no node was a voter and no leader was elected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_on_java_dledger_stores_serves_their_messages() {
+    let ns = start_namesrv().await;
+    let listeners = raft_listeners(3);
+    let peers = dledger_peers(&listeners);
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let cfgs: Vec<BrokerConfig> = (0..3)
+        .map(|i| node_config(dirs[i].path(), &ns.addr, i, &peers))
+        .collect();
+    let mut bodies = Vec::new();
+    for (i, cfg) in cfgs.iter().enumerate() {
+        let size = cfg.mapped_file_size_commit_log as usize;
+        bodies = write_java_dledger_store(dirs[i].path(), &format!("n{i}"), size);
+    }
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        nodes.push(restart(&cfgs, &listeners, i).await);
+    }
+    let c = RemotingClient::default();
+    let (leader, _) = wait_leader(&c, &ns.addr, None, 3).await;
+    let r = invoke(&c, &leader, create_topic_request("TopicTest", 1)).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = pull_all(&c, &leader, "TopicTest", 1).await;
+        if got.get(&0) == Some(&bodies) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "Java messages not served: {got:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for n in nodes {
+        n.stop().await;
+    }
+    ns.stop().await;
+}

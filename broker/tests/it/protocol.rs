@@ -245,3 +245,92 @@ async fn compressed_register_body_is_accepted() {
     assert_eq!(route.queue_datas[0].write_queue_nums, 2);
     ns.stop().await;
 }
+
+/// "Tests that can fail": a REGISTER_BROKER request as a Java broker with
+/// `compressedRegister=true` sends it, built by hand from the spec (§1.1 frame, §1.2 JSON
+/// header, §2.1 header fields, §2.3 compressed body: a zlib stream of int32 length + DataVersion
+/// JSON, int32 topic count, int32 length + `"<name> <read> <write> <perm> <filterType>"` per
+/// topic, int32 length + the filter server JSON array), with `bodyCrc32` = CRC32 of the
+/// compressed bytes & 0x7FFFFFFF. The name server must accept it and serve the topics' routes.
+#[tokio::test]
+async fn hand_built_compressed_register_broker_frame_is_decoded() {
+    use std::io::Write;
+
+    let ns = start_namesrv().await;
+    let dv = br#"{"counter":1,"timestamp":1690000000000}"#;
+    let mut raw = Vec::new();
+    raw.extend_from_slice(&[0x00, 0x00, 0x00, 0x27]); // int32 length 39 of the DataVersion JSON
+    raw.extend_from_slice(dv); // DataVersion JSON
+    raw.extend_from_slice(&[0x00, 0x00, 0x00, 0x02]); // int32 topic count 2
+    raw.extend_from_slice(&[0x00, 0x00, 0x00, 0x17]); // int32 length 23 of topic line 1
+    raw.extend_from_slice(b"Zipped 8 4 6 SINGLE_TAG"); // name, read, write, perm, filter type
+    raw.extend_from_slice(&[0x00, 0x00, 0x00, 0x17]); // int32 length 23 of topic line 2
+    raw.extend_from_slice(b"Zipped2 2 2 4 MULTI_TAG");
+    raw.extend_from_slice(&[0x00, 0x00, 0x00, 0x02]); // int32 length 2 of the filter servers
+    raw.extend_from_slice(b"[]"); // filter server list
+                                  // Java: DeflaterOutputStream(new Deflater(Deflater.BEST_COMPRESSION)).
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&raw).unwrap();
+    let body = z.finish().unwrap();
+    let crc = crc32fast::hash(&body) & 0x7FFF_FFFF; // UtilAll.crc32
+
+    let header = format!(
+        concat!(
+            r#"{{"code":103,"extFields":{{"bodyCrc32":"{}","brokerAddr":"127.0.0.1:30911","#,
+            r#""brokerId":"0","brokerName":"broker-z","clusterName":"DefaultCluster","#,
+            r#""compressed":"true","haServerAddr":"127.0.0.1:30912"}},"flag":0,"#,
+            r#""language":"JAVA","opaque":11,"serializeTypeCurrentRPC":"JSON","version":407}}"#
+        ),
+        crc
+    );
+    let mut f = Vec::new();
+    f.extend_from_slice(&((4 + header.len() + body.len()) as u32).to_be_bytes()); // length
+    f.extend_from_slice(&(header.len() as u32).to_be_bytes()); // type 0 (JSON) | headerLen
+    f.extend_from_slice(header.as_bytes()); // header
+    f.extend_from_slice(&body); // body
+                                // Keep the connection open: the name server forgets a broker whose connection closes.
+    let mut s = TcpStream::connect(&ns.addr).await.unwrap();
+    s.write_all(&f).await.unwrap();
+    let mut reader = broker::remoting::connection::FrameReader::new(s, frame::DEFAULT_MAX_FRAME);
+    let resp = reader.read_command().await.unwrap().unwrap();
+    assert_eq!(
+        (resp.opaque, resp.code),
+        (11, response::SUCCESS),
+        "{:?}",
+        resp.remark
+    );
+
+    let client = RemotingClient::default();
+    for (topic, read, write, perm) in [("Zipped", 8, 4, 6), ("Zipped2", 2, 2, 4)] {
+        let resp = client
+            .invoke(
+                &ns.addr,
+                RemotingCommand::request(
+                    request::GET_ROUTEINFO_BY_TOPIC,
+                    &GetRouteInfoRequestHeader {
+                        topic: topic.into(),
+                        accept_standard_json_only: None,
+                    },
+                ),
+                T,
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.code, response::SUCCESS, "{topic}: {:?}", resp.remark);
+        let route: TopicRouteData = json::from_slice(&resp.body).unwrap();
+        let q = &route.queue_datas[0];
+        assert_eq!(
+            (
+                q.broker_name.as_str(),
+                q.read_queue_nums,
+                q.write_queue_nums,
+                q.perm
+            ),
+            ("broker-z", read, write, perm),
+            "{topic}"
+        );
+        assert_eq!(route.broker_datas[0].broker_addrs[&0], "127.0.0.1:30911");
+    }
+    drop(reader);
+    ns.stop().await;
+}

@@ -61,6 +61,8 @@
 //! the store itself, its options and errors, and openraft's storage traits.
 
 mod entry;
+#[cfg(test)]
+mod fixtures;
 mod flusher;
 mod meta;
 mod reader;
