@@ -17,7 +17,7 @@
 //!   new leader (it also stops sending heartbeats, in case only its consume-queue dispatch
 //!   waits). Once space returns it steps down (or, if nobody replaced it, leads again).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,6 +50,9 @@ pub struct Dledger {
     /// True while this leader hands leadership to the preferred node: writes are refused so
     /// the preferred node's log stays as long as this one's.
     handing_over: AtomicBool,
+    /// Retention passes this node has finished as the leader (whether or not they purged): a
+    /// test that asserts a file was kept waits for passes to have run instead of sleeping.
+    pub retention_passes: AtomicU64,
 }
 
 impl std::fmt::Debug for Dledger {
@@ -165,6 +168,7 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         batcher,
         follower_id,
         handing_over: AtomicBool::new(false),
+        retention_passes: AtomicU64::new(0),
     });
     let _ = b.dledger.set(d.clone());
     if let Some(preferred) = b.cfg.preferred_leader_id.as_deref() {
@@ -227,29 +231,44 @@ async fn retention(b: Arc<Broker>, d: Arc<Dledger>) {
                 }
             }
         }
-        let (true, Some(floor), Some(_)) = (leader, floor, applied) else {
-            continue;
-        };
-        let log = d.node.log();
-        let now = std::time::SystemTime::now();
-        let cfg = b.store.config();
-        let Some(force) = cfg.deletion_due(log.data_dir(), now) else {
-            continue;
-        };
-        let Some(upto) = log.expired_upto(now, cfg.reserved(), force, floor) else {
-            continue;
-        };
-        if purged.is_some_and(|p| p >= upto) {
-            continue;
+        if leader {
+            purge_expired(&b, &d, floor, applied, purged).await;
+            d.retention_passes.fetch_add(1, Ordering::Release);
         }
-        tracing::info!(
-            upto,
-            force,
-            "DLedger retention: purging expired data files on every node"
-        );
-        if let Err(e) = d.node.purge_group_upto(upto, Duration::from_secs(30)).await {
-            tracing::warn!(upto, error = %e, "DLedger retention: purge failed");
-        }
+    }
+}
+
+/// One leader retention pass: purges the data files that are expired and below `floor` (the
+/// lowest index every peer and this node's state machine have) on every node.
+async fn purge_expired(
+    b: &Broker,
+    d: &Dledger,
+    floor: Option<u64>,
+    applied: Option<u64>,
+    purged: Option<u64>,
+) {
+    let (Some(floor), Some(_)) = (floor, applied) else {
+        return;
+    };
+    let log = d.node.log();
+    let now = std::time::SystemTime::now();
+    let cfg = b.store.config();
+    let Some(force) = cfg.deletion_due(log.data_dir(), now) else {
+        return;
+    };
+    let Some(upto) = log.expired_upto(now, cfg.reserved(), force, floor) else {
+        return;
+    };
+    if purged.is_some_and(|p| p >= upto) {
+        return;
+    }
+    tracing::info!(
+        upto,
+        force,
+        "DLedger retention: purging expired data files on every node"
+    );
+    if let Err(e) = d.node.purge_group_upto(upto, Duration::from_secs(30)).await {
+        tracing::warn!(upto, error = %e, "DLedger retention: purge failed");
     }
 }
 

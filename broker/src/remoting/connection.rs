@@ -52,10 +52,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 }
                 Err(FrameError::Incomplete) => {
                     if self.buffer.len() >= 4 {
-                        // Reserve for the announced frame, bounded by max_frame via check().
+                        // Reserve toward the announced frame (bounded by max_frame via check()),
+                        // at most 64 KiB ahead of what has arrived: a peer that announces a large
+                        // frame and sends little of it costs what it sent, not what it announced
+                        // (an allocator may back a 1 MiB reservation with resident memory).
                         let want = 4 + u32::from_be_bytes(self.buffer[..4].try_into().expect("4")) as usize;
                         self.buffer
-                            .reserve(want.saturating_sub(self.buffer.len()).min(1 << 20));
+                            .reserve(want.saturating_sub(self.buffer.len()).min(64 << 10));
                     } else if self.buffer.capacity() - self.buffer.len() < 4096 {
                         self.buffer.reserve(8 * 1024);
                     }

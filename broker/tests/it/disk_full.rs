@@ -4,6 +4,11 @@
 //! root). The broker must refuse sends with SERVICE_NOT_AVAILABLE (not hang, crash or corrupt its
 //! store), keep serving what it acknowledged, take writes again once space returns, and recover
 //! every acknowledged message after a `kill -9`.
+//!
+//! Each test prints the variant it ran: `variant: tmpfs`, `variant: RLIMIT_FSIZE` (the test of the
+//! file-size limit itself), or `variant: RLIMIT_FSIZE fallback` (the tmpfs test where no tmpfs
+//! could be mounted: not root, or mounting refused). With `MQ_REQUIRE_ROOT_VARIANTS=1` that
+//! fallback is a failure instead, which says why the tmpfs could not be mounted.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -28,17 +33,25 @@ const COMMITLOG_FILE: u64 = 8 * 1024 * 1024;
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    /// Mounts a tmpfs of `size` on `dir`; `None` when the machine does not allow it (not root).
-    fn mount(dir: &Path, size: &str) -> Option<Self> {
+    /// Mounts a tmpfs of `size` on `dir`; why not when the machine does not allow it (not root,
+    /// no `mount`, mounting refused).
+    fn mount(dir: &Path, size: &str) -> Result<Self, String> {
         std::fs::create_dir_all(dir).unwrap();
-        let ok = Command::new("mount")
+        let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Self(dir.to_path_buf()))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("`mount` could not run: {e}"))?;
+        if out.status.success() {
+            Ok(Self(dir.to_path_buf()))
+        } else {
+            Err(format!(
+                "`mount -t tmpfs` failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
     }
 }
 
@@ -213,12 +226,18 @@ async fn disk_full_round(use_tmpfs: bool) {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let mount = if use_tmpfs {
-        let m = Tmpfs::mount(&store, "3m");
-        if m.is_none() {
-            eprintln!("disk full: cannot mount a tmpfs here (not root?); using RLIMIT_FSIZE instead");
+        match Tmpfs::mount(&store, "3m") {
+            Ok(m) => {
+                eprintln!("variant: tmpfs");
+                Some(m)
+            }
+            Err(why) => {
+                root_variant_unavailable("tmpfs", "RLIMIT_FSIZE fallback", &why);
+                None
+            }
         }
-        m
     } else {
+        eprintln!("variant: RLIMIT_FSIZE");
         None
     };
     let filler = store.join("filler");
@@ -355,7 +374,8 @@ async fn disk_full_round(use_tmpfs: bool) {
     ns.stop().await;
 }
 
-/// A classic broker on a 3 MiB tmpfs (the file-size-limit variant where mounting is not allowed).
+/// A classic broker on a 3 MiB tmpfs (the file-size-limit variant where mounting is not allowed,
+/// a failure under `MQ_REQUIRE_ROOT_VARIANTS=1`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disk_full_refuses_sends_and_recovers_when_space_returns() {
     disk_full_round(true).await;

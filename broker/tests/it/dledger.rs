@@ -410,8 +410,26 @@ async fn retention_waits_for_every_peer() {
     for &i in &running {
         assert!(data_files(dirs[i].path(), &format!("n{i}")).len() >= 4);
     }
-    // Ten retention rounds: the files the stopped follower lacks must stay.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Ten retention passes of the leader after the writes: each had the chance to delete the
+    // expired files, and the files the stopped follower lacks must stay.
+    let passes = || -> u64 {
+        nodes
+            .iter()
+            .flatten()
+            .filter_map(|n| n.broker.as_ref()?.upgrade())
+            .filter_map(|b| {
+                b.dledger
+                    .get()
+                    .map(|d| d.retention_passes.load(Ordering::Acquire))
+            })
+            .sum()
+    };
+    let before = passes();
+    wait_until(Duration::from_secs(60), "ten retention passes", || {
+        let done = passes() >= before + 10;
+        async move { done }
+    })
+    .await;
     for &i in &running {
         assert_eq!(
             data_files(dirs[i].path(), &format!("n{i}"))[0],

@@ -1,8 +1,12 @@
-//! Hostile clients against a real broker started in-process on 127.0.0.1 (issue 7): slow-loris
-//! connections, thousands of idle connections, the connection cap, oversized frames, and requests
-//! with missing or absurd header fields. In every case the broker keeps serving the other clients,
-//! its memory stays bounded, and a bad request gets an error response, never a panic (a panicking
-//! handler would leave its request unanswered, which every check below would notice).
+//! Hostile clients against a real broker on 127.0.0.1 (issue 7): slow-loris connections,
+//! thousands of idle connections, the connection cap, oversized frames, and requests with missing
+//! or absurd header fields. In every case the broker keeps serving the other clients, its memory
+//! stays bounded, and a bad request gets an error response, never a panic (a panicking handler
+//! would leave its request unanswered, which every check below would notice).
+//!
+//! Most tests start the broker in-process; the ones that bound its memory run a real `mqbroker`
+//! process and read that process's RSS, not this test process's, which also holds whatever other
+//! tests run beside it.
 //!
 //! Malformed frames against the name server are covered by `protocol.rs`; these tests do not
 //! repeat them.
@@ -10,19 +14,22 @@
 use std::time::{Duration, Instant};
 
 use broker::config::BrokerRole;
+use broker::remoting::body::{RegisterBrokerBody, TopicConfig};
 use broker::remoting::codes::{request, response};
 use broker::remoting::connection::FrameReader;
 use broker::remoting::custom_header::CommandHeader;
 use broker::remoting::custom_header::ExtFields;
-use broker::remoting::headers::{QueueRequestHeader, SendMessageRequestHeaderV2};
+use broker::remoting::headers::{
+    QueueRequestHeader, RegisterBrokerRequestHeader, SendMessageRequestHeaderV2,
+};
 use broker::remoting::{frame, RemotingClient, RemotingCommand, SerializeType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 
 use crate::util::{
-    broker_config, create_topic_request, invoke, pull_request, send_request, start_broker, start_namesrv,
-    Running, T,
+    all_threads, base_props, broker_config, create_topic_request, free_port_pair, invoke, pull_request,
+    rss_kib_of, send_request, start_broker, start_namesrv, write_broker_conf, BrokerProc, Running, T,
 };
 
 /// Starts a name server and a classic broker with the given idle timeout and connection cap.
@@ -91,14 +98,18 @@ async fn call_and_keep(addr: &str, opaque: i32) -> TcpStream {
     s
 }
 
-/// Resident memory of this process (the broker runs in it), from /proc/self/status.
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/self/status")
+/// A name server in-process and a real `mqbroker` process (a classic master) with the usual test
+/// properties plus `extra`, answering: for the tests that bound the broker's memory, read from its
+/// own `/proc/<pid>/status` ([`rss_kib_of`]).
+async fn broker_process(dir: &std::path::Path, extra: &[(&'static str, String)]) -> (Running, BrokerProc) {
+    let ns = start_namesrv().await;
+    let port = free_port_pair();
+    let mut props = base_props("broker-h", port, &ns.addr, &dir.join("store"));
+    props.extend_from_slice(extra);
+    let conf = write_broker_conf(dir, "broker.conf", &props);
+    let mut b = BrokerProc::spawn(&conf, port);
+    b.wait_ready().await;
+    (ns, b)
 }
 
 /// Makes sure this process may open `want` descriptors, raising the soft limit if needed.
@@ -200,25 +211,26 @@ async fn slow_loris_connections_are_dropped_while_others_are_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_idle_connections_keep_memory_bounded() {
     const CONNS: usize = 2000;
-    // Each connection costs two descriptors in this process (client and server side).
+    // Each connection costs a descriptor in this process and one in the broker's, which inherits
+    // this limit.
     let limit = ensure_fd_limit(3 * CONNS as u64 + 1024);
     assert!(
         limit >= 2 * CONNS as u64 + 512,
         "RLIMIT_NOFILE {limit} is too low"
     );
     let dir = tempfile::tempdir().unwrap();
-    let (ns, b) = hostile_broker(dir.path(), 120, 10_000).await;
+    let (ns, b) = broker_process(dir.path(), &[]).await;
     let client = RemotingClient::default();
     assert_eq!(invoke(&client, &b.addr, probe()).await.code, response::SUCCESS);
-    let before = rss_kib();
+    let before = rss_kib_of(b.pid());
 
     // Every connection makes one request (so the broker has set up its reader and writer), then
-    // stays idle. The client side keeps only the socket, so RSS growth is mostly the broker's.
+    // stays idle; the RSS is the broker process's own.
     let mut idle = Vec::with_capacity(CONNS);
     for i in 0..CONNS {
         idle.push(call_and_keep(&b.addr, i as i32).await);
     }
-    let grown_mib = rss_kib().saturating_sub(before) / 1024;
+    let grown_mib = rss_kib_of(b.pid()).saturating_sub(before) / 1024;
     eprintln!("{CONNS} idle connections: RSS grew by {grown_mib} MiB");
     assert!(
         grown_mib < 64,
@@ -239,7 +251,7 @@ async fn two_thousand_idle_connections_keep_memory_bounded() {
     }
     drop(idle);
     assert_eq!(invoke(&client, &b.addr, probe()).await.code, response::SUCCESS);
-    b.stop().await;
+    drop(b);
     ns.stop().await;
 }
 
@@ -290,11 +302,7 @@ async fn connection_cap_closes_new_connections_and_keeps_existing_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_frames_close_only_their_connection_and_memory_stays_bounded() {
     let dir = tempfile::tempdir().unwrap();
-    let ns = start_namesrv().await;
-    let mut cfg = broker_config(dir.path(), "broker-h", &ns.addr, BrokerRole::AsyncMaster, 0);
-    cfg.max_frame_bytes = 1024 * 1024;
-    cfg.validate().unwrap();
-    let b = start_broker(cfg).await.unwrap();
+    let (ns, b) = broker_process(dir.path(), &[("maxFrameBytes", (1024 * 1024).to_string())]).await;
     let mut good = Raw::connect(&b.addr).await;
     assert_eq!(good.call(probe(), 1).await.unwrap().code, response::SUCCESS);
 
@@ -313,7 +321,7 @@ async fn oversized_frames_close_only_their_connection_and_memory_stays_bounded()
 
     // 200 connections each announce the largest allowed frame and send a little of it: the
     // broker buffers what arrives, not what is announced.
-    let before = rss_kib();
+    let before = rss_kib_of(b.pid());
     let mut partial = Vec::new();
     for _ in 0..200 {
         let mut s = TcpStream::connect(&b.addr).await.unwrap();
@@ -322,14 +330,14 @@ async fn oversized_frames_close_only_their_connection_and_memory_stays_bounded()
         partial.push(s);
     }
     assert_eq!(good.call(probe(), 2).await.unwrap().code, response::SUCCESS);
-    let grown_mib = rss_kib().saturating_sub(before) / 1024;
+    let grown_mib = rss_kib_of(b.pid()).saturating_sub(before) / 1024;
     assert!(
         grown_mib < 64,
         "RSS grew by {grown_mib} MiB for 200 partial 1 MiB frames"
     );
     drop(partial);
     assert_eq!(good.call(probe(), 3).await.unwrap().code, response::SUCCESS);
-    b.stop().await;
+    drop(b);
     ns.stop().await;
 }
 
@@ -781,6 +789,31 @@ fn cluster_info() -> RemotingCommand {
     RemotingCommand::request_empty(request::GET_BROKER_CLUSTER_INFO)
 }
 
+fn topic_list() -> RemotingCommand {
+    RemotingCommand::request_empty(request::GET_ALL_TOPIC_LIST_FROM_NAMESERVER)
+}
+
+/// A REGISTER_BROKER of a broker with `n` topics with long names.
+fn register_topics(n: usize) -> RemotingCommand {
+    let mut body = RegisterBrokerBody::default();
+    for i in 0..n {
+        let t = format!("InFlightCapTopicWithAFairlyLongName-{i:05}");
+        body.topic_config_serialize_wrapper
+            .topic_config_table
+            .insert(t.clone(), TopicConfig::new(&t, 4));
+    }
+    let h = RegisterBrokerRequestHeader {
+        broker_name: "broker-cap".into(),
+        broker_addr: "127.0.0.1:30911".into(),
+        cluster_name: "DefaultCluster".into(),
+        ha_server_addr: "127.0.0.1:30912".into(),
+        broker_id: 0,
+        compressed: Some(false),
+        body_crc32: None,
+    };
+    RemotingCommand::request(request::REGISTER_BROKER, &h).with_body(broker::json::to_vec(&body))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
     let dir = tempfile::tempdir().unwrap();
@@ -818,11 +851,11 @@ async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
     const PIPELINED: usize = 20_000;
     const TOPIC: &str = "BusyTopic";
     let dir = tempfile::tempdir().unwrap();
-    let ns = start_namesrv().await;
-    let mut cfg = broker_config(dir.path(), "broker-h", &ns.addr, BrokerRole::AsyncMaster, 0);
-    cfg.max_requests_in_flight_per_connection = CAP as u32;
-    cfg.validate().unwrap();
-    let b = start_broker(cfg).await.unwrap();
+    let (ns, b) = broker_process(
+        dir.path(),
+        &[("maxRequestsInFlightPerConnection", CAP.to_string())],
+    )
+    .await;
     let client = RemotingClient::default();
     assert_eq!(
         invoke(&client, &b.addr, create_topic_request(TOPIC, 1))
@@ -831,7 +864,7 @@ async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
         response::SUCCESS
     );
     assert_eq!(invoke(&client, &b.addr, probe()).await.code, response::SUCCESS);
-    let before = rss_kib();
+    let before = rss_kib_of(b.pid());
 
     // Pulls at offset 0 of an empty queue with a 29 s hold (the broker's cap is 30 s): every pull
     // the broker accepts stays in flight until a message arrives.
@@ -868,7 +901,7 @@ async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
     }
     let busy_elapsed = t0.elapsed();
     let mut w = writing.await.unwrap();
-    let grown_mib = rss_kib().saturating_sub(before) / 1024;
+    let grown_mib = rss_kib_of(b.pid()).saturating_sub(before) / 1024;
     eprintln!(
         "{PIPELINED} pipelined pulls, cap {CAP}: {} SYSTEM_BUSY in {busy_elapsed:?}, RSS grew by {grown_mib} MiB",
         busy.len()
@@ -936,35 +969,90 @@ async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
     })
     .await;
     drop((reader, w));
-    b.stop().await;
+    drop(b);
     ns.stop().await;
 }
 
 /// The name server runs the same server loop: the real `mqnamesrv` reads
 /// `maxRequestsInFlightPerConnection`, and with a cap of 1 a burst of pipelined requests on one
-/// connection is answered in full, each SUCCESS or SYSTEM_BUSY, without closing the connection.
-/// (Name server requests are quick, so how many find the cap taken depends on timing.)
+/// connection is answered in full, each SUCCESS or SYSTEM_BUSY, without closing the connection,
+/// and the cap bites. Name server requests are quick, so the test holds them in flight itself: it
+/// reads no answer until the name server cannot hand over another one (its per-connection answer
+/// queue, its socket and ours are full). The request then in flight waits to hand over its
+/// answer, so the next one read finds the cap taken and is answered SYSTEM_BUSY.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mqnamesrv_answers_a_burst_over_its_in_flight_cap_without_closing() {
-    const BURST: i32 = 2000;
+    /// The answers the server queues per connection for its writer (`serve_connection`'s channel).
+    const ANSWER_QUEUE: usize = 1024;
+    /// What the writer takes from that queue into one write (`connection::MAX_COALESCED`).
+    const COALESCED: usize = 256 * 1024;
     let dir = tempfile::tempdir().unwrap();
     let (mut child, addr) = spawn_mqnamesrv(dir.path(), "maxRequestsInFlightPerConnection=1\n").await;
-    let stream = TcpStream::connect(&addr).await.unwrap();
+    // 1000 topics (registered on a connection of their own, kept open: the registration lives
+    // as long as it) make every GET_ALL_TOPIC_LIST_FROM_NAMESERVER answer about 40 KiB, so few
+    // answers fill the sockets.
+    let registrar = RemotingClient::default();
+    assert_eq!(
+        invoke(&registrar, &addr, register_topics(1000)).await.code,
+        response::SUCCESS
+    );
+    let answer_len = invoke(&registrar, &addr, topic_list()).await.body.len();
+    assert!(answer_len > 32 * 1024, "topic list of {answer_len} bytes");
+    // How many answers the server can hand over while nobody reads: its queue, its writer's
+    // buffer (up to COALESCED bytes and one answer more), its socket's send buffer (at most
+    // tcp_wmem's maximum) and our receive buffer (set small here), one answer split between two
+    // of them. Without a SYSTEM_BUSY, every request read but the last has had its answer handed
+    // over, so the server cannot read two more than that without meeting the cap.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    let our_rcvbuf = socket.recv_buffer_size().unwrap() as usize;
+    let wmem_max: usize = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|t| t.split_whitespace().nth(2)?.parse().ok())
+        .unwrap_or(64 << 20);
+    let handed_over = ANSWER_QUEUE + (COALESCED + wmem_max + our_rcvbuf).div_ceil(answer_len) + 2;
+    let burst = handed_over + 2 + 200;
+    let stream = socket.connect(addr.parse().unwrap()).await.unwrap();
     let (r, mut w) = stream.into_split();
     let mut reader = FrameReader::new(r, frame::DEFAULT_MAX_FRAME);
-    let mut burst = bytes::BytesMut::new();
-    for opaque in 0..BURST {
-        let mut req = cluster_info();
-        req.opaque = opaque;
-        frame::encode(&req, &mut burst);
-    }
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = sent.clone();
     let writing = tokio::spawn(async move {
-        w.write_all(&burst).await.unwrap();
+        for chunk in (0..burst as i32).collect::<Vec<_>>().chunks(100) {
+            let mut buf = bytes::BytesMut::new();
+            for opaque in chunk {
+                let mut req = topic_list();
+                req.opaque = *opaque;
+                frame::encode(&req, &mut buf);
+            }
+            w.write_all(&buf).await.unwrap();
+            counted.fetch_add(chunk.len(), std::sync::atomic::Ordering::Release);
+        }
         w
     });
+    // Wait until more requests than that are in the sockets and the name server has nothing left
+    // to do: every thread asleep, three polls in a row (a server still reading would be running).
+    // It cannot have answered them all, so it is stuck handing over an answer with the cap taken.
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut idle_polls = 0;
+    while idle_polls < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "mqnamesrv never stopped with {} of {burst} requests sent",
+            sent.load(std::sync::atomic::Ordering::Acquire)
+        );
+        let enough = sent.load(std::sync::atomic::Ordering::Acquire) >= handed_over + 2;
+        idle_polls = if enough && all_threads(pid, |st| st != 'R') {
+            idle_polls + 1
+        } else {
+            0
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (mut ok, mut busy) = (0, 0);
     let mut seen = std::collections::BTreeSet::new();
-    for _ in 0..BURST {
+    for _ in 0..burst {
         let resp = tokio::time::timeout(T, reader.read_command())
             .await
             .expect("every request answered")
@@ -977,7 +1065,14 @@ async fn mqnamesrv_answers_a_burst_over_its_in_flight_cap_without_closing() {
             other => panic!("answer {other} {:?}", resp.remark),
         }
     }
-    eprintln!("mqnamesrv, cap 1: {BURST} pipelined requests: {ok} SUCCESS, {busy} SYSTEM_BUSY");
+    eprintln!(
+        "mqnamesrv, cap 1: {burst} pipelined requests held unread ({answer_len}-byte answers, \
+         at most {handed_over} handed over unread): {ok} SUCCESS, {busy} SYSTEM_BUSY"
+    );
+    assert!(
+        busy > 0,
+        "no SYSTEM_BUSY for {burst} requests on a connection capped at 1 in flight"
+    );
     // The connection still works once the burst is over (the last task may still be finishing
     // when its answer arrives, so a probe may meet the cap once more).
     let mut w = writing.await.unwrap();

@@ -1,4 +1,10 @@
 //! Helpers: start a name server and brokers in-process, send and pull through the real client.
+//!
+//! Root-only variants: where a test has a variant that needs root (a tmpfs for a full disk,
+//! network namespaces for a partition), it prints which variant ran (`variant: ...`). When that
+//! variant cannot run here (not root, mounting or namespaces refused), the test falls back to the
+//! unprivileged one, unless `MQ_REQUIRE_ROOT_VARIANTS=1` is set: then it fails and says why
+//! ([`root_variant_unavailable`]).
 
 use std::time::Duration;
 
@@ -18,6 +24,9 @@ pub const T: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Running {
     pub addr: String,
+    /// An in-process broker's state (`None` for a name server); weak, so a stopped broker's store
+    /// is closed for a restart on the same directory.
+    pub broker: Option<std::sync::Weak<broker::broker::Broker>>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -41,6 +50,7 @@ pub async fn start_namesrv() -> Running {
     }));
     Running {
         addr,
+        broker: None,
         stop: Some(tx),
         task,
     }
@@ -87,6 +97,7 @@ pub async fn start_broker_with(
     let b = broker::broker::open(cfg, listener.local_addr()?, ha_addr)?;
     *b.raft_listener.lock().unwrap() = raft_listener;
     let addr = b.addr();
+    let weak = std::sync::Arc::downgrade(&b);
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
         broker::broker::run(b, listener, ha, async {
@@ -97,6 +108,7 @@ pub async fn start_broker_with(
     });
     Ok(Running {
         addr,
+        broker: Some(weak),
         stop: Some(tx),
         task,
     })
@@ -594,4 +606,44 @@ pub fn set_fsize_limit(pid: libc::pid_t, soft: libc::rlim_t, hard: libc::rlim_t)
     // SAFETY: prlimit(2) on our own child with a valid struct.
     let rc = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, &new, std::ptr::null_mut()) };
     assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+/// Whether `MQ_REQUIRE_ROOT_VARIANTS=1`: a root-only variant that cannot run fails its test
+/// instead of falling back (see the module comment).
+pub fn require_root_variants() -> bool {
+    std::env::var("MQ_REQUIRE_ROOT_VARIANTS").is_ok_and(|v| v == "1")
+}
+
+/// Called when the root-only variant `wanted` of a test cannot run (`why`): fails the test under
+/// `MQ_REQUIRE_ROOT_VARIANTS=1`, otherwise prints that the `fallback` variant runs instead.
+pub fn root_variant_unavailable(wanted: &str, fallback: &str, why: &str) {
+    assert!(
+        !require_root_variants(),
+        "MQ_REQUIRE_ROOT_VARIANTS=1 but the {wanted} variant cannot run here: {why}"
+    );
+    eprintln!("variant: {fallback} ({wanted} unavailable: {why})");
+}
+
+/// Whether every thread of process `pid` (a child of the test) is in a state `pred` accepts,
+/// read from `/proc/<pid>/task/*/stat` (`R` running or runnable, `S` sleeping, `T` stopped...);
+/// false when the process is gone.
+pub fn all_threads(pid: u32, pred: impl Fn(char) -> bool) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|tasks| {
+        tasks.flatten().all(|t| {
+            std::fs::read_to_string(t.path().join("stat"))
+                .ok()
+                .and_then(|s| s.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next()))
+                .is_none_or(&pred)
+        })
+    })
+}
+
+/// Resident memory of process `pid` in KiB, from `/proc/<pid>/status`.
+pub fn rss_kib_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
 }

@@ -15,6 +15,12 @@
 //! - [`client`]: senders ([`send_retrying`], [`Senders`]) and whole-topic pulls ([`pull_topic`]).
 //! - [`consumer`]: a consumer that follows BID 0 and may commit its offsets ([`Consumer`]).
 //! - [`checks`]: the end-of-test checks of served messages and of the nodes' data files.
+//!
+//! Root-only variants: the kernel-level partition ([`Net::Netns`]) needs root (network
+//! namespaces). A test that wants it and cannot have it prints `variant: proxy` and runs with TCP
+//! proxies instead, unless `MQ_REQUIRE_ROOT_VARIANTS=1` is set: then it fails and says why the
+//! namespaces could not be made. Every partition test prints the variant it ran
+//! (`variant: netns` / `variant: proxy`).
 
 use std::time::Duration;
 

@@ -59,9 +59,10 @@ pub struct NetnsLab {
 }
 
 impl NetnsLab {
-    /// `None` when this machine does not allow it (not root, no `ip`): the caller says so and
-    /// falls back to proxies.
-    pub fn create() -> Option<Self> {
+    /// An error saying which step failed when this machine does not allow it (not root, no
+    /// `ip`, namespaces refused): the caller falls back to proxies, or fails under
+    /// `MQ_REQUIRE_ROOT_VARIANTS=1` ([`crate::util::root_variant_unavailable`]).
+    pub fn create() -> Result<Self, String> {
         let pid = std::process::id();
         let lab = Self {
             tag: format!("mq{}", pid % 100_000),
@@ -90,12 +91,12 @@ impl NetnsLab {
             ]);
         }
         for step in steps {
-            if !run_quiet(&step) {
-                eprintln!("network namespaces unavailable here (`{step}` failed)");
-                return None; // `lab` is dropped: what was created is removed
+            if let Err(e) = run(&step) {
+                // `lab` is dropped: what was created is removed.
+                return Err(format!("`{step}` failed: {e}"));
             }
         }
-        Some(lab)
+        Ok(lab)
     }
 
     pub fn bridge(&self) -> String {
@@ -141,11 +142,24 @@ impl Drop for NetnsLab {
 
 /// Runs a command line (split on spaces) with its output discarded; whether it succeeded.
 fn run_quiet(line: &str) -> bool {
+    run(line).is_ok()
+}
+
+/// Runs a command line (split on spaces); on failure, why (its exit status and stderr).
+fn run(line: &str) -> Result<(), String> {
     let mut words = line.split(' ');
-    Command::new(words.next().unwrap())
+    let out = Command::new(words.next().unwrap())
         .args(words)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
 }

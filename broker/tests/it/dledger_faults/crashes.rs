@@ -48,8 +48,7 @@ async fn random_node_kill_9_while_producing_and_consuming() {
         every: Duration::from_millis(500),
     };
     let pushing = Consumer::start(&c, &g.ns.addr, committed("push"));
-    let seed = rand_seed();
-    eprintln!("victim seed {seed}");
+    let seed = fault_seed();
     for round in 0..rounds {
         senders.wait_count((round + 1) * per_round).await;
         // Round 0 always takes the leader, so both kinds of victim are covered in every run.
@@ -150,11 +149,32 @@ async fn random_node_kill_9_while_producing_and_consuming() {
     eprintln!("second group: {} records, each delivered once", fresh_read.len());
 }
 
-fn rand_seed() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(7, |d| d.as_nanos() as u64)
-        ^ u64::from(std::process::id())
+/// The environment variable that replays a run's choice of victims.
+const SEED_VAR: &str = "MQ_FAULT_SEED";
+
+/// The seed of the victims: `MQ_FAULT_SEED` when set (a run to replay), else from the clock;
+/// printed either way, with how to replay it.
+fn fault_seed() -> u64 {
+    let (seed, from) = match std::env::var(SEED_VAR) {
+        Ok(v) => (
+            v.trim()
+                .parse()
+                .unwrap_or_else(|e| panic!("{SEED_VAR}={v:?} is not a u64: {e}")),
+            SEED_VAR,
+        ),
+        Err(_) => (
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(7, |d| d.as_nanos() as u64)
+                ^ u64::from(std::process::id()),
+            "the clock",
+        ),
+    };
+    eprintln!(
+        "victim seed {seed} (from {from}); replay with {SEED_VAR}={seed} cargo test -p broker \
+         --test it random_node_kill_9_while_producing_and_consuming"
+    );
+    seed
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,9 @@
 //! A full disk on a DLedger node (`RLIMIT_FSIZE` set on the running process): on a follower, on the
 //! leader, and for the leader's consume queues only.
+//!
+//! These need no root and have no root-only variant (a tmpfs full disk is covered on a classic
+//! broker by `disk_full.rs`, which `MQ_REQUIRE_ROOT_VARIANTS=1` concerns); each still prints the
+//! variant it ran, `variant: RLIMIT_FSIZE`, as every disk-full test does.
 
 use std::time::{Duration, Instant};
 
@@ -39,6 +43,7 @@ async fn refused_for_a_full_disk(c: &RemotingClient, addr: &str, body: &[u8]) ->
 /// stops it (the wait ends at shutdown).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_with_a_full_disk_does_not_stop_the_group() {
+    eprintln!("variant: RLIMIT_FSIZE");
     let (mut g, c, senders) = Group::sending(128 * 1024, 2).await;
     senders.wait_count(100).await;
     let leader = g.leader(&c).await;
@@ -101,6 +106,7 @@ async fn follower_with_a_full_disk_does_not_stop_the_group() {
 /// never committed and catches up; the replicas end identical.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
+    eprintln!("variant: RLIMIT_FSIZE");
     let (mut g, c, senders) = Group::sending(128 * 1024, 2).await;
     senders.wait_count(100).await;
     let old = g.leader(&c).await;
@@ -171,6 +177,7 @@ async fn leader_with_a_full_disk_is_replaced_and_rejoins() {
 /// old leader dispatches what it could not, rejoins as follower and serves every message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_whose_consume_queue_cannot_grow_steps_aside() {
+    eprintln!("variant: RLIMIT_FSIZE");
     let mut g = Group::fresh(128 * 1024).await;
     let c = RemotingClient::default();
     let old = g.leader(&c).await;

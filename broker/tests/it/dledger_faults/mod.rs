@@ -8,6 +8,11 @@
 //! - [`full_disk`]: a full disk on a follower, on the leader, and for the leader's consume queues.
 //! - [`upgrade`]: the upgrade from a classic commitlog (spec §6.3).
 //! - [`two_groups`]: two groups in one cluster (in-process, to save CPU).
+//!
+//! Environment: `MQ_FAULT_SEED=<u64>` replays the victims of the random-kill test (each run
+//! prints its seed); `MQ_REQUIRE_ROOT_VARIANTS=1` makes the network-namespace partition test fail,
+//! saying why, where namespaces cannot be made, instead of running with proxies. Tests with
+//! variants print the one they ran (`variant: ...`).
 
 mod crashes;
 mod full_disk;

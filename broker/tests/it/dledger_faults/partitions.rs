@@ -1,13 +1,19 @@
 //! A leader cut off from its followers cannot acknowledge: stopped by SIGSTOP, or partitioned
 //! (TCP proxies, or blackhole routes between network namespaces) while its process keeps running.
+//!
+//! The partition tests print the variant they ran (`variant: proxy` / `variant: netns`). The
+//! network-namespace test needs root; where namespaces cannot be made it runs with proxies,
+//! unless `MQ_REQUIRE_ROOT_VARIANTS=1` is set: then it fails and says why.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use broker::remoting::codes::response;
 use broker::remoting::{RemotingClient, RemotingCommand};
 
 use crate::dledger_cluster::*;
-use crate::util::{send_request, wait_until};
+use crate::util::{all_threads, root_variant_unavailable, send_request, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_off_leader_cannot_acknowledge() {
@@ -26,18 +32,7 @@ async fn cut_off_leader_cannot_acknowledge() {
     wait_until(
         Duration::from_secs(10),
         "every thread of the leader stopped",
-        || async move {
-            std::fs::read_dir(format!("/proc/{pid}/task"))
-                .map(|tasks| {
-                    tasks.flatten().all(|t| {
-                        std::fs::read_to_string(t.path().join("stat"))
-                            .ok()
-                            .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| rest.starts_with('T')))
-                            .unwrap_or(true)
-                    })
-                })
-                .unwrap_or(false)
-        },
+        || async move { all_threads(pid as u32, |st| st == 'T') },
     )
     .await;
     // Several writes reach the stopped leader's socket; it reads them only after SIGCONT, when it
@@ -120,6 +115,49 @@ async fn sends_not_acknowledged(c: &RemotingClient, addr: &str, bodies: &[Vec<u8
     (refused, unanswered)
 }
 
+/// Sends to the cut-off leader `addr` from now on, one write every 20 ms (body
+/// `<prefix>-<i>|`, queue `i % QUEUES`), until it refuses one (no majority for a lease: it takes
+/// no more) or 100 have gone: writes keep arriving for as long as it takes them (not a handful
+/// at one instant that a loaded machine may deliver too late), and each one it takes is appended
+/// to its log. Returns the bodies and, once every send is answered or timed out, how many were
+/// refused and how many got no answer, failing if any was acknowledged.
+async fn send_until_refused(c: &RemotingClient, addr: &str, prefix: &str) -> (Vec<Vec<u8>>, usize, usize) {
+    let refused_seen = Arc::new(AtomicBool::new(false));
+    let mut bodies = Vec::new();
+    let mut attempts = Vec::new();
+    let mut pace = tokio::time::interval(Duration::from_millis(20));
+    while bodies.len() < 100 && !refused_seen.load(Ordering::Acquire) {
+        pace.tick().await;
+        let i = bodies.len();
+        let body = format!("{prefix}-{i:03}|").into_bytes();
+        let (c, addr, seen, b) = (c.clone(), addr.to_string(), refused_seen.clone(), body.clone());
+        attempts.push(tokio::spawn(async move {
+            let req = send_request(TOPIC, i as i32 % QUEUES, b, "t", "");
+            let r = c.invoke(&addr, req, SEND_TIMEOUT).await;
+            if r.as_ref().is_ok_and(|r| r.code != response::SUCCESS) {
+                seen.store(true, Ordering::Release);
+            }
+            r
+        }));
+        bodies.push(body);
+    }
+    let (mut refused, mut unanswered) = (0, 0);
+    for a in attempts {
+        match a.await.unwrap() {
+            Ok(r) => {
+                assert_ne!(
+                    r.code,
+                    response::SUCCESS,
+                    "a partitioned leader acknowledged a write"
+                );
+                refused += 1;
+            }
+            Err(_) => unanswered += 1,
+        }
+    }
+    (bodies, refused, unanswered)
+}
+
 /// Issue 7: a real network partition. Each node reaches its peers' Raft ports through TCP proxies
 /// of its own; the test cuts the leader's links to both followers (both directions) while the
 /// leader process keeps running and keeps talking to clients and the name server. Writes sent to
@@ -128,6 +166,7 @@ async fn sends_not_acknowledged(c: &RemotingClient, addr: &str, bodies: &[Vec<u8
 /// node's log files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn network_partition_of_the_leader_cannot_acknowledge() {
+    eprintln!("variant: proxy");
     partition_round(
         Group::fresh_partitionable(128 * 1024, Net::Proxied).await,
         "proxies",
@@ -137,14 +176,19 @@ async fn network_partition_of_the_leader_cannot_acknowledge() {
 
 /// The same partition done by the kernel: each node in its own network namespace, blackhole
 /// routes between the leader and the others. Where namespaces cannot be made (not root), it says
-/// so and runs the proxy variant instead.
+/// so and runs the proxy variant instead, or fails under `MQ_REQUIRE_ROOT_VARIANTS=1`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn network_namespace_partition_of_the_leader_cannot_acknowledge() {
     let (net, how) = match NetnsLab::create() {
-        Some(lab) => (Net::Netns(lab), "network namespaces"),
-        None => (Net::Proxied, "proxies (no network namespaces here)"),
+        Ok(lab) => {
+            eprintln!("variant: netns");
+            (Net::Netns(lab), "network namespaces")
+        }
+        Err(why) => {
+            root_variant_unavailable("netns", "proxy", &why);
+            (Net::Proxied, "proxies (no network namespaces here)")
+        }
     };
-    eprintln!("network partition variant: {how}");
     partition_round(Group::fresh_partitionable(128 * 1024, net).await, how).await;
 }
 
@@ -158,14 +202,11 @@ async fn partition_round(g: Group, how: &str) {
     let old = g.leader(&c).await;
     let idx = g.index_of(&old);
     g.partition(idx, true);
-    // Sent at once: the old leader still believes it leads and appends these to its log, but
-    // cannot commit them.
-    let appended: Vec<Vec<u8>> = (0..5)
-        .map(|i| format!("lost-in-partition-{i}|").into_bytes())
-        .collect();
+    // Sent from the cut on until the old leader refuses one: until its lease runs out it still
+    // believes it leads and appends these to its log, but cannot commit them.
     let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
-    let ((refused_early, unanswered), (new, elected)) = tokio::join!(
-        sends_not_acknowledged(&c, &old, &appended),
+    let ((appended, refused_early, unanswered), (new, elected)) = tokio::join!(
+        send_until_refused(&c, &old, "lost-in-partition"),
         wait_bid0_among(&c, &g.ns.addr, &others)
     );
     // Later writes to the old leader: refused (it has not reached a majority for a lease).
@@ -198,6 +239,13 @@ async fn partition_round(g: Group, how: &str) {
         .iter()
         .filter(|b| data_files_contain(&g.roots[idx], idx, &b[..b.len() - 1]))
         .count();
+    // Without one, the "never served" and "truncated" checks below would hold trivially.
+    assert!(
+        in_old_log > 0,
+        "no write reached the cut-off leader's log: {} sent from the cut until its first \
+         refusal, {refused_early} refused, {unanswered} unanswered",
+        appended.len()
+    );
     g.partition(idx, false);
     let healed = Instant::now();
     wait_serves(&c, &old, &acked).await;
@@ -224,12 +272,13 @@ async fn partition_round(g: Group, how: &str) {
         }
     }
     eprintln!(
-        "network partition ({how}) of leader n{idx}: {refused_early} early sends refused and {unanswered} \
-         unanswered (timeout {SEND_TIMEOUT:?}); new BID 0 {new} {elected:?} after the cut; \
+        "network partition ({how}) of leader n{idx}: {} early sends, {refused_early} refused and \
+         {unanswered} unanswered (timeout {SEND_TIMEOUT:?}); new BID 0 {new} {elected:?} after the cut; \
          5 later sends to the old leader refused in \
          {late_took:?} ({refused_late} with an answer); {in_old_log} of the early sends were in \
          the old leader's log before healing, none after; it served the majority's writes {:?} \
          after healing; {} acknowledged messages intact on all three",
+        appended.len(),
         rejoined,
         acked.len()
     );
