@@ -3,8 +3,11 @@
 //! `mqadmin` binary, against the real `mqnamesrv` binary and a real broker running in the test
 //! process on 127.0.0.1:0.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
+use broker::broker::BrokerError;
 use broker::config::{BrokerConfig, BrokerRole};
 use tokio::sync::oneshot;
 
@@ -13,19 +16,50 @@ use crate::util::{closed_addr, run, Namesrv, Run};
 const CLUSTER: &str = "AdminCluster";
 const BROKER: &str = "broker-admin";
 
-/// A broker served by its own runtime; dropping it stops the broker and then the runtime.
+/// Panics on the threads of in-process brokers' runtimes: (thread name, panic text).
+static BROKER_PANICS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// Records every panic on a thread named `in-process-broker-N` (then reports it as before).
+/// Tokio catches a task's panic, so without this a panic in a task the broker spawns (a
+/// connection, its registration loop, a blocking store call) would go unnoticed.
+fn record_broker_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let thread = std::thread::current();
+            if let Some(name) = thread.name().filter(|n| n.starts_with("in-process-broker-")) {
+                BROKER_PANICS
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((name.to_owned(), info.to_string()));
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// A broker served by its own runtime; dropping it stops the broker and then the runtime, and
+/// fails the test if the broker panicked (in any of its tasks), returned an error, or did not
+/// stop.
 struct InProcessBroker {
     addr: String,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-    runtime: tokio::runtime::Runtime,
+    task: Option<tokio::task::JoinHandle<Result<(), BrokerError>>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    /// The name of every thread of `runtime`.
+    threads: String,
     _dir: tempfile::TempDir,
 }
 
 impl InProcessBroker {
     fn start(namesrv: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        record_broker_panics();
+        let threads = format!("in-process-broker-{}", NEXT.fetch_add(1, Ordering::Relaxed));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            .thread_name(threads.clone())
             .enable_all()
             .build()
             .expect("tokio runtime");
@@ -55,32 +89,64 @@ impl InProcessBroker {
             )
             .expect("broker opens");
             let addr = b.addr();
-            let task = tokio::spawn(async move {
-                broker::broker::run(b, listener, Some(ha), async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("broker runs");
-            });
+            let task = tokio::spawn(broker::broker::run(b, listener, Some(ha), async {
+                let _ = stopped.await;
+            }));
             (addr, task)
         });
         Self {
             addr,
             stop: Some(stop),
             task: Some(task),
-            runtime,
+            runtime: Some(runtime),
+            threads,
             _dir: dir,
         }
+    }
+
+    /// Stops the broker and its runtime; what went wrong in it, if anything.
+    fn shut_down(&mut self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let (Some(stop), Some(task), Some(runtime)) =
+            (self.stop.take(), self.task.take(), self.runtime.take())
+        else {
+            return problems;
+        };
+        let _ = stop.send(());
+        match runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), task).await }) {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => problems.push(format!("broker::broker::run failed: {e}")),
+            Ok(Err(e)) => problems.push(format!("the broker task failed: {e}")),
+            Err(_) => problems.push("the broker did not stop within 10 s".to_owned()),
+        }
+        runtime.shutdown_timeout(Duration::from_secs(10));
+        problems.extend(
+            BROKER_PANICS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .filter(|(thread, _)| *thread == self.threads)
+                .map(|(thread, panic)| format!("{thread}: {panic}")),
+        );
+        problems
     }
 }
 
 impl Drop for InProcessBroker {
     fn drop(&mut self) {
-        if let (Some(stop), Some(task)) = (self.stop.take(), self.task.take()) {
-            let _ = stop.send(());
-            let _ = self
-                .runtime
-                .block_on(async { tokio::time::timeout(Duration::from_secs(10), task).await });
+        let problems = self.shut_down();
+        if problems.is_empty() {
+            return;
+        }
+        let report = format!("in-process broker {}:\n{}", self.addr, problems.join("\n"));
+        if std::thread::panicking() {
+            // The test is failing already; a second panic would abort the process.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{report}");
+            }
+        } else {
+            panic!("{report}");
         }
     }
 }
@@ -403,10 +469,12 @@ fn topic_lifecycle_through_every_command() {
     let r = admin(&ns, &["queryMsgById", "-i", &missing]);
     assert_eq!(r.code, Some(1), "{r:?}");
     assert!(r.stderr.contains("not found"), "{r:?}");
-    // The broker no longer has it either: the next registration does not bring it back.
-    std::thread::sleep(Duration::from_millis(300));
-    let r = admin(&ns, &["topicList"]);
-    ok(&r);
+    // The broker no longer has it either: a registration it makes after the delete does not bring
+    // it back. A topic created on the broker alone (`updateTopic -b`) reaches the name server only
+    // with such a registration, which carries the broker's whole topic list.
+    let marker = "AdminTopicAfterDelete";
+    ok(&admin(&ns, &["updateTopic", "-t", marker, "-b", &broker.addr]));
+    let r = admin_until(&ns, &["topicList"], |s| s.lines().any(|l| l == marker));
     assert!(!r.stdout.lines().any(|l| l == topic), "{}", r.stdout);
 }
 

@@ -386,7 +386,7 @@ fn never_modifies_a_store() {
 }
 
 #[test]
-fn foreign_store_fixture_copies_are_identical() {
+fn foreign_store_fixture_copies_identical_then_damaged_then_missing() {
     let fixture = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/fixtures/foreign-store/store/commitlog"
@@ -394,20 +394,81 @@ fn foreign_store_fixture_copies_are_identical() {
     if !fixture.is_dir() {
         return;
     }
-    let (m, s) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    for entry in std::fs::read_dir(fixture).unwrap() {
-        let entry = entry.unwrap();
-        for dir in [m.path(), s.path()] {
-            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    // Master and slave: copies of the commitlog another implementation wrote.
+    let copy = || {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(fixture).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
         }
-    }
-    let (ms, ss) = (
-        format!("dir:{}", m.path().display()),
-        format!("dir:{}", s.path().display()),
-    );
-    let out = verify(&ms, &ss, &["--last", "4"]);
+        dir
+    };
+    let mut names: Vec<String> = std::fs::read_dir(fixture)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    let newest = &names[names.len() - 1];
+    let second = &names[names.len() - 2];
+    let spec = |dir: &tempfile::TempDir| format!("dir:{}", dir.path().display());
+    let (m, s) = (copy(), copy());
+
+    // Identical copies: every file identical, with the fixture's own md5.
+    let out = verify(&spec(&m), &spec(&s), &["--last", "4"]);
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(out.stdout.contains("4 files: 4 identical"), "{}", out.stdout);
+    let md5 = hex::encode(Md5::digest(std::fs::read(fixture.join(newest)).unwrap()));
+    let row = out.stdout.lines().find(|l| l.contains(newest.as_str()));
+    assert!(
+        row.is_some_and(|r| r.matches(&md5).count() == 2),
+        "{}",
+        out.stdout
+    );
+
+    // One byte of the slave's second-newest file damaged (inside its written part): divergent at
+    // exactly that global offset, exit 1.
+    let pos = 1000;
+    let path = s.path().join(second);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let written = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    assert!(pos < written, "{second} is written up to {written} only");
+    bytes[pos] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    let at = second.parse::<u64>().unwrap() + pos as u64;
+    let out = verify(&spec(&m), &spec(&s), &["--last", "4"]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stdout.contains(&format!("divergent at offset {at}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("4 files: 3 identical, 1 divergent"),
+        "{}",
+        out.stdout
+    );
+    bytes[pos] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+
+    // The slave without the newest file: missing on the slave, exit 1.
+    std::fs::remove_file(s.path().join(newest)).unwrap();
+    let out = verify(&spec(&m), &spec(&s), &["--last", "4", "--output", "json"]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let report = json(&out);
+    assert_eq!(report["verdict"], "missing", "{}", out.stdout);
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 4, "{}", out.stdout);
+    assert_eq!(files[3]["name"], newest.as_str(), "{}", out.stdout);
+    assert_eq!(files[3]["verdict"], "missing", "{}", out.stdout);
+    assert_eq!(
+        files[3]["comparisons"][0]["missing_on"], "slave",
+        "{}",
+        out.stdout
+    );
+    for file in &files[..3] {
+        assert_eq!(file["verdict"], "identical", "{}", out.stdout);
+    }
 }
 
 #[test]

@@ -6,6 +6,10 @@
 //! [`BrokerConfig`]; [`write`] then writes the files, refusing to overwrite any existing one unless
 //! asked. The text is produced with [`PropertiesWriter`], so any value round-trips through Java's
 //! `Properties.load` and ours.
+//!
+//! From scratch, the files hold the keys and values of the shipped `conf/dledger/` samples (Apache
+//! RocketMQ's `distribution/conf/dledger/` files, plus `serverWorkerThreads=1` when every peer is on
+//! one host): the example of `mqadmin gen-config --help` generates exactly their settings.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +23,15 @@ pub const DEFAULT_BASE_PORT: u16 = 30911;
 /// Distance between the listenPorts of consecutive nodes (each node also uses listenPort - 2 and
 /// listenPort + 1). Default: `10`.
 pub const PORT_STEP: u16 = 10;
+
+/// sendMessageThreadPoolNums of a group generated from scratch: the value of Apache RocketMQ's
+/// `distribution/conf/dledger/broker-n*.conf`, as in the shipped `conf/dledger/` samples.
+pub const SEND_MESSAGE_THREADS: &str = "16";
+/// serverWorkerThreads of a group generated from scratch whose peers all share one host: the nodes
+/// share its CPUs, and one runtime worker each is the faster setting there (the shipped
+/// `conf/dledger/` samples, three brokers on 127.0.0.1, measured on 2 cores). Other groups keep the
+/// broker's default, the CPU count.
+pub const ONE_HOST_WORKER_THREADS: &str = "1";
 
 /// Keys a DLedger node must not carry over from a Master/Slave config: the role and id are decided
 /// by elections, and there is no HA service. Their DLedger replacements are added at the end.
@@ -229,6 +242,12 @@ pub fn plan(options: &GenConfigOptions) -> Result<GenConfigReport, GenConfigErro
         .clone()
         .or_else(|| source_config.as_ref().and_then(|c| c.namesrv_addr.clone()));
     let ports = listen_ports(options, source_config.as_ref(), peers.len())?;
+    let host = |p: &Peer| {
+        p.addr
+            .rsplit_once(':')
+            .map_or(p.addr.clone(), |(h, _)| h.to_owned())
+    };
+    let one_host = peers.iter().all(|p| host(p) == host(&peers[0]));
 
     let mut files = Vec::with_capacity(peers.len());
     for (i, (peer, port)) in peers.iter().zip(ports).enumerate() {
@@ -278,6 +297,13 @@ pub fn plan(options: &GenConfigOptions) -> Result<GenConfigReport, GenConfigErro
             .entry("dLegerGroup", &group)
             .entry("dLegerPeers", &options.peers)
             .entry("dLegerSelfId", &peer.id);
+        if options.from.is_none() {
+            // From scratch: the tuning of the shipped samples (a derived config keeps its own).
+            w.entry("sendMessageThreadPoolNums", SEND_MESSAGE_THREADS);
+            if one_host {
+                w.entry("serverWorkerThreads", ONE_HOST_WORKER_THREADS);
+            }
+        }
         let text = w.finish();
         let name = format!("broker-{}.conf", peer.id);
         check(&name, &text)?;

@@ -138,9 +138,46 @@ mod tests {
 
     #[test]
     fn spec_example_prefix() {
-        // A JSON header of 97 bytes with no body starts with 00 00 00 65 00 00 00 61.
-        let frame = [0u8, 0, 0, 0x65, 0, 0, 0, 0x61];
-        assert_eq!(check(&frame, DEFAULT_MAX_FRAME), Err(FrameError::Incomplete));
+        // Spec §1.1: a JSON header of 97 bytes with no body starts with 00 00 00 65 00 00 00 61.
+        let prefix = [0u8, 0, 0, 0x65, 0, 0, 0, 0x61];
+        // What a Java client sends for a request without a custom header (fastjson omits the
+        // null extFields): exactly 97 bytes.
+        let header: &[u8] = br#"{"code":105,"flag":0,"language":"JAVA","opaque":3,"serializeTypeCurrentRPC":"JSON","version":407}"#;
+        assert_eq!(header.len(), 0x61);
+        let frame = [&prefix[..], header].concat();
+
+        // The prefix: total length 0x65 (the frame is 4 + 0x65 bytes), header length 0x61.
+        assert_eq!(check(&frame, DEFAULT_MAX_FRAME), Ok(4 + 0x65));
+        for cut in 0..frame.len() {
+            assert_eq!(
+                check(&frame[..cut], DEFAULT_MAX_FRAME),
+                Err(FrameError::Incomplete),
+                "{cut} bytes"
+            );
+        }
+        // Bytes after the frame belong to the next one.
+        let mut two = frame.clone();
+        two.extend_from_slice(&prefix);
+        assert_eq!(check(&two, DEFAULT_MAX_FRAME), Ok(frame.len()));
+
+        // The whole frame parses: a JSON header of exactly those 97 bytes, and no body.
+        let cmd = parse(Bytes::from(frame)).unwrap();
+        assert_eq!(cmd.serialize_type, SerializeType::Json);
+        assert_eq!(cmd.code, 105);
+        assert_eq!(cmd.flag, 0);
+        assert_eq!(cmd.language_name(), "JAVA");
+        assert_eq!(cmd.opaque, 3);
+        assert_eq!(cmd.version, 407);
+        assert_eq!(cmd.remark, None);
+        assert!(cmd.ext_fields.is_empty(), "{:?}", cmd.ext_fields);
+        assert!(cmd.body.is_empty(), "{:?}", cmd.body);
+
+        // A header length one byte off either way does not give that command.
+        for header_len in [0x60u8, 0x62] {
+            let mut off = [&prefix[..], header].concat();
+            off[7] = header_len;
+            assert_ne!(parse(Bytes::from(off)).ok(), Some(cmd.clone()), "{header_len:#x}");
+        }
     }
 
     #[test]

@@ -347,13 +347,20 @@ async fn master_slave_replicate_to_identical_commitlogs() {
     // A slave with an empty store starts at the beginning of the master's last file (Java's
     // HAConnection does the same), so wait until it is attached before the master rolls over to
     // a second file: on a loaded machine it can attach late. A send answered SUCCESS by a
-    // SYNC_MASTER has reached the slave.
+    // SYNC_MASTER has reached the slave, and so has everything before it. Until then a probe is
+    // stored all the same and answered SLAVE_NOT_AVAILABLE (no slave yet) or FLUSH_SLAVE_TIMEOUT.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let r = invoke(&c, &m.addr, send_request("Repl", 0, b"attach".to_vec(), "", "")).await;
         if r.code == response::SUCCESS {
             break;
         }
+        assert!(
+            [response::SLAVE_NOT_AVAILABLE, response::FLUSH_SLAVE_TIMEOUT].contains(&r.code),
+            "probe answered {}: {:?}",
+            r.code,
+            r.remark
+        );
         assert!(
             std::time::Instant::now() < deadline,
             "the slave never attached: {:?}",
@@ -363,8 +370,9 @@ async fn master_slave_replicate_to_identical_commitlogs() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // SYNC_MASTER: once the slave is attached, every send is acknowledged only after it has it.
-    let mut ok = 0;
+    // SYNC_MASTER: once the slave is attached (the probe above was confirmed, so it has caught up
+    // with everything before it), every send is acknowledged, and only after the slave has it:
+    // SUCCESS every time, never SLAVE_NOT_AVAILABLE (11) or FLUSH_SLAVE_TIMEOUT (12).
     for i in 0..3000usize {
         let r = invoke(
             &c,
@@ -372,12 +380,13 @@ async fn master_slave_replicate_to_identical_commitlogs() {
             send_request("Repl", (i % 2) as i32, body_of(i), "t", ""),
         )
         .await;
-        assert!([0, 11, 12].contains(&r.code), "{:?}", r.remark);
-        if r.code == 0 {
-            ok += 1;
-        }
+        assert_eq!(
+            r.code,
+            response::SUCCESS,
+            "send {i} after the slave attached: {:?}",
+            r.remark
+        );
     }
-    assert!(ok > 0, "no send was confirmed by the slave");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let a = md5_files(&mdir.path().join("commitlog"));
