@@ -87,7 +87,9 @@ Example:
 const GEN_CONFIG_HELP: &str = "\
 Writes broker-<id>.conf for every peer of a DLedger group, ready for `mqbroker -c`.
 
-From scratch: --cluster, --group, --peers, --store-root (and usually --namesrv). Derived from an
+From scratch: --cluster, --group, --peers, --store-root (and usually --namesrv); the files hold
+the keys of Java's sample conf/dledger files (sendMessageThreadPoolNums=16), and
+serverWorkerThreads=1 when every peer is on one host (three brokers sharing its cores). Derived from an
 existing Master/Slave broker config with --from: every key is kept in its order except brokerId,
 brokerRole, haListenPort and haMasterAddress; each node gets its own store root <root>/node0X
 (root: --store-root, else the source's storePathRootDir) and its own listenPort (--listen-ports,
