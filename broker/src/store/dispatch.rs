@@ -11,6 +11,7 @@ use super::{is_prepared_or_rollback, State};
 /// Dispatches one decoded commitlog record to its consume queue (skipping transaction
 /// prepared/rollback records) and advances that queue's offset counter. Returns the record's store
 /// timestamp when it was dispatched.
+#[inline]
 pub(super) fn dispatch_record(
     cqs: &mut ConsumeQueueSet,
     queue_offsets: &mut HashMap<String, HashMap<i32, i64>>,

@@ -82,17 +82,20 @@ pub struct MessageStore {
     flusher: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
+#[inline]
 fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+#[inline]
 fn is_prepared_or_rollback(sys_flag: i32) -> bool {
     let t = sys_flag & format::sys_flag::TRANSACTION_MASK;
     t == format::sys_flag::TRANSACTION_PREPARED || t == format::sys_flag::TRANSACTION_ROLLBACK
 }
 
+#[inline]
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

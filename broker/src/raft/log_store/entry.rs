@@ -25,6 +25,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    #[inline]
     fn code(self) -> i32 {
         match self {
             EntryKind::Record => dl::KIND_RECORD,
@@ -32,6 +33,7 @@ impl EntryKind {
             EntryKind::Membership => dl::KIND_MEMBERSHIP,
         }
     }
+    #[inline]
     fn from_code(code: i32) -> Option<Self> {
         match code {
             dl::KIND_RECORD => Some(EntryKind::Record),
@@ -64,9 +66,11 @@ pub struct EntryLocation {
 
 impl EntryLocation {
     /// Position of the body, i.e. of the RocketMQ record (its PHYSICALOFFSET).
+    #[inline]
     pub fn data_pos(&self) -> u64 {
         self.pos + dl::HEADER_SIZE as u64
     }
+    #[inline]
     pub(super) fn end(&self) -> u64 {
         self.pos + u64::from(self.size)
     }
@@ -110,12 +114,14 @@ pub(super) struct Header {
     pub(super) body_len: i32,
 }
 
+#[inline]
 pub(super) fn be_i32(b: &[u8], at: usize) -> i32 {
     let mut a = [0u8; 4];
     a.copy_from_slice(&b[at..at + 4]);
     i32::from_be_bytes(a)
 }
 
+#[inline]
 fn be_i64(b: &[u8], at: usize) -> i64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[at..at + 8]);
@@ -123,6 +129,7 @@ fn be_i64(b: &[u8], at: usize) -> i64 {
 }
 
 impl Header {
+    #[inline]
     pub(super) fn parse(b: &[u8]) -> Header {
         Header {
             magic: be_i32(b, dl::MAGIC),
@@ -139,6 +146,7 @@ impl Header {
     /// Checks the header of an entry found at `pos` in a file ending at `file_end`; returns the
     /// reason it is not a valid entry.
     /// `more` is true for a record that another record of the same openraft entry follows.
+    #[inline]
     pub(super) fn check(&self, pos: u64, file_end: u64) -> Result<(EntryKind, NodeId, bool), String> {
         if self.magic != dl::ENTRY_MAGIC {
             return Err(format!("magic {} is not {}", self.magic, dl::ENTRY_MAGIC));
@@ -306,11 +314,13 @@ fn push_dl_entry(
     Ok(())
 }
 
+#[inline]
 pub(super) fn body_crc_ok(h: &Header, body: &[u8]) -> bool {
     h.body_crc == 0 || crc32fast::hash(body) as i32 == h.body_crc
 }
 
 /// The openraft log id of entry `index` stored at `m`.
+#[inline]
 pub(super) fn log_id_of(index: u64, m: &EntryLocation) -> LogId {
     LogId::new(CommittedLeaderId::new(m.term, m.leader), index)
 }
