@@ -329,20 +329,7 @@ pub(crate) async fn try_pull_all(
     for q in 0..QUEUES {
         let mut offset = 0;
         loop {
-            let h = PullMessageRequestHeader {
-                consumer_group: "checker".into(),
-                topic: TOPIC.into(),
-                queue_id: q,
-                queue_offset: offset,
-                max_msg_nums: 32,
-                sys_flag: 0x4,
-                commit_offset: 0,
-                suspend_timeout_millis: 0,
-                subscription: Some("*".into()),
-                sub_version: 0,
-                expression_type: Some("TAG".into()),
-                max_msg_bytes: None,
-            };
+            let h = PullMessageRequestHeader::one_off("checker", TOPIC, q, offset, 32, "*");
             let r = invoke(c, addr, RemotingCommand::request(request::PULL_MESSAGE, &h)).await;
             if r.code == response::PULL_NOT_FOUND {
                 break;

@@ -128,42 +128,32 @@ impl Upgrade {
             let slave_copy = f.copies.get(1).cloned().flatten();
             match (f.verdict, master_copy, slave_copy) {
                 (Verdict::Identical, _, _) => identical += 1,
-                (Verdict::SlaveBehind, Some(m), Some(s)) => {
+                (verdict, Some(m), slave_copy) => {
+                    // A slave that is behind gets the rest of the file, a missing one the whole
+                    // file; a divergent one loses its copy and gets the master's.
+                    let behind = verdict == Verdict::SlaveBehind;
+                    let overwrite = !behind && slave_copy.is_some();
+                    let from = match slave_copy {
+                        Some(s) if behind => s.written,
+                        _ => 0,
+                    };
+                    if overwrite {
+                        slave.store.remove(Area::CommitLog, &f.name)?;
+                    }
                     copy_file(
                         &*master.store,
                         &*slave.store,
                         Area::CommitLog,
                         &f.name,
-                        s.written..m.size,
+                        from..m.size,
                         self.options.throttle_mb_per_s,
                         reporter,
                     )?;
-                    completed += 1;
-                }
-                (_, Some(m), None) => {
-                    copy_file(
-                        &*master.store,
-                        &*slave.store,
-                        Area::CommitLog,
-                        &f.name,
-                        0..m.size,
-                        self.options.throttle_mb_per_s,
-                        reporter,
-                    )?;
-                    completed += 1;
-                }
-                (_, Some(m), Some(_)) => {
-                    slave.store.remove(Area::CommitLog, &f.name)?;
-                    copy_file(
-                        &*master.store,
-                        &*slave.store,
-                        Area::CommitLog,
-                        &f.name,
-                        0..m.size,
-                        self.options.throttle_mb_per_s,
-                        reporter,
-                    )?;
-                    overwritten += 1;
+                    if overwrite {
+                        overwritten += 1;
+                    } else {
+                        completed += 1;
+                    }
                 }
                 (_, None, Some(_)) => {
                     slave.store.rename_file(
