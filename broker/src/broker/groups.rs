@@ -82,6 +82,40 @@ impl GroupManager {
         Ok(Some(created))
     }
 
+    /// Creates or replaces a group's settings and persists them.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn upsert_config(&self, g: SubscriptionGroupConfig) -> Result<(), StoreError> {
+        {
+            let mut c = self.configs();
+            c.subscription_group_table.insert(g.group_name.clone(), g);
+            c.data_version.counter += 1;
+            c.data_version.timestamp = crate::remoting::body::now_millis();
+        }
+        self.persist()
+    }
+
+    /// Deletes a group's settings; returns whether they existed.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn delete_config(&self, group: &str) -> Result<bool, StoreError> {
+        let existed = {
+            let mut c = self.configs();
+            let existed = c.subscription_group_table.remove(group).is_some();
+            if existed {
+                c.data_version.counter += 1;
+                c.data_version.timestamp = crate::remoting::body::now_millis();
+            }
+            existed
+        };
+        if existed {
+            self.persist()?;
+        }
+        Ok(existed)
+    }
+
     /// Every group's settings (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
     pub fn all_configs(&self) -> SubscriptionGroups {
         self.configs().clone()

@@ -11,6 +11,7 @@
 pub mod dledger;
 pub mod groups;
 pub mod ha;
+pub mod meta;
 pub mod offsets;
 pub mod processor;
 pub mod put;

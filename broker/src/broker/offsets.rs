@@ -59,6 +59,16 @@ impl OffsetManager {
         self.delay.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Records a delay level's progress.
+    pub fn set_delay(&self, level: i32, offset: i64) {
+        self.delay
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .offset_table
+            .insert(level, offset);
+        self.dirty.store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Replaces offsets with a master's (slave config sync).
     pub fn replace_all(&self, offsets: ConsumerOffsets, delay: Option<DelayOffsets>) {
         *self.offsets() = offsets;

@@ -12,13 +12,13 @@ use crate::remoting::command::RemotingCommand;
 use crate::remoting::headers::{CreateTopicRequestHeader, DeleteTopicRequestHeader, TopicRequestHeader};
 use crate::store::disk_usage_ratio;
 
-use super::{decode, error, Reply};
+use super::{decode, error, meta_error, Reply};
 
 const SLAVE_REFUSAL: &str =
     "Can't modify topic or subscription group from slave broker, please execute it from master broker.";
 
 /// UPDATE_AND_CREATE_TOPIC.
-pub fn update_and_create_topic(b: &Broker, req: &RemotingCommand) -> Reply {
+pub async fn update_and_create_topic(b: &Broker, req: &RemotingCommand) -> Reply {
     let h: CreateTopicRequestHeader = decode(req)?;
     if b.is_slave() {
         return Err(error(response::SYSTEM_ERROR, SLAVE_REFUSAL));
@@ -49,15 +49,12 @@ pub fn update_and_create_topic(b: &Broker, req: &RemotingCommand) -> Reply {
         topic_sys_flag: h.topic_sys_flag.unwrap_or(0),
         write_queue_nums: h.write_queue_nums,
     };
-    b.topics
-        .upsert(tc)
-        .map_err(|e| error(response::SYSTEM_ERROR, e.to_string()))?;
-    b.register_now.notify_one();
+    b.upsert_topic(tc).await.map_err(meta_error)?;
     Ok(RemotingCommand::success())
 }
 
 /// DELETE_TOPIC_IN_BROKER.
-pub fn delete_topic(b: &Broker, req: &RemotingCommand) -> Reply {
+pub async fn delete_topic(b: &Broker, req: &RemotingCommand) -> Reply {
     let h: DeleteTopicRequestHeader = decode(req)?;
     if SYSTEM_TOPICS.contains(&h.topic.as_str()) {
         return Err(error(
@@ -65,11 +62,7 @@ pub fn delete_topic(b: &Broker, req: &RemotingCommand) -> Reply {
             format!("The topic[{}] is conflict with system topic.", h.topic),
         ));
     }
-    b.topics
-        .delete(&h.topic)
-        .map_err(|e| error(response::SYSTEM_ERROR, e.to_string()))?;
-    b.offsets.remove_topic(&h.topic);
-    b.register_now.notify_one();
+    b.delete_topic(&h.topic).await.map_err(meta_error)?;
     Ok(RemotingCommand::success())
 }
 

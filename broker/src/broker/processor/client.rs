@@ -13,24 +13,23 @@ use crate::remoting::server::ConnContext;
 use super::{decode, error, Reply};
 
 /// HEART_BEAT: registers producers and consumers, auto-creates groups and their retry topics.
-pub fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply {
+pub async fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply {
     let hb: HeartbeatData = json::from_slice(&req.body)
         .map_err(|e| error(response::SYSTEM_ERROR, format!("bad heartbeat body: {e}")))?;
     let groups = b.groups.heartbeat(ctx.id, &hb);
-    let mut topics_changed = false;
     for g in groups {
-        if let Ok(Some(cfg)) = b.groups.find_or_create(&g, b.cfg.auto_create_subscription_group) {
+        if let Ok(Some(cfg)) = b
+            .group_for_consume(&g, b.cfg.auto_create_subscription_group)
+            .await
+        {
             let retry = format!("{RETRY_GROUP_TOPIC_PREFIX}{g}");
             if b.topics.get(&retry).is_none() && !b.is_slave() {
                 let tc = TopicConfig::new(&retry, cfg.retry_queue_nums.max(1));
-                if b.topics.upsert(tc).is_ok() {
-                    topics_changed = true;
+                if let Err(e) = b.upsert_topic(tc).await {
+                    tracing::debug!(error = %e, topic = retry, "retry topic not created");
                 }
             }
         }
-    }
-    if topics_changed {
-        b.register_now.notify_one();
     }
     Ok(RemotingCommand::success())
 }

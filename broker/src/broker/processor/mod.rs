@@ -35,6 +35,17 @@ pub fn decode<H: CommandHeader>(req: &RemotingCommand) -> Result<H, RemotingComm
         .map_err(|e| error(response::SYSTEM_ERROR, e.to_string()))
 }
 
+/// Maps a refused metadata change: SERVICE_NOT_AVAILABLE naming the leader on a follower,
+/// SYSTEM_ERROR when it could not be stored.
+pub fn meta_error(e: crate::broker::meta::MetaError) -> RemotingCommand {
+    match e {
+        e @ crate::broker::meta::MetaError::NotLeader { .. } => {
+            error(response::SERVICE_NOT_AVAILABLE, e.to_string())
+        }
+        e => error(response::SYSTEM_ERROR, e.to_string()),
+    }
+}
+
 /// Serves a broker's requests.
 #[derive(Debug)]
 pub struct BrokerProcessor {
@@ -51,17 +62,17 @@ impl RequestHandler for BrokerProcessor {
             }
             request::PULL_MESSAGE => pull::pull(b, ctx, &req).await,
             request::QUERY_CONSUMER_OFFSET => offset::query_consumer_offset(b, &req),
-            request::UPDATE_CONSUMER_OFFSET => offset::update_consumer_offset(b, &req),
+            request::UPDATE_CONSUMER_OFFSET => offset::update_consumer_offset(b, &req).await,
             request::GET_MAX_OFFSET => offset::max_offset(b, &req),
             request::GET_MIN_OFFSET => offset::min_offset(b, &req),
             request::GET_EARLIEST_MSG_STORETIME => offset::earliest_msg_storetime(b, &req),
             request::SEARCH_OFFSET_BY_TIMESTAMP => offset::search_offset_by_timestamp(b, &req),
             request::VIEW_MESSAGE_BY_ID => offset::view_message_by_id(b, &req),
-            request::HEART_BEAT => client::heartbeat(b, ctx, &req),
+            request::HEART_BEAT => client::heartbeat(b, ctx, &req).await,
             request::UNREGISTER_CLIENT => client::unregister_client(b, &req),
             request::GET_CONSUMER_LIST_BY_GROUP => client::consumer_list_by_group(b, &req),
-            request::UPDATE_AND_CREATE_TOPIC => admin::update_and_create_topic(b, &req),
-            request::DELETE_TOPIC_IN_BROKER => admin::delete_topic(b, &req),
+            request::UPDATE_AND_CREATE_TOPIC => admin::update_and_create_topic(b, &req).await,
+            request::DELETE_TOPIC_IN_BROKER => admin::delete_topic(b, &req).await,
             request::GET_ALL_TOPIC_CONFIG => admin::all_topic_config(b),
             request::GET_TOPIC_STATS_INFO => admin::topic_stats(b, &req),
             request::GET_BROKER_RUNTIME_INFO => admin::runtime_info(b),

@@ -10,7 +10,7 @@ use crate::remoting::headers::{
 };
 use crate::store::message::decode_record;
 
-use super::{decode, error, Reply};
+use super::{decode, error, meta_error, Reply};
 
 fn offset_reply(offset: i64) -> RemotingCommand {
     RemotingCommand::success().with_header(&OffsetResponseHeader { offset })
@@ -33,10 +33,19 @@ pub fn query_consumer_offset(b: &Broker, req: &RemotingCommand) -> Reply {
 }
 
 /// UPDATE_CONSUMER_OFFSET (Java clients send it oneway).
-pub fn update_consumer_offset(b: &Broker, req: &RemotingCommand) -> Reply {
+/// A oneway commit may be coalesced with later ones; a request that expects an answer is
+/// answered once the offset is committed.
+pub async fn update_consumer_offset(b: &Broker, req: &RemotingCommand) -> Reply {
     let h: UpdateConsumerOffsetRequestHeader = decode(req)?;
-    b.offsets
-        .commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
+    b.commit_offset(
+        &h.consumer_group,
+        &h.topic,
+        h.queue_id,
+        h.commit_offset,
+        !req.is_oneway(),
+    )
+    .await
+    .map_err(meta_error)?;
     Ok(RemotingCommand::success())
 }
 

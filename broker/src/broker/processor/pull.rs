@@ -78,9 +78,9 @@ pub async fn pull(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         ));
     }
     let group = b
-        .groups
-        .find_or_create(&h.consumer_group, b.cfg.auto_create_subscription_group)
-        .map_err(|e| error(response::SYSTEM_ERROR, e.to_string()))?;
+        .group_for_consume(&h.consumer_group, b.cfg.auto_create_subscription_group)
+        .await
+        .map_err(super::meta_error)?;
     let Some(group) = group else {
         return Err(error(
             response::SUBSCRIPTION_GROUP_NOT_EXIST,
@@ -142,8 +142,10 @@ pub async fn pull(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         sub
     };
     if h.sys_flag & pull_flag::COMMIT_OFFSET != 0 && !b.is_slave() && h.commit_offset >= 0 {
-        b.offsets
-            .commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
+        // Carried by a pull: coalesced like a oneway commit; a refusal does not fail the pull.
+        let _ = b
+            .commit_offset(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset, false)
+            .await;
     }
 
     // Subscribe before reading so an arrival between the read and the wait is not missed.

@@ -109,23 +109,20 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         return Err(error(response::SYSTEM_ERROR, m));
     }
     let created = b
-        .topics
-        .get_or_create_for_send(
+        .topic_for_send(
             &h.topic,
             &h.default_topic,
             h.default_topic_queue_nums,
             b.cfg.auto_create_topic_enable,
         )
-        .map_err(|e| error(response::SYSTEM_ERROR, e.to_string()))?;
-    let Some((tc, was_created)) = created else {
+        .await
+        .map_err(super::meta_error)?;
+    let Some((tc, _)) = created else {
         return Err(error(
             response::TOPIC_NOT_EXIST,
             format!("topic[{}] not exist, apply first please!{FAQ_SUFFIX}", h.topic),
         ));
     };
-    if was_created {
-        b.register_now.notify_one();
-    }
     let queues = tc.read_queue_nums.max(tc.write_queue_nums);
     let mut queue_id = h.queue_id;
     if queue_id < 0 {
