@@ -25,13 +25,14 @@ use openraft::ServerState;
 
 use crate::raft::batch::Batcher;
 use crate::raft::log_store::EntryKind;
-use crate::raft::state_machine::{AppliedRecord, Applier, ApplierError};
 use crate::raft::{start_raft_node, LogReader, RaftNode, RaftNodeConfig};
 use crate::store::external::ExternalLog;
 use crate::store::format;
 use crate::store::message::MessageToStore;
-use crate::store::{MessageStore, PutResult, PutStatus};
+use crate::store::{PutResult, PutStatus};
 
+use super::meta::apply::BrokerApplier;
+use super::meta::offset_queue::{run_flusher, OffsetQueue};
 use super::put::PutError;
 use super::{Broker, BrokerError};
 
@@ -50,6 +51,8 @@ pub struct Dledger {
     /// True while this leader hands leadership to the preferred node: writes are refused so
     /// the preferred node's log stays as long as this one's.
     handing_over: AtomicBool,
+    /// Consumer-offset commits waiting to be proposed (leader only).
+    pub offset_queue: OffsetQueue,
     /// Retention passes this node has finished as the leader (whether or not they purged): a
     /// test that asserts a file was kept waits for passes to have run instead of sleeping.
     pub retention_passes: AtomicU64,
@@ -60,16 +63,6 @@ impl std::fmt::Debug for Dledger {
         f.debug_struct("Dledger")
             .field("node", &self.node)
             .finish_non_exhaustive()
-    }
-}
-
-struct StoreApplier(Arc<MessageStore>);
-
-impl Applier for StoreApplier {
-    fn apply(&self, rec: AppliedRecord<'_>) -> Result<(), ApplierError> {
-        self.0
-            .dispatch_external(rec.pos, rec.record)
-            .map_err(|e| Box::new(e) as ApplierError)
     }
 }
 
@@ -148,7 +141,7 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
     let mut cfg = RaftNodeConfig::from_broker_config(&b.cfg, divided)
         .map_err(|e| BrokerError::Config(e.to_string()))?;
     cfg.listener = b.raft_listener.lock().unwrap_or_else(|p| p.into_inner()).take();
-    let node = start_raft_node(cfg, Arc::new(StoreApplier(b.store.clone())))
+    let node = start_raft_node(cfg, Arc::new(BrokerApplier::new(b)))
         .await
         .map_err(|e| BrokerError::Config(format!("cannot start the DLedger node: {e}")))?;
     b.store.attach_external_log(
@@ -168,8 +161,10 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         batcher,
         follower_id,
         handing_over: AtomicBool::new(false),
+        offset_queue: OffsetQueue::default(),
         retention_passes: AtomicU64::new(0),
     });
+    tokio::spawn(run_flusher(b.clone(), d.clone()));
     let _ = b.dledger.set(d.clone());
     if let Some(preferred) = b.cfg.preferred_leader_id.as_deref() {
         let preferred = crate::raft::node_id_from_self_id(preferred.trim()).filter(|p| *p != d.node.id());
@@ -391,6 +386,7 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
         if cut_off {
             if was {
                 d.writable.store(false, Ordering::Release);
+                d.offset_queue.clear();
                 if full {
                     tracing::warn!("DLedger: the disk is full; refusing writes");
                 } else {
@@ -413,6 +409,7 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
         } else if state != ServerState::Leader {
             if was {
                 d.writable.store(false, Ordering::Release);
+                d.offset_queue.clear();
             }
             if b.broker_id.swap(d.follower_id, Ordering::AcqRel) != d.follower_id {
                 tracing::info!(bid = d.follower_id, ?state, "DLedger: this node is a follower");

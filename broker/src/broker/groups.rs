@@ -87,11 +87,23 @@ impl GroupManager {
     /// # Errors
     /// When the file cannot be written.
     pub fn upsert_config(&self, g: SubscriptionGroupConfig) -> Result<(), StoreError> {
+        self.upsert_config_at(g, None)
+    }
+
+    /// [`GroupManager::upsert_config`] with the data version `(counter, timestamp)` of a change
+    /// applied from the Raft log instead of a bump.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn upsert_config_at(
+        &self,
+        g: SubscriptionGroupConfig,
+        version: Option<(i64, i64)>,
+    ) -> Result<(), StoreError> {
         {
             let mut c = self.configs();
             c.subscription_group_table.insert(g.group_name.clone(), g);
-            c.data_version.counter += 1;
-            c.data_version.timestamp = crate::remoting::body::now_millis();
+            set_version(&mut c.data_version, version);
         }
         self.persist()
     }
@@ -101,12 +113,19 @@ impl GroupManager {
     /// # Errors
     /// When the file cannot be written.
     pub fn delete_config(&self, group: &str) -> Result<bool, StoreError> {
+        self.delete_config_at(group, None)
+    }
+
+    /// [`GroupManager::delete_config`] with the data version of a change applied from the log.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn delete_config_at(&self, group: &str, version: Option<(i64, i64)>) -> Result<bool, StoreError> {
         let existed = {
             let mut c = self.configs();
             let existed = c.subscription_group_table.remove(group).is_some();
             if existed {
-                c.data_version.counter += 1;
-                c.data_version.timestamp = crate::remoting::body::now_millis();
+                set_version(&mut c.data_version, version);
             }
             existed
         };
@@ -114,6 +133,11 @@ impl GroupManager {
             self.persist()?;
         }
         Ok(existed)
+    }
+
+    /// One group's settings, if it has any.
+    pub fn config(&self, group: &str) -> Option<SubscriptionGroupConfig> {
+        self.configs().subscription_group_table.get(group).cloned()
     }
 
     /// Every group's settings (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
@@ -234,5 +258,19 @@ impl GroupManager {
             .filter_map(|c| c.subscriptions.get(topic))
             .max_by_key(|s| s.sub_version)
             .cloned()
+    }
+}
+
+/// Sets a data version to a change's `(counter, timestamp)`, or bumps it for a local change.
+fn set_version(dv: &mut crate::store::config_files::DataVersion, version: Option<(i64, i64)>) {
+    match version {
+        Some((counter, timestamp)) => {
+            dv.counter = counter;
+            dv.timestamp = timestamp;
+        }
+        None => {
+            dv.counter += 1;
+            dv.timestamp = crate::remoting::body::now_millis();
+        }
     }
 }

@@ -175,20 +175,6 @@ pub async fn run_slave(b: Arc<Broker>) {
     tokio::join!(sync, replicate_loop(&b));
 }
 
-/// DLedger followers copy the leader's `config/` (topics, offsets, groups) as Java's slave
-/// synchronisation does for them, every 2 s rather than 10 s: a follower may become the leader
-/// at any moment, and the fresher its consumer offsets, the less a failover re-delivers.
-pub async fn sync_config_while_follower(b: Arc<Broker>) {
-    loop {
-        if b.is_slave() && !sync_config(&b).await {
-            // The leader is unknown or moved: registering returns the current BID 0 address.
-            b.register_all().await;
-            sync_config(&b).await;
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-}
-
 async fn replicate_loop(b: &Arc<Broker>) {
     loop {
         let addr = b.cfg.ha_master_address.clone().or_else(|| {

@@ -80,8 +80,8 @@ pub async fn run(
         });
     }
     if broker.cfg.enable_dleger_commit_log {
+        // Metadata reaches the followers through the Raft log (`meta`), not a config sync.
         dledger::start(&broker).await?;
-        tasks.spawn(ha::sync_config_while_follower(broker.clone()));
     } else if broker.is_slave() {
         tasks.spawn(ha::run_slave(broker.clone()));
     } else if let Some(l) = ha_listener {

@@ -23,6 +23,7 @@ pub const SYSTEM_TOPICS: &[&str] = &[
     "RMQ_SYS_TRANS_HALF_TOPIC",
     "RMQ_SYS_TRACE_TOPIC",
     "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+    crate::store::format::dledger::META_TOPIC,
 ];
 
 /// Validates a topic name as Java's `TopicValidator`: 1..=127 chars of `[%|a-zA-Z0-9_-]`.
@@ -121,10 +122,19 @@ impl TopicManager {
     /// # Errors
     /// When `topics.json` cannot be written.
     pub fn upsert(&self, tc: TopicConfig) -> Result<(), StoreError> {
+        self.upsert_at(tc, None)
+    }
+
+    /// [`TopicManager::upsert`] with the data version set to `version` instead of bumped: a
+    /// change applied from the Raft log carries the same version on every node.
+    ///
+    /// # Errors
+    /// When `topics.json` cannot be written.
+    pub fn upsert_at(&self, tc: TopicConfig, version: Option<DataVersion>) -> Result<(), StoreError> {
         {
             let mut t = self.lock();
             t.topic_config_table.insert(tc.topic_name.clone(), tc);
-            t.data_version.next();
+            set_version(&mut t.data_version, version);
         }
         self.persist()
     }
@@ -134,11 +144,19 @@ impl TopicManager {
     /// # Errors
     /// When `topics.json` cannot be written.
     pub fn delete(&self, topic: &str) -> Result<bool, StoreError> {
+        self.delete_at(topic, None)
+    }
+
+    /// [`TopicManager::delete`] with the data version of a change applied from the Raft log.
+    ///
+    /// # Errors
+    /// When `topics.json` cannot be written.
+    pub fn delete_at(&self, topic: &str, version: Option<DataVersion>) -> Result<bool, StoreError> {
         let existed = {
             let mut t = self.lock();
             let existed = t.topic_config_table.remove(topic).is_some();
             if existed {
-                t.data_version.next();
+                set_version(&mut t.data_version, version);
             }
             existed
         };
@@ -183,7 +201,25 @@ impl TopicManager {
         if let Some(tc) = self.get(topic) {
             return Ok(Some((tc, false)));
         }
-        let created = if let Some(def) = self.get(default_topic).filter(|_| auto_create) {
+        match self.auto_config(topic, default_topic, queue_nums, auto_create) {
+            Some(tc) => {
+                self.upsert(tc.clone())?;
+                Ok(Some((tc, true)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The config a send auto-creates for the missing `topic` (Java's
+    /// `createTopicInSendMessageMethod`), or `None` when it may not be created. Changes nothing.
+    pub fn auto_config(
+        &self,
+        topic: &str,
+        default_topic: &str,
+        queue_nums: i32,
+        auto_create: bool,
+    ) -> Option<TopicConfig> {
+        if let Some(def) = self.get(default_topic).filter(|_| auto_create) {
             if def.perm & perm::INHERIT == 0 {
                 None
             } else {
@@ -197,13 +233,17 @@ impl TopicManager {
             Some(TopicConfig::new(topic, 1))
         } else {
             None
-        };
-        match created {
-            Some(tc) => {
-                self.upsert(tc.clone())?;
-                Ok(Some((tc, true)))
-            }
-            None => Ok(None),
         }
+    }
+}
+
+/// Sets a data version to a change's `version`, or bumps it for a local change.
+fn set_version(dv: &mut DataVersion, version: Option<DataVersion>) {
+    match version {
+        Some(v) => {
+            dv.counter = v.counter;
+            dv.timestamp = v.timestamp;
+        }
+        None => dv.next(),
     }
 }

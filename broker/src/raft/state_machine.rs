@@ -68,6 +68,33 @@ pub trait Applier: Send + Sync + 'static {
     /// # Errors
     /// Any error stops the Raft node.
     fn apply(&self, record: AppliedRecord<'_>) -> Result<(), ApplierError>;
+
+    /// Makes durable what the applied records changed, before the state machine persists its
+    /// `last_applied` past them: after a crash nothing older than that is applied again.
+    ///
+    /// # Errors
+    /// Any error stops the Raft node (a full disk is retried: see the module docs).
+    fn persist(&self) -> Result<(), ApplierError> {
+        Ok(())
+    }
+
+    /// What the applied records built beside the log (the broker's metadata), carried by
+    /// snapshots: a node installing a snapshot gets it through [`Applier::install`].
+    ///
+    /// # Errors
+    /// Any error fails the snapshot.
+    fn snapshot(&self) -> Result<serde_json::Value, ApplierError> {
+        Ok(serde_json::Value::Null)
+    }
+
+    /// Replaces what the applied records built with a snapshot's [`Applier::snapshot`].
+    ///
+    /// # Errors
+    /// Any error fails the installation.
+    fn install(&self, data: &serde_json::Value) -> Result<(), ApplierError> {
+        let _ = data;
+        Ok(())
+    }
 }
 
 /// An applier that ignores records (tests, tools).
@@ -85,6 +112,14 @@ impl Applier for NoopApplier {
 struct AppliedState {
     last_applied: Option<LogId>,
     membership: StoredMembership,
+}
+
+/// A snapshot's data: the applied state, and what the [`Applier`] built beside the log. A
+/// snapshot written before the applier had any (the bare applied state) installs nothing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct SnapshotData {
+    state: AppliedState,
+    applier: serde_json::Value,
 }
 
 /// The persisted metadata snapshot.
@@ -112,16 +147,22 @@ pub const PERSIST_INTERVAL: Duration = Duration::from_millis(500);
 
 impl Drop for StateMachine {
     fn drop(&mut self) {
+        if let Err(e) = self.applier.persist() {
+            tracing::warn!(error = %e, "cannot persist the applied metadata at shutdown");
+            return;
+        }
         if let Err(e) = write_json(&self.dir.join(dl::APPLIED_STATE_FILE), &self.state, true) {
             tracing::warn!(error = %e, "cannot persist the Raft applied state at shutdown");
         }
     }
 }
 
-/// Builds metadata snapshots from a copy of the applied state.
+/// Builds metadata snapshots from a copy of the applied state and of the applier's metadata,
+/// both taken on the state-machine task (so at the same log position).
 pub struct SnapshotBuilder {
     dir: PathBuf,
     state: AppliedState,
+    applier: Result<serde_json::Value, String>,
     space: DiskSpace,
 }
 
@@ -234,8 +275,15 @@ impl StateMachine {
 
 impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
     async fn build_snapshot(&mut self) -> Result<Snapshot, StorageError> {
-        let data = serde_json::to_vec(&self.state)
-            .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
+        let applier = self.applier.clone().map_err(|e| {
+            let e = LogStoreError::Invalid(format!("applier snapshot failed: {e}"));
+            StorageError::from(StorageIOError::write_snapshot(None, &e))
+        })?;
+        let data = serde_json::to_vec(&SnapshotData {
+            state: self.state.clone(),
+            applier,
+        })
+        .map_err(|e| StorageError::from(StorageIOError::write_snapshot(None, &e)))?;
         let id: SnapshotId = match self.state.last_applied {
             Some(l) => format!("{}-{}-{}", l.leader_id.term, l.leader_id.node_id, l.index),
             None => "empty".to_owned(),
@@ -323,6 +371,17 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let due = self.last_persist.is_none_or(|t| t.elapsed() >= PERSIST_INTERVAL);
         if !out.is_empty() && (membership_changed || due) {
             self.last_persist = Some(Instant::now());
+            // What the records changed is durable before `last_applied` moves past them.
+            let applier = &self.applier;
+            let no_space = |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
+            self.log
+                .disk_space()
+                .retry("applied metadata", no_space, || applier.persist())
+                .await
+                .map_err(|e| {
+                    let e = LogStoreError::Invalid(format!("persisting applied metadata failed: {}", e.into_inner()));
+                    StorageError::from(StorageIOError::write_state_machine(&e))
+                })?;
             match write_json(
                 &self.dir.join(dl::APPLIED_STATE_FILE),
                 &self.state,
@@ -343,6 +402,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         SnapshotBuilder {
             dir: self.dir.clone(),
             state: self.state.clone(),
+            applier: self.applier.snapshot().map_err(|e| e.to_string()),
             space: self.log.disk_space().clone(),
         }
     }
@@ -356,14 +416,30 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         meta: &SnapshotMeta,
         snapshot: Box<Cursor<Vec<u8>>>,
     ) -> Result<(), StorageError> {
-        // Metadata only: the records up to meta.last_log_id are NOT transferred (module docs).
+        // Metadata only: the records up to meta.last_log_id are NOT transferred (module docs),
+        // but what the applier built from them is.
+        let data = snapshot.into_inner();
+        let parsed: serde_json::Value = serde_json::from_slice(&data).map_err(|e| {
+            let e = LogStoreError::Corruption {
+                path: self.dir.join(dl::SNAPSHOT_FILE),
+                pos: 0,
+                reason: format!("received snapshot: {e}"),
+            };
+            StorageError::from(StorageIOError::read_snapshot(None, &e))
+        })?;
+        if let Some(applier) = parsed.get("applier").filter(|a| !a.is_null()) {
+            self.applier.install(applier).map_err(|e| {
+                let e = LogStoreError::Invalid(format!("installing the snapshot's metadata failed: {e}"));
+                StorageError::from(StorageIOError::read_snapshot(None, &e))
+            })?;
+        }
         self.state = AppliedState {
             last_applied: meta.last_log_id,
             membership: meta.last_membership.clone(),
         };
         let stored = StoredSnapshot {
             meta: meta.clone(),
-            data: snapshot.into_inner(),
+            data,
         };
         write_snapshot_files(self.log.disk_space(), &self.dir, &self.state, &stored).await?;
         self.snapshot = Some(stored);

@@ -190,6 +190,13 @@ pub mod config_file {
 
 /// DLedger data entry layout.
 pub mod dledger {
+    /// The reserved topic of metadata records (DLedger mode). Topic, subscription-group and
+    /// offset changes travel through the Raft log as ordinary message records (spec §2.6, queue
+    /// 0, queue offsets counted like any queue's) whose body is one JSON change
+    /// (`broker::meta::record`). It is in no `topics.json`, so no route, `topicList` or consumer
+    /// sees it; a reader of the data files (verify-commitlog, Java DLedger) sees ordinary
+    /// records. The `RMQ_SYS_` prefix makes it a system topic for Java's TopicValidator.
+    pub const META_TOPIC: &str = "RMQ_SYS_DLEDGER_META";
     /// Magic of a data entry (`MAGIC_1`).
     pub const ENTRY_MAGIC: i32 = 1;
     /// Magic of the end-of-file blank in data files (written before the size, the reverse of

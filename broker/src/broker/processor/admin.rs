@@ -20,7 +20,8 @@ const SLAVE_REFUSAL: &str =
 /// UPDATE_AND_CREATE_TOPIC.
 pub async fn update_and_create_topic(b: &Broker, req: &RemotingCommand) -> Reply {
     let h: CreateTopicRequestHeader = decode(req)?;
-    if b.is_slave() {
+    // A DLedger follower's refusal names the leader (`meta`).
+    if b.is_slave() && b.dledger.get().is_none() {
         return Err(error(response::SYSTEM_ERROR, SLAVE_REFUSAL));
     }
     validate_topic(&h.topic).map_err(|m| error(response::SYSTEM_ERROR, m))?;

@@ -20,7 +20,7 @@ fn offset_reply(offset: i64) -> RemotingCommand {
 /// QUERY_NOT_FOUND.
 pub fn query_consumer_offset(b: &Broker, req: &RemotingCommand) -> Reply {
     let h: QueryConsumerOffsetRequestHeader = decode(req)?;
-    if let Some(o) = b.offsets.query(&h.consumer_group, &h.topic, h.queue_id) {
+    if let Some(o) = b.query_offset(&h.consumer_group, &h.topic, h.queue_id) {
         return Ok(offset_reply(o));
     }
     if b.store.min_offset_in_queue(&h.topic, h.queue_id) <= 0 || h.set_zero_if_not_found.unwrap_or(false) {

@@ -108,6 +108,13 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
     if let Err(m) = crate::broker::topics::validate_topic(&h.topic) {
         return Err(error(response::SYSTEM_ERROR, m));
     }
+    // Metadata records are written by the broker alone (`meta`).
+    if h.topic == crate::store::format::dledger::META_TOPIC {
+        return Err(error(
+            response::NO_PERMISSION,
+            format!("Sending message to topic[{}] is forbidden.", h.topic),
+        ));
+    }
     let created = b
         .topic_for_send(
             &h.topic,

@@ -202,7 +202,8 @@ impl Group {
         (g, c, s)
     }
 
-    /// Creates the topic on the leader and waits until every follower has it (2 s config sync).
+    /// Creates the topic on the leader and waits until every node serves it (the leader answers
+    /// once a majority has it; the last follower may apply it a moment later).
     pub async fn create_topic(&self, c: &RemotingClient) {
         let leader = self.leader(c).await;
         assert_eq!(

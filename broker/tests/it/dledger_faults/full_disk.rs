@@ -184,8 +184,9 @@ async fn leader_whose_consume_queue_cannot_grow_steps_aside() {
     let idx = g.index_of(&old);
     let pid = g.nodes[idx].pid() as libc::pid_t;
     let hard = fsize_limit(pid).rlim_max;
-    set_fsize_limit(pid, 1 << 20, hard);
+    // The topic first: its creation is a record too, whose consume queue would not fit.
     g.create_topic(&c).await;
+    set_fsize_limit(pid, 1 << 20, hard);
     let (answered, _) = refused_for_a_full_disk(&c, &old, b"first|").await;
     let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
     let (new, elected) = wait_bid0_among(&c, &g.ns.addr, &others).await;
