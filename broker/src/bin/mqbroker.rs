@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT) or after `-p`/`-m`; 2 when the config is
 //! invalid, a port cannot be bound, or the store cannot be opened (for example because another
-//! broker holds its lock).
+//! broker holds its lock); 3 when the DLedger node stopped on a fatal error (for example a corrupt
+//! record in its log).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
@@ -19,7 +20,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "mqbroker",
     version,
-    after_help = "Exit codes: 0 clean shutdown, 2 bad config, port in use or store locked."
+    after_help = "Exit codes: 0 clean shutdown, 2 bad config, port in use or store locked, \
+                  3 the DLedger node stopped on a fatal error (e.g. a corrupt record in its log)."
 )]
 struct Args {
     /// Java properties file with the broker config.
@@ -92,6 +94,10 @@ fn main() -> ExitCode {
     rt.block_on(async move {
         match broker::run_broker(cfg, broker::signal::shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
+            Err(e @ broker::broker::BrokerError::RaftStopped(_)) => {
+                eprintln!("mqbroker: {e}");
+                ExitCode::from(3)
+            }
             Err(e) => {
                 eprintln!("mqbroker: {e}");
                 ExitCode::from(2)

@@ -173,6 +173,7 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         }
     }
     tokio::spawn(retention(b.clone(), d.clone()));
+    tokio::spawn(learn_leader_addr(b.clone(), d.clone()));
     let b2 = b.clone();
     tokio::spawn(async move { watch_roles(b2, d).await });
     Ok(())
@@ -424,6 +425,48 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
     }
 }
 
+/// Keeps a follower's idea of the leader's broker address (`Broker::master_addr`, which a
+/// refused metadata change names) current: when the Raft leader changes, the old address is
+/// forgotten, and the follower registers again every 500 ms for 3 s and until the name
+/// server's answer names a BID 0 (the first answers may still name the old leader).
+async fn learn_leader_addr(b: Arc<Broker>, d: Arc<Dledger>) {
+    const REFRESH: Duration = Duration::from_secs(3);
+    let mut metrics = d.node.metrics();
+    let mut leader = None;
+    let mut refresh_until = Instant::now();
+    loop {
+        let now = {
+            let m = metrics.borrow_and_update();
+            if m.running_state.is_err() {
+                return;
+            }
+            m.current_leader
+        };
+        if now != leader {
+            leader = now;
+            refresh_until = Instant::now() + REFRESH;
+            *b.master_addr.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        let unknown = b.master_addr.lock().unwrap_or_else(|p| p.into_inner()).is_none();
+        let refreshing = unknown || Instant::now() < refresh_until;
+        let wait = if leader.is_some() && leader != Some(d.node.id()) && refreshing {
+            b.register_all().await;
+            Some(Duration::from_millis(500))
+        } else {
+            None
+        };
+        tokio::select! {
+            changed = metrics.changed() => if changed.is_err() { return; },
+            _ = async {
+                match wait {
+                    Some(w) => tokio::time::sleep(w).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+    }
+}
+
 /// While a write of this node waits for disk space, it neither sends heartbeats nor stands for
 /// election, so the others elect (or keep) a leader that can write. A waiting log append stalls
 /// openraft's core anyway; a waiting consume-queue dispatch does not, and without this a leader
@@ -440,6 +483,20 @@ fn step_aside_while_full(d: &Dledger, full: bool) {
 }
 
 impl Dledger {
+    /// Returns once the Raft node has stopped on a fatal error (a storage or apply error), with
+    /// that error; never while it runs.
+    pub async fn stopped(&self) -> String {
+        let mut metrics = self.node.metrics();
+        loop {
+            if let Err(e) = &metrics.borrow_and_update().running_state {
+                return e.to_string();
+            }
+            if metrics.changed().await.is_err() {
+                return "the Raft core ended".to_owned();
+            }
+        }
+    }
+
     /// Whether a write of this node waits for disk space: writes are refused until it is stored.
     pub fn disk_full(&self) -> bool {
         self.node.disk_full()

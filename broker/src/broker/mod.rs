@@ -52,6 +52,10 @@ pub enum BrokerError {
     /// Socket failure.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// The DLedger node stopped on a fatal error (for example a corrupt record in its log):
+    /// the broker stops too rather than serve without it.
+    #[error("the DLedger node stopped: {0}")]
+    RaftStopped(String),
 }
 
 /// Everything a request processor needs.

@@ -85,6 +85,13 @@ impl OffsetManager {
         self.dirty.store(true, std::sync::atomic::Ordering::Release);
     }
 
+    /// Removes a group's offsets on every topic.
+    pub fn remove_group(&self, group: &str) {
+        let suffix = format!("@{group}");
+        self.offsets().offset_table.retain(|k, _| !k.ends_with(&suffix));
+        self.dirty.store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Persists if anything changed since the last call.
     ///
     /// # Errors

@@ -90,7 +90,24 @@ pub async fn run(
     let handler = Arc::new(BrokerProcessor {
         broker: broker.clone(),
     });
-    server::run(listener, handler, server_cfg, shutdown).await;
+    // A DLedger node that stops on a fatal error stops the broker.
+    let mut raft_failure = None;
+    let until = async {
+        let failed = async {
+            match broker.dledger.get() {
+                Some(d) => d.stopped().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = shutdown => {}
+            e = failed => {
+                tracing::error!(error = %e, "the DLedger node stopped; stopping the broker");
+                raft_failure = Some(e);
+            }
+        }
+    };
+    server::run(listener, handler, server_cfg, until).await;
     tasks.abort_all();
     broker.unregister_all().await;
     if let Err(e) = broker.offsets.persist_if_dirty() {
@@ -102,5 +119,8 @@ pub async fn run(
         }
     }
     broker.store.shutdown()?;
-    Ok(())
+    match raft_failure {
+        Some(e) => Err(BrokerError::RaftStopped(e)),
+        None => Ok(()),
+    }
 }

@@ -379,7 +379,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 .retry("applied metadata", no_space, || applier.persist())
                 .await
                 .map_err(|e| {
-                    let e = LogStoreError::Invalid(format!("persisting applied metadata failed: {}", e.into_inner()));
+                    let e = LogStoreError::Invalid(format!(
+                        "persisting applied metadata failed: {}",
+                        e.into_inner()
+                    ));
                     StorageError::from(StorageIOError::write_state_machine(&e))
                 })?;
             match write_json(

@@ -270,6 +270,14 @@ command_header! {
 }
 
 command_header! {
+    /// DELETE_SUBSCRIPTIONGROUP (207) request.
+    pub struct DeleteSubscriptionGroupRequestHeader {
+        group_name: String = "groupName",
+        remove_offset: Option<bool> = "removeOffset",
+    }
+}
+
+command_header! {
     /// GET_TOPIC_STATS_INFO (202) request.
     pub struct TopicRequestHeader {
         topic: String = "topic",

@@ -130,9 +130,15 @@ impl Broker {
                 self.groups
                     .upsert_config_at(group, Some((version.counter, version.timestamp)))?;
             }
-            MetaOp::DeleteGroup { group } => {
+            MetaOp::DeleteGroup {
+                group,
+                remove_offsets,
+            } => {
                 self.groups
                     .delete_config_at(&group, Some((version.counter, version.timestamp)))?;
+                if remove_offsets {
+                    self.offsets.remove_group(&group);
+                }
             }
             MetaOp::Offsets { offsets } => {
                 for o in offsets {
@@ -156,10 +162,9 @@ mod tests {
     #[test]
     fn metadata_snapshots_round_trip() {
         let mut snap = MetaSnapshot::default();
-        snap.topics.topic_config_table.insert(
-            "T1".into(),
-            crate::remoting::body::TopicConfig::new("T1", 8),
-        );
+        snap.topics
+            .topic_config_table
+            .insert("T1".into(), crate::remoting::body::TopicConfig::new("T1", 8));
         snap.offsets
             .offset_table
             .insert("T1@g".into(), [(0, 5), (7, 9)].into());

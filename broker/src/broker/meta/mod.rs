@@ -169,8 +169,7 @@ impl Broker {
                 .auto_config(topic, default_topic, queue_nums, auto_create)
             {
                 Some(tc) => {
-                    self.propose(d, MetaOp::UpsertTopic { topic: tc.clone() })
-                        .await?;
+                    self.propose(d, MetaOp::UpsertTopic { topic: tc.clone() }).await?;
                     Ok(Some((self.topics.get(topic).unwrap_or(tc), true)))
                 }
                 None => Ok(None),
@@ -189,17 +188,28 @@ impl Broker {
         }
     }
 
-    /// Deletes a subscription group's settings; returns whether they existed.
+    /// Deletes a subscription group's settings, and its consumer offsets when `remove_offsets`;
+    /// returns whether the settings existed.
     ///
     /// # Errors
     /// As [`Broker::upsert_topic`].
-    pub async fn delete_group(&self, group: &str) -> Result<bool, MetaError> {
+    pub async fn delete_group(&self, group: &str, remove_offsets: bool) -> Result<bool, MetaError> {
         match self.mode()? {
-            Mode::Local => Ok(self.groups.delete_config(group)?),
+            Mode::Local => {
+                let existed = self.groups.delete_config(group)?;
+                if remove_offsets {
+                    self.offsets.remove_group(group);
+                }
+                Ok(existed)
+            }
             Mode::Leader(d) => {
                 let existed = self.groups.config(group).is_some();
+                if remove_offsets {
+                    d.offset_queue.remove_group(group);
+                }
                 let op = MetaOp::DeleteGroup {
                     group: group.to_owned(),
+                    remove_offsets,
                 };
                 self.propose(d, op).await?;
                 Ok(existed)
@@ -228,8 +238,7 @@ impl Broker {
             Ok(Mode::Local) => Ok(self.groups.find_or_create(group, auto_create)?),
             Ok(Mode::Leader(d)) => {
                 let g = SubscriptionGroupConfig::new(group);
-                self.propose(d, MetaOp::UpsertGroup { group: g.clone() })
-                    .await?;
+                self.propose(d, MetaOp::UpsertGroup { group: g.clone() }).await?;
                 Ok(Some(self.groups.config(group).unwrap_or(g)))
             }
             Err(MetaError::Store(e)) => Err(MetaError::Store(e)),

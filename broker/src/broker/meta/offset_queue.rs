@@ -92,6 +92,13 @@ impl OffsetQueue {
         inner.changed.retain(|k| k.1 != topic);
     }
 
+    /// Forgets a deleted group's pending offsets.
+    pub fn remove_group(&self, group: &str) {
+        let mut inner = self.lock();
+        inner.latest.retain(|k, _| k.0 != group);
+        inner.changed.retain(|k| k.0 != group);
+    }
+
     /// Drops everything (this node stopped leading); waiters are answered `false`.
     pub fn clear(&self) {
         let mut inner = self.lock();
@@ -161,12 +168,7 @@ pub async fn run_flusher(b: Arc<Broker>, d: Arc<Dledger>) {
         };
         let msgs = entries
             .chunks(MAX_OFFSETS_PER_RECORD)
-            .map(|c| {
-                MetaOp::Offsets {
-                    offsets: c.to_vec(),
-                }
-                .to_message(b.store_host)
-            })
+            .map(|c| MetaOp::Offsets { offsets: c.to_vec() }.to_message(b.store_host))
             .collect::<Vec<_>>();
         let ok = msgs.is_empty() || d.put(&b, msgs).await.is_ok();
         q.settle(&entries, waiters, ok);

@@ -9,7 +9,7 @@
 //! | `upsertTopic` | `topic`: a `TopicConfig` as in `topics.json` | create or replace a topic |
 //! | `deleteTopic` | `topic`: name | delete a topic and its consumer offsets |
 //! | `upsertGroup` | `group`: a `SubscriptionGroupConfig` as in `subscriptionGroup.json` | create or replace a group |
-//! | `deleteGroup` | `group`: name | delete a group's settings |
+//! | `deleteGroup` | `group`: name, `removeOffsets` | delete a group's settings (and offsets) |
 //! | `offsets` | `offsets`: `[{group, topic, queueId, offset}]` | commit consumer offsets |
 //! | `delayOffsets` | `offsets`: `[{level, offset}]` | record delay-level progress |
 //!
@@ -51,7 +51,7 @@ pub struct DelayOffsetEntry {
 /// One metadata change (module docs). A list rather than a map where the keys are numbers:
 /// the tagged form cannot read number keys back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase")]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum MetaOp {
     /// Create or replace a topic.
     UpsertTopic {
@@ -68,10 +68,13 @@ pub enum MetaOp {
         /// The group's settings.
         group: SubscriptionGroupConfig,
     },
-    /// Delete a subscription group's settings.
+    /// Delete a subscription group's settings (and its consumer offsets when asked).
     DeleteGroup {
         /// The group's name.
         group: String,
+        /// Also remove the group's consumer offsets.
+        #[serde(default)]
+        remove_offsets: bool,
     },
     /// Commit consumer offsets.
     Offsets {
@@ -144,7 +147,10 @@ mod tests {
             MetaOp::UpsertGroup {
                 group: SubscriptionGroupConfig::new("g"),
             },
-            MetaOp::DeleteGroup { group: "g".into() },
+            MetaOp::DeleteGroup {
+                group: "g".into(),
+                remove_offsets: true,
+            },
             MetaOp::Offsets {
                 offsets: vec![OffsetEntry {
                     group: "g".into(),
@@ -171,7 +177,13 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_a_change_is_corruption() {
-        for bad in [&b""[..], b"{", b"{\"op\":\"launch\"}", b"{\"op\":\"deleteTopic\"}", b"\xff"] {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"{\"op\":\"launch\"}",
+            b"{\"op\":\"deleteTopic\"}",
+            b"\xff",
+        ] {
             let e = MetaOp::from_body(77, bad).unwrap_err();
             assert_eq!(e.pos, 77);
             assert!(e.to_string().starts_with("corrupt metadata record at 77"), "{e}");

@@ -12,6 +12,7 @@ pub mod client;
 pub mod offset;
 pub mod pull;
 pub mod send;
+pub mod subscription_group;
 
 use std::sync::Arc;
 
@@ -80,6 +81,10 @@ impl RequestHandler for BrokerProcessor {
             request::GET_ALL_DELAY_OFFSET => admin::all_delay_offset(b),
             request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG => admin::all_subscription_groups(b),
             request::GET_BROKER_CONFIG => admin::broker_config(b),
+            request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP => {
+                subscription_group::update_and_create(b, &req).await
+            }
+            request::DELETE_SUBSCRIPTIONGROUP => subscription_group::delete(b, &req).await,
             // UPDATE_BROKER_CONFIG was the remote-code-execution vector of CVE-2023-33246: never served.
             code => Err(not_supported(code)),
         };

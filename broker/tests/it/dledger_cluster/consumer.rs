@@ -19,11 +19,17 @@ use crate::util::{pull_request, query_offset_request, update_offset_request};
 pub enum Position {
     /// In memory only: it never rewinds, so it must read every record exactly once.
     InMemory,
-    /// Like a RocketMQ push consumer: commits its offsets to BID 0 (UPDATE_CONSUMER_OFFSET,
-    /// oneway) every `every`, and after a failover (a new BID 0) or a restart resumes from
+    /// Like a RocketMQ push consumer: commits its offsets to BID 0 (UPDATE_CONSUMER_OFFSET)
+    /// every `every`, and after a failover (a new BID 0) or a restart resumes from
     /// QUERY_CONSUMER_OFFSET there. A resumed offset behind what was read means redeliveries
-    /// (counted); one past it would skip messages (a failure).
-    Committed { group: String, every: Duration },
+    /// (counted); one past it would skip messages (a failure). With `answered`, commits are
+    /// two-way, and a resume behind an offset whose commit was answered SUCCESS is a failure
+    /// (a committed change was lost); without, they are oneway as Java's.
+    Committed {
+        group: String,
+        every: Duration,
+        answered: bool,
+    },
 }
 
 /// What a committing consumer saw when it resumed from the broker's offsets.
@@ -98,12 +104,19 @@ impl Consumer {
             let mut first_read: HashMap<(i32, i64), Instant> = HashMap::new();
             let mut following: Option<String> = None;
             let mut last_commit = Instant::now();
+            // Per queue, the offset of the last commit answered SUCCESS.
+            let mut acked = [0i64; QUEUES as usize];
             while !stop2.load(Ordering::Relaxed) {
                 let Some(addr) = bids(&c, &ns, GROUP).await.get(&0).cloned() else {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
                 };
-                if let Position::Committed { group, every } = &position {
+                if let Position::Committed {
+                    group,
+                    every,
+                    answered,
+                } = &position
+                {
                     let mut cause = if following.is_none() { "start" } else { "failover" };
                     if restart2.swap(false, Ordering::Relaxed) {
                         following = None; // a crash: what was read since the last commit is re-read
@@ -125,6 +138,12 @@ impl Consumer {
                                  the group consumed (0..{}): messages would be skipped",
                                 high[q]
                             );
+                            assert!(
+                                o >= acked[q],
+                                "{addr} ({cause}): committed offset {o} of {group} on queue {q} is \
+                                 behind {}, whose commit was answered SUCCESS",
+                                acked[q]
+                            );
                             if o < high[q] {
                                 r.rewound += (high[q] - o) as u64;
                                 let age = first_read[&(q as i32, o)].elapsed();
@@ -140,8 +159,15 @@ impl Consumer {
                     }
                     if last_commit.elapsed() >= *every {
                         for q in 0..QUEUES {
-                            let up = update_offset_request(group, TOPIC, q, next[q as usize]);
-                            let _ = c.invoke_oneway(&addr, up, Duration::from_secs(1)).await;
+                            let qi = q as usize;
+                            let up = update_offset_request(group, TOPIC, q, next[qi]);
+                            if !*answered {
+                                let _ = c.invoke_oneway(&addr, up, Duration::from_secs(1)).await;
+                            } else if let Ok(r) = c.invoke(&addr, up, Duration::from_secs(2)).await {
+                                if r.code == response::SUCCESS {
+                                    acked[qi] = next[qi];
+                                }
+                            }
                         }
                         last_commit = Instant::now();
                     }

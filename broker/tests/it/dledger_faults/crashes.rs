@@ -34,10 +34,12 @@ async fn leader_kill_9_during_continuous_sending() {
 /// and two consumers read, several rounds. One keeps its position in memory and must read every
 /// acknowledged message exactly once at its position. The other behaves like a push consumer:
 /// it commits its offsets to BID 0 every 500 ms and resumes from the committed offsets after a
-/// failover and after its own crash-restarts (every other round); followers copy offsets from
-/// the leader every 2 s, so a failover may rewind it (redeliveries, counted and bounded) but
-/// must never move it past what the group consumed. Afterwards a fresh consumer of a second
-/// group reads every acknowledged message exactly once, and the replicas agree.
+/// failover and after its own crash-restarts (every other round); its oneway commits reach the
+/// followers through the Raft log (coalesced for 100 ms), so a failover may rewind it by the
+/// last ones (redeliveries, counted and bounded) but must never move it past what the group
+/// consumed. A third consumer commits two-way: no resume may go behind an answered commit.
+/// Afterwards a fresh consumer of a second group reads every acknowledged message exactly once,
+/// and the replicas agree.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_node_kill_9_while_producing_and_consuming() {
     let (rounds, per_round) = if soak() { (20, 1000) } else { (4, 100) };
@@ -46,8 +48,19 @@ async fn random_node_kill_9_while_producing_and_consuming() {
     let committed = |group: &str| Position::Committed {
         group: group.into(),
         every: Duration::from_millis(500),
+        answered: false,
     };
     let pushing = Consumer::start(&c, &g.ns.addr, committed("push"));
+    // The same with two-way commits: no resume may rewind past an answered commit.
+    let answered = Consumer::start(
+        &c,
+        &g.ns.addr,
+        Position::Committed {
+            group: "answered".into(),
+            every: Duration::from_millis(500),
+            answered: true,
+        },
+    );
     let seed = fault_seed();
     for round in 0..rounds {
         senders.wait_count((round + 1) * per_round).await;
@@ -81,6 +94,9 @@ async fn random_node_kill_9_while_producing_and_consuming() {
     let keys: Vec<(i32, i64)> = acked.iter().map(|a| (a.queue, a.offset)).collect();
     consumer.wait_has(&keys, "the in-memory consumer").await;
     pushing.wait_has(&keys, "the committing consumer").await;
+    answered
+        .wait_has(&keys, "the consumer with answered commits")
+        .await;
     // Its last commit reaches the leader: the committed offsets end where it stopped reading.
     let leader = g.leader(&c).await;
     let ends = {
@@ -108,6 +124,20 @@ async fn random_node_kill_9_while_producing_and_consuming() {
         acked.len(),
         read.len(),
         read.len() - acked.len()
+    );
+    let (answered_read, answered_deliveries, answered_resumes) = answered.finish().await;
+    check_acked(&answered_read, &acked).unwrap_or_else(|e| panic!("answered consumer: {e}"));
+    let answered_delivered: u64 = answered_deliveries.values().map(|n| u64::from(*n)).sum();
+    eprintln!(
+        "consumer with answered commits: {} records, {} redelivered ({} rewound over {} \
+         resumes, by cause {:?}; oldest rewound record first read {:?} before its resume); no \
+         resume went behind an answered commit",
+        answered_deliveries.len(),
+        answered_delivered - answered_deliveries.len() as u64,
+        answered_resumes.rewound,
+        answered_resumes.count,
+        answered_resumes.by_cause,
+        answered_resumes.max_age
     );
     let (pushed, deliveries, resumes) = pushing.finish().await;
     check_acked(&pushed, &acked).unwrap_or_else(|e| panic!("committing consumer: {e}"));

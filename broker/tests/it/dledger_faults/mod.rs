@@ -16,6 +16,7 @@
 
 mod crashes;
 mod full_disk;
+mod metadata;
 mod partitions;
 mod two_groups;
 mod upgrade;
