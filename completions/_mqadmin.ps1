@@ -381,9 +381,11 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
         'mqadmin;benchmark;consumer' {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic')
             [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic')
-            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group named in the pulls (no offset is committed)')
-            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Consumer group named in the pulls (no offset is committed)')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group named in the pulls (more groups: GROUP-1, GROUP-2, ...)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Consumer group named in the pulls (more groups: GROUP-1, GROUP-2, ...)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this many seconds')
+            [CompletionResult]::new('--groups', '--groups', [CompletionResultType]::ParameterName, 'Consumer groups, each reading every queue')
+            [CompletionResult]::new('--commit-interval-ms', '--commit-interval-ms', [CompletionResultType]::ParameterName, 'Commit each group''s offsets (oneway, as Java clients) every MS milliseconds; by default nothing is committed')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')

@@ -228,7 +228,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__consumer)
-            opts="-t -g -n -q -h --topic --group --duration --from-start --namesrvAddr --output --quiet --help"
+            opts="-t -g -n -q -h --topic --group --duration --from-start --groups --commit-interval-ms --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +251,14 @@ _mqadmin() {
                     return 0
                     ;;
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --groups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --commit-interval-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -357,9 +357,11 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;benchmark;consumer'= {
             cand -t 'Topic'
             cand --topic 'Topic'
-            cand -g 'Consumer group named in the pulls (no offset is committed)'
-            cand --group 'Consumer group named in the pulls (no offset is committed)'
+            cand -g 'Consumer group named in the pulls (more groups: GROUP-1, GROUP-2, ...)'
+            cand --group 'Consumer group named in the pulls (more groups: GROUP-1, GROUP-2, ...)'
             cand --duration 'Run for this many seconds'
+            cand --groups 'Consumer groups, each reading every queue'
+            cand --commit-interval-ms 'Commit each group''s offsets (oneway, as Java clients) every MS milliseconds; by default nothing is committed'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'

@@ -239,8 +239,10 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_se
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -s t -l topic -d 'Topic' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -s g -l group -d 'Consumer group named in the pulls (no offset is committed)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -s g -l group -d 'Consumer group named in the pulls (more groups: GROUP-1, GROUP-2, ...)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l duration -d 'Run for this many seconds' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l groups -d 'Consumer groups, each reading every queue' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l commit-interval-ms -d 'Commit each group\'s offsets (oneway, as Java clients) every MS milliseconds; by default nothing is committed' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"

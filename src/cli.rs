@@ -269,7 +269,7 @@ pub struct BenchConsumerArgs {
         default_value = "BenchmarkTest"
     )]
     pub topic: String,
-    /// Consumer group named in the pulls (no offset is committed)
+    /// Consumer group named in the pulls (more groups: GROUP-1, GROUP-2, ...)
     #[arg(
         short = 'g',
         long = "group",
@@ -283,6 +283,13 @@ pub struct BenchConsumerArgs {
     /// Start at each queue's min offset instead of its max offset
     #[arg(long)]
     pub from_start: bool,
+    /// Consumer groups, each reading every queue
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub groups: u16,
+    /// Commit each group's offsets (oneway, as Java clients) every MS milliseconds; by default
+    /// nothing is committed
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub commit_interval_ms: Option<u64>,
 }
 
 /// Arguments of `benchmark failover`.

@@ -128,6 +128,8 @@ async fn run_async(
                 group: a.group.clone(),
                 duration: Duration::from_secs(a.duration),
                 from_start: a.from_start,
+                groups: usize::from(a.groups),
+                commit_interval: a.commit_interval_ms.map(Duration::from_millis),
             };
             let r = benchmark::consumer(&super::admin(global), &options, &ConsumerLines(printer))
                 .await

@@ -173,6 +173,30 @@ impl Admin {
         Ok(resp)
     }
 
+    /// UPDATE_CONSUMER_OFFSET, oneway (as Java's clients commit): `offset` is the next offset
+    /// `group` consumes on the queue.
+    ///
+    /// # Errors
+    /// `Remoting` when it cannot be sent.
+    pub async fn commit_offset_oneway(
+        &self,
+        addr: &str,
+        group: &str,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+    ) -> Result<(), AdminError> {
+        let header = broker::remoting::headers::UpdateConsumerOffsetRequestHeader {
+            consumer_group: group.to_string(),
+            topic: topic.to_string(),
+            queue_id,
+            commit_offset: offset,
+        };
+        let req = request_with(request::UPDATE_CONSUMER_OFFSET, &header);
+        self.client.invoke_oneway(addr, req, self.timeout).await?;
+        Ok(())
+    }
+
     /// GET_MIN_OFFSET or GET_MAX_OFFSET (`code`) of one queue on the broker at `addr`.
     ///
     /// # Errors

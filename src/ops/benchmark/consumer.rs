@@ -40,9 +40,21 @@ pub(super) async fn run(
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for MasterQueue {
-        addr, queue_id: q, ..
-    } in queues.clone()
+    let groups: Vec<String> = (0..options.groups.max(1))
+        .map(|i| match i {
+            0 => options.group.clone(),
+            i => format!("{}-{i}", options.group),
+        })
+        .collect();
+    let commits = Arc::new(AtomicU64::new(0));
+    for (
+        group,
+        MasterQueue {
+            addr, queue_id: q, ..
+        },
+    ) in groups
+        .iter()
+        .flat_map(|g| queues.iter().map(move |mq| (g.clone(), mq.clone())))
     {
         let code = if options.from_start {
             request::GET_MIN_OFFSET
@@ -50,16 +62,30 @@ pub(super) async fn run(
             request::GET_MAX_OFFSET
         };
         let mut offset = admin.queue_offset(&addr, code, &options.topic, q).await?;
-        let (admin, received, failed, stop, o) = (
+        let (admin, received, failed, stop, o, commits) = (
             admin.clone(),
             received.clone(),
             failed.clone(),
             stop.clone(),
             options.clone(),
+            commits.clone(),
         );
         tasks.push(tokio::spawn(async move {
+            let mut last_commit = Instant::now();
             while !stop.load(Ordering::Relaxed) {
-                match pull(&admin, &addr, &o.topic, &o.group, q, offset, 32).await {
+                if o.commit_interval
+                    .is_some_and(|every| last_commit.elapsed() >= every)
+                {
+                    last_commit = Instant::now();
+                    if admin
+                        .commit_offset_oneway(&addr, &group, &o.topic, q, offset)
+                        .await
+                        .is_ok()
+                    {
+                        commits.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                match pull(&admin, &addr, &o.topic, &group, q, offset, 32).await {
                     Ok((msgs, next)) => {
                         received.fetch_add(msgs.len() as u64, Ordering::Relaxed);
                         if msgs.is_empty() {
@@ -101,5 +127,7 @@ pub(super) async fn run(
         elapsed_s: elapsed,
         tps: received as f64 / elapsed.max(1e-9),
         pull_failed: failed.load(Ordering::Relaxed),
+        groups: groups.len(),
+        offset_commits: commits.load(Ordering::Relaxed),
     })
 }

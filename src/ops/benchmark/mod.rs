@@ -134,12 +134,17 @@ pub async fn producer(
 pub struct ConsumerOptions {
     /// Topic.
     pub topic: String,
-    /// Consumer group named in the pulls (no offset is committed).
+    /// Consumer group named in the pulls.
     pub group: String,
     /// How long to run.
     pub duration: Duration,
     /// Start at each queue's min offset instead of its max offset.
     pub from_start: bool,
+    /// Consumer groups, each reading every queue (`group`, then `group-1`, `group-2`, ...).
+    pub groups: usize,
+    /// Commit each group's offset of each queue this often (UPDATE_CONSUMER_OFFSET, oneway as
+    /// Java's clients commit); never when `None`.
+    pub commit_interval: Option<Duration>,
 }
 
 /// What a consumer run did.
@@ -158,6 +163,10 @@ pub struct ConsumerReport {
     pub tps: f64,
     /// Pulls that failed.
     pub pull_failed: u64,
+    /// Consumer groups that read.
+    pub groups: usize,
+    /// Offset commits sent (oneway).
+    pub offset_commits: u64,
 }
 
 /// Runs the consumer benchmark: one puller per queue.
