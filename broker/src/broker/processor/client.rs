@@ -1,6 +1,7 @@
 //! HEART_BEAT, UNREGISTER_CLIENT and GET_CONSUMER_LIST_BY_GROUP: which clients are alive and what
 //! they subscribe to.
 
+use crate::broker::groups::ClientChannel;
 use crate::broker::topics::retry_topic_config;
 use crate::broker::Broker;
 use crate::json;
@@ -17,6 +18,14 @@ pub async fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> 
     let hb: HeartbeatData = json::from_slice(&req.body)
         .map_err(|e| error(response::SYSTEM_ERROR, format!("bad heartbeat body: {e}")))?;
     let groups = b.groups.heartbeat(ctx.id, &hb);
+    b.groups.record_channel(
+        ctx.id,
+        ClientChannel {
+            addr: ctx.peer.to_string(),
+            language: req.language_name().to_string(),
+            version: req.version,
+        },
+    );
     for g in groups {
         if let Ok(Some(cfg)) = b
             .group_for_consume(&g, b.cfg.auto_create_subscription_group)
