@@ -109,7 +109,7 @@ mod tests {
             broker_addrs: addrs.iter().map(|(id, a)| (*id, a.to_string())).collect(),
             broker_name: name.into(),
             cluster: "c".into(),
-            enable_acting_master: None,
+            ..Default::default()
         }
     }
 

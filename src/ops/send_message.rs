@@ -236,13 +236,13 @@ mod tests {
                     broker_addrs: [(0, "a:1".to_string())].into(),
                     broker_name: "a".into(),
                     cluster: "c".into(),
-                    enable_acting_master: None,
+                    ..Default::default()
                 },
                 BrokerData {
                     broker_addrs: [(1, "b:1".to_string())].into(),
                     broker_name: "b".into(),
                     cluster: "c".into(),
-                    enable_acting_master: None,
+                    ..Default::default()
                 },
             ],
             queue_datas: ["a", "b"]

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::remoting::body::{HeartbeatData, SubscriptionData};
+use crate::remoting::body_group::{Connection, ConsumerConnection, ProducerConnection};
 use crate::store::config_files::{SubscriptionGroupConfig, SubscriptionGroups};
 use crate::store::error::StoreError;
 
@@ -19,6 +20,24 @@ struct LiveConsumer {
     conn_id: u64,
     last_seen: Instant,
     subscriptions: BTreeMap<String, SubscriptionData>,
+    /// `consumeType`, `messageModel`, `consumeFromWhere` of its latest heartbeat; the group
+    /// reports those of its most recently heard consumer, as Java's `ConsumerGroupInfo` keeps
+    /// the latest.
+    consume_type: String,
+    message_model: String,
+    consume_from_where: String,
+}
+
+/// What the connection listings report about a client's connection, learned from the
+/// HEART_BEAT request that carried it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientChannel {
+    /// Remote `ip:port`.
+    pub addr: String,
+    /// Java's `LanguageCode` name of the request.
+    pub language: String,
+    /// The request's version ordinal.
+    pub version: i32,
 }
 
 /// Consumer groups and producers known to this broker.
@@ -30,6 +49,8 @@ pub struct GroupManager {
     consumers: Mutex<HashMap<String, BTreeMap<String, LiveConsumer>>>,
     /// producer group -> clientIds
     producers: Mutex<HashMap<String, BTreeMap<String, u64>>>,
+    /// connection id -> what its heartbeats said about the client
+    channels: Mutex<HashMap<u64, ClientChannel>>,
 }
 
 impl GroupManager {
@@ -43,6 +64,7 @@ impl GroupManager {
             root,
             consumers: Mutex::default(),
             producers: Mutex::default(),
+            channels: Mutex::default(),
         })
     }
 
@@ -186,6 +208,9 @@ impl GroupManager {
                     conn_id,
                     last_seen: now,
                     subscriptions: subs,
+                    consume_type: cd.consume_type.clone(),
+                    message_model: cd.message_model.clone(),
+                    consume_from_where: cd.consume_from_where.clone(),
                 },
             );
             groups.push(cd.group_name.clone());
@@ -237,6 +262,117 @@ impl GroupManager {
             m.retain(|_, c| *c != conn_id);
         }
         producers.retain(|_, m| !m.is_empty());
+        drop((consumers, producers));
+        self.channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&conn_id);
+    }
+
+    /// Records the address, language and version of a heartbeat's connection, for the
+    /// connection listings.
+    pub fn record_channel(&self, conn_id: u64, channel: ClientChannel) {
+        self.channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(conn_id, channel);
+    }
+
+    fn connection(&self, conn_id: u64, client_id: &str) -> Connection {
+        let ch = self
+            .channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&conn_id)
+            .cloned()
+            .unwrap_or_default();
+        Connection {
+            client_addr: ch.addr,
+            client_id: client_id.to_string(),
+            language: ch.language,
+            version: ch.version,
+        }
+    }
+
+    /// GET_CONSUMER_CONNECTION_LIST: the group's live clients, its subscriptions and the
+    /// settings of its latest heartbeat; `None` when no consumer of the group is online.
+    pub fn consumer_connection(&self, group: &str) -> Option<ConsumerConnection> {
+        let now = Instant::now();
+        let live: Vec<(String, LiveConsumer)> = {
+            let consumers = self.consumers.lock().unwrap_or_else(|p| p.into_inner());
+            consumers
+                .get(group)?
+                .iter()
+                .filter(|(_, c)| now.duration_since(c.last_seen) < CLIENT_EXPIRY)
+                .map(|(id, c)| (id.clone(), c.clone()))
+                .collect()
+        };
+        let latest = live.iter().map(|(_, c)| c).max_by_key(|c| c.last_seen)?;
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let mut out = ConsumerConnection {
+            consume_from_where: non_empty(&latest.consume_from_where),
+            consume_type: non_empty(&latest.consume_type),
+            message_model: non_empty(&latest.message_model),
+            ..Default::default()
+        };
+        for (id, c) in &live {
+            out.connection_set.insert(self.connection(c.conn_id, id));
+            for (topic, sub) in &c.subscriptions {
+                let newer = out
+                    .subscription_table
+                    .get(topic)
+                    .is_none_or(|have| have.sub_version < sub.sub_version);
+                if newer {
+                    out.subscription_table.insert(topic.clone(), sub.clone());
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// GET_PRODUCER_CONNECTION_LIST: the producer group's live clients; `None` when it has none.
+    pub fn producer_connection(&self, group: &str) -> Option<ProducerConnection> {
+        let clients: Vec<(String, u64)> = self
+            .producers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(group)?
+            .iter()
+            .map(|(id, conn)| (id.clone(), *conn))
+            .collect();
+        if clients.is_empty() {
+            return None;
+        }
+        Some(ProducerConnection {
+            connection_set: clients
+                .iter()
+                .map(|(id, conn)| self.connection(*conn, id))
+                .collect(),
+        })
+    }
+
+    /// Consumer groups with a live consumer subscribed to `topic` (QUERY_TOPIC_CONSUME_BY_WHO).
+    pub fn groups_consuming(&self, topic: &str) -> Vec<String> {
+        self.consumers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, m)| m.values().any(|c| c.subscriptions.contains_key(topic)))
+            .map(|(g, _)| g.clone())
+            .collect()
+    }
+
+    /// How many topics the live consumers of a group subscribe to (Java's
+    /// `findSubscriptionDataCount`).
+    pub fn subscription_count(&self, group: &str) -> usize {
+        let consumers = self.consumers.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(m) = consumers.get(group) else {
+            return 0;
+        };
+        m.values()
+            .flat_map(|c| c.subscriptions.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     }
 
     /// Client ids of a consumer group, sorted.

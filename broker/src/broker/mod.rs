@@ -6,11 +6,13 @@
 //!   replies. Nothing else in this module imports it, but `run.rs`, which builds it.
 //! - [`put`]: the one write path, with its typed [`put::PutError`]; [`dledger`] (the Raft
 //!   commitlog) and [`ha`] (Master/Slave replication) are what it writes through.
-//! - `register.rs` (name-server registration), [`topics`], [`offsets`], [`groups`], [`stats`].
+//! - `register.rs` (name-server registration), [`topics`], [`offsets`], [`groups`], [`stats`],
+//!   [`locks`] (orderly-consumption queue locks).
 
 pub mod dledger;
 pub mod groups;
 pub mod ha;
+pub mod locks;
 pub mod meta;
 pub mod offsets;
 pub mod processor;
@@ -72,6 +74,8 @@ pub struct Broker {
     pub groups: GroupManager,
     /// Statistics.
     pub stats: Stats,
+    /// Orderly-consumption queue locks (in memory, as Java).
+    pub locks: locks::LockTable,
     /// Client for name servers and the master.
     pub client: RemotingClient,
     /// Current broker id as registered (0 master/leader).
@@ -164,6 +168,7 @@ pub fn open(
     let offsets = OffsetManager::load(root.clone())?;
     let groups = GroupManager::load(root)?;
     let broker_id = cfg.broker_id;
+    let lock_max_live = Duration::from_millis(cfg.rebalance_lock_max_live_time);
     Ok(Arc::new(Broker {
         cfg,
         store,
@@ -171,6 +176,7 @@ pub fn open(
         offsets,
         groups,
         stats: Stats::default(),
+        locks: locks::LockTable::new(lock_max_live),
         client: RemotingClient::default(),
         broker_id: AtomicI64::new(broker_id),
         boot_ms: now_millis(),

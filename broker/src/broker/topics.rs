@@ -13,6 +13,47 @@ use crate::store::error::StoreError;
 pub const AUTO_CREATE_TOPIC_KEY: &str = "TBW102";
 /// Prefix of consumer groups' retry topics.
 pub const RETRY_GROUP_TOPIC_PREFIX: &str = "%RETRY%";
+/// Prefix of consumer groups' dead-letter topics.
+pub const DLQ_GROUP_TOPIC_PREFIX: &str = "%DLQ%";
+/// The topic delayed messages wait in, one queue per delay level.
+pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
+/// The topic transactional half messages wait in.
+pub const TRANS_HALF_TOPIC: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
+/// The topic that records commits and rollbacks of half messages.
+pub const TRANS_OP_HALF_TOPIC: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
+/// Queues of a dead-letter topic (Java's `DLQ_NUMS_PER_GROUP`).
+pub const DLQ_NUMS_PER_GROUP: i32 = 1;
+
+/// `topicSysFlag` bit of a unit-mode subscriber's topics (Java's `TopicSysFlag` "unit sub").
+const FLAG_UNIT_SUB: i32 = 0x2;
+
+/// A group's retry topic as Java 4.9 creates it on HEART_BEAT or CONSUMER_SEND_MSG_BACK
+/// (`createTopicInSendMessageBackMethod`): `retryQueueNums` queues, perm RW, the unit-sub flag
+/// for a unit-mode consumer.
+pub fn retry_topic_config(group: &str, queues: i32, unit_mode: bool) -> TopicConfig {
+    let mut tc = TopicConfig::new(&format!("{RETRY_GROUP_TOPIC_PREFIX}{group}"), queues);
+    tc.perm = perm::READ | perm::WRITE;
+    tc.topic_sys_flag = if unit_mode { FLAG_UNIT_SUB } else { 0 };
+    tc
+}
+
+/// A group's dead-letter topic as Java 4.9.4+ creates it when a message runs out of retries:
+/// one queue, perm RW (4.9.0–4.9.3 created it write-only, so reading a DLQ needed a perm
+/// update first; we announce V4_9_7).
+pub fn dlq_topic_config(group: &str) -> TopicConfig {
+    let mut tc = TopicConfig::new(&format!("{DLQ_GROUP_TOPIC_PREFIX}{group}"), DLQ_NUMS_PER_GROUP);
+    tc.perm = perm::READ | perm::WRITE;
+    tc
+}
+
+/// The transaction topics ([`TRANS_HALF_TOPIC`], [`TRANS_OP_HALF_TOPIC`]) as Java 4.9 creates
+/// them on first use (`TransactionalMessageBridge.selectTopicConfig`): one queue, perm RW.
+pub fn trans_topic_config(name: &str) -> TopicConfig {
+    let mut tc = TopicConfig::new(name, 1);
+    tc.perm = perm::READ | perm::WRITE;
+    tc
+}
+
 /// Topics clients may not create or delete.
 pub const SYSTEM_TOPICS: &[&str] = &[
     "SELF_TEST_TOPIC",
@@ -245,5 +286,29 @@ fn set_version(dv: &mut DataVersion, version: Option<DataVersion>) {
             dv.timestamp = v.timestamp;
         }
         None => dv.next(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_topics_have_java_4_9_7_perms() {
+        let r = retry_topic_config("g", 1, false);
+        assert_eq!(
+            (r.topic_name.as_str(), r.perm, r.write_queue_nums),
+            ("%RETRY%g", 6, 1)
+        );
+        assert_eq!(retry_topic_config("g", 2, true).topic_sys_flag, FLAG_UNIT_SUB);
+        let d = dlq_topic_config("g");
+        assert_eq!(
+            (d.topic_name.as_str(), d.perm, d.read_queue_nums),
+            ("%DLQ%g", 6, 1)
+        );
+        for t in [TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC] {
+            let tc = trans_topic_config(t);
+            assert_eq!((tc.perm, tc.read_queue_nums, tc.write_queue_nums), (6, 1, 1));
+        }
     }
 }

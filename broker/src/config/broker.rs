@@ -123,6 +123,11 @@ config_struct! {
         /// Let consumers read from a slave when the master lags. Default: `false`.
         #[key = "slaveReadEnable"]
         slave_read_enable: bool = false,
+        /// How long an orderly consumer's queue lock lives without renewal, in ms. Java 4.9 reads
+        /// it from the JVM property `rocketmq.broker.rebalance.lockMaxLiveTime`; here it is a
+        /// config key of the same meaning. Default: `60000`.
+        #[key = "rebalanceLockMaxLiveTime"]
+        rebalance_lock_max_live_time: u64 = 60_000,
         /// How often to re-register with every name server, in ms. Default: `30000`.
         #[key = "registerNameServerPeriod"]
         register_name_server_period: u64 = 30_000,

@@ -347,3 +347,14 @@ fn shipped_conf_files_load_and_validate() {
     assert_eq!(n1.server_worker_threads, 1);
     assert_eq!(n1.self_peer().unwrap().addr, "127.0.0.1:40912");
 }
+
+#[test]
+fn rebalance_lock_max_live_time_is_a_key() {
+    // Java's default for `rocketmq.broker.rebalance.lockMaxLiveTime`.
+    assert_eq!(BrokerConfig::default().rebalance_lock_max_live_time, 60_000);
+    assert_eq!(
+        loaded("rebalanceLockMaxLiveTime=1500").rebalance_lock_max_live_time,
+        1500
+    );
+    assert!(load("rebalanceLockMaxLiveTime=-1").is_err());
+}

@@ -20,6 +20,10 @@ use crate::remoting::server::{not_supported, ConnContext, RequestHandler};
 
 use super::route_info::{Registration, RouteInfo};
 
+/// The extension field in which 5.x brokers and clients name their zone (Java's
+/// `MixAll.ZONE_NAME`).
+pub const ZONE_NAME_FIELD: &str = "__ZONE_NAME";
+
 /// The name server's request handler.
 #[derive(Debug, Default, Clone)]
 pub struct NamesrvProcessor {
@@ -75,6 +79,15 @@ impl NamesrvProcessor {
                 ha_server_addr: h.ha_server_addr,
                 topics,
                 conn_id: ctx.id,
+                enable_acting_master: req
+                    .ext_fields
+                    .get("enableActingMaster")
+                    .map(|v| v.trim().eq_ignore_ascii_case("true")),
+                zone_name: req
+                    .ext_fields
+                    .get(ZONE_NAME_FIELD)
+                    .filter(|z| !z.trim().is_empty())
+                    .cloned(),
             },
             Instant::now(),
         );

@@ -40,6 +40,10 @@ pub struct Registration {
     pub topics: TopicConfigSerializeWrapper,
     /// Connection the registration came on; its close removes the broker.
     pub conn_id: u64,
+    /// 5.x brokers' `enableActingMaster` header field; `None` from 4.x brokers and ours.
+    pub enable_acting_master: Option<bool>,
+    /// The `__ZONE_NAME` field of the registration (5.x zone-aware deployments), if any.
+    pub zone_name: Option<String>,
 }
 
 /// What a registering slave learns.
@@ -74,8 +78,11 @@ impl RouteInfo {
                 broker_addrs: BTreeMap::new(),
                 broker_name: r.broker_name.clone(),
                 cluster: r.cluster.clone(),
-                enable_acting_master: None,
+                ..Default::default()
             });
+        // As 5.x: every registration restates the group's acting-master flag and zone.
+        bd.enable_acting_master = r.enable_acting_master.unwrap_or(false);
+        bd.zone_name = r.zone_name.clone();
         // The same address under another id: a slave/follower that became master/leader (or back).
         let before = bd.broker_addrs.len();
         bd.broker_addrs
@@ -287,6 +294,8 @@ mod tests {
             ha_server_addr: format!("{addr}-ha"),
             topics,
             conn_id: conn,
+            enable_acting_master: None,
+            zone_name: None,
         }
     }
 

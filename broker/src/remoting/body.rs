@@ -271,9 +271,16 @@ pub struct BrokerData {
     /// Cluster name.
     #[serde(default)]
     pub cluster: String,
-    /// 5.x field.
+    /// 5.x field: whether a slave may act as master while the master is down. Always written,
+    /// as 5.x does (a primitive `boolean` there): strict 5.x-era clients fail to parse a
+    /// `BrokerData` without it, and 4.x fastjson ignores it. True only when the broker said so
+    /// at registration (5.x brokers send `enableActingMaster`; ours and 4.x ones do not).
+    #[serde(default)]
+    pub enable_acting_master: bool,
+    /// 5.x field: the broker's zone, from the `__ZONE_NAME` field of its registration. Left out
+    /// when unknown, as 5.x's fastjson leaves out a null (5.x clients read it as optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enable_acting_master: Option<bool>,
+    pub zone_name: Option<String>,
 }
 
 /// GET_BROKER_CLUSTER_INFO body.
@@ -546,6 +553,28 @@ mod tests {
         assert!(ci.cluster_addr_table["RaftCluster"].contains("RaftNode00"));
         let out = String::from_utf8(json::to_vec(&ci)).unwrap();
         assert!(out.contains(r#""brokerAddrs":{"0":"192.168.1.10:30921""#));
+    }
+
+    #[test]
+    fn broker_data_carries_5x_fields() {
+        let mut bd = BrokerData {
+            broker_addrs: BTreeMap::from([(0, "a:1".to_string())]),
+            broker_name: "b".into(),
+            cluster: "c".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            String::from_utf8(json::to_vec(&bd)).unwrap(),
+            r#"{"brokerAddrs":{"0":"a:1"},"brokerName":"b","cluster":"c","enableActingMaster":false}"#
+        );
+        bd.zone_name = Some("z".into());
+        assert!(String::from_utf8(json::to_vec(&bd))
+            .unwrap()
+            .ends_with(r#""enableActingMaster":false,"zoneName":"z"}"#));
+        // 4.x name servers' bodies lack both; they still read.
+        let old: BrokerData =
+            json::from_slice(br#"{"brokerAddrs":{0:"a:1"},"brokerName":"b","cluster":"c"}"#).unwrap();
+        assert!(!old.enable_acting_master && old.zone_name.is_none());
     }
 
     #[test]

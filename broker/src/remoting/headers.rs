@@ -299,3 +299,18 @@ command_header! {
         consumer_group: Option<String> = "consumerGroup",
     }
 }
+
+command_header! {
+    /// GET_PRODUCER_CONNECTION_LIST (204) request.
+    pub struct ProducerGroupRequestHeader {
+        producer_group: String = "producerGroup",
+    }
+}
+
+command_header! {
+    /// GET_CONSUME_STATS (208) request: a blank topic means every topic the group has offsets for.
+    pub struct GetConsumeStatsRequestHeader {
+        consumer_group: String = "consumerGroup",
+        topic: Option<String> = "topic",
+    }
+}

@@ -2,6 +2,7 @@
 //! bodies, the server loop and the client. Used by the name server, the broker and `mqadmin`.
 
 pub mod body;
+pub mod body_group;
 pub mod client;
 pub mod codes;
 pub mod command;

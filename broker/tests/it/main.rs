@@ -9,6 +9,7 @@ mod dledger;
 mod dledger_cluster;
 mod dledger_faults;
 mod durability;
+mod groups;
 mod hostile;
 mod protocol;
 mod replication;

@@ -1,10 +1,11 @@
 //! HEART_BEAT, UNREGISTER_CLIENT and GET_CONSUMER_LIST_BY_GROUP: which clients are alive and what
 //! they subscribe to.
 
-use crate::broker::topics::RETRY_GROUP_TOPIC_PREFIX;
+use crate::broker::groups::ClientChannel;
+use crate::broker::topics::retry_topic_config;
 use crate::broker::Broker;
 use crate::json;
-use crate::remoting::body::{ConsumerIdList, HeartbeatData, TopicConfig};
+use crate::remoting::body::{ConsumerIdList, HeartbeatData};
 use crate::remoting::codes::response;
 use crate::remoting::command::RemotingCommand;
 use crate::remoting::headers::{ConsumerGroupRequestHeader, UnregisterClientRequestHeader};
@@ -17,14 +18,26 @@ pub async fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> 
     let hb: HeartbeatData = json::from_slice(&req.body)
         .map_err(|e| error(response::SYSTEM_ERROR, format!("bad heartbeat body: {e}")))?;
     let groups = b.groups.heartbeat(ctx.id, &hb);
+    b.groups.record_channel(
+        ctx.id,
+        ClientChannel {
+            addr: ctx.peer.to_string(),
+            language: req.language_name().to_string(),
+            version: req.version,
+        },
+    );
     for g in groups {
         if let Ok(Some(cfg)) = b
             .group_for_consume(&g, b.cfg.auto_create_subscription_group)
             .await
         {
-            let retry = format!("{RETRY_GROUP_TOPIC_PREFIX}{g}");
+            let unit_mode = hb
+                .consumer_data_set
+                .iter()
+                .any(|cd| cd.group_name == g && cd.unit_mode);
+            let tc = retry_topic_config(&g, cfg.retry_queue_nums.max(1), unit_mode);
+            let retry = tc.topic_name.clone();
             if b.topics.get(&retry).is_none() && !b.is_slave() {
-                let tc = TopicConfig::new(&retry, cfg.retry_queue_nums.max(1));
                 if let Err(e) = b.upsert_topic(tc).await {
                     tracing::debug!(error = %e, topic = retry, "retry topic not created");
                 }

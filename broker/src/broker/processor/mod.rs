@@ -9,6 +9,8 @@
 
 pub mod admin;
 pub mod client;
+pub mod group_info;
+pub mod lock;
 pub mod offset;
 pub mod pull;
 pub mod send;
@@ -72,6 +74,12 @@ impl RequestHandler for BrokerProcessor {
             request::HEART_BEAT => client::heartbeat(b, ctx, &req).await,
             request::UNREGISTER_CLIENT => client::unregister_client(b, &req),
             request::GET_CONSUMER_LIST_BY_GROUP => client::consumer_list_by_group(b, &req),
+            request::LOCK_BATCH_MQ => lock::lock_batch_mq(b, &req),
+            request::UNLOCK_BATCH_MQ => lock::unlock_batch_mq(b, &req),
+            request::GET_CONSUMER_CONNECTION_LIST => group_info::consumer_connection_list(b, &req),
+            request::GET_PRODUCER_CONNECTION_LIST => group_info::producer_connection_list(b, &req),
+            request::GET_CONSUME_STATS => group_info::consume_stats(b, &req),
+            request::QUERY_TOPIC_CONSUME_BY_WHO => group_info::topic_consume_by_who(b, &req),
             request::UPDATE_AND_CREATE_TOPIC => admin::update_and_create_topic(b, &req).await,
             request::DELETE_TOPIC_IN_BROKER => admin::delete_topic(b, &req).await,
             request::GET_ALL_TOPIC_CONFIG => admin::all_topic_config(b),
