@@ -2,7 +2,8 @@
 # Throughput, latency, failover, CLI latency and memory of the Rust broker, on loopback only.
 #
 #   1. classic single ASYNC_MASTER broker (mqnamesrv + mqbroker -c <generated conf>), 128 B and 1 KiB
-#   2. 3-node DLedger group (mqadmin fast-try start --store-root ...), same loads
+#   2. 3-node DLedger group (mqadmin fast-try start --store-root ...), same loads, and 128 B again
+#      while COMMITTERS (16) consumer groups read and commit their offsets every second
 #   3. failover drill (mqadmin benchmark failover), ROUNDS rounds (default 10, QUICK=1: 3)
 #   4. bench/verify_commitlog.sh ratio, if present
 #   5. mqadmin clusterList wall time (hyperfine if installed, else a loop)
@@ -138,11 +139,25 @@ if [[ $HAVE_TIME == 0 ]]; then
     }
 fi
 
+# The DLedger 128 B load again, while COMMITTERS consumer groups (default 16) read the topic and
+# commit every queue's offset every second (oneway, as Java clients): offsets go through the
+# Raft log, coalesced per 100 ms on the leader.
+COMMITTERS=${COMMITTERS:-16}
+run_with_committers() {
+    "$MQADMIN" -q -n "$DNS" --output json benchmark consumer -t Bench128 -g bench_committer \
+        --groups "$COMMITTERS" --commit-interval-ms 1000 --duration "$((DURATION + 2))" \
+        >"$RESULTS/committers-$1.json" 2>"$RESULTS/committers-$1.err" &
+    local cpid=$!
+    run_producer dledger-128c "$DNS" Bench128 128 "$1"
+    wait "$cpid" || log "committing consumers failed: $(tail -3 "$RESULTS/committers-$1.err")"
+}
+
 for run in $(seq 1 "$REPEAT"); do
     run_producer classic-128 "127.0.0.1:$CLASSIC_NS_PORT" Bench128 128 "$run"
     run_producer dledger-128 "$DNS" Bench128 128 "$run"
     run_producer classic-1k "127.0.0.1:$CLASSIC_NS_PORT" Bench1K 1024 "$run"
     run_producer dledger-1k "$DNS" Bench1K 1024 "$run"
+    run_with_committers "$run"
 done
 
 # Peak RSS of the brokers after the load runs (before the failover restarts them).
@@ -212,7 +227,7 @@ echo "Each run (msg/s), in the order they ran (the loads alternate, so drift hit
 echo
 echo "| load | $(for r in $(seq "$REPEAT"); do printf 'run %s | ' "$r"; done)"
 echo "|---|$(for r in $(seq "$REPEAT"); do printf -- '---|'; done)"
-for name in classic-128 dledger-128 classic-1k dledger-1k; do
+for name in classic-128 dledger-128 classic-1k dledger-1k dledger-128c; do
     row="| $name |"
     for r in $(seq "$REPEAT"); do
         f="$RESULTS/$name-$r.json"
@@ -237,8 +252,11 @@ echo "| clusterList wall time, median ms | $CL_MS |"
 echo "| classic broker RSS idle / peak MiB | $((CLASSIC_IDLE_RSS / 1024)) / $((CLASSIC_HWM / 1024)) |"
 echo "| DLedger broker RSS idle / peak MiB (largest node) | $((DLEDGER_IDLE_RSS / 1024)) / $((DLEDGER_HWM / 1024)) |"
 echo "| mqadmin peak RSS MiB (benchmark / clusterList) | $(awk -v k="${MQADMIN_RSS:-0}" 'BEGIN{printf "%.0f", k/1024}') / $(awk -v k="$CL_RSS" 'BEGIN{ if (k=="n/a") print k; else printf "%.0f", k/1024}') |"
+D128C=$(stat dledger-128c "['tps']")
+COMMITS=$(for r in $(seq "$REPEAT"); do f="$RESULTS/committers-$r.json"; [[ -s $f ]] && jget "$f" "['offsetCommits']"; done | median)
+echo "| DLedger 128 B with $COMMITTERS consumer groups committing every second: TPS (ratio to classic) / offset commits per run | $(fmt "$D128C") ($(ratio "$D128C" "$C128")) / $COMMITS |"
 echo
-echo "DLedger/classic throughput ratio, 128 B: $(ratio "$D128" "$C128"); 1 KiB: $(ratio "$D1K" "$C1K")"
+echo "DLedger/classic throughput ratio, 128 B: $(ratio "$D128" "$C128"); 1 KiB: $(ratio "$D1K" "$C1K"); 128 B with committing consumers: $(ratio "$D128C" "$C128")"
 if [[ -n ${KEEP_RESULTS:-} ]]; then
     mkdir -p "$KEEP_RESULTS" && cp -r "$RESULTS"/. "$KEEP_RESULTS"/
 fi
