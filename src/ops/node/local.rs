@@ -297,6 +297,10 @@ impl NodeAdmin for LocalNode {
 
     fn finish_file(&self, area: Area, rel: &str, len: u64) -> Result<(), NodeError> {
         let path = self.area_path(area, rel);
+        // An empty file gets no write_file call: its directory may not exist yet.
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        }
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)

@@ -35,12 +35,20 @@ fn dledger_records(node: &dyn NodeAdmin, self_id: &str) -> Result<u64> {
             let int = |at: usize| i32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
             match int(dl::MAGIC) {
                 dl::ENTRY_MAGIC => {
-                    if dl::is_record_kind(int(dl::CHANNEL) >> dl::CHANNEL_KIND_SHIFT) {
-                        return Ok(1);
-                    }
                     let size = int(dl::SIZE);
                     if size <= 0 {
                         break;
+                    }
+                    // Metadata records (a group auto-created by a client's heartbeat) are not
+                    // writes a rollback would lose: the old pair keeps its own config.
+                    if dl::is_record_kind(int(dl::CHANNEL) >> dl::CHANNEL_KIND_SHIFT) {
+                        let body = pos + dl::HEADER_SIZE as u64..pos + size as u64;
+                        let body = node.read_file(Area::Root, &f.rel, body)?;
+                        let meta = broker::store::message::RecordView::parse(&body)
+                            .is_ok_and(|r| r.topic == dl::META_TOPIC.as_bytes());
+                        if !meta {
+                            return Ok(1);
+                        }
                     }
                     pos += size as u64;
                 }
