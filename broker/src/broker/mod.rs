@@ -7,6 +7,7 @@
 //! - [`put`]: the one write path, with its typed [`put::PutError`]; [`dledger`] (the Raft
 //!   commitlog) and [`ha`] (Master/Slave replication) are what it writes through.
 //! - `register.rs` (name-server registration), [`topics`], [`offsets`], [`groups`], [`stats`].
+//! - [`transaction`]: half messages, END_TRANSACTION and the check-back.
 
 pub mod dledger;
 pub mod groups;
@@ -19,6 +20,7 @@ mod register;
 mod run;
 pub mod stats;
 pub mod topics;
+pub mod transaction;
 
 pub use run::run;
 
@@ -66,6 +68,8 @@ pub struct Broker {
     pub offsets: OffsetManager,
     /// Consumer groups and clients.
     pub groups: GroupManager,
+    /// Producer connections for transaction check-backs.
+    pub transactions: transaction::Transactions,
     /// Statistics.
     pub stats: Stats,
     /// Client for name servers and the master.
@@ -166,6 +170,7 @@ pub fn open(
         topics,
         offsets,
         groups,
+        transactions: Default::default(),
         stats: Stats::default(),
         client: RemotingClient::default(),
         broker_id: AtomicI64::new(broker_id),

@@ -17,6 +17,9 @@ pub async fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> 
     let hb: HeartbeatData = json::from_slice(&req.body)
         .map_err(|e| error(response::SYSTEM_ERROR, format!("bad heartbeat body: {e}")))?;
     let groups = b.groups.heartbeat(ctx.id, &hb);
+    if !hb.producer_data_set.is_empty() {
+        b.transactions.remember(ctx);
+    }
     for g in groups {
         if let Ok(Some(cfg)) = b
             .group_for_consume(&g, b.cfg.auto_create_subscription_group)

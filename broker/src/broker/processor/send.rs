@@ -175,6 +175,7 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             h.properties.as_deref().unwrap_or(""),
         )]
     };
+    let msgs = super::end_transaction::prepare_send(b, batch, msgs)?;
     let count = msgs.len() as u64;
     let bytes: u64 = msgs.iter().map(|m| m.body.len() as u64).sum();
 
