@@ -12,4 +12,5 @@ mod durability;
 mod hostile;
 mod protocol;
 mod replication;
+mod transaction;
 mod util;
