@@ -445,36 +445,48 @@ async fn bad_end_transaction_gets_java_remarks_and_connection_survives() {
     ns.stop().await;
 }
 
-/// DLedger: the leader acknowledges a half message and is killed (`kill -9`) before the
-/// producer commits; the commit goes to the new leader, which has the half message from the
-/// Raft log, and the message becomes visible there (exactly once, never before).
+/// DLedger: the leader acknowledges two half messages and is killed (`kill -9`) before the
+/// producer resolves them. The new leader has both from the Raft log: the producer commits the
+/// first there, and the new leader checks the second back over the producer's connection to it;
+/// the answer commits it. Neither is visible before its commit, each exactly once after.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dledger_commit_on_new_leader_after_kill9() {
-    let mut g = Group::fresh(128 * 1024).await;
+async fn dledger_commit_and_check_back_on_new_leader_after_kill9() {
+    let extra = [
+        ("transactionTimeOut", "1000".to_string()),
+        ("transactionCheckInterval", "300".to_string()),
+    ];
+    let mut g = Group::fresh_with(128 * 1024, &extra).await;
     let c = RemotingClient::default();
     g.create_topic(&c).await;
     let leader = g.leader(&c).await;
-    let r = invoke(
-        &c,
-        &leader,
-        half_request(TOPIC, 2, b"dl-half", "PG_DL", "UNIQ-DL"),
-    )
-    .await;
-    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
-    let sent: SendMessageResponseHeader = r.decode_header().unwrap();
-    let visible = |recs: &crate::dledger_cluster::Records| recs.values().any(|b| b == b"dl-half");
-    for a in g.addrs() {
-        let recs = pull_topic(&c, &a, TOPIC).await.expect("topic served");
-        assert!(!visible(&recs), "{a} shows the half message before its commit");
-    }
-
+    let mut p = RawConn::connect(&leader).await;
+    p.heartbeat_producer("PG_DL").await;
+    let first = p
+        .send(half_request(TOPIC, 2, b"dl-commit", "PG_DL", "UNIQ-DL1"))
+        .await;
+    let second = p
+        .send(half_request(TOPIC, 1, b"dl-checked", "PG_DL", "UNIQ-DL2"))
+        .await;
     let idx = g.index_of(&leader);
     g.nodes[idx].kill9();
+    drop(p);
+
+    let count = |recs: &crate::dledger_cluster::Records, body: &[u8]| {
+        recs.values().filter(|b| b.as_slice() == body).count()
+    };
     let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != leader).collect();
+    for a in &others {
+        let recs = pull_topic(&c, a, TOPIC).await.expect("topic served");
+        assert_eq!(
+            count(&recs, b"dl-commit") + count(&recs, b"dl-checked"),
+            0,
+            "{a} shows a half message"
+        );
+    }
     let deadline = Instant::now() + Duration::from_secs(60);
     let new_leader = loop {
         let (addr, _) = wait_bid0_among(&c, &g.ns.addr, &others).await;
-        let r = invoke(&c, &addr, end_for("PG_DL", &sent, COMMIT, "UNIQ-DL")).await;
+        let r = invoke(&c, &addr, end_for("PG_DL", &first, COMMIT, "UNIQ-DL1")).await;
         if r.code == response::SUCCESS {
             break addr;
         }
@@ -489,17 +501,79 @@ async fn dledger_commit_on_new_leader_after_kill9() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let recs = pull_topic(&c, &new_leader, TOPIC).await.expect("topic served");
-    let hits: Vec<_> = recs.iter().filter(|(_, b)| b.as_slice() == b"dl-half").collect();
-    assert_eq!(hits.len(), 1, "committed exactly once: {hits:?}");
-    assert_eq!(hits[0].0 .0, 2, "in the queue the producer chose");
-    // The surviving follower applies the same commit.
-    let follower = others.iter().find(|a| **a != new_leader).unwrap().clone();
-    wait_until(Duration::from_secs(30), "the follower serves the commit", || {
-        let (c, a) = (c.clone(), follower.clone());
-        async move { pull_topic(&c, &a, TOPIC).await.is_some_and(|r| visible(&r)) }
-    })
+    assert_eq!(count(&recs, b"dl-commit"), 1, "committed exactly once");
+    assert!(recs
+        .iter()
+        .any(|((q, _), b)| *q == 2 && b.as_slice() == b"dl-commit"));
+    assert_eq!(count(&recs, b"dl-checked"), 0);
+
+    // The second: the new leader asks the producer, which now heartbeats to it.
+    let mut p = RawConn::connect(&new_leader).await;
+    p.heartbeat_producer("PG_DL").await;
+    // A pass of the new leader that ran before the first commit may have re-put the first half
+    // message too, and asks about that copy: this producer knows it is committed and answers
+    // rollback (a Java producer answering commit would commit it twice, as in Java).
+    let h = loop {
+        let check = p.next_request(Duration::from_secs(30)).await;
+        assert_eq!(check.code, request::CHECK_TRANSACTION_STATE);
+        let h: CheckTransactionStateRequestHeader = check.decode_header().unwrap();
+        if h.msg_id.as_deref() == Some("UNIQ-DL2") {
+            break h;
+        }
+        assert_eq!(h.msg_id.as_deref(), Some("UNIQ-DL1"));
+        let end = end_request(
+            "PG_DL",
+            h.tran_state_table_offset,
+            h.commit_log_offset,
+            ROLLBACK,
+            true,
+            "UNIQ-DL1",
+        );
+        p.oneway(end).await;
+    };
+    assert_ne!(
+        h.commit_log_offset,
+        msg_id_offset(&second.msg_id),
+        "the check names the re-put copy"
+    );
+    p.oneway(end_request(
+        "PG_DL",
+        h.tran_state_table_offset,
+        h.commit_log_offset,
+        COMMIT,
+        true,
+        "UNIQ-DL2",
+    ))
     .await;
-    // The op record is in the new leader's Raft log (the op topic has no config to pull with).
+    wait_until(
+        Duration::from_secs(30),
+        "the checked-back message visible",
+        || {
+            let (c, a) = (c.clone(), new_leader.clone());
+            async move {
+                pull_topic(&c, &a, TOPIC)
+                    .await
+                    .is_some_and(|r| count(&r, b"dl-checked") == 1)
+            }
+        },
+    )
+    .await;
+    // The surviving follower applies the same commits.
+    let follower = others.iter().find(|a| **a != new_leader).unwrap().clone();
+    wait_until(
+        Duration::from_secs(30),
+        "the follower serves both commits",
+        || {
+            let (c, a) = (c.clone(), follower.clone());
+            async move {
+                pull_topic(&c, &a, TOPIC)
+                    .await
+                    .is_some_and(|r| count(&r, b"dl-commit") == 1 && count(&r, b"dl-checked") == 1)
+            }
+        },
+    )
+    .await;
+    // The op records are in the new leader's Raft log (the op topic has no config to pull with).
     let i = g.index_of(&new_leader);
     assert!(data_files_contain(&g.roots[i], i, tx::OP_TOPIC.as_bytes()));
 }
