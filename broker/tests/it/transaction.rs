@@ -333,6 +333,68 @@ async fn committed_visible_rolled_back_never_unanswered_checked_back() {
     ns.stop().await;
 }
 
+/// A half message nobody answers is asked about `transactionCheckMax` times, then moved to
+/// `TRANS_CHECK_MAX_TIME_TOPIC` (Java 4.9) and never visible in its real topic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_half_message_moves_to_check_max_time_topic() {
+    let ns = start_namesrv().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = broker_config(dir.path(), "tx-max", &ns.addr, BrokerRole::AsyncMaster, 0);
+    cfg.transaction_time_out = 500;
+    cfg.transaction_check_interval = 200;
+    cfg.transaction_check_max = 2;
+    let b = start_broker(cfg).await.unwrap();
+    let c = RemotingClient::default();
+    assert_eq!(
+        invoke(&c, &b.addr, create_topic_request("TxMax", 1)).await.code,
+        0
+    );
+    let mut p = RawConn::connect(&b.addr).await;
+    p.heartbeat_producer("PG_MAX").await;
+    p.send(half_request("TxMax", 0, b"never", "PG_MAX", "UNIQ-MAX"))
+        .await;
+    for n in 1..=2 {
+        let check = p.next_request(Duration::from_secs(20)).await;
+        let m = decode_record(&check.body).unwrap();
+        assert_eq!(m.properties[tx::CHECK_TIMES], n.to_string());
+    }
+    wait_until(
+        Duration::from_secs(20),
+        "the half message in TRANS_CHECK_MAX_TIME_TOPIC",
+        || {
+            let (c, addr) = (c.clone(), b.addr.clone());
+            async move {
+                invoke(
+                    &c,
+                    &addr,
+                    pull_request("checker", tx::CHECK_MAX_TIME_TOPIC, 0, 0, 32, "*", 0),
+                )
+                .await
+                .code
+                    == response::SUCCESS
+            }
+        },
+    )
+    .await;
+    let moved = pull_queue(&c, &b.addr, tx::CHECK_MAX_TIME_TOPIC, 0).await;
+    assert_eq!(bodies(&moved), vec![b"never".to_vec()]);
+    assert_eq!(moved[0].properties[tx::CHECK_TIMES], "2");
+    assert_eq!(moved[0].properties["REAL_TOPIC"], "TxMax");
+    // The scan moved past the original and both copies; the message never reached its topic.
+    wait_until(T, "half progress past the copies", || {
+        let (c, addr) = (c.clone(), b.addr.clone());
+        async move {
+            query_offset(&c, &addr, tx::CHECK_GROUP, tx::HALF_TOPIC, 0)
+                .await
+                .is_some_and(|o| o >= 3)
+        }
+    })
+    .await;
+    assert!(pull_queue(&c, &b.addr, "TxMax", 0).await.is_empty());
+    b.stop().await;
+    ns.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_end_transaction_gets_java_remarks_and_connection_survives() {
     let ns = start_namesrv().await;
