@@ -418,6 +418,16 @@ async fn bad_end_transaction_gets_java_remarks_and_connection_survives() {
     let half = p.send(half_request("TxBad", 0, b"h", "PG_BAD", "UNIQ-H")).await;
     let half_off = msg_id_offset(&half.msg_id);
 
+    // Only the broker writes the transaction topics.
+    for topic in [tx::HALF_TOPIC, tx::OP_TOPIC, tx::CHECK_MAX_TIME_TOPIC] {
+        let r = p.call(send_request(topic, 0, b"forged".to_vec(), "", "")).await;
+        assert_eq!(r.code, response::NO_PERMISSION);
+        assert_eq!(
+            r.remark.as_deref(),
+            Some(format!("Sending message to topic[{topic}] is forbidden.").as_str())
+        );
+    }
+
     let not_found = "Find prepared transaction message failed";
     for (req, remark) in [
         (end_request("PG_BAD", 0, 1 << 40, COMMIT, false, "x"), not_found),

@@ -108,6 +108,10 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
     if let Err(m) = crate::broker::topics::validate_topic(&h.topic) {
         return Err(error(response::SYSTEM_ERROR, m));
     }
+    if crate::broker::topics::NOT_ALLOWED_SEND_TOPICS.contains(&h.topic.as_str()) {
+        let remark = format!("Sending message to topic[{}] is forbidden.", h.topic);
+        return Err(error(response::NO_PERMISSION, remark));
+    }
     let created = b
         .topic_for_send(
             &h.topic,
