@@ -2,8 +2,10 @@
 //!
 //! Requests on one connection are handled concurrently (a Java client multiplexes sends, heartbeats
 //! and a long-polling pull on one socket), and responses are written by one writer task per
-//! connection. A malformed frame closes that connection only. Shutdown stops accepting, lets
-//! in-flight requests finish (bounded by a grace period), then closes the sockets.
+//! connection; a handler may also queue oneway requests to the client through that writer
+//! ([`ConnContext::outbound`], the broker's CHECK_TRANSACTION_STATE). A malformed frame closes
+//! that connection only. Shutdown stops accepting, lets in-flight requests finish (bounded by a
+//! grace period), then closes the sockets.
 //!
 //! Requests in flight on one connection are capped (`max_in_flight`): Java bounds them with its
 //! processor thread-pool queues and answers SYSTEM_BUSY when a queue is full. Over the cap we
