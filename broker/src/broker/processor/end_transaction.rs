@@ -111,3 +111,39 @@ pub async fn end_transaction(b: &Broker, req: &RemotingCommand) -> Option<Remoti
     };
     Some(reply)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remoting::custom_header::{CommandHeader, ExtFields};
+
+    #[test]
+    fn java_client_end_transaction_header_decodes() {
+        let mut ext = ExtFields::new();
+        for (k, v) in [
+            ("producerGroup", "PG"),
+            ("tranStateTableOffset", "12"),
+            ("commitLogOffset", "4096"),
+            ("commitOrRollback", "8"),
+            ("fromTransactionCheck", "true"),
+            ("msgId", "AC1100020001"),
+            ("transactionId", "AC1100020001"),
+            ("bname", "broker-a"),
+        ] {
+            ext.insert(k.into(), v.into());
+        }
+        let h = EndTransactionRequestHeader::decode(&ext).unwrap();
+        assert_eq!(
+            (
+                h.tran_state_table_offset,
+                h.commit_log_offset,
+                h.commit_or_rollback
+            ),
+            (12, 4096, 8)
+        );
+        assert_eq!(h.from_transaction_check, Some(true));
+        assert_eq!(EndTransactionRequestHeader::decode(&h.encode()).unwrap(), h);
+        ext.remove("commitLogOffset");
+        assert!(EndTransactionRequestHeader::decode(&ext).is_err());
+    }
+}
