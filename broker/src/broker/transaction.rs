@@ -490,8 +490,11 @@ async fn commit_progress(b: &Broker, topic: &str, q: i32, offset: i64) {
     }
 }
 
-/// A half message still immune to checks: `true` when it is resolved (an op record names the
-/// original it was copied from) or was put back as an immune copy, so the scan may pass it.
+/// A half message still immune to checks: `true` when it is resolved (an op record read by
+/// this pass names the original it was copied from) or was put back as an immune copy, so the
+/// scan may pass it. As in Java 4.9, an op record of an original the scan had already passed
+/// counts as done without being matched to the copies, which are then checked once immunity
+/// ends.
 async fn immune_resolved_or_put_back(
     b: &Broker,
     m: &DecodedMessage,

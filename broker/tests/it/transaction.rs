@@ -19,7 +19,9 @@ use broker::remoting::headers::{
 };
 use broker::remoting::{RemotingClient, RemotingCommand};
 use broker::store::format::{sys_flag, transaction as tx};
-use broker::store::message::{decode_record, decode_records, encode_properties, DecodedMessage};
+use broker::store::message::{
+    decode_properties, decode_record, decode_records, encode_properties, DecodedMessage,
+};
 use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -63,6 +65,17 @@ fn half_request(topic: &str, queue_id: i32, body: &[u8], group: &str, uniq: &str
     };
     RemotingCommand::request(request::SEND_MESSAGE_V2, &SendMessageRequestHeaderV2::from_v1(&h))
         .with_body(body.to_vec())
+}
+
+/// `req` (a SEND_MESSAGE_V2) with one more property.
+fn with_property(req: RemotingCommand, key: &str, value: &str) -> RemotingCommand {
+    let mut h: SendMessageRequestHeaderV2 = req.decode_header().unwrap();
+    let mut props = decode_properties(h.i.as_deref().unwrap_or(""));
+    props.insert(key.into(), value.into());
+    h.i = Some(encode_properties(
+        props.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ));
+    req.with_header(&h)
 }
 
 fn end_request(
@@ -391,6 +404,95 @@ async fn unanswered_half_message_moves_to_check_max_time_topic() {
     })
     .await;
     assert!(pull_queue(&c, &b.addr, "TxMax", 0).await.is_empty());
+    b.stop().await;
+    ns.stop().await;
+}
+
+/// `CHECK_IMMUNITY_TIME_IN_SECONDS` (a producer's `checkImmunityTimeInSeconds`): the half
+/// message is not checked before that age; while immune, each pass puts an immune copy back
+/// that names the original's offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn immune_half_messages_are_not_checked_before_their_immunity_ends() {
+    let ns = start_namesrv().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = broker_config(dir.path(), "tx-imm", &ns.addr, BrokerRole::AsyncMaster, 0);
+    cfg.transaction_time_out = 200;
+    cfg.transaction_check_interval = 200;
+    let b = start_broker(cfg).await.unwrap();
+    let c = RemotingClient::default();
+    assert_eq!(
+        invoke(&c, &b.addr, create_topic_request("TxImm", 1)).await.code,
+        0
+    );
+    let mut p = RawConn::connect(&b.addr).await;
+    p.heartbeat_producer("PG_IMM").await;
+    let immune = |body: &[u8], uniq: &str| {
+        with_property(
+            half_request("TxImm", 0, body, "PG_IMM", uniq),
+            tx::CHECK_IMMUNITY_TIME,
+            "3",
+        )
+    };
+    let sent_at = Instant::now();
+    let first = p.send(immune(b"first", "UNIQ-I1")).await;
+    let second = p.send(immune(b"second", "UNIQ-I2")).await;
+    assert_eq!((first.queue_offset, second.queue_offset), (0, 1));
+    // A pass puts immune copies of both back, naming the originals' offsets.
+    wait_until(T, "immune copies", || {
+        let n = store_queue(&b, tx::HALF_TOPIC, 0).len();
+        async move { n >= 4 }
+    })
+    .await;
+    let copies = store_queue(&b, tx::HALF_TOPIC, 0);
+    assert_eq!(copies[2].properties[tx::PREPARED_QUEUE_OFFSET], "0");
+    assert_eq!(copies[3].properties[tx::PREPARED_QUEUE_OFFSET], "1");
+    assert!(
+        !copies[2].properties.contains_key(tx::CHECK_TIMES),
+        "not checked while immune"
+    );
+    // The producer commits the first with the offsets of its send.
+    let r = p.call(end_for("PG_IMM", &first, COMMIT, "UNIQ-I1")).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    // Nothing is checked before the immunity ends. Java 4.9 counts an op record of a half offset
+    // the scan has passed as done without matching it to the immune copies that name it, so the
+    // first's copy may be asked about too: this producer knows it committed and says rollback.
+    let h = loop {
+        let check = p.next_request(Duration::from_secs(20)).await;
+        let elapsed = sent_at.elapsed();
+        assert!(elapsed >= Duration::from_secs(3), "checked after {elapsed:?}");
+        let h: CheckTransactionStateRequestHeader = check.decode_header().unwrap();
+        if h.msg_id.as_deref() == Some("UNIQ-I2") {
+            break h;
+        }
+        assert_eq!(h.msg_id.as_deref(), Some("UNIQ-I1"));
+        let end = end_request(
+            "PG_IMM",
+            h.tran_state_table_offset,
+            h.commit_log_offset,
+            ROLLBACK,
+            true,
+            "UNIQ-I1",
+        );
+        p.oneway(end).await;
+    };
+    let end = end_request(
+        "PG_IMM",
+        h.tran_state_table_offset,
+        h.commit_log_offset,
+        COMMIT,
+        true,
+        "UNIQ-I2",
+    );
+    p.oneway(end).await;
+    wait_until(T, "both committed", || {
+        let (c, addr) = (c.clone(), b.addr.clone());
+        async move { pull_queue(&c, &addr, "TxImm", 0).await.len() == 2 }
+    })
+    .await;
+    assert_eq!(
+        bodies(&pull_queue(&c, &b.addr, "TxImm", 0).await),
+        vec![b"first".to_vec(), b"second".to_vec()]
+    );
     b.stop().await;
     ns.stop().await;
 }
