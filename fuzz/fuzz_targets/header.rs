@@ -51,6 +51,8 @@ fn all_headers(ext: &ExtFields) {
     check::<TopicRequestHeader>(ext);
     check::<ConsumerGroupRequestHeader>(ext);
     check::<UnregisterClientRequestHeader>(ext);
+    check::<EndTransactionRequestHeader>(ext);
+    check::<CheckTransactionStateRequestHeader>(ext);
     if let Some(v2) = check::<SendMessageRequestHeaderV2>(ext) {
         // The V2 <-> V1 conversion keeps every field but the broker name.
         let back = SendMessageRequestHeaderV2::from_v1(&v2.clone().into_v1());

@@ -375,6 +375,16 @@ impl GroupManager {
             .len()
     }
 
+    /// Connection ids of a producer group's live clients (for CHECK_TRANSACTION_STATE).
+    pub fn producer_conns(&self, group: &str) -> Vec<u64> {
+        self.producers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(group)
+            .map(|m| m.values().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Client ids of a consumer group, sorted.
     pub fn consumer_ids(&self, group: &str) -> Vec<String> {
         self.consumers

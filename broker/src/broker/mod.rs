@@ -8,6 +8,8 @@
 //!   commitlog) and [`ha`] (Master/Slave replication) are what it writes through.
 //! - `register.rs` (name-server registration), [`topics`], [`offsets`], [`groups`], [`stats`],
 //!   [`locks`] (orderly-consumption queue locks).
+//! - [`meta`]: every metadata change, through the Raft log in DLedger mode.
+//! - [`transaction`]: half messages, END_TRANSACTION and the check-back.
 
 pub mod dledger;
 pub mod groups;
@@ -21,6 +23,7 @@ mod register;
 mod run;
 pub mod stats;
 pub mod topics;
+pub mod transaction;
 
 pub use run::run;
 
@@ -72,6 +75,8 @@ pub struct Broker {
     pub offsets: OffsetManager,
     /// Consumer groups and clients.
     pub groups: GroupManager,
+    /// Producer connections for transaction check-backs.
+    pub transactions: transaction::Transactions,
     /// Statistics.
     pub stats: Stats,
     /// Orderly-consumption queue locks (in memory, as Java).
@@ -175,6 +180,7 @@ pub fn open(
         topics,
         offsets,
         groups,
+        transactions: Default::default(),
         stats: Stats::default(),
         locks: locks::LockTable::new(lock_max_live),
         client: RemotingClient::default(),

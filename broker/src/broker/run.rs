@@ -87,6 +87,8 @@ pub async fn run(
     } else if let Some(l) = ha_listener {
         tasks.spawn(ha::run_master(broker.clone(), l));
     }
+    // Transaction check-back; it acts only while this broker is the master or leader.
+    tasks.spawn(super::transaction::run_checks(broker.clone()));
     let handler = Arc::new(BrokerProcessor {
         broker: broker.clone(),
     });

@@ -65,6 +65,20 @@ pub const SYSTEM_TOPICS: &[&str] = &[
     "RMQ_SYS_TRACE_TOPIC",
     "RMQ_SYS_TRANS_OP_HALF_TOPIC",
     crate::store::format::dledger::META_TOPIC,
+    "TRANS_CHECK_MAX_TIME_TOPIC",
+];
+
+/// Topics a client may not send to (Java's `TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET`): only
+/// the broker writes them (delayed messages, transactions).
+pub const NOT_ALLOWED_SEND_TOPICS: &[&str] = &[
+    "SCHEDULE_TOPIC_XXXX",
+    "RMQ_SYS_TRANS_HALF_TOPIC",
+    "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+    "TRANS_CHECK_MAX_TIME_TOPIC",
+    "SELF_TEST_TOPIC",
+    "OFFSET_MOVED_EVENT",
+    // Ours: metadata records are written by the broker alone (`meta`).
+    crate::store::format::dledger::META_TOPIC,
 ];
 
 /// Validates a topic name as Java's `TopicValidator`: 1..=127 chars of `[%|a-zA-Z0-9_-]`.

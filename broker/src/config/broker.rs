@@ -137,6 +137,19 @@ config_struct! {
         /// Register with the full topic list even when nothing changed. Default: `true`.
         #[key = "forceRegister"]
         force_register: bool = true,
+        /// Refuse transaction half messages (NO_PERMISSION). Default: `false`.
+        #[key = "rejectTransactionMessage"]
+        reject_transaction_message: bool = false,
+        /// A half message younger than this is not checked back yet, in ms. Default: `6000`.
+        #[key = "transactionTimeOut"]
+        transaction_time_out: u64 = 6000,
+        /// Check-backs of one half message before it is moved to `TRANS_CHECK_MAX_TIME_TOPIC`.
+        /// Default: `15`.
+        #[key = "transactionCheckMax"]
+        transaction_check_max: i32 = 15,
+        /// How often unresolved half messages are checked back, in ms. Default: `60000`.
+        #[key = "transactionCheckInterval"]
+        transaction_check_interval: u64 = 60_000,
         /// The remoting port for clients (the fast port is listenPort − 2). Default: `10911`.
         #[key = "listenPort", important = true]
         listen_port: u16 = 10911,

@@ -24,9 +24,11 @@ pub mod request {
     pub const HEART_BEAT: i32 = 34;
     pub const UNREGISTER_CLIENT: i32 = 35;
     pub const CONSUMER_SEND_MSG_BACK: i32 = 36;
+    pub const END_TRANSACTION: i32 = 37;
     pub const GET_CONSUMER_LIST_BY_GROUP: i32 = 38;
     pub const LOCK_BATCH_MQ: i32 = 41;
     pub const UNLOCK_BATCH_MQ: i32 = 42;
+    pub const CHECK_TRANSACTION_STATE: i32 = 39;
     pub const GET_ALL_CONSUMER_OFFSET: i32 = 43;
     pub const GET_ALL_DELAY_OFFSET: i32 = 45;
     pub const GET_KV_CONFIG: i32 = 101;

@@ -308,9 +308,35 @@ command_header! {
 }
 
 command_header! {
+    /// END_TRANSACTION (37) request: a producer commits (8), rolls back (12) or leaves pending
+    /// (0) the half message at `commitLogOffset`; Java clients send it oneway.
+    pub struct EndTransactionRequestHeader {
+        producer_group: String = "producerGroup",
+        tran_state_table_offset: i64 = "tranStateTableOffset",
+        commit_log_offset: i64 = "commitLogOffset",
+        commit_or_rollback: i32 = "commitOrRollback",
+        from_transaction_check: Option<bool> = "fromTransactionCheck",
+        msg_id: String = "msgId",
+        transaction_id: Option<String> = "transactionId",
+    }
+}
+
+command_header! {
     /// GET_CONSUME_STATS (208) request: a blank topic means every topic the group has offsets for.
     pub struct GetConsumeStatsRequestHeader {
         consumer_group: String = "consumerGroup",
         topic: Option<String> = "topic",
+    }
+}
+
+command_header! {
+    /// CHECK_TRANSACTION_STATE (39): the broker asks a producer, oneway, about a half message
+    /// left unresolved; the producer answers with END_TRANSACTION.
+    pub struct CheckTransactionStateRequestHeader {
+        tran_state_table_offset: i64 = "tranStateTableOffset",
+        commit_log_offset: i64 = "commitLogOffset",
+        msg_id: Option<String> = "msgId",
+        transaction_id: Option<String> = "transactionId",
+        offset_msg_id: Option<String> = "offsetMsgId",
     }
 }

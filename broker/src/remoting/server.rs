@@ -2,8 +2,10 @@
 //!
 //! Requests on one connection are handled concurrently (a Java client multiplexes sends, heartbeats
 //! and a long-polling pull on one socket), and responses are written by one writer task per
-//! connection. A malformed frame closes that connection only. Shutdown stops accepting, lets
-//! in-flight requests finish (bounded by a grace period), then closes the sockets.
+//! connection; a handler may also queue oneway requests to the client through that writer
+//! ([`ConnContext::outbound`], the broker's CHECK_TRANSACTION_STATE). A malformed frame closes
+//! that connection only. Shutdown stops accepting, lets in-flight requests finish (bounded by a
+//! grace period), then closes the sockets.
 //!
 //! Requests in flight on one connection are capped (`max_in_flight`): Java bounds them with its
 //! processor thread-pool queues and answers SYSTEM_BUSY when a queue is full. Over the cap we
@@ -12,7 +14,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,6 +77,45 @@ pub struct ConnContext {
     pub local: SocketAddr,
     /// Becomes true when the server shuts down, so long waits (long polling) can end early.
     pub shutdown: watch::Receiver<bool>,
+    /// Sends requests to the client on this connection (the broker's CHECK_TRANSACTION_STATE);
+    /// set for every served connection.
+    pub outbound: Option<Outbound>,
+}
+
+/// A handle that sends server-initiated oneway requests on one connection, through the same
+/// writer as its responses. It does not keep the connection open: once the connection closes,
+/// sends fail.
+#[derive(Debug, Clone)]
+pub struct Outbound {
+    tx: mpsc::WeakSender<RemotingCommand>,
+}
+
+/// Why a server-initiated request was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboundError {
+    /// The connection has closed.
+    #[error("the connection is closed")]
+    Closed,
+    /// The connection's writer queue is full (the client does not read).
+    #[error("the connection's write queue is full")]
+    Full,
+}
+
+impl Outbound {
+    /// Queues `req` as a oneway request with a fresh opaque; does not wait for the write.
+    ///
+    /// # Errors
+    /// [`OutboundError`]: the connection closed, or its write queue is full.
+    pub fn send_oneway(&self, mut req: RemotingCommand) -> Result<(), OutboundError> {
+        static NEXT_OPAQUE: AtomicI32 = AtomicI32::new(1);
+        let tx = self.tx.upgrade().ok_or(OutboundError::Closed)?;
+        req.mark_oneway();
+        req.opaque = NEXT_OPAQUE.fetch_add(1, Ordering::Relaxed);
+        tx.try_send(req).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => OutboundError::Full,
+            mpsc::error::TrySendError::Closed(_) => OutboundError::Closed,
+        })
+    }
 }
 
 /// Serves requests; implemented by the name server and the broker.
@@ -131,7 +172,7 @@ pub async fn run<H: RequestHandler>(
                 };
                 let _ = stream.set_nodelay(true);
                 let local = stream.local_addr().unwrap_or(peer);
-                let ctx = ConnContext { id: next_id.fetch_add(1, Ordering::Relaxed), peer, local, shutdown: stop_rx.clone() };
+                let ctx = ConnContext { id: next_id.fetch_add(1, Ordering::Relaxed), peer, local, shutdown: stop_rx.clone(), outbound: None };
                 let handler = handler.clone();
                 let config = config.clone();
                 conns.spawn(async move {
@@ -150,7 +191,7 @@ pub async fn run<H: RequestHandler>(
 
 async fn serve_connection<H: RequestHandler>(
     stream: TcpStream,
-    ctx: ConnContext,
+    mut ctx: ConnContext,
     handler: Arc<H>,
     config: ServerConfig,
 ) {
@@ -175,6 +216,8 @@ async fn serve_connection<H: RequestHandler>(
         let _ = write_half.shutdown().await;
     });
 
+    // Weak: the writer ends when the last strong sender (the request tasks') is dropped.
+    ctx.outbound = Some(Outbound { tx: tx.downgrade() });
     let mut reader = FrameReader::new(read_half, config.max_frame);
     let mut in_flight = JoinSet::new();
     let mut stop = ctx.shutdown.clone();
@@ -198,7 +241,7 @@ async fn serve_connection<H: RequestHandler>(
             }
         };
         if request.is_response() {
-            continue; // We send no requests to clients; a stray response is ignored.
+            continue; // Our requests to clients are oneway; a stray response is ignored.
         }
         // Finished tasks stay in the set until joined; count only the live ones.
         while in_flight.try_join_next().is_some() {}

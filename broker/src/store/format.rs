@@ -99,6 +99,35 @@ pub mod sys_flag {
     pub const STOREHOST_V6: i32 = 0x20;
 }
 
+/// Transactions (Java 4.9 `TransactionalMessageBridge`, `TransactionalMessageUtil`): the system
+/// topics, group, tag and properties that half messages and op records carry on disk.
+pub mod transaction {
+    /// Where half (prepared) messages are stored, queue 0, until committed or rolled back.
+    pub const HALF_TOPIC: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
+    /// Op records: one per resolved half message, body = its half-queue offset in decimal.
+    pub const OP_TOPIC: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
+    /// Half messages checked `transactionCheckMax` times are moved here.
+    pub const CHECK_MAX_TIME_TOPIC: &str = "TRANS_CHECK_MAX_TIME_TOPIC";
+    /// Consumer group whose offsets on the half and op topics are the check-back progress.
+    pub const CHECK_GROUP: &str = "CID_RMQ_SYS_TRANS";
+    /// Tag of an op record that removes a half message.
+    pub const REMOVE_TAG: &str = "d";
+    /// Property: the send is a transaction half message (`"true"`).
+    pub const PREPARED: &str = "TRAN_MSG";
+    /// Property: the producer group (set by the client on transaction messages).
+    pub const PRODUCER_GROUP: &str = "PGROUP";
+    /// Property: the topic a half message is committed to.
+    pub const REAL_TOPIC: &str = "REAL_TOPIC";
+    /// Property: the queue a half message is committed to.
+    pub const REAL_QUEUE_ID: &str = "REAL_QID";
+    /// Property: how often the broker has asked the producer about a half message.
+    pub const CHECK_TIMES: &str = "TRANSACTION_CHECK_TIMES";
+    /// Property: seconds a half message is not checked (the client's `checkImmunityTimeInSeconds`).
+    pub const CHECK_IMMUNITY_TIME: &str = "CHECK_IMMUNITY_TIME_IN_SECONDS";
+    /// Property: the half-queue offset of the original of a re-put immune half message.
+    pub const PREPARED_QUEUE_OFFSET: &str = "TRAN_PREPARED_QUEUE_OFFSET";
+}
+
 /// Separator between a property's name and value.
 pub const PROPERTY_NAME_VALUE_SEPARATOR: char = '\u{1}';
 /// Separator after each property.

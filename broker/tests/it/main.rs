@@ -13,4 +13,5 @@ mod groups;
 mod hostile;
 mod protocol;
 mod replication;
+mod transaction;
 mod util;

@@ -26,6 +26,9 @@ pub async fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> 
             version: req.version,
         },
     );
+    if !hb.producer_data_set.is_empty() {
+        b.transactions.remember(ctx);
+    }
     for g in groups {
         if let Ok(Some(cfg)) = b
             .group_for_consume(&g, b.cfg.auto_create_subscription_group)

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod end_transaction;
 pub mod group_info;
 pub mod lock;
 pub mod offset;
@@ -71,6 +72,8 @@ impl RequestHandler for BrokerProcessor {
             request::GET_EARLIEST_MSG_STORETIME => offset::earliest_msg_storetime(b, &req),
             request::SEARCH_OFFSET_BY_TIMESTAMP => offset::search_offset_by_timestamp(b, &req),
             request::VIEW_MESSAGE_BY_ID => offset::view_message_by_id(b, &req),
+            // Java answers nothing to a "pending" END_TRANSACTION, not even a two-way one.
+            request::END_TRANSACTION => return end_transaction::end_transaction(b, &req).await,
             request::HEART_BEAT => client::heartbeat(b, ctx, &req).await,
             request::UNREGISTER_CLIENT => client::unregister_client(b, &req),
             request::GET_CONSUMER_LIST_BY_GROUP => client::consumer_list_by_group(b, &req),
@@ -101,5 +104,6 @@ impl RequestHandler for BrokerProcessor {
 
     fn on_disconnect(&self, ctx: &ConnContext) {
         self.broker.groups.on_disconnect(ctx.id);
+        self.broker.transactions.forget(ctx.id);
     }
 }

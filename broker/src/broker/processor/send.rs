@@ -108,12 +108,9 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
     if let Err(m) = crate::broker::topics::validate_topic(&h.topic) {
         return Err(error(response::SYSTEM_ERROR, m));
     }
-    // Metadata records are written by the broker alone (`meta`).
-    if h.topic == crate::store::format::dledger::META_TOPIC {
-        return Err(error(
-            response::NO_PERMISSION,
-            format!("Sending message to topic[{}] is forbidden.", h.topic),
-        ));
+    if crate::broker::topics::NOT_ALLOWED_SEND_TOPICS.contains(&h.topic.as_str()) {
+        let remark = format!("Sending message to topic[{}] is forbidden.", h.topic);
+        return Err(error(response::NO_PERMISSION, remark));
     }
     let created = b
         .topic_for_send(
@@ -182,6 +179,7 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             h.properties.as_deref().unwrap_or(""),
         )]
     };
+    let msgs = super::end_transaction::prepare_send(b, batch, msgs)?;
     let count = msgs.len() as u64;
     let bytes: u64 = msgs.iter().map(|m| m.body.len() as u64).sum();
 

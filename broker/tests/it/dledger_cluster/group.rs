@@ -74,6 +74,19 @@ impl Group {
         file_size: u64,
         net: Net,
     ) -> Self {
+        Self::start_with(ns, dir, roots, port0, file_size, net, &[]).await
+    }
+
+    /// As [`Group::start`], with `extra` config keys in every node's file.
+    pub async fn start_with(
+        ns: NamesrvProc,
+        dir: tempfile::TempDir,
+        roots: Vec<PathBuf>,
+        port0: Option<u16>,
+        file_size: u64,
+        net: Net,
+        extra: &[(&'static str, String)],
+    ) -> Self {
         let proxied = matches!(net, Net::Proxied);
         let netns = match net {
             Net::Netns(lab) => Some(lab),
@@ -111,6 +124,7 @@ impl Group {
             let mut props = dledger_props(i, ports[i], &ns.addr, &roots[i], &peers[i], file_size);
             props.retain(|(k, _)| *k != "brokerIP1" && *k != "brokerIP2");
             props.extend([("brokerIP1", ip(i)), ("brokerIP2", ip(i))]);
+            props.extend(extra.iter().cloned());
             let conf = write_broker_conf(dir.path(), &format!("n{i}.conf"), &props);
             let netns = netns.as_ref().map(|l| l.netns(i));
             nodes.push(BrokerProc::spawn_at(
@@ -147,6 +161,14 @@ impl Group {
         let dir = tempfile::tempdir().unwrap();
         let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
         Self::start(ns, dir, roots, None, file_size, Net::Loopback).await
+    }
+
+    /// As [`Group::fresh`], with `extra` config keys in every node's file.
+    pub async fn fresh_with(file_size: u64, extra: &[(&'static str, String)]) -> Self {
+        let ns = NamesrvProc::spawn().await;
+        let dir = tempfile::tempdir().unwrap();
+        let roots = (0..3).map(|i| dir.path().join(format!("store-n{i}"))).collect();
+        Self::start_with(ns, dir, roots, None, file_size, Net::Loopback, extra).await
     }
 
     /// As [`Group::fresh`], with the Raft traffic between nodes through proxies, or each node in
