@@ -17,6 +17,7 @@ pub mod processor;
 pub mod put;
 mod register;
 mod run;
+pub mod schedule;
 pub mod stats;
 pub mod topics;
 
@@ -78,6 +79,8 @@ pub struct Broker {
     pub store_host: SocketAddr,
     /// Wakes the registration loop (topic change, role change).
     pub register_now: Notify,
+    /// Wakes the delayed-message scheduler ([`schedule`]) when a delayed message is stored.
+    pub schedule_wake: Notify,
     /// One registration at a time, each built when it starts: a registration that began
     /// before a role change can never reach the name servers after the one that announces it.
     register_lock: tokio::sync::Mutex<()>,
@@ -136,6 +139,8 @@ pub fn store_config(cfg: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     sc.delete_when = cfg.delete_when.clone();
     sc.disk_max_used_space_ratio = cfg.disk_max_used_space_ratio;
     sc.dledger = cfg.enable_dleger_commit_log;
+    // `validate` refuses a value that does not parse; a config built in code falls back to Java's.
+    sc.delay_levels = crate::store::delay::DelayLevels::parse(&cfg.message_delay_level).unwrap_or_default();
     sc
 }
 
@@ -172,6 +177,7 @@ pub fn open(
         boot_ms: now_millis(),
         store_host,
         register_now: Notify::new(),
+        schedule_wake: Notify::new(),
         register_lock: tokio::sync::Mutex::new(()),
         master_addr: Default::default(),
         ha: Default::default(),

@@ -34,7 +34,18 @@ impl Broker {
     ///
     /// # Errors
     /// [`PutError`]: not the leader, a full disk, or a store refusal or failure.
-    pub async fn put(&self, msgs: Vec<MessageToStore>) -> Result<(PutResult, Replication), PutError> {
+    pub async fn put(&self, mut msgs: Vec<MessageToStore>) -> Result<(PutResult, Replication), PutError> {
+        // A delayed message goes to the schedule topic first (as Java, single puts only).
+        let delayed =
+            msgs.len() == 1 && super::schedule::divert_delayed(self.store.delay_levels(), &mut msgs[0]);
+        let r = self.write(msgs).await;
+        if delayed && r.is_ok() {
+            self.schedule_wake.notify_one();
+        }
+        r
+    }
+
+    async fn write(&self, msgs: Vec<MessageToStore>) -> Result<(PutResult, Replication), PutError> {
         if let Some(d) = self.dledger.get() {
             return Ok((d.put(self, msgs).await?, Replication::Done));
         }

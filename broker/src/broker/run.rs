@@ -79,6 +79,7 @@ pub async fn run(
             }
         });
     }
+    tasks.spawn(super::schedule::run(broker.clone()));
     if broker.cfg.enable_dleger_commit_log {
         dledger::start(&broker).await?;
         tasks.spawn(ha::sync_config_while_follower(broker.clone()));

@@ -12,6 +12,7 @@ pub mod client;
 pub mod offset;
 pub mod pull;
 pub mod send;
+pub mod send_back;
 
 use std::sync::Arc;
 
@@ -61,6 +62,7 @@ impl RequestHandler for BrokerProcessor {
                 send::send(b, ctx, &req).await
             }
             request::PULL_MESSAGE => pull::pull(b, ctx, &req).await,
+            request::CONSUMER_SEND_MSG_BACK => send_back::send_back(b, &req).await,
             request::QUERY_CONSUMER_OFFSET => offset::query_consumer_offset(b, &req),
             request::UPDATE_CONSUMER_OFFSET => offset::update_consumer_offset(b, &req).await,
             request::GET_MAX_OFFSET => offset::max_offset(b, &req),
