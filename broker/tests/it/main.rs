@@ -4,6 +4,7 @@
 #![allow(clippy::print_stderr)] // tests report measured figures (failover time) on stderr
 
 mod broker;
+mod delayed;
 mod disk_full;
 mod dledger;
 mod dledger_cluster;

@@ -1,0 +1,415 @@
+//! Delayed messages, retry and dead-letter topics (issue 14), against real brokers: a `DELAY`
+//! message waits in `SCHEDULE_TOPIC_XXXX` until due, CONSUMER_SEND_MSG_BACK lands in
+//! `%RETRY%<group>` after its delay and in `%DLQ%<group>` past the limit, a store with Java-format
+//! delay offsets is picked up after a restart, and a DLedger group delivers through a leader
+//! crash.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use broker::config::BrokerRole;
+use broker::json;
+use broker::remoting::codes::{request, response};
+use broker::remoting::headers::{
+    ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2,
+    SendMessageResponseHeader,
+};
+use broker::remoting::{RemotingClient, RemotingCommand};
+use broker::store::config_files::DelayOffsets;
+use broker::store::message::{encode_properties, DecodedMessage, MessageToStore};
+
+use crate::util::*;
+
+const SCHEDULE: &str = "SCHEDULE_TOPIC_XXXX";
+
+/// A single send with `DELAY=<delay>` and a client message id.
+fn delayed_send(topic: &str, queue_id: i32, body: &[u8], delay: &str, uniq: &str) -> RemotingCommand {
+    let h = SendMessageRequestHeader {
+        producer_group: "pg".into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: 1,
+        flag: 0,
+        properties: Some(encode_properties([
+            ("TAGS", "t"),
+            ("DELAY", delay),
+            ("UNIQ_KEY", uniq),
+            ("WAIT", "true"),
+        ])),
+        reconsume_times: Some(0),
+        unit_mode: Some(false),
+        batch: Some(false),
+        max_reconsume_times: None,
+    };
+    RemotingCommand::request(request::SEND_MESSAGE_V2, &SendMessageRequestHeaderV2::from_v1(&h))
+        .with_body(body.to_vec())
+}
+
+fn send_back_request(
+    offset: i64,
+    group: &str,
+    delay_level: i32,
+    max_reconsume_times: Option<i32>,
+) -> RemotingCommand {
+    RemotingCommand::request(
+        request::CONSUMER_SEND_MSG_BACK,
+        &ConsumerSendMsgBackRequestHeader {
+            offset,
+            group: group.into(),
+            delay_level,
+            origin_msg_id: None,
+            origin_topic: None,
+            unit_mode: Some(false),
+            max_reconsume_times,
+        },
+    )
+}
+
+async fn delay_offsets(c: &RemotingClient, addr: &str) -> BTreeMap<i32, i64> {
+    let r = invoke(
+        c,
+        addr,
+        RemotingCommand::request_empty(request::GET_ALL_DELAY_OFFSET),
+    )
+    .await;
+    assert_eq!(r.code, response::SUCCESS);
+    json::from_slice::<DelayOffsets>(&r.body).unwrap().offset_table
+}
+
+fn prop<'a>(m: &'a DecodedMessage, k: &str) -> Option<&'a str> {
+    m.properties.get(k).map(String::as_str)
+}
+
+async fn send_ok(c: &RemotingClient, addr: &str, req: RemotingCommand) -> SendMessageResponseHeader {
+    let r = invoke(c, addr, req).await;
+    assert_eq!(r.code, response::SUCCESS, "send: {:?}", r.remark);
+    r.decode_header().unwrap()
+}
+
+/// Waits until `topic`/`q` on `addr` holds `n` messages and returns them.
+async fn wait_messages(c: &RemotingClient, addr: &str, topic: &str, q: i32, n: usize) -> Vec<DecodedMessage> {
+    wait_until(
+        Duration::from_secs(30),
+        &format!("{n} message(s) in {topic}/{q} on {addr}"),
+        || {
+            let (c, addr) = (c.clone(), addr.to_owned());
+            async move { pull_queue(&c, &addr, topic, q).await.len() >= n }
+        },
+    )
+    .await;
+    pull_queue(c, addr, topic, q).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delayed_message_waits_for_its_level_then_is_delivered_once() {
+    let ns = start_namesrv().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = broker_config(dir.path(), "broker-a", &ns.addr, BrokerRole::AsyncMaster, 0);
+    let b = start_broker(cfg).await.unwrap();
+    let c = RemotingClient::default();
+    assert_eq!(
+        invoke(&c, &b.addr, create_topic_request("Later", 2)).await.code,
+        response::SUCCESS
+    );
+
+    let sent = send_ok(&c, &b.addr, delayed_send("Later", 1, b"soon", "1", "U1")).await;
+    // Java answers with the queue the producer chose, not the schedule queue.
+    assert_eq!(sent.queue_id, 1);
+    assert!(
+        pull_queue(&c, &b.addr, "Later", 1).await.is_empty(),
+        "a level-1 message must not be visible right after the send"
+    );
+    let scheduled = pull_queue(&c, &b.addr, SCHEDULE, 0).await;
+    assert_eq!(
+        scheduled.len(),
+        1,
+        "stored in the level's schedule queue (level - 1)"
+    );
+    let s = &scheduled[0];
+    assert_eq!(prop(s, "REAL_TOPIC"), Some("Later"));
+    assert_eq!(prop(s, "REAL_QID"), Some("1"));
+    assert_eq!(prop(s, "DELAY"), Some("1"));
+
+    let got = wait_messages(&c, &b.addr, "Later", 1, 1).await;
+    assert_eq!(got.len(), 1);
+    let m = &got[0];
+    assert!(
+        m.store_timestamp >= s.store_timestamp + 1000,
+        "delivered {} ms after it was stored; level 1 is 1 s",
+        m.store_timestamp - s.store_timestamp
+    );
+    assert_eq!(m.body, b"soon");
+    assert_eq!(prop(m, "UNIQ_KEY"), Some("U1"));
+    assert_eq!(prop(m, "TAGS"), Some("t"));
+    assert_eq!(prop(m, "DELAY"), None, "DELAY is removed at delivery");
+    assert_ne!(
+        m.physical_offset, s.physical_offset,
+        "a new record, hence a new offset msgId"
+    );
+    wait_until(T, "level 1 progress recorded", || {
+        let (c, a) = (c.clone(), b.addr.clone());
+        async move { delay_offsets(&c, &a).await.get(&1) == Some(&1) }
+    })
+    .await;
+    assert_eq!(
+        pull_queue(&c, &b.addr, "Later", 1).await.len(),
+        1,
+        "delivered once"
+    );
+
+    // An unknown level is capped at the last one (18: two hours), as Java caps it.
+    send_ok(&c, &b.addr, delayed_send("Later", 0, b"much later", "99", "U2")).await;
+    let capped = pull_queue(&c, &b.addr, SCHEDULE, 17).await;
+    assert_eq!(capped.len(), 1);
+    assert_eq!(prop(&capped[0], "DELAY"), Some("18"));
+    assert!(pull_queue(&c, &b.addr, "Later", 0).await.is_empty());
+    b.stop().await;
+    ns.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_back_goes_to_retry_after_its_delay_then_to_the_dlq() {
+    let ns = start_namesrv().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = broker_config(dir.path(), "broker-a", &ns.addr, BrokerRole::AsyncMaster, 0);
+    // Short levels, so `3 + reconsumeTimes` is a one-second wait.
+    cfg.message_delay_level = "1s 1s 1s 1s 1s 1s".into();
+    let b = start_broker(cfg).await.unwrap();
+    let c = RemotingClient::default();
+    assert_eq!(
+        invoke(&c, &b.addr, create_topic_request("Orders", 1)).await.code,
+        response::SUCCESS
+    );
+    let sent = send_ok(
+        &c,
+        &b.addr,
+        send_request("Orders", 0, b"order-1".to_vec(), "paid", "k1"),
+    )
+    .await;
+    let offset = msg_id_offset(&sent.msg_id);
+
+    // First failure: the broker picks level 3 + 0.
+    let r = invoke(&c, &b.addr, send_back_request(offset, "g", 0, Some(2))).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    assert!(
+        pull_queue(&c, &b.addr, "%RETRY%g", 0).await.is_empty(),
+        "the retry copy waits for its delay"
+    );
+    let level3 = pull_queue(&c, &b.addr, SCHEDULE, 2).await;
+    assert_eq!(level3.len(), 1, "scheduled at level 3");
+    let retry = wait_messages(&c, &b.addr, "%RETRY%g", 0, 1).await;
+    let r1 = &retry[0];
+    assert_eq!(r1.body, b"order-1");
+    assert_eq!(r1.reconsume_times, 1);
+    assert_eq!(prop(r1, "RETRY_TOPIC"), Some("Orders"));
+    assert_eq!(prop(r1, "ORIGIN_MESSAGE_ID"), Some(sent.msg_id.as_str()));
+    assert_eq!(prop(r1, "KEYS"), Some("k1"));
+    let broker = b.broker.as_ref().unwrap().upgrade().unwrap();
+    let rt = broker.topics.get("%RETRY%g").expect("retry topic created");
+    assert_eq!((rt.read_queue_nums, rt.write_queue_nums, rt.perm), (1, 1, 6));
+
+    // Second failure of the retry copy: level 3 + 1, the origin id kept.
+    let r = invoke(
+        &c,
+        &b.addr,
+        send_back_request(r1.physical_offset, "g", 0, Some(2)),
+    )
+    .await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    assert_eq!(
+        pull_queue(&c, &b.addr, SCHEDULE, 3).await.len(),
+        1,
+        "scheduled at level 4"
+    );
+    let retry = wait_messages(&c, &b.addr, "%RETRY%g", 0, 2).await;
+    let r2 = &retry[1];
+    assert_eq!(r2.reconsume_times, 2);
+    assert_eq!(prop(r2, "RETRY_TOPIC"), Some("Orders"));
+    assert_eq!(prop(r2, "ORIGIN_MESSAGE_ID"), Some(sent.msg_id.as_str()));
+
+    // Third failure: reconsumeTimes 2 reached maxReconsumeTimes 2, so the DLQ, at once.
+    let r = invoke(
+        &c,
+        &b.addr,
+        send_back_request(r2.physical_offset, "g", 0, Some(2)),
+    )
+    .await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    let dlq = pull_queue(&c, &b.addr, "%DLQ%g", 0).await;
+    assert_eq!(dlq.len(), 1, "the DLQ copy is not delayed");
+    assert_eq!(dlq[0].reconsume_times, 3);
+    assert_eq!(prop(&dlq[0], "DELAY"), Some("0"));
+    assert_eq!(prop(&dlq[0], "RETRY_TOPIC"), Some("Orders"));
+    assert_eq!(prop(&dlq[0], "ORIGIN_MESSAGE_ID"), Some(sent.msg_id.as_str()));
+    let dt = broker.topics.get("%DLQ%g").expect("DLQ topic created");
+    assert_eq!((dt.read_queue_nums, dt.write_queue_nums, dt.perm), (1, 1, 6));
+
+    // A negative delay level sends a first failure straight to the DLQ.
+    let r = invoke(&c, &b.addr, send_back_request(offset, "g", -1, None)).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    let dlq = pull_queue(&c, &b.addr, "%DLQ%g", 0).await;
+    assert_eq!(dlq.len(), 2);
+    assert_eq!(dlq[1].reconsume_times, 1);
+    assert_eq!(
+        pull_queue(&c, &b.addr, "%RETRY%g", 0).await.len(),
+        2,
+        "no retry copy for it"
+    );
+    drop(broker);
+    b.stop().await;
+    ns.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_back_refuses_bad_input_and_the_connection_survives() {
+    let ns = start_namesrv().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = broker_config(dir.path(), "broker-a", &ns.addr, BrokerRole::AsyncMaster, 0);
+    cfg.auto_create_subscription_group = false;
+    let b = start_broker(cfg).await.unwrap();
+    let c = RemotingClient::default();
+    assert_eq!(
+        invoke(&c, &b.addr, create_topic_request("Orders", 1)).await.code,
+        response::SUCCESS
+    );
+    let sent = send_ok(&c, &b.addr, send_request("Orders", 0, b"x".to_vec(), "", "k")).await;
+    let offset = msg_id_offset(&sent.msg_id);
+
+    let r = invoke(&c, &b.addr, send_back_request(offset, "nobody", 0, None)).await;
+    assert_eq!(r.code, response::SUBSCRIPTION_GROUP_NOT_EXIST);
+    assert!(r.remark.unwrap().contains("subscription group not exist, nobody"));
+
+    let broker = b.broker.as_ref().unwrap().upgrade().unwrap();
+    for g in ["g", "checker"] {
+        broker
+            .upsert_group(broker::store::config_files::SubscriptionGroupConfig::new(g))
+            .await
+            .unwrap();
+    }
+    for bad in [offset + 7, 1 << 40, -5] {
+        let r = invoke(&c, &b.addr, send_back_request(bad, "g", 0, None)).await;
+        assert_eq!(r.code, response::SYSTEM_ERROR, "offset {bad}");
+        assert_eq!(
+            r.remark.as_deref(),
+            Some(format!("look message by offset failed, {bad}").as_str())
+        );
+    }
+    // A header without its required fields is refused by name.
+    let r = invoke(
+        &c,
+        &b.addr,
+        RemotingCommand::request_empty(request::CONSUMER_SEND_MSG_BACK),
+    )
+    .await;
+    assert_eq!(r.code, response::SYSTEM_ERROR);
+    assert!(r.remark.unwrap().contains("offset"));
+
+    // A group with no retry queues: SUCCESS and nothing written (Java's answer).
+    let mut none = broker::store::config_files::SubscriptionGroupConfig::new("noretry");
+    none.retry_queue_nums = 0;
+    broker.upsert_group(none).await.unwrap();
+    let r = invoke(&c, &b.addr, send_back_request(offset, "noretry", 0, None)).await;
+    assert_eq!(r.code, response::SUCCESS);
+    assert!(broker.topics.get("%RETRY%noretry").is_none());
+
+    // The same connection still serves a good send-back.
+    let r = invoke(&c, &b.addr, send_back_request(offset, "g", 0, None)).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    assert_eq!(pull_queue(&c, &b.addr, SCHEDULE, 2).await.len(), 1);
+    drop(broker);
+    b.stop().await;
+    ns.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_format_delay_offsets_and_schedule_queue_are_picked_up_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    // The store as a Java broker with level 2 = 3 s leaves it: two due messages in schedule
+    // queue 1 (tagsCode = delivery time), the first of them already delivered according to
+    // delayOffset.json, written with fastjson's bare integer keys.
+    let host: std::net::SocketAddr = "127.0.0.1:10911".parse().unwrap();
+    {
+        let mut sc = broker::store::StoreConfig::new(&root, host);
+        sc.commitlog_file_size = 1024 * 1024;
+        sc.delay_levels = broker::store::delay::DelayLevels::parse("1s 3s").unwrap();
+        let store = broker::store::MessageStore::open(sc).unwrap();
+        for (i, body) in [&b"m0"[..], b"m1"].into_iter().enumerate() {
+            let props = encode_properties([
+                ("DELAY", "2"),
+                ("REAL_TOPIC", "Upgraded"),
+                ("REAL_QID", "0"),
+                ("UNIQ_KEY", &format!("u{i}")),
+            ]);
+            store
+                .put_messages_nowait(vec![MessageToStore {
+                    topic: SCHEDULE.into(),
+                    queue_id: 1,
+                    flag: 0,
+                    sys_flag: 0,
+                    born_timestamp: 1,
+                    born_host: host,
+                    store_host: host,
+                    reconsume_times: 0,
+                    prepared_transaction_offset: 0,
+                    body: body.to_vec(),
+                    properties: props,
+                    tags_code: 0,
+                }])
+                .unwrap();
+        }
+        store.shutdown().unwrap();
+    }
+    std::fs::create_dir_all(root.join("config")).unwrap();
+    std::fs::write(
+        root.join("config/delayOffset.json"),
+        "{\"offsetTable\":{1:0,2:1}}",
+    )
+    .unwrap();
+
+    let ns = start_namesrv().await;
+    let mut cfg = broker_config(&root, "broker-a", &ns.addr, BrokerRole::AsyncMaster, 0);
+    cfg.message_delay_level = "1s 3s".into();
+    let started = Instant::now();
+    let b = start_broker(cfg.clone()).await.unwrap();
+    let c = RemotingClient::default();
+    assert_eq!(
+        invoke(&c, &b.addr, create_topic_request("Upgraded", 1))
+            .await
+            .code,
+        response::SUCCESS
+    );
+    let got = wait_messages(&c, &b.addr, "Upgraded", 0, 1).await;
+    wait_until(T, "level 2 progress past both messages", || {
+        let (c, a) = (c.clone(), b.addr.clone());
+        async move { delay_offsets(&c, &a).await.get(&2) == Some(&2) }
+    })
+    .await;
+    let got_after = pull_queue(&c, &b.addr, "Upgraded", 0).await;
+    assert_eq!(
+        got_after.len(),
+        1,
+        "only the message past the saved offset is delivered"
+    );
+    assert_eq!(got[0].body, b"m1");
+    assert_eq!(prop(&got[0], "UNIQ_KEY"), Some("u1"));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    b.stop().await;
+
+    // The progress is persisted in Java's file, and a restart delivers nothing again.
+    let saved: DelayOffsets =
+        json::from_slice(&std::fs::read(root.join("config/delayOffset.json")).unwrap()).unwrap();
+    assert_eq!(saved.offset_table.get(&2), Some(&2));
+    let b = start_broker(cfg).await.unwrap();
+    wait_until(T, "the restarted broker registers its delay offsets", || {
+        let (c, a) = (c.clone(), b.addr.clone());
+        async move { delay_offsets(&c, &a).await.get(&2) == Some(&2) }
+    })
+    .await;
+    assert_eq!(pull_queue(&c, &b.addr, "Upgraded", 0).await.len(), 1);
+    b.stop().await;
+    ns.stop().await;
+}
