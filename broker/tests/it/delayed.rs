@@ -413,3 +413,75 @@ async fn java_format_delay_offsets_and_schedule_queue_are_picked_up_after_restar
     b.stop().await;
     ns.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dledger_new_leader_delivers_pending_delayed_messages_once() {
+    use crate::dledger_cluster::{wait_bid0_among, Group, TOPIC};
+    let mut g = Group::fresh(1024 * 1024).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let l1 = g.leader(&c).await;
+
+    // A (level 1) is delivered by the first leader, and its level's progress reaches every
+    // follower.
+    send_ok(&c, &l1, delayed_send(TOPIC, 0, b"A", "1", "A")).await;
+    wait_messages(&c, &l1, TOPIC, 0, 1).await;
+    for a in g.addrs() {
+        wait_until(
+            Duration::from_secs(30),
+            &format!("{a} has level 1 progress"),
+            || {
+                let (c, a) = (c.clone(), a.clone());
+                async move { delay_offsets(&c, &a).await.get(&1) == Some(&1) }
+            },
+        )
+        .await;
+    }
+
+    // B (level 2, 5 s) is committed on every node, then the leader dies before B is due.
+    let sent = Instant::now();
+    send_ok(&c, &l1, delayed_send(TOPIC, 0, b"B", "2", "B")).await;
+    for a in g.addrs() {
+        wait_until(
+            Duration::from_secs(5),
+            &format!("{a} holds B in its schedule queue"),
+            || {
+                let (c, a) = (c.clone(), a.clone());
+                async move { pull_queue(&c, &a, SCHEDULE, 1).await.len() == 1 }
+            },
+        )
+        .await;
+    }
+    assert!(
+        sent.elapsed() < Duration::from_secs(4),
+        "B must still be pending when the leader dies"
+    );
+    let i1 = g.index_of(&l1);
+    g.nodes[i1].kill9();
+    let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != l1).collect();
+    let (l2, _) = wait_bid0_among(&c, &g.ns.addr, &others).await;
+
+    wait_messages(&c, &l2, TOPIC, 0, 2).await;
+    wait_until(
+        Duration::from_secs(30),
+        "the new leader's progress past A and B",
+        || {
+            let (c, a) = (c.clone(), l2.clone());
+            async move {
+                let o = delay_offsets(&c, &a).await;
+                o.get(&1) == Some(&1) && o.get(&2) == Some(&1)
+            }
+        },
+    )
+    .await;
+    let bodies: Vec<Vec<u8>> = pull_queue(&c, &l2, TOPIC, 0)
+        .await
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![b"A".to_vec(), b"B".to_vec()],
+        "A once (its delivery was recorded before the crash), B once (by the new leader)"
+    );
+}
