@@ -159,6 +159,17 @@ async fn delayed_message_waits_for_its_level_then_is_delivered_once() {
         1,
         "delivered once"
     );
+    let r = invoke(
+        &c,
+        &b.addr,
+        RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO),
+    )
+    .await;
+    let kv: broker::remoting::body::KvTable = json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        kv.table.get("scheduleMessageOffset_1").map(String::as_str),
+        Some("1,1")
+    );
 
     // An unknown level is capped at the last one (18: two hours), as Java caps it.
     send_ok(&c, &b.addr, delayed_send("Later", 0, b"much later", "99", "U2")).await;
