@@ -269,6 +269,32 @@ async fn send_back_goes_to_retry_after_its_delay_then_to_the_dlq() {
         2,
         "no retry copy for it"
     );
+
+    // A client whose send-back failed sends to the retry topic itself: below the limit the
+    // message stays there, at the limit it goes to the DLQ (Java's handleRetryAndDLQ).
+    for (reconsume, retry_n, dlq_n) in [(1, 3, 2), (2, 3, 3)] {
+        let h = SendMessageRequestHeader {
+            producer_group: "pg".into(),
+            topic: "%RETRY%g".into(),
+            default_topic: "TBW102".into(),
+            default_topic_queue_nums: 4,
+            queue_id: 0,
+            sys_flag: 0,
+            born_timestamp: 1,
+            flag: 0,
+            properties: Some(encode_properties([("RETRY_TOPIC", "Orders")])),
+            reconsume_times: Some(reconsume),
+            unit_mode: Some(false),
+            batch: Some(false),
+            max_reconsume_times: Some(2),
+        };
+        let req =
+            RemotingCommand::request(request::SEND_MESSAGE_V2, &SendMessageRequestHeaderV2::from_v1(&h))
+                .with_body(b"fallback".to_vec());
+        send_ok(&c, &b.addr, req).await;
+        assert_eq!(pull_queue(&c, &b.addr, "%RETRY%g", 0).await.len(), retry_n);
+        assert_eq!(pull_queue(&c, &b.addr, "%DLQ%g", 0).await.len(), dlq_n);
+    }
     drop(broker);
     b.stop().await;
     ns.stop().await;

@@ -162,7 +162,7 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             tags_code,
         }
     };
-    let msgs: Vec<MessageToStore> = if batch {
+    let mut msgs: Vec<MessageToStore> = if batch {
         let entries = decode_batch(&req.body).map_err(store_error)?;
         entries
             .iter()
@@ -175,6 +175,7 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             h.properties.as_deref().unwrap_or(""),
         )]
     };
+    super::send_back::dlq_for_retry_send(b, req, &h, batch, &mut msgs).await?;
     let count = msgs.len() as u64;
     let bytes: u64 = msgs.iter().map(|m| m.body.len() as u64).sum();
 

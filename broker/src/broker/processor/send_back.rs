@@ -14,7 +14,7 @@ use crate::broker::Broker;
 use crate::remoting::body::{perm, TopicConfig};
 use crate::remoting::codes::{response, FAQ_SUFFIX};
 use crate::remoting::command::RemotingCommand;
-use crate::remoting::headers::ConsumerSendMsgBackRequestHeader;
+use crate::remoting::headers::{ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader};
 use crate::store::error::StoreError;
 use crate::store::format::property;
 use crate::store::message::{decode_record, edit_properties, offset_msg_id, tags_code, MessageToStore};
@@ -70,6 +70,51 @@ fn put_status_name(e: &PutError) -> &'static str {
         PutError::Store(e) if e.is_disk_full() => "SERVICE_NOT_AVAILABLE",
         PutError::Store(_) => "UNKNOWN_ERROR",
     }
+}
+
+/// A single (not batch) send to a retry topic (a client whose send-back failed sends the
+/// message there itself): past the group's retry limit it goes to the group's DLQ instead, as
+/// Java's `handleRetryAndDLQ` does. Other sends are left alone.
+///
+/// # Errors
+/// SUBSCRIPTION_GROUP_NOT_EXIST for a group that does not exist (and may not be created), or
+/// the answer to a refused DLQ topic creation.
+pub async fn dlq_for_retry_send(
+    b: &Broker,
+    req: &RemotingCommand,
+    h: &SendMessageRequestHeader,
+    batch: bool,
+    msgs: &mut [MessageToStore],
+) -> Result<(), RemotingCommand> {
+    let (Some(group_name), false, [msg]) = (h.topic.strip_prefix(RETRY_GROUP_TOPIC_PREFIX), batch, msgs)
+    else {
+        return Ok(());
+    };
+    let Some(group) = b
+        .group_for_consume(group_name, b.cfg.auto_create_subscription_group)
+        .await
+        .map_err(super::meta_error)?
+    else {
+        return Err(error(
+            response::SUBSCRIPTION_GROUP_NOT_EXIST,
+            format!("subscription group not exist, {group_name} {FAQ_SUFFIX}"),
+        ));
+    };
+    let mut max_reconsume_times = group.retry_max_times;
+    if req.version >= VERSION_V3_4_9 {
+        if let Some(t) = h.max_reconsume_times {
+            max_reconsume_times = t;
+        }
+    }
+    if h.reconsume_times.unwrap_or(0) >= max_reconsume_times {
+        let dlq = dlq_topic(group_name);
+        topic_config(b, &dlq, DLQ_NUMS_PER_GROUP, perm::WRITE | perm::READ, 0).await?;
+        // Java sets DELAY=0 here and then replaces the properties with the sent ones: the
+        // message keeps its properties as sent.
+        msg.topic = dlq;
+        msg.queue_id = 0;
+    }
+    Ok(())
 }
 
 /// Handles CONSUMER_SEND_MSG_BACK with Java's checks in Java's order.
