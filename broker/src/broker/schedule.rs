@@ -116,13 +116,18 @@ enum Stop {
 /// Delivers due messages until this node is demoted.
 async fn serve(b: &Broker) {
     let levels = b.store.delay_levels().clone();
-    let saved = b.offsets.delay();
-    let mut offsets: Vec<i64> = (1..=levels.max_level())
-        .map(|level| saved.offset_table.get(&level).copied().unwrap_or(0))
-        .collect();
+    let mut offsets: Vec<i64> = vec![0; levels.max_level() as usize];
     loop {
         if b.is_slave() {
             return;
+        }
+        // The recorded progress is ours while we lead, but a node that lost and regained the
+        // role between two passes may have copied a newer leader's meanwhile: never go back.
+        let saved = b.offsets.delay();
+        for (i, o) in offsets.iter_mut().enumerate() {
+            if let Some(&s) = saved.offset_table.get(&(i as i32 + 1)) {
+                *o = (*o).max(s);
+            }
         }
         let mut wake_at: Option<i64> = None;
         for level in 1..=levels.max_level() {
