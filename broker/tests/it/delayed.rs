@@ -369,6 +369,7 @@ async fn java_format_delay_offsets_and_schedule_queue_are_picked_up_after_restar
     // queue 1 (tagsCode = delivery time), the first of them already delivered according to
     // delayOffset.json, written with fastjson's bare integer keys.
     let host: std::net::SocketAddr = "127.0.0.1:10911".parse().unwrap();
+    let mut stored_at = Vec::new();
     {
         let mut sc = broker::store::StoreConfig::new(&root, host);
         sc.commitlog_file_size = 1024 * 1024;
@@ -381,7 +382,7 @@ async fn java_format_delay_offsets_and_schedule_queue_are_picked_up_after_restar
                 ("REAL_QID", "0"),
                 ("UNIQ_KEY", &format!("u{i}")),
             ]);
-            store
+            let put = store
                 .put_messages_nowait(vec![MessageToStore {
                     topic: SCHEDULE.into(),
                     queue_id: 1,
@@ -397,8 +398,17 @@ async fn java_format_delay_offsets_and_schedule_queue_are_picked_up_after_restar
                     tags_code: 0,
                 }])
                 .unwrap();
+            stored_at.push(put.store_timestamp);
         }
         store.shutdown().unwrap();
+    }
+    // The consume-queue units as Java reads them: 8-byte offset, 4-byte size, 8-byte tagsCode
+    // holding the delivery time (store time + the level's 3 s).
+    let cq = std::fs::read(root.join("consumequeue/SCHEDULE_TOPIC_XXXX/1/00000000000000000000")).unwrap();
+    for (i, at) in stored_at.iter().enumerate() {
+        let unit = &cq[i * 20..(i + 1) * 20];
+        let tags = i64::from_be_bytes(unit[12..20].try_into().unwrap());
+        assert_eq!(tags, at + 3000, "unit {i}: tagsCode is the delivery time");
     }
     std::fs::create_dir_all(root.join("config")).unwrap();
     std::fs::write(
