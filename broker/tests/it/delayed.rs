@@ -532,3 +532,76 @@ async fn dledger_new_leader_delivers_pending_delayed_messages_once() {
         "A once (its delivery was recorded before the crash), B once (by the new leader)"
     );
 }
+
+/// Messages of `topic`/`q` on `addr`, or none while the broker cannot serve the queue yet (a
+/// slave before its config copy names the topic).
+async fn served(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> Vec<DecodedMessage> {
+    let r = invoke(c, addr, pull_request("checker", topic, q, 0, 32, "*", 0)).await;
+    if r.code != response::SUCCESS {
+        return Vec::new();
+    }
+    broker::store::message::decode_records(&r.body).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slave_replicates_the_schedule_and_does_not_deliver_itself() {
+    let ns = start_namesrv().await;
+    let (mdir, sdir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let m = start_broker(broker_config(
+        mdir.path(),
+        "broker-d",
+        &ns.addr,
+        BrokerRole::AsyncMaster,
+        0,
+    ))
+    .await
+    .unwrap();
+    let c = RemotingClient::default();
+    assert_eq!(
+        invoke(&c, &m.addr, create_topic_request("Later", 1)).await.code,
+        response::SUCCESS
+    );
+    let s = start_broker(broker_config(
+        sdir.path(),
+        "broker-d",
+        &ns.addr,
+        BrokerRole::Slave,
+        1,
+    ))
+    .await
+    .unwrap();
+    // Refused on the slave, as any write.
+    let r = invoke(&c, &s.addr, delayed_send("Later", 0, b"no", "1", "N")).await;
+    assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE);
+
+    send_ok(&c, &m.addr, delayed_send("Later", 0, b"once", "1", "O")).await;
+    wait_until(Duration::from_secs(30), "the delivered copy on the slave", || {
+        let (c, a) = (c.clone(), s.addr.clone());
+        async move { !served(&c, &a, "Later", 0).await.is_empty() }
+    })
+    .await;
+    wait_until(
+        Duration::from_secs(30),
+        "the slave copies the master's delay offsets",
+        || {
+            let (c, a) = (c.clone(), s.addr.clone());
+            async move { delay_offsets(&c, &a).await.get(&1) == Some(&1) }
+        },
+    )
+    .await;
+    assert_eq!(
+        served(&c, &s.addr, "Later", 0).await.len(),
+        1,
+        "only the master delivers"
+    );
+    assert_eq!(served(&c, &m.addr, "Later", 0).await.len(), 1);
+    // The slave dispatched the replicated schedule record itself, to the same unit.
+    let unit = |root: &std::path::Path| {
+        std::fs::read(root.join("consumequeue/SCHEDULE_TOPIC_XXXX/0/00000000000000000000")).unwrap()[..20]
+            .to_vec()
+    };
+    assert_eq!(unit(sdir.path()), unit(mdir.path()), "same delivery time on both");
+    s.stop().await;
+    m.stop().await;
+    ns.stop().await;
+}
