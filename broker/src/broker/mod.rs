@@ -7,6 +7,8 @@
 //! - [`put`]: the one write path, with its typed [`put::PutError`]; [`dledger`] (the Raft
 //!   commitlog) and [`ha`] (Master/Slave replication) are what it writes through.
 //! - `register.rs` (name-server registration), [`topics`], [`offsets`], [`groups`], [`stats`].
+//! - [`schedule`]: delayed messages (`DELAY` diverted to the schedule topic by [`put`], and the
+//!   task that delivers them when due on the master or DLedger leader).
 
 pub mod dledger;
 pub mod groups;

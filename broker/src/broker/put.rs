@@ -30,7 +30,9 @@ pub enum PutError {
 
 impl Broker {
     /// Writes messages through whatever commitlog this broker has. Returns the stored write and
-    /// what the slave (if any) confirmed of it.
+    /// what the slave (if any) confirmed of it. A single message with a `DELAY` level is stored
+    /// in the schedule topic instead ([`super::schedule::divert_delayed`]), as Java's
+    /// `CommitLog.putMessage` does.
     ///
     /// # Errors
     /// [`PutError`]: not the leader, a full disk, or a store refusal or failure.
@@ -45,6 +47,7 @@ impl Broker {
         r
     }
 
+    /// The write itself, to the Raft log or the classic store.
     async fn write(&self, msgs: Vec<MessageToStore>) -> Result<(PutResult, Replication), PutError> {
         if let Some(d) = self.dledger.get() {
             return Ok((d.put(self, msgs).await?, Replication::Done));
