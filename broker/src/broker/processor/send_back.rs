@@ -4,6 +4,10 @@
 //! reconsumeTimes` when the consumer leaves it to the broker), so the scheduler
 //! (`broker/schedule.rs`) delivers it there later; past the group's retry limit, or for a
 //! negative delay level, the copy goes to the dead-letter topic `%DLQ%<group>` at once.
+//!
+//! Also the retry-topic rule of the send processor ([`dlq_for_retry_send`], Java's
+//! `handleRetryAndDLQ`): a client whose send-back failed sends the message to the retry topic
+//! itself, and past the limit that send goes to the DLQ as well.
 
 use rand::Rng;
 
