@@ -175,7 +175,7 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             h.properties.as_deref().unwrap_or(""),
         )]
     };
-    super::send_back::dlq_for_retry_send(b, req, &h, batch, &mut msgs).await?;
+    super::send_back::retry_and_delay_rules(b, req, &h, batch, &mut msgs).await?;
     let count = msgs.len() as u64;
     let bytes: u64 = msgs.iter().map(|m| m.body.len() as u64).sum();
 

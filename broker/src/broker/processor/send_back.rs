@@ -5,9 +5,9 @@
 //! (`broker/schedule.rs`) delivers it there later; past the group's retry limit, or for a
 //! negative delay level, the copy goes to the dead-letter topic `%DLQ%<group>` at once.
 //!
-//! Also the retry-topic rule of the send processor ([`dlq_for_retry_send`], Java's
-//! `handleRetryAndDLQ`): a client whose send-back failed sends the message to the retry topic
-//! itself, and past the limit that send goes to the DLQ as well.
+//! Also the send processor's rules for retries and delays ([`retry_and_delay_rules`]): a client
+//! whose send-back failed sends the message to the retry topic itself, and past the limit that
+//! send goes to the DLQ as well (Java's `handleRetryAndDLQ`); a delayed batch is refused.
 
 use rand::Rng;
 
@@ -21,7 +21,9 @@ use crate::remoting::command::RemotingCommand;
 use crate::remoting::headers::{ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader};
 use crate::store::error::StoreError;
 use crate::store::format::property;
-use crate::store::message::{decode_record, edit_properties, offset_msg_id, tags_code, MessageToStore};
+use crate::store::message::{
+    decode_record, edit_properties, find_property, offset_msg_id, tags_code, MessageToStore,
+};
 use crate::store::PutStatus;
 
 use super::{decode, error, Reply};
@@ -76,20 +78,37 @@ fn put_status_name(e: &PutError) -> &'static str {
     }
 }
 
-/// A single (not batch) send to a retry topic (a client whose send-back failed sends the
-/// message there itself): past the group's retry limit it goes to the group's DLQ instead, as
-/// Java's `handleRetryAndDLQ` does. Other sends are left alone.
+/// The send processor's rules for retries and delays, before the write:
+/// - a single (not batch) send to a retry topic (a client whose send-back failed sends the
+///   message there itself) goes to the group's DLQ past the group's retry limit, as Java's
+///   `handleRetryAndDLQ` does;
+/// - a batch whose header carries a positive `DELAY` is refused, as Java's
+///   `CommitLog.asyncPutMessages` refuses it (its messages are never delayed).
 ///
 /// # Errors
-/// SUBSCRIPTION_GROUP_NOT_EXIST for a group that does not exist (and may not be created), or
-/// the answer to a refused DLQ topic creation.
-pub async fn dlq_for_retry_send(
+/// SUBSCRIPTION_GROUP_NOT_EXIST for a group that does not exist (and may not be created),
+/// MESSAGE_ILLEGAL for a delayed batch, or the answer to a refused DLQ topic creation.
+pub async fn retry_and_delay_rules(
     b: &Broker,
     req: &RemotingCommand,
     h: &SendMessageRequestHeader,
     batch: bool,
     msgs: &mut [MessageToStore],
 ) -> Result<(), RemotingCommand> {
+    let header_delay = h
+        .properties
+        .as_deref()
+        .and_then(|p| find_property(p, property::DELAY))
+        .and_then(|d| d.trim().parse::<i32>().ok());
+    if batch && header_delay.is_some_and(|d| d > 0) {
+        return Err(error(
+            response::MESSAGE_ILLEGAL,
+            format!(
+                "the message is illegal, maybe msg body or properties length not matched. msg body length limit {}B, msg properties length limit 32KB.",
+                b.cfg.max_message_size
+            ),
+        ));
+    }
     let (Some(group_name), false, [msg]) = (h.topic.strip_prefix(RETRY_GROUP_TOPIC_PREFIX), batch, msgs)
     else {
         return Ok(());
