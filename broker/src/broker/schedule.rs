@@ -104,6 +104,9 @@ pub async fn run(b: Arc<Broker>) {
         tracing::info!("delayed-message scheduler started");
         serve(&b).await;
         tracing::info!("delayed-message scheduler stopped: this node is no longer the master or leader");
+        // A DLedger leader handing over refuses writes before it stops being the leader: wait
+        // instead of retrying at once.
+        tokio::time::sleep(ROLE_POLL).await;
     }
 }
 
