@@ -10,6 +10,8 @@
 //!   [`locks`] (orderly-consumption queue locks).
 //! - [`meta`]: every metadata change, through the Raft log in DLedger mode.
 //! - [`transaction`]: half messages, END_TRANSACTION and the check-back.
+//! - [`schedule`]: delayed messages (`DELAY` diverted to the schedule topic by [`put`], and the
+//!   task that delivers them when due on the master or DLedger leader).
 
 pub mod dledger;
 pub mod groups;
@@ -21,6 +23,7 @@ pub mod processor;
 pub mod put;
 mod register;
 mod run;
+pub mod schedule;
 pub mod stats;
 pub mod topics;
 pub mod transaction;
@@ -91,6 +94,8 @@ pub struct Broker {
     pub store_host: SocketAddr,
     /// Wakes the registration loop (topic change, role change).
     pub register_now: Notify,
+    /// Wakes the delayed-message scheduler ([`schedule`]) when a delayed message is stored.
+    pub schedule_wake: Notify,
     /// One registration at a time, each built when it starts: a registration that began
     /// before a role change can never reach the name servers after the one that announces it.
     register_lock: tokio::sync::Mutex<()>,
@@ -149,6 +154,8 @@ pub fn store_config(cfg: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     sc.delete_when = cfg.delete_when.clone();
     sc.disk_max_used_space_ratio = cfg.disk_max_used_space_ratio;
     sc.dledger = cfg.enable_dleger_commit_log;
+    // `validate` refuses a value that does not parse; a config built in code falls back to Java's.
+    sc.delay_levels = crate::store::delay::DelayLevels::parse(&cfg.message_delay_level).unwrap_or_default();
     sc
 }
 
@@ -188,6 +195,7 @@ pub fn open(
         boot_ms: now_millis(),
         store_host,
         register_now: Notify::new(),
+        schedule_wake: Notify::new(),
         register_lock: tokio::sync::Mutex::new(()),
         master_addr: Default::default(),
         ha: Default::default(),

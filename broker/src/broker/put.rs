@@ -30,11 +30,25 @@ pub enum PutError {
 
 impl Broker {
     /// Writes messages through whatever commitlog this broker has. Returns the stored write and
-    /// what the slave (if any) confirmed of it.
+    /// what the slave (if any) confirmed of it. A single message with a `DELAY` level is stored
+    /// in the schedule topic instead ([`super::schedule::divert_delayed`]), as Java's
+    /// `CommitLog.putMessage` does.
     ///
     /// # Errors
     /// [`PutError`]: not the leader, a full disk, or a store refusal or failure.
-    pub async fn put(&self, msgs: Vec<MessageToStore>) -> Result<(PutResult, Replication), PutError> {
+    pub async fn put(&self, mut msgs: Vec<MessageToStore>) -> Result<(PutResult, Replication), PutError> {
+        // A delayed message goes to the schedule topic first (as Java, single puts only).
+        let delayed =
+            msgs.len() == 1 && super::schedule::divert_delayed(self.store.delay_levels(), &mut msgs[0]);
+        let r = self.write(msgs).await;
+        if delayed && r.is_ok() {
+            self.schedule_wake.notify_one();
+        }
+        r
+    }
+
+    /// The write itself, to the Raft log or the classic store.
+    async fn write(&self, msgs: Vec<MessageToStore>) -> Result<(PutResult, Replication), PutError> {
         if let Some(d) = self.dledger.get() {
             return Ok((d.put(self, msgs).await?, Replication::Done));
         }

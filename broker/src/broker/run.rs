@@ -79,6 +79,7 @@ pub async fn run(
             }
         });
     }
+    tasks.spawn(super::schedule::run(broker.clone()));
     if broker.cfg.enable_dleger_commit_log {
         // Metadata reaches the followers through the Raft log (`meta`), not a config sync.
         dledger::start(&broker).await?;

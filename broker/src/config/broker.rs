@@ -366,6 +366,14 @@ impl BrokerConfig {
             }
         }
 
+        if let Err(e) = crate::store::delay::DelayLevels::parse(&self.message_delay_level) {
+            return Err(ConfigError::Invalid {
+                key: "messageDelayLevel",
+                value: self.message_delay_level.clone(),
+                reason: e.to_string(),
+            });
+        }
+
         let positive: [(&'static str, u64); 8] = [
             ("mappedFileSizeCommitLog", self.mapped_file_size_commit_log),
             ("serverWorkerThreads", u64::from(self.server_worker_threads)),

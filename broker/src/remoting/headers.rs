@@ -249,6 +249,20 @@ command_header! {
 }
 
 command_header! {
+    /// CONSUMER_SEND_MSG_BACK (36) request: a message a consumer failed to consume, by its
+    /// commitlog offset.
+    pub struct ConsumerSendMsgBackRequestHeader {
+        offset: i64 = "offset",
+        group: String = "group",
+        delay_level: i32 = "delayLevel",
+        origin_msg_id: Option<String> = "originMsgId",
+        origin_topic: Option<String> = "originTopic",
+        unit_mode: Option<bool> = "unitMode",
+        max_reconsume_times: Option<i32> = "maxReconsumeTimes",
+    }
+}
+
+command_header! {
     /// UPDATE_AND_CREATE_TOPIC (17) request.
     pub struct CreateTopicRequestHeader {
         topic: String = "topic",

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::consume_queue::{ConsumeQueueSet, DispatchRequest};
+use super::delay::DelayLevels;
 use super::error::Result;
 use super::message::{self, DecodedMessage};
 use super::{is_prepared_or_rollback, State};
@@ -15,6 +16,7 @@ use super::{is_prepared_or_rollback, State};
 pub(super) fn dispatch_record(
     cqs: &mut ConsumeQueueSet,
     queue_offsets: &mut HashMap<String, HashMap<i32, i64>>,
+    delay_levels: &DelayLevels,
     msg: &DecodedMessage,
 ) -> Result<Option<i64>> {
     if is_prepared_or_rollback(msg.sys_flag) {
@@ -26,7 +28,12 @@ pub(super) fn dispatch_record(
         queue_offset: msg.queue_offset,
         phys_offset: msg.physical_offset,
         size: msg.store_size,
-        tags_code: message::tags_code(msg.tags()),
+        tags_code: delay_levels.dispatch_tags_code(
+            &msg.topic,
+            &msg.properties_raw,
+            message::tags_code(msg.tags()),
+            msg.store_timestamp,
+        ),
         store_timestamp: msg.store_timestamp,
     })?;
     let next = queue_offsets
@@ -48,12 +55,13 @@ pub(super) fn reput(st: &mut State) -> Result<usize> {
         reput_offset,
         last_store_timestamp,
         last_dispatch_timestamp,
+        delay_levels,
         ..
     } = st;
     let mut seen = 0;
     let end = commitlog.scan(*reput_offset, commitlog.max_offset(), true, |_, m| {
         seen += 1;
-        if let Some(ts) = dispatch_record(cqs, queue_offsets, m)? {
+        if let Some(ts) = dispatch_record(cqs, queue_offsets, delay_levels, m)? {
             *last_dispatch_timestamp = ts;
             *last_store_timestamp = (*last_store_timestamp).max(ts);
         }

@@ -71,13 +71,19 @@ impl MessageStore {
             let mut st = self.shared.write();
             if !is_prepared_or_rollback(m.sys_flag) {
                 let topic = m.topic();
+                let tags_code = st.delay_levels.dispatch_tags_code(
+                    &topic,
+                    &String::from_utf8_lossy(m.properties),
+                    message::tags_code(m.tags().as_deref()),
+                    m.store_timestamp,
+                );
                 st.cqs.dispatch(&DispatchRequest {
                     topic: topic.clone().into_owned(),
                     queue_id: m.queue_id,
                     queue_offset: m.queue_offset,
                     phys_offset: phys as i64,
                     size: m.store_size,
-                    tags_code: message::tags_code(m.tags().as_deref()),
+                    tags_code,
                     store_timestamp: m.store_timestamp,
                 })?;
                 let queues = match st.queue_offsets.get_mut(topic.as_ref()) {

@@ -155,7 +155,22 @@ pub mod property {
     pub const MIN_OFFSET: &str = "MIN_OFFSET";
     /// Added by the client after a pull.
     pub const MAX_OFFSET: &str = "MAX_OFFSET";
+    /// Topic a delayed message is delivered to (`PROPERTY_REAL_TOPIC`), set when the store
+    /// diverts it to [`super::SCHEDULE_TOPIC`].
+    pub const REAL_TOPIC: &str = "REAL_TOPIC";
+    /// Queue id a delayed message is delivered to (`PROPERTY_REAL_QUEUE_ID`).
+    pub const REAL_QID: &str = "REAL_QID";
+    /// Topic a message sent back for retry was first consumed from.
+    pub const RETRY_TOPIC: &str = "RETRY_TOPIC";
+    /// Message id of the first copy of a message sent back for retry.
+    pub const ORIGIN_MESSAGE_ID: &str = "ORIGIN_MESSAGE_ID";
+    /// Send-back limit a client set on the message.
+    pub const MAX_RECONSUME_TIMES: &str = "MAX_RECONSUME_TIMES";
 }
+
+/// Topic holding delayed messages until they are due (`TopicValidator.RMQ_SYS_SCHEDULE_TOPIC`):
+/// queue `level - 1` per delay level; a unit's tagsCode is the delivery time, epoch ms.
+pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
 // ---------------------------------------------------------------------------------------------
 // Consume queue (spec §5.2)

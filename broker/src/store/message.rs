@@ -207,6 +207,25 @@ pub fn decode_properties(s: &str) -> HashMap<String, String> {
         .collect()
 }
 
+/// Rewrites an encoded properties string: each `(name, Some(value))` replaces that property where
+/// it stands (or is appended), each `(name, None)` removes it; the others keep their order.
+pub fn edit_properties(props: &str, edits: &[(&str, Option<&str>)]) -> String {
+    let mut kept: Vec<(&str, &str)> = props
+        .split(PROPERTY_SEPARATOR)
+        .filter_map(|kv| kv.split_once(PROPERTY_NAME_VALUE_SEPARATOR))
+        .collect();
+    for &(name, value) in edits {
+        match value {
+            Some(v) => match kept.iter_mut().find(|(k, _)| *k == name) {
+                Some(slot) => slot.1 = v,
+                None => kept.push((name, v)),
+            },
+            None => kept.retain(|(k, _)| *k != name),
+        }
+    }
+    encode_properties(kept)
+}
+
 /// Value of one property in an encoded properties string, without building a map.
 pub fn find_property<'a>(props: &'a str, name: &str) -> Option<&'a str> {
     props

@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod commitlog;
 pub mod config_files;
 pub mod consume_queue;
+pub mod delay;
 mod dispatch;
 pub mod error;
 pub mod external;
@@ -53,6 +54,8 @@ struct State {
     last_dispatch_timestamp: i64,
     /// DLedger mode: the replicated log holding offsets at and above `dividedCommitlogOffset`.
     external: Option<external::Attached>,
+    /// Delay levels, for the tagsCode of schedule-topic units (a copy of the config's).
+    delay_levels: delay::DelayLevels,
 }
 
 #[derive(Debug, Default)]
@@ -156,6 +159,7 @@ impl MessageStore {
             last_store_timestamp: cp.physic_msg_timestamp,
             last_dispatch_timestamp: cp.logics_msg_timestamp,
             external: None,
+            delay_levels: cfg.delay_levels.clone(),
         };
         let rebuilt = reput(&mut state)?;
         if rebuilt > 0 {

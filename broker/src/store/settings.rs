@@ -78,6 +78,9 @@ pub struct StoreConfig {
     /// DLedger mode (`enableDLegerCommitLog`): new records live in the replicated log attached
     /// with [`MessageStore::attach_external_log`]. Default: false.
     pub dledger: bool,
+    /// `messageDelayLevel`: the delay of each level of delayed messages. Default:
+    /// `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`.
+    pub delay_levels: super::delay::DelayLevels,
 }
 
 impl StoreConfig {
@@ -98,6 +101,7 @@ impl StoreConfig {
             store_host,
             max_transfer_bytes: 256 * 1024,
             dledger: false,
+            delay_levels: Default::default(),
         }
     }
 

@@ -132,7 +132,12 @@ impl MessageStore {
                     queue_offset: qo,
                     phys_offset: phys as i64,
                     size: len as i32,
-                    tags_code: m.tags_code,
+                    tags_code: st.delay_levels.dispatch_tags_code(
+                        &m.topic,
+                        &m.properties,
+                        m.tags_code,
+                        store_timestamp,
+                    ),
                     store_timestamp,
                 });
                 if let Err(e) = dispatched {

@@ -3,7 +3,9 @@
 //! dirs. Long variants run with `SOAK=1`.
 #![allow(clippy::print_stderr)] // tests report measured figures (failover time) on stderr
 
+mod ali_ons;
 mod broker;
+mod delayed;
 mod disk_full;
 mod dledger;
 mod dledger_cluster;

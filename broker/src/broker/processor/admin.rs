@@ -165,6 +165,16 @@ pub fn runtime_info(b: &Broker) -> Reply {
     );
     put("commitLogMinOffset", b.store.commitlog_min_offset().to_string());
     put("commitLogMaxOffset", b.store.commitlog_max_offset().to_string());
+    // Java: `delayOffset,maxOffset` of each level with recorded progress.
+    for (level, offset) in b.offsets.delay().offset_table {
+        let max = b
+            .store
+            .max_offset_in_queue(crate::store::format::SCHEDULE_TOPIC, level - 1);
+        put(
+            &format!("scheduleMessageOffset_{level}"),
+            format!("{offset},{max}"),
+        );
+    }
     put("bootTimestamp", b.boot_ms.to_string());
     put("runtime", runtime_string(now - b.boot_ms));
     put("startAcceptSendRequestTimeStamp", "0".into());

@@ -15,6 +15,7 @@ pub mod lock;
 pub mod offset;
 pub mod pull;
 pub mod send;
+pub mod send_back;
 pub mod subscription_group;
 
 use std::sync::Arc;
@@ -65,6 +66,7 @@ impl RequestHandler for BrokerProcessor {
                 send::send(b, ctx, &req).await
             }
             request::PULL_MESSAGE => pull::pull(b, ctx, &req).await,
+            request::CONSUMER_SEND_MSG_BACK => send_back::send_back(b, &req).await,
             request::QUERY_CONSUMER_OFFSET => offset::query_consumer_offset(b, &req),
             request::UPDATE_CONSUMER_OFFSET => offset::update_consumer_offset(b, &req).await,
             request::GET_MAX_OFFSET => offset::max_offset(b, &req),

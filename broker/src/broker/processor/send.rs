@@ -179,7 +179,8 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             h.properties.as_deref().unwrap_or(""),
         )]
     };
-    let msgs = super::end_transaction::prepare_send(b, batch, msgs)?;
+    let mut msgs = super::end_transaction::prepare_send(b, batch, msgs)?;
+    super::send_back::retry_and_delay_rules(b, req, &h, batch, &mut msgs).await?;
     let count = msgs.len() as u64;
     let bytes: u64 = msgs.iter().map(|m| m.body.len() as u64).sum();
 
