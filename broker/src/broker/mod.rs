@@ -136,6 +136,10 @@ pub fn store_config(cfg: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     sc.delete_when = cfg.delete_when.clone();
     sc.disk_max_used_space_ratio = cfg.disk_max_used_space_ratio;
     sc.dledger = cfg.enable_dleger_commit_log;
+    sc.message_index_enable = cfg.message_index_enable;
+    sc.max_hash_slot_num = cfg.max_hash_slot_num;
+    sc.max_index_num = cfg.max_index_num;
+    sc.max_msgs_num_batch = cfg.max_msgs_num_batch as usize;
     sc
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod external;
 mod flush;
 pub mod format;
+pub mod index;
 pub mod mapped;
 pub mod message;
 pub mod probe;
@@ -53,6 +54,11 @@ struct State {
     last_dispatch_timestamp: i64,
     /// DLedger mode: the replicated log holding offsets at and above `dividedCommitlogOffset`.
     external: Option<external::Attached>,
+    /// The key index (`index/`).
+    index: index::IndexService,
+    /// DLedger mode after a crash (or with a new index): records applied before the replicated
+    /// log is attached, indexed once the log's catch-up has run (see `attach_external_log`).
+    index_pending: Option<Vec<index::PendingRecord>>,
 }
 
 #[derive(Debug, Default)]
@@ -138,6 +144,22 @@ impl MessageStore {
         let min = commitlog.min_offset();
         // Queues may still point below the oldest commitlog file (deleted while we were down).
         cqs.delete_expired(min)?;
+        let mut index = index::IndexService::open(
+            &root.join(format::index::DIR),
+            cfg.message_index_enable,
+            cfg.max_hash_slot_num,
+            cfg.max_index_num,
+        )?;
+        // The index must cover every record: after a crash (or on a store without an index) it
+        // is caught up from its last entry; dispatching skips what it already holds.
+        let mut index_catch_up = index.enabled() && (abnormal || index.is_fresh());
+        if index.enabled() && !cfg.dledger {
+            index.delete_expired(min)?;
+            if index.delete_beyond(max)? > 0 {
+                tracing::warn!("deleted index files pointing past the commitlog end; rebuilding them");
+                index_catch_up = true;
+            }
+        }
         let reput_from = if abnormal {
             min
         } else {
@@ -156,7 +178,16 @@ impl MessageStore {
             last_store_timestamp: cp.physic_msg_timestamp,
             last_dispatch_timestamp: cp.logics_msg_timestamp,
             external: None,
+            index,
+            index_pending: (cfg.dledger && index_catch_up).then(Vec::new),
         };
+        if index_catch_up {
+            let from = state.index.end_phy_offset().clamp(min, max);
+            if from < reput_from {
+                let n = dispatch::index_only(&mut state, from, reput_from)?;
+                tracing::info!(from, records = n, "indexed commitlog records at recovery");
+            }
+        }
         let rebuilt = reput(&mut state)?;
         if rebuilt > 0 {
             tracing::info!(
@@ -230,7 +261,11 @@ impl MessageStore {
         let cp = {
             let st = self.shared.write();
             st.cqs.flush()?;
+            let index_ts = st.index.flush()?;
             let mut cp = lock(&self.shared.checkpoint);
+            if index_ts > 0 {
+                cp.index_msg_timestamp = index_ts;
+            }
             cp.physic_msg_timestamp = st.last_store_timestamp;
             cp.logics_msg_timestamp = st.last_dispatch_timestamp;
             *cp

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod client;
 pub mod offset;
 pub mod pull;
+pub mod query_message;
 pub mod send;
 
 use std::sync::Arc;
@@ -67,6 +68,7 @@ impl RequestHandler for BrokerProcessor {
             request::GET_MIN_OFFSET => offset::min_offset(b, &req),
             request::GET_EARLIEST_MSG_STORETIME => offset::earliest_msg_storetime(b, &req),
             request::SEARCH_OFFSET_BY_TIMESTAMP => offset::search_offset_by_timestamp(b, &req),
+            request::QUERY_MESSAGE => query_message::query_message(b, &req),
             request::VIEW_MESSAGE_BY_ID => offset::view_message_by_id(b, &req),
             request::HEART_BEAT => client::heartbeat(b, ctx, &req).await,
             request::UNREGISTER_CLIENT => client::unregister_client(b, &req),
