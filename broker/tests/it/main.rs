@@ -11,5 +11,6 @@ mod dledger_faults;
 mod durability;
 mod hostile;
 mod protocol;
+mod query_by_key;
 mod replication;
 mod util;
