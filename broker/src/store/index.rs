@@ -902,6 +902,17 @@ mod tests {
             idx.query("T", "c", 64, 0, i64::MAX).unwrap().phy_offsets,
             vec![50]
         );
+        // A record cut short by a crash after its first key: the others are added once.
+        idx.put_key(key_hash("T", "u4"), 120, 4000).unwrap();
+        assert_eq!(idx.build("T", &props("u4", "x y"), 0, 120, 4000).unwrap(), 2);
+        assert_eq!(idx.build("T", &props("u4", "x y"), 0, 120, 4000).unwrap(), 0);
+        for k in ["u4", "x", "y"] {
+            assert_eq!(
+                idx.query("T", k, 64, 0, i64::MAX).unwrap().phy_offsets,
+                vec![120],
+                "{k}"
+            );
+        }
     }
 
     #[test]
@@ -929,6 +940,133 @@ mod tests {
         assert!(b > a);
         let c = next_file_name(1_600_000_000_000, Some(&b));
         assert!(c > b);
+    }
+
+    mod store {
+        use std::path::Path;
+        use std::time::{Duration, SystemTime};
+
+        use crate::store::message::{decode_records, encode_properties, MessageToStore};
+        use crate::store::{local_hour, MessageStore, StoreConfig};
+
+        const KB64: u64 = 64 * 1024;
+
+        fn cfg(root: &Path) -> StoreConfig {
+            let mut c = StoreConfig::new(root, "127.0.0.1:10911".parse().unwrap());
+            c.commitlog_file_size = KB64;
+            c.cq_file_size = 200;
+            c.max_hash_slot_num = 32;
+            c.max_index_num = 64;
+            c
+        }
+
+        fn keyed(i: usize) -> MessageToStore {
+            MessageToStore {
+                topic: "T".into(),
+                queue_id: 0,
+                flag: 0,
+                sys_flag: 0,
+                born_timestamp: 1_700_000_000_000,
+                born_host: "192.168.1.7:40000".parse().unwrap(),
+                store_host: "127.0.0.1:10911".parse().unwrap(),
+                reconsume_times: 0,
+                prepared_transaction_offset: 0,
+                body: vec![i as u8; 1500],
+                properties: encode_properties([
+                    ("KEYS", format!("k{i}").as_str()),
+                    ("UNIQ_KEY", &format!("U{i}")),
+                ]),
+                tags_code: 0,
+            }
+        }
+
+        fn found(store: &MessageStore, key: &str) -> usize {
+            let r = store.query_message("T", key, 32, 0, i64::MAX).unwrap();
+            let n = decode_records(&r.records).unwrap().len();
+            assert_eq!(n, r.count);
+            n
+        }
+
+        fn entries(store: &MessageStore) -> i32 {
+            let st = store.shared.read();
+            st.index.files().iter().map(|f| f.header().index_count - 1).sum()
+        }
+
+        #[tokio::test]
+        async fn index_files_expire_with_the_commitlog() {
+            let dir = tempfile::tempdir().unwrap();
+            let now = SystemTime::now();
+            let mut c = cfg(dir.path());
+            c.delete_when = format!("{:02}", local_hour(now));
+            c.file_reserved_time_hours = 1;
+            c.disk_max_used_space_ratio = 100;
+            let store = MessageStore::open(c).unwrap();
+            for i in 0..200 {
+                store.put_message(keyed(i)).await.unwrap();
+            }
+            // 400 entries, 63 a file.
+            let before = store.shared.read().index.files().len();
+            assert_eq!(before, 7);
+            let files: Vec<_> = store.shared.read().commitlog.files().to_vec();
+            let old = now - Duration::from_secs(2 * 3600);
+            for f in &files[..3] {
+                f.file.set_modified(old).unwrap();
+            }
+            assert_eq!(store.clean_expired_files(now).unwrap(), 3);
+            let min = store.commitlog_min_offset() as i64;
+            let st = store.shared.read();
+            let left = st.index.files();
+            assert!(left.len() < before && left.len() > 1, "{} files left", left.len());
+            // The oldest remaining file still covers records at or past the new minimum.
+            assert!(left[0].header().end_phy_offset >= min);
+            drop(st);
+            assert_eq!(found(&store, "k199"), 1);
+            assert_eq!(found(&store, "U150"), 1);
+            // Records of deleted commitlog files are not returned, even if still indexed.
+            assert_eq!(found(&store, "k0"), 0);
+        }
+
+        #[tokio::test]
+        async fn crashes_keep_each_key_once_and_a_cut_commitlog_is_reindexed() {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            let store = MessageStore::open(cfg(root)).unwrap();
+            let mut puts = Vec::new();
+            for i in 0..20 {
+                puts.push(store.put_message(keyed(i)).await.unwrap());
+            }
+            assert_eq!(entries(&store), 40);
+            drop(store);
+
+            // A crash: recovery dispatches the whole commitlog again; nothing is indexed twice.
+            std::fs::write(root.join("abort"), b"").unwrap();
+            let store = MessageStore::open(cfg(root)).unwrap();
+            assert_eq!(entries(&store), 40);
+            assert_eq!(found(&store, "k7"), 1);
+            drop(store);
+
+            // The commitlog lost its last five records (a power loss): the index files that
+            // point past its end go, the rest is indexed again, and new records are indexed.
+            let cut = puts[15].phys_offset;
+            let path = root
+                .join("commitlog")
+                .join(crate::store::format::offset_to_file_name(0));
+            let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            use std::os::unix::fs::FileExt;
+            f.write_all_at(&vec![0u8; (puts[19].end_offset - cut) as usize], cut)
+                .unwrap();
+            drop(f);
+            std::fs::write(root.join("abort"), b"").unwrap();
+            let store = MessageStore::open(cfg(root)).unwrap();
+            assert_eq!(store.commitlog_max_offset(), cut);
+            assert_eq!(found(&store, "k14"), 1);
+            assert_eq!(found(&store, "k15"), 0);
+            assert_eq!(found(&store, "k3"), 1);
+            let again = store.put_message(keyed(15)).await.unwrap();
+            assert_eq!(again.phys_offset, cut);
+            assert_eq!(found(&store, "k15"), 1);
+            assert_eq!(entries(&store), 32);
+        }
     }
 
     #[test]
