@@ -27,7 +27,7 @@ use super::format::{index as fmt, property};
 use super::is_prepared_or_rollback;
 use super::mapped::MappedFile;
 use super::message::find_property;
-use super::{MessageStore, State};
+use super::MessageStore;
 
 /// The header of an index file (spec §5.5), as kept in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -641,16 +641,6 @@ pub struct QueryMessageResult {
     pub index_last_update_phy_offset: i64,
 }
 
-impl State {
-    /// The record at `phys` from whichever log holds it.
-    fn record_at(&self, phys: u64) -> Result<Option<Vec<u8>>> {
-        match &self.external {
-            Some(ext) if phys >= ext.divided => Ok(ext.log.read_record(phys)),
-            _ => self.commitlog.read_record(phys),
-        }
-    }
-}
-
 impl MessageStore {
     /// Records of `topic` whose `UNIQ_KEY` or one of whose `KEYS` hashes as `key` does, stored
     /// within `[begin, end]` (ms), at most `max_num` (capped by `maxMsgsNumBatch`), as Java's
@@ -667,7 +657,6 @@ impl MessageStore {
         begin: i64,
         end: i64,
     ) -> Result<QueryMessageResult> {
-        let st = self.shared.read();
         let max = usize::try_from(max_num)
             .unwrap_or(0)
             .min(self.shared.cfg.max_msgs_num_batch);
@@ -675,7 +664,9 @@ impl MessageStore {
         if max == 0 {
             return Ok(r);
         }
-        let mut q = st.index.query(topic, key, max, begin, end)?;
+        // The records are read afterwards, one store lock at a time, so a query does not hold
+        // writers back for its reads.
+        let mut q = self.shared.read().index.query(topic, key, max, begin, end)?;
         if q.phy_offsets.is_empty() {
             return Ok(r);
         }
@@ -685,7 +676,7 @@ impl MessageStore {
         q.phy_offsets.dedup();
         for off in q.phy_offsets {
             let Ok(off) = u64::try_from(off) else { continue };
-            if let Some(rec) = st.record_at(off)? {
+            if let Some(rec) = self.lookup_message_by_offset(off)? {
                 r.records.extend_from_slice(&rec);
                 r.count += 1;
             }
