@@ -344,11 +344,9 @@ impl IndexFile {
             if e.key_hash == hash && time >= begin && time <= end {
                 out.push(e.phy_offset);
             }
-            if e.prev_index <= 0
-                || e.prev_index > self.header.index_count
-                || e.prev_index == n
-                || time < begin
-            {
+            // Chains only point back to older entries; anything else is damage (Java would
+            // follow it; stopping is what keeps a damaged file from looping here).
+            if e.prev_index <= 0 || e.prev_index >= n || time < begin {
                 break;
             }
             n = e.prev_index;
@@ -919,6 +917,16 @@ mod tests {
         assert_eq!(
             idx.query("T", "u", 64, 0, i64::MAX).unwrap().phy_offsets,
             vec![10]
+        );
+        // A loop 3 -> 2 -> 3: each entry is returned once and the walk ends.
+        idx.build("T", &props("u", ""), 0, 20, 1000).unwrap();
+        let f = &idx.files()[0];
+        f.file
+            .write_at(&3i32.to_be_bytes(), f.entry_pos(2) + fmt::ENTRY_PREV_INDEX as u64)
+            .unwrap();
+        assert_eq!(
+            idx.query("T", "u", 64, 0, i64::MAX).unwrap().phy_offsets,
+            vec![20, 10]
         );
     }
 
