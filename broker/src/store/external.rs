@@ -25,7 +25,7 @@ pub trait ExternalLog: Send + Sync + std::fmt::Debug + 'static {
     /// End of the committed data (what a classic store calls its max offset).
     fn max_offset(&self) -> u64;
     /// Calls `f` with (position, record) for each committed record at or after position `from`,
-    /// in log order, until `f` returns false: how the key index catches up after a crash.
+    /// in log order, until `f` returns false: how a new key index catches up with the log.
     /// Default: visits nothing (a log that cannot be scanned; its records are then indexed only
     /// as they are dispatched).
     ///
@@ -72,8 +72,8 @@ impl MessageStore {
         Ok(end)
     }
 
-    /// Attaches the replicated log serving offsets `>= divided`. After a crash (or for a store
-    /// without an index) the key index first catches up from the log: every committed record
+    /// Attaches the replicated log serving offsets `>= divided`. For a store that had no
+    /// `index/` directory, the key index first catches up from the log: every committed record
     /// past its last entry, then the records applied while this waited.
     pub fn attach_external_log(&self, divided: u64, log: Arc<dyn ExternalLog>) {
         let mut st = self.shared.write();

@@ -461,16 +461,13 @@ impl IndexService {
         phys: i64,
         store_timestamp: i64,
     ) -> Result<usize> {
-        if !self.enabled || is_prepared_or_rollback(sys_flag) {
+        let end = self.files.last().map_or(0, |f| f.header.end_phy_offset);
+        if !self.enabled || phys < end || is_prepared_or_rollback(sys_flag) {
             return Ok(0);
         }
         let uniq = find_property(properties, property::UNIQ_KEY);
         let keys = find_property(properties, property::KEYS).unwrap_or("");
         if uniq.is_none() && keys.is_empty() {
-            return Ok(0);
-        }
-        let end = self.files.last().map_or(0, |f| f.header.end_phy_offset);
-        if phys < end {
             return Ok(0);
         }
         // A record at the last indexed offset was being indexed when the broker stopped (or is

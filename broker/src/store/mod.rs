@@ -56,8 +56,8 @@ struct State {
     external: Option<external::Attached>,
     /// The key index (`index/`).
     index: index::IndexService,
-    /// DLedger mode after a crash (or with a new index): records applied before the replicated
-    /// log is attached, indexed once the log's catch-up has run (see `attach_external_log`).
+    /// DLedger mode with a new index: records applied before the replicated log is attached,
+    /// indexed once the index has caught up with the log (see `attach_external_log`).
     index_pending: Option<Vec<index::PendingRecord>>,
 }
 
@@ -150,9 +150,12 @@ impl MessageStore {
             cfg.max_hash_slot_num,
             cfg.max_index_num,
         )?;
-        // The index must cover every record: after a crash (or on a store without an index) it
-        // is caught up from its last entry; dispatching skips what it already holds.
-        let mut index_catch_up = index.enabled() && (abnormal || index.is_fresh());
+        // The index must cover every record. Its writes go through a shared map, so a killed
+        // process loses none: after a crash, dispatching again from the recovery point (the
+        // reput below, or the Raft log's re-applied entries) is enough, and skips what the index
+        // already holds. A store without an `index/` directory is indexed from the start.
+        let fresh_index = index.enabled() && index.is_fresh();
+        let mut index_catch_up = fresh_index;
         if index.enabled() && !cfg.dledger {
             index.delete_expired(min)?;
             if index.delete_beyond(max)? > 0 {
@@ -179,7 +182,7 @@ impl MessageStore {
             last_dispatch_timestamp: cp.logics_msg_timestamp,
             external: None,
             index,
-            index_pending: (cfg.dledger && index_catch_up).then(Vec::new),
+            index_pending: (cfg.dledger && fresh_index).then(Vec::new),
         };
         if index_catch_up {
             let from = state.index.end_phy_offset().clamp(min, max);
