@@ -2,7 +2,8 @@
 //! index files and after a graceful restart, a `kill -9` or a lost `index/` directory (each key
 //! indexed once), an index file written by hand in Java's layout is read, a bad request is
 //! answered SYSTEM_ERROR on a connection that stays usable, and in DLedger mode the keys are
-//! found on every node and on the new leader after the old one is killed.
+//! found on every node and on the new leader after the old one is killed, and a killed node
+//! restarted with its index (kept, or lost and rebuilt from the Raft log) indexes nothing twice.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -441,7 +442,7 @@ async fn send_keyed_to_bid0(c: &RemotingClient, ns: &str, i: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dledger_kill9_leader_keys_found_on_the_new_leader_and_rebuilt_on_the_old_one() {
+async fn dledger_kill9_keys_found_on_the_new_leader_rebuilt_or_kept_on_the_killed_one() {
     use crate::dledger_cluster::{wait_bid0_among, wait_follower, Group, TOPIC};
     let (slots, entries) = (fmt::DEFAULT_MAX_HASH_SLOT_NUM, fmt::DEFAULT_MAX_INDEX_NUM);
     let mut g = Group::fresh(256 * 1024).await;
@@ -482,9 +483,35 @@ async fn dledger_kill9_leader_keys_found_on_the_new_leader_and_rebuilt_on_the_ol
         "{log}"
     );
     // Each node indexed the same committed records, each once.
-    wait_until(Duration::from_secs(30), "equal index entry counts", || {
-        let counts: Vec<i64> = g.roots.iter().map(|r| index_entries(r, slots, entries)).collect();
-        async move { counts[0] >= 24 && counts.iter().all(|n| *n == counts[0]) }
+    let same_counts = |at_least: i64| {
+        let roots = g.roots.clone();
+        async move {
+            wait_until(Duration::from_secs(30), "equal index entry counts", || {
+                let counts: Vec<i64> = roots.iter().map(|r| index_entries(r, slots, entries)).collect();
+                async move { counts[0] >= at_least && counts.iter().all(|n| *n == counts[0]) }
+            })
+            .await;
+        }
+    };
+    same_counts(24).await;
+
+    // kill -9 of the new leader, its index kept: the restart re-applies its last entries and
+    // indexes nothing twice.
+    let idx2 = g.index_of(&new);
+    g.nodes[idx2].kill9();
+    let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != new).collect();
+    wait_bid0_among(&c, &g.ns.addr, &others).await;
+    g.nodes[idx2].restart();
+    g.nodes[idx2].wait_ready().await;
+    wait_follower(&c, &g.ns.addr, &new, idx2 as i64 + 1).await;
+    for i in 12..14 {
+        send_keyed_to_bid0(&c, &g.ns.addr, i).await;
+    }
+    wait_until(Duration::from_secs(30), "the killed node finds all 14", || {
+        let (c, a) = (c.clone(), new.clone());
+        async move { bodies(&c, &a, TOPIC, "all").await.len() == 14 }
     })
     .await;
+    assert_eq!(bodies(&c, &new, TOPIC, "k13").await.len(), 1);
+    same_counts(28).await;
 }
