@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('sendMessage', 'sendMessage', [CompletionResultType]::ParameterValue, 'Send one message')
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
+            [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
             [CompletionResult]::new('verify-commitlog', 'verify-commitlog', [CompletionResultType]::ParameterValue, 'Check that a master''s newest commitlog files are identical on its slave before an upgrade')
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the three broker configs of a DLedger group, from scratch or from a broker config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -222,6 +223,20 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--msgId', '--msgId', [CompletionResultType]::ParameterName, 'Offset message id (32 hex digits), as printed by consumeMessage')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Write the body to DIR/<MSGID> instead of printing it')
             [CompletionResult]::new('--bodyDir', '--bodyDir', [CompletionResultType]::ParameterName, 'Write the body to DIR/<MSGID> instead of printing it')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;queryMsgByKey' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
+            [CompletionResult]::new('--msgKey', '--msgKey', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -444,6 +459,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('sendMessage', 'sendMessage', [CompletionResultType]::ParameterValue, 'Send one message')
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
+            [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
             [CompletionResult]::new('verify-commitlog', 'verify-commitlog', [CompletionResultType]::ParameterValue, 'Check that a master''s newest commitlog files are identical on its slave before an upgrade')
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the three broker configs of a DLedger group, from scratch or from a broker config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -486,6 +502,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;queryMsgById' {
+            break
+        }
+        'mqadmin;help;queryMsgByKey' {
             break
         }
         'mqadmin;help;verify-commitlog' {

@@ -49,6 +49,9 @@ _mqadmin() {
             mqadmin,queryMsgById)
                 cmd="mqadmin__subcmd__queryMsgById"
                 ;;
+            mqadmin,queryMsgByKey)
+                cmd="mqadmin__subcmd__queryMsgByKey"
+                ;;
             mqadmin,sendMessage)
                 cmd="mqadmin__subcmd__sendMessage"
                 ;;
@@ -133,6 +136,9 @@ _mqadmin() {
             mqadmin__subcmd__help,queryMsgById)
                 cmd="mqadmin__subcmd__help__subcmd__queryMsgById"
                 ;;
+            mqadmin__subcmd__help,queryMsgByKey)
+                cmd="mqadmin__subcmd__help__subcmd__queryMsgByKey"
+                ;;
             mqadmin__subcmd__help,sendMessage)
                 cmd="mqadmin__subcmd__help__subcmd__sendMessage"
                 ;;
@@ -176,7 +182,7 @@ _mqadmin() {
 
     case "${cmd}" in
         mqadmin)
-            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help"
+            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,7 +854,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__help)
-            opts="clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help"
+            opts="clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1057,6 +1063,20 @@ _mqadmin() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqadmin__subcmd__help__subcmd__queryMsgByKey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqadmin__subcmd__help__subcmd__sendMessage)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1203,6 +1223,48 @@ _mqadmin() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namesrvAddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqadmin__subcmd__queryMsgByKey)
+            opts="-t -k -n -q -h --topic --msgKey --namesrvAddr --output --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --msgKey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

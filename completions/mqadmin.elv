@@ -38,6 +38,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand sendMessage 'Send one message'
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
+            cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
             cand verify-commitlog 'Check that a master''s newest commitlog files are identical on its slave before an upgrade'
             cand gen-config 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
             cand completions 'Print a shell completion script to stdout'
@@ -208,6 +209,19 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --msgId 'Offset message id (32 hex digits), as printed by consumeMessage'
             cand -d 'Write the body to DIR/<MSGID> instead of printing it'
             cand --bodyDir 'Write the body to DIR/<MSGID> instead of printing it'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;queryMsgByKey'= {
+            cand -t 'Topic name'
+            cand --topic 'Topic name'
+            cand -k 'Message key: one of the space-separated KEYS of a message'
+            cand --msgKey 'Message key: one of the space-separated KEYS of a message'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -413,6 +427,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand sendMessage 'Send one message'
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
+            cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
             cand verify-commitlog 'Check that a master''s newest commitlog files are identical on its slave before an upgrade'
             cand gen-config 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
             cand completions 'Print a shell completion script to stdout'
@@ -444,6 +459,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;consumeMessage'= {
         }
         &'mqadmin;help;queryMsgById'= {
+        }
+        &'mqadmin;help;queryMsgByKey'= {
         }
         &'mqadmin;help;verify-commitlog'= {
         }

@@ -179,6 +179,9 @@ pub enum Commands {
     /// Print the message an offset message id names
     #[command(name = "queryMsgById")]
     QueryMsgById(QueryMsgByIdArgs),
+    /// Print the messages of a topic that have a key (from the brokers' key index)
+    #[command(name = "queryMsgByKey")]
+    QueryMsgByKey(QueryMsgByKeyArgs),
     /// Check that a master's newest commitlog files are identical on its slave before an upgrade
     #[command(after_long_help = VERIFY_COMMITLOG_HELP)]
     VerifyCommitlog(VerifyCommitlogArgs),
@@ -542,6 +545,18 @@ pub struct QueryMsgByIdArgs {
     /// Write the body to DIR/<MSGID> instead of printing it
     #[arg(short = 'd', long = "bodyDir", value_name = "DIR")]
     pub body_dir: Option<std::path::PathBuf>,
+}
+
+/// Arguments of `mqadmin queryMsgByKey`.
+#[derive(Debug, Args)]
+pub struct QueryMsgByKeyArgs {
+    /// Topic name
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+
+    /// Message key: one of the space-separated KEYS of a message
+    #[arg(short = 'k', long = "msgKey", value_name = "KEY")]
+    pub msg_key: String,
 }
 
 /// Arguments of `mqadmin verify-commitlog`.

@@ -62,6 +62,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::QueryMsgById(args) => {
             runtime.block_on(commands::query_msg_by_id::run(&cli.global, &args, &printer))
         }
+        Commands::QueryMsgByKey(args) => {
+            runtime.block_on(commands::query_msg_by_key::run(&cli.global, &args, &printer))
+        }
         Commands::VerifyCommitlog(args) => commands::verify_commitlog::run(&cli.global, &args, &printer),
         Commands::GenConfig(args) => commands::gen_config::run(&cli.global, &args, &printer),
         Commands::Completions(args) => commands::completions::run(&args, &printer),

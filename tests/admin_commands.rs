@@ -1,5 +1,5 @@
 //! The everyday commands (updateTopic, topicList, topicRoute, sendMessage, topicStatus,
-//! consumeMessage, queryMsgById, brokerStatus, getBrokerConfig, deleteTopic) through the real
+//! consumeMessage, queryMsgById, queryMsgByKey, brokerStatus, getBrokerConfig, deleteTopic) through the real
 //! `mqadmin` binary, against the real `mqnamesrv` binary and a real broker running in the test
 //! process on 127.0.0.1:0.
 
@@ -270,6 +270,34 @@ fn topic_lifecycle_through_every_command() {
         assert_eq!(cols[2], "SEND_OK");
         assert_eq!(cols[3].len(), 32, "{}", lines[1]);
     }
+    // queryMsgByKey: Java's listing, found through the broker's key index.
+    let r = admin(&ns, &["queryMsgByKey", "-t", topic, "-k", "key-3"]);
+    ok(&r);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert_eq!(
+        lines[0],
+        format!("{:<50} {:>4} {:>40}", "#Message ID", "#QID", "#Offset")
+    );
+    let cols: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(cols.len(), 3, "{}", lines[1]);
+    assert!(cols[1].parse::<i32>().unwrap() < 4);
+    let r = admin(
+        &ns,
+        &["queryMsgByKey", "-t", topic, "-k", "key-3", "--output", "json"],
+    );
+    ok(&r);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found = v["messages"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{}", r.stdout);
+    assert_eq!(found[0]["body"], "body-3");
+    assert_eq!(found[0]["uniqKey"].as_str(), Some(cols[0]));
+    // No message with that key: exit 1, Java's words on stderr.
+    let r = admin(&ns, &["queryMsgByKey", "-t", topic, "-k", "no-such-key"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("but no message"), "{r:?}");
+    assert!(r.stdout.is_empty());
+
     // An explicit queue, JSON output with the offset id.
     let r = admin(
         &ns,

@@ -148,6 +148,7 @@ fn everyday_commands_have_java_names_and_flags() {
             ][..],
         ),
         ("queryMsgById", &["--msgId", "--bodyDir"][..]),
+        ("queryMsgByKey", &["--topic", "--msgKey"][..]),
     ] {
         let out = run(&[cmd, "--help"]);
         assert_eq!(out.code, Some(0), "{cmd}: {out:?}");
@@ -167,6 +168,7 @@ fn everyday_commands_have_java_names_and_flags() {
         "sendMessage",
         "consumeMessage",
         "queryMsgById",
+        "queryMsgByKey",
     ] {
         assert!(top.stdout.contains(cmd), "{cmd} missing from --help");
     }

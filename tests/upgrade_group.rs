@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use broker::remoting::codes::{request, response};
 use broker::remoting::headers::{
     CreateTopicRequestHeader, OffsetResponseHeader, PullMessageRequestHeader,
-    QueryConsumerOffsetRequestHeader, QueueRequestHeader, SendMessageRequestHeader,
-    SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
+    QueryConsumerOffsetRequestHeader, QueryMessageRequestHeader, QueueRequestHeader,
+    SendMessageRequestHeader, SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
 };
 use broker::remoting::{RemotingClient, RemotingCommand};
 use broker::store::message::{decode_records, encode_properties};
@@ -252,6 +252,15 @@ async fn wait_ready(c: &RemotingClient, addr: &str) {
 }
 
 fn send_req(queue_id: i32, body: Vec<u8>) -> RemotingCommand {
+    keyed_req(queue_id, body, "")
+}
+
+/// A send whose `KEYS` property is `keys` (left out when empty), for query by key.
+fn keyed_req(queue_id: i32, body: Vec<u8>, keys: &str) -> RemotingCommand {
+    let mut props = vec![("WAIT", "true")];
+    if !keys.is_empty() {
+        props.push(("KEYS", keys));
+    }
     let h = SendMessageRequestHeader {
         producer_group: "pg".into(),
         topic: TOPIC.into(),
@@ -261,7 +270,7 @@ fn send_req(queue_id: i32, body: Vec<u8>) -> RemotingCommand {
         sys_flag: 0,
         born_timestamp: 1,
         flag: 0,
-        properties: Some(encode_properties([("WAIT", "true")])),
+        properties: Some(encode_properties(props)),
         reconsume_times: Some(0),
         unit_mode: Some(false),
         batch: Some(false),
@@ -271,7 +280,8 @@ fn send_req(queue_id: i32, body: Vec<u8>) -> RemotingCommand {
         .with_body(body)
 }
 
-/// Sends `n` messages round-robin over the queues, recording each body by (queue, offset).
+/// Sends `n` messages round-robin over the queues, recording each body by (queue, offset); message
+/// `i` has the key `<tag>-<i>`.
 async fn produce(
     c: &RemotingClient,
     addr: &str,
@@ -282,7 +292,7 @@ async fn produce(
     for i in 0..n {
         let q = (i % QUEUES as usize) as i32;
         let body = format!("{tag}-{i}-{}", "x".repeat(200)).into_bytes();
-        let r = invoke(c, addr, send_req(q, body.clone())).await;
+        let r = invoke(c, addr, keyed_req(q, body.clone(), &format!("{tag}-{i}"))).await;
         assert_eq!(r.code, response::SUCCESS, "send: {:?}", r.remark);
         let off: i64 = r.ext_fields["queueOffset"].parse().unwrap();
         sent.insert((q, off), body);
@@ -506,6 +516,42 @@ pub(crate) async fn check_old_data_on_leader(
     }
 }
 
+/// Checks that every member of the group finds messages by key (QUERY_MESSAGE): keys sent
+/// before the slave attached, while it replicated, and while it was down (`lag`, given to it by
+/// align), each exactly once with its body.
+pub(crate) async fn check_keys_on_every_member(
+    env: &Env,
+    c: &RemotingClient,
+    sent: &BTreeMap<(i32, i64), Vec<u8>>,
+    keys: &[&str],
+) {
+    let members = wait_group(&env.ns, 3, None).await;
+    for key in keys {
+        let want: Vec<&Vec<u8>> = sent
+            .values()
+            .filter(|b| b.starts_with(format!("{key}-").as_bytes()))
+            .collect();
+        assert_eq!(want.len(), 1, "{key} was sent once");
+        for a in members.values() {
+            let req = RemotingCommand::request(
+                request::QUERY_MESSAGE,
+                &QueryMessageRequestHeader {
+                    topic: TOPIC.into(),
+                    key: (*key).into(),
+                    max_num: 32,
+                    begin_timestamp: 0,
+                    end_timestamp: i64::MAX,
+                },
+            );
+            let r = invoke(c, a, req).await;
+            assert_eq!(r.code, response::SUCCESS, "{a}: key {key}: {:?}", r.remark);
+            let found = decode_records(&r.body).unwrap();
+            assert_eq!(found.len(), 1, "{a}: key {key}");
+            assert_eq!(&found[0].body, want[0], "{a}: key {key}");
+        }
+    }
+}
+
 /// Writes 40 messages to whoever is BID 0 (10 per queue) and waits until every member of the
 /// group has them on top of the old ones.
 pub(crate) async fn write_and_check_replicated(
@@ -586,6 +632,14 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
         "the lagging slave is completed: {align}"
     );
     check_old_data_on_leader(&env, &c, &sent).await;
+    // Key lookups work on every node: the slave and the new node rebuilt their index.
+    check_keys_on_every_member(
+        &env,
+        &c,
+        &sent,
+        &["first-0", "old-7", "old-398", "lag-0", "lag-119"],
+    )
+    .await;
     let conf = std::fs::read_to_string(&env.third).unwrap();
     assert!(
         conf.contains("dLegerSelfId=n2") && !conf.contains("brokerRole"),

@@ -11,6 +11,7 @@ pub mod gen_config;
 pub mod get_broker_config;
 pub mod local_broker;
 pub mod query_msg_by_id;
+pub mod query_msg_by_key;
 pub mod send_message;
 pub mod topic_list;
 pub mod topic_route;

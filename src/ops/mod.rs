@@ -15,6 +15,7 @@ pub mod java_order;
 pub mod message;
 pub mod node;
 pub mod query_msg_by_id;
+pub mod query_msg_by_key;
 pub mod route;
 pub mod send_message;
 pub mod topic_list;

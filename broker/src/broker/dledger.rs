@@ -103,6 +103,31 @@ impl ExternalLog for RaftLog {
             .unwrap_or(self.divided)
             .max(self.divided)
     }
+    fn for_each_record(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(u64, &[u8]) -> bool,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let end = self.max_offset();
+        // Start at the entry of the record at `from` when there is one, else at the oldest entry.
+        let min = self.reader.min_pos();
+        let mut pos = match from.checked_sub(format::dledger::HEADER_SIZE as u64) {
+            Some(p) if p >= min && self.reader.read_body_at(from).is_ok() => p,
+            _ => min,
+        };
+        while pos < end {
+            let batch = self.reader.scan(pos, end, 256)?;
+            let Some(last) = batch.last() else { break };
+            pos = last.loc.pos + u64::from(last.loc.size);
+            for e in batch.iter().filter(|e| e.loc.kind == EntryKind::Record) {
+                let at = e.loc.data_pos();
+                if at >= from && !f(at, &e.body) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `dividedCommitlogOffset` (spec §6.3): the first DLedger data file's start when there is one;

@@ -156,6 +156,10 @@ pub fn store_config(cfg: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     sc.dledger = cfg.enable_dleger_commit_log;
     // `validate` refuses a value that does not parse; a config built in code falls back to Java's.
     sc.delay_levels = crate::store::delay::DelayLevels::parse(&cfg.message_delay_level).unwrap_or_default();
+    sc.message_index_enable = cfg.message_index_enable;
+    sc.max_hash_slot_num = cfg.max_hash_slot_num;
+    sc.max_index_num = cfg.max_index_num;
+    sc.max_msgs_num_batch = cfg.max_msgs_num_batch as usize;
     sc
 }
 

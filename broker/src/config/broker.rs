@@ -188,6 +188,27 @@ config_struct! {
         /// Largest message body accepted, in bytes. Default: `4194304` (4 MiB).
         #[key = "maxMessageSize"]
         max_message_size: u32 = 4 * 1024 * 1024,
+        /// Build the key index (`index/`) that QUERY_MESSAGE (query by key) reads. Default: `true`.
+        #[key = "messageIndexEnable"]
+        message_index_enable: bool = true,
+        /// Java counts index files in its crash-recovery start point when true; this broker
+        /// always catches the index up after a crash, so the key is accepted and has no further
+        /// effect. Default: `false`.
+        #[key = "messageIndexSafe"]
+        message_index_safe: bool = false,
+        /// Hash slots per index file. Default: `5000000`.
+        #[key = "maxHashSlotNum"]
+        max_hash_slot_num: u32 = crate::store::format::index::DEFAULT_MAX_HASH_SLOT_NUM,
+        /// Entries per index file (a file is 40 + 4 × maxHashSlotNum + 20 × maxIndexNum bytes,
+        /// sparse). Default: `20000000`.
+        #[key = "maxIndexNum"]
+        max_index_num: u32 = crate::store::format::index::DEFAULT_MAX_INDEX_NUM,
+        /// Most messages one query by key returns. Default: `64`.
+        #[key = "maxMsgsNumBatch"]
+        max_msgs_num_batch: u32 = 64,
+        /// The result size of a query by unique key (`_UNIQUE_KEY_QUERY`). Default: `32`.
+        #[key = "defaultQueryMaxNum"]
+        default_query_max_num: u32 = 32,
         /// Master/Slave role. Default: `ASYNC_MASTER`.
         #[key = "brokerRole", important = true]
         broker_role: BrokerRole = BrokerRole::AsyncMaster,

@@ -242,6 +242,25 @@ command_header! {
 }
 
 command_header! {
+    /// QUERY_MESSAGE (12) request: messages of `topic` with `key`, stored within the time range.
+    pub struct QueryMessageRequestHeader {
+        topic: String = "topic",
+        key: String = "key",
+        max_num: i32 = "maxNum",
+        begin_timestamp: i64 = "beginTimestamp",
+        end_timestamp: i64 = "endTimestamp",
+    }
+}
+
+command_header! {
+    /// QUERY_MESSAGE (12) response: where the broker's key index stands.
+    pub struct QueryMessageResponseHeader {
+        index_last_update_timestamp: i64 = "indexLastUpdateTimestamp",
+        index_last_update_phyoffset: i64 = "indexLastUpdatePhyoffset",
+    }
+}
+
+command_header! {
     /// VIEW_MESSAGE_BY_ID (33) request.
     pub struct ViewMessageRequestHeader {
         offset: i64 = "offset",

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::consume_queue::{ConsumeQueueSet, DispatchRequest};
 use super::delay::DelayLevels;
 use super::error::Result;
+use super::index::IndexService;
 use super::message::{self, DecodedMessage};
 use super::{is_prepared_or_rollback, State};
 
@@ -56,6 +57,7 @@ pub(super) fn reput(st: &mut State) -> Result<usize> {
         last_store_timestamp,
         last_dispatch_timestamp,
         delay_levels,
+        index,
         ..
     } = st;
     let mut seen = 0;
@@ -65,8 +67,52 @@ pub(super) fn reput(st: &mut State) -> Result<usize> {
             *last_dispatch_timestamp = ts;
             *last_store_timestamp = (*last_store_timestamp).max(ts);
         }
+        index_record(
+            index,
+            &m.topic,
+            &m.properties_raw,
+            m.sys_flag,
+            m.physical_offset,
+            m.store_timestamp,
+        );
         Ok(())
     })?;
     *reput_offset = end;
+    Ok(seen)
+}
+
+/// Adds a record's keys to the key index. A failure is logged, not returned: the index serves
+/// lookups only, and a record that is in the commitlog must still reach its consume queue.
+#[inline]
+pub(super) fn index_record(
+    index: &mut IndexService,
+    topic: &str,
+    props: &str,
+    sys_flag: i32,
+    phys: i64,
+    ts: i64,
+) {
+    if let Err(e) = index.build(topic, props, sys_flag, phys, ts) {
+        tracing::warn!(error = %e, phys, "cannot index the keys of a record");
+    }
+}
+
+/// Indexes the commitlog records in `[from, to)` without dispatching them to consume queues
+/// (the index catching up at recovery). Returns the number of records seen.
+pub(super) fn index_only(st: &mut State, from: u64, to: u64) -> Result<usize> {
+    let State { commitlog, index, .. } = st;
+    let mut seen = 0;
+    commitlog.scan(from, to, true, |_, m| {
+        seen += 1;
+        index_record(
+            index,
+            &m.topic,
+            &m.properties_raw,
+            m.sys_flag,
+            m.physical_offset,
+            m.store_timestamp,
+        );
+        Ok(())
+    })?;
     Ok(seen)
 }

@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use super::consume_queue::DispatchRequest;
+use super::dispatch::index_record;
 use super::error::Result;
+use super::index::PendingRecord;
 use super::message::{self, RecordView};
 use super::{is_prepared_or_rollback, MessageStore, State};
 
@@ -22,6 +24,21 @@ pub trait ExternalLog: Send + Sync + std::fmt::Debug + 'static {
     fn min_offset(&self) -> u64;
     /// End of the committed data (what a classic store calls its max offset).
     fn max_offset(&self) -> u64;
+    /// Calls `f` with (position, record) for each committed record at or after position `from`,
+    /// in log order, until `f` returns false: how a new key index catches up with the log.
+    /// Default: visits nothing (a log that cannot be scanned; its records are then indexed only
+    /// as they are dispatched).
+    ///
+    /// # Errors
+    /// The log could not be read.
+    fn for_each_record(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(u64, &[u8]) -> bool,
+    ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let _ = (from, f);
+        Ok(())
+    }
 }
 
 /// The attached log and where it starts.
@@ -55,9 +72,55 @@ impl MessageStore {
         Ok(end)
     }
 
-    /// Attaches the replicated log serving offsets `>= divided`.
+    /// Attaches the replicated log serving offsets `>= divided`. For a store that had no
+    /// `index/` directory, the key index first catches up from the log: every committed record
+    /// past its last entry, then the records applied while this waited.
     pub fn attach_external_log(&self, divided: u64, log: Arc<dyn ExternalLog>) {
-        self.shared.write().external = Some(Attached { divided, log });
+        let mut st = self.shared.write();
+        st.external = Some(Attached {
+            divided,
+            log: Arc::clone(&log),
+        });
+        let Some(pending) = st.index_pending.take() else {
+            return;
+        };
+        let from = st.index.end_phy_offset().max(divided).max(log.min_offset());
+        let mut seen = 0usize;
+        let index = &mut st.index;
+        let scanned = log.for_each_record(from, &mut |pos, rec| {
+            if let Ok(m) = RecordView::parse(rec) {
+                let props = String::from_utf8_lossy(m.properties);
+                index_record(
+                    index,
+                    &m.topic(),
+                    &props,
+                    m.sys_flag,
+                    pos as i64,
+                    m.store_timestamp,
+                );
+                seen += 1;
+            }
+            true
+        });
+        if let Err(e) = scanned {
+            tracing::warn!(error = %e, from, "key index catch-up from the replicated log stopped early");
+        }
+        for p in &pending {
+            index_record(
+                index,
+                &p.topic,
+                &p.properties,
+                p.sys_flag,
+                p.phys,
+                p.store_timestamp,
+            );
+        }
+        tracing::info!(
+            from,
+            records = seen,
+            applied = pending.len(),
+            "key index caught up with the replicated log"
+        );
     }
 
     /// Dispatches one committed record at `phys` to its consume queue (idempotent: a unit that is
@@ -92,6 +155,26 @@ impl MessageStore {
                 };
                 let next = queues.entry(m.queue_id).or_insert(0);
                 *next = (*next).max(m.queue_offset + 1);
+            }
+            let props = String::from_utf8_lossy(m.properties);
+            let topic = m.topic();
+            let st = &mut *st;
+            match st.index_pending.as_mut() {
+                Some(pending) if st.index.enabled() => pending.push(PendingRecord {
+                    phys: phys as i64,
+                    store_timestamp: m.store_timestamp,
+                    sys_flag: m.sys_flag,
+                    topic: topic.into_owned(),
+                    properties: props.into_owned(),
+                }),
+                _ => index_record(
+                    &mut st.index,
+                    &topic,
+                    &props,
+                    m.sys_flag,
+                    phys as i64,
+                    m.store_timestamp,
+                ),
             }
             st.last_dispatch_timestamp = m.store_timestamp;
             st.last_store_timestamp = st.last_store_timestamp.max(m.store_timestamp);

@@ -229,6 +229,69 @@ pub mod config_file {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Index files (spec §5.5; Java's IndexHeader / IndexFile)
+// ---------------------------------------------------------------------------------------------
+
+/// Key-index file layout: a header, `maxHashSlotNum` int32 hash slots, then `maxIndexNum` entries.
+/// A file is named by its creation time, `yyyyMMddHHmmssSSS` in local time, and is
+/// `HEADER_SIZE + slots * SLOT_SIZE + entries * ENTRY_SIZE` bytes long (sparse: written through a
+/// memory map as Java does).
+pub mod index {
+    /// Directory of index files under the store root.
+    pub const DIR: &str = "index";
+    /// Length of the file header.
+    pub const HEADER_SIZE: usize = 40;
+    /// int64 beginTimestamp: store time of the first entry (or the previous file's end).
+    pub const BEGIN_TIMESTAMP: usize = 0;
+    /// int64 endTimestamp: store time of the last entry.
+    pub const END_TIMESTAMP: usize = 8;
+    /// int64 beginPhyOffset: commitlog offset of the first entry's record.
+    pub const BEGIN_PHY_OFFSET: usize = 16;
+    /// int64 endPhyOffset: commitlog offset of the last entry's record.
+    pub const END_PHY_OFFSET: usize = 24;
+    /// int32 hashSlotCount: slots in use.
+    pub const HASH_SLOT_COUNT: usize = 32;
+    /// int32 indexCount: the number of the next entry to write. Entry 0 is never written, so a
+    /// slot value of 0 means "empty"; a fresh file has 1 (a 0 read back counts as 1).
+    pub const INDEX_COUNT: usize = 36;
+    /// Width of a hash slot: int32 number of the newest entry with that slot.
+    pub const SLOT_SIZE: usize = 4;
+    /// Width of an entry: int32 keyHash, int64 phyOffset, int32 timeDiff (seconds since
+    /// beginTimestamp), int32 prevIndex (the previous entry of the same slot, 0 for none).
+    pub const ENTRY_SIZE: usize = 20;
+    /// Entry field: int32 key hash.
+    pub const ENTRY_KEY_HASH: usize = 0;
+    /// Entry field: int64 commitlog offset of the record.
+    pub const ENTRY_PHY_OFFSET: usize = 4;
+    /// Entry field: int32 seconds between beginTimestamp and the record's store time.
+    pub const ENTRY_TIME_DIFF: usize = 12;
+    /// Entry field: int32 previous entry number in the slot's chain.
+    pub const ENTRY_PREV_INDEX: usize = 16;
+    /// Number of the first entry written (indexCount of a fresh file).
+    pub const FIRST_INDEX: i32 = 1;
+    /// Default `maxHashSlotNum`.
+    pub const DEFAULT_MAX_HASH_SLOT_NUM: u32 = 5_000_000;
+    /// Default `maxIndexNum`.
+    pub const DEFAULT_MAX_INDEX_NUM: u32 = 5_000_000 * 4;
+    /// Separator of the index key: `topic#key`.
+    pub const KEY_TOPIC_SEPARATOR: char = '#';
+    /// Separator of the keys inside the `KEYS` property (`MessageConst.KEY_SEPARATOR`).
+    pub const KEYS_SEPARATOR: char = ' ';
+    /// Width of an index file name (`yyyyMMddHHmmssSSS`).
+    pub const FILE_NAME_WIDTH: usize = 17;
+
+    /// Size in bytes of an index file with `slots` hash slots and `entries` entries.
+    pub fn file_size(slots: u32, entries: u32) -> u64 {
+        HEADER_SIZE as u64 + u64::from(slots) * SLOT_SIZE as u64 + u64::from(entries) * ENTRY_SIZE as u64
+    }
+
+    /// Whether `name` looks like an index file name (17 digits).
+    pub fn is_file_name(name: &str) -> bool {
+        name.len() == FILE_NAME_WIDTH && name.bytes().all(|b| b.is_ascii_digit())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // DLedger store (spec §6.1)
 // ---------------------------------------------------------------------------------------------
 

@@ -86,6 +86,26 @@ impl MappedFile {
         }
     }
 
+    /// Reads `buf.len()` bytes at `offset`: a copy from the map once the file is mapped (the
+    /// key index reads a slot and an entry or two per key it writes), else a positioned read.
+    ///
+    /// # Errors
+    /// The `pread` error, or `UnexpectedEof` past the end of the file.
+    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        let end = offset.saturating_add(buf.len() as u64);
+        let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        match w.map.as_ref() {
+            Some(map) if end <= map.len() as u64 => {
+                buf.copy_from_slice(&map[offset as usize..end as usize]);
+                Ok(())
+            }
+            _ => {
+                drop(w);
+                self.file.read_exact_at(buf, offset)
+            }
+        }
+    }
+
     /// Bytes reserved through [`Self::write_at`] so far (for tests).
     pub fn reserved(&self) -> u64 {
         self.writer.lock().unwrap_or_else(|p| p.into_inner()).reserved

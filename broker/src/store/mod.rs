@@ -16,6 +16,7 @@ pub mod error;
 pub mod external;
 mod flush;
 pub mod format;
+pub mod index;
 pub mod mapped;
 pub mod message;
 pub mod probe;
@@ -56,6 +57,11 @@ struct State {
     external: Option<external::Attached>,
     /// Delay levels, for the tagsCode of schedule-topic units (a copy of the config's).
     delay_levels: delay::DelayLevels,
+    /// The key index (`index/`).
+    index: index::IndexService,
+    /// DLedger mode with a new index: records applied before the replicated log is attached,
+    /// indexed once the index has caught up with the log (see `attach_external_log`).
+    index_pending: Option<Vec<index::PendingRecord>>,
 }
 
 #[derive(Debug, Default)]
@@ -141,6 +147,25 @@ impl MessageStore {
         let min = commitlog.min_offset();
         // Queues may still point below the oldest commitlog file (deleted while we were down).
         cqs.delete_expired(min)?;
+        let mut index = index::IndexService::open(
+            &root.join(format::index::DIR),
+            cfg.message_index_enable,
+            cfg.max_hash_slot_num,
+            cfg.max_index_num,
+        )?;
+        // The index must cover every record. Its writes go through a shared map, so a killed
+        // process loses none: after a crash, dispatching again from the recovery point (the
+        // reput below, or the Raft log's re-applied entries) is enough, and skips what the index
+        // already holds. A store without an `index/` directory is indexed from the start.
+        let fresh_index = index.enabled() && index.is_fresh();
+        let mut index_catch_up = fresh_index;
+        if index.enabled() && !cfg.dledger {
+            index.delete_expired(min)?;
+            if index.delete_beyond(max)? > 0 {
+                tracing::warn!("deleted index files pointing past the commitlog end; rebuilding them");
+                index_catch_up = true;
+            }
+        }
         let reput_from = if abnormal {
             min
         } else {
@@ -160,7 +185,16 @@ impl MessageStore {
             last_dispatch_timestamp: cp.logics_msg_timestamp,
             external: None,
             delay_levels: cfg.delay_levels.clone(),
+            index,
+            index_pending: (cfg.dledger && fresh_index).then(Vec::new),
         };
+        if index_catch_up {
+            let from = state.index.end_phy_offset().clamp(min, max);
+            if from < reput_from {
+                let n = dispatch::index_only(&mut state, from, reput_from)?;
+                tracing::info!(from, records = n, "indexed commitlog records at recovery");
+            }
+        }
         let rebuilt = reput(&mut state)?;
         if rebuilt > 0 {
             tracing::info!(
@@ -234,7 +268,11 @@ impl MessageStore {
         let cp = {
             let st = self.shared.write();
             st.cqs.flush()?;
+            let index_ts = st.index.flush()?;
             let mut cp = lock(&self.shared.checkpoint);
+            if index_ts > 0 {
+                cp.index_msg_timestamp = index_ts;
+            }
             cp.physic_msg_timestamp = st.last_store_timestamp;
             cp.logics_msg_timestamp = st.last_dispatch_timestamp;
             *cp

@@ -19,6 +19,7 @@ impl Shared {
         if !deleted.is_empty() {
             let min = st.commitlog.min_offset();
             st.cqs.delete_expired(min)?;
+            st.index.delete_expired(min)?;
         }
         Ok(deleted.len())
     }
@@ -91,11 +92,14 @@ impl MessageStore {
     }
 
     /// Deletes consume-queue files whose entries all point below `min_phys` (after the DLedger
-    /// log dropped its oldest files). Returns how many were deleted.
+    /// log dropped its oldest files), and the index files whose last record is below it.
+    /// Returns how many consume-queue files were deleted.
     ///
     /// # Errors
     /// [`StoreError::Io`].
     pub fn drop_queues_below(&self, min_phys: u64) -> Result<usize> {
-        self.shared.write().cqs.delete_expired(min_phys)
+        let mut st = self.shared.write();
+        st.index.delete_expired(min_phys)?;
+        st.cqs.delete_expired(min_phys)
     }
 }

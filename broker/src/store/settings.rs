@@ -81,6 +81,14 @@ pub struct StoreConfig {
     /// `messageDelayLevel`: the delay of each level of delayed messages. Default:
     /// `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`.
     pub delay_levels: super::delay::DelayLevels,
+    /// `messageIndexEnable`: build the key index (`index/`) that QUERY_MESSAGE reads. Default: true.
+    pub message_index_enable: bool,
+    /// `maxHashSlotNum`: hash slots per index file. Default: 5 000 000.
+    pub max_hash_slot_num: u32,
+    /// `maxIndexNum`: entries per index file. Default: 20 000 000.
+    pub max_index_num: u32,
+    /// `maxMsgsNumBatch`: most offsets one key lookup returns. Default: 64.
+    pub max_msgs_num_batch: usize,
 }
 
 impl StoreConfig {
@@ -102,6 +110,10 @@ impl StoreConfig {
             max_transfer_bytes: 256 * 1024,
             dledger: false,
             delay_levels: Default::default(),
+            message_index_enable: true,
+            max_hash_slot_num: format::index::DEFAULT_MAX_HASH_SLOT_NUM,
+            max_index_num: format::index::DEFAULT_MAX_INDEX_NUM,
+            max_msgs_num_batch: 64,
         }
     }
 
@@ -119,6 +131,16 @@ impl StoreConfig {
             return Err(StoreError::Config(
                 "mappedFileSizeConsumeQueue must be positive".into(),
             ));
+        }
+        // Java computes the index file size in an int.
+        let index_size = format::index::file_size(self.max_hash_slot_num, self.max_index_num);
+        if self.max_hash_slot_num == 0 || self.max_index_num < 2 || index_size > i32::MAX as u64 {
+            return Err(StoreError::Config(format!(
+                "maxHashSlotNum {} must be > 0 and maxIndexNum {} > 1, with an index file of at most {} bytes",
+                self.max_hash_slot_num,
+                self.max_index_num,
+                i32::MAX
+            )));
         }
         if self.commitlog_file_size < 1024 || self.commitlog_file_size > i32::MAX as u64 {
             return Err(StoreError::Config(format!(

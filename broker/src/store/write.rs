@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use super::consume_queue::DispatchRequest;
+use super::dispatch::index_record;
 use super::error::{Result, StoreError};
 use super::message::{self, MessageToStore};
 use super::{
@@ -147,6 +148,14 @@ impl MessageStore {
                     return Err(e);
                 }
             }
+            index_record(
+                &mut st.index,
+                &m.topic,
+                &m.properties,
+                m.sys_flag,
+                phys as i64,
+                store_timestamp,
+            );
             phys += len as u64;
         }
         st.reput_offset = st.commitlog.max_offset();

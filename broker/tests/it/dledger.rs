@@ -37,7 +37,7 @@ fn node_config(root: &std::path::Path, ns: &str, i: usize, peers: &str) -> Broke
 /// Starts a 3-node in-process group of RaftNode00 registered with `ns`, each config adjusted by
 /// `tweak`; returns the Raft listeners (kept, so a restarted node gets its port back), the store
 /// dirs, the configs and the running nodes.
-async fn start_group(
+pub(crate) async fn start_group(
     ns: &str,
     tweak: impl Fn(&mut BrokerConfig),
 ) -> (
@@ -64,7 +64,7 @@ async fn start_group(
 }
 
 /// (Re)starts node `i` of a group from [`start_group`] on its own Raft listener.
-async fn restart(cfgs: &[BrokerConfig], listeners: &[std::net::TcpListener], i: usize) -> Running {
+pub(crate) async fn restart(cfgs: &[BrokerConfig], listeners: &[std::net::TcpListener], i: usize) -> Running {
     start_broker_with(cfgs[i].clone(), Some(clone_listener(&listeners[i])))
         .await
         .unwrap()
@@ -81,7 +81,12 @@ async fn cluster(c: &RemotingClient, ns: &str) -> ClusterInfo {
 }
 
 /// Waits until the group has a BID 0 other than `not` and three members; returns BID 0's address.
-async fn wait_leader(c: &RemotingClient, ns: &str, not: Option<&str>, members: usize) -> (String, Duration) {
+pub(crate) async fn wait_leader(
+    c: &RemotingClient,
+    ns: &str,
+    not: Option<&str>,
+    members: usize,
+) -> (String, Duration) {
     let started = Instant::now();
     loop {
         let ci = cluster(c, ns).await;

@@ -14,6 +14,7 @@ mod durability;
 mod groups;
 mod hostile;
 mod protocol;
+mod query_by_key;
 mod replication;
 mod transaction;
 mod util;

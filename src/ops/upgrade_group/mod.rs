@@ -10,7 +10,8 @@
 //!    master is never written;
 //! 4. **copy**: copy the master's `commitlog/`, `config/`, `consumequeue/` and `checkpoint` to
 //!    each new node (md5-verified per file), and its `config/`, `consumequeue/` and `checkpoint`
-//!    to the slave;
+//!    to the slave; the slave's and the new node's `index/` is removed instead of copied, so
+//!    each builds its key index from its commitlog at its first start;
 //! 5. **configure**: back up each config to `<config>.bak-<timestamp>` and rewrite it in place
 //!    as a DLedger node (`n0` = master, `n1` = slave, `n2` = third);
 //! 6. **start**: start the three brokers and wait until the name server shows a BID 0 and two

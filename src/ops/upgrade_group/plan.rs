@@ -432,7 +432,8 @@ impl Upgrade {
                 None => "no slave: nothing to align".into(),
             },
             Step::Copy => format!(
-                "copy commitlog/, config/, consumequeue/ and checkpoint of the master to {}{}",
+                "copy commitlog/, config/, consumequeue/ and checkpoint of the master to {}{}; \
+                 index/ is not copied but rebuilt from the commitlog at start",
                 thirds.join(" and "),
                 if self.slave().is_some() {
                     "; config/, consumequeue/ and checkpoint to the slave"

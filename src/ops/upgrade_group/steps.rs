@@ -220,6 +220,10 @@ impl Upgrade {
             };
             // A resumed copy starts over: files are small next to a failed half-copy's doubt.
             n.store.remove(Area::Root, "consumequeue")?;
+            // The key index is not copied (its files are hundreds of MB, mostly holes): without
+            // an `index/` directory the broker builds it from the commitlog at its first start.
+            // The slave's own index may lack the records align just gave it, so it goes too.
+            n.store.remove(Area::Root, "index")?;
             if n.role == NodeRole::Third {
                 for f in &commitlog {
                     n.store.remove(Area::CommitLog, &f.1)?;

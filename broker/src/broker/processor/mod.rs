@@ -14,6 +14,7 @@ pub mod group_info;
 pub mod lock;
 pub mod offset;
 pub mod pull;
+pub mod query_message;
 pub mod send;
 pub mod send_back;
 pub mod subscription_group;
@@ -73,6 +74,7 @@ impl RequestHandler for BrokerProcessor {
             request::GET_MIN_OFFSET => offset::min_offset(b, &req),
             request::GET_EARLIEST_MSG_STORETIME => offset::earliest_msg_storetime(b, &req),
             request::SEARCH_OFFSET_BY_TIMESTAMP => offset::search_offset_by_timestamp(b, &req),
+            request::QUERY_MESSAGE => query_message::query_message(b, &req),
             request::VIEW_MESSAGE_BY_ID => offset::view_message_by_id(b, &req),
             // Java answers nothing to a "pending" END_TRANSACTION, not even a two-way one.
             request::END_TRANSACTION => return end_transaction::end_transaction(b, &req).await,
