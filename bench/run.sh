@@ -3,7 +3,8 @@
 #
 #   1. classic single ASYNC_MASTER broker (mqnamesrv + mqbroker -c <generated conf>), 128 B and 1 KiB
 #   2. 3-node DLedger group (mqadmin fast-try start --store-root ...), same loads, and 128 B again
-#      while COMMITTERS (16) consumer groups read and commit their offsets every second
+#      while COMMITTERS (16) consumer groups commit their offsets every second (of an idle topic,
+#      then reading the loaded one)
 #   3. failover drill (mqadmin benchmark failover), ROUNDS rounds (default 10, QUICK=1: 3)
 #   4. bench/verify_commitlog.sh ratio, if present
 #   5. mqadmin clusterList wall time (hyperfine if installed, else a loop)
@@ -112,6 +113,7 @@ DLEDGER_IDLE_RSS=$(for p in $(dledger_pids); do rss_kib "$p"; done | sort -n | t
 "$MQADMIN" -n "$DNS" updateTopic -c RaftCluster -t Bench128 -r 8 -w 8 >/dev/null
 "$MQADMIN" -n "$DNS" updateTopic -c RaftCluster -t Bench1K -r 8 -w 8 >/dev/null
 "$MQADMIN" -n "$DNS" updateTopic -c RaftCluster -t BenchmarkFailover -r 8 -w 8 >/dev/null
+"$MQADMIN" -n "$DNS" updateTopic -c RaftCluster -t BenchCommit -r 8 -w 8 >/dev/null
 sleep 1
 
 # run_producer NAME NAMESRV TOPIC SIZE RUN -> $RESULTS/NAME-RUN.json
@@ -139,17 +141,21 @@ if [[ $HAVE_TIME == 0 ]]; then
     }
 fi
 
-# The DLedger 128 B load again, while COMMITTERS consumer groups (default 16) read the topic and
-# commit every queue's offset every second (oneway, as Java clients): offsets go through the
-# Raft log, coalesced per 100 ms on the leader.
+# The DLedger 128 B load again, while COMMITTERS consumer groups (default 16) commit every queue's
+# offset every second (oneway, as Java clients; offsets go through the Raft log, coalesced per
+# 100 ms on the leader):
+#   dledger-128c: the groups consume BenchCommit (8 queues, no load), so what the sends share the
+#                 group with is the offset traffic alone (16 x 8 offsets a second);
+#   dledger-128r: the groups consume the loaded topic itself, each reading everything (16-fold
+#                 read fan-out on the same cores).
 COMMITTERS=${COMMITTERS:-16}
-run_with_committers() {
-    "$MQADMIN" -q -n "$DNS" --output json benchmark consumer -t Bench128 -g bench_committer \
+run_with_committers() { # run_with_committers NAME TOPIC RUN
+    "$MQADMIN" -q -n "$DNS" --output json benchmark consumer -t "$2" -g "bench_$1" \
         --groups "$COMMITTERS" --commit-interval-ms 1000 --duration "$((DURATION + 2))" \
-        >"$RESULTS/committers-$1.json" 2>"$RESULTS/committers-$1.err" &
+        >"$RESULTS/committers-$1-$3.json" 2>"$RESULTS/committers-$1-$3.err" &
     local cpid=$!
-    run_producer dledger-128c "$DNS" Bench128 128 "$1"
-    wait "$cpid" || log "committing consumers failed: $(tail -3 "$RESULTS/committers-$1.err")"
+    run_producer "$1" "$DNS" Bench128 128 "$3"
+    wait "$cpid" || log "committing consumers failed: $(tail -3 "$RESULTS/committers-$1-$3.err")"
 }
 
 for run in $(seq 1 "$REPEAT"); do
@@ -157,7 +163,8 @@ for run in $(seq 1 "$REPEAT"); do
     run_producer dledger-128 "$DNS" Bench128 128 "$run"
     run_producer classic-1k "127.0.0.1:$CLASSIC_NS_PORT" Bench1K 1024 "$run"
     run_producer dledger-1k "$DNS" Bench1K 1024 "$run"
-    run_with_committers "$run"
+    run_with_committers dledger-128c BenchCommit "$run"
+    run_with_committers dledger-128r Bench128 "$run"
 done
 
 # Peak RSS of the brokers after the load runs (before the failover restarts them).
@@ -227,7 +234,7 @@ echo "Each run (msg/s), in the order they ran (the loads alternate, so drift hit
 echo
 echo "| load | $(for r in $(seq "$REPEAT"); do printf 'run %s | ' "$r"; done)"
 echo "|---|$(for r in $(seq "$REPEAT"); do printf -- '---|'; done)"
-for name in classic-128 dledger-128 classic-1k dledger-1k dledger-128c; do
+for name in classic-128 dledger-128 classic-1k dledger-1k dledger-128c dledger-128r; do
     row="| $name |"
     for r in $(seq "$REPEAT"); do
         f="$RESULTS/$name-$r.json"
@@ -252,11 +259,13 @@ echo "| clusterList wall time, median ms | $CL_MS |"
 echo "| classic broker RSS idle / peak MiB | $((CLASSIC_IDLE_RSS / 1024)) / $((CLASSIC_HWM / 1024)) |"
 echo "| DLedger broker RSS idle / peak MiB (largest node) | $((DLEDGER_IDLE_RSS / 1024)) / $((DLEDGER_HWM / 1024)) |"
 echo "| mqadmin peak RSS MiB (benchmark / clusterList) | $(awk -v k="${MQADMIN_RSS:-0}" 'BEGIN{printf "%.0f", k/1024}') / $(awk -v k="$CL_RSS" 'BEGIN{ if (k=="n/a") print k; else printf "%.0f", k/1024}') |"
-D128C=$(stat dledger-128c "['tps']")
-COMMITS=$(for r in $(seq "$REPEAT"); do f="$RESULTS/committers-$r.json"; [[ -s $f ]] && jget "$f" "['offsetCommits']"; done | median)
-echo "| DLedger 128 B with $COMMITTERS consumer groups committing every second: TPS (ratio to classic) / offset commits per run | $(fmt "$D128C") ($(ratio "$D128C" "$C128")) / $COMMITS |"
+D128C=$(stat dledger-128c "['tps']"); D128R=$(stat dledger-128r "['tps']")
+commits() { for r in $(seq "$REPEAT"); do f="$RESULTS/committers-$1-$r.json"; [[ -s $f ]] && jget "$f" "['offsetCommits']"; done | median; }
+read_tps() { for r in $(seq "$REPEAT"); do f="$RESULTS/committers-$1-$r.json"; [[ -s $f ]] && jget "$f" "['tps']"; done | median; }
+echo "| DLedger 128 B while $COMMITTERS consumer groups of an idle topic commit every second: TPS (ratio to classic) / offset commits per run | $(fmt "$D128C") ($(ratio "$D128C" "$C128")) / $(commits dledger-128c) |"
+echo "| DLedger 128 B while $COMMITTERS consumer groups read the loaded topic and commit every second: TPS (ratio to classic) / messages read per second / offset commits per run | $(fmt "$D128R") ($(ratio "$D128R" "$C128")) / $(fmt "$(read_tps dledger-128r)") / $(commits dledger-128r) |"
 echo
-echo "DLedger/classic throughput ratio, 128 B: $(ratio "$D128" "$C128"); 1 KiB: $(ratio "$D1K" "$C1K"); 128 B with committing consumers: $(ratio "$D128C" "$C128")"
+echo "DLedger/classic throughput ratio, 128 B: $(ratio "$D128" "$C128"); 1 KiB: $(ratio "$D1K" "$C1K"); 128 B with committing consumers (idle topic / reading the load): $(ratio "$D128C" "$C128") / $(ratio "$D128R" "$C128")"
 if [[ -n ${KEEP_RESULTS:-} ]]; then
     mkdir -p "$KEEP_RESULTS" && cp -r "$RESULTS"/. "$KEEP_RESULTS"/
 fi

@@ -168,7 +168,11 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
     cfg.listener = b.raft_listener.lock().unwrap_or_else(|p| p.into_inner()).take();
     let node = start_raft_node(cfg, Arc::new(BrokerApplier::new(b)))
         .await
-        .map_err(|e| BrokerError::Config(format!("cannot start the DLedger node: {e}")))?;
+        .map_err(|e| match e {
+            // openraft failed while replaying the log (e.g. a corrupt record): not a config error.
+            crate::raft::RaftNodeError::Raft(m) => BrokerError::RaftStopped(m),
+            e => BrokerError::Config(format!("cannot start the DLedger node: {e}")),
+        })?;
     b.store.attach_external_log(
         divided,
         Arc::new(RaftLog {

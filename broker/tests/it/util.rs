@@ -316,6 +316,22 @@ impl BrokerProc {
             .is_some_and(|c| c.try_wait().unwrap().is_none())
     }
 
+    /// Waits for the process to exit on its own (polled, bounded by `limit`); `None` if it
+    /// still runs then (it is killed when dropped).
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(st) = self.child.as_mut()?.try_wait().unwrap() {
+                self.child = None;
+                return Some(st);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// `kill -9`, then reaps the process.
     pub fn kill9(&mut self) {
         let mut c = self.child.take().expect("running");

@@ -221,3 +221,104 @@ async fn metadata_changes_survive_an_immediate_leader_kill_9() {
         "the metadata topic is listed"
     );
 }
+
+/// A metadata record whose body is not a change (written here through the leader's own write
+/// path, as a bug or a foreign writer could) stops the node's Raft core with a corruption error
+/// naming the record, and the broker with it: in-process `run` returns the error, and a real
+/// `mqbroker` on the same store exits with code 3 at recovery saying why. Never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_metadata_record_stops_the_broker_with_an_error() {
+    use broker::broker::BrokerError;
+    use broker::config::{BrokerConfig, BrokerRole};
+    use broker::store::format::dledger::META_TOPIC;
+    use broker::store::message::MessageToStore;
+
+    use crate::util::{
+        base_props, broker_config, dledger_peers, free_port_pair, raft_listeners, start_namesrv,
+        write_broker_conf, BrokerProc,
+    };
+
+    let ns = start_namesrv().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listeners = raft_listeners(1);
+    let peers = dledger_peers(&listeners);
+    let mut cfg = BrokerConfig {
+        broker_cluster_name: "RaftCluster".into(),
+        enable_dleger_commit_log: true,
+        dleger_group: Some("Corrupt".into()),
+        dleger_peers: Some(peers.clone()),
+        dleger_self_id: Some("n0".into()),
+        ..broker_config(dir.path(), "Corrupt", &ns.addr, BrokerRole::AsyncMaster, 0)
+    };
+    cfg.validate().expect("valid DLedger config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let b = broker::broker::open(cfg, listener.local_addr().unwrap(), None).unwrap();
+    *b.raft_listener.lock().unwrap() = Some(listeners[0].try_clone().unwrap());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(broker::broker::run(b.clone(), listener, None, async {
+        let _ = stop_rx.await;
+    }));
+    wait_until(Duration::from_secs(30), "the single node leads", || {
+        let b = b.clone();
+        async move {
+            b.dledger
+                .get()
+                .is_some_and(|d| d.writable.load(std::sync::atomic::Ordering::Acquire))
+        }
+    })
+    .await;
+    let d = b.dledger.get().unwrap().clone();
+    let host = b.store_host;
+    let bad = MessageToStore {
+        topic: META_TOPIC.into(),
+        queue_id: 0,
+        flag: 0,
+        sys_flag: 0,
+        born_timestamp: 1,
+        born_host: host,
+        store_host: host,
+        reconsume_times: 0,
+        prepared_transaction_offset: 0,
+        body: b"{\"op\":\"launchMissiles\"}".to_vec(),
+        properties: String::new(),
+        tags_code: 0,
+    };
+    assert!(
+        d.put(&b, vec![bad]).await.is_err(),
+        "a corrupt record is never applied"
+    );
+    drop(d);
+    let result = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the broker stops on its own")
+        .expect("no panic");
+    drop(stop_tx);
+    match result {
+        Err(BrokerError::RaftStopped(e)) => {
+            assert!(e.contains("corrupt metadata record at"), "{e}")
+        }
+        other => panic!("expected the Raft node's error, got {other:?}"),
+    }
+    drop(b);
+    // Recovery re-applies the record: a real mqbroker on the same store says why and exits 3.
+    let port = free_port_pair();
+    let raft_port = listeners[0].local_addr().unwrap().port();
+    drop(listeners);
+    let mut props = base_props("Corrupt", port, &ns.addr, dir.path());
+    props.retain(|(k, _)| *k != "brokerClusterName");
+    props.extend([
+        ("brokerClusterName", "RaftCluster".to_string()),
+        ("enableDLegerCommitLog", "true".into()),
+        ("dLegerGroup", "Corrupt".into()),
+        ("dLegerPeers", format!("n0-127.0.0.1:{raft_port}")),
+        ("dLegerSelfId", "n0".into()),
+    ]);
+    let conf = write_broker_conf(dir.path(), "corrupt.conf", &props);
+    let mut p = BrokerProc::spawn(&conf, port);
+    let status = p.wait_exit(Duration::from_secs(60)).await;
+    let stderr = p.stderr();
+    assert_eq!(status.and_then(|s| s.code()), Some(3), "{stderr}");
+    assert!(stderr.contains("corrupt metadata record at"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    ns.stop().await;
+}
