@@ -32,7 +32,8 @@ use crate::store::message::MessageToStore;
 use crate::store::{PutResult, PutStatus};
 
 use super::meta::apply::BrokerApplier;
-use super::meta::offset_queue::{run_flusher, OffsetQueue};
+use super::meta::offset_queue::{OffsetQueue, FLUSH_INTERVAL, MAX_OFFSETS_PER_RECORD};
+use super::meta::record::MetaOp;
 use super::put::PutError;
 use super::{Broker, BrokerError};
 
@@ -193,7 +194,7 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         offset_queue: OffsetQueue::default(),
         retention_passes: AtomicU64::new(0),
     });
-    tokio::spawn(run_flusher(b.clone(), d.clone()));
+    tokio::spawn(flush_offsets(b.clone(), d.clone()));
     let _ = b.dledger.set(d.clone());
     if let Some(preferred) = b.cfg.preferred_leader_id.as_deref() {
         let preferred = crate::raft::node_id_from_self_id(preferred.trim()).filter(|p| *p != d.node.id());
@@ -451,6 +452,26 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
             changed = metrics.changed() => if changed.is_err() { return; },
             _ = ticker.tick() => {}
         }
+    }
+}
+
+/// The offset flusher (`meta::offset_queue`): after the first commit of an idle period, waits
+/// [`FLUSH_INTERVAL`] for more, then proposes them all as metadata records. Runs for the life of
+/// the broker; on a follower there is nothing to take.
+async fn flush_offsets(b: Arc<Broker>, d: Arc<Dledger>) {
+    let q = &d.offset_queue;
+    loop {
+        q.changed().await;
+        tokio::time::sleep(FLUSH_INTERVAL).await;
+        let Some((entries, waiters)) = q.take() else {
+            continue;
+        };
+        let msgs = entries
+            .chunks(MAX_OFFSETS_PER_RECORD)
+            .map(|c| MetaOp::Offsets { offsets: c.to_vec() }.to_message(b.store_host))
+            .collect::<Vec<_>>();
+        let ok = msgs.is_empty() || d.put(&b, msgs).await.is_ok();
+        q.settle(&entries, waiters, ok);
     }
 }
 

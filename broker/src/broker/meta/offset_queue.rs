@@ -4,7 +4,7 @@
 //! Java clients commit every queue's offset every 5 s (oneway) and piggy-back offsets on pulls:
 //! one Raft entry per commit would cost more than the messages. So the leader keeps the newest
 //! offset of each group and queue here and a flusher task proposes everything that changed in
-//! the last interval as one `offsets` record. A commit that expects an answer (a two-way
+//! the last interval as one `offsets` record (the flusher is `dledger::flush_offsets`). A commit that expects an answer (a two-way
 //! UPDATE_CONSUMER_OFFSET) is answered once the record holding it is committed; a oneway or
 //! piggy-backed one is not waited for, so a failover loses at most the last interval of those.
 //!
@@ -13,14 +13,12 @@
 //! dropped and waiters are told: the new leader's offsets are what the log holds.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::sync::{oneshot, Notify};
 
-use super::record::{MetaOp, OffsetEntry};
-use crate::broker::dledger::Dledger;
-use crate::broker::Broker;
+use super::record::OffsetEntry;
 
 /// How long commits gather before they are proposed as one record.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -109,8 +107,14 @@ impl OffsetQueue {
         }
     }
 
+    /// Waits for the first change after the last [`OffsetQueue::take`] (a change made since
+    /// counts at once).
+    pub async fn changed(&self) {
+        self.wake.notified().await;
+    }
+
     /// Takes what changed since the last proposal.
-    fn take(&self) -> Option<(Vec<OffsetEntry>, Vec<oneshot::Sender<bool>>)> {
+    pub fn take(&self) -> Option<(Vec<OffsetEntry>, Vec<oneshot::Sender<bool>>)> {
         let mut inner = self.lock();
         if inner.changed.is_empty() && inner.waiters.is_empty() {
             return None;
@@ -133,7 +137,7 @@ impl OffsetQueue {
 
     /// Settles a proposal: committed offsets that nothing replaced leave the overlay (the
     /// applied table has them); a failed proposal drops everything (see [`OffsetQueue::clear`]).
-    fn settle(&self, entries: &[OffsetEntry], waiters: Vec<oneshot::Sender<bool>>, ok: bool) {
+    pub fn settle(&self, entries: &[OffsetEntry], waiters: Vec<oneshot::Sender<bool>>, ok: bool) {
         if !ok {
             for w in waiters {
                 let _ = w.send(false);
@@ -153,25 +157,6 @@ impl OffsetQueue {
         for w in waiters {
             let _ = w.send(true);
         }
-    }
-}
-
-/// The flusher: after the first change of an idle period, waits [`FLUSH_INTERVAL`] for more,
-/// then proposes them all (module docs). Runs for the life of the broker.
-pub async fn run_flusher(b: Arc<Broker>, d: Arc<Dledger>) {
-    let q = &d.offset_queue;
-    loop {
-        q.wake.notified().await;
-        tokio::time::sleep(FLUSH_INTERVAL).await;
-        let Some((entries, waiters)) = q.take() else {
-            continue;
-        };
-        let msgs = entries
-            .chunks(MAX_OFFSETS_PER_RECORD)
-            .map(|c| MetaOp::Offsets { offsets: c.to_vec() }.to_message(b.store_host))
-            .collect::<Vec<_>>();
-        let ok = msgs.is_empty() || d.put(&b, msgs).await.is_ok();
-        q.settle(&entries, waiters, ok);
     }
 }
 
