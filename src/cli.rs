@@ -758,10 +758,10 @@ Exit status:
 
 Example:
   $ mqadmin -n 127.0.0.1:9876 dledger-status -g RaftNode00
-  GROUP       SELF  ADDR             BID  ROLE      TERM  LAST  COMMITTED  APPLIED  LAG  LAG BYTES  CONTACT          FILES                     DISK
-  RaftNode00  n0    127.0.0.1:30911  1    Follower  2     812   812        812      0    0          95ms             00000000000000000000 (1)  43.0%
-  RaftNode00  n1    127.0.0.1:30921  0    Leader    2     812   812        812      0    0          acks n0 95ms n2  00000000000000000000 (1)  43.0%
-  RaftNode00  n2    127.0.0.1:30931  3    -         -     -     -          -        -    -          -                -                         -";
+   GROUP       SELF  ADDR             BID  ROLE         TERM  LAST  COMMITTED  APPLIED  MAX OFFSET  LAG  LAG BYTES  CONTACT              FILES                     DISK
+   RaftNode00  n2    127.0.0.1:33911  0    Leader       1     8     8          8        1841        0    0          acks n0 9.6s n1 5ms  00000000000000000000 (1)  17.8%
+   RaftNode00  -     127.0.0.1:31911  1    unreachable  -     -     -          -        -           3    -          -                    -                         -
+   RaftNode00  n1    127.0.0.1:32911  2    Follower     1     8     8          8        1841        0    0          13ms                 00000000000000000000 (1)  17.8%";
 
 /// Long help of `cluster-health`.
 const CLUSTER_HEALTH_HELP: &str = "\
@@ -783,11 +783,10 @@ Exit status:
 
 Example:
   $ mqadmin -n 127.0.0.1:9876 cluster-health
-  CLUSTER      GROUP       MODE     NODES  BID 0            LEADER  TERM  MAX LAG
-  RaftCluster  RaftNode00  dledger  2/3    127.0.0.1:30921  n1      2     17
-  problem: RaftNode00: node 127.0.0.1:30931 (BID 3) unreachable: request timed out
-  problem: RaftNode00: follower n2 has not answered the leader for 21.4 s
-  unhealthy: 2 problems";
+   CLUSTER      GROUP       MODE     NODES  BID 0            LEADER  TERM  MAX LAG
+   RaftCluster  RaftNode00  dledger  2/3    127.0.0.1:33911  n2      1     3
+  problem: RaftNode00: node 127.0.0.1:31911 (BID 1) unreachable: wait response on the channel <127.0.0.1:31911> timeout, 3000(ms)
+  unhealthy: 1 problems";
 
 /// Arguments of `dledger-status`.
 #[derive(Debug, Args)]

@@ -149,7 +149,7 @@ fn dledger_follower_stopped_and_continued() {
             ),
         )
         .unwrap();
-        procs.push(broker(&conf));
+        procs.push(Some(broker(&conf)));
     }
 
     // Healthy once a leader is elected and every node is registered.
@@ -237,7 +237,7 @@ fn dledger_follower_stopped_and_continued() {
     let f_self = follower["status"]["raft"]["selfId"].as_str().unwrap().to_string();
     let f_index: usize = f_self[1..].parse().unwrap();
     create_topic(&ns, "RaftCluster", "TopicTest");
-    procs[f_index].signal(libc::SIGSTOP);
+    procs[f_index].as_ref().unwrap().signal(libc::SIGSTOP);
     send(&ns, "TopicTest", 5);
 
     let r = until(
@@ -352,7 +352,7 @@ fn dledger_follower_stopped_and_continued() {
     assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
 
     // Continued: healthy again within --wait, and the follower catches up.
-    procs[f_index].signal(libc::SIGCONT);
+    procs[f_index].as_ref().unwrap().signal(libc::SIGCONT);
     let r = run(&["-n", &ns, "cluster-health", "--wait", "60"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     assert!(
@@ -369,6 +369,23 @@ fn dledger_follower_stopped_and_continued() {
                     .all(|n| n["lagEntries"] == 0 && n["lagBytes"] == 0)
         },
     );
+
+    // Killed (-9): it leaves the name server with its connection, but the group's membership
+    // still names it; restarted on its store, healthy again within --wait.
+    let victim = (f_index + 1) % 3;
+    procs[victim] = None;
+    let r = until(&["-n", &ns, "cluster-health"], "unhealthy after kill", |r| {
+        r.code == Some(1)
+            && r.stdout.lines().any(|l| {
+                l.starts_with(&format!("problem: RaftNode00: member n{victim} (Raft 127.0.0.1:"))
+                    && l.ends_with("is not registered with the name server")
+            })
+    });
+    assert!(r.stdout.contains("2/2"), "{r:?}");
+    procs[victim] = Some(broker(&dir.path().join(format!("broker-n{victim}.conf"))));
+    let r = run(&["-n", &ns, "cluster-health", "--wait", "60"]);
+    assert_eq!(r.code, Some(0), "{r:?}\n{}", logs());
+    assert!(r.stdout.contains("3/3"), "{r:?}");
 }
 
 fn ms_conf(dir: &Path, name: &str, port: u16, ns: &str, id: i64, role: &str) -> PathBuf {

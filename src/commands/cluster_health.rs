@@ -27,6 +27,10 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let admin = super::admin(global);
+    if admin.namesrv_addrs.is_empty() {
+        // Nothing to wait for.
+        return Err(crate::ops::admin::AdminError::NoNamesrv.into());
+    }
     let opts = HealthOptions {
         cluster: args.cluster_name.clone(),
         max_lag_entries: args.max_lag,
