@@ -14,6 +14,7 @@ mod durability;
 mod groups;
 mod hostile;
 mod protocol;
+mod replica_status;
 mod replication;
 mod transaction;
 mod util;
