@@ -516,6 +516,27 @@ fn classic_broker_unsupported_node_and_no_namesrv() {
         "{r:?}"
     );
 
+    // --watch prints a fresh verdict every second until interrupted (SIGINT), then exits 0.
+    let mut watch = crate::util::mqadmin()
+        .args(["-n", &ns, "cluster-health", "-c", "MsCluster", "--watch", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn mqadmin --watch");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(watch.stdout.take().unwrap()));
+    let mut verdicts = 0;
+    while verdicts < 2 {
+        let line = lines.next().expect("more output").expect("UTF-8 line");
+        if line == "healthy" || line.starts_with("unhealthy: ") {
+            assert_eq!(line, "healthy");
+            verdicts += 1;
+        }
+    }
+    // SAFETY: kill(2) on the mqadmin this test spawned and has not reaped.
+    assert_eq!(unsafe { libc::kill(watch.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let status = watch.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+
     // A server that does not know the request (the name server itself, registered as a broker).
     let fake = Namesrv::start();
     fake.register("Other", "java-like", 0, &fake.addr);
