@@ -554,6 +554,11 @@ fn classic_broker_unsupported_node_and_no_namesrv() {
     assert_eq!(r.code, Some(1), "{r:?}");
     assert!(r.stdout.contains("problem: java-like: node "), "{r:?}");
 
+    // Unknown group: exit 1.
+    let r = run(&["-n", &ns, "dledger-status", "-g", "nope"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("broker group nope not found"), "{r:?}");
+
     // Unknown cluster: exit 1. No name server: exit 2, for both commands.
     let r = run(&["-n", &ns, "cluster-health", "-c", "Nope"]);
     assert_eq!(r.code, Some(1), "{r:?}");
