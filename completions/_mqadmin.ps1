@@ -50,6 +50,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent')
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)')
+            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets')
+            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check that every group has one leader, its followers keep up and every node answers')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -447,6 +449,36 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
         'mqadmin;benchmark;help;help' {
             break
         }
+        'mqadmin;dledger-status' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Only this cluster')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Only this cluster')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Only this broker group (brokerName)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Only this broker group (brokerName)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;cluster-health' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Only this cluster')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Only this cluster')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Print a fresh verdict every SECONDS until interrupted (Ctrl-C)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Check every second until healthy, for at most SECONDS')
+            [CompletionResult]::new('--max-lag', '--max-lag', [CompletionResultType]::ParameterName, 'Entries a DLedger follower may lack before the group is unhealthy')
+            [CompletionResult]::new('--max-lag-bytes', '--max-lag-bytes', [CompletionResultType]::ParameterName, 'Commitlog bytes a slave may lack before the group is unhealthy')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mqadmin;help' {
             [CompletionResult]::new('clusterList', 'clusterList', [CompletionResultType]::ParameterValue, 'List clusters, broker groups and each broker''s runtime statistics')
             [CompletionResult]::new('updateTopic', 'updateTopic', [CompletionResultType]::ParameterValue, 'Create or update a topic on a broker or on every master of a cluster')
@@ -468,6 +500,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent')
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)')
+            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets')
+            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check that every group has one leader, its followers keep up and every node answers')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -541,6 +575,12 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;benchmark;failover' {
+            break
+        }
+        'mqadmin;help;dledger-status' {
+            break
+        }
+        'mqadmin;help;cluster-health' {
             break
         }
         'mqadmin;help;help' {

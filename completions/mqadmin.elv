@@ -47,6 +47,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand shutdownBroker 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
             cand startBroker 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
             cand benchmark 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
+            cand dledger-status 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets'
+            cand cluster-health 'Check that every group has one leader, its followers keep up and every node answers'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;clusterList'= {
@@ -415,6 +417,34 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         }
         &'mqadmin;benchmark;help;help'= {
         }
+        &'mqadmin;dledger-status'= {
+            cand -c 'Only this cluster'
+            cand --clusterName 'Only this cluster'
+            cand -g 'Only this broker group (brokerName)'
+            cand --group 'Only this broker group (brokerName)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;cluster-health'= {
+            cand -c 'Only this cluster'
+            cand --clusterName 'Only this cluster'
+            cand --watch 'Print a fresh verdict every SECONDS until interrupted (Ctrl-C)'
+            cand --wait 'Check every second until healthy, for at most SECONDS'
+            cand --max-lag 'Entries a DLedger follower may lack before the group is unhealthy'
+            cand --max-lag-bytes 'Commitlog bytes a slave may lack before the group is unhealthy'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mqadmin;help'= {
             cand clusterList 'List clusters, broker groups and each broker''s runtime statistics'
             cand updateTopic 'Create or update a topic on a broker or on every master of a cluster'
@@ -436,6 +466,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand shutdownBroker 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
             cand startBroker 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
             cand benchmark 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
+            cand dledger-status 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets'
+            cand cluster-health 'Check that every group has one leader, its followers keep up and every node answers'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;help;clusterList'= {
@@ -486,6 +518,10 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;benchmark;consumer'= {
         }
         &'mqadmin;help;benchmark;failover'= {
+        }
+        &'mqadmin;help;dledger-status'= {
+        }
+        &'mqadmin;help;cluster-health'= {
         }
         &'mqadmin;help;help'= {
         }

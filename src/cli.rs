@@ -205,6 +205,12 @@ pub enum Commands {
     /// Measure send and pull throughput, latency and failover time (producer | consumer | failover)
     #[command(subcommand)]
     Benchmark(BenchmarkCommand),
+    /// Print each node's replication state: Raft role, term, indexes and lag, or HA offsets
+    #[command(name = "dledger-status", after_long_help = DLEDGER_STATUS_HELP)]
+    DledgerStatus(DledgerStatusArgs),
+    /// Check that every group has one leader, its followers keep up and every node answers
+    #[command(name = "cluster-health", after_long_help = CLUSTER_HEALTH_HELP)]
+    ClusterHealth(ClusterHealthArgs),
 }
 
 /// `mqadmin benchmark` subcommands.
@@ -747,4 +753,88 @@ pub struct LocalBrokerArgs {
 
     #[command(flatten)]
     pub agent: AgentArgs,
+}
+
+/// Long help of `dledger-status`: what is asked, exit codes and sample output.
+const DLEDGER_STATUS_HELP: &str = "\
+Lists the brokers of each group from the name server, then asks every node for its replication
+state with GET_REPLICA_STATUS (request code 9001, ours; a Java broker does not know it). A
+DLedger node reports its Raft role, term, last log / committed / applied index and, on the
+leader, each follower's matched index and last answer; a Master/Slave pair reports the slave's
+confirmed offset. LAG is entries (DLedger) behind the leader, LAG BYTES commitlog bytes behind
+the leader or master; CONTACT is how long ago a follower or slave last heard from its leader (on
+a leader: how long ago each follower last answered).
+
+Exit status:
+  0  every node answered
+  1  a node did not answer or does not support the request (named on stderr), or an unknown
+     cluster or group
+  2  an error (e.g. no name server reachable)
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 dledger-status -g RaftNode00
+   GROUP       SELF  ADDR             BID  ROLE         TERM  LAST  COMMITTED  APPLIED  MAX OFFSET  LAG  LAG BYTES  CONTACT              FILES                     DISK
+   RaftNode00  n2    127.0.0.1:33911  0    Leader       1     8     8          8        1841        0    0          acks n0 9.6s n1 5ms  00000000000000000000 (1)  17.8%
+   RaftNode00  -     127.0.0.1:31911  1    unreachable  -     -     -          -        -           3    -          -                    -                         -
+   RaftNode00  n1    127.0.0.1:32911  2    Follower     1     8     8          8        1841        0    0          13ms                 00000000000000000000 (1)  17.8%";
+
+/// Long help of `cluster-health`.
+const CLUSTER_HEALTH_HELP: &str = "\
+Healthy means: every name server answers and they list the same brokers; every listed node
+answers GET_REPLICA_STATUS (9001); each group has exactly one BID 0, which is the one Raft leader
+all its nodes agree on, in the same term (or the master of a Master/Slave pair); every member of
+a DLedger group is registered; followers are within --max-lag entries (slaves within
+--max-lag-bytes) and have heard from their leader within 15 s; no disk is used above
+diskMaxUsedSpaceRatio. Each problem is printed on its own line.
+
+--wait SECONDS checks again every second and returns as soon as the cluster is healthy (for
+scripts after `fast-try start` or `upgrade-group`); --watch SECONDS prints a fresh verdict every
+SECONDS until interrupted.
+
+Exit status:
+  0  healthy
+  1  unhealthy (with --wait: still unhealthy when the time was up)
+  2  an error (e.g. no name server answered)
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 cluster-health
+   CLUSTER      GROUP       MODE     NODES  BID 0            LEADER  TERM  MAX LAG
+   RaftCluster  RaftNode00  dledger  2/3    127.0.0.1:33911  n2      1     3
+  problem: RaftNode00: node 127.0.0.1:31911 (BID 1) unreachable: wait response on the channel <127.0.0.1:31911> timeout, 3000(ms)
+  unhealthy: 1 problems";
+
+/// Arguments of `dledger-status`.
+#[derive(Debug, Args)]
+pub struct DledgerStatusArgs {
+    /// Only this cluster
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Only this broker group (brokerName)
+    #[arg(short = 'g', long = "group", value_name = "BROKER_NAME")]
+    pub group: Option<String>,
+}
+
+/// Arguments of `cluster-health`.
+#[derive(Debug, Args)]
+pub struct ClusterHealthArgs {
+    /// Only this cluster
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Print a fresh verdict every SECONDS until interrupted (Ctrl-C)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "wait")]
+    pub watch: Option<u64>,
+
+    /// Check every second until healthy, for at most SECONDS
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+
+    /// Entries a DLedger follower may lack before the group is unhealthy
+    #[arg(long = "max-lag", value_name = "ENTRIES", default_value_t = crate::ops::cluster_health::DEFAULT_MAX_LAG_ENTRIES)]
+    pub max_lag: u64,
+
+    /// Commitlog bytes a slave may lack before the group is unhealthy
+    #[arg(long = "max-lag-bytes", value_name = "BYTES", default_value_t = crate::ops::cluster_health::DEFAULT_MAX_LAG_BYTES)]
+    pub max_lag_bytes: u64,
 }

@@ -76,6 +76,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::ShutdownBroker(args) => {
             runtime.block_on(commands::local_broker::shutdown(&cli.global, &args, &printer))
         }
+        Commands::DledgerStatus(args) => {
+            runtime.block_on(commands::dledger_status::run(&cli.global, &args, &printer))
+        }
+        Commands::ClusterHealth(args) => {
+            runtime.block_on(commands::cluster_health::run(&cli.global, &args, &printer))
+        }
         Commands::StartBroker(args) => {
             runtime.block_on(commands::local_broker::start(&cli.global, &args, &printer))
         }

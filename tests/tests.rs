@@ -3,6 +3,7 @@
 mod admin_commands;
 mod agent;
 mod cli;
+mod cluster_health;
 mod cluster_list;
 mod completions;
 mod fast_try;

@@ -2,10 +2,12 @@
 
 pub mod benchmark;
 pub mod broker_status;
+pub mod cluster_health;
 pub mod cluster_list;
 pub mod completions;
 pub mod consume_message;
 pub mod delete_topic;
+pub mod dledger_status;
 pub mod fast_try;
 pub mod gen_config;
 pub mod get_broker_config;

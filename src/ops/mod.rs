@@ -4,9 +4,11 @@
 pub mod admin;
 pub mod benchmark;
 pub mod broker_status;
+pub mod cluster_health;
 pub mod cluster_list;
 pub mod consume_message;
 pub mod delete_topic;
+pub mod dledger_status;
 pub mod fast_try;
 pub mod fastjson;
 pub mod gen_config;

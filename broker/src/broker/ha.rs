@@ -6,7 +6,7 @@
 //!
 //! A SYNC_MASTER acknowledges a send only once the slave has reported an offset past it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use super::Broker;
 use crate::config::BrokerRole;
 use crate::json;
+use crate::remoting::body::now_millis;
 use crate::remoting::codes::{request, response};
 use crate::remoting::RemotingCommand;
 
@@ -34,6 +35,11 @@ pub struct HaState {
     pub slaves: AtomicUsize,
     /// The master's HA address, learned from the name server (slave side).
     pub master_ha_addr: std::sync::Mutex<Option<String>>,
+    /// Epoch ms of the last offset report from a slave (master side; 0 never), for
+    /// `mqadmin dledger-status`.
+    pub last_slave_report_ms: AtomicI64,
+    /// Epoch ms of the last frame (data or heartbeat) from the master (slave side; 0 never).
+    pub last_master_frame_ms: AtomicI64,
 }
 
 impl HaState {
@@ -55,6 +61,8 @@ impl Default for HaState {
             slave_acked: watch::channel(0).0,
             slaves: AtomicUsize::new(0),
             master_ha_addr: Default::default(),
+            last_slave_report_ms: AtomicI64::new(0),
+            last_master_frame_ms: AtomicI64::new(0),
         }
     }
 }
@@ -121,6 +129,10 @@ async fn serve_slave(b: &Arc<Broker>, stream: TcpStream) -> std::io::Result<()> 
     let reader = tokio::spawn(async move {
         while let Ok(off) = rd.read_u64().await {
             acked.ha.raise_acked(off);
+            acked
+                .ha
+                .last_slave_report_ms
+                .store(now_millis(), Ordering::Relaxed);
             let _ = report_tx.send(off);
         }
     });
@@ -221,6 +233,7 @@ async fn replicate_from(b: &Arc<Broker>, addr: &str) -> std::io::Result<()> {
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "master silent"))??;
         let (offset, data) = read;
+        b.ha.last_master_frame_ms.store(now_millis(), Ordering::Relaxed);
         if !data.is_empty() {
             let store = b.store.clone();
             tokio::task::spawn_blocking(move || store.append_replicated(offset, &data))

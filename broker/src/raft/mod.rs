@@ -13,6 +13,7 @@
 //! - `wire`, `network`, `rpc_server`: the Raft RPCs over RocketMQ remoting (our client and
 //!   server loop) with a binary encoding for entries; `wire` also holds what both ends share
 //!   (request codes, the frame limit), so that neither end imports the other.
+//! - `contact`: when the leader was last heard from, and each follower last answered.
 //! - `space`: a full disk makes writes wait for space instead of stopping openraft (which treats
 //!   storage errors as fatal); the broker refuses sends meanwhile.
 //!
@@ -30,6 +31,7 @@
 //! so the group forms even if the lowest id is down at first start.
 
 pub mod batch;
+pub mod contact;
 pub mod handover;
 pub mod log_store;
 pub mod network;
@@ -228,6 +230,8 @@ pub struct RaftNode {
     election_max_ms: u64,
     node_dir: PathBuf,
     server: Mutex<Option<ServerHandle>>,
+    /// When the leader was last heard from, and each follower last answered.
+    contacts: Arc<contact::Contacts>,
 }
 
 impl std::fmt::Debug for RaftNode {
@@ -290,7 +294,11 @@ pub async fn start_raft_node(
             "log written by Java DLedger (no membership entry): its voters are the configured peers"
         );
     }
-    let net = network::NetworkFactory::new(Duration::from_millis(cfg.heartbeat_interval_ms.max(100) * 3));
+    let contacts = Arc::new(contact::Contacts::default());
+    let net = network::NetworkFactory::new(
+        Duration::from_millis(cfg.heartbeat_interval_ms.max(100) * 3),
+        contacts.clone(),
+    );
     let raft = Raft::new(cfg.node_id, Arc::new(raft_config), net, log_store, sm)
         .await
         .map_err(|e| RaftNodeError::Raft(e.to_string()))?;
@@ -312,9 +320,14 @@ pub async fn start_raft_node(
     let addr = listener.local_addr().map_err(listen_err)?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(listen_err)?;
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(rpc_server::serve(listener, raft.clone(), async move {
-        let _ = stop_rx.await;
-    }));
+    let server = tokio::spawn(rpc_server::serve(
+        listener,
+        raft.clone(),
+        contacts.clone(),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
 
     match raft.initialize(members).await {
         Ok(()) => tracing::info!(node = cfg.node_id, "initialized the DLedger Raft group"),
@@ -335,6 +348,7 @@ pub async fn start_raft_node(
         election_max_ms: cfg.election_timeout_max_ms,
         node_dir: cfg.log.node_dir,
         server: Mutex::new(Some((stop_tx, server))),
+        contacts,
     })
 }
 
@@ -394,6 +408,16 @@ impl RaftNode {
     /// Read access to the log: records by position, min/max/committed positions.
     pub fn log(&self) -> &LogReader {
         &self.log
+    }
+
+    /// When the leader was last heard from, and each follower last answered (`dledger-status`).
+    pub fn contacts(&self) -> &contact::Contacts {
+        &self.contacts
+    }
+
+    /// Every member's id and Raft address (`dLegerPeers`).
+    pub fn peers(&self) -> &BTreeMap<NodeId, String> {
+        &self.peers
     }
 
     /// Address the RPC server listens on.

@@ -7,6 +7,7 @@
 //! instead of spinning on a dead peer; other transport failures are [`NetworkError`]s, which
 //! openraft retries at once. Bodies and request codes: see `wire`; the server: `rpc_server`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +20,7 @@ use openraft::raft::{
 use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 
+use super::contact::Contacts;
 use super::types::{NodeId, TypeConfig};
 use super::wire::{self, code};
 use crate::remoting::client::{ClientConfig, RemotingError};
@@ -32,6 +34,7 @@ type RpcError<E = openraft::error::Infallible> = RPCError<NodeId, BasicNode, Raf
 #[derive(Clone)]
 pub struct NetworkFactory {
     client: RemotingClient,
+    contacts: Arc<Contacts>,
 }
 
 impl std::fmt::Debug for NetworkFactory {
@@ -42,8 +45,10 @@ impl std::fmt::Debug for NetworkFactory {
 
 impl NetworkFactory {
     /// A factory whose clients give up connecting after `connect_timeout`.
-    pub fn new(connect_timeout: Duration) -> Self {
+    /// Answered AppendEntries are recorded in `contacts`.
+    pub fn new(connect_timeout: Duration, contacts: Arc<Contacts>) -> Self {
         Self {
+            contacts,
             client: RemotingClient::new(ClientConfig {
                 connect_timeout,
                 max_frame: wire::MAX_FRAME_BYTES,
@@ -60,6 +65,7 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
             target,
             addr: node.addr.clone(),
             client: self.client.clone(),
+            contacts: self.contacts.clone(),
         }
     }
 }
@@ -69,6 +75,7 @@ pub struct PeerClient {
     target: NodeId,
     addr: String,
     client: RemotingClient,
+    contacts: Arc<Contacts>,
 }
 
 /// A transport failure that is not a refusal by the remote Raft.
@@ -152,7 +159,11 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RpcError> {
         let body = wire::encode_append(&rpc).map_err(encode_error)?;
-        self.post(code::APPEND, body, &option).await
+        let res = self.post(code::APPEND, body, &option).await;
+        if res.is_ok() {
+            self.contacts.on_ack(self.target);
+        }
+        res
     }
 
     async fn install_snapshot(

@@ -22,6 +22,7 @@ use openraft::raft::{VoteRequest, VoteResponse};
 use serde::Serialize;
 use tokio::net::TcpListener;
 
+use super::contact::Contacts;
 use super::handover::{self as ho, HandOver, PurgeNotice};
 use super::types::{NodeId, Raft};
 use super::wire::{self, code};
@@ -33,6 +34,8 @@ use crate::remoting::RemotingCommand;
 /// arrived, for [`stand_for_election`].
 pub struct RaftHandler {
     raft: Raft,
+    /// Shared with the node's status report.
+    contacts: Arc<Contacts>,
     /// Milliseconds since `started` of the last AppendEntries; 0 before the first.
     last_append: AtomicU64,
     started: Instant,
@@ -40,9 +43,10 @@ pub struct RaftHandler {
 
 impl RaftHandler {
     /// A handler for `raft`.
-    pub fn new(raft: Raft) -> Self {
+    pub fn new(raft: Raft, contacts: Arc<Contacts>) -> Self {
         RaftHandler {
             raft,
+            contacts,
             last_append: AtomicU64::new(0),
             started: Instant::now(),
         }
@@ -60,6 +64,7 @@ impl RequestHandler for RaftHandler {
         Some(match req.code {
             code::APPEND => {
                 self.last_append.store(self.now_ms(), Ordering::Relaxed);
+                self.contacts.on_leader_append();
                 match wire::decode_append(req.body) {
                     Ok(r) => reply(self.raft.append_entries(r).await),
                     Err(e) => bad_request(e),
@@ -99,14 +104,25 @@ impl RequestHandler for RaftHandler {
 }
 
 /// Serves the Raft RPCs on `listener` until `shutdown` completes.
-pub async fn serve(listener: TcpListener, raft: Raft, shutdown: impl Future<Output = ()> + Send + 'static) {
+pub async fn serve(
+    listener: TcpListener,
+    raft: Raft,
+    contacts: Arc<Contacts>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let config = ServerConfig {
         max_frame: wire::MAX_FRAME_BYTES,
         // Peers keep their connections open; shutdown cuts them after a moment.
         shutdown_grace: Duration::from_millis(200),
         ..ServerConfig::default()
     };
-    server::run(listener, Arc::new(RaftHandler::new(raft)), config, shutdown).await;
+    server::run(
+        listener,
+        Arc::new(RaftHandler::new(raft, contacts)),
+        config,
+        shutdown,
+    )
+    .await;
 }
 
 fn reply<T: Serialize, E: Serialize + std::error::Error>(

@@ -52,6 +52,11 @@ pub mod request {
     pub const UPDATE_NAMESRV_CONFIG: i32 = 318;
     pub const SEND_BATCH_MESSAGE: i32 = 320;
     pub const QUERY_DATA_VERSION: i32 = 322;
+    /// Ours, not Java's: a broker's replication status (DLedger Raft state or Master/Slave HA
+    /// offsets, data files, disk use) as a JSON `body_replica::ReplicaStatus`, for
+    /// `mqadmin dledger-status` and `cluster-health`. Java's codes stop below 2000 (5.x:
+    /// 9xx HA, 10xx controller); a Java broker answers REQUEST_CODE_NOT_SUPPORTED.
+    pub const GET_REPLICA_STATUS: i32 = 9001;
 }
 
 /// Response codes.

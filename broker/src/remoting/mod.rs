@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod body_group;
+pub mod body_replica;
 pub mod client;
 pub mod codes;
 pub mod command;

@@ -15,6 +15,7 @@ mod groups;
 mod hostile;
 mod protocol;
 mod query_by_key;
+mod replica_status;
 mod replication;
 mod transaction;
 mod util;

@@ -15,6 +15,7 @@ pub mod lock;
 pub mod offset;
 pub mod pull;
 pub mod query_message;
+pub mod replica_status;
 pub mod send;
 pub mod send_back;
 pub mod subscription_group;
@@ -96,6 +97,7 @@ impl RequestHandler for BrokerProcessor {
             request::GET_ALL_DELAY_OFFSET => admin::all_delay_offset(b),
             request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG => admin::all_subscription_groups(b),
             request::GET_BROKER_CONFIG => admin::broker_config(b),
+            request::GET_REPLICA_STATUS => replica_status::replica_status(b),
             request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP => {
                 subscription_group::update_and_create(b, &req).await
             }
