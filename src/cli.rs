@@ -187,7 +187,7 @@ pub enum Commands {
     GenConfig(GenConfigArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
-    /// Run a name server and a 3-node DLedger group on this machine (start | stop | status)
+    /// Run a name server and a 3-node DLedger group on this machine (start | stop | status | start-node)
     #[command(name = "fast-try", after_long_help = FAST_TRY_HELP)]
     FastTry(FastTryArgs),
     /// Migrate a local Master/Slave broker group to a three-node DLedger group
@@ -347,10 +347,13 @@ Starts mqnamesrv on 127.0.0.1:9876 and three mqbroker processes from conf/dledge
 (ports 30911/30921/30931, DLedger peers 40911-40913, stores /tmp/rmqstore/node00..02), waits until
 a leader is registered as BID 0 and prints the cluster list. Every port is checked first: if one is
 taken, fast-try names the process that holds it and starts nothing. `stop` sends SIGTERM, then
-SIGKILL after --timeout seconds, and is safe to run twice. Failover demo:
+SIGKILL after --timeout seconds, and is safe to run twice. `stop` and `status` work from any
+directory: they read the state file (<store root>/fast-try.json; /tmp/rmqstore when the configs
+cannot be read). Failover demo:
   $ mqadmin fast-try start
   $ kill -9 <pid of the BID 0 broker, from `mqadmin fast-try status`>
-  $ mqadmin -n 127.0.0.1:9876 clusterList     # another node is BID 0 within about a second";
+  $ mqadmin -n 127.0.0.1:9876 clusterList     # another node is BID 0 within about a second
+  $ mqadmin fast-try start-node n1            # bring the killed node back (tracked by stop)";
 
 /// Arguments of `mqadmin fast-try`.
 #[derive(Debug, Args)]
@@ -358,6 +361,9 @@ pub struct FastTryArgs {
     /// What to do
     #[arg(value_enum)]
     pub action: FastTryAction,
+    /// The node to bring back (start-node only): n0, n1, n2 or namesrv
+    #[arg(value_name = "NODE", required_if_eq("action", "start-node"))]
+    pub node: Option<String>,
     /// Directory with broker-n0.conf, broker-n1.conf and broker-n2.conf
     #[arg(long, value_name = "DIR", default_value = "conf/dledger")]
     pub conf_dir: std::path::PathBuf,
@@ -381,6 +387,8 @@ pub enum FastTryAction {
     Stop,
     /// Show what runs
     Status,
+    /// Start one stopped node of the running group again (e.g. after the failover demo)
+    StartNode,
 }
 
 /// Arguments of `mqadmin updateTopic`.

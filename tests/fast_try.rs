@@ -383,3 +383,154 @@ fn start_broker_serves_then_shutdown_broker_stops_it() {
         "{r:?}"
     );
 }
+
+/// Whether something listens on `port` bound to 127.0.0.1 only (from `/proc/net/tcp`).
+fn listens_on_loopback_only(port: u16) -> bool {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let mut binds = text.lines().skip(1).filter_map(|l| {
+        let cols: Vec<&str> = l.split_whitespace().collect();
+        let (ip, p) = cols.get(1)?.split_once(':')?;
+        (cols.get(3) == Some(&"0A") && u16::from_str_radix(p, 16).ok() == Some(port)).then(|| ip.to_string())
+    });
+    binds.next().is_some_and(|ip| ip == "0100007F")
+}
+
+/// Issue 20 items 1, 4, 5 and 12: `stop`/`status` work from `/` (from the state file, the configs
+/// being unreadable there), a second `start` refuses before rewriting the running nodes' config
+/// copies, a killed node comes back with `start-node` and is stopped by `stop`, and the name
+/// server listens on loopback with the brokers advertising 127.0.0.1.
+#[test]
+fn issue20_fast_try_works_from_anywhere_and_brings_back_a_killed_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    // The configs' own store root (no --store-root), under $TMPDIR/rmqstore as /tmp/rmqstore is.
+    let root = dir.path().join("rmqstore");
+    std::fs::create_dir_all(&conf).unwrap();
+    let ports = [free_port(), free_port(), free_port()];
+    let peer_ports = [free_port(), free_port(), free_port()];
+    let ns_port = free_port();
+    let ns = format!("127.0.0.1:{ns_port}");
+    shipped_configs_on(&conf, ports, peer_ports);
+    for i in 0..3 {
+        let path = conf.join(format!("broker-n{i}.conf"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("/tmp/rmqstore/"), "{text}");
+        std::fs::write(&path, text.replace("/tmp/rmqstore", &root.display().to_string())).unwrap();
+    }
+    let mut guard = KillFastTry {
+        state: root.join("fast-try.json"),
+        seen: Vec::new(),
+    };
+    // From `/`, with only TMPDIR saying where the default store root is.
+    let from_root = |args: &[&str]| {
+        let mut cmd = mqadmin();
+        cmd.current_dir("/").env("TMPDIR", dir.path()).args(args);
+        run_cmd(&mut cmd)
+    };
+    let start = || {
+        let mut cmd = mqadmin();
+        cmd.current_dir("/").env("TMPDIR", dir.path());
+        cmd.args(["fast-try", "start", "--conf-dir"]).arg(&conf);
+        cmd.args(["--namesrv-port", &ns_port.to_string(), "--timeout", "60"]);
+        run_cmd(&mut cmd)
+    };
+    let r = start();
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&guard.state).unwrap()).unwrap();
+    guard.seen.extend(
+        state["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["pid"].as_u64().unwrap() as u32),
+    );
+    assert!(
+        listens_on_loopback_only(ns_port),
+        "the name server binds 127.0.0.1"
+    );
+    let rows = group_rows(&ns);
+    assert!(!rows.is_empty(), "no rows");
+    for row in &rows {
+        assert!(
+            row["addr"].as_str().unwrap().starts_with("127.0.0.1:"),
+            "brokers advertise 127.0.0.1: {row}"
+        );
+    }
+
+    // A second start refuses and leaves the running nodes' config copies as they are.
+    let copy = root.join("fast-try-conf/broker-n0.conf");
+    let before = std::fs::read(&copy).unwrap();
+    let mut src = std::fs::read_to_string(conf.join("broker-n0.conf")).unwrap();
+    src.push_str("sendMessageThreadPoolNums=4\n");
+    std::fs::write(conf.join("broker-n0.conf"), src).unwrap();
+    let r = start();
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr.contains("already running") && r.stderr.contains("nothing was changed"),
+        "{r:?}"
+    );
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        before,
+        "the config copy was rewritten"
+    );
+
+    // status from `/` (conf/dledger does not exist there).
+    let r = from_root(&["fast-try", "status", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let st: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let n1 = st["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "n1")
+        .unwrap()
+        .clone();
+    let old_pid = n1["pid"].as_u64().unwrap() as u32;
+
+    // Kill n1: status names it and says how to bring it back; start-node does.
+    // SAFETY: kill(2) on the mqbroker this test's fast-try started.
+    unsafe { libc::kill(old_pid as libc::pid_t, libc::SIGKILL) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(old_pid) {
+        assert!(Instant::now() < deadline, "n1 survived SIGKILL");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = from_root(&["fast-try", "status"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("n1 is stopped; bring it back with: mqadmin fast-try start-node n1"),
+        "{r:?}"
+    );
+    let r = from_root(&["fast-try", "start-node", "n1", "--timeout", "60"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stderr.contains("started n1 (pid"), "{r:?}");
+    let r = from_root(&["fast-try", "start-node", "n1"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("n1 is already running"), "{r:?}");
+    let r = from_root(&["fast-try", "start-node", "n7"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("no node n7"), "{r:?}");
+    let r = from_root(&["fast-try", "status", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let st: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let pids: Vec<u32> = st["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pid"].as_u64().unwrap() as u32)
+        .collect();
+    guard.seen.extend(&pids);
+    assert!(!pids.contains(&old_pid), "{pids:?}");
+
+    // stop from `/` stops all four, the restarted node included.
+    let r = from_root(&["fast-try", "stop"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    for pid in &pids {
+        assert!(r.stderr.contains(&format!("(pid {pid})")), "{r:?}");
+        assert!(!alive(*pid), "pid {pid} still runs after stop");
+    }
+    assert!(!guard.state.exists());
+}
