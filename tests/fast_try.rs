@@ -534,3 +534,67 @@ fn issue20_fast_try_works_from_anywhere_and_brings_back_a_killed_node() {
     }
     assert!(!guard.state.exists());
 }
+
+/// Issue 20 item 2: `shutdownBroker -c` a config no running mqbroker was started with, while
+/// another broker holds that store's lock (a fast-try node and its shipped config), fails at once
+/// naming the holder; with the right config it says at once what it waits for.
+#[test]
+fn issue20_shutdown_broker_names_the_lock_holder_and_says_what_it_waits_for() {
+    let ns = Namesrv::start();
+    let dir = tempfile::tempdir().unwrap();
+    let _guard = KillUnder(dir.path().display().to_string());
+    let port = free_port();
+    let store = dir.path().join("store");
+    let conf = dir.path().join("broker.conf");
+    let entries = [
+        ("brokerClusterName", "ProcCluster".to_string()),
+        ("brokerName", "broker-lock".into()),
+        ("listenPort", port.to_string()),
+        ("namesrvAddr", ns.addr.clone()),
+        ("brokerIP1", "127.0.0.1".into()),
+        ("storePathRootDir", store.display().to_string()),
+        ("mappedFileSizeCommitLog", "65536".into()),
+    ];
+    write_conf(&conf, &entries);
+    // The same store under another config file: no mqbroker runs with it.
+    let other = dir.path().join("copy-of-broker.conf");
+    write_conf(&other, &entries);
+    let r = run_cmd(mqadmin().arg("startBroker").arg("-c").arg(&conf));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let pid = mqadmin::ops::node::process::find_broker_pids(&conf)[0];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !store.join("lock").exists() || std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the broker never took its lock");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let started = Instant::now();
+    let r = run_cmd(
+        mqadmin()
+            .arg("shutdownBroker")
+            .arg("-c")
+            .arg(&other)
+            .args(["--timeout", "60"]),
+    );
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it waited: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        r.stderr.contains(&format!("is held by pid {pid}: ")) && r.stderr.contains("mqbroker"),
+        "{r:?}"
+    );
+    assert!(alive(pid), "the other broker was not touched");
+
+    let r = run_cmd(mqadmin().arg("shutdownBroker").arg("-c").arg(&conf));
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "sent SIGTERM to mqbroker (pid {pid}); waiting up to 60 s"
+        )),
+        "{r:?}"
+    );
+    assert!(!alive(pid));
+}
