@@ -1,0 +1,125 @@
+//! Issue 20, "what a new operator stumbles over": each item that needs a broker, through the real
+//! `mqadmin` binary against the real `mqnamesrv` and an in-process broker (the fast-try and
+//! shutdownBroker items are in `fast_try.rs`, verify-commitlog's in `verify_commitlog.rs`).
+
+use std::io::BufRead;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::admin_commands::{admin, admin_until, InProcessBroker};
+use crate::util::{mqadmin, Namesrv};
+
+/// A name server and one registered broker.
+fn cluster() -> (Namesrv, InProcessBroker) {
+    let ns = Namesrv::start();
+    let broker = InProcessBroker::start(&ns.addr);
+    admin_until(&ns.addr, &["clusterList"], |out| out.contains(&broker.addr));
+    (ns, broker)
+}
+
+/// Item 3: a body over the broker's maxMessageSize (4 MiB by default) is refused at once, before
+/// it is allocated, naming the limit; a normal run reports no error.
+#[test]
+fn issue20_benchmark_refuses_a_body_over_max_message_size() {
+    let (ns, _broker) = cluster();
+    for size in ["1000000000", "4194305"] {
+        let started = Instant::now();
+        let r = admin(
+            &ns.addr,
+            &["benchmark", "producer", "-s", size, "--count", "1", "-w", "1"],
+        );
+        assert_eq!(r.code, Some(1), "{r:?}");
+        assert!(
+            r.stderr.contains(&format!(
+                "a body of {size} bytes is larger than maxMessageSize 4194304"
+            )),
+            "{r:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let r = admin(
+        &ns.addr,
+        &[
+            "--output",
+            "json",
+            "benchmark",
+            "producer",
+            "-s",
+            "100000",
+            "--count",
+            "1",
+            "-w",
+            "1",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["sent"], 1, "{report}");
+    assert_eq!(report["lastError"], serde_json::Value::Null, "{report}");
+    assert_eq!(report["interrupted"], false, "{report}");
+}
+
+/// Item 15: Ctrl-C ends `benchmark producer` with the summary of what was measured.
+#[test]
+fn issue20_benchmark_producer_prints_its_summary_on_ctrl_c() {
+    let (ns, _broker) = cluster();
+    let mut child = mqadmin()
+        .args([
+            "-n",
+            &ns.addr,
+            "benchmark",
+            "producer",
+            "-w",
+            "1",
+            "--duration",
+            "120",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    // Wait for a second with acknowledged sends.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = rx.recv_timeout(Duration::from_secs(60)).expect("a progress line");
+        if line.starts_with("Send TPS: ") && !line.starts_with("Send TPS: 0 ") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no message was acknowledged");
+    }
+    // SAFETY: kill(2) with SIGINT on the child this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = reader.join().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("interrupted after"), "{stderr}");
+    let row: Vec<&str> = stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert!(stdout.trim_start().starts_with("SENT"), "{stdout}");
+    assert!(
+        row.first()
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_some_and(|n| n > 0),
+        "{stdout}"
+    );
+}
