@@ -55,13 +55,15 @@ const VERIFY_COMMITLOG_HELP: &str = "\
 Step 2 of the Master/Slave to DLedger upgrade (stop the brokers, then make sure master and slave
 commit logs are identical before copying the master's commitlog/ and config/ to every node).
 
-A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store),
-`dir:/path/to/commitlog` for a bare commitlog directory, or `agent://HOST:PORT/BROKER` for a broker
+A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store; a
+DLedger node's config is refused: its data is a DLedger log), `dir:/path/to/commitlog` (or a plain
+directory) for a bare commitlog directory, or `agent://HOST:PORT/BROKER` for a broker
 served by the node agent `mqagent` on another machine (token from --token-file or
 MQADMIN_AGENT_TOKEN); an agent computes the md5s on its own machine, nothing is downloaded. The newest --last files of the master and
 the files of the same names on the other nodes are hashed in parallel (md5). Files are only read:
-nothing on any node is modified. A store whose `lock` file is held by a running broker is refused
-unless --allow-running.
+nothing on any node is modified. A store whose `lock` file is held by a running broker (or, for a
+bare directory, whose files a process holds) is refused unless --allow-running. The same store
+given twice is refused.
 
 Verdicts (commitlog files are preallocated and zero-filled; the written length ends at the last
 non-zero byte):
@@ -73,7 +75,8 @@ non-zero byte):
 
 Exit status:
   0  every file is identical: safe to copy and upgrade
-  1  not consistent: a node is behind (not consistent yet), missing a file, or divergent
+  1  not consistent: a node is behind (not consistent yet), missing a file, or divergent; or the
+     input was wrong (the same store twice, a DLedger node)
   2  an error: bad config, unreadable file, or a broker still running
 
 Example:

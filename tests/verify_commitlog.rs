@@ -536,3 +536,93 @@ fn java_style_posix_lock_is_detected() {
     let out = verify(&m.config(), &s.config(), &[]);
     assert_eq!(out.code, Some(0), "{out:?}");
 }
+
+/// Issue 20 item 6: the same store twice is refused (exit 1) instead of "identical", and a `dir:`
+/// node not named `commitlog` is still refused while a process holds its files.
+#[test]
+fn issue20_same_store_twice_and_a_busy_dir_are_refused() {
+    let (m, s) = (Store::standard(), Store::standard());
+    for (a, b) in [
+        (m.dir_spec(), m.dir_spec()),
+        (m.config(), m.dir_spec()),
+        (m.config(), m.commitlog().display().to_string()),
+    ] {
+        let out = verify(&a, &b, &[]);
+        assert_eq!(out.code, Some(1), "{a} {b}: {out:?}");
+        assert!(
+            out.stderr
+                .contains("the master and slave nodes are the same commitlog directory"),
+            "{out:?}"
+        );
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
+    // A copy of the slave's commitlog in a directory of another name, one of its files held open
+    // (as a running broker holds its mapped files).
+    let elsewhere = s.root().join("copied-log");
+    std::fs::create_dir(&elsewhere).unwrap();
+    for e in std::fs::read_dir(s.commitlog()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), elsewhere.join(e.file_name())).unwrap();
+    }
+    let spec = format!("dir:{}", elsewhere.display());
+    let held = std::fs::File::open(elsewhere.join(format!("{:020}", 0))).unwrap();
+    let out = verify(&m.config(), &spec, &[]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("is in use by a running broker") && out.stderr.contains("--allow-running"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("mqshutdown"), "{out:?}");
+    drop(held);
+    let out = verify(&m.config(), &spec, &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+}
+
+/// Issue 20 item 7: a DLedger node's config says so and where its data is; a plain directory is
+/// taken as `dir:`; a running broker's refusal names our shutdownBroker, not Java's script.
+#[test]
+fn issue20_dledger_config_plain_directory_and_stop_hint() {
+    let (m, s) = (Store::standard(), Store::standard());
+    let dledger = s.root().join("broker-n1.conf");
+    std::fs::write(
+        &dledger,
+        format!(
+            "brokerClusterName=RaftCluster\nbrokerName=RaftNode00\nstorePathRootDir={}\n\
+             enableDLegerCommitLog=true\ndLegerGroup=RaftNode00\n\
+             dLegerPeers=n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913\ndLegerSelfId=n1\n",
+            s.root().display()
+        ),
+    )
+    .unwrap();
+    let dledger = dledger.display().to_string();
+    let out = verify(&m.config(), &dledger, &[]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("is a DLedger node (enableDLegerCommitLog=true)")
+            && out
+                .stderr
+                .contains(&s.root().join("dledger-n1").display().to_string()),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("no commitlog files"), "{out:?}");
+
+    let out = verify(
+        &m.commitlog().display().to_string(),
+        &s.commitlog().display().to_string(),
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "a plain directory: {out:?}");
+    assert!(out.stdout.contains("identical"), "{out:?}");
+
+    let lock = broker::store::checkpoint::StoreLock::acquire(s.root()).unwrap();
+    let out = verify(&m.config(), &s.config(), &[]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr
+            .contains(&format!("mqadmin shutdownBroker -c {}", s.config())),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("mqshutdown"), "{out:?}");
+    drop(lock);
+}
