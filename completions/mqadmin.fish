@@ -127,7 +127,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s t -l 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s b -l brokerName -d 'Read this broker group only' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s i -l queueId -d 'Read this queue id only' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s o -l offset -d 'Start at this offset in each queue (default: the queue\'s min offset)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s c -l messageNumber -d 'Stop after this many messages' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s c -l messageNumber -d 'Stop after this many messages (at least 1)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s s -l subExpression -d 'Tag expression, e.g. `TagA || TagB`' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s g -l consumerGroup -d 'Consumer group named in the pull requests (no offset is committed)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r

@@ -515,14 +515,15 @@ pub struct ConsumeMessageArgs {
     #[arg(short = 'o', long = "offset", value_name = "OFFSET")]
     pub offset: Option<i64>,
 
-    /// Stop after this many messages
+    /// Stop after this many messages (at least 1)
     #[arg(
         short = 'c',
         long = "messageNumber",
         value_name = "COUNT",
-        default_value_t = 128
+        default_value_t = 128,
+        value_parser = clap::value_parser!(u32).range(1..)
     )]
-    pub count: usize,
+    pub count: u32,
 
     /// Tag expression, e.g. `TagA || TagB`
     #[arg(

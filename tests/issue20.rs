@@ -123,3 +123,81 @@ fn issue20_benchmark_producer_prints_its_summary_on_ctrl_c() {
         "{stdout}"
     );
 }
+
+/// Items 8 and 14: sendMessage prints the offset id queryMsgById takes; the unique key it prints
+/// as #MsgId gets an explanation (exit 1), not "impossible offset"; an empty body is refused as
+/// Java refuses it; consumeMessage says what it read when it read nothing, and `-c 0` is refused
+/// naming the flag.
+#[test]
+fn issue20_message_ids_empty_body_and_empty_reads() {
+    let (ns, broker) = cluster();
+    let ns = ns.addr.clone();
+    admin_until(
+        &ns,
+        &[
+            "updateTopic",
+            "-t",
+            "Issue20Topic",
+            "-b",
+            &broker.addr,
+            "-r",
+            "1",
+            "-w",
+            "1",
+        ],
+        |_| true,
+    );
+    let r = admin_until(
+        &ns,
+        &["sendMessage", "-t", "Issue20Topic", "-p", "hello issue 20"],
+        |_| true,
+    );
+    let uniq = r
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
+    let offset_id = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("offset message id (for queryMsgById -i): "))
+        .unwrap_or_else(|| panic!("no offset id on stderr: {r:?}"))
+        .to_string();
+    assert_ne!(uniq, offset_id);
+    let q = admin(&ns, &["queryMsgById", "-i", &offset_id]);
+    assert_eq!(q.code, Some(0), "{q:?}");
+    assert!(q.stdout.contains("hello issue 20"), "{q:?}");
+    let q = admin(&ns, &["queryMsgById", "-i", &uniq]);
+    assert_eq!(q.code, Some(1), "{q:?}");
+    assert!(q.stderr.contains("looks like a unique key"), "{q:?}");
+    assert!(!q.stderr.contains("impossible offset"), "{q:?}");
+
+    let r = admin(&ns, &["sendMessage", "-t", "Issue20Topic", "-p", ""]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("the message body is empty"), "{r:?}");
+
+    for args in [
+        &["consumeMessage", "-t", "Issue20Topic", "-o", "999999"][..],
+        &["consumeMessage", "-t", "Issue20Topic", "-s", "NoSuchTag"][..],
+    ] {
+        let r = admin(&ns, args);
+        assert_eq!(r.code, Some(0), "{r:?}");
+        assert!(r.stdout.trim().is_empty(), "{r:?}");
+        assert!(
+            r.stderr.contains("0 messages read from 1 queue")
+                && r.stderr
+                    .contains("broker-admin queue 0: min offset 0, max offset 1"),
+            "{r:?}"
+        );
+    }
+    let r = admin(&ns, &["consumeMessage", "-t", "Issue20Topic"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stderr.contains("1 message read from 1 queue"), "{r:?}");
+    let r = admin(&ns, &["consumeMessage", "-t", "Issue20Topic", "-c", "0"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--messageNumber"), "{r:?}");
+}
