@@ -51,7 +51,7 @@ complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "startBroker" -d 'St
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "benchmark" -d 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s i -l interval -d 'Repeat every SECONDS seconds until interrupted (Ctrl-C)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s c -l clusterName -d 'Show only this cluster (an unknown name prints only the header)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s c -l clusterName -d 'Show only this cluster (an unknown name prints only the header and exits 1)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -l format -d 'Table layout to imitate: RocketMQ 4.x or 5.x `mqadmin`' -r -f -a "v4\t'RocketMQ 4.x columns (4.5 to 4.9.8)'
 v5\t'RocketMQ 5.x columns (5.3.x): adds ack pool, timer progress and ACTIVATED'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
@@ -63,9 +63,9 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s h -l hel
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s t -l topic -d 'Topic name' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s b -l brokerAddr -d 'Create the topic on this broker address' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s c -l clusterName -d 'Create the topic on every master of this cluster' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s r -l readQueueNums -d 'Read queues' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s w -l writeQueueNums -d 'Write queues' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s p -l perm -d 'Permission bits: 2 write, 4 read, 6 read and write' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s r -l readQueueNums -d 'Read queues (1 to 1024)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s w -l writeQueueNums -d 'Write queues (1 to 1024)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s p -l perm -d 'Permission, as Java: 2 write, 4 read, 6 read and write (nothing else is accepted)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s o -l order -d 'Whether the topic is ordered' -r -f -a "true\t''
 false\t''"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
@@ -188,7 +188,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l third 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l peers -d 'The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l state -d 'The state file [default: <store root of the last --third>/upgrade-group.json]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l last -d 'How many of the master\'s newest commitlog files are compared with the slave' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l throttle -d 'Limit the copy to this many MB/s' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l throttle -d 'Limit the copy to this many MB/s (a positive number)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l timeout -d 'Seconds to wait for a broker to stop, and for the new group to elect a leader' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r

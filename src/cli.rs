@@ -410,16 +410,34 @@ pub struct UpdateTopicArgs {
     #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
     pub cluster_name: Option<String>,
 
-    /// Read queues
-    #[arg(short = 'r', long = "readQueueNums", value_name = "N", default_value_t = 8)]
+    /// Read queues (1 to 1024)
+    #[arg(
+        short = 'r',
+        long = "readQueueNums",
+        value_name = "N",
+        default_value_t = 8,
+        allow_negative_numbers = true
+    )]
     pub read_queue_nums: i32,
 
-    /// Write queues
-    #[arg(short = 'w', long = "writeQueueNums", value_name = "N", default_value_t = 8)]
+    /// Write queues (1 to 1024)
+    #[arg(
+        short = 'w',
+        long = "writeQueueNums",
+        value_name = "N",
+        default_value_t = 8,
+        allow_negative_numbers = true
+    )]
     pub write_queue_nums: i32,
 
-    /// Permission bits: 2 write, 4 read, 6 read and write
-    #[arg(short = 'p', long = "perm", value_name = "PERM", default_value_t = 6)]
+    /// Permission, as Java: 2 write, 4 read, 6 read and write (nothing else is accepted)
+    #[arg(
+        short = 'p',
+        long = "perm",
+        value_name = "PERM",
+        default_value_t = 6,
+        allow_negative_numbers = true
+    )]
     pub perm: i32,
 
     /// Whether the topic is ordered
@@ -512,7 +530,7 @@ pub struct ConsumeMessageArgs {
     pub queue_id: Option<i32>,
 
     /// Start at this offset in each queue (default: the queue's min offset)
-    #[arg(short = 'o', long = "offset", value_name = "OFFSET")]
+    #[arg(short = 'o', long = "offset", value_name = "OFFSET", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(0..))]
     pub offset: Option<i64>,
 
     /// Stop after this many messages (at least 1)
@@ -646,7 +664,7 @@ pub struct ClusterListArgs {
     #[arg(short = 'i', long = "interval", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub interval: Option<u64>,
 
-    /// Show only this cluster (an unknown name prints only the header)
+    /// Show only this cluster (an unknown name prints only the header and exits 1)
     #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
     pub cluster_name: Option<String>,
 
@@ -719,8 +737,8 @@ pub struct UpgradeGroupArgs {
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
     pub last: u64,
 
-    /// Limit the copy to this many MB/s
-    #[arg(long, value_name = "MB_PER_S")]
+    /// Limit the copy to this many MB/s (a positive number)
+    #[arg(long, value_name = "MB_PER_S", allow_negative_numbers = true, value_parser = positive_number)]
     pub throttle: Option<f64>,
 
     /// Seconds to wait for a broker to stop, and for the new group to elect a leader
@@ -729,6 +747,15 @@ pub struct UpgradeGroupArgs {
 
     #[command(flatten)]
     pub agent: AgentArgs,
+}
+
+/// A finite number above zero (`--throttle 0`, `nan` and `inf` were accepted; issue 20 item 16).
+fn positive_number(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        Ok(_) => Err("must be a number above 0".to_owned()),
+        Err(e) => Err(format!("not a number: {e}")),
+    }
 }
 
 /// Arguments of `mqadmin shutdownBroker` and `startBroker`.

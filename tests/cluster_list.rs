@@ -429,14 +429,15 @@ mod e2e {
         }
     }
 
+    /// Issue 20 item 9: Java's header only, and exit 1 as the README says of an unknown cluster.
     #[test]
-    fn unknown_cluster_prints_only_header_and_succeeds() {
+    fn unknown_cluster_prints_only_header_and_exits_1() {
         let ns = Namesrv::start();
         ns.register("RaftCluster", "RaftNode00", 0, &closed_addrs(1)[0]);
         let out = run(&["clusterList", "-n", &ns.addr, "-c", "NoSuchCluster"]);
         assert_eq!(out.stdout, V4_HEADER);
-        assert_eq!(out.code, Some(0), "{out:?}");
-        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        assert_eq!(out.code, Some(1), "{out:?}");
+        assert_eq!(out.stderr, "warning: cluster NoSuchCluster not found\n");
     }
 
     #[test]

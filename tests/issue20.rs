@@ -201,3 +201,113 @@ fn issue20_message_ids_empty_body_and_empty_reads() {
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("--messageNumber"), "{r:?}");
 }
+
+/// Items 9, 10, 16 and part of 11: wrong input exits 1 naming the flag before any broker sees it
+/// (queue counts, topic names, Java's three perms, a negative count); an unknown cluster or topic
+/// exits 1; bad numbers name their flag; `clusterList -i --output json` prints JSON Lines.
+#[test]
+fn issue20_exit_codes_perms_numbers_and_json_lines() {
+    let (ns, broker) = cluster();
+    let ns = ns.addr.clone();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["-r", "0"],
+            "-r/--readQueueNums must be between 1 and 1024 (got 0)",
+        ),
+        (
+            &["-w", "1000000000"],
+            "-w/--writeQueueNums must be between 1 and 1024 (got 1000000000)",
+        ),
+        (
+            &["-r", "-1"],
+            "-r/--readQueueNums must be between 1 and 1024 (got -1)",
+        ),
+        (
+            &["-p", "9"],
+            "-p/--perm must be 2 (write), 4 (read) or 6 (read and write)",
+        ),
+        (
+            &["-p", "1"],
+            "-p/--perm must be 2 (write), 4 (read) or 6 (read and write)",
+        ),
+        (
+            &["-t", "bad topic!"],
+            "-t/--topic: The specified topic[bad topic!] contains illegal characters",
+        ),
+    ];
+    for (extra, message) in cases {
+        let topic = if extra[0] == "-t" { extra[1] } else { "Issue20Bad" };
+        let mut args = vec!["updateTopic", "-t", topic, "-b", &broker.addr];
+        if extra[0] != "-t" {
+            args.extend_from_slice(extra);
+        }
+        let r = admin(&ns, &args);
+        assert_eq!(r.code, Some(1), "{extra:?}: {r:?}");
+        assert!(r.stderr.contains(message), "{extra:?}: {r:?}");
+        assert!(r.stdout.is_empty(), "{r:?}");
+    }
+    let r = admin(&ns, &["topicRoute", "-t", "Issue20Bad"]);
+    assert_eq!(r.code, Some(1), "nothing was created: {r:?}");
+    for perm in ["2", "4", "6"] {
+        let topic = format!("Issue20Perm{perm}");
+        let r = admin(
+            &ns,
+            &["updateTopic", "-t", &topic, "-b", &broker.addr, "-p", perm],
+        );
+        assert_eq!(r.code, Some(0), "{r:?}");
+    }
+
+    let r = admin(&ns, &["deleteTopic", "-t", "NoSuchTopic", "-c", "AdminCluster"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("topic NoSuchTopic not found"), "{r:?}");
+    let r = admin(&ns, &["clusterList", "-c", "NoSuchCluster"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stderr.contains("cluster NoSuchCluster not found"), "{r:?}");
+    assert!(
+        r.stdout.starts_with("#Cluster Name"),
+        "Java's header is kept: {r:?}"
+    );
+
+    let r = admin(&ns, &["consumeMessage", "-t", "Issue20Perm6", "-o", "-5"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--offset"), "{r:?}");
+    for value in ["0", "nan", "-3"] {
+        let r = admin(
+            &ns,
+            &[
+                "upgrade-group",
+                "--master",
+                "a",
+                "--third",
+                "b",
+                "--third",
+                "c",
+                "--throttle",
+                value,
+            ],
+        );
+        assert_eq!(r.code, Some(2), "{r:?}");
+        assert!(
+            r.stderr
+                .contains(&format!("invalid value '{value}' for '--throttle")),
+            "{r:?}"
+        );
+    }
+
+    // clusterList -i with JSON: one array per line.
+    let mut child = mqadmin()
+        .args(["-n", &ns, "clusterList", "-i", "1", "--output", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..2 {
+        let line = lines.next().expect("a line").unwrap();
+        let rows: Vec<serde_json::Value> =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(rows.iter().any(|r| r["addr"] == broker.addr.as_str()), "{line}");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
