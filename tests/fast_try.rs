@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::upgrade_group::{free_port, write_conf, KillUnder};
-use crate::util::{mqadmin, run, run_cmd, Namesrv, Run};
+use crate::util::{closed_addr, mqadmin, run, run_cmd, Namesrv, Run};
 
 /// Whether `pid` runs (exists and is not a zombie).
 fn alive(pid: u32) -> bool {
@@ -597,4 +597,36 @@ fn issue20_shutdown_broker_names_the_lock_holder_and_says_what_it_waits_for() {
         "{r:?}"
     );
     assert!(!alive(pid));
+}
+
+/// Issue 20 item 18: `startBroker` on a taken port prints the broker's last error line, not only
+/// where its log is.
+#[test]
+fn issue20_start_broker_on_a_taken_port_prints_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _guard = KillUnder(dir.path().display().to_string());
+    let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let conf = dir.path().join("broker.conf");
+    write_conf(
+        &conf,
+        &[
+            ("brokerClusterName", "ProcCluster".into()),
+            ("brokerName", "broker-taken".into()),
+            ("listenPort", port.to_string()),
+            ("namesrvAddr", closed_addr()),
+            ("brokerIP1", "127.0.0.1".into()),
+            ("storePathRootDir", dir.path().join("store").display().to_string()),
+            ("mappedFileSizeCommitLog", "65536".into()),
+        ],
+    );
+    let r = run_cmd(mqadmin().arg("startBroker").arg("-c").arg(&conf));
+    assert_eq!(r.code, Some(2), "{r:?}");
+    let line = r.stderr.lines().next().unwrap_or_default();
+    assert!(line.contains("exited at start-up: "), "{r:?}");
+    assert!(
+        line.to_lowercase().contains("address") || line.contains(&port.to_string()),
+        "{r:?}"
+    );
+    drop(taken);
 }

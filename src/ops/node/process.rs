@@ -63,12 +63,16 @@ pub enum ProcessError {
     #[error("{} not found next to mqadmin; build it with `cargo build -p broker --bins`", .0.display())]
     MissingBinary(PathBuf),
     /// The broker exited right after being started.
-    #[error("mqbroker for `{}` exited at start-up; see `{}`", config.display(), log.display())]
+    #[error("mqbroker for `{}` exited at start-up{}; see `{}`", config.display(),
+        last_error.as_deref().map(|l| format!(": {l}")).unwrap_or_default(), log.display())]
     ExitedEarly {
         /// Its config.
         config: PathBuf,
         /// Its log.
         log: PathBuf,
+        /// The last error line it wrote to the log in this start (issue 20 item 18: the reason,
+        /// e.g. a port in use, was only in the log).
+        last_error: Option<String>,
     },
     /// I/O error.
     #[error("failed to {action} `{}`", path.display())]
@@ -207,6 +211,29 @@ pub async fn stop_broker_reporting(
     })
 }
 
+/// The last line written to `log` after byte `from` that reads like an error (`error`, `panic`,
+/// `failed`), else the last non-empty one; `None` when nothing was written.
+pub fn last_error_line(log: &Path, from: u64) -> Option<String> {
+    use std::io::{Read, Seek};
+    let mut file = std::fs::File::open(log).ok()?;
+    file.seek(std::io::SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    // A start-up failure writes a few lines; 64 KiB is plenty and bounds the read.
+    file.take(64 * 1024).read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let erring = |l: &&&str| {
+        let l = l.to_ascii_lowercase();
+        l.contains("error") || l.contains("panic") || l.contains("failed")
+    };
+    lines
+        .iter()
+        .rev()
+        .find(erring)
+        .or(lines.last())
+        .map(|l| l.to_string())
+}
+
 /// Starts `mqbroker -c config` from `bin_dir`, detached (own process group, stdin closed, output
 /// appended to `<store root>/mqbroker.log`), and checks that it is still alive shortly after.
 ///
@@ -235,6 +262,7 @@ pub async fn start_broker(config: &Path, bin_dir: &Path) -> Result<ProcessReport
         source,
     })?;
     let log = root.join(BROKER_LOG);
+    let log_start = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -273,6 +301,7 @@ pub async fn start_broker(config: &Path, bin_dir: &Path) -> Result<ProcessReport
     if !alive(pid) {
         return Err(ProcessError::ExitedEarly {
             config: config.to_path_buf(),
+            last_error: last_error_line(&log, log_start),
             log,
         });
     }
