@@ -253,7 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'The broker group name (brokerName and dLegerGroup); with --from, overrides the source''s')
             [CompletionResult]::new('--peers', '--peers', [CompletionResultType]::ParameterName, 'The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)')
             [CompletionResult]::new('--store-root', '--store-root', [CompletionResultType]::ParameterName, 'The directory holding every node''s store root (`<DIR>/node00`, …)')
-            [CompletionResult]::new('--namesrv', '--namesrv', [CompletionResultType]::ParameterName, 'The name server addresses (namesrvAddr); with --from, overrides the source''s')
+            [CompletionResult]::new('--namesrv', '--namesrv', [CompletionResultType]::ParameterName, 'The name server addresses (namesrvAddr); with --from, overrides the source''s [default: the global -n/--namesrvAddr]')
             [CompletionResult]::new('--listen-ports', '--listen-ports', [CompletionResultType]::ParameterName, 'Each node''s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]')
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Where to write broker-<id>.conf')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')

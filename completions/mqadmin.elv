@@ -237,7 +237,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --group 'The broker group name (brokerName and dLegerGroup); with --from, overrides the source''s'
             cand --peers 'The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)'
             cand --store-root 'The directory holding every node''s store root (`<DIR>/node00`, …)'
-            cand --namesrv 'The name server addresses (namesrvAddr); with --from, overrides the source''s'
+            cand --namesrv 'The name server addresses (namesrvAddr); with --from, overrides the source''s [default: the global -n/--namesrvAddr]'
             cand --listen-ports 'Each node''s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]'
             cand --out-dir 'Where to write broker-<id>.conf'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'

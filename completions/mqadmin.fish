@@ -158,7 +158,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l cluster -
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l group -d 'The broker group name (brokerName and dLegerGroup); with --from, overrides the source\'s' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l peers -d 'The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l store-root -d 'The directory holding every node\'s store root (`<DIR>/node00`, …)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l namesrv -d 'The name server addresses (namesrvAddr); with --from, overrides the source\'s' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l namesrv -d 'The name server addresses (namesrvAddr); with --from, overrides the source\'s [default: the global -n/--namesrvAddr]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l listen-ports -d 'Each node\'s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l out-dir -d 'Where to write broker-<id>.conf' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r

@@ -633,6 +633,7 @@ pub struct GenConfigArgs {
     pub store_root: Option<String>,
 
     /// The name server addresses (namesrvAddr); with --from, overrides the source's
+    /// [default: the global -n/--namesrvAddr]
     #[arg(long, value_name = "ADDRS")]
     pub namesrv: Option<String>,
 
