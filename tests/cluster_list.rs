@@ -225,13 +225,13 @@ fn json_rows_have_stable_field_names() {
         "version": "V4_9_7",
         "inTps": 0.0,
         "outTps": 0.0,
-        "sendQueueSize": "0",
-        "sendQueueWaitMs": "0",
-        "pullQueueSize": "0",
-        "pullQueueWaitMs": "0",
+        "sendQueueSize": 0,
+        "sendQueueWaitMs": 0,
+        "pullQueueSize": 0,
+        "pullQueueWaitMs": 0,
         "ackQueueSize": null,
         "ackQueueWaitMs": null,
-        "pcWaitMs": "0",
+        "pcWaitMs": 0,
         "hours": 475123.45,
         "space": 0.43,
         "timerReadBehind": 0,
@@ -248,6 +248,18 @@ fn json_rows_have_stable_field_names() {
     assert_eq!(first, &expected);
     assert_eq!(value[1]["error"], "refused");
     assert_eq!(value[1]["brokerId"], 1);
+    // Issue 20 item 11: an unreachable broker's statistics are null beside its error, not zeros.
+    for key in [
+        "inTps",
+        "outTps",
+        "hours",
+        "space",
+        "sendQueueSize",
+        "inTotalToday",
+        "activated",
+    ] {
+        assert!(value[1][key].is_null(), "{key}: {}", value[1]);
+    }
     assert!(value[2].get("error").is_none());
     // -m and --format do not change the JSON.
     assert_eq!(

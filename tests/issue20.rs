@@ -207,8 +207,8 @@ fn issue20_message_ids_empty_body_and_empty_reads() {
 /// exits 1; bad numbers name their flag; `clusterList -i --output json` prints JSON Lines.
 #[test]
 fn issue20_exit_codes_perms_numbers_and_json_lines() {
-    let (ns, broker) = cluster();
-    let ns = ns.addr.clone();
+    let (ns_handle, broker) = cluster();
+    let ns = ns_handle.addr.clone();
     let cases: [(&[&str], &str); 6] = [
         (
             &["-r", "0"],
@@ -306,8 +306,25 @@ fn issue20_exit_codes_perms_numbers_and_json_lines() {
         let line = lines.next().expect("a line").unwrap();
         let rows: Vec<serde_json::Value> =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        assert!(rows.iter().any(|r| r["addr"] == broker.addr.as_str()), "{line}");
+        let row = rows
+            .iter()
+            .find(|r| r["addr"] == broker.addr.as_str())
+            .expect(&line);
+        // Numbers are numbers (the KV table's strings were printed as strings).
+        assert!(row["sendQueueSize"].is_i64() && row["pcWaitMs"].is_i64(), "{row}");
+        assert!(row["inTps"].is_f64(), "{row}");
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    // A broker that does not answer: null statistics beside the error, not zeros.
+    let dead = crate::util::closed_addr();
+    ns_handle.register("AdminCluster", "broker-dead", 0, &dead);
+    let r = admin(&ns, &["clusterList", "--output", "json"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap();
+    let row = rows.iter().find(|r| r["addr"] == dead.as_str()).expect(&r.stdout);
+    assert!(row["error"].is_string(), "{row}");
+    for key in ["inTps", "outTps", "hours", "space", "sendQueueSize"] {
+        assert!(row[key].is_null(), "{key}: {row}");
+    }
 }

@@ -191,7 +191,7 @@ fn zero_filled_slave_tail_is_slave_behind_exit_1() {
     let last = &report["files"][1];
     assert_eq!(last["copies"][0]["written"], 50_000);
     assert_eq!(last["copies"][1]["written"], 40_000);
-    assert_eq!(last["comparisons"][0]["behind_bytes"], 10_000);
+    assert_eq!(last["comparisons"][0]["behindBytes"], 10_000);
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn flipped_byte_is_divergent_at_its_global_offset() {
     let out = verify(&m.config(), &s.config(), &["--output", "json"]);
     let report = json(&out);
     assert_eq!(report["verdict"], "divergent");
-    assert_eq!(report["files"][0]["comparisons"][0]["first_difference"], 77_881);
+    assert_eq!(report["files"][0]["comparisons"][0]["firstDifference"], 77_881);
     assert_eq!(report["files"][1]["verdict"], "identical");
 }
 
@@ -237,7 +237,7 @@ fn divergence_inside_the_slave_written_range_is_not_slave_behind() {
     assert_eq!(out.code, Some(1), "{out:?}");
     let report = json(&out);
     assert_eq!(
-        report["files"][1]["comparisons"][0]["first_difference"],
+        report["files"][1]["comparisons"][0]["firstDifference"],
         131_072 + 39_999
     );
 }
@@ -298,7 +298,7 @@ fn file_missing_on_either_side() {
     let report = json(&out);
     assert_eq!(report["files"].as_array().unwrap().len(), 3, "{}", out.stdout);
     assert_eq!(report["files"][2]["verdict"], "missing");
-    assert_eq!(report["files"][2]["comparisons"][0]["missing_on"], "master");
+    assert_eq!(report["files"][2]["comparisons"][0]["missingOn"], "master");
 }
 
 #[test]
@@ -361,7 +361,7 @@ fn json_output_parses() {
     assert_eq!(report["nodes"][1]["role"], "slave");
     assert_eq!(report["nodes"][1]["running"], false);
     assert_eq!(report["nodes"][0]["files"], 3);
-    assert_eq!(report["files"][1]["start_offset"], 131_072);
+    assert_eq!(report["files"][1]["startOffset"], 131_072);
     assert_eq!(report["files"][1]["copies"][0]["size"], FILE_SIZE);
 }
 
@@ -461,11 +461,7 @@ fn foreign_store_fixture_copies_identical_then_damaged_then_missing() {
     assert_eq!(files.len(), 4, "{}", out.stdout);
     assert_eq!(files[3]["name"], newest.as_str(), "{}", out.stdout);
     assert_eq!(files[3]["verdict"], "missing", "{}", out.stdout);
-    assert_eq!(
-        files[3]["comparisons"][0]["missing_on"], "slave",
-        "{}",
-        out.stdout
-    );
+    assert_eq!(files[3]["comparisons"][0]["missingOn"], "slave", "{}", out.stdout);
     for file in &files[..3] {
         assert_eq!(file["verdict"], "identical", "{}", out.stdout);
     }

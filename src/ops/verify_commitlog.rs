@@ -197,6 +197,7 @@ pub struct FileCopy {
 
 /// How one node's copy of a file compares with the master's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Comparison {
     /// The node compared with the master.
     pub role: Role,
@@ -215,6 +216,7 @@ pub struct Comparison {
 
 /// One file name across the nodes.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileReport {
     /// The 20-digit file name.
     pub name: String,
@@ -230,6 +232,7 @@ pub struct FileReport {
 
 /// A node as seen by the run.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NodeReport {
     /// Its part in the group.
     pub role: Role,
