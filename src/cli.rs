@@ -347,7 +347,9 @@ allowed, interrupted run without --resume), 2 error.";
 /// Long help of `fast-try`.
 const FAST_TRY_HELP: &str = "\
 Starts mqnamesrv on 127.0.0.1:9876 and three mqbroker processes from conf/dledger/broker-n0..n2.conf
-(ports 30911/30921/30931, DLedger peers 40911-40913, stores /tmp/rmqstore/node00..02), waits until
+(ports 30911/30921/30931, DLedger peers 40911-40913, stores /tmp/rmqstore/node00..02), all bound to
+and advertising 127.0.0.1 only (the demo has no authentication; copies of the configs with
+brokerIP1 and bindAddress set are in <store root>/fast-try-conf), waits until
 a leader is registered as BID 0 and prints the cluster list. Every port is checked first: if one is
 taken, fast-try names the process that holds it and starts nothing. `stop` sends SIGTERM, then
 SIGKILL after --timeout seconds, and is safe to run twice. `stop` and `status` work from any

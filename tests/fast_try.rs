@@ -449,6 +449,9 @@ fn issue20_fast_try_works_from_anywhere_and_brings_back_a_killed_node() {
         listens_on_loopback_only(ns_port),
         "the name server binds 127.0.0.1"
     );
+    for port in ports.iter().chain(&peer_ports) {
+        assert!(listens_on_loopback_only(*port), "a broker binds 127.0.0.1:{port}");
+    }
     let rows = group_rows(&ns);
     assert!(!rows.is_empty(), "no rows");
     for row in &rows {

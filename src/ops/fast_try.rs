@@ -316,7 +316,7 @@ fn plan(o: &FastTryOptions) -> Result<Plan, FastTryError> {
         let (cfg, _) = load_node(&src)?;
         let mut text = std::fs::read_to_string(&src).map_err(io(format!("read {}", src.display())))?;
         text.push_str(&format!(
-            "\n# added by mqadmin fast-try\nnamesrvAddr=127.0.0.1:{}\nbrokerIP1=127.0.0.1\n",
+            "\n# added by mqadmin fast-try: on loopback only\nnamesrvAddr=127.0.0.1:{}\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\n",
             o.namesrv_port
         ));
         if let Some(r) = &o.store_root {
