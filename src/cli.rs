@@ -7,6 +7,9 @@ use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::render::OutputFormat;
 
+/// Widest help text: the widest sample table row (clusterList's, 157 columns) fits unwrapped.
+pub const HELP_WIDTH: usize = 160;
+
 /// Text appended to the top-level `--help`: the exit-code contract.
 const EXIT_CODES_HELP: &str = "\
 Exit status:
@@ -57,10 +60,11 @@ commit logs are identical before copying the master's commitlog/ and config/ to 
 
 A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store; a
 DLedger node's config is refused: its data is a DLedger log), `dir:/path/to/commitlog` (or a plain
-directory) for a bare commitlog directory, or `agent://HOST:PORT/BROKER` for a broker
-served by the node agent `mqagent` on another machine (token from --token-file or
-MQADMIN_AGENT_TOKEN); an agent computes the md5s on its own machine, nothing is downloaded. The newest --last files of the master and
-the files of the same names on the other nodes are hashed in parallel (md5). Files are only read:
+directory) for a bare commitlog directory, or `agent://HOST:PORT/BROKER` for a broker served by
+the node agent `mqagent` on another machine (token from --token-file or MQADMIN_AGENT_TOKEN); an
+agent computes the md5s on its own machine, nothing is downloaded. The newest --last files of the
+master and the files of the same names on the other nodes are hashed in parallel (md5). Files are
+only read:
 nothing on any node is modified. A store whose `lock` file is held by a running broker (or, for a
 bare directory, whose files a process holds) is refused unless --allow-running. The same store
 given twice is refused.
@@ -113,7 +117,7 @@ Example:
 
 /// Operator CLI for Apache RocketMQ and RocketMQ-on-DLedger groups.
 #[derive(Debug, Parser)]
-#[command(name = "mqadmin", version, about, after_help = EXIT_CODES_HELP)]
+#[command(name = "mqadmin", version, about, after_help = EXIT_CODES_HELP, max_term_width = HELP_WIDTH)]
 pub struct Cli {
     /// Options shared by every subcommand.
     #[command(flatten)]
@@ -182,27 +186,27 @@ pub enum Commands {
     /// Print the message an offset message id names
     #[command(name = "queryMsgById")]
     QueryMsgById(QueryMsgByIdArgs),
-    /// Check that a master's newest commitlog files are identical on its slave before an upgrade
+    /// Check a master's newest commitlog files against its slave before an upgrade
     #[command(after_long_help = VERIFY_COMMITLOG_HELP)]
     VerifyCommitlog(VerifyCommitlogArgs),
-    /// Write the three broker configs of a DLedger group, from scratch or from a broker config
+    /// Write the broker configs of a DLedger group, from scratch or from a config
     #[command(after_long_help = GEN_CONFIG_HELP)]
     GenConfig(GenConfigArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
-    /// Run a name server and a 3-node DLedger group on this machine (start | stop | status | start-node)
+    /// Run a local name server and 3-node DLedger group (start|stop|status|start-node)
     #[command(name = "fast-try", after_long_help = FAST_TRY_HELP)]
     FastTry(FastTryArgs),
     /// Migrate a local Master/Slave broker group to a three-node DLedger group
     #[command(after_long_help = UPGRADE_GROUP_HELP)]
     UpgradeGroup(UpgradeGroupArgs),
-    /// Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)
+    /// Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)
     #[command(name = "shutdownBroker")]
     ShutdownBroker(LocalBrokerArgs),
-    /// Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent
+    /// Start mqbroker with a config file, detached (here or through its node agent)
     #[command(name = "startBroker")]
     StartBroker(LocalBrokerArgs),
-    /// Measure send and pull throughput, latency and failover time (producer | consumer | failover)
+    /// Measure throughput, latency and failover time (producer | consumer | failover)
     #[command(subcommand)]
     Benchmark(BenchmarkCommand),
 }
@@ -392,7 +396,7 @@ pub enum FastTryAction {
     Stop,
     /// Show what runs
     Status,
-    /// Start one stopped node of the running group again (e.g. after the failover demo)
+    /// Start a stopped node of the running group again (after the failover demo)
     StartNode,
 }
 
@@ -404,7 +408,8 @@ pub struct UpdateTopicArgs {
     #[arg(short = 't', long = "topic", value_name = "TOPIC")]
     pub topic: String,
 
-    /// Create the topic on this broker address
+    /// Create the topic on this broker address (IP:PORT, as Java's updateTopic -b; sendMessage's
+    /// -b is a broker name, as Java's)
     #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
     pub broker_addr: Option<String>,
 
@@ -507,7 +512,8 @@ pub struct SendMessageArgs {
     #[arg(short = 'c', long = "tags", value_name = "TAGS")]
     pub tags: Option<String>,
 
-    /// Send to this broker group only
+    /// Send to this broker group only: a broker name, as Java's sendMessage -b (updateTopic's -b
+    /// is an address, as Java's)
     #[arg(short = 'b', long = "broker", value_name = "BROKER_NAME")]
     pub broker: Option<String>,
 
@@ -523,7 +529,7 @@ pub struct ConsumeMessageArgs {
     #[arg(short = 't', long = "topic", value_name = "TOPIC")]
     pub topic: String,
 
-    /// Read this broker group only
+    /// Read this broker group only: a broker name, as Java's consumeMessage -b
     #[arg(short = 'b', long = "brokerName", value_name = "BROKER_NAME")]
     pub broker_name: Option<String>,
 
@@ -567,7 +573,8 @@ pub struct ConsumeMessageArgs {
 /// Arguments of `mqadmin queryMsgById`.
 #[derive(Debug, Args)]
 pub struct QueryMsgByIdArgs {
-    /// Offset message id (32 hex digits), as printed by consumeMessage
+    /// Offset message id (32 hex digits), as printed by consumeMessage and on sendMessage's stderr
+    /// (not the unique key sendMessage prints as #MsgId: the brokers cannot look keys up yet)
     #[arg(short = 'i', long = "msgId", value_name = "MSGID")]
     pub msg_id: String,
 
@@ -606,7 +613,7 @@ pub struct VerifyCommitlogArgs {
 /// How `mqadmin` authenticates to node agents (`agent://` nodes).
 #[derive(Debug, Args)]
 pub struct AgentArgs {
-    /// File holding the node agents' token [default: the MQADMIN_AGENT_TOKEN environment variable]
+    /// File holding the node agents' token [default: $MQADMIN_AGENT_TOKEN, as mqagent's]
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<std::path::PathBuf>,
 }
@@ -626,7 +633,7 @@ pub struct GenConfigArgs {
     #[arg(long, value_name = "NAME", required_unless_present = "from")]
     pub group: Option<String>,
 
-    /// The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)
+    /// The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;…`)
     #[arg(long, value_name = "PEERS")]
     pub peers: String,
 
@@ -634,8 +641,7 @@ pub struct GenConfigArgs {
     #[arg(long, value_name = "DIR", required_unless_present = "from")]
     pub store_root: Option<String>,
 
-    /// The name server addresses (namesrvAddr); with --from, overrides the source's
-    /// [default: the global -n/--namesrvAddr]
+    /// The name servers (namesrvAddr); with --from, overrides the source's [default: -n]
     #[arg(long, value_name = "ADDRS")]
     pub namesrv: Option<String>,
 
@@ -700,7 +706,8 @@ pub struct UpgradeGroupArgs {
     #[arg(long, value_name = "NODE")]
     pub master: std::path::PathBuf,
 
-    /// The slave's broker config (without it, pass --third twice: both are seeded from the master)
+    /// The slave's broker config (without one, pass --third twice: both are seeded from the
+    /// master)
     #[arg(long, value_name = "NODE")]
     pub slave: Option<std::path::PathBuf>,
 
