@@ -246,19 +246,30 @@ pub struct BenchProducerArgs {
     )]
     pub topic: String,
     /// Concurrent senders
-    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub threads: u32,
     /// Body size in bytes
-    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 128)]
+    #[arg(
+        short = 's',
+        long = "size",
+        value_name = "BYTES",
+        default_value_t = 128,
+        allow_negative_numbers = true
+    )]
     pub size: usize,
     /// Run for this many seconds [default: 60 unless --count]
-    #[arg(long, value_name = "SECONDS", conflicts_with = "count")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        conflicts_with = "count",
+        allow_negative_numbers = true
+    )]
     pub duration: Option<u64>,
     /// Stop after this many messages
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub count: Option<u64>,
     /// Send K messages per SEND_BATCH_MESSAGE request
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub batch: Option<u32>,
     /// Set a KEYS property on every message
     #[arg(long)]
@@ -285,17 +296,22 @@ pub struct BenchConsumerArgs {
     )]
     pub group: String,
     /// Run for this many seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        allow_negative_numbers = true
+    )]
     pub duration: u64,
     /// Start at each queue's min offset instead of its max offset
     #[arg(long)]
     pub from_start: bool,
     /// Consumer groups, each reading every queue
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024), allow_negative_numbers = true)]
     pub groups: u16,
     /// Commit each group's offsets (oneway, as Java clients) every MS milliseconds; by default
     /// nothing is committed
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub commit_interval_ms: Option<u64>,
 }
 
@@ -303,7 +319,7 @@ pub struct BenchConsumerArgs {
 #[derive(Debug, Args)]
 pub struct BenchFailoverArgs {
     /// Kill/restart rounds
-    #[arg(long, value_name = "R", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "R", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub rounds: u32,
     /// Store root of the fast-try group (where fast-try.json is)
     #[arg(long, value_name = "DIR", default_value = "/tmp/rmqstore")]
@@ -317,10 +333,15 @@ pub struct BenchFailoverArgs {
     )]
     pub topic: String,
     /// Concurrent senders during the drill
-    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub threads: u32,
     /// Seconds to wait for a new leader or a rejoin before giving up
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 }
 
@@ -380,10 +401,20 @@ pub struct FastTryArgs {
     #[arg(long, value_name = "DIR")]
     pub store_root: Option<std::path::PathBuf>,
     /// Name server port
-    #[arg(long, value_name = "PORT", default_value_t = 9876)]
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 9876,
+        allow_negative_numbers = true
+    )]
     pub namesrv_port: u16,
     /// Seconds to wait for a leader (start) or for a graceful stop (stop)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 }
 
@@ -518,7 +549,7 @@ pub struct SendMessageArgs {
     pub broker: Option<String>,
 
     /// Send to this queue id only
-    #[arg(short = 'i', long = "qid", value_name = "QUEUE_ID")]
+    #[arg(short = 'i', long = "qid", value_name = "QUEUE_ID", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(0..))]
     pub qid: Option<i32>,
 }
 
@@ -534,7 +565,7 @@ pub struct ConsumeMessageArgs {
     pub broker_name: Option<String>,
 
     /// Read this queue id only
-    #[arg(short = 'i', long = "queueId", value_name = "QUEUE_ID")]
+    #[arg(short = 'i', long = "queueId", value_name = "QUEUE_ID", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(0..))]
     pub queue_id: Option<i32>,
 
     /// Start at this offset in each queue (default: the queue's min offset)
@@ -547,7 +578,8 @@ pub struct ConsumeMessageArgs {
         long = "messageNumber",
         value_name = "COUNT",
         default_value_t = 128,
-        value_parser = clap::value_parser!(u32).range(1..)
+        value_parser = clap::value_parser!(u32).range(1..),
+        allow_negative_numbers = true
     )]
     pub count: u32,
 
@@ -599,7 +631,7 @@ pub struct VerifyCommitlogArgs {
     pub third: Option<String>,
 
     /// How many of the master's newest files to compare
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub last: u64,
 
     /// Read stores whose broker is still running (the newest file may change while it is read)
@@ -670,7 +702,7 @@ pub struct ClusterListArgs {
     pub more_stats: bool,
 
     /// Repeat every SECONDS seconds until interrupted (Ctrl-C)
-    #[arg(short = 'i', long = "interval", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'i', long = "interval", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub interval: Option<u64>,
 
     /// Show only this cluster (an unknown name prints only the header and exits 1)
@@ -744,7 +776,7 @@ pub struct UpgradeGroupArgs {
     pub state: Option<std::path::PathBuf>,
 
     /// How many of the master's newest commitlog files are compared with the slave
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub last: u64,
 
     /// Limit the copy to this many MB/s (a positive number)
@@ -752,7 +784,12 @@ pub struct UpgradeGroupArgs {
     pub throttle: Option<f64>,
 
     /// Seconds to wait for a broker to stop, and for the new group to elect a leader
-    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 90,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 
     #[command(flatten)]
@@ -776,7 +813,12 @@ pub struct LocalBrokerArgs {
     pub config: std::path::PathBuf,
 
     /// Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 
     #[command(flatten)]

@@ -242,3 +242,35 @@ fn issue20_help_tables_flags_and_token_name_read_consistently() {
         assert!(!help.contains("MQAGENT_TOKEN"), "{help}");
     }
 }
+
+/// Issue 20 item 16: a negative number is a bad value of its flag, named, not an "unexpected
+/// argument '-1'".
+#[test]
+fn issue20_negative_numbers_name_their_flag() {
+    for (args, flag) in [
+        (
+            &["sendMessage", "-t", "T", "-p", "x", "-i", "-1"][..],
+            "'--qid <QUEUE_ID>'",
+        ),
+        (
+            &["consumeMessage", "-t", "T", "-i", "-2"][..],
+            "'--queueId <QUEUE_ID>'",
+        ),
+        (
+            &["shutdownBroker", "-c", "x.conf", "--timeout", "-1"][..],
+            "'--timeout <SECS>'",
+        ),
+        (&["benchmark", "producer", "-w", "-3"][..], "'--threads <N>'"),
+        (&["clusterList", "-i", "-5"][..], "'--interval <SECONDS>'"),
+        (
+            &["fast-try", "status", "--namesrv-port", "-9"][..],
+            "'--namesrv-port <PORT>'",
+        ),
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
+        assert!(r.stderr.contains("invalid value '-"), "{args:?}: {r:?}");
+        assert!(r.stderr.contains(flag), "{args:?}: {r:?}");
+        assert!(!r.stderr.contains("unexpected argument"), "{args:?}: {r:?}");
+    }
+}
