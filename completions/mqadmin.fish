@@ -128,7 +128,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s b -l 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s i -l queueId -d 'Read this queue id only' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s o -l offset -d 'Start at this offset in each queue (default: the queue\'s min offset)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s c -l messageNumber -d 'Stop after this many messages (at least 1)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s s -l subExpression -d 'Tag expression, e.g. `TagA || TagB`' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s s -l subExpression -d 'Tag expression, e.g. `TagA || TagB` (Java\'s consumeMessage -s is a begin timestamp)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s g -l consumerGroup -d 'Consumer group named in the pull requests (no offset is committed)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
@@ -136,7 +136,7 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s i -l msgId -d 'Offset message id (32 hex digits), as printed by consumeMessage and on sendMessage\'s stderr (not the unique key sendMessage prints as #MsgId: the brokers cannot look keys up yet)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s d -l bodyDir -d 'Write the body to DIR/<MSGID> instead of printing it' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s d -l bodyDir -d 'Write the body to DIR/<MSGID> instead of printing it (Java\'s queryMsgById -d is a client id)' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"

@@ -14,8 +14,9 @@ pub const HELP_WIDTH: usize = 160;
 const EXIT_CODES_HELP: &str = "\
 Exit status:
   0  success
-  1  a check failed or the input was wrong (e.g. a broker did not answer)
-  2  an error (e.g. no name server reachable, bad usage)";
+  1  a check failed or the input was wrong (a broker did not answer, an unknown topic, cluster or
+     message id, a value a broker would refuse such as updateTopic -p 9)
+  2  an error (no name server reachable, a broker failed, bad usage such as a malformed flag)";
 
 /// Sample output shown by `mqadmin clusterList --help`.
 const CLUSTER_LIST_EXAMPLE: &str = "\
@@ -583,7 +584,7 @@ pub struct ConsumeMessageArgs {
     )]
     pub count: u32,
 
-    /// Tag expression, e.g. `TagA || TagB`
+    /// Tag expression, e.g. `TagA || TagB` (Java's consumeMessage -s is a begin timestamp)
     #[arg(
         short = 's',
         long = "subExpression",
@@ -610,7 +611,7 @@ pub struct QueryMsgByIdArgs {
     #[arg(short = 'i', long = "msgId", value_name = "MSGID")]
     pub msg_id: String,
 
-    /// Write the body to DIR/<MSGID> instead of printing it
+    /// Write the body to DIR/<MSGID> instead of printing it (Java's queryMsgById -d is a client id)
     #[arg(short = 'd', long = "bodyDir", value_name = "DIR")]
     pub body_dir: Option<std::path::PathBuf>,
 }

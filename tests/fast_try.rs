@@ -528,7 +528,49 @@ fn issue20_fast_try_works_from_anywhere_and_brings_back_a_killed_node() {
     guard.seen.extend(&pids);
     assert!(!pids.contains(&old_pid), "{pids:?}");
 
-    // stop from `/` stops all four, the restarted node included.
+    // n2 killed and brought back by hand (startBroker with its config copy): status finds it on
+    // its port and tracks the new pid, so stop stops it too.
+    let n2_pid = pids[3];
+    // SAFETY: kill(2) on the mqbroker this test's fast-try started.
+    unsafe { libc::kill(n2_pid as libc::pid_t, libc::SIGKILL) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(n2_pid) {
+        assert!(Instant::now() < deadline, "n2 survived SIGKILL");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let copy = root.join("fast-try-conf/broker-n2.conf");
+    let r = run_cmd(
+        mqadmin()
+            .args(["--output", "json", "startBroker", "-c"])
+            .arg(&copy),
+    );
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let by_hand = serde_json::from_str::<serde_json::Value>(&r.stdout).unwrap()["pids"][0]
+        .as_u64()
+        .unwrap() as u32;
+    guard.seen.push(by_hand);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", ports[2])).is_err() {
+        assert!(Instant::now() < deadline, "n2 never listened again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = from_root(&["fast-try", "status", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let st: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(st["processes"][3]["name"], "n2");
+    assert_eq!(
+        st["processes"][3]["pid"].as_u64(),
+        Some(u64::from(by_hand)),
+        "{st}"
+    );
+    let pids: Vec<u32> = st["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pid"].as_u64().unwrap() as u32)
+        .collect();
+
+    // stop from `/` stops all four, the restarted nodes included.
     let r = from_root(&["fast-try", "stop"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     for pid in &pids {

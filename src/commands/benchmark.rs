@@ -203,6 +203,12 @@ async fn run_async(
                 timeout: Duration::from_secs(a.timeout),
             };
             let r = benchmark::failover(&options, &FailoverLines(printer)).await?;
+            if let Some(e) = &r.producer.last_error {
+                printer.warn(&format!(
+                    "{} sends failed to reach a broker, {} were refused; last error: {e}",
+                    r.producer.send_failed, r.producer.response_failed
+                ));
+            }
             let text = match global.output {
                 OutputFormat::Json => render::json(&r)?,
                 OutputFormat::Table => {
