@@ -44,6 +44,12 @@ pub async fn run(global: &GlobalArgs, args: &FastTryArgs, printer: &Printer) -> 
             Ok(ExitStatus::Success)
         }
         FastTryAction::Start => {
+            if !args.conf_dir.is_dir() {
+                anyhow::bail!(
+                    "no config directory `{}` here; run from the repository root or pass --conf-dir DIR",
+                    args.conf_dir.display()
+                );
+            }
             let options = FastTryOptions {
                 conf_dir: args.conf_dir.clone(),
                 store_root: args.store_root.clone(),

@@ -4,7 +4,9 @@
 //! with a forced fallback and safe to run twice, and `status` says what runs.
 //!
 //! The processes are our `mqnamesrv` and `mqbroker` binaries, found next to `mqadmin`. Their pids
-//! are kept in `<store root>/fast-try.json` so `stop` only ever signals processes it started.
+//! are kept in `<store root>/fast-try.json` so `stop` only ever signals processes it started;
+//! `stop` and `status` find that file from any directory, `start-node` brings one killed process
+//! back from its config copy, and everything binds and advertises 127.0.0.1 only.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
