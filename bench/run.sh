@@ -227,7 +227,7 @@ echo "| load | classic TPS | classic p50 / p99 / max ms | DLedger TPS | DLedger 
 echo "|---|---|---|---|---|---|"
 for load in 128 1k; do
     c=$(stat "classic-$load" "['tps']"); d=$(stat "dledger-$load" "['tps']")
-    echo "| $load B | $(fmt "$c") | $(fmt2 "$(stat "classic-$load" "['latency']['p50_ms']")") / $(fmt2 "$(stat "classic-$load" "['latency']['p99_ms']")") / $(fmt2 "$(stat "classic-$load" "['latency']['max_ms']")") | $(fmt "$d") | $(fmt2 "$(stat "dledger-$load" "['latency']['p50_ms']")") / $(fmt2 "$(stat "dledger-$load" "['latency']['p99_ms']")") / $(fmt2 "$(stat "dledger-$load" "['latency']['max_ms']")") | $(ratio "$d" "$c") |"
+    echo "| $load B | $(fmt "$c") | $(fmt2 "$(stat "classic-$load" "['latency']['p50Ms']")") / $(fmt2 "$(stat "classic-$load" "['latency']['p99Ms']")") / $(fmt2 "$(stat "classic-$load" "['latency']['maxMs']")") | $(fmt "$d") | $(fmt2 "$(stat "dledger-$load" "['latency']['p50Ms']")") / $(fmt2 "$(stat "dledger-$load" "['latency']['p99Ms']")") / $(fmt2 "$(stat "dledger-$load" "['latency']['maxMs']")") | $(ratio "$d" "$c") |"
 done
 echo
 echo "Each run (msg/s), in the order they ran (the loads alternate, so drift hits all of them):"

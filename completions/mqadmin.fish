@@ -42,19 +42,19 @@ complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "sendMessage" -d 'Se
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "consumeMessage" -d 'Read messages of a topic without committing offsets'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "queryMsgById" -d 'Print the message an offset message id names'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "queryMsgByKey" -d 'Print the messages of a topic that have a key (from the brokers\' key index)'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "verify-commitlog" -d 'Check that a master\'s newest commitlog files are identical on its slave before an upgrade'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "gen-config" -d 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "verify-commitlog" -d 'Check a master\'s newest commitlog files against its slave before an upgrade'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "gen-config" -d 'Write the broker configs of a DLedger group, from scratch or from a config'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "fast-try" -d 'Run a local name server and 3-node DLedger group (start|stop|status|start-node)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "upgrade-group" -d 'Migrate a local Master/Slave broker group to a three-node DLedger group'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "shutdownBroker" -d 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "startBroker" -d 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
-complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "benchmark" -d 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "shutdownBroker" -d 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "startBroker" -d 'Start mqbroker with a config file, detached (here or through its node agent)'
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "benchmark" -d 'Measure throughput, latency and failover time (producer | consumer | failover)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "dledger-status" -d 'Print each node\'s replication state: Raft role, term, indexes and lag, or HA offsets'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "cluster-health" -d 'Check that every group has one leader, its followers keep up and every node answers'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s i -l interval -d 'Repeat every SECONDS seconds until interrupted (Ctrl-C)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s c -l clusterName -d 'Show only this cluster (an unknown name prints only the header)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s c -l clusterName -d 'Show only this cluster (an unknown name prints only the header and exits 1)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -l format -d 'Table layout to imitate: RocketMQ 4.x or 5.x `mqadmin`' -r -f -a "v4\t'RocketMQ 4.x columns (4.5 to 4.9.8)'
 v5\t'RocketMQ 5.x columns (5.3.x): adds ack pool, timer progress and ACTIVATED'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
@@ -64,11 +64,11 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s m -l mor
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s t -l topic -d 'Topic name' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s b -l brokerAddr -d 'Create the topic on this broker address' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s b -l brokerAddr -d 'Create the topic on this broker address (IP:PORT, as Java\'s updateTopic -b; sendMessage\'s -b is a broker name, as Java\'s)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s c -l clusterName -d 'Create the topic on every master of this cluster' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s r -l readQueueNums -d 'Read queues' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s w -l writeQueueNums -d 'Write queues' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s p -l perm -d 'Permission bits: 2 write, 4 read, 6 read and write' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s r -l readQueueNums -d 'Read queues (1 to 1024)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s w -l writeQueueNums -d 'Write queues (1 to 1024)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s p -l perm -d 'Permission, as Java: 2 write, 4 read, 6 read and write (nothing else is accepted)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s o -l order -d 'Whether the topic is ordered' -r -f -a "true\t''
 false\t''"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
@@ -119,7 +119,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s t -l top
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s p -l body -d 'Message body (UTF-8)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s k -l keys -d 'Message keys (the KEYS property)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s c -l tags -d 'Message tag (the TAGS property)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s b -l broker -d 'Send to this broker group only' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s b -l broker -d 'Send to this broker group only: a broker name, as Java\'s sendMessage -b (updateTopic\'s -b is an address, as Java\'s)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s i -l qid -d 'Send to this queue id only' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
@@ -127,19 +127,19 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s t -l topic -d 'Topic name' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s b -l brokerName -d 'Read this broker group only' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s b -l brokerName -d 'Read this broker group only: a broker name, as Java\'s consumeMessage -b' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s i -l queueId -d 'Read this queue id only' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s o -l offset -d 'Start at this offset in each queue (default: the queue\'s min offset)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s c -l messageNumber -d 'Stop after this many messages' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s s -l subExpression -d 'Tag expression, e.g. `TagA || TagB`' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s c -l messageNumber -d 'Stop after this many messages (at least 1)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s s -l subExpression -d 'Tag expression, e.g. `TagA || TagB` (Java\'s consumeMessage -s is a begin timestamp)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s g -l consumerGroup -d 'Consumer group named in the pull requests (no offset is committed)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s i -l msgId -d 'Offset message id (32 hex digits), as printed by consumeMessage' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s d -l bodyDir -d 'Write the body to DIR/<MSGID> instead of printing it' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s i -l msgId -d 'Offset message id (32 hex digits), as printed by consumeMessage and on sendMessage\'s stderr (not the unique key sendMessage prints as #MsgId: the brokers cannot look keys up yet)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s d -l bodyDir -d 'Write the body to DIR/<MSGID> instead of printing it (Java\'s queryMsgById -d is a client id)' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -156,7 +156,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l mas
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l slave -d 'The slave: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l third -d 'A third node to compare with the master as well' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l last -d 'How many of the master\'s newest files to compare' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -166,9 +166,9 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s h -
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l from -d 'Derive the configs from this Master/Slave broker config (keeps its other keys)' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l cluster -d 'The cluster name (brokerClusterName); with --from, overrides the source\'s' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l group -d 'The broker group name (brokerName and dLegerGroup); with --from, overrides the source\'s' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l peers -d 'The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l peers -d 'The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;…`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l store-root -d 'The directory holding every node\'s store root (`<DIR>/node00`, …)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l namesrv -d 'The name server addresses (namesrvAddr); with --from, overrides the source\'s' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l namesrv -d 'The name servers (namesrvAddr); with --from, overrides the source\'s [default: -n]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l listen-ports -d 'Each node\'s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l out-dir -d 'Where to write broker-<id>.conf' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
@@ -193,14 +193,14 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l master -d 'The master\'s broker config, or `agent://HOST:PORT/BROKER`' -r -F
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l slave -d 'The slave\'s broker config (without it, pass --third twice: both are seeded from the master)' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l slave -d 'The slave\'s broker config (without one, pass --third twice: both are seeded from the master)' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l third -d 'A new node\'s broker config (its store root must hold no commitlog)' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l peers -d 'The DLedger peers, `n0-host:port;n1-host:port;n2-host:port` [default: listenPort + 10000]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l state -d 'The state file [default: <store root of the last --third>/upgrade-group.json]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l last -d 'How many of the master\'s newest commitlog files are compared with the slave' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l throttle -d 'Limit the copy to this many MB/s' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l throttle -d 'Limit the copy to this many MB/s (a positive number)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l timeout -d 'Seconds to wait for a broker to stop, and for the new group to elect a leader' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -213,7 +213,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s q -l q
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -221,7 +221,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s q -l 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)' -r
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l token-file -d 'File holding the node agents\' token [default: the MQADMIN_AGENT_TOKEN environment variable]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -302,14 +302,14 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_see
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "consumeMessage" -d 'Read messages of a topic without committing offsets'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "queryMsgById" -d 'Print the message an offset message id names'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "queryMsgByKey" -d 'Print the messages of a topic that have a key (from the brokers\' key index)'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "verify-commitlog" -d 'Check that a master\'s newest commitlog files are identical on its slave before an upgrade'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "gen-config" -d 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "verify-commitlog" -d 'Check a master\'s newest commitlog files against its slave before an upgrade'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "gen-config" -d 'Write the broker configs of a DLedger group, from scratch or from a config'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "fast-try" -d 'Run a name server and a 3-node DLedger group on this machine (start | stop | status)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "fast-try" -d 'Run a local name server and 3-node DLedger group (start|stop|status|start-node)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "upgrade-group" -d 'Migrate a local Master/Slave broker group to a three-node DLedger group'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "shutdownBroker" -d 'Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "startBroker" -d 'Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent'
-complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "benchmark" -d 'Measure send and pull throughput, latency and failover time (producer | consumer | failover)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "shutdownBroker" -d 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "startBroker" -d 'Start mqbroker with a config file, detached (here or through its node agent)'
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "benchmark" -d 'Measure throughput, latency and failover time (producer | consumer | failover)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "dledger-status" -d 'Print each node\'s replication state: Raft role, term, indexes and lag, or HA offsets'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "cluster-health" -d 'Check that every group has one leader, its followers keep up and every node answers'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand help; and not __fish_seen_subcommand_from clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

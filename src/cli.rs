@@ -7,12 +7,16 @@ use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::render::OutputFormat;
 
+/// Widest help text: the widest sample table row (clusterList's, 157 columns) fits unwrapped.
+pub const HELP_WIDTH: usize = 160;
+
 /// Text appended to the top-level `--help`: the exit-code contract.
 const EXIT_CODES_HELP: &str = "\
 Exit status:
   0  success
-  1  a check failed or the input was wrong (e.g. a broker did not answer)
-  2  an error (e.g. no name server reachable, bad usage)";
+  1  a check failed or the input was wrong (a broker did not answer, an unknown topic, cluster or
+     message id, a value a broker would refuse such as updateTopic -p 9)
+  2  an error (no name server reachable, a broker failed, bad usage such as a malformed flag)";
 
 /// Sample output shown by `mqadmin clusterList --help`.
 const CLUSTER_LIST_EXAMPLE: &str = "\
@@ -55,13 +59,16 @@ const VERIFY_COMMITLOG_HELP: &str = "\
 Step 2 of the Master/Slave to DLedger upgrade (stop the brokers, then make sure master and slave
 commit logs are identical before copying the master's commitlog/ and config/ to every node).
 
-A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store),
-`dir:/path/to/commitlog` for a bare commitlog directory, or `agent://HOST:PORT/BROKER` for a broker
-served by the node agent `mqagent` on another machine (token from --token-file or
-MQADMIN_AGENT_TOKEN); an agent computes the md5s on its own machine, nothing is downloaded. The newest --last files of the master and
-the files of the same names on the other nodes are hashed in parallel (md5). Files are only read:
-nothing on any node is modified. A store whose `lock` file is held by a running broker is refused
-unless --allow-running.
+A NODE is a broker config file (its storePathRootDir/storePathCommitLog locate the store; a
+DLedger node's config is refused: its data is a DLedger log), `dir:/path/to/commitlog` (or a plain
+directory) for a bare commitlog directory, or `agent://HOST:PORT/BROKER` for a broker served by
+the node agent `mqagent` on another machine (token from --token-file or MQADMIN_AGENT_TOKEN); an
+agent computes the md5s on its own machine, nothing is downloaded. The newest --last files of the
+master and the files of the same names on the other nodes are hashed in parallel (md5). Files are
+only read:
+nothing on any node is modified. A store whose `lock` file is held by a running broker (or, for a
+bare directory, whose files a process holds) is refused unless --allow-running. The same store
+given twice is refused.
 
 Verdicts (commitlog files are preallocated and zero-filled; the written length ends at the last
 non-zero byte):
@@ -73,7 +80,8 @@ non-zero byte):
 
 Exit status:
   0  every file is identical: safe to copy and upgrade
-  1  not consistent: a node is behind (not consistent yet), missing a file, or divergent
+  1  not consistent: a node is behind (not consistent yet), missing a file, or divergent; or the
+     input was wrong (the same store twice, a DLedger node)
   2  an error: bad config, unreadable file, or a broker still running
 
 Example:
@@ -110,7 +118,7 @@ Example:
 
 /// Operator CLI for Apache RocketMQ and RocketMQ-on-DLedger groups.
 #[derive(Debug, Parser)]
-#[command(name = "mqadmin", version, about, after_help = EXIT_CODES_HELP)]
+#[command(name = "mqadmin", version, about, after_help = EXIT_CODES_HELP, max_term_width = HELP_WIDTH)]
 pub struct Cli {
     /// Options shared by every subcommand.
     #[command(flatten)]
@@ -182,27 +190,27 @@ pub enum Commands {
     /// Print the messages of a topic that have a key (from the brokers' key index)
     #[command(name = "queryMsgByKey")]
     QueryMsgByKey(QueryMsgByKeyArgs),
-    /// Check that a master's newest commitlog files are identical on its slave before an upgrade
+    /// Check a master's newest commitlog files against its slave before an upgrade
     #[command(after_long_help = VERIFY_COMMITLOG_HELP)]
     VerifyCommitlog(VerifyCommitlogArgs),
-    /// Write the three broker configs of a DLedger group, from scratch or from a broker config
+    /// Write the broker configs of a DLedger group, from scratch or from a config
     #[command(after_long_help = GEN_CONFIG_HELP)]
     GenConfig(GenConfigArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
-    /// Run a name server and a 3-node DLedger group on this machine (start | stop | status)
+    /// Run a local name server and 3-node DLedger group (start|stop|status|start-node)
     #[command(name = "fast-try", after_long_help = FAST_TRY_HELP)]
     FastTry(FastTryArgs),
     /// Migrate a local Master/Slave broker group to a three-node DLedger group
     #[command(after_long_help = UPGRADE_GROUP_HELP)]
     UpgradeGroup(UpgradeGroupArgs),
-    /// Stop the mqbroker of a config file, here or through its node agent (SIGTERM, waits for the lock)
+    /// Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)
     #[command(name = "shutdownBroker")]
     ShutdownBroker(LocalBrokerArgs),
-    /// Start mqbroker with a config file, detached, here (next to mqadmin) or through its node agent
+    /// Start mqbroker with a config file, detached (here or through its node agent)
     #[command(name = "startBroker")]
     StartBroker(LocalBrokerArgs),
-    /// Measure send and pull throughput, latency and failover time (producer | consumer | failover)
+    /// Measure throughput, latency and failover time (producer | consumer | failover)
     #[command(subcommand)]
     Benchmark(BenchmarkCommand),
     /// Print each node's replication state: Raft role, term, indexes and lag, or HA offsets
@@ -248,19 +256,30 @@ pub struct BenchProducerArgs {
     )]
     pub topic: String,
     /// Concurrent senders
-    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub threads: u32,
     /// Body size in bytes
-    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 128)]
+    #[arg(
+        short = 's',
+        long = "size",
+        value_name = "BYTES",
+        default_value_t = 128,
+        allow_negative_numbers = true
+    )]
     pub size: usize,
     /// Run for this many seconds [default: 60 unless --count]
-    #[arg(long, value_name = "SECONDS", conflicts_with = "count")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        conflicts_with = "count",
+        allow_negative_numbers = true
+    )]
     pub duration: Option<u64>,
     /// Stop after this many messages
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub count: Option<u64>,
     /// Send K messages per SEND_BATCH_MESSAGE request
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub batch: Option<u32>,
     /// Set a KEYS property on every message
     #[arg(long)]
@@ -287,17 +306,22 @@ pub struct BenchConsumerArgs {
     )]
     pub group: String,
     /// Run for this many seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        allow_negative_numbers = true
+    )]
     pub duration: u64,
     /// Start at each queue's min offset instead of its max offset
     #[arg(long)]
     pub from_start: bool,
     /// Consumer groups, each reading every queue
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024), allow_negative_numbers = true)]
     pub groups: u16,
     /// Commit each group's offsets (oneway, as Java clients) every MS milliseconds; by default
     /// nothing is committed
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub commit_interval_ms: Option<u64>,
 }
 
@@ -305,7 +329,7 @@ pub struct BenchConsumerArgs {
 #[derive(Debug, Args)]
 pub struct BenchFailoverArgs {
     /// Kill/restart rounds
-    #[arg(long, value_name = "R", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "R", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub rounds: u32,
     /// Store root of the fast-try group (where fast-try.json is)
     #[arg(long, value_name = "DIR", default_value = "/tmp/rmqstore")]
@@ -319,10 +343,15 @@ pub struct BenchFailoverArgs {
     )]
     pub topic: String,
     /// Concurrent senders during the drill
-    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short = 'w', long = "threads", value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub threads: u32,
     /// Seconds to wait for a new leader or a rejoin before giving up
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 }
 
@@ -353,13 +382,18 @@ allowed, interrupted run without --resume), 2 error.";
 /// Long help of `fast-try`.
 const FAST_TRY_HELP: &str = "\
 Starts mqnamesrv on 127.0.0.1:9876 and three mqbroker processes from conf/dledger/broker-n0..n2.conf
-(ports 30911/30921/30931, DLedger peers 40911-40913, stores /tmp/rmqstore/node00..02), waits until
+(ports 30911/30921/30931, DLedger peers 40911-40913, stores /tmp/rmqstore/node00..02), all bound to
+and advertising 127.0.0.1 only (the demo has no authentication; copies of the configs with
+brokerIP1 and bindAddress set are in <store root>/fast-try-conf), waits until
 a leader is registered as BID 0 and prints the cluster list. Every port is checked first: if one is
 taken, fast-try names the process that holds it and starts nothing. `stop` sends SIGTERM, then
-SIGKILL after --timeout seconds, and is safe to run twice. Failover demo:
+SIGKILL after --timeout seconds, and is safe to run twice. `stop` and `status` work from any
+directory: they read the state file (<store root>/fast-try.json; /tmp/rmqstore when the configs
+cannot be read). Failover demo:
   $ mqadmin fast-try start
   $ kill -9 <pid of the BID 0 broker, from `mqadmin fast-try status`>
-  $ mqadmin -n 127.0.0.1:9876 clusterList     # another node is BID 0 within about a second";
+  $ mqadmin -n 127.0.0.1:9876 clusterList     # another node is BID 0 within about a second
+  $ mqadmin fast-try start-node n1            # bring the killed node back (tracked by stop)";
 
 /// Arguments of `mqadmin fast-try`.
 #[derive(Debug, Args)]
@@ -367,6 +401,9 @@ pub struct FastTryArgs {
     /// What to do
     #[arg(value_enum)]
     pub action: FastTryAction,
+    /// The node to bring back (start-node only): n0, n1, n2 or namesrv
+    #[arg(value_name = "NODE", required_if_eq("action", "start-node"))]
+    pub node: Option<String>,
     /// Directory with broker-n0.conf, broker-n1.conf and broker-n2.conf
     #[arg(long, value_name = "DIR", default_value = "conf/dledger")]
     pub conf_dir: std::path::PathBuf,
@@ -374,10 +411,20 @@ pub struct FastTryArgs {
     #[arg(long, value_name = "DIR")]
     pub store_root: Option<std::path::PathBuf>,
     /// Name server port
-    #[arg(long, value_name = "PORT", default_value_t = 9876)]
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 9876,
+        allow_negative_numbers = true
+    )]
     pub namesrv_port: u16,
     /// Seconds to wait for a leader (start) or for a graceful stop (stop)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 }
 
@@ -390,6 +437,8 @@ pub enum FastTryAction {
     Stop,
     /// Show what runs
     Status,
+    /// Start a stopped node of the running group again (after the failover demo)
+    StartNode,
 }
 
 /// Arguments of `mqadmin updateTopic`.
@@ -400,7 +449,8 @@ pub struct UpdateTopicArgs {
     #[arg(short = 't', long = "topic", value_name = "TOPIC")]
     pub topic: String,
 
-    /// Create the topic on this broker address
+    /// Create the topic on this broker address (IP:PORT, as Java's updateTopic -b; sendMessage's
+    /// -b is a broker name, as Java's)
     #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
     pub broker_addr: Option<String>,
 
@@ -408,16 +458,34 @@ pub struct UpdateTopicArgs {
     #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
     pub cluster_name: Option<String>,
 
-    /// Read queues
-    #[arg(short = 'r', long = "readQueueNums", value_name = "N", default_value_t = 8)]
+    /// Read queues (1 to 1024)
+    #[arg(
+        short = 'r',
+        long = "readQueueNums",
+        value_name = "N",
+        default_value_t = 8,
+        allow_negative_numbers = true
+    )]
     pub read_queue_nums: i32,
 
-    /// Write queues
-    #[arg(short = 'w', long = "writeQueueNums", value_name = "N", default_value_t = 8)]
+    /// Write queues (1 to 1024)
+    #[arg(
+        short = 'w',
+        long = "writeQueueNums",
+        value_name = "N",
+        default_value_t = 8,
+        allow_negative_numbers = true
+    )]
     pub write_queue_nums: i32,
 
-    /// Permission bits: 2 write, 4 read, 6 read and write
-    #[arg(short = 'p', long = "perm", value_name = "PERM", default_value_t = 6)]
+    /// Permission, as Java: 2 write, 4 read, 6 read and write (nothing else is accepted)
+    #[arg(
+        short = 'p',
+        long = "perm",
+        value_name = "PERM",
+        default_value_t = 6,
+        allow_negative_numbers = true
+    )]
     pub perm: i32,
 
     /// Whether the topic is ordered
@@ -485,12 +553,13 @@ pub struct SendMessageArgs {
     #[arg(short = 'c', long = "tags", value_name = "TAGS")]
     pub tags: Option<String>,
 
-    /// Send to this broker group only
+    /// Send to this broker group only: a broker name, as Java's sendMessage -b (updateTopic's -b
+    /// is an address, as Java's)
     #[arg(short = 'b', long = "broker", value_name = "BROKER_NAME")]
     pub broker: Option<String>,
 
     /// Send to this queue id only
-    #[arg(short = 'i', long = "qid", value_name = "QUEUE_ID")]
+    #[arg(short = 'i', long = "qid", value_name = "QUEUE_ID", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(0..))]
     pub qid: Option<i32>,
 }
 
@@ -501,28 +570,30 @@ pub struct ConsumeMessageArgs {
     #[arg(short = 't', long = "topic", value_name = "TOPIC")]
     pub topic: String,
 
-    /// Read this broker group only
+    /// Read this broker group only: a broker name, as Java's consumeMessage -b
     #[arg(short = 'b', long = "brokerName", value_name = "BROKER_NAME")]
     pub broker_name: Option<String>,
 
     /// Read this queue id only
-    #[arg(short = 'i', long = "queueId", value_name = "QUEUE_ID")]
+    #[arg(short = 'i', long = "queueId", value_name = "QUEUE_ID", allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(0..))]
     pub queue_id: Option<i32>,
 
     /// Start at this offset in each queue (default: the queue's min offset)
-    #[arg(short = 'o', long = "offset", value_name = "OFFSET")]
+    #[arg(short = 'o', long = "offset", value_name = "OFFSET", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(0..))]
     pub offset: Option<i64>,
 
-    /// Stop after this many messages
+    /// Stop after this many messages (at least 1)
     #[arg(
         short = 'c',
         long = "messageNumber",
         value_name = "COUNT",
-        default_value_t = 128
+        default_value_t = 128,
+        value_parser = clap::value_parser!(u32).range(1..),
+        allow_negative_numbers = true
     )]
-    pub count: usize,
+    pub count: u32,
 
-    /// Tag expression, e.g. `TagA || TagB`
+    /// Tag expression, e.g. `TagA || TagB` (Java's consumeMessage -s is a begin timestamp)
     #[arg(
         short = 's',
         long = "subExpression",
@@ -544,11 +615,12 @@ pub struct ConsumeMessageArgs {
 /// Arguments of `mqadmin queryMsgById`.
 #[derive(Debug, Args)]
 pub struct QueryMsgByIdArgs {
-    /// Offset message id (32 hex digits), as printed by consumeMessage
+    /// Offset message id (32 hex digits), as printed by consumeMessage and on sendMessage's stderr
+    /// (not the unique key sendMessage prints as #MsgId: the brokers cannot look keys up yet)
     #[arg(short = 'i', long = "msgId", value_name = "MSGID")]
     pub msg_id: String,
 
-    /// Write the body to DIR/<MSGID> instead of printing it
+    /// Write the body to DIR/<MSGID> instead of printing it (Java's queryMsgById -d is a client id)
     #[arg(short = 'd', long = "bodyDir", value_name = "DIR")]
     pub body_dir: Option<std::path::PathBuf>,
 }
@@ -581,7 +653,7 @@ pub struct VerifyCommitlogArgs {
     pub third: Option<String>,
 
     /// How many of the master's newest files to compare
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub last: u64,
 
     /// Read stores whose broker is still running (the newest file may change while it is read)
@@ -595,7 +667,7 @@ pub struct VerifyCommitlogArgs {
 /// How `mqadmin` authenticates to node agents (`agent://` nodes).
 #[derive(Debug, Args)]
 pub struct AgentArgs {
-    /// File holding the node agents' token [default: the MQADMIN_AGENT_TOKEN environment variable]
+    /// File holding the node agents' token [default: $MQADMIN_AGENT_TOKEN, as mqagent's]
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<std::path::PathBuf>,
 }
@@ -615,7 +687,7 @@ pub struct GenConfigArgs {
     #[arg(long, value_name = "NAME", required_unless_present = "from")]
     pub group: Option<String>,
 
-    /// The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913`)
+    /// The DLedger peers, `id-host:port;…` (e.g. `n0-127.0.0.1:40911;n1-127.0.0.1:40912;…`)
     #[arg(long, value_name = "PEERS")]
     pub peers: String,
 
@@ -623,7 +695,7 @@ pub struct GenConfigArgs {
     #[arg(long, value_name = "DIR", required_unless_present = "from")]
     pub store_root: Option<String>,
 
-    /// The name server addresses (namesrvAddr); with --from, overrides the source's
+    /// The name servers (namesrvAddr); with --from, overrides the source's [default: -n]
     #[arg(long, value_name = "ADDRS")]
     pub namesrv: Option<String>,
 
@@ -652,10 +724,10 @@ pub struct ClusterListArgs {
     pub more_stats: bool,
 
     /// Repeat every SECONDS seconds until interrupted (Ctrl-C)
-    #[arg(short = 'i', long = "interval", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'i', long = "interval", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub interval: Option<u64>,
 
-    /// Show only this cluster (an unknown name prints only the header)
+    /// Show only this cluster (an unknown name prints only the header and exits 1)
     #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
     pub cluster_name: Option<String>,
 
@@ -688,7 +760,8 @@ pub struct UpgradeGroupArgs {
     #[arg(long, value_name = "NODE")]
     pub master: std::path::PathBuf,
 
-    /// The slave's broker config (without it, pass --third twice: both are seeded from the master)
+    /// The slave's broker config (without one, pass --third twice: both are seeded from the
+    /// master)
     #[arg(long, value_name = "NODE")]
     pub slave: Option<std::path::PathBuf>,
 
@@ -725,19 +798,33 @@ pub struct UpgradeGroupArgs {
     pub state: Option<std::path::PathBuf>,
 
     /// How many of the master's newest commitlog files are compared with the slave
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..), allow_negative_numbers = true)]
     pub last: u64,
 
-    /// Limit the copy to this many MB/s
-    #[arg(long, value_name = "MB_PER_S")]
+    /// Limit the copy to this many MB/s (a positive number)
+    #[arg(long, value_name = "MB_PER_S", allow_negative_numbers = true, value_parser = positive_number)]
     pub throttle: Option<f64>,
 
     /// Seconds to wait for a broker to stop, and for the new group to elect a leader
-    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 90,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 
     #[command(flatten)]
     pub agent: AgentArgs,
+}
+
+/// A finite number above zero (`--throttle 0`, `nan` and `inf` were accepted; issue 20 item 16).
+fn positive_number(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        Ok(_) => Err("must be a number above 0".to_owned()),
+        Err(e) => Err(format!("not a number: {e}")),
+    }
 }
 
 /// Arguments of `mqadmin shutdownBroker` and `startBroker`.
@@ -748,7 +835,12 @@ pub struct LocalBrokerArgs {
     pub config: std::path::PathBuf,
 
     /// Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        allow_negative_numbers = true
+    )]
     pub timeout: u64,
 
     #[command(flatten)]

@@ -50,6 +50,9 @@ pub fn status_of(err: &anyhow::Error) -> ExitStatus {
             .downcast_ref::<crate::ops::admin::AdminError>()
             .is_some_and(crate::ops::admin::AdminError::is_failure)
             || cause
+                .downcast_ref::<crate::ops::verify_commitlog::VerifyError>()
+                .is_some_and(crate::ops::verify_commitlog::VerifyError::is_refusal)
+            || cause
                 .downcast_ref::<crate::ops::upgrade_group::UpgradeError>()
                 .is_some_and(crate::ops::upgrade_group::UpgradeError::is_refusal)
     });

@@ -4,8 +4,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use mqadmin::cli::Cli;
+use clap::{CommandFactory, FromArgMatches};
+use mqadmin::cli::{Cli, HELP_WIDTH};
 use mqadmin::exit::{is_broken_pipe, status_of, ExitStatus};
 
 /// mimalloc: glibc's malloc/free was about a third of the DLedger leader's CPU (bench/run.sh).
@@ -13,7 +13,19 @@ use mqadmin::exit::{is_broken_pipe, status_of, ExitStatus};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Help wraps at the terminal's width up to HELP_WIDTH, so the sample tables of the long help
+    // keep one row per line on a wide terminal; piped (no terminal, no COLUMNS) it is HELP_WIDTH
+    // rather than clap's 100, which cut every sample row in two.
+    let mut command = Cli::command();
+    let piped =
+        !std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("COLUMNS").is_none();
+    if piped {
+        command = command.term_width(HELP_WIDTH);
+    }
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match mqadmin::run(cli) {
         Ok(status) => status.into(),
         Err(err) if is_broken_pipe(&err) => ExitStatus::Success.into(),

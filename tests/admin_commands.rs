@@ -42,8 +42,8 @@ fn record_broker_panics() {
 /// A broker served by its own runtime; dropping it stops the broker and then the runtime, and
 /// fails the test if the broker panicked (in any of its tasks), returned an error, or did not
 /// stop.
-struct InProcessBroker {
-    addr: String,
+pub(crate) struct InProcessBroker {
+    pub(crate) addr: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), BrokerError>>>,
     runtime: Option<tokio::runtime::Runtime>,
@@ -53,7 +53,7 @@ struct InProcessBroker {
 }
 
 impl InProcessBroker {
-    fn start(namesrv: &str) -> Self {
+    pub(crate) fn start(namesrv: &str) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         record_broker_panics();
         let threads = format!("in-process-broker-{}", NEXT.fetch_add(1, Ordering::Relaxed));
@@ -152,14 +152,14 @@ impl Drop for InProcessBroker {
 }
 
 /// Runs `mqadmin -n NS args…`.
-fn admin(ns: &str, args: &[&str]) -> Run {
+pub(crate) fn admin(ns: &str, args: &[&str]) -> Run {
     let mut all = vec!["-n", ns];
     all.extend_from_slice(args);
     run(&all)
 }
 
 /// Runs until `pred` holds on a successful run's stdout (registration is asynchronous).
-fn admin_until(ns: &str, args: &[&str], pred: impl Fn(&str) -> bool) -> Run {
+pub(crate) fn admin_until(ns: &str, args: &[&str], pred: impl Fn(&str) -> bool) -> Run {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let r = admin(ns, args);
@@ -171,7 +171,7 @@ fn admin_until(ns: &str, args: &[&str], pred: impl Fn(&str) -> bool) -> Run {
     }
 }
 
-fn ok(r: &Run) {
+pub(crate) fn ok(r: &Run) {
     assert_eq!(r.code, Some(0), "{r:?}");
 }
 

@@ -43,7 +43,7 @@ impl AgentProc {
         let log_dir = tempfile::tempdir().unwrap();
         let log = log_dir.path().join("mqagent.log");
         let mut cmd = Command::new(bin);
-        cmd.args(["--listen", listen]).env("MQAGENT_TOKEN", TOKEN);
+        cmd.args(["--listen", listen]).env("MQADMIN_AGENT_TOKEN", TOKEN);
         for r in roots {
             cmd.arg("--root").arg(r);
         }

@@ -186,3 +186,93 @@ fn broker_target_needs_exactly_one_of_b_and_c() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// Issue 20 item 17: sample tables keep one row per line (piped, clap cut them at 100 columns),
+/// the command list stays narrow, `-b` says which of Java's two meanings it has, and the agent
+/// token has one variable name in mqadmin and mqagent.
+#[test]
+fn issue20_help_tables_flags_and_token_name_read_consistently() {
+    let r = run(&["clusterList", "--help"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let rows: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  RaftCluster"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{}", r.stdout);
+    assert!(rows.iter().all(|l| l.trim_end().ends_with("0.4300")), "{rows:#?}");
+    for cmd in [
+        &["verify-commitlog", "--help"][..],
+        &["topicStatus", "--help"][..],
+    ] {
+        let r = run(cmd);
+        assert_eq!(r.code, Some(0), "{r:?}");
+        assert!(r.stdout.lines().all(|l| l.len() <= 160), "{cmd:?}: {}", r.stdout);
+    }
+    let r = run(&["verify-commitlog", "--help"]);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("  00000000001073741824")
+            && l.trim_end().ends_with("slave behind by 4096 bytes")),
+        "{}",
+        r.stdout
+    );
+
+    let r = run(&["--help"]);
+    let listed: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(listed.len() > 10, "{}", r.stdout);
+    assert!(listed.iter().all(|l| l.len() <= 100), "{listed:#?}");
+
+    let r = run(&["sendMessage", "--help"]);
+    assert!(
+        r.stdout.contains("a broker name, as Java's sendMessage -b"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["updateTopic", "--help"]);
+    assert!(r.stdout.contains("as Java's updateTopic -b"), "{}", r.stdout);
+
+    let agent = std::path::PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name("mqagent");
+    let out = std::process::Command::new(agent).arg("--help").output().unwrap();
+    let agent_help = String::from_utf8(out.stdout).unwrap();
+    for help in [agent_help, run(&["verify-commitlog", "--help"]).stdout] {
+        assert!(help.contains("MQADMIN_AGENT_TOKEN"), "{help}");
+        assert!(!help.contains("MQAGENT_TOKEN"), "{help}");
+    }
+}
+
+/// Issue 20 item 16: a negative number is a bad value of its flag, named, not an "unexpected
+/// argument '-1'".
+#[test]
+fn issue20_negative_numbers_name_their_flag() {
+    for (args, flag) in [
+        (
+            &["sendMessage", "-t", "T", "-p", "x", "-i", "-1"][..],
+            "'--qid <QUEUE_ID>'",
+        ),
+        (
+            &["consumeMessage", "-t", "T", "-i", "-2"][..],
+            "'--queueId <QUEUE_ID>'",
+        ),
+        (
+            &["shutdownBroker", "-c", "x.conf", "--timeout", "-1"][..],
+            "'--timeout <SECS>'",
+        ),
+        (&["benchmark", "producer", "-w", "-3"][..], "'--threads <N>'"),
+        (&["clusterList", "-i", "-5"][..], "'--interval <SECONDS>'"),
+        (
+            &["fast-try", "status", "--namesrv-port", "-9"][..],
+            "'--namesrv-port <PORT>'",
+        ),
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
+        assert!(r.stderr.contains("invalid value '-"), "{args:?}: {r:?}");
+        assert!(r.stderr.contains(flag), "{args:?}: {r:?}");
+        assert!(!r.stderr.contains("unexpected argument"), "{args:?}: {r:?}");
+    }
+}

@@ -225,13 +225,13 @@ fn json_rows_have_stable_field_names() {
         "version": "V4_9_7",
         "inTps": 0.0,
         "outTps": 0.0,
-        "sendQueueSize": "0",
-        "sendQueueWaitMs": "0",
-        "pullQueueSize": "0",
-        "pullQueueWaitMs": "0",
+        "sendQueueSize": 0,
+        "sendQueueWaitMs": 0,
+        "pullQueueSize": 0,
+        "pullQueueWaitMs": 0,
         "ackQueueSize": null,
         "ackQueueWaitMs": null,
-        "pcWaitMs": "0",
+        "pcWaitMs": 0,
         "hours": 475123.45,
         "space": 0.43,
         "timerReadBehind": 0,
@@ -248,6 +248,18 @@ fn json_rows_have_stable_field_names() {
     assert_eq!(first, &expected);
     assert_eq!(value[1]["error"], "refused");
     assert_eq!(value[1]["brokerId"], 1);
+    // Issue 20 item 11: an unreachable broker's statistics are null beside its error, not zeros.
+    for key in [
+        "inTps",
+        "outTps",
+        "hours",
+        "space",
+        "sendQueueSize",
+        "inTotalToday",
+        "activated",
+    ] {
+        assert!(value[1][key].is_null(), "{key}: {}", value[1]);
+    }
     assert!(value[2].get("error").is_none());
     // -m and --format do not change the JSON.
     assert_eq!(
@@ -429,14 +441,15 @@ mod e2e {
         }
     }
 
+    /// Issue 20 item 9: Java's header only, and exit 1 as the README says of an unknown cluster.
     #[test]
-    fn unknown_cluster_prints_only_header_and_succeeds() {
+    fn unknown_cluster_prints_only_header_and_exits_1() {
         let ns = Namesrv::start();
         ns.register("RaftCluster", "RaftNode00", 0, &closed_addrs(1)[0]);
         let out = run(&["clusterList", "-n", &ns.addr, "-c", "NoSuchCluster"]);
         assert_eq!(out.stdout, V4_HEADER);
-        assert_eq!(out.code, Some(0), "{out:?}");
-        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        assert_eq!(out.code, Some(1), "{out:?}");
+        assert_eq!(out.stderr, "warning: cluster NoSuchCluster not found\n");
     }
 
     #[test]

@@ -321,3 +321,35 @@ fn from_scratch_requires_cluster_group_and_store_root() {
         assert!(out.stderr.contains(arg), "{arg}: {}", out.stderr);
     }
 }
+
+/// Issue 20 item 13: the global `-n` gives the name servers (it was accepted and ignored); a
+/// different `--namesrv` beside it is refused.
+#[test]
+fn issue20_global_namesrv_is_used_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().display().to_string();
+    let r = run(&[
+        "-n",
+        "10.0.0.7:9876",
+        "gen-config",
+        "--cluster",
+        "RaftCluster",
+        "--group",
+        "RaftNode00",
+        "--peers",
+        PEERS,
+        "--store-root",
+        "/tmp/rmqstore",
+        "--out-dir",
+        &out_dir,
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let config = load(&dir.path().join("broker-n0.conf"));
+    assert_eq!(config.namesrv_addr.as_deref(), Some("10.0.0.7:9876"));
+
+    let other = tempfile::tempdir().unwrap();
+    let r = from_scratch(other.path(), &["-n", "10.0.0.8:9876"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("disagree"), "{r:?}");
+    assert!(!other.path().join("broker-n0.conf").exists());
+}

@@ -8,6 +8,7 @@ mod cluster_list;
 mod completions;
 mod fast_try;
 mod gen_config;
+mod issue20;
 mod real_cluster;
 mod upgrade_faults;
 mod upgrade_group;

@@ -191,7 +191,7 @@ fn zero_filled_slave_tail_is_slave_behind_exit_1() {
     let last = &report["files"][1];
     assert_eq!(last["copies"][0]["written"], 50_000);
     assert_eq!(last["copies"][1]["written"], 40_000);
-    assert_eq!(last["comparisons"][0]["behind_bytes"], 10_000);
+    assert_eq!(last["comparisons"][0]["behindBytes"], 10_000);
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn flipped_byte_is_divergent_at_its_global_offset() {
     let out = verify(&m.config(), &s.config(), &["--output", "json"]);
     let report = json(&out);
     assert_eq!(report["verdict"], "divergent");
-    assert_eq!(report["files"][0]["comparisons"][0]["first_difference"], 77_881);
+    assert_eq!(report["files"][0]["comparisons"][0]["firstDifference"], 77_881);
     assert_eq!(report["files"][1]["verdict"], "identical");
 }
 
@@ -237,7 +237,7 @@ fn divergence_inside_the_slave_written_range_is_not_slave_behind() {
     assert_eq!(out.code, Some(1), "{out:?}");
     let report = json(&out);
     assert_eq!(
-        report["files"][1]["comparisons"][0]["first_difference"],
+        report["files"][1]["comparisons"][0]["firstDifference"],
         131_072 + 39_999
     );
 }
@@ -298,7 +298,7 @@ fn file_missing_on_either_side() {
     let report = json(&out);
     assert_eq!(report["files"].as_array().unwrap().len(), 3, "{}", out.stdout);
     assert_eq!(report["files"][2]["verdict"], "missing");
-    assert_eq!(report["files"][2]["comparisons"][0]["missing_on"], "master");
+    assert_eq!(report["files"][2]["comparisons"][0]["missingOn"], "master");
 }
 
 #[test]
@@ -361,7 +361,7 @@ fn json_output_parses() {
     assert_eq!(report["nodes"][1]["role"], "slave");
     assert_eq!(report["nodes"][1]["running"], false);
     assert_eq!(report["nodes"][0]["files"], 3);
-    assert_eq!(report["files"][1]["start_offset"], 131_072);
+    assert_eq!(report["files"][1]["startOffset"], 131_072);
     assert_eq!(report["files"][1]["copies"][0]["size"], FILE_SIZE);
 }
 
@@ -461,11 +461,7 @@ fn foreign_store_fixture_copies_identical_then_damaged_then_missing() {
     assert_eq!(files.len(), 4, "{}", out.stdout);
     assert_eq!(files[3]["name"], newest.as_str(), "{}", out.stdout);
     assert_eq!(files[3]["verdict"], "missing", "{}", out.stdout);
-    assert_eq!(
-        files[3]["comparisons"][0]["missing_on"], "slave",
-        "{}",
-        out.stdout
-    );
+    assert_eq!(files[3]["comparisons"][0]["missingOn"], "slave", "{}", out.stdout);
     for file in &files[..3] {
         assert_eq!(file["verdict"], "identical", "{}", out.stdout);
     }
@@ -535,4 +531,94 @@ fn java_style_posix_lock_is_detected() {
     drop(file);
     let out = verify(&m.config(), &s.config(), &[]);
     assert_eq!(out.code, Some(0), "{out:?}");
+}
+
+/// Issue 20 item 6: the same store twice is refused (exit 1) instead of "identical", and a `dir:`
+/// node not named `commitlog` is still refused while a process holds its files.
+#[test]
+fn issue20_same_store_twice_and_a_busy_dir_are_refused() {
+    let (m, s) = (Store::standard(), Store::standard());
+    for (a, b) in [
+        (m.dir_spec(), m.dir_spec()),
+        (m.config(), m.dir_spec()),
+        (m.config(), m.commitlog().display().to_string()),
+    ] {
+        let out = verify(&a, &b, &[]);
+        assert_eq!(out.code, Some(1), "{a} {b}: {out:?}");
+        assert!(
+            out.stderr
+                .contains("the master and slave nodes are the same commitlog directory"),
+            "{out:?}"
+        );
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
+    // A copy of the slave's commitlog in a directory of another name, one of its files held open
+    // (as a running broker holds its mapped files).
+    let elsewhere = s.root().join("copied-log");
+    std::fs::create_dir(&elsewhere).unwrap();
+    for e in std::fs::read_dir(s.commitlog()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), elsewhere.join(e.file_name())).unwrap();
+    }
+    let spec = format!("dir:{}", elsewhere.display());
+    let held = std::fs::File::open(elsewhere.join(format!("{:020}", 0))).unwrap();
+    let out = verify(&m.config(), &spec, &[]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("is in use by a running broker") && out.stderr.contains("--allow-running"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("mqshutdown"), "{out:?}");
+    drop(held);
+    let out = verify(&m.config(), &spec, &[]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+}
+
+/// Issue 20 item 7: a DLedger node's config says so and where its data is; a plain directory is
+/// taken as `dir:`; a running broker's refusal names our shutdownBroker, not Java's script.
+#[test]
+fn issue20_dledger_config_plain_directory_and_stop_hint() {
+    let (m, s) = (Store::standard(), Store::standard());
+    let dledger = s.root().join("broker-n1.conf");
+    std::fs::write(
+        &dledger,
+        format!(
+            "brokerClusterName=RaftCluster\nbrokerName=RaftNode00\nstorePathRootDir={}\n\
+             enableDLegerCommitLog=true\ndLegerGroup=RaftNode00\n\
+             dLegerPeers=n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913\ndLegerSelfId=n1\n",
+            s.root().display()
+        ),
+    )
+    .unwrap();
+    let dledger = dledger.display().to_string();
+    let out = verify(&m.config(), &dledger, &[]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("is a DLedger node (enableDLegerCommitLog=true)")
+            && out
+                .stderr
+                .contains(&s.root().join("dledger-n1").display().to_string()),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("no commitlog files"), "{out:?}");
+
+    let out = verify(
+        &m.commitlog().display().to_string(),
+        &s.commitlog().display().to_string(),
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "a plain directory: {out:?}");
+    assert!(out.stdout.contains("identical"), "{out:?}");
+
+    let lock = broker::store::checkpoint::StoreLock::acquire(s.root()).unwrap();
+    let out = verify(&m.config(), &s.config(), &[]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr
+            .contains(&format!("mqadmin shutdownBroker -c {}", s.config())),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("mqshutdown"), "{out:?}");
+    drop(lock);
 }

@@ -41,13 +41,14 @@ pub async fn run_broker(
     cfg: config::BrokerConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), broker::BrokerError> {
-    let listen = format!("0.0.0.0:{}", cfg.listen_port);
+    let listen = format!("{}:{}", cfg.bind_address, cfg.listen_port);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| broker::BrokerError::Config(format!("cannot listen on {listen}: {e}")))?;
     let ha_listener = if cfg.broker_role != config::BrokerRole::Slave && !cfg.enable_dleger_commit_log {
         let ha = format!(
-            "0.0.0.0:{}",
+            "{}:{}",
+            cfg.bind_address,
             if cfg.listen_port == 0 {
                 0
             } else {
@@ -67,7 +68,21 @@ pub async fn run_broker(
         Some(l) => Some(l.local_addr()?),
         None => None,
     };
+    // The DLedger peer port is bound here too, on bindAddress (the Raft node would bind 0.0.0.0).
+    let raft_listener = match cfg.self_peer().filter(|_| cfg.enable_dleger_commit_log) {
+        Some(peer) => {
+            let port = peer.addr.rsplit_once(':').map_or("", |(_, p)| p);
+            let bind = format!("{}:{port}", cfg.bind_address);
+            Some(std::net::TcpListener::bind(&bind).map_err(|e| {
+                broker::BrokerError::Config(format!("cannot listen on DLedger peer port {bind}: {e}"))
+            })?)
+        }
+        None => None,
+    };
     let broker = broker::open(cfg, local, ha_local)?;
+    if let Some(l) = raft_listener {
+        *broker.raft_listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(l);
+    }
     println!(
         "The broker[{}, {}] boot success. serializeType=JSON and name server is {}",
         broker.cfg.broker_name,

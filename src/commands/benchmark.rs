@@ -22,18 +22,36 @@ struct ProducerLines<'a>(&'a Printer);
 impl TickSink for ProducerLines<'_> {
     fn tick(&self, t: &Tick) {
         self.0.info(&format!(
-            "Send TPS: {} Max RT(ms): {:.0} Average RT(ms): {:.3} Send Failed: {} Response Failed: {}",
-            t.tps, t.max_rt_ms, t.avg_rt_ms, t.send_failed, t.response_failed
+            "Send TPS: {} Max RT(ms): {:.0} Average RT(ms): {:.3} Send Failed: {} Response Failed: {}{}",
+            t.tps,
+            t.max_rt_ms,
+            t.avg_rt_ms,
+            t.send_failed,
+            t.response_failed,
+            last_error(t)
         ));
     }
+}
+
+/// `; last error: …` once an attempt failed, so the reason is on the operator's screen and not
+/// only in the broker's log.
+fn last_error(t: &Tick) -> String {
+    t.last_error
+        .as_deref()
+        .map(|e| format!(" (last error: {e})"))
+        .unwrap_or_default()
 }
 
 struct ConsumerLines<'a>(&'a Printer);
 
 impl TickSink for ConsumerLines<'_> {
     fn tick(&self, t: &Tick) {
-        self.0
-            .info(&format!("Consume TPS: {} Pull Failed: {}", t.tps, t.send_failed));
+        self.0.info(&format!(
+            "Consume TPS: {} Pull Failed: {}{}",
+            t.tps,
+            t.send_failed,
+            last_error(t)
+        ));
     }
 }
 
@@ -85,9 +103,32 @@ async fn run_async(
                 batch: a.batch.map(|b| b as usize),
                 keys: a.keys,
             };
-            let r = benchmark::producer(&super::admin(global), &options, &ProducerLines(printer))
+            // Ctrl-C ends the run early and still prints the summary of what was measured.
+            let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = interrupted.clone();
+            let watcher = tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            let stop = move || interrupted.load(std::sync::atomic::Ordering::Relaxed);
+            let r = benchmark::producer(&super::admin(global), &options, &ProducerLines(printer), &stop)
                 .await
-                .admin_context(|| format!("benchmark producer on topic {} failed", a.topic))?;
+                .admin_context(|| format!("benchmark producer on topic {} failed", a.topic));
+            watcher.abort();
+            let r = r?;
+            if r.interrupted {
+                printer.info(&format!(
+                    "interrupted after {:.1} s: the summary covers what was measured until then",
+                    r.elapsed_s
+                ));
+            }
+            if let Some(e) = &r.last_error {
+                printer.warn(&format!(
+                    "{} attempts failed to send, {} were refused; last error: {e}",
+                    r.send_failed, r.response_failed
+                ));
+            }
             let text = match global.output {
                 OutputFormat::Json => render::json(&r)?,
                 OutputFormat::Table => render::table(
@@ -134,6 +175,9 @@ async fn run_async(
             let r = benchmark::consumer(&super::admin(global), &options, &ConsumerLines(printer))
                 .await
                 .admin_context(|| format!("benchmark consumer on topic {} failed", a.topic))?;
+            if let Some(e) = &r.last_error {
+                printer.warn(&format!("{} pulls failed; last error: {e}", r.pull_failed));
+            }
             let text = match global.output {
                 OutputFormat::Json => render::json(&r)?,
                 OutputFormat::Table => render::table(
@@ -159,6 +203,12 @@ async fn run_async(
                 timeout: Duration::from_secs(a.timeout),
             };
             let r = benchmark::failover(&options, &FailoverLines(printer)).await?;
+            if let Some(e) = &r.producer.last_error {
+                printer.warn(&format!(
+                    "{} sends failed to reach a broker, {} were refused; last error: {e}",
+                    r.producer.send_failed, r.producer.response_failed
+                ));
+            }
             let text = match global.output {
                 OutputFormat::Json => render::json(&r)?,
                 OutputFormat::Table => {

@@ -50,7 +50,20 @@ pub async fn run(
             ));
             status = status.max(ExitStatus::Failure);
         }
-        let text = render(&report, args.more_stats, args.format, global.output)?;
+        if let Some(name) = args.cluster_name.as_deref().filter(|_| report.rows.is_empty()) {
+            // Java prints only the header; the README's contract says an unknown cluster is 1.
+            printer.warn(&format!("cluster {name} not found"));
+            status = status.max(ExitStatus::Failure);
+        }
+        let text = if repeat && global.output == OutputFormat::Json {
+            // JSON Lines: one array per pass, which a JSON parser reads line by line (back-to-back
+            // pretty arrays were no JSON document at all).
+            let mut line = serde_json::to_string(&report.rows).context("failed to encode JSON")?;
+            line.push('\n');
+            line
+        } else {
+            render(&report, args.more_stats, args.format, global.output)?
+        };
         printer.data(&text).context("failed to write to stdout")?;
         let Some(seconds) = args.interval else { break };
         tokio::select! {

@@ -26,7 +26,7 @@ pub async fn run(
         broker_name: args.broker_name.clone(),
         queue_id: args.queue_id,
         offset: args.offset,
-        count: args.count,
+        count: args.count as usize,
         subscription: args.sub_expression.clone(),
         group: args.consumer_group.clone(),
     };
@@ -43,7 +43,33 @@ pub async fn run(
             .join("\n"),
     };
     printer.data(&text).context("failed to write to stdout")?;
+    printer.info(&read_summary(&report, &args.sub_expression));
     Ok(ExitStatus::Success)
+}
+
+/// What was read, on stderr: with no message, each queue's offsets, so "nothing" has a reason.
+fn read_summary(report: &crate::ops::consume_message::ConsumeMessageReport, tags: &str) -> String {
+    let n = report.messages.len();
+    let mut line = format!(
+        "{n} message{} read from {} queue{}",
+        if n == 1 { "" } else { "s" },
+        report.queues.len(),
+        if report.queues.len() == 1 { "" } else { "s" }
+    );
+    if n == 0 {
+        let queues: Vec<String> = report
+            .queues
+            .iter()
+            .map(|q| {
+                format!(
+                    "{} queue {}: min offset {}, max offset {}, read from {}",
+                    q.broker_name, q.queue_id, q.min_offset, q.max_offset, q.start_offset
+                )
+            })
+            .collect();
+        line.push_str(&format!(" (tag expression `{tags}`); {}", queues.join("; ")));
+    }
+    line
 }
 
 /// One message as `Name: value` lines.

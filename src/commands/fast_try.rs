@@ -21,9 +21,35 @@ fn bin_dir() -> anyhow::Result<PathBuf> {
 /// # Errors
 /// Start failures (port in use, missing binary, no leader) and unreadable state.
 pub async fn run(global: &GlobalArgs, args: &FastTryArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let root = fast_try::state_root(args.store_root.as_deref(), &args.conf_dir)?;
+    if args.node.is_some() && args.action != FastTryAction::StartNode {
+        anyhow::bail!("a NODE is only taken by `fast-try start-node`");
+    }
+    // stop, status and start-node read the state file, found from any directory.
+    let root = fast_try::existing_state_root(args.store_root.as_deref(), &args.conf_dir);
     match args.action {
+        FastTryAction::StartNode => {
+            let name = args.node.as_deref().unwrap_or_default();
+            printer.info(&format!(
+                "starting {name} from {}",
+                root.join(fast_try::STATE_FILE).display()
+            ));
+            let p = fast_try::start_node(&root, name, &bin_dir()?, Duration::from_secs(args.timeout)).await?;
+            printer.info(&format!(
+                "started {} (pid {}) on port {}; log {}",
+                p.name,
+                p.pid,
+                p.ports.first().copied().unwrap_or_default(),
+                p.log.display()
+            ));
+            Ok(ExitStatus::Success)
+        }
         FastTryAction::Start => {
+            if !args.conf_dir.is_dir() {
+                anyhow::bail!(
+                    "no config directory `{}` here; run from the repository root or pass --conf-dir DIR",
+                    args.conf_dir.display()
+                );
+            }
             let options = FastTryOptions {
                 conf_dir: args.conf_dir.clone(),
                 store_root: args.store_root.clone(),
@@ -89,6 +115,12 @@ pub async fn run(global: &GlobalArgs, args: &FastTryArgs, printer: &Printer) -> 
                     });
                     printer.data(&render::table(&["PROCESS", "PID", "STATE", "PORTS", "LOG"], rows))?;
                 }
+            }
+            for p in st.processes.iter().filter(|p| !p.alive) {
+                printer.info(&format!(
+                    "{} is stopped; bring it back with: mqadmin fast-try start-node {}",
+                    p.name, p.name
+                ));
             }
             let all = st.processes.iter().all(|p| p.alive);
             Ok(if all {

@@ -15,13 +15,22 @@ use crate::render::{self, OutputFormat};
 /// # Errors
 /// Bad arguments, an unreadable source config, existing files without `--force`, I/O errors.
 pub fn run(global: &GlobalArgs, args: &GenConfigArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    // The global -n/--namesrvAddr (or NAMESRV_ADDR) is the name-server list here too: it was
+    // accepted and ignored (issue 20 item 13). Two different lists are refused.
+    let namesrv = match (&args.namesrv, &global.namesrv_addr) {
+        (Some(a), Some(b)) if a != b => {
+            anyhow::bail!("--namesrv {a} and -n/--namesrvAddr {b} disagree; give the name servers once")
+        }
+        (Some(a), _) => Some(a.clone()),
+        (None, b) => b.clone(),
+    };
     let options = GenConfigOptions {
         from: args.from.clone(),
         cluster: args.cluster.clone(),
         group: args.group.clone(),
         peers: args.peers.clone(),
         store_root: args.store_root.clone(),
-        namesrv: args.namesrv.clone(),
+        namesrv,
         listen_ports: args.listen_ports.clone(),
         out_dir: args.out_dir.clone(),
     };

@@ -50,7 +50,7 @@ pub async fn shutdown(
     let grace = Duration::from_secs(args.timeout);
     let report = match open_remote(args)? {
         Some(node) => node.stop(&args.config, grace).await?,
-        None => process::stop_broker(&args.config, grace).await?,
+        None => process::stop_broker_reporting(&args.config, grace, &mut |line| printer.info(&line)).await?,
     };
     if report.pids.is_empty() {
         printer.hint(&format!(

@@ -39,6 +39,11 @@ pub async fn run(
         OutputFormat::Table => render_table(&report),
     };
     printer.data(&text).context("failed to write to stdout")?;
+    // #MsgId is the unique key, as in Java; queryMsgById needs the offset id (issue 20 item 8).
+    printer.info(&format!(
+        "offset message id (for queryMsgById -i): {}",
+        report.offset_msg_id
+    ));
     Ok(ExitStatus::Success)
 }
 

@@ -8,7 +8,7 @@ use crate::cli::{GlobalArgs, VerifyCommitlogArgs};
 use crate::exit::ExitStatus;
 use crate::ops::node::{AnyNode, NodeStore};
 use crate::ops::verify_commitlog::{
-    verify_commitlog, Comparison, Role, Verdict, VerifyOptions, VerifyReport,
+    verify_commitlog, Comparison, Role, Verdict, VerifyError, VerifyOptions, VerifyReport,
 };
 use crate::printer::Printer;
 use crate::render::{self, OutputFormat};
@@ -26,8 +26,23 @@ pub fn run(global: &GlobalArgs, args: &VerifyCommitlogArgs, printer: &Printer) -
     }
     let token = super::agent_token(&args.agent)?;
     let mut nodes: Vec<(Role, Box<dyn NodeStore>)> = Vec::new();
+    let mut local_dirs: Vec<(Role, std::path::PathBuf)> = Vec::new();
     for (role, spec) in specs {
-        let node = AnyNode::open(role.as_str(), spec, token.as_deref())?;
+        let spec = local_spec(role, spec)?;
+        let node = AnyNode::open(role.as_str(), &spec, token.as_deref())?;
+        if let AnyNode::Local(local) = &node {
+            let dir = local.commitlog_dir();
+            let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            if let Some((first, _)) = local_dirs.iter().find(|(_, d)| *d == dir) {
+                return Err(VerifyError::SameStore {
+                    first: first.as_str().to_owned(),
+                    second: role.as_str().to_owned(),
+                    dir,
+                }
+                .into());
+            }
+            local_dirs.push((role, dir));
+        }
         nodes.push((role, node.boxed_store()));
     }
     let options = VerifyOptions {
@@ -66,6 +81,33 @@ pub fn run(global: &GlobalArgs, args: &VerifyCommitlogArgs, printer: &Printer) -
             ExitStatus::Failure
         }
     })
+}
+
+/// A local node as `ops` takes it: a plain directory is taken as `dir:DIR` (it used to fail with
+/// "Is a directory"), and a config in DLedger mode is refused, saying where its data is (issue 20
+/// item 7).
+fn local_spec(role: Role, spec: &str) -> anyhow::Result<String> {
+    if spec.starts_with("dir:") || crate::ops::node::remote::is_remote(spec) {
+        return Ok(spec.to_owned());
+    }
+    let path = std::path::Path::new(spec);
+    if path.is_dir() {
+        return Ok(format!("dir:{spec}"));
+    }
+    if let Ok((cfg, _)) = broker::config::BrokerConfig::from_properties_file(path) {
+        if cfg.enable_dleger_commit_log {
+            let data_dir = cfg
+                .dledger_data_dir()
+                .unwrap_or_else(|| std::path::Path::new(&cfg.store_path_root_dir).join("dledger-<selfId>"));
+            return Err(VerifyError::DLedgerNode {
+                role: role.as_str().to_owned(),
+                node: spec.to_owned(),
+                data_dir,
+            }
+            .into());
+        }
+    }
+    Ok(spec.to_owned())
 }
 
 /// The verdict cell of one file: worst comparison first, with its detail.

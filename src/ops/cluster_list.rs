@@ -85,8 +85,7 @@ impl ClusterListReport {
 ///
 /// `None` means the key was absent (or the broker unreachable); the table renderers print these
 /// the way Java prints its defaults, JSON prints `null`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BrokerRow {
     /// Cluster name.
     pub cluster: String,
@@ -141,8 +140,83 @@ pub struct BrokerRow {
     /// Messages got today so far (`-m`).
     pub out_total_today: i64,
     /// Why the broker's runtime info could not be read; `None` when it answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// The JSON form of a [`BrokerRow`] (issue 20 item 11): counters are numbers, not the strings the
+/// broker's KV table holds, and a broker that did not answer has `null` statistics beside its
+/// `error` instead of zeros that look measured.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BrokerRowJson<'a> {
+    cluster: &'a str,
+    broker_name: &'a str,
+    broker_id: i64,
+    addr: &'a str,
+    version: Option<&'a str>,
+    in_tps: Option<f64>,
+    out_tps: Option<f64>,
+    send_queue_size: Option<i64>,
+    send_queue_wait_ms: Option<i64>,
+    pull_queue_size: Option<i64>,
+    pull_queue_wait_ms: Option<i64>,
+    ack_queue_size: Option<i64>,
+    ack_queue_wait_ms: Option<i64>,
+    pc_wait_ms: Option<i64>,
+    hours: Option<f64>,
+    space: Option<f64>,
+    timer_read_behind: Option<i64>,
+    timer_offset_behind: Option<i64>,
+    timer_congest_num: Option<i64>,
+    timer_enqueue_tps: Option<f32>,
+    timer_dequeue_tps: Option<f32>,
+    activated: Option<bool>,
+    in_total_yest: Option<i64>,
+    out_total_yest: Option<i64>,
+    in_total_today: Option<i64>,
+    out_total_today: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+impl Serialize for BrokerRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let up = self.error.is_none();
+        let num = |v: &Option<String>| v.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+        fn measured<T>(up: bool, v: T) -> Option<T> {
+            up.then_some(v)
+        }
+        BrokerRowJson {
+            cluster: &self.cluster,
+            broker_name: &self.broker_name,
+            broker_id: self.broker_id,
+            addr: &self.addr,
+            version: self.version.as_deref(),
+            in_tps: measured(up, self.in_tps),
+            out_tps: measured(up, self.out_tps),
+            send_queue_size: num(&self.send_queue_size),
+            send_queue_wait_ms: num(&self.send_queue_wait_ms),
+            pull_queue_size: num(&self.pull_queue_size),
+            pull_queue_wait_ms: num(&self.pull_queue_wait_ms),
+            ack_queue_size: num(&self.ack_queue_size),
+            ack_queue_wait_ms: num(&self.ack_queue_wait_ms),
+            pc_wait_ms: num(&self.pc_wait_ms),
+            hours: measured(up, self.hours),
+            space: measured(up, self.space),
+            timer_read_behind: measured(up, self.timer_read_behind),
+            timer_offset_behind: measured(up, self.timer_offset_behind),
+            timer_congest_num: measured(up, self.timer_congest_num),
+            timer_enqueue_tps: measured(up, self.timer_enqueue_tps),
+            timer_dequeue_tps: measured(up, self.timer_dequeue_tps),
+            activated: measured(up, self.activated),
+            in_total_yest: measured(up, self.in_total_yest),
+            out_total_yest: measured(up, self.out_total_yest),
+            in_total_today: measured(up, self.in_total_today),
+            out_total_today: measured(up, self.out_total_today),
+            error: self.error.as_deref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// A broker address to query, in display order.

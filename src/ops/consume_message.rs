@@ -44,6 +44,27 @@ pub struct ConsumeMessageReport {
     pub topic: String,
     /// Messages in queue order.
     pub messages: Vec<MessageView>,
+    /// Each queue read: its offsets, so an empty result says why (issue 20 item 14: an offset
+    /// past the end or a tag that matches nothing printed nothing at all).
+    pub queues: Vec<QueueRead>,
+}
+
+/// What was read of one queue.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRead {
+    /// Broker group.
+    pub broker_name: String,
+    /// Queue id.
+    pub queue_id: i32,
+    /// The queue's min offset.
+    pub min_offset: i64,
+    /// The queue's max offset (the next offset to be written).
+    pub max_offset: i64,
+    /// Where reading started.
+    pub start_offset: i64,
+    /// Messages taken from it (after the tag filter).
+    pub messages: usize,
 }
 
 /// Reads the messages.
@@ -69,6 +90,7 @@ pub async fn consume_message(
         )));
     }
     let mut messages = Vec::new();
+    let mut read = Vec::new();
     for MasterQueue {
         broker_name,
         addr,
@@ -85,6 +107,8 @@ pub async fn consume_message(
             .queue_offset(&addr, request::GET_MAX_OFFSET, &options.topic, queue_id)
             .await?;
         let mut offset = options.offset.unwrap_or(min).max(min);
+        let before = messages.len();
+        let start_offset = offset;
         while offset < max && messages.len() < options.count {
             let want = (options.count - messages.len()).min(PULL_BATCH as usize) as i32;
             let header = PullMessageRequestHeader::one_off(
@@ -108,10 +132,19 @@ pub async fn consume_message(
             }
             offset = next;
         }
+        read.push(QueueRead {
+            broker_name: broker_name.clone(),
+            queue_id,
+            min_offset: min,
+            max_offset: max,
+            start_offset,
+            messages: messages.len() - before,
+        });
     }
     Ok(ConsumeMessageReport {
         topic: options.topic.clone(),
         messages,
+        queues: read,
     })
 }
 

@@ -44,6 +44,9 @@ pub async fn delete_topic(
         topic: options.topic.clone(),
     };
     let masters = admin.cluster_masters(&options.cluster).await?;
+    // An unknown topic is wrong input (exit 1), as the README says; Java deletes nothing and
+    // reports success.
+    admin.route(&options.topic).await?;
     let mut brokers = Vec::new();
     for (_, addr) in masters {
         admin

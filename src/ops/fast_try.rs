@@ -4,7 +4,9 @@
 //! with a forced fallback and safe to run twice, and `status` says what runs.
 //!
 //! The processes are our `mqnamesrv` and `mqbroker` binaries, found next to `mqadmin`. Their pids
-//! are kept in `<store root>/fast-try.json` so `stop` only ever signals processes it started.
+//! are kept in `<store root>/fast-try.json` so `stop` only ever signals processes it started;
+//! `stop` and `status` find that file from any directory, `start-node` brings one killed process
+//! back from its config copy, and everything binds and advertises 127.0.0.1 only.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,9 +41,20 @@ pub enum FastTryError {
         /// `pid N: command line` of the owner, when it can be found.
         owner: Option<String>,
     },
-    /// `start` while a previous fast-try still runs.
-    #[error("fast-try is already running (pids {0:?}); run `mqadmin fast-try stop` first")]
-    AlreadyRunning(Vec<u32>),
+    /// `start` while a previous fast-try still runs (pids, names of the stopped nodes); nothing
+    /// was touched.
+    #[error("fast-try is already running (pids {0:?}); nothing was changed; run `mqadmin fast-try stop` first{hint}",
+        hint = start_node_hint(.1))]
+    AlreadyRunning(Vec<u32>, Vec<String>),
+    /// `start-node` of a name the state file does not hold.
+    #[error("fast-try has no node {0}; its nodes are {1}")]
+    UnknownNode(String, String),
+    /// `start-node` of a node that runs.
+    #[error("{0} is already running (pid {1})")]
+    NodeRunning(String, u32),
+    /// `start-node` while fast-try is not running.
+    #[error("fast-try is not running ({0} not found); start it with: mqadmin fast-try start")]
+    NotRunning(PathBuf),
     /// A binary is missing next to mqadmin.
     #[error("{0} not found next to mqadmin; build with `cargo build --release --workspace --bins`")]
     MissingBinary(PathBuf),
@@ -56,6 +69,16 @@ pub enum FastTryError {
     /// No leader was registered in time.
     #[error("no DLedger leader registered within {0} s; see the logs under {1}")]
     NoLeader(u64, PathBuf),
+}
+
+fn start_node_hint(missing: &[String]) -> String {
+    match missing.first() {
+        None => String::new(),
+        Some(first) => format!(
+            ", or bring back {} with `mqadmin fast-try start-node {first}`",
+            missing.join(", ")
+        ),
+    }
 }
 
 /// Replaces the state file that `stop`, `status` and the failover drill read, safely
@@ -119,7 +142,30 @@ pub struct FastTryState {
     pub processes: Vec<ProcessInfo>,
 }
 
+/// Where the shipped configs (`conf/dledger/broker-n*.conf`) put the stores, logs and state file.
+pub const DEFAULT_ROOT: &str = "/tmp/rmqstore";
+
+/// Where `stop` and `status` look for the state file: `--store-root` when given, else the root the
+/// configs of `conf_dir` name when they can be read, else the first of `$TMPDIR/rmqstore` and
+/// [`DEFAULT_ROOT`] that holds a state file. Issue 20 item 1: a relative `--conf-dir` (the default,
+/// `conf/dledger`) does not exist outside the repository, yet the running group must still be
+/// found and stopped from any directory.
+pub fn existing_state_root(store_root: Option<&Path>, conf_dir: &Path) -> PathBuf {
+    if let Ok(root) = state_root(store_root, conf_dir) {
+        return root;
+    }
+    let candidates = [std::env::temp_dir().join("rmqstore"), PathBuf::from(DEFAULT_ROOT)];
+    candidates
+        .iter()
+        .find(|c| c.join(STATE_FILE).exists())
+        .unwrap_or(&candidates[1])
+        .clone()
+}
+
 /// The store root and state file location for a conf dir (and optional override).
+///
+/// # Errors
+/// Node 0's config cannot be read (only without `options_store_root`).
 pub fn state_root(options_store_root: Option<&Path>, conf_dir: &Path) -> Result<PathBuf, FastTryError> {
     if let Some(r) = options_store_root {
         return Ok(r.to_path_buf());
@@ -154,6 +200,12 @@ fn load_node(path: &Path) -> Result<(BrokerConfig, Vec<String>), FastTryError> {
 /// Finds which process listens on a TCP port, from `/proc` (Linux); `None` elsewhere or when the
 /// owner is another user's process we cannot inspect.
 pub fn port_owner(port: u16) -> Option<String> {
+    let (pid, cmd) = port_owner_pid(port)?;
+    Some(format!("pid {pid}: {cmd}"))
+}
+
+/// The pid and command line of the process listening on a TCP port (see [`port_owner`]).
+pub fn port_owner_pid(port: u16) -> Option<(u32, String)> {
     let mut inodes = Vec::new();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
@@ -191,7 +243,7 @@ pub fn port_owner(port: u16) -> Option<String> {
                         .replace('\0', " ")
                         .trim()
                         .to_string();
-                    return Some(format!("pid {pid}: {cmd}"));
+                    return Some((pid, cmd));
                 }
             }
         }
@@ -222,8 +274,29 @@ pub fn status(root: &Path) -> Result<Option<FastTryState>, FastTryError> {
         path: path.clone(),
         reason: e.to_string(),
     })?;
+    let mut adopted = false;
     for p in &mut st.processes {
         p.alive = alive(p.pid);
+        if !p.alive {
+            // A node brought back by hand (`startBroker`, `mqbroker -c`) listens on the recorded
+            // port under a new pid: track that one, so `stop` stops it too.
+            let binary = if p.name == "namesrv" {
+                "mqnamesrv"
+            } else {
+                "mqbroker"
+            };
+            if let Some((pid, cmd)) = p.ports.first().and_then(|port| port_owner_pid(*port)) {
+                if cmd.contains(binary) {
+                    p.pid = pid;
+                    p.alive = true;
+                    adopted = true;
+                }
+            }
+        }
+    }
+    if adopted {
+        // Best effort: the next reader re-adopts it anyway.
+        let _ = write_state(root, &st);
     }
     Ok(Some(st))
 }
@@ -245,7 +318,7 @@ fn plan(o: &FastTryOptions) -> Result<Plan, FastTryError> {
         let (cfg, _) = load_node(&src)?;
         let mut text = std::fs::read_to_string(&src).map_err(io(format!("read {}", src.display())))?;
         text.push_str(&format!(
-            "\n# added by mqadmin fast-try\nnamesrvAddr=127.0.0.1:{}\n",
+            "\n# added by mqadmin fast-try: on loopback only\nnamesrvAddr=127.0.0.1:{}\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\n",
             o.namesrv_port
         ));
         if let Some(r) = &o.store_root {
@@ -274,13 +347,22 @@ fn plan(o: &FastTryOptions) -> Result<Plan, FastTryError> {
 /// # Errors
 /// A port in use (nothing is started), missing binaries or configs, no leader in time.
 pub async fn start(o: &FastTryOptions) -> Result<FastTryState, FastTryError> {
-    let p = plan(o)?;
-    if let Some(st) = status(&p.root)? {
+    // Before `plan` rewrites the config copies the running nodes were started from (issue 20
+    // item 4: a node restarted from them would come back with other settings).
+    let root = state_root(o.store_root.as_deref(), &o.conf_dir)?;
+    if let Some(st) = status(&root)? {
         let running: Vec<u32> = st.processes.iter().filter(|p| p.alive).map(|p| p.pid).collect();
         if !running.is_empty() {
-            return Err(FastTryError::AlreadyRunning(running));
+            let missing: Vec<String> = st
+                .processes
+                .iter()
+                .filter(|p| !p.alive)
+                .map(|p| p.name.clone())
+                .collect();
+            return Err(FastTryError::AlreadyRunning(running, missing));
         }
     }
+    let p = plan(o)?;
     check_port(o.namesrv_port, "name server")?;
     for (id, _, ports) in &p.nodes {
         check_port(ports[0], &format!("broker {id} listenPort"))?;
@@ -313,7 +395,7 @@ pub async fn start(o: &FastTryOptions) -> Result<FastTryState, FastTryError> {
     };
     let log = p.root.join("namesrv.log");
     let pid = spawn(
-        Command::new(&namesrv_bin).args(["--listen", &format!("0.0.0.0:{}", o.namesrv_port)]),
+        Command::new(&namesrv_bin).args(["--listen", &format!("127.0.0.1:{}", o.namesrv_port)]),
         &log,
     )?;
     state.processes.push(ProcessInfo {
@@ -424,4 +506,117 @@ pub async fn stop(root: &Path, grace: Duration) -> Result<StopReport, FastTryErr
     }
     let _ = std::fs::remove_file(root.join(STATE_FILE));
     Ok(report)
+}
+
+/// Starts one recorded process again (`mqadmin fast-try start-node n1`), from the config copy it
+/// was started with, appending to its log, records its new pid and waits until it accepts
+/// connections on its first port. Issue 20 item 5: the failover demo kills a node, and a node
+/// brought back any other way is unknown to `status` and `stop`.
+///
+/// # Errors
+/// No state file, an unknown name, the node already runs, a port in use, the binary missing, the
+/// process exiting or not listening within `timeout`.
+pub async fn start_node(
+    root: &Path,
+    name: &str,
+    bin_dir: &Path,
+    timeout: Duration,
+) -> Result<ProcessInfo, FastTryError> {
+    let Some(mut st) = status(root)? else {
+        return Err(FastTryError::NotRunning(root.join(STATE_FILE)));
+    };
+    let names = st
+        .processes
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(p) = st.processes.iter_mut().find(|p| p.name == name) else {
+        return Err(FastTryError::UnknownNode(name.to_string(), names));
+    };
+    if p.alive {
+        return Err(FastTryError::NodeRunning(p.name.clone(), p.pid));
+    }
+    for (i, port) in p.ports.iter().enumerate() {
+        let what = match (p.name.as_str(), i) {
+            ("namesrv", _) => "name server".to_string(),
+            (_, 0) => format!("broker {} listenPort", p.name),
+            _ => format!("broker {} DLedger peer port", p.name),
+        };
+        check_port(*port, &what)?;
+    }
+    let mut cmd = if p.name == "namesrv" {
+        let mut c = Command::new(bin_dir.join("mqnamesrv"));
+        c.args([
+            "--listen",
+            &format!("127.0.0.1:{}", p.ports.first().copied().unwrap_or(9876)),
+        ]);
+        c
+    } else {
+        let Some(conf) = &p.config else {
+            return Err(FastTryError::Config {
+                path: root.join(STATE_FILE),
+                reason: format!("{} has no recorded config", p.name),
+            });
+        };
+        let mut c = Command::new(bin_dir.join("mqbroker"));
+        c.arg("-c").arg(conf);
+        c
+    };
+    let program = PathBuf::from(cmd.get_program());
+    if !program.exists() {
+        return Err(FastTryError::MissingBinary(program));
+    }
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&p.log)
+        .map_err(io(format!("open {}", p.log.display())))?;
+    let err = log.try_clone().map_err(io("dup log file"))?;
+    use std::os::unix::process::CommandExt;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(io(format!("start {}", program.display())))?;
+    p.pid = child.id();
+    p.alive = true;
+    let started = p.clone();
+    write_state(root, &st).map_err(|e| FastTryError::Io {
+        context: format!("write {}", root.join(STATE_FILE).display()),
+        source: e.source,
+    })?;
+    let port = started.ports.first().copied().unwrap_or(0);
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !alive(started.pid) {
+            return Err(FastTryError::Io {
+                context: format!(
+                    "{} (pid {}) exited; see {}",
+                    started.name,
+                    started.pid,
+                    started.log.display()
+                ),
+                source: std::io::Error::other("process exited"),
+            });
+        }
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Ok(started);
+        }
+        if Instant::now() > deadline {
+            return Err(FastTryError::Io {
+                context: format!(
+                    "{} (pid {}) did not listen on {port} within {} s; see {}",
+                    started.name,
+                    started.pid,
+                    timeout.as_secs(),
+                    started.log.display()
+                ),
+                source: std::io::Error::from(std::io::ErrorKind::TimedOut),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -139,6 +139,7 @@ pub struct GenConfigOptions {
 
 /// One generated file.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GeneratedFile {
     /// Where it is (or would be) written.
     pub path: PathBuf,

@@ -19,8 +19,16 @@ pub fn parse_msg_id(id: &str) -> Result<(String, i64), AdminError> {
             "{id:?} is not an offset message id (32 hex digits: store IPv4, port, commit-log offset)"
         ))
     })?;
-    let offset = i64::try_from(offset)
-        .map_err(|_| AdminError::Invalid(format!("message id {id} has an impossible offset {offset}")))?;
+    // A unique key (UNIQ_KEY, the #MsgId sendMessage prints, as Java's) is 32 hex digits too: its
+    // pid and class-loader hash land where the port is, its timestamp where the offset is.
+    let (Ok(port), Ok(offset)) = (u16::try_from(port), i64::try_from(offset)) else {
+        return Err(AdminError::Invalid(format!(
+            "{id} is not an offset message id (port {port}, offset {offset} are impossible): it looks \
+             like a unique key (UNIQ_KEY, the #MsgId sendMessage prints), which these brokers cannot \
+             look up (QUERY_MESSAGE by key is not served); pass the offset message id that sendMessage \
+             prints on stderr (\"offset message id\") and as offsetMsgId with --output json"
+        )));
+    };
     let ip = std::net::Ipv4Addr::from(ip);
     Ok((format!("{ip}:{port}"), offset))
 }
@@ -68,6 +76,11 @@ mod tests {
             ("127.0.0.1:29911".to_string(), 0x8A3)
         );
         assert!(matches!(parse_msg_id("nothex"), Err(AdminError::Invalid(_))));
+        // A unique key: port and offset fields out of range.
+        assert!(matches!(
+            parse_msg_id("7F0000013454EA8FB8EB186B96E50000"),
+            Err(AdminError::Invalid(m)) if m.contains("unique key")
+        ));
         assert!(matches!(
             parse_msg_id("ZZ000001000074D700000000000008A3"),
             Err(AdminError::Invalid(_))

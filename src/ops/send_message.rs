@@ -129,6 +129,12 @@ pub async fn send_message(
     admin: &Admin,
     options: &SendMessageOptions,
 ) -> Result<SendMessageReport, AdminError> {
+    if options.body.is_empty() {
+        // As Java's producer (Validators.checkMessage): "the message body length is zero".
+        return Err(AdminError::Invalid(
+            "the message body is empty (-p ''): Java's producer refuses it too (\"the message body length is zero\")".into(),
+        ));
+    }
     let uniq = new_uniq_id();
     let mut props: Vec<(&str, &str)> = Vec::new();
     if let Some(k) = &options.keys {

@@ -35,6 +35,38 @@ pub struct UpdateTopicReport {
     pub topic_config: TopicConfig,
 }
 
+/// Largest queue count a broker accepts for one topic.
+pub const MAX_QUEUE_NUMS: i32 = 1024;
+/// The permissions Java's `updateTopic -p` documents: 2 write, 4 read, 6 read and write.
+pub const PERMS: [i32; 3] = [2, 4, 6];
+
+/// Checks what the broker would refuse, so wrong input exits 1 naming the flag instead of a
+/// broker error (issue 20 items 9 and 10: `-p 9` made a `--X` topic, `-r 0` was a broker error).
+///
+/// # Errors
+/// [`AdminError::Invalid`] naming the flag.
+pub fn validate(tc: &TopicConfig) -> Result<(), AdminError> {
+    broker::broker::topics::validate_topic(&tc.topic_name)
+        .map_err(|m| AdminError::Invalid(format!("-t/--topic: {m}")))?;
+    for (flag, n) in [
+        ("-r/--readQueueNums", tc.read_queue_nums),
+        ("-w/--writeQueueNums", tc.write_queue_nums),
+    ] {
+        if !(1..=MAX_QUEUE_NUMS).contains(&n) {
+            return Err(AdminError::Invalid(format!(
+                "{flag} must be between 1 and {MAX_QUEUE_NUMS} (got {n})"
+            )));
+        }
+    }
+    if !PERMS.contains(&tc.perm) {
+        return Err(AdminError::Invalid(format!(
+            "-p/--perm must be 2 (write), 4 (read) or 6 (read and write), as in Java (got {})",
+            tc.perm
+        )));
+    }
+    Ok(())
+}
+
 /// Creates or updates the topic; stops at the first broker that refuses.
 ///
 /// # Errors
@@ -43,6 +75,7 @@ pub async fn update_topic(
     admin: &Admin,
     options: &UpdateTopicOptions,
 ) -> Result<UpdateTopicReport, AdminError> {
+    validate(&options.config)?;
     let addrs = match &options.target {
         Target::Broker(addr) => vec![addr.clone()],
         Target::Cluster(cluster) => admin

@@ -38,9 +38,10 @@ pub enum VerifyError {
     Node(#[from] NodeError),
     /// The node's store is locked by a running broker.
     #[error(
-        "the {role} node `{node}` is in use by a running broker (`{}` is locked); stop it with \
-         `mqshutdown broker` or pass --allow-running",
-        lock.display()
+        "the {role} node `{node}` is in use by a running broker (`{}` is held); stop it with {} \
+         or pass --allow-running",
+        lock.display(),
+        stop_hint(node)
     )]
     Locked {
         /// `master`, `slave` or `third`.
@@ -50,6 +51,31 @@ pub enum VerifyError {
         /// The lock file.
         lock: PathBuf,
     },
+    /// Two nodes name the same commitlog directory: comparing it with itself proves nothing.
+    #[error("the {first} and {second} nodes are the same commitlog directory `{}`; name two different stores", dir.display())]
+    SameStore {
+        /// Role of the first node.
+        first: String,
+        /// Role of the second node.
+        second: String,
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A node's config is in DLedger mode: its data is a DLedger log, not a commitlog to compare.
+    #[error(
+        "the {role} node `{node}` is a DLedger node (enableDLegerCommitLog=true): its data is the \
+         DLedger log in `{}`, not a commitlog directory; verify-commitlog compares the commitlogs \
+         of a Master/Slave pair before the upgrade"
+        , data_dir.display()
+    )]
+    DLedgerNode {
+        /// `master`, `slave` or `third`.
+        role: String,
+        /// The config file.
+        node: String,
+        /// Where its DLedger data is.
+        data_dir: PathBuf,
+    },
     /// The master has no commitlog file, so there is nothing to compare.
     #[error("the master node `{node}` has no commitlog files in `{}`", dir.display())]
     NoFiles {
@@ -58,6 +84,23 @@ pub enum VerifyError {
         /// The directory listed.
         dir: PathBuf,
     },
+}
+
+impl VerifyError {
+    /// Whether the input was wrong (exit 1) rather than something failing (exit 2).
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Self::SameStore { .. } | Self::DLedgerNode { .. })
+    }
+}
+
+/// How to stop the broker of a node, as the operator named it: our `shutdownBroker` (Java's
+/// `mqshutdown` script is not shipped).
+fn stop_hint(node: &str) -> String {
+    if node.starts_with("dir:") {
+        "`mqadmin shutdownBroker -c <its config>`".to_owned()
+    } else {
+        format!("`mqadmin shutdownBroker -c {node}`")
+    }
 }
 
 /// Receives progress of the md5 pass (not of the narrowing search, which only runs on mismatch).
@@ -154,6 +197,7 @@ pub struct FileCopy {
 
 /// How one node's copy of a file compares with the master's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Comparison {
     /// The node compared with the master.
     pub role: Role,
@@ -172,6 +216,7 @@ pub struct Comparison {
 
 /// One file name across the nodes.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileReport {
     /// The 20-digit file name.
     pub name: String,
@@ -187,6 +232,7 @@ pub struct FileReport {
 
 /// A node as seen by the run.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NodeReport {
     /// Its part in the group.
     pub role: Role,

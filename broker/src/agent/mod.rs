@@ -57,7 +57,7 @@ pub struct AgentOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     /// No token, or an empty one.
-    #[error("the token is empty; give one with --token-file or MQAGENT_TOKEN")]
+    #[error("the token is empty; give one with --token-file or MQADMIN_AGENT_TOKEN")]
     EmptyToken,
     /// No root directory.
     #[error("no --root directory: the agent would serve nothing")]

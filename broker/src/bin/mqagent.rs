@@ -44,7 +44,7 @@ struct Args {
     /// Allow listening on a non-loopback address (then protect the port: TLS is not offered)
     #[arg(long)]
     allow_remote: bool,
-    /// File holding the bearer token (default: the MQAGENT_TOKEN environment variable)
+    /// File holding the bearer token [default: $MQADMIN_AGENT_TOKEN, the variable mqadmin reads]
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
     /// A directory every served path must stay under (store roots, config directories); repeat
@@ -64,6 +64,11 @@ struct Args {
     mqbroker: Option<PathBuf>,
 }
 
+/// The token's environment variable, the same name `mqadmin` reads.
+const TOKEN_ENV: &str = "MQADMIN_AGENT_TOKEN";
+/// Its former name, still read (with a warning).
+const OLD_TOKEN_ENV: &str = "MQAGENT_TOKEN";
+
 fn split_pair(flag: &str, text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() && !value.is_empty() => {
@@ -78,8 +83,18 @@ fn options(args: &Args) -> Result<AgentOptions, String> {
         Some(path) => {
             std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
         }
-        None => std::env::var("MQAGENT_TOKEN")
-            .map_err(|_| "no token: pass --token-file FILE or set MQAGENT_TOKEN".to_owned())?,
+        // One name for the token on both sides (issue 20 item 17); the old MQAGENT_TOKEN still
+        // works, with a warning.
+        None => match std::env::var(TOKEN_ENV) {
+            Ok(t) => t,
+            Err(_) => match std::env::var(OLD_TOKEN_ENV) {
+                Ok(t) => {
+                    eprintln!("warning: {OLD_TOKEN_ENV} is deprecated; set {TOKEN_ENV} instead");
+                    t
+                }
+                Err(_) => return Err(format!("no token: pass --token-file FILE or set {TOKEN_ENV}")),
+            },
+        },
     };
     let mut brokers = BTreeMap::new();
     for b in &args.brokers {

@@ -153,6 +153,11 @@ config_struct! {
         /// The remoting port for clients (the fast port is listenPort − 2). Default: `10911`.
         #[key = "listenPort", important = true]
         listen_port: u16 = 10911,
+        /// The local address every listener of this broker binds (remoting, HA, DLedger peer
+        /// port), as `bindAddress` of RocketMQ 5's NettyServerConfig: `127.0.0.1` keeps a demo off
+        /// the network (`mqadmin fast-try` sets it). Default: `0.0.0.0` (every interface).
+        #[key = "bindAddress"]
+        bind_address: String = "0.0.0.0".to_owned(),
         /// The root of the store directory. Default: `~/store`.
         #[key = "storePathRootDir", important = true]
         store_path_root_dir: String = default_store_root(),

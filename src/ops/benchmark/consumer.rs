@@ -47,6 +47,7 @@ pub(super) async fn run(
         })
         .collect();
     let commits = Arc::new(AtomicU64::new(0));
+    let last_error: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
     for (
         group,
         MasterQueue {
@@ -62,13 +63,14 @@ pub(super) async fn run(
             request::GET_MAX_OFFSET
         };
         let mut offset = admin.queue_offset(&addr, code, &options.topic, q).await?;
-        let (admin, received, failed, stop, o, commits) = (
+        let (admin, received, failed, stop, o, commits, last_error) = (
             admin.clone(),
             received.clone(),
             failed.clone(),
             stop.clone(),
             options.clone(),
             commits.clone(),
+            last_error.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut last_commit = Instant::now();
@@ -93,8 +95,10 @@ pub(super) async fn run(
                         }
                         offset = next.max(offset);
                     }
-                    Err(_) => {
+                    Err(e) => {
                         failed.fetch_add(1, Ordering::Relaxed);
+                        *last_error.lock().expect("last_error poisoned") =
+                            Some(format!("pull from {addr}: {e}"));
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 }
@@ -110,6 +114,7 @@ pub(super) async fn run(
         sink.tick(&Tick {
             tps: now - last,
             send_failed: failed.load(Ordering::Relaxed),
+            last_error: last_error.lock().expect("last_error poisoned").clone(),
             ..Tick::default()
         });
         last = now;
@@ -120,6 +125,7 @@ pub(super) async fn run(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let received = received.load(Ordering::Relaxed);
+    let last_error = last_error.lock().expect("last_error poisoned").clone();
     Ok(ConsumerReport {
         topic: options.topic.clone(),
         queues: queues.len(),
@@ -129,5 +135,6 @@ pub(super) async fn run(
         pull_failed: failed.load(Ordering::Relaxed),
         groups: groups.len(),
         offset_commits: commits.load(Ordering::Relaxed),
+        last_error,
     })
 }

@@ -14,7 +14,8 @@ use broker::store::format::property;
 use super::consumer::pull;
 use super::producer::{new_producer, run_producer};
 use super::{
-    FailoverError, FailoverOptions, FailoverReport, FailoverRound, Limit, ProducerOptions, Tick, TickSink,
+    FailoverError, FailoverOptions, FailoverReport, FailoverRound, Limit, ProducerOptions, ProducerReport,
+    Tick, TickSink,
 };
 use crate::ops::admin::{Admin, AdminError};
 use crate::ops::fast_try::{self, FastTryState, ProcessInfo};
@@ -138,7 +139,12 @@ pub(super) async fn run(
             impl TickSink for Quiet {
                 fn tick(&self, _: &Tick) {}
             }
-            run_producer(p, &Quiet, move || stop_flag.load(Ordering::Relaxed)).await
+            // The drill, not the operator, stops this producer: not an interruption.
+            let stop = move || stop_flag.load(Ordering::Relaxed);
+            run_producer(p, &Quiet, &stop).await.map(|r| ProducerReport {
+                interrupted: false,
+                ..r
+            })
         }
     };
     let producer_task = tokio::spawn(run);

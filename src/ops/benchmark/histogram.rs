@@ -103,6 +103,7 @@ impl Histogram {
 
 /// Latency summary in milliseconds.
 #[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Latency {
     /// Median.
     pub p50_ms: f64,

@@ -60,6 +60,8 @@ pub(super) struct Producer {
     stop: AtomicBool,
     /// Filled when acknowledgements are recorded (failover).
     pub(super) acks: Option<Mutex<Vec<Ack>>>,
+    /// Why the latest failed attempt failed.
+    last_error: Mutex<Option<String>>,
 }
 
 enum Attempt {
@@ -157,6 +159,7 @@ impl Producer {
             Err(e) => {
                 tracing::debug!("send to {addr} failed: {e}");
                 self.counters.send_failed.fetch_add(1, Ordering::Relaxed);
+                *self.last_error.lock().expect("last_error poisoned") = Some(format!("send to {addr}: {e}"));
                 Attempt::Retry
             }
             Ok(resp) if send_status(resp.code).is_some() => match resp.decode_header() {
@@ -169,6 +172,11 @@ impl Producer {
             },
             Ok(resp) => {
                 self.counters.response_failed.fetch_add(1, Ordering::Relaxed);
+                *self.last_error.lock().expect("last_error poisoned") = Some(format!(
+                    "{addr} answered code {}: {}",
+                    resp.code,
+                    resp.remark.as_deref().unwrap_or("")
+                ));
                 if resp.code == response::SERVICE_NOT_AVAILABLE || resp.code == response::SYSTEM_BUSY {
                     Attempt::Retry
                 } else {
@@ -252,7 +260,7 @@ fn batch_props(uniq: &str, keys: bool) -> String {
 pub(super) async fn run_producer(
     p: Arc<Producer>,
     sink: &dyn TickSink,
-    until: impl Fn() -> bool,
+    until: &(dyn Fn() -> bool + Sync),
 ) -> Result<ProducerReport, AdminError> {
     p.refresh_route().await?;
     let started = Instant::now();
@@ -277,9 +285,14 @@ pub(super) async fn run_producer(
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.tick().await;
     let mut fatal = None;
+    let mut interrupted = false;
     loop {
         let all_done = tasks.iter().all(|t| t.is_finished());
-        if until() || all_done {
+        if until() {
+            interrupted = true;
+            break;
+        }
+        if all_done {
             break;
         }
         if let Limit::Duration(d) = p.options.limit {
@@ -300,6 +313,7 @@ pub(super) async fn run_producer(
                     avg_rt_ms: if reqs == 0 { 0.0 } else { sum as f64 / reqs as f64 / 1000.0 },
                     send_failed: c.send_failed.load(Ordering::Relaxed),
                     response_failed: c.response_failed.load(Ordering::Relaxed),
+                    last_error: p.last_error.lock().expect("last_error poisoned").clone(),
                 });
             }
             _ = tokio::time::sleep(Duration::from_millis(50)) => {}
@@ -332,6 +346,8 @@ pub(super) async fn run_producer(
         elapsed_s: elapsed.as_secs_f64(),
         tps: sent as f64 / elapsed.as_secs_f64().max(1e-9),
         latency: Latency::of(&hist),
+        last_error: p.last_error.lock().expect("last_error poisoned").clone(),
+        interrupted,
     })
 }
 
@@ -345,5 +361,6 @@ pub(super) fn new_producer(admin: &Admin, options: &ProducerOptions, record_acks
         hist: Mutex::new(Histogram::default()),
         stop: AtomicBool::new(false),
         acks: record_acks.then(|| Mutex::new(Vec::new())),
+        last_error: Mutex::new(None),
     })
 }

@@ -201,6 +201,14 @@ impl NodeStore for LocalNode {
     }
 
     fn lock_state(&self) -> Result<Option<LockState>, NodeError> {
+        // A bare directory (`dir:`) may have no lock file we know of: a broker that runs on it
+        // still maps its files, which /proc shows (issue 20 item 6: `dir:` skipped the check).
+        if self.config.is_none() && mapped_by_a_process(&self.commitlog_dir) {
+            return Ok(Some(LockState {
+                path: self.commitlog_dir.clone(),
+                locked: true,
+            }));
+        }
         let Some(path) = &self.lock_file else {
             return Ok(None);
         };
@@ -391,6 +399,35 @@ fn read_path(path: &Path, range: Range<u64>) -> Result<Vec<u8>, NodeError> {
 }
 
 /// `statvfs(2)`: bytes available to an unprivileged user on the file system holding `dir`.
+/// Whether a process other than this one maps or holds open a file under `dir` (Linux
+/// `/proc/*/maps` and `/proc/*/fd`; `false` where /proc cannot be read).
+fn mapped_by_a_process(dir: &Path) -> bool {
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    let prefix = format!("{}/", dir.display());
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|entry| {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            return false;
+        };
+        if pid == std::process::id() {
+            return false;
+        }
+        let maps = std::fs::read_to_string(entry.path().join("maps")).unwrap_or_default();
+        if maps.lines().any(|l| l.contains(&prefix)) {
+            return true;
+        }
+        std::fs::read_dir(entry.path().join("fd")).is_ok_and(|fds| {
+            fds.flatten().any(|fd| {
+                std::fs::read_link(fd.path()).is_ok_and(|t| t.to_string_lossy().starts_with(&prefix))
+            })
+        })
+    })
+}
+
 fn free_bytes(dir: &Path) -> Result<u64, NodeError> {
     broker::store::probe::free_bytes(dir).map_err(io_err("statvfs", dir))
 }

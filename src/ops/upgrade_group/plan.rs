@@ -13,6 +13,7 @@ use crate::ops::node::{AnyNode, Area, NodeError};
 
 /// One node of the new group.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NodeLine {
     /// `n0`, `n1`, `n2`.
     pub self_id: String,
@@ -43,6 +44,7 @@ pub struct StepLine {
 
 /// The plan (with `--dry-run`) or what was done.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UpgradeReport {
     /// Whether anything was changed.
     pub dry_run: bool,

@@ -183,6 +183,7 @@ fn verify_old_commitlogs(up: &Upgrade) -> Result<std::result::Result<Vec<String>
 
 /// What a rollback did.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RollbackReport {
     /// The state file.
     pub state_file: PathBuf,
