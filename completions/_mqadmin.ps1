@@ -50,8 +50,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached (here or through its node agent)')
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer | consumer | failover)')
-            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets')
-            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check that every group has one leader, its followers keep up and every node answers')
+            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)')
+            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers within the lag bound, every node answering')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -500,8 +500,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached (here or through its node agent)')
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer | consumer | failover)')
-            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets')
-            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check that every group has one leader, its followers keep up and every node answers')
+            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)')
+            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers within the lag bound, every node answering')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

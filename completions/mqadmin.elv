@@ -47,8 +47,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand shutdownBroker 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)'
             cand startBroker 'Start mqbroker with a config file, detached (here or through its node agent)'
             cand benchmark 'Measure throughput, latency and failover time (producer | consumer | failover)'
-            cand dledger-status 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets'
-            cand cluster-health 'Check that every group has one leader, its followers keep up and every node answers'
+            cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)'
+            cand cluster-health 'Check one leader per group, followers within the lag bound, every node answering'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;clusterList'= {
@@ -466,8 +466,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand shutdownBroker 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)'
             cand startBroker 'Start mqbroker with a config file, detached (here or through its node agent)'
             cand benchmark 'Measure throughput, latency and failover time (producer | consumer | failover)'
-            cand dledger-status 'Print each node''s replication state: Raft role, term, indexes and lag, or HA offsets'
-            cand cluster-health 'Check that every group has one leader, its followers keep up and every node answers'
+            cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)'
+            cand cluster-health 'Check one leader per group, followers within the lag bound, every node answering'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;help;clusterList'= {

@@ -213,10 +213,10 @@ pub enum Commands {
     /// Measure throughput, latency and failover time (producer | consumer | failover)
     #[command(subcommand)]
     Benchmark(BenchmarkCommand),
-    /// Print each node's replication state: Raft role, term, indexes and lag, or HA offsets
+    /// Print each node's replication state (Raft role, term, indexes, lag; HA offsets)
     #[command(name = "dledger-status", after_long_help = DLEDGER_STATUS_HELP)]
     DledgerStatus(DledgerStatusArgs),
-    /// Check that every group has one leader, its followers keep up and every node answers
+    /// Check one leader per group, followers within the lag bound, every node answering
     #[command(name = "cluster-health", after_long_help = CLUSTER_HEALTH_HELP)]
     ClusterHealth(ClusterHealthArgs),
 }
