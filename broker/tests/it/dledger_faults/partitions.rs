@@ -47,6 +47,13 @@ async fn cut_off_leader_cannot_acknowledge() {
             r.as_ref().map_or(true, |r| r.code != response::SUCCESS),
             "a cut-off leader acknowledged a write: {r:?}"
         );
+        // The write reached the stopped process (the kernel took the connection and the bytes):
+        // the client waited for an answer, so the check below that no node serves it means
+        // something. A refused connection would have left nothing to check.
+        assert!(
+            matches!(r, Err(RemotingError::Timeout { .. })),
+            "the write did not reach the stopped leader: {r:?}"
+        );
     }
     // The name server still holds the stopped process's connection: look for one of the others.
     let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != old).collect();
