@@ -42,6 +42,11 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
+            [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
+            [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
+            [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
+            [CompletionResult]::new('updateSubGroup', 'updateSubGroup', [CompletionResultType]::ParameterValue, 'Create or update a consumer group''s settings on a broker or on every master of a cluster')
+            [CompletionResult]::new('deleteSubGroup', 'deleteSubGroup', [CompletionResultType]::ParameterValue, 'Delete a consumer group''s settings from a broker or from every master of a cluster')
             [CompletionResult]::new('verify-commitlog', 'verify-commitlog', [CompletionResultType]::ParameterValue, 'Check that a master''s newest commitlog files are identical on its slave before an upgrade')
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the three broker configs of a DLedger group, from scratch or from a broker config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -239,6 +244,93 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
             [CompletionResult]::new('--msgKey', '--msgKey', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;consumerProgress' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group; without it, one summary line per group')
+            [CompletionResult]::new('--groupName', '--groupName', [CompletionResultType]::ParameterName, 'Consumer group; without it, one summary line per group')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;consumerConnection' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--consumerGroup', '--consumerGroup', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;producerConnection' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Producer group')
+            [CompletionResult]::new('--producerGroup', '--producerGroup', [CompletionResultType]::ParameterName, 'Producer group')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'A topic the group sends to (its brokers are asked)')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'A topic the group sends to (its brokers are asked)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;updateSubGroup' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('--brokerAddr', '--brokerAddr', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Every master of this cluster')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Every master of this cluster')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--groupName', '--groupName', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Whether the group may consume [default: true]')
+            [CompletionResult]::new('--consumeEnable', '--consumeEnable', [CompletionResultType]::ParameterName, 'Whether the group may consume [default: true]')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Whether a new consumer starts from the queue''s min offset [default: false]')
+            [CompletionResult]::new('--consumeFromMinEnable', '--consumeFromMinEnable', [CompletionResultType]::ParameterName, 'Whether a new consumer starts from the queue''s min offset [default: false]')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Whether broadcast consumption is allowed [default: false]')
+            [CompletionResult]::new('--consumeBroadcastEnable', '--consumeBroadcastEnable', [CompletionResultType]::ParameterName, 'Whether broadcast consumption is allowed [default: false]')
+            [CompletionResult]::new('--retryQueueNums', '--retryQueueNums', [CompletionResultType]::ParameterName, 'Queues of the group''s retry topic [default: 1]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Redeliveries before a message goes to the dead-letter topic [default: 16]')
+            [CompletionResult]::new('--retryMaxTimes', '--retryMaxTimes', [CompletionResultType]::ParameterName, 'Redeliveries before a message goes to the dead-letter topic [default: 16]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Broker id to consume from [default: 0]')
+            [CompletionResult]::new('--brokerId', '--brokerId', [CompletionResultType]::ParameterName, 'Broker id to consume from [default: 0]')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Broker id to consume from when consumption is slow [default: 1]')
+            [CompletionResult]::new('--whichBrokerWhenConsumeSlowly', '--whichBrokerWhenConsumeSlowly', [CompletionResultType]::ParameterName, 'Broker id to consume from when consumption is slow [default: 1]')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Whether clients are told when the group''s members change [default: true]')
+            [CompletionResult]::new('--notifyConsumerIdsChanged', '--notifyConsumerIdsChanged', [CompletionResultType]::ParameterName, 'Whether clients are told when the group''s members change [default: true]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;deleteSubGroup' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('--brokerAddr', '--brokerAddr', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--groupName', '--groupName', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Also remove the group''s committed offsets [default: false]')
+            [CompletionResult]::new('--removeOffset', '--removeOffset', [CompletionResultType]::ParameterName, 'Also remove the group''s committed offsets [default: false]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -492,6 +584,11 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
+            [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
+            [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
+            [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
+            [CompletionResult]::new('updateSubGroup', 'updateSubGroup', [CompletionResultType]::ParameterValue, 'Create or update a consumer group''s settings on a broker or on every master of a cluster')
+            [CompletionResult]::new('deleteSubGroup', 'deleteSubGroup', [CompletionResultType]::ParameterValue, 'Delete a consumer group''s settings from a broker or from every master of a cluster')
             [CompletionResult]::new('verify-commitlog', 'verify-commitlog', [CompletionResultType]::ParameterValue, 'Check that a master''s newest commitlog files are identical on its slave before an upgrade')
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the three broker configs of a DLedger group, from scratch or from a broker config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
@@ -539,6 +636,21 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;queryMsgByKey' {
+            break
+        }
+        'mqadmin;help;consumerProgress' {
+            break
+        }
+        'mqadmin;help;consumerConnection' {
+            break
+        }
+        'mqadmin;help;producerConnection' {
+            break
+        }
+        'mqadmin;help;updateSubGroup' {
+            break
+        }
+        'mqadmin;help;deleteSubGroup' {
             break
         }
         'mqadmin;help;verify-commitlog' {

@@ -39,6 +39,11 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
+            cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
+            cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
+            cand producerConnection 'Print a producer group''s live clients'
+            cand updateSubGroup 'Create or update a consumer group''s settings on a broker or on every master of a cluster'
+            cand deleteSubGroup 'Delete a consumer group''s settings from a broker or from every master of a cluster'
             cand verify-commitlog 'Check that a master''s newest commitlog files are identical on its slave before an upgrade'
             cand gen-config 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
             cand completions 'Print a shell completion script to stdout'
@@ -224,6 +229,88 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --topic 'Topic name'
             cand -k 'Message key: one of the space-separated KEYS of a message'
             cand --msgKey 'Message key: one of the space-separated KEYS of a message'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;consumerProgress'= {
+            cand -g 'Consumer group; without it, one summary line per group'
+            cand --groupName 'Consumer group; without it, one summary line per group'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;consumerConnection'= {
+            cand -g 'Consumer group'
+            cand --consumerGroup 'Consumer group'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;producerConnection'= {
+            cand -g 'Producer group'
+            cand --producerGroup 'Producer group'
+            cand -t 'A topic the group sends to (its brokers are asked)'
+            cand --topic 'A topic the group sends to (its brokers are asked)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;updateSubGroup'= {
+            cand -b 'Broker address'
+            cand --brokerAddr 'Broker address'
+            cand -c 'Every master of this cluster'
+            cand --clusterName 'Every master of this cluster'
+            cand -g 'Consumer group'
+            cand --groupName 'Consumer group'
+            cand -s 'Whether the group may consume [default: true]'
+            cand --consumeEnable 'Whether the group may consume [default: true]'
+            cand -m 'Whether a new consumer starts from the queue''s min offset [default: false]'
+            cand --consumeFromMinEnable 'Whether a new consumer starts from the queue''s min offset [default: false]'
+            cand -d 'Whether broadcast consumption is allowed [default: false]'
+            cand --consumeBroadcastEnable 'Whether broadcast consumption is allowed [default: false]'
+            cand --retryQueueNums 'Queues of the group''s retry topic [default: 1]'
+            cand -r 'Redeliveries before a message goes to the dead-letter topic [default: 16]'
+            cand --retryMaxTimes 'Redeliveries before a message goes to the dead-letter topic [default: 16]'
+            cand -i 'Broker id to consume from [default: 0]'
+            cand --brokerId 'Broker id to consume from [default: 0]'
+            cand -w 'Broker id to consume from when consumption is slow [default: 1]'
+            cand --whichBrokerWhenConsumeSlowly 'Broker id to consume from when consumption is slow [default: 1]'
+            cand -a 'Whether clients are told when the group''s members change [default: true]'
+            cand --notifyConsumerIdsChanged 'Whether clients are told when the group''s members change [default: true]'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;deleteSubGroup'= {
+            cand -b 'Broker address'
+            cand --brokerAddr 'Broker address'
+            cand -c 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)'
+            cand --clusterName 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)'
+            cand -g 'Consumer group'
+            cand --groupName 'Consumer group'
+            cand -r 'Also remove the group''s committed offsets [default: false]'
+            cand --removeOffset 'Also remove the group''s committed offsets [default: false]'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -458,6 +545,11 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
+            cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
+            cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
+            cand producerConnection 'Print a producer group''s live clients'
+            cand updateSubGroup 'Create or update a consumer group''s settings on a broker or on every master of a cluster'
+            cand deleteSubGroup 'Delete a consumer group''s settings from a broker or from every master of a cluster'
             cand verify-commitlog 'Check that a master''s newest commitlog files are identical on its slave before an upgrade'
             cand gen-config 'Write the three broker configs of a DLedger group, from scratch or from a broker config'
             cand completions 'Print a shell completion script to stdout'
@@ -493,6 +585,16 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;queryMsgById'= {
         }
         &'mqadmin;help;queryMsgByKey'= {
+        }
+        &'mqadmin;help;consumerProgress'= {
+        }
+        &'mqadmin;help;consumerConnection'= {
+        }
+        &'mqadmin;help;producerConnection'= {
+        }
+        &'mqadmin;help;updateSubGroup'= {
+        }
+        &'mqadmin;help;deleteSubGroup'= {
         }
         &'mqadmin;help;verify-commitlog'= {
         }

@@ -182,6 +182,21 @@ pub enum Commands {
     /// Print the messages of a topic that have a key (from the brokers' key index)
     #[command(name = "queryMsgByKey")]
     QueryMsgByKey(QueryMsgByKeyArgs),
+    /// Print a consumer group's progress per queue (or every group's summary), its TPS and backlog
+    #[command(name = "consumerProgress", after_long_help = CONSUMER_PROGRESS_HELP)]
+    ConsumerProgress(ConsumerProgressArgs),
+    /// Print a consumer group's live clients, subscriptions and consume mode
+    #[command(name = "consumerConnection", after_long_help = CONSUMER_CONNECTION_HELP)]
+    ConsumerConnection(ConsumerConnectionArgs),
+    /// Print a producer group's live clients
+    #[command(name = "producerConnection", after_long_help = PRODUCER_CONNECTION_HELP)]
+    ProducerConnection(ProducerConnectionArgs),
+    /// Create or update a consumer group's settings on a broker or on every master of a cluster
+    #[command(name = "updateSubGroup", after_long_help = UPDATE_SUB_GROUP_HELP)]
+    UpdateSubGroup(UpdateSubGroupArgs),
+    /// Delete a consumer group's settings from a broker or from every master of a cluster
+    #[command(name = "deleteSubGroup", after_long_help = DELETE_SUB_GROUP_HELP)]
+    DeleteSubGroup(DeleteSubGroupArgs),
     /// Check that a master's newest commitlog files are identical on its slave before an upgrade
     #[command(after_long_help = VERIFY_COMMITLOG_HELP)]
     VerifyCommitlog(VerifyCommitlogArgs),
@@ -565,6 +580,105 @@ pub struct QueryMsgByKeyArgs {
     pub msg_key: String,
 }
 
+/// Arguments of `mqadmin consumerProgress`.
+#[derive(Debug, Args)]
+pub struct ConsumerProgressArgs {
+    /// Consumer group; without it, one summary line per group
+    #[arg(short = 'g', long = "groupName", value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
+/// Arguments of `mqadmin consumerConnection`.
+#[derive(Debug, Args)]
+pub struct ConsumerConnectionArgs {
+    /// Consumer group
+    #[arg(short = 'g', long = "consumerGroup", value_name = "GROUP")]
+    pub group: String,
+}
+
+/// Arguments of `mqadmin producerConnection`.
+#[derive(Debug, Args)]
+pub struct ProducerConnectionArgs {
+    /// Producer group
+    #[arg(short = 'g', long = "producerGroup", value_name = "GROUP")]
+    pub group: String,
+
+    /// A topic the group sends to (its brokers are asked)
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+}
+
+/// Arguments of `mqadmin updateSubGroup` (Java's flags; `-q` is the global `--quiet`, so the
+/// retry queue count is `--retryQueueNums` only).
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["broker_addr", "cluster_name"])))]
+pub struct UpdateSubGroupArgs {
+    /// Broker address
+    #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
+    pub broker_addr: Option<String>,
+
+    /// Every master of this cluster
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Consumer group
+    #[arg(short = 'g', long = "groupName", value_name = "GROUP")]
+    pub group: String,
+
+    /// Whether the group may consume [default: true]
+    #[arg(short = 's', long = "consumeEnable", value_name = "BOOL")]
+    pub consume_enable: Option<bool>,
+
+    /// Whether a new consumer starts from the queue's min offset [default: false]
+    #[arg(short = 'm', long = "consumeFromMinEnable", value_name = "BOOL")]
+    pub consume_from_min_enable: Option<bool>,
+
+    /// Whether broadcast consumption is allowed [default: false]
+    #[arg(short = 'd', long = "consumeBroadcastEnable", value_name = "BOOL")]
+    pub consume_broadcast_enable: Option<bool>,
+
+    /// Queues of the group's retry topic [default: 1]
+    #[arg(long = "retryQueueNums", value_name = "N")]
+    pub retry_queue_nums: Option<i32>,
+
+    /// Redeliveries before a message goes to the dead-letter topic [default: 16]
+    #[arg(short = 'r', long = "retryMaxTimes", value_name = "N")]
+    pub retry_max_times: Option<i32>,
+
+    /// Broker id to consume from [default: 0]
+    #[arg(short = 'i', long = "brokerId", value_name = "ID")]
+    pub broker_id: Option<i64>,
+
+    /// Broker id to consume from when consumption is slow [default: 1]
+    #[arg(short = 'w', long = "whichBrokerWhenConsumeSlowly", value_name = "ID")]
+    pub which_broker_when_consume_slowly: Option<i64>,
+
+    /// Whether clients are told when the group's members change [default: true]
+    #[arg(short = 'a', long = "notifyConsumerIdsChanged", value_name = "BOOL")]
+    pub notify_consumer_ids_changed: Option<bool>,
+}
+
+/// Arguments of `mqadmin deleteSubGroup`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["broker_addr", "cluster_name"])))]
+pub struct DeleteSubGroupArgs {
+    /// Broker address
+    #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
+    pub broker_addr: Option<String>,
+
+    /// Every master of this cluster (then the group's %RETRY% and %DLQ% topics are deleted too)
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Consumer group
+    #[arg(short = 'g', long = "groupName", value_name = "GROUP")]
+    pub group: String,
+
+    /// Also remove the group's committed offsets [default: false]
+    #[arg(short = 'r', long = "removeOffset", value_name = "BOOL")]
+    pub remove_offset: Option<bool>,
+}
+
 /// Arguments of `mqadmin verify-commitlog`.
 #[derive(Debug, Args)]
 pub struct VerifyCommitlogArgs {
@@ -756,6 +870,75 @@ pub struct LocalBrokerArgs {
 }
 
 /// Long help of `dledger-status`: what is asked, exit codes and sample output.
+/// Long help of `mqadmin consumerProgress`.
+const CONSUMER_PROGRESS_HELP: &str = "\
+Asks GET_CONSUME_STATS of the master (broker id 0; the leader of a DLedger group) of every broker
+group serving the group's retry topic %RETRY%GROUP, and prints what the Java tool prints. Without
+-g, one line per group that has a retry topic, with its live clients. #Client IP is NA: the broker
+does not report which client holds a queue. #LastTime is the store time of the last consumed message.
+
+Example:
+  $ mqadmin consumerProgress -g OrderConsumers
+  #Topic                            #Broker Name                      #QID  #Broker Offset        #Consumer Offset      #Client IP           #Diff                 #LastTime
+  Orders                            RaftNode00                        0     1250                  1200                  NA                   50                    2026-12-05 06:40:12
+  Orders                            RaftNode00                        1     1249                  1249                  NA                   0                     2026-12-05 06:40:13
+
+  Consume TPS: 0.0
+  Diff Total: 50
+
+  $ mqadmin consumerProgress
+  #Group                            #Count  #Version                 #Type  #Model          #TPS     #Diff Total
+  OrderConsumers                    2       V4_9_7                   PUSH   CLUSTERING      0        50
+
+Exit status: 0 printed; 1 the group has no offsets anywhere; 2 a server did not answer.";
+
+/// Long help of `mqadmin consumerConnection`.
+const CONSUMER_CONNECTION_HELP: &str = "\
+Asks GET_CONSUMER_CONNECTION_LIST of the masters serving the group's retry topic.
+
+Example:
+  $ mqadmin consumerConnection -g OrderConsumers
+  001  10.0.0.7@12345                   10.0.0.7:53122         JAVA     V4_9_7
+
+  Below is subscription:001  Topic: Orders                                   SubExpression: *
+  ConsumeType: CONSUME_PASSIVELY
+  MessageModel: CLUSTERING
+  ConsumeFromWhere: CONSUME_FROM_LAST_OFFSET
+
+Exit status: 0 printed; 1 no live consumer of the group; 2 a server did not answer.";
+
+/// Long help of `mqadmin producerConnection`.
+const PRODUCER_CONNECTION_HELP: &str = "\
+Asks GET_PRODUCER_CONNECTION_LIST of the masters of the topic's route.
+
+Example:
+  $ mqadmin producerConnection -g OrderProducers -t Orders
+  0001  10.0.0.7@12345                   10.0.0.7:53120         JAVA     V4_9_7
+
+Exit status: 0 printed; 1 unknown topic or no live producer of the group; 2 a server did not answer.";
+
+/// Long help of `mqadmin updateSubGroup`.
+const UPDATE_SUB_GROUP_HELP: &str = "\
+Sends UPDATE_AND_CREATE_SUBSCRIPTIONGROUP with the group's whole settings: flags left out take
+Java's tool defaults (consumeFromMinEnable and consumeBroadcastEnable false, the rest as
+SubscriptionGroupConfig). With -c every master (DLedger leader) is tried; a failing one is reported
+on stderr and the others still get the settings.
+
+Example:
+  $ mqadmin updateSubGroup -c RaftCluster -g OrderConsumers -r 3
+  create subscription group to 10.0.0.1:30911 success.
+  SubscriptionGroupConfig [groupName=OrderConsumers, consumeEnable=true, consumeFromMinEnable=false, consumeBroadcastEnable=false, retryQueueNums=1, retryMaxTimes=3, brokerId=0, whichBrokerWhenConsumeSlowly=1, notifyConsumerIdsChangedEnable=true]";
+
+/// Long help of `mqadmin deleteSubGroup`.
+const DELETE_SUB_GROUP_HELP: &str = "\
+Sends DELETE_SUBSCRIPTIONGROUP (with removeOffset) to the broker, or to every master of the
+cluster and then deletes the group's %RETRY% and %DLQ% topics (a topic that was never created is
+reported on stderr).
+
+Example:
+  $ mqadmin deleteSubGroup -c RaftCluster -g OrderConsumers
+  delete subscription group [OrderConsumers] from broker [10.0.0.1:30911] in cluster [RaftCluster] success.";
+
 const DLEDGER_STATUS_HELP: &str = "\
 Lists the brokers of each group from the name server, then asks every node for its replication
 state with GET_REPLICA_STATUS (request code 9001, ours; a Java broker does not know it). A
