@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
+            [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
@@ -244,6 +245,20 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
             [CompletionResult]::new('--msgKey', '--msgKey', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;queryMsgByUniqueKey' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client message id (UNIQ_KEY, 32 hex digits)')
+            [CompletionResult]::new('--msgId', '--msgId', [CompletionResultType]::ParameterName, 'Client message id (UNIQ_KEY, 32 hex digits)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic of the message')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic of the message')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -584,6 +599,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
+            [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
@@ -636,6 +652,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;queryMsgByKey' {
+            break
+        }
+        'mqadmin;help;queryMsgByUniqueKey' {
             break
         }
         'mqadmin;help;consumerProgress' {

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
+            cand queryMsgByUniqueKey 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names'
             cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
             cand producerConnection 'Print a producer group''s live clients'
@@ -229,6 +230,19 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --topic 'Topic name'
             cand -k 'Message key: one of the space-separated KEYS of a message'
             cand --msgKey 'Message key: one of the space-separated KEYS of a message'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;queryMsgByUniqueKey'= {
+            cand -i 'Client message id (UNIQ_KEY, 32 hex digits)'
+            cand --msgId 'Client message id (UNIQ_KEY, 32 hex digits)'
+            cand -t 'Topic of the message'
+            cand --topic 'Topic of the message'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -545,6 +559,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
+            cand queryMsgByUniqueKey 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names'
             cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
             cand producerConnection 'Print a producer group''s live clients'
@@ -585,6 +600,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;queryMsgById'= {
         }
         &'mqadmin;help;queryMsgByKey'= {
+        }
+        &'mqadmin;help;queryMsgByUniqueKey'= {
         }
         &'mqadmin;help;consumerProgress'= {
         }

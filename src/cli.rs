@@ -182,6 +182,9 @@ pub enum Commands {
     /// Print the messages of a topic that have a key (from the brokers' key index)
     #[command(name = "queryMsgByKey")]
     QueryMsgByKey(QueryMsgByKeyArgs),
+    /// Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names
+    #[command(name = "queryMsgByUniqueKey")]
+    QueryMsgByUniqueKey(QueryMsgByUniqueKeyArgs),
     /// Print a consumer group's progress per queue (or every group's summary), its TPS and backlog
     #[command(name = "consumerProgress", after_long_help = CONSUMER_PROGRESS_HELP)]
     ConsumerProgress(ConsumerProgressArgs),
@@ -578,6 +581,18 @@ pub struct QueryMsgByKeyArgs {
     /// Message key: one of the space-separated KEYS of a message
     #[arg(short = 'k', long = "msgKey", value_name = "KEY")]
     pub msg_key: String,
+}
+
+/// Arguments of `mqadmin queryMsgByUniqueKey`.
+#[derive(Debug, Args)]
+pub struct QueryMsgByUniqueKeyArgs {
+    /// Client message id (UNIQ_KEY, 32 hex digits)
+    #[arg(short = 'i', long = "msgId", value_name = "MSGID")]
+    pub msg_id: String,
+
+    /// Topic of the message
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
 }
 
 /// Arguments of `mqadmin consumerProgress`.

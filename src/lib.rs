@@ -65,6 +65,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::QueryMsgByKey(args) => {
             runtime.block_on(commands::query_msg_by_key::run(&cli.global, &args, &printer))
         }
+        Commands::QueryMsgByUniqueKey(args) => runtime.block_on(commands::query_msg_by_unique_key::run(
+            &cli.global,
+            &args,
+            &printer,
+        )),
         Commands::ConsumerProgress(args) => {
             runtime.block_on(commands::consumer_progress::run(&cli.global, &args, &printer))
         }

@@ -431,6 +431,80 @@ fn consumer_group_commands_on_a_classic_broker() {
     assert_eq!(g["count"], 1, "{v}");
     assert_eq!(g["consumeType"], "PUSH", "{v}");
 
+    // queryMsgByUniqueKey: the client id sendMessage reports names the message.
+    let sent = json(&run(&[
+        "-n",
+        &ns,
+        "sendMessage",
+        "-t",
+        topic,
+        "-p",
+        "unique-body",
+        "-k",
+        "K1",
+        "-c",
+        "TagU",
+        "--output",
+        "json",
+    ]));
+    let id = sent["msgId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{sent}"))
+        .to_string();
+    // The key index is built behind the commit log: wait for it.
+    let r = until(
+        &["-n", &ns, "queryMsgByUniqueKey", "-t", topic, "-i", &id],
+        "found",
+        |r| r.code == Some(0),
+    );
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], format!("{:<20} {topic}", "Topic:"), "{}", r.stdout);
+    assert_eq!(lines[1], format!("{:<20} [TagU]", "Tags:"), "{}", r.stdout);
+    assert_eq!(lines[2], format!("{:<20} [K1]", "Keys:"), "{}", r.stdout);
+    assert_eq!(
+        lines[3],
+        format!("{:<20} {}", "Queue ID:", sent["queueId"]),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        lines[4],
+        format!("{:<20} {}", "Queue Offset:", sent["queueOffset"]),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(&format!("UNIQ_KEY={id}")), "{}", r.stdout);
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("{:<20} unique-body", "Message Body:").as_str())
+    );
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "queryMsgByUniqueKey",
+        "-t",
+        topic,
+        "-i",
+        &id,
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["messages"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["messages"][0]["uniqKey"], id.as_str(), "{v}");
+    assert_eq!(v["messages"][0]["msgId"], sent["offsetMsgId"], "{v}");
+    let r = run(&[
+        "-n",
+        &ns,
+        "queryMsgByUniqueKey",
+        "-t",
+        topic,
+        "-i",
+        "0A0000000000000000000000000000FF",
+    ]);
+    refused(&r, "but no message");
+    let r = run(&["-n", &ns, "queryMsgByUniqueKey", "-t", "NoSuchTopic", "-i", &id]);
+    refused(&r, "topic NoSuchTopic not found");
+
     // deleteSubGroup -b with removeOffset: the offsets are gone, so is the progress.
     let r = run(&[
         "-n",
