@@ -43,6 +43,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
             [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names')
+            [CompletionResult]::new('wipeWritePerm', 'wipeWritePerm', [CompletionResultType]::ParameterValue, 'Stop producers writing to a broker group: clear its write permission on every name server')
+            [CompletionResult]::new('addWritePerm', 'addWritePerm', [CompletionResultType]::ParameterValue, 'Let producers write to a broker group again: set its write permission on every name server')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
@@ -259,6 +261,30 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--msgId', '--msgId', [CompletionResultType]::ParameterName, 'Client message id (UNIQ_KEY, 32 hex digits)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic of the message')
             [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic of the message')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;wipeWritePerm' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('--brokerName', '--brokerName', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;addWritePerm' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('--brokerName', '--brokerName', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -600,6 +626,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
             [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names')
+            [CompletionResult]::new('wipeWritePerm', 'wipeWritePerm', [CompletionResultType]::ParameterValue, 'Stop producers writing to a broker group: clear its write permission on every name server')
+            [CompletionResult]::new('addWritePerm', 'addWritePerm', [CompletionResultType]::ParameterValue, 'Let producers write to a broker group again: set its write permission on every name server')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
@@ -655,6 +683,12 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;queryMsgByUniqueKey' {
+            break
+        }
+        'mqadmin;help;wipeWritePerm' {
+            break
+        }
+        'mqadmin;help;addWritePerm' {
             break
         }
         'mqadmin;help;consumerProgress' {

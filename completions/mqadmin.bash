@@ -16,6 +16,9 @@ _mqadmin() {
             ",$1")
                 cmd="mqadmin"
                 ;;
+            mqadmin,addWritePerm)
+                cmd="mqadmin__subcmd__addWritePerm"
+                ;;
             mqadmin,benchmark)
                 cmd="mqadmin__subcmd__benchmark"
                 ;;
@@ -103,6 +106,9 @@ _mqadmin() {
             mqadmin,verify-commitlog)
                 cmd="mqadmin__subcmd__verify__subcmd__commitlog"
                 ;;
+            mqadmin,wipeWritePerm)
+                cmd="mqadmin__subcmd__wipeWritePerm"
+                ;;
             mqadmin__subcmd__benchmark,consumer)
                 cmd="mqadmin__subcmd__benchmark__subcmd__consumer"
                 ;;
@@ -126,6 +132,9 @@ _mqadmin() {
                 ;;
             mqadmin__subcmd__benchmark__subcmd__help,producer)
                 cmd="mqadmin__subcmd__benchmark__subcmd__help__subcmd__producer"
+                ;;
+            mqadmin__subcmd__help,addWritePerm)
+                cmd="mqadmin__subcmd__help__subcmd__addWritePerm"
                 ;;
             mqadmin__subcmd__help,benchmark)
                 cmd="mqadmin__subcmd__help__subcmd__benchmark"
@@ -214,6 +223,9 @@ _mqadmin() {
             mqadmin__subcmd__help,verify-commitlog)
                 cmd="mqadmin__subcmd__help__subcmd__verify__subcmd__commitlog"
                 ;;
+            mqadmin__subcmd__help,wipeWritePerm)
+                cmd="mqadmin__subcmd__help__subcmd__wipeWritePerm"
+                ;;
             mqadmin__subcmd__help__subcmd__benchmark,consumer)
                 cmd="mqadmin__subcmd__help__subcmd__benchmark__subcmd__consumer"
                 ;;
@@ -230,12 +242,46 @@ _mqadmin() {
 
     case "${cmd}" in
         mqadmin)
-            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help"
+            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey wipeWritePerm addWritePerm consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --namesrvAddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqadmin__subcmd__addWritePerm)
+            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --brokerName)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --namesrvAddr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1120,8 +1166,22 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__help)
-            opts="clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help"
+            opts="clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey wipeWritePerm addWritePerm consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqadmin__subcmd__help__subcmd__addWritePerm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1568,6 +1628,20 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__help__subcmd__verify__subcmd__commitlog)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqadmin__subcmd__help__subcmd__wipeWritePerm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2279,6 +2353,40 @@ _mqadmin() {
                     return 0
                     ;;
                 --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namesrvAddr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqadmin__subcmd__wipeWritePerm)
+            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --brokerName)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,6 +40,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
             cand queryMsgByUniqueKey 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names'
+            cand wipeWritePerm 'Stop producers writing to a broker group: clear its write permission on every name server'
+            cand addWritePerm 'Let producers write to a broker group again: set its write permission on every name server'
             cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
             cand producerConnection 'Print a producer group''s live clients'
@@ -243,6 +245,28 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --msgId 'Client message id (UNIQ_KEY, 32 hex digits)'
             cand -t 'Topic of the message'
             cand --topic 'Topic of the message'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;wipeWritePerm'= {
+            cand -b 'Broker group name (brokerName)'
+            cand --brokerName 'Broker group name (brokerName)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;addWritePerm'= {
+            cand -b 'Broker group name (brokerName)'
+            cand --brokerName 'Broker group name (brokerName)'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -560,6 +584,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
             cand queryMsgByUniqueKey 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names'
+            cand wipeWritePerm 'Stop producers writing to a broker group: clear its write permission on every name server'
+            cand addWritePerm 'Let producers write to a broker group again: set its write permission on every name server'
             cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
             cand producerConnection 'Print a producer group''s live clients'
@@ -602,6 +628,10 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;queryMsgByKey'= {
         }
         &'mqadmin;help;queryMsgByUniqueKey'= {
+        }
+        &'mqadmin;help;wipeWritePerm'= {
+        }
+        &'mqadmin;help;addWritePerm'= {
         }
         &'mqadmin;help;consumerProgress'= {
         }

@@ -185,6 +185,12 @@ pub enum Commands {
     /// Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names
     #[command(name = "queryMsgByUniqueKey")]
     QueryMsgByUniqueKey(QueryMsgByUniqueKeyArgs),
+    /// Stop producers writing to a broker group: clear its write permission on every name server
+    #[command(name = "wipeWritePerm", after_long_help = WIPE_WRITE_PERM_HELP)]
+    WipeWritePerm(WritePermArgs),
+    /// Let producers write to a broker group again: set its write permission on every name server
+    #[command(name = "addWritePerm", after_long_help = ADD_WRITE_PERM_HELP)]
+    AddWritePerm(WritePermArgs),
     /// Print a consumer group's progress per queue (or every group's summary), its TPS and backlog
     #[command(name = "consumerProgress", after_long_help = CONSUMER_PROGRESS_HELP)]
     ConsumerProgress(ConsumerProgressArgs),
@@ -595,6 +601,14 @@ pub struct QueryMsgByUniqueKeyArgs {
     pub topic: String,
 }
 
+/// Arguments of `mqadmin wipeWritePerm` and `mqadmin addWritePerm`.
+#[derive(Debug, Args)]
+pub struct WritePermArgs {
+    /// Broker group name (brokerName)
+    #[arg(short = 'b', long = "brokerName", value_name = "NAME")]
+    pub broker_name: String,
+}
+
 /// Arguments of `mqadmin consumerProgress`.
 #[derive(Debug, Args)]
 pub struct ConsumerProgressArgs {
@@ -885,6 +899,30 @@ pub struct LocalBrokerArgs {
 }
 
 /// Long help of `dledger-status`: what is asked, exit codes and sample output.
+/// Long help of `mqadmin wipeWritePerm`.
+const WIPE_WRITE_PERM_HELP: &str = "\
+Sends WIPE_WRITE_PERM_OF_BROKER to every name server of -n: the routes then show the group's
+queues read-only, so producers send elsewhere while consumers drain it (watch consumerProgress).
+It lasts until the broker's topic configs change or addWritePerm is run.
+
+Example:
+  $ mqadmin -n '10.0.0.1:9876;10.0.0.2:9876' wipeWritePerm -b RaftNode00
+  wipe write perm of broker[RaftNode00] in name server[10.0.0.1:9876] OK, 12
+  wipe write perm of broker[RaftNode00] in name server[10.0.0.2:9876] OK, 12
+
+Exit status: 0 done; 1 unknown broker name, or a name server failed (warned); 2 none answered.";
+
+/// Long help of `mqadmin addWritePerm`.
+const ADD_WRITE_PERM_HELP: &str = "\
+Sends ADD_WRITE_PERM_OF_BROKER to every name server of -n: every queue of the group is read-write
+again in the routes.
+
+Example:
+  $ mqadmin -n 10.0.0.1:9876 addWritePerm -b RaftNode00
+  add write perm of broker[RaftNode00] in name server[10.0.0.1:9876] OK, 12
+
+Exit status: 0 done; 1 unknown broker name, or a name server failed (warned); 2 none answered.";
+
 /// Long help of `mqadmin consumerProgress`.
 const CONSUMER_PROGRESS_HELP: &str = "\
 Asks GET_CONSUME_STATS of the master (broker id 0; the leader of a DLedger group) of every broker

@@ -70,6 +70,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             &args,
             &printer,
         )),
+        Commands::WipeWritePerm(args) => runtime.block_on(commands::write_perm::run(
+            &cli.global,
+            &args,
+            ops::write_perm::WritePerm::Wipe,
+            &printer,
+        )),
+        Commands::AddWritePerm(args) => runtime.block_on(commands::write_perm::run(
+            &cli.global,
+            &args,
+            ops::write_perm::WritePerm::Add,
+            &printer,
+        )),
         Commands::ConsumerProgress(args) => {
             runtime.block_on(commands::consumer_progress::run(&cli.global, &args, &printer))
         }

@@ -551,6 +551,47 @@ fn consumer_group_commands_on_a_classic_broker() {
     );
     let r = run(&["-n", &ns, "deleteSubGroup", "-c", "NoSuchCluster", "-g", "GroupG"]);
     refused(&r, "cluster NoSuchCluster not found");
+
+    // wipeWritePerm / addWritePerm on every name server of -n: the route's perm follows; a dead
+    // name server is a warning and exit 1.
+    let perm = |ns: &str| {
+        let v = json(&run(&["-n", ns, "topicRoute", "-t", topic, "--output", "json"]));
+        v["queueDatas"][0]["perm"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{v}"))
+    };
+    assert_eq!(perm(&ns), 6);
+    let r = run(&["-n", &ns, "wipeWritePerm", "-b", "broker-g"]);
+    ok(&r);
+    let line = |verb: &str, ns: &str, r: &Run| {
+        let count = r.stdout.rsplit(", ").next().unwrap().trim().to_string();
+        assert!(count.parse::<i32>().unwrap() >= 1, "{r:?}");
+        format!("{verb} write perm of broker[broker-g] in name server[{ns}] OK, {count}\n")
+    };
+    assert_eq!(r.stdout, line("wipe", &ns, &r));
+    assert_eq!(perm(&ns), 4, "read-only after the wipe");
+    let dead = closed_addr();
+    let both = format!("{ns};{dead}");
+    let r = run(&["-n", &both, "addWritePerm", "-b", "broker-g"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert_eq!(r.stdout, line("add", &ns, &r));
+    assert!(r.stderr.contains(&format!("name server[{dead}] Failed")), "{r:?}");
+    assert_eq!(perm(&ns), 6, "read-write again");
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "wipeWritePerm",
+        "-b",
+        "broker-g",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["operation"], "wipe", "{v}");
+    assert_eq!(v["namesrvs"][0]["namesrvAddr"], ns.as_str(), "{v}");
+    assert!(v["namesrvs"][0]["topicCount"].as_i64().unwrap() >= 1, "{v}");
+    ok(&run(&["-n", &ns, "addWritePerm", "-b", "broker-g"]));
+    let r = run(&["-n", &ns, "wipeWritePerm", "-b", "no-such-broker"]);
+    refused(&r, "broker no-such-broker is not registered");
 }
 
 /// The DLedger leader registers as broker id 0: updateSubGroup -c and consumerProgress ask it

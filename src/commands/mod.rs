@@ -26,6 +26,7 @@ pub mod topic_status;
 pub mod update_topic;
 pub mod upgrade_group;
 pub mod verify_commitlog;
+pub mod write_perm;
 
 use crate::cli::{BrokerTargetArgs, GlobalArgs};
 use crate::ops::admin::Admin;

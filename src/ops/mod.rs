@@ -31,3 +31,4 @@ pub mod topic_status;
 pub mod update_topic;
 pub mod upgrade_group;
 pub mod verify_commitlog;
+pub mod write_perm;
