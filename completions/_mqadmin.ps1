@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names')
             [CompletionResult]::new('wipeWritePerm', 'wipeWritePerm', [CompletionResultType]::ParameterValue, 'Stop producers writing to a broker group: clear its write permission on every name server')
             [CompletionResult]::new('addWritePerm', 'addWritePerm', [CompletionResultType]::ParameterValue, 'Let producers write to a broker group again: set its write permission on every name server')
+            [CompletionResult]::new('resetOffsetByTime', 'resetOffsetByTime', [CompletionResultType]::ParameterValue, 'Move a consumer group''s offsets on a topic to the first message stored at or after a time')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
@@ -285,6 +286,24 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
         'mqadmin;addWritePerm' {
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
             [CompletionResult]::new('--brokerName', '--brokerName', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;resetOffsetByTime' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)')
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Also move offsets forward; false only rolls back [default: true]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Also move offsets forward; false only rolls back [default: true]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -628,6 +647,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names')
             [CompletionResult]::new('wipeWritePerm', 'wipeWritePerm', [CompletionResultType]::ParameterValue, 'Stop producers writing to a broker group: clear its write permission on every name server')
             [CompletionResult]::new('addWritePerm', 'addWritePerm', [CompletionResultType]::ParameterValue, 'Let producers write to a broker group again: set its write permission on every name server')
+            [CompletionResult]::new('resetOffsetByTime', 'resetOffsetByTime', [CompletionResultType]::ParameterValue, 'Move a consumer group''s offsets on a topic to the first message stored at or after a time')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
@@ -689,6 +709,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;addWritePerm' {
+            break
+        }
+        'mqadmin;help;resetOffsetByTime' {
             break
         }
         'mqadmin;help;consumerProgress' {

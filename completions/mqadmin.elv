@@ -42,6 +42,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand queryMsgByUniqueKey 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names'
             cand wipeWritePerm 'Stop producers writing to a broker group: clear its write permission on every name server'
             cand addWritePerm 'Let producers write to a broker group again: set its write permission on every name server'
+            cand resetOffsetByTime 'Move a consumer group''s offsets on a topic to the first message stored at or after a time'
             cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
             cand producerConnection 'Print a producer group''s live clients'
@@ -267,6 +268,23 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;addWritePerm'= {
             cand -b 'Broker group name (brokerName)'
             cand --brokerName 'Broker group name (brokerName)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;resetOffsetByTime'= {
+            cand -g 'Consumer group'
+            cand --group 'Consumer group'
+            cand -t 'Topic'
+            cand --topic 'Topic'
+            cand -s 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)'
+            cand --timestamp 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)'
+            cand -f 'Also move offsets forward; false only rolls back [default: true]'
+            cand --force 'Also move offsets forward; false only rolls back [default: true]'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -586,6 +604,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand queryMsgByUniqueKey 'Print the message a client message id (UNIQ_KEY, as sendMessage prints it) names'
             cand wipeWritePerm 'Stop producers writing to a broker group: clear its write permission on every name server'
             cand addWritePerm 'Let producers write to a broker group again: set its write permission on every name server'
+            cand resetOffsetByTime 'Move a consumer group''s offsets on a topic to the first message stored at or after a time'
             cand consumerProgress 'Print a consumer group''s progress per queue (or every group''s summary), its TPS and backlog'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
             cand producerConnection 'Print a producer group''s live clients'
@@ -632,6 +651,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;wipeWritePerm'= {
         }
         &'mqadmin;help;addWritePerm'= {
+        }
+        &'mqadmin;help;resetOffsetByTime'= {
         }
         &'mqadmin;help;consumerProgress'= {
         }

@@ -191,6 +191,9 @@ pub enum Commands {
     /// Let producers write to a broker group again: set its write permission on every name server
     #[command(name = "addWritePerm", after_long_help = ADD_WRITE_PERM_HELP)]
     AddWritePerm(WritePermArgs),
+    /// Move a consumer group's offsets on a topic to the first message stored at or after a time
+    #[command(name = "resetOffsetByTime", after_long_help = RESET_OFFSET_BY_TIME_HELP)]
+    ResetOffsetByTime(ResetOffsetByTimeArgs),
     /// Print a consumer group's progress per queue (or every group's summary), its TPS and backlog
     #[command(name = "consumerProgress", after_long_help = CONSUMER_PROGRESS_HELP)]
     ConsumerProgress(ConsumerProgressArgs),
@@ -609,6 +612,26 @@ pub struct WritePermArgs {
     pub broker_name: String,
 }
 
+/// Arguments of `mqadmin resetOffsetByTime`.
+#[derive(Debug, Args)]
+pub struct ResetOffsetByTimeArgs {
+    /// Consumer group
+    #[arg(short = 'g', long = "group", value_name = "GROUP")]
+    pub group: String,
+
+    /// Topic
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+
+    /// now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)
+    #[arg(short = 's', long = "timestamp", value_name = "TIME")]
+    pub timestamp: String,
+
+    /// Also move offsets forward; false only rolls back [default: true]
+    #[arg(short = 'f', long = "force", value_name = "BOOL")]
+    pub force: Option<bool>,
+}
+
 /// Arguments of `mqadmin consumerProgress`.
 #[derive(Debug, Args)]
 pub struct ConsumerProgressArgs {
@@ -922,6 +945,26 @@ Example:
   add write perm of broker[RaftNode00] in name server[10.0.0.1:9876] OK, 12
 
 Exit status: 0 done; 1 unknown broker name, or a name server failed (warned); 2 none answered.";
+
+/// Long help of `mqadmin resetOffsetByTime`.
+const RESET_OFFSET_BY_TIME_HELP: &str = "\
+For each queue of the topic on each master (the DLedger leader), finds the offset of the first
+message stored at or after the time (SEARCH_OFFSET_BY_TIMESTAMP; now: the max offset) and commits
+it for the group (UPDATE_CONSUMER_OFFSET, answered once committed, through the Raft log in DLedger
+mode). With -f false a queue only moves back, never forward.
+
+Running consumers are NOT told (the broker does not notify them yet): they keep their offsets in
+memory and overwrite the reset on their next commit. Stop the group's consumers first and start
+them after the reset (a warning names live ones).
+
+Example:
+  $ mqadmin resetOffsetByTime -g OrderConsumers -t Orders -s 2026-12-05#06:00:00:000
+  rollback consumer offset by specified group[OrderConsumers], topic[Orders], force[true], timestamp(string)[2026-12-05#06:00:00:000], timestamp(long)[1796450400000]
+  #brokerName                               #queueId                                  #offset
+  RaftNode00                                0                                         1180
+  RaftNode00                                1                                         1175
+
+Exit status: 0 reset; 1 bad timestamp or unknown topic; 2 a broker refused or did not answer.";
 
 /// Long help of `mqadmin consumerProgress`.
 const CONSUMER_PROGRESS_HELP: &str = "\

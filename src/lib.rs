@@ -82,6 +82,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             ops::write_perm::WritePerm::Add,
             &printer,
         )),
+        Commands::ResetOffsetByTime(args) => {
+            runtime.block_on(commands::reset_offset_by_time::run(&cli.global, &args, &printer))
+        }
         Commands::ConsumerProgress(args) => {
             runtime.block_on(commands::consumer_progress::run(&cli.global, &args, &printer))
         }

@@ -505,6 +505,127 @@ fn consumer_group_commands_on_a_classic_broker() {
     let r = run(&["-n", &ns, "queryMsgByUniqueKey", "-t", "NoSuchTopic", "-i", &id]);
     refused(&r, "topic NoSuchTopic not found");
 
+    // resetOffsetByTime: now (every max offset), then back to the start by time, then -f false
+    // does not move forward.
+    let max = max_offsets(&ns, topic);
+    let r = run(&[
+        "-n",
+        &ns,
+        "resetOffsetByTime",
+        "-g",
+        "GroupG",
+        "-t",
+        topic,
+        "-s",
+        "now",
+    ]);
+    ok(&r);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("rollback consumer offset by specified group[GroupG], topic[{topic}], force[true], timestamp(string)[now], timestamp(long)[-1]")
+    );
+    assert_eq!(
+        lines[1],
+        format!("{:<40}  {:<40}  {:<40}", "#brokerName", "#queueId", "#offset")
+    );
+    assert_eq!(lines.len(), 6, "{}", r.stdout);
+    for (q, m) in max.iter().enumerate() {
+        assert_eq!(
+            lines[2 + q],
+            format!("{:<40}  {q:<40}  {m:<40}", "broker-g"),
+            "{}",
+            r.stdout
+        );
+    }
+    assert!(r.stderr.contains("1 live consumer(s) of GroupG"), "{r:?}");
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerProgress",
+        "-g",
+        "GroupG",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["diffTotal"], 0, "{v}");
+    for when in ["0", "2000-01-01#00:00:00:000"] {
+        let v = json(&run(&[
+            "-n",
+            &ns,
+            "resetOffsetByTime",
+            "-g",
+            "GroupG",
+            "-t",
+            topic,
+            "-s",
+            when,
+            "--output",
+            "json",
+        ]));
+        let offsets: Vec<i64> = v["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["offset"].as_i64().unwrap())
+            .collect();
+        assert_eq!(offsets, vec![0; 4], "{when}: {v}");
+    }
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerProgress",
+        "-g",
+        "GroupG",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["diffTotal"], max.iter().sum::<i64>(), "{v}");
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "resetOffsetByTime",
+        "-g",
+        "GroupG",
+        "-t",
+        topic,
+        "-s",
+        "now",
+        "-f",
+        "false",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["force"], false, "{v}");
+    assert!(
+        v["queues"].as_array().unwrap().iter().all(|q| q["offset"] == 0),
+        "{v}"
+    );
+    let r = run(&[
+        "-n",
+        &ns,
+        "resetOffsetByTime",
+        "-g",
+        "GroupG",
+        "-t",
+        topic,
+        "-s",
+        "yesterday",
+    ]);
+    refused(&r, "bad timestamp `yesterday`");
+    let r = run(&[
+        "-n",
+        &ns,
+        "resetOffsetByTime",
+        "-g",
+        "GroupG",
+        "-t",
+        "NoSuchTopic",
+        "-s",
+        "now",
+    ]);
+    refused(&r, "topic NoSuchTopic not found");
+
     // deleteSubGroup -b with removeOffset: the offsets are gone, so is the progress.
     let r = run(&[
         "-n",
@@ -697,5 +818,29 @@ fn consumer_group_commands_on_a_dledger_group() {
         "json",
     ]));
     assert_eq!(v["diffTotal"], diff, "{v}");
+    // resetOffsetByTime commits through the leader's Raft log before it answers.
+    let r = run(&[
+        "-n",
+        &ns,
+        "resetOffsetByTime",
+        "-g",
+        "GroupG",
+        "-t",
+        topic,
+        "-s",
+        "now",
+    ]);
+    ok(&r);
+    assert_eq!(r.stdout.lines().count(), 6, "{r:?}");
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerProgress",
+        "-g",
+        "GroupG",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["diffTotal"], 0, "{v}");
     drop(procs);
 }

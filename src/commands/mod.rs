@@ -18,6 +18,7 @@ pub mod producer_connection;
 pub mod query_msg_by_id;
 pub mod query_msg_by_key;
 pub mod query_msg_by_unique_key;
+pub mod reset_offset_by_time;
 pub mod send_message;
 pub mod sub_group;
 pub mod topic_list;

@@ -22,6 +22,7 @@ pub mod producer_connection;
 pub mod query_msg_by_id;
 pub mod query_msg_by_key;
 pub mod query_msg_by_unique_key;
+pub mod reset_offset_by_time;
 pub mod route;
 pub mod send_message;
 pub mod sub_group;
