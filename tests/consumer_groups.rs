@@ -292,6 +292,30 @@ fn consumer_group_commands_on_a_classic_broker() {
     let client = Client::new();
     client.heartbeat(&addr, "GroupG", topic, "ProdP");
 
+    // The heartbeat created %RETRY%GroupG with one queue; --retryQueueNums resizes it, as Java.
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "updateSubGroup",
+        "-b",
+        &addr,
+        "-g",
+        "GroupG",
+        "-r",
+        "3",
+        "--retryQueueNums",
+        "2",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["retryTopicResized"][0], addr.as_str(), "{v}");
+    assert_eq!(v["config"]["retryQueueNums"], 2, "{v}");
+    until(
+        &["-n", &ns, "topicRoute", "-t", "%RETRY%GroupG", "--output", "json"],
+        "resized",
+        |r| r.code == Some(0) && json(r)["queueDatas"][0]["writeQueueNums"] == 2,
+    );
+
     let r = run(&["-n", &ns, "consumerConnection", "-g", "GroupG"]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
@@ -791,9 +815,25 @@ fn consumer_group_commands_on_a_dledger_group() {
         .trim_end_matches(" success.")
         .to_string();
 
+    // The leader replicated the settings: every node serves them.
+    let client = Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for port in &ports {
+        let node = format!("127.0.0.1:{port}");
+        loop {
+            let req = RemotingCommand::request_empty(request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG);
+            let resp = client.call(&node, req);
+            let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+            if v["subscriptionGroupTable"]["GroupG"]["retryMaxTimes"] == 3 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{node} never had GroupG: {v}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     send(&ns, topic, 4);
     let max = max_offsets(&ns, topic);
-    let client = Client::new();
     client.heartbeat(&master, "GroupG", topic, "ProdP");
     for (q, m) in max.iter().enumerate() {
         client.commit(&master, "GroupG", topic, q as i32, (m - 1).max(0));

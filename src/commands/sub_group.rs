@@ -76,7 +76,7 @@ pub async fn update(
         .admin_context(|| format!("cannot update subscription group {}", config.group_name))?;
     let mut status = ExitStatus::Success;
     for failure in &report.failures {
-        printer.warn(&format!("subscription group not updated on {failure}"));
+        printer.warn(failure);
         status = ExitStatus::Failure;
     }
     let text = match global.output {

@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::admin::{request_with, Admin, AdminError};
 use super::consumer_connection::RETRY_GROUP_TOPIC_PREFIX;
 use super::delete_topic::{delete_topic, DeleteTopicOptions};
-use super::update_topic::Target;
+use super::update_topic::{update_topic, Target, UpdateTopicOptions};
+use broker::remoting::body::{TopicConfig, TopicRouteData};
 
 /// The prefix of a group's dead-letter topic (Java's `MixAll.DLQ_GROUP_TOPIC_PREFIX`).
 pub const DLQ_GROUP_TOPIC_PREFIX: &str = "%DLQ%";
@@ -24,8 +25,12 @@ pub const DLQ_GROUP_TOPIC_PREFIX: &str = "%DLQ%";
 pub struct UpdateSubGroupReport {
     /// Broker addresses that took them, in order.
     pub brokers: Vec<String>,
-    /// Brokers that refused or did not answer (cluster mode goes on, as Java does).
+    /// `addr: what failed`: brokers that refused or did not answer (cluster mode goes on, as
+    /// Java does), and retry topics that could not be resized.
     pub failures: Vec<String>,
+    /// Brokers whose existing retry topic was resized to `retryQueueNums` (Java does it when
+    /// the count is not the default 1).
+    pub retry_topic_resized: Vec<String>,
     /// The settings sent.
     pub config: SubscriptionGroupConfig,
 }
@@ -74,7 +79,16 @@ pub async fn update_sub_group(
     let mut report = UpdateSubGroupReport {
         brokers: Vec::new(),
         failures: Vec::new(),
+        retry_topic_resized: Vec::new(),
         config: config.clone(),
+    };
+    let retry_topic = format!("{RETRY_GROUP_TOPIC_PREFIX}{}", config.group_name);
+    // Java reads the retry topic's route only when the count is not the default; a group that
+    // has none yet gets it created with the new count by the broker on the first heartbeat.
+    let retry_route = if config.retry_queue_nums != DEFAULT_RETRY_QUEUE_NUMS {
+        admin.route(&retry_topic).await.ok()
+    } else {
+        None
     };
     let mut first_error = None;
     for addr in addrs(admin, target).await? {
@@ -84,9 +98,23 @@ pub async fn update_sub_group(
             .broker(&addr, "UPDATE_AND_CREATE_SUBSCRIPTIONGROUP", req)
             .await
         {
-            Ok(_) => report.brokers.push(addr),
+            Ok(_) => {
+                if let Some(route) = &retry_route {
+                    match resize_retry_topic(admin, route, &retry_topic, &addr, config.retry_queue_nums).await
+                    {
+                        Ok(true) => report.retry_topic_resized.push(addr.clone()),
+                        Ok(false) => {}
+                        Err(e) => report
+                            .failures
+                            .push(format!("{addr}: retry topic {retry_topic} not resized: {e}")),
+                    }
+                }
+                report.brokers.push(addr);
+            }
             Err(e) => {
-                report.failures.push(format!("{addr}: {e}"));
+                report
+                    .failures
+                    .push(format!("{addr}: subscription group not updated: {e}"));
                 first_error.get_or_insert(e);
             }
         }
@@ -95,6 +123,42 @@ pub async fn update_sub_group(
         Some(e) if report.brokers.is_empty() || matches!(target, Target::Broker(_)) => Err(e),
         _ => Ok(report),
     }
+}
+
+/// Java's `SubscriptionGroupConfig.retryQueueNums` default.
+pub const DEFAULT_RETRY_QUEUE_NUMS: i32 = 1;
+
+/// Sets the retry topic's queue counts on the master at `addr` to `nums` when its route says
+/// otherwise, keeping its permission; whether it changed anything.
+async fn resize_retry_topic(
+    admin: &Admin,
+    route: &TopicRouteData,
+    topic: &str,
+    addr: &str,
+    nums: i32,
+) -> Result<bool, AdminError> {
+    let Some(bd) = route
+        .broker_datas
+        .iter()
+        .find(|bd| bd.broker_addrs.get(&0).is_some_and(|a| a == addr))
+    else {
+        return Ok(false);
+    };
+    let Some(qd) = route.queue_datas.iter().find(|q| q.broker_name == bd.broker_name) else {
+        return Ok(false);
+    };
+    if qd.write_queue_nums == nums {
+        return Ok(false);
+    }
+    let mut config = TopicConfig::new(topic, nums);
+    config.write_queue_nums = nums;
+    config.perm = qd.perm;
+    let options = UpdateTopicOptions {
+        target: Target::Broker(addr.to_string()),
+        config,
+    };
+    update_topic(admin, &options).await?;
+    Ok(true)
 }
 
 /// Deletes `group` from the target's brokers (and its offsets with `remove_offset`); in
