@@ -95,10 +95,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             runtime.block_on(commands::producer_connection::run(&cli.global, &args, &printer))
         }
         Commands::UpdateSubGroup(args) => {
-            runtime.block_on(commands::sub_group::update(&cli.global, &args, &printer))
+            runtime.block_on(commands::update_sub_group::run(&cli.global, &args, &printer))
         }
         Commands::DeleteSubGroup(args) => {
-            runtime.block_on(commands::sub_group::delete(&cli.global, &args, &printer))
+            runtime.block_on(commands::delete_sub_group::run(&cli.global, &args, &printer))
         }
         Commands::VerifyCommitlog(args) => commands::verify_commitlog::run(&cli.global, &args, &printer),
         Commands::GenConfig(args) => commands::gen_config::run(&cli.global, &args, &printer),

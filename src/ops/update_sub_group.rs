@@ -1,23 +1,17 @@
-//! `updateSubGroup` and `deleteSubGroup`: an operator's changes to a consumer group's settings
-//! (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, 200; DELETE_SUBSCRIPTIONGROUP, 207) on one broker or on
-//! every master of a cluster (the leader in DLedger mode, which replicates them), as Java's
-//! `UpdateSubGroupSubCommand` and `DeleteSubscriptionGroupCommand`. Deleting from a cluster also
-//! deletes the group's `%RETRY%` and `%DLQ%` topics, as Java does.
+//! `updateSubGroup`: an operator's change to a consumer group's settings
+//! (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, 200) on one broker or on every master of a cluster (the
+//! leader in DLedger mode, which replicates them), as Java's `UpdateSubGroupSubCommand`,
+//! resizing the group's existing retry topic when `retryQueueNums` is not the default.
 
+use broker::remoting::body::{TopicConfig, TopicRouteData};
 use broker::remoting::codes::request;
-use broker::remoting::headers::DeleteSubscriptionGroupRequestHeader;
 use broker::remoting::RemotingCommand;
 use broker::store::config_files::SubscriptionGroupConfig;
 use serde::Serialize;
 
-use super::admin::{request_with, Admin, AdminError};
+use super::admin::{Admin, AdminError};
 use super::consumer_connection::RETRY_GROUP_TOPIC_PREFIX;
-use super::delete_topic::{delete_topic, DeleteTopicOptions};
 use super::update_topic::{update_topic, Target, UpdateTopicOptions};
-use broker::remoting::body::{TopicConfig, TopicRouteData};
-
-/// The prefix of a group's dead-letter topic (Java's `MixAll.DLQ_GROUP_TOPIC_PREFIX`).
-pub const DLQ_GROUP_TOPIC_PREFIX: &str = "%DLQ%";
 
 /// Who took the new settings.
 #[derive(Debug, Clone, Serialize)]
@@ -35,26 +29,11 @@ pub struct UpdateSubGroupReport {
     pub config: SubscriptionGroupConfig,
 }
 
-/// Who dropped the group.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeleteSubGroupReport {
-    /// The group.
-    pub group: String,
-    /// The cluster, in cluster mode.
-    pub cluster: Option<String>,
-    /// Broker addresses that deleted it.
-    pub brokers: Vec<String>,
-    /// Whether its committed offsets were removed too.
-    pub remove_offset: bool,
-    /// The retry and dead-letter topics deleted (cluster mode).
-    pub topics_deleted: Vec<String>,
-    /// `topic: reason` of each group topic that could not be deleted (usually: never created).
-    pub topic_failures: Vec<String>,
-}
-
 /// The addresses a target stands for: the address, or the cluster's masters by broker name.
-async fn addrs(admin: &Admin, target: &Target) -> Result<Vec<String>, AdminError> {
+///
+/// # Errors
+/// Unknown cluster, name servers not answering.
+pub async fn addrs(admin: &Admin, target: &Target) -> Result<Vec<String>, AdminError> {
     Ok(match target {
         Target::Broker(addr) => vec![addr.clone()],
         Target::Cluster(cluster) => admin
@@ -159,50 +138,6 @@ async fn resize_retry_topic(
     };
     update_topic(admin, &options).await?;
     Ok(true)
-}
-
-/// Deletes `group` from the target's brokers (and its offsets with `remove_offset`); in
-/// cluster mode then its retry and dead-letter topics.
-///
-/// # Errors
-/// Unknown cluster, a refusing or unreachable broker.
-pub async fn delete_sub_group(
-    admin: &Admin,
-    target: &Target,
-    group: &str,
-    remove_offset: bool,
-) -> Result<DeleteSubGroupReport, AdminError> {
-    let header = DeleteSubscriptionGroupRequestHeader {
-        group_name: group.to_string(),
-        remove_offset: Some(remove_offset),
-    };
-    let mut report = DeleteSubGroupReport {
-        group: group.to_string(),
-        cluster: None,
-        brokers: Vec::new(),
-        remove_offset,
-        topics_deleted: Vec::new(),
-        topic_failures: Vec::new(),
-    };
-    for addr in addrs(admin, target).await? {
-        let req = request_with(request::DELETE_SUBSCRIPTIONGROUP, &header);
-        admin.broker(&addr, "DELETE_SUBSCRIPTIONGROUP", req).await?;
-        report.brokers.push(addr);
-    }
-    if let Target::Cluster(cluster) = target {
-        report.cluster = Some(cluster.clone());
-        for prefix in [RETRY_GROUP_TOPIC_PREFIX, DLQ_GROUP_TOPIC_PREFIX] {
-            let options = DeleteTopicOptions {
-                topic: format!("{prefix}{group}"),
-                cluster: cluster.clone(),
-            };
-            match delete_topic(admin, &options).await {
-                Ok(_) => report.topics_deleted.push(options.topic),
-                Err(e) => report.topic_failures.push(format!("{}: {e}", options.topic)),
-            }
-        }
-    }
-    Ok(report)
 }
 
 /// Java's `SubscriptionGroupConfig.toString()`.

@@ -1,5 +1,5 @@
-//! `mqadmin updateSubGroup` and `mqadmin deleteSubGroup`: change a consumer group's settings on
-//! a broker or a cluster's masters, printing what the Java tools print.
+//! `mqadmin updateSubGroup`: create or update a consumer group's settings on a broker or a
+//! cluster's masters, printing what the Java tool prints.
 
 use anyhow::Context;
 
@@ -7,14 +7,15 @@ use broker::store::config_files::SubscriptionGroupConfig;
 
 use super::AdminContext;
 
-use crate::cli::{DeleteSubGroupArgs, GlobalArgs, UpdateSubGroupArgs};
+use crate::cli::{GlobalArgs, UpdateSubGroupArgs};
 use crate::exit::ExitStatus;
-use crate::ops::sub_group::{delete_sub_group, java_sub_group_config, update_sub_group};
+use crate::ops::update_sub_group::{java_sub_group_config, update_sub_group};
 use crate::ops::update_topic::Target;
 use crate::printer::Printer;
 use crate::render::{self, OutputFormat};
 
-fn target(broker_addr: &Option<String>, cluster_name: &Option<String>) -> Target {
+/// `-b ADDR` or `-c CLUSTER` (clap requires exactly one).
+pub fn target(broker_addr: &Option<String>, cluster_name: &Option<String>) -> Target {
     match (broker_addr, cluster_name) {
         (Some(addr), _) => Target::Broker(addr.trim().to_string()),
         (None, Some(c)) => Target::Cluster(c.trim().to_string()),
@@ -59,7 +60,7 @@ pub fn config_from_args(args: &UpdateSubGroupArgs) -> SubscriptionGroupConfig {
 ///
 /// # Errors
 /// A blank group, unknown cluster, a refusing or unreachable broker.
-pub async fn update(
+pub async fn run(
     global: &GlobalArgs,
     args: &UpdateSubGroupArgs,
     printer: &Printer,
@@ -94,49 +95,4 @@ pub async fn update(
     };
     printer.data(&text).context("failed to write to stdout")?;
     Ok(status)
-}
-
-/// Runs `deleteSubGroup`. A group topic that could not be deleted is a warning only (Java
-/// prints the exception and succeeds; usually the topic was never created).
-///
-/// # Errors
-/// A blank group, unknown cluster, a refusing or unreachable broker.
-pub async fn delete(
-    global: &GlobalArgs,
-    args: &DeleteSubGroupArgs,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let group = args.group.trim();
-    if group.is_empty() {
-        anyhow::bail!(crate::ops::admin::AdminError::Invalid(
-            "the group name is blank".into()
-        ));
-    }
-    let target = target(&args.broker_addr, &args.cluster_name);
-    let report = delete_sub_group(
-        &super::admin(global),
-        &target,
-        group,
-        args.remove_offset.unwrap_or(false),
-    )
-    .await
-    .admin_context(|| format!("cannot delete subscription group {group}"))?;
-    for failure in &report.topic_failures {
-        printer.warn(&format!("group topic not deleted: {failure}"));
-    }
-    let text = match global.output {
-        OutputFormat::Json => render::json(&report)?,
-        OutputFormat::Table => report
-            .brokers
-            .iter()
-            .map(|a| match &report.cluster {
-                Some(c) => format!(
-                    "delete subscription group [{group}] from broker [{a}] in cluster [{c}] success.\n"
-                ),
-                None => format!("delete subscription group [{group}] from broker [{a}] success.\n"),
-            })
-            .collect(),
-    };
-    printer.data(&text).context("failed to write to stdout")?;
-    Ok(ExitStatus::Success)
 }
