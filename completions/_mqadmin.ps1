@@ -42,16 +42,25 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
+            [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the messages a client message id (UNIQ_KEY) names')
+            [CompletionResult]::new('wipeWritePerm', 'wipeWritePerm', [CompletionResultType]::ParameterValue, 'Stop producers writing to a broker group (on every name server)')
+            [CompletionResult]::new('addWritePerm', 'addWritePerm', [CompletionResultType]::ParameterValue, 'Let producers write to a broker group again (on every name server)')
+            [CompletionResult]::new('resetOffsetByTime', 'resetOffsetByTime', [CompletionResultType]::ParameterValue, 'Move a group''s offsets on a topic to the first message at or after a time')
+            [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue, or every group''s summary')
+            [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
+            [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
+            [CompletionResult]::new('updateSubGroup', 'updateSubGroup', [CompletionResultType]::ParameterValue, 'Create or update a consumer group''s settings on a broker or a cluster')
+            [CompletionResult]::new('deleteSubGroup', 'deleteSubGroup', [CompletionResultType]::ParameterValue, 'Delete a consumer group''s settings from a broker or a cluster')
             [CompletionResult]::new('verify-commitlog', 'verify-commitlog', [CompletionResultType]::ParameterValue, 'Check a master''s newest commitlog files against its slave before an upgrade')
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the broker configs of a DLedger group, from scratch or from a config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
-            [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a local name server and 3-node DLedger group (start|stop|status|start-node)')
+            [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a local name server and 3-node DLedger group (start|stop|status|...)')
             [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached (here or through its node agent)')
-            [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer | consumer | failover)')
-            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)')
-            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers within the lag bound, every node answering')
+            [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer|consumer|failover)')
+            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag)')
+            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers keeping up, every node answering')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -239,6 +248,149 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic name')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
             [CompletionResult]::new('--msgKey', '--msgKey', [CompletionResultType]::ParameterName, 'Message key: one of the space-separated KEYS of a message')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;queryMsgByUniqueKey' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client message id (UNIQ_KEY, 32 hex digits)')
+            [CompletionResult]::new('--msgId', '--msgId', [CompletionResultType]::ParameterName, 'Client message id (UNIQ_KEY, 32 hex digits)')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic of the message')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic of the message')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;wipeWritePerm' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('--brokerName', '--brokerName', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;addWritePerm' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('--brokerName', '--brokerName', [CompletionResultType]::ParameterName, 'Broker group name (brokerName)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;resetOffsetByTime' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)')
+            [CompletionResult]::new('--timestamp', '--timestamp', [CompletionResultType]::ParameterName, 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Also move offsets forward; false only rolls back [default: true]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Also move offsets forward; false only rolls back [default: true]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;consumerProgress' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group; without it, one summary line per group')
+            [CompletionResult]::new('--groupName', '--groupName', [CompletionResultType]::ParameterName, 'Consumer group; without it, one summary line per group')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;consumerConnection' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--consumerGroup', '--consumerGroup', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;producerConnection' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Producer group')
+            [CompletionResult]::new('--producerGroup', '--producerGroup', [CompletionResultType]::ParameterName, 'Producer group')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'A topic the group sends to (its brokers are asked)')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'A topic the group sends to (its brokers are asked)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;updateSubGroup' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('--brokerAddr', '--brokerAddr', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Every master of this cluster')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Every master of this cluster')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--groupName', '--groupName', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Whether the group may consume [default: true]')
+            [CompletionResult]::new('--consumeEnable', '--consumeEnable', [CompletionResultType]::ParameterName, 'Whether the group may consume [default: true]')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Whether a new consumer starts from the queue''s min offset [default: false]')
+            [CompletionResult]::new('--consumeFromMinEnable', '--consumeFromMinEnable', [CompletionResultType]::ParameterName, 'Whether a new consumer starts from the queue''s min offset [default: false]')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Whether broadcast consumption is allowed [default: false]')
+            [CompletionResult]::new('--consumeBroadcastEnable', '--consumeBroadcastEnable', [CompletionResultType]::ParameterName, 'Whether broadcast consumption is allowed [default: false]')
+            [CompletionResult]::new('--retryQueueNums', '--retryQueueNums', [CompletionResultType]::ParameterName, 'Queues of the group''s retry topic [default: 1]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Redeliveries before a message goes to the dead-letter topic [default: 16]')
+            [CompletionResult]::new('--retryMaxTimes', '--retryMaxTimes', [CompletionResultType]::ParameterName, 'Redeliveries before a message goes to the dead-letter topic [default: 16]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Broker id to consume from [default: 0]')
+            [CompletionResult]::new('--brokerId', '--brokerId', [CompletionResultType]::ParameterName, 'Broker id to consume from [default: 0]')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Broker id to consume from when consumption is slow [default: 1]')
+            [CompletionResult]::new('--whichBrokerWhenConsumeSlowly', '--whichBrokerWhenConsumeSlowly', [CompletionResultType]::ParameterName, 'Broker id to consume from when consumption is slow [default: 1]')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Whether clients are told when the group''s members change [default: true]')
+            [CompletionResult]::new('--notifyConsumerIdsChanged', '--notifyConsumerIdsChanged', [CompletionResultType]::ParameterName, 'Whether clients are told when the group''s members change [default: true]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;deleteSubGroup' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('--brokerAddr', '--brokerAddr', [CompletionResultType]::ParameterName, 'Broker address')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)')
+            [CompletionResult]::new('--clusterName', '--clusterName', [CompletionResultType]::ParameterName, 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--groupName', '--groupName', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Also remove the group''s committed offsets [default: false]')
+            [CompletionResult]::new('--removeOffset', '--removeOffset', [CompletionResultType]::ParameterName, 'Also remove the group''s committed offsets [default: false]')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -492,16 +644,25 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('consumeMessage', 'consumeMessage', [CompletionResultType]::ParameterValue, 'Read messages of a topic without committing offsets')
             [CompletionResult]::new('queryMsgById', 'queryMsgById', [CompletionResultType]::ParameterValue, 'Print the message an offset message id names')
             [CompletionResult]::new('queryMsgByKey', 'queryMsgByKey', [CompletionResultType]::ParameterValue, 'Print the messages of a topic that have a key (from the brokers'' key index)')
+            [CompletionResult]::new('queryMsgByUniqueKey', 'queryMsgByUniqueKey', [CompletionResultType]::ParameterValue, 'Print the messages a client message id (UNIQ_KEY) names')
+            [CompletionResult]::new('wipeWritePerm', 'wipeWritePerm', [CompletionResultType]::ParameterValue, 'Stop producers writing to a broker group (on every name server)')
+            [CompletionResult]::new('addWritePerm', 'addWritePerm', [CompletionResultType]::ParameterValue, 'Let producers write to a broker group again (on every name server)')
+            [CompletionResult]::new('resetOffsetByTime', 'resetOffsetByTime', [CompletionResultType]::ParameterValue, 'Move a group''s offsets on a topic to the first message at or after a time')
+            [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue, or every group''s summary')
+            [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
+            [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
+            [CompletionResult]::new('updateSubGroup', 'updateSubGroup', [CompletionResultType]::ParameterValue, 'Create or update a consumer group''s settings on a broker or a cluster')
+            [CompletionResult]::new('deleteSubGroup', 'deleteSubGroup', [CompletionResultType]::ParameterValue, 'Delete a consumer group''s settings from a broker or a cluster')
             [CompletionResult]::new('verify-commitlog', 'verify-commitlog', [CompletionResultType]::ParameterValue, 'Check a master''s newest commitlog files against its slave before an upgrade')
             [CompletionResult]::new('gen-config', 'gen-config', [CompletionResultType]::ParameterValue, 'Write the broker configs of a DLedger group, from scratch or from a config')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
-            [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a local name server and 3-node DLedger group (start|stop|status|start-node)')
+            [CompletionResult]::new('fast-try', 'fast-try', [CompletionResultType]::ParameterValue, 'Run a local name server and 3-node DLedger group (start|stop|status|...)')
             [CompletionResult]::new('upgrade-group', 'upgrade-group', [CompletionResultType]::ParameterValue, 'Migrate a local Master/Slave broker group to a three-node DLedger group')
             [CompletionResult]::new('shutdownBroker', 'shutdownBroker', [CompletionResultType]::ParameterValue, 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)')
             [CompletionResult]::new('startBroker', 'startBroker', [CompletionResultType]::ParameterValue, 'Start mqbroker with a config file, detached (here or through its node agent)')
-            [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer | consumer | failover)')
-            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)')
-            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers within the lag bound, every node answering')
+            [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer|consumer|failover)')
+            [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag)')
+            [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers keeping up, every node answering')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -539,6 +700,33 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;queryMsgByKey' {
+            break
+        }
+        'mqadmin;help;queryMsgByUniqueKey' {
+            break
+        }
+        'mqadmin;help;wipeWritePerm' {
+            break
+        }
+        'mqadmin;help;addWritePerm' {
+            break
+        }
+        'mqadmin;help;resetOffsetByTime' {
+            break
+        }
+        'mqadmin;help;consumerProgress' {
+            break
+        }
+        'mqadmin;help;consumerConnection' {
+            break
+        }
+        'mqadmin;help;producerConnection' {
+            break
+        }
+        'mqadmin;help;updateSubGroup' {
+            break
+        }
+        'mqadmin;help;deleteSubGroup' {
             break
         }
         'mqadmin;help;verify-commitlog' {

@@ -39,16 +39,25 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
+            cand queryMsgByUniqueKey 'Print the messages a client message id (UNIQ_KEY) names'
+            cand wipeWritePerm 'Stop producers writing to a broker group (on every name server)'
+            cand addWritePerm 'Let producers write to a broker group again (on every name server)'
+            cand resetOffsetByTime 'Move a group''s offsets on a topic to the first message at or after a time'
+            cand consumerProgress 'Print a consumer group''s progress per queue, or every group''s summary'
+            cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
+            cand producerConnection 'Print a producer group''s live clients'
+            cand updateSubGroup 'Create or update a consumer group''s settings on a broker or a cluster'
+            cand deleteSubGroup 'Delete a consumer group''s settings from a broker or a cluster'
             cand verify-commitlog 'Check a master''s newest commitlog files against its slave before an upgrade'
             cand gen-config 'Write the broker configs of a DLedger group, from scratch or from a config'
             cand completions 'Print a shell completion script to stdout'
-            cand fast-try 'Run a local name server and 3-node DLedger group (start|stop|status|start-node)'
+            cand fast-try 'Run a local name server and 3-node DLedger group (start|stop|status|...)'
             cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
             cand shutdownBroker 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)'
             cand startBroker 'Start mqbroker with a config file, detached (here or through its node agent)'
-            cand benchmark 'Measure throughput, latency and failover time (producer | consumer | failover)'
-            cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)'
-            cand cluster-health 'Check one leader per group, followers within the lag bound, every node answering'
+            cand benchmark 'Measure throughput, latency and failover time (producer|consumer|failover)'
+            cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag)'
+            cand cluster-health 'Check one leader per group, followers keeping up, every node answering'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;clusterList'= {
@@ -224,6 +233,140 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --topic 'Topic name'
             cand -k 'Message key: one of the space-separated KEYS of a message'
             cand --msgKey 'Message key: one of the space-separated KEYS of a message'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;queryMsgByUniqueKey'= {
+            cand -i 'Client message id (UNIQ_KEY, 32 hex digits)'
+            cand --msgId 'Client message id (UNIQ_KEY, 32 hex digits)'
+            cand -t 'Topic of the message'
+            cand --topic 'Topic of the message'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;wipeWritePerm'= {
+            cand -b 'Broker group name (brokerName)'
+            cand --brokerName 'Broker group name (brokerName)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;addWritePerm'= {
+            cand -b 'Broker group name (brokerName)'
+            cand --brokerName 'Broker group name (brokerName)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;resetOffsetByTime'= {
+            cand -g 'Consumer group'
+            cand --group 'Consumer group'
+            cand -t 'Topic'
+            cand --topic 'Topic'
+            cand -s 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)'
+            cand --timestamp 'now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)'
+            cand -f 'Also move offsets forward; false only rolls back [default: true]'
+            cand --force 'Also move offsets forward; false only rolls back [default: true]'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;consumerProgress'= {
+            cand -g 'Consumer group; without it, one summary line per group'
+            cand --groupName 'Consumer group; without it, one summary line per group'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;consumerConnection'= {
+            cand -g 'Consumer group'
+            cand --consumerGroup 'Consumer group'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;producerConnection'= {
+            cand -g 'Producer group'
+            cand --producerGroup 'Producer group'
+            cand -t 'A topic the group sends to (its brokers are asked)'
+            cand --topic 'A topic the group sends to (its brokers are asked)'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;updateSubGroup'= {
+            cand -b 'Broker address'
+            cand --brokerAddr 'Broker address'
+            cand -c 'Every master of this cluster'
+            cand --clusterName 'Every master of this cluster'
+            cand -g 'Consumer group'
+            cand --groupName 'Consumer group'
+            cand -s 'Whether the group may consume [default: true]'
+            cand --consumeEnable 'Whether the group may consume [default: true]'
+            cand -m 'Whether a new consumer starts from the queue''s min offset [default: false]'
+            cand --consumeFromMinEnable 'Whether a new consumer starts from the queue''s min offset [default: false]'
+            cand -d 'Whether broadcast consumption is allowed [default: false]'
+            cand --consumeBroadcastEnable 'Whether broadcast consumption is allowed [default: false]'
+            cand --retryQueueNums 'Queues of the group''s retry topic [default: 1]'
+            cand -r 'Redeliveries before a message goes to the dead-letter topic [default: 16]'
+            cand --retryMaxTimes 'Redeliveries before a message goes to the dead-letter topic [default: 16]'
+            cand -i 'Broker id to consume from [default: 0]'
+            cand --brokerId 'Broker id to consume from [default: 0]'
+            cand -w 'Broker id to consume from when consumption is slow [default: 1]'
+            cand --whichBrokerWhenConsumeSlowly 'Broker id to consume from when consumption is slow [default: 1]'
+            cand -a 'Whether clients are told when the group''s members change [default: true]'
+            cand --notifyConsumerIdsChanged 'Whether clients are told when the group''s members change [default: true]'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;deleteSubGroup'= {
+            cand -b 'Broker address'
+            cand --brokerAddr 'Broker address'
+            cand -c 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)'
+            cand --clusterName 'Every master of this cluster (then the group''s %RETRY% and %DLQ% topics are deleted too)'
+            cand -g 'Consumer group'
+            cand --groupName 'Consumer group'
+            cand -r 'Also remove the group''s committed offsets [default: false]'
+            cand --removeOffset 'Also remove the group''s committed offsets [default: false]'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -458,16 +601,25 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand consumeMessage 'Read messages of a topic without committing offsets'
             cand queryMsgById 'Print the message an offset message id names'
             cand queryMsgByKey 'Print the messages of a topic that have a key (from the brokers'' key index)'
+            cand queryMsgByUniqueKey 'Print the messages a client message id (UNIQ_KEY) names'
+            cand wipeWritePerm 'Stop producers writing to a broker group (on every name server)'
+            cand addWritePerm 'Let producers write to a broker group again (on every name server)'
+            cand resetOffsetByTime 'Move a group''s offsets on a topic to the first message at or after a time'
+            cand consumerProgress 'Print a consumer group''s progress per queue, or every group''s summary'
+            cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
+            cand producerConnection 'Print a producer group''s live clients'
+            cand updateSubGroup 'Create or update a consumer group''s settings on a broker or a cluster'
+            cand deleteSubGroup 'Delete a consumer group''s settings from a broker or a cluster'
             cand verify-commitlog 'Check a master''s newest commitlog files against its slave before an upgrade'
             cand gen-config 'Write the broker configs of a DLedger group, from scratch or from a config'
             cand completions 'Print a shell completion script to stdout'
-            cand fast-try 'Run a local name server and 3-node DLedger group (start|stop|status|start-node)'
+            cand fast-try 'Run a local name server and 3-node DLedger group (start|stop|status|...)'
             cand upgrade-group 'Migrate a local Master/Slave broker group to a three-node DLedger group'
             cand shutdownBroker 'Stop the mqbroker of a config file (SIGTERM, then wait for its store lock)'
             cand startBroker 'Start mqbroker with a config file, detached (here or through its node agent)'
-            cand benchmark 'Measure throughput, latency and failover time (producer | consumer | failover)'
-            cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag; HA offsets)'
-            cand cluster-health 'Check one leader per group, followers within the lag bound, every node answering'
+            cand benchmark 'Measure throughput, latency and failover time (producer|consumer|failover)'
+            cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag)'
+            cand cluster-health 'Check one leader per group, followers keeping up, every node answering'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;help;clusterList'= {
@@ -493,6 +645,24 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;queryMsgById'= {
         }
         &'mqadmin;help;queryMsgByKey'= {
+        }
+        &'mqadmin;help;queryMsgByUniqueKey'= {
+        }
+        &'mqadmin;help;wipeWritePerm'= {
+        }
+        &'mqadmin;help;addWritePerm'= {
+        }
+        &'mqadmin;help;resetOffsetByTime'= {
+        }
+        &'mqadmin;help;consumerProgress'= {
+        }
+        &'mqadmin;help;consumerConnection'= {
+        }
+        &'mqadmin;help;producerConnection'= {
+        }
+        &'mqadmin;help;updateSubGroup'= {
+        }
+        &'mqadmin;help;deleteSubGroup'= {
         }
         &'mqadmin;help;verify-commitlog'= {
         }

@@ -190,6 +190,33 @@ pub enum Commands {
     /// Print the messages of a topic that have a key (from the brokers' key index)
     #[command(name = "queryMsgByKey")]
     QueryMsgByKey(QueryMsgByKeyArgs),
+    /// Print the messages a client message id (UNIQ_KEY) names
+    #[command(name = "queryMsgByUniqueKey")]
+    QueryMsgByUniqueKey(QueryMsgByUniqueKeyArgs),
+    /// Stop producers writing to a broker group (on every name server)
+    #[command(name = "wipeWritePerm", after_long_help = WIPE_WRITE_PERM_HELP)]
+    WipeWritePerm(WritePermArgs),
+    /// Let producers write to a broker group again (on every name server)
+    #[command(name = "addWritePerm", after_long_help = ADD_WRITE_PERM_HELP)]
+    AddWritePerm(WritePermArgs),
+    /// Move a group's offsets on a topic to the first message at or after a time
+    #[command(name = "resetOffsetByTime", after_long_help = RESET_OFFSET_BY_TIME_HELP)]
+    ResetOffsetByTime(ResetOffsetByTimeArgs),
+    /// Print a consumer group's progress per queue, or every group's summary
+    #[command(name = "consumerProgress", after_long_help = CONSUMER_PROGRESS_HELP)]
+    ConsumerProgress(ConsumerProgressArgs),
+    /// Print a consumer group's live clients, subscriptions and consume mode
+    #[command(name = "consumerConnection", after_long_help = CONSUMER_CONNECTION_HELP)]
+    ConsumerConnection(ConsumerConnectionArgs),
+    /// Print a producer group's live clients
+    #[command(name = "producerConnection", after_long_help = PRODUCER_CONNECTION_HELP)]
+    ProducerConnection(ProducerConnectionArgs),
+    /// Create or update a consumer group's settings on a broker or a cluster
+    #[command(name = "updateSubGroup", after_long_help = UPDATE_SUB_GROUP_HELP)]
+    UpdateSubGroup(UpdateSubGroupArgs),
+    /// Delete a consumer group's settings from a broker or a cluster
+    #[command(name = "deleteSubGroup", after_long_help = DELETE_SUB_GROUP_HELP)]
+    DeleteSubGroup(DeleteSubGroupArgs),
     /// Check a master's newest commitlog files against its slave before an upgrade
     #[command(after_long_help = VERIFY_COMMITLOG_HELP)]
     VerifyCommitlog(VerifyCommitlogArgs),
@@ -198,7 +225,7 @@ pub enum Commands {
     GenConfig(GenConfigArgs),
     /// Print a shell completion script to stdout
     Completions(CompletionsArgs),
-    /// Run a local name server and 3-node DLedger group (start|stop|status|start-node)
+    /// Run a local name server and 3-node DLedger group (start|stop|status|...)
     #[command(name = "fast-try", after_long_help = FAST_TRY_HELP)]
     FastTry(FastTryArgs),
     /// Migrate a local Master/Slave broker group to a three-node DLedger group
@@ -210,13 +237,13 @@ pub enum Commands {
     /// Start mqbroker with a config file, detached (here or through its node agent)
     #[command(name = "startBroker")]
     StartBroker(LocalBrokerArgs),
-    /// Measure throughput, latency and failover time (producer | consumer | failover)
+    /// Measure throughput, latency and failover time (producer|consumer|failover)
     #[command(subcommand)]
     Benchmark(BenchmarkCommand),
-    /// Print each node's replication state (Raft role, term, indexes, lag; HA offsets)
+    /// Print each node's replication state (Raft role, term, indexes, lag)
     #[command(name = "dledger-status", after_long_help = DLEDGER_STATUS_HELP)]
     DledgerStatus(DledgerStatusArgs),
-    /// Check one leader per group, followers within the lag bound, every node answering
+    /// Check one leader per group, followers keeping up, every node answering
     #[command(name = "cluster-health", after_long_help = CLUSTER_HEALTH_HELP)]
     ClusterHealth(ClusterHealthArgs),
 }
@@ -637,6 +664,145 @@ pub struct QueryMsgByKeyArgs {
     pub msg_key: String,
 }
 
+/// Arguments of `mqadmin queryMsgByUniqueKey`.
+#[derive(Debug, Args)]
+pub struct QueryMsgByUniqueKeyArgs {
+    /// Client message id (UNIQ_KEY, 32 hex digits)
+    #[arg(short = 'i', long = "msgId", value_name = "MSGID")]
+    pub msg_id: String,
+
+    /// Topic of the message
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+}
+
+/// Arguments of `mqadmin wipeWritePerm` and `mqadmin addWritePerm`.
+#[derive(Debug, Args)]
+pub struct WritePermArgs {
+    /// Broker group name (brokerName)
+    #[arg(short = 'b', long = "brokerName", value_name = "NAME")]
+    pub broker_name: String,
+}
+
+/// Arguments of `mqadmin resetOffsetByTime`.
+#[derive(Debug, Args)]
+pub struct ResetOffsetByTimeArgs {
+    /// Consumer group
+    #[arg(short = 'g', long = "group", value_name = "GROUP")]
+    pub group: String,
+
+    /// Topic
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+
+    /// now, milliseconds since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS (local time)
+    #[arg(short = 's', long = "timestamp", value_name = "TIME")]
+    pub timestamp: String,
+
+    /// Also move offsets forward; false only rolls back [default: true]
+    #[arg(short = 'f', long = "force", value_name = "BOOL")]
+    pub force: Option<bool>,
+}
+
+/// Arguments of `mqadmin consumerProgress`.
+#[derive(Debug, Args)]
+pub struct ConsumerProgressArgs {
+    /// Consumer group; without it, one summary line per group
+    #[arg(short = 'g', long = "groupName", value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
+/// Arguments of `mqadmin consumerConnection`.
+#[derive(Debug, Args)]
+pub struct ConsumerConnectionArgs {
+    /// Consumer group
+    #[arg(short = 'g', long = "consumerGroup", value_name = "GROUP")]
+    pub group: String,
+}
+
+/// Arguments of `mqadmin producerConnection`.
+#[derive(Debug, Args)]
+pub struct ProducerConnectionArgs {
+    /// Producer group
+    #[arg(short = 'g', long = "producerGroup", value_name = "GROUP")]
+    pub group: String,
+
+    /// A topic the group sends to (its brokers are asked)
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: String,
+}
+
+/// Arguments of `mqadmin updateSubGroup` (Java's flags; `-q` is the global `--quiet`, so the
+/// retry queue count is `--retryQueueNums` only).
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["broker_addr", "cluster_name"])))]
+pub struct UpdateSubGroupArgs {
+    /// Broker address
+    #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
+    pub broker_addr: Option<String>,
+
+    /// Every master of this cluster
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Consumer group
+    #[arg(short = 'g', long = "groupName", value_name = "GROUP")]
+    pub group: String,
+
+    /// Whether the group may consume [default: true]
+    #[arg(short = 's', long = "consumeEnable", value_name = "BOOL")]
+    pub consume_enable: Option<bool>,
+
+    /// Whether a new consumer starts from the queue's min offset [default: false]
+    #[arg(short = 'm', long = "consumeFromMinEnable", value_name = "BOOL")]
+    pub consume_from_min_enable: Option<bool>,
+
+    /// Whether broadcast consumption is allowed [default: false]
+    #[arg(short = 'd', long = "consumeBroadcastEnable", value_name = "BOOL")]
+    pub consume_broadcast_enable: Option<bool>,
+
+    /// Queues of the group's retry topic [default: 1]
+    #[arg(long = "retryQueueNums", value_name = "N")]
+    pub retry_queue_nums: Option<i32>,
+
+    /// Redeliveries before a message goes to the dead-letter topic [default: 16]
+    #[arg(short = 'r', long = "retryMaxTimes", value_name = "N")]
+    pub retry_max_times: Option<i32>,
+
+    /// Broker id to consume from [default: 0]
+    #[arg(short = 'i', long = "brokerId", value_name = "ID")]
+    pub broker_id: Option<i64>,
+
+    /// Broker id to consume from when consumption is slow [default: 1]
+    #[arg(short = 'w', long = "whichBrokerWhenConsumeSlowly", value_name = "ID")]
+    pub which_broker_when_consume_slowly: Option<i64>,
+
+    /// Whether clients are told when the group's members change [default: true]
+    #[arg(short = 'a', long = "notifyConsumerIdsChanged", value_name = "BOOL")]
+    pub notify_consumer_ids_changed: Option<bool>,
+}
+
+/// Arguments of `mqadmin deleteSubGroup`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["broker_addr", "cluster_name"])))]
+pub struct DeleteSubGroupArgs {
+    /// Broker address
+    #[arg(short = 'b', long = "brokerAddr", value_name = "ADDR")]
+    pub broker_addr: Option<String>,
+
+    /// Every master of this cluster (then the group's %RETRY% and %DLQ% topics are deleted too)
+    #[arg(short = 'c', long = "clusterName", value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Consumer group
+    #[arg(short = 'g', long = "groupName", value_name = "GROUP")]
+    pub group: String,
+
+    /// Also remove the group's committed offsets [default: false]
+    #[arg(short = 'r', long = "removeOffset", value_name = "BOOL")]
+    pub remove_offset: Option<bool>,
+}
+
 /// Arguments of `mqadmin verify-commitlog`.
 #[derive(Debug, Args)]
 pub struct VerifyCommitlogArgs {
@@ -848,6 +1014,119 @@ pub struct LocalBrokerArgs {
 }
 
 /// Long help of `dledger-status`: what is asked, exit codes and sample output.
+/// Long help of `mqadmin wipeWritePerm`.
+const WIPE_WRITE_PERM_HELP: &str = "\
+Sends WIPE_WRITE_PERM_OF_BROKER to every name server of -n: the routes then show the group's
+queues read-only, so producers send elsewhere while consumers drain it (watch consumerProgress).
+It lasts until the broker's topic configs change or addWritePerm is run.
+
+Example:
+  $ mqadmin -n '10.0.0.1:9876;10.0.0.2:9876' wipeWritePerm -b RaftNode00
+  wipe write perm of broker[RaftNode00] in name server[10.0.0.1:9876] OK, 12
+  wipe write perm of broker[RaftNode00] in name server[10.0.0.2:9876] OK, 12
+
+Exit status: 0 done; 1 unknown broker name, or a name server failed (warned); 2 none answered.";
+
+/// Long help of `mqadmin addWritePerm`.
+const ADD_WRITE_PERM_HELP: &str = "\
+Sends ADD_WRITE_PERM_OF_BROKER to every name server of -n: every queue of the group is read-write
+again in the routes.
+
+Example:
+  $ mqadmin -n 10.0.0.1:9876 addWritePerm -b RaftNode00
+  add write perm of broker[RaftNode00] in name server[10.0.0.1:9876] OK, 12
+
+Exit status: 0 done; 1 unknown broker name, or a name server failed (warned); 2 none answered.";
+
+/// Long help of `mqadmin resetOffsetByTime`.
+const RESET_OFFSET_BY_TIME_HELP: &str = "\
+For each queue of the topic on each master (the DLedger leader), finds the offset of the first
+message stored at or after the time (SEARCH_OFFSET_BY_TIMESTAMP; now: the max offset) and commits
+it for the group (UPDATE_CONSUMER_OFFSET, answered once committed, through the Raft log in DLedger
+mode). With -f false a queue only moves back, never forward.
+
+Running consumers are NOT told (the broker does not notify them yet): they keep their offsets in
+memory and overwrite the reset on their next commit. Stop the group's consumers first and start
+them after the reset (a warning names live ones).
+
+Example:
+  $ mqadmin resetOffsetByTime -g OrderConsumers -t Orders -s 2026-12-05#06:00:00:000
+  rollback consumer offset by specified group[OrderConsumers], topic[Orders], force[true], timestamp(string)[2026-12-05#06:00:00:000], timestamp(long)[1796450400000]
+  #brokerName                               #queueId                                  #offset
+  RaftNode00                                0                                         1180
+  RaftNode00                                1                                         1175
+
+Exit status: 0 reset; 1 bad timestamp or unknown topic; 2 a broker refused or did not answer.";
+
+/// Long help of `mqadmin consumerProgress`.
+const CONSUMER_PROGRESS_HELP: &str = "\
+Asks GET_CONSUME_STATS of the master (broker id 0; the leader of a DLedger group) of every broker
+group serving the group's retry topic %RETRY%GROUP, and prints what the Java tool prints. Without
+-g, one line per group that has a retry topic, with its live clients. #Client IP is NA: the broker
+does not report which client holds a queue. #LastTime is the store time of the last consumed message.
+
+Example:
+  $ mqadmin consumerProgress -g OrderConsumers
+  #Topic                            #Broker Name                      #QID  #Broker Offset        #Consumer Offset      #Client IP           #Diff                 #LastTime
+  Orders                            RaftNode00                        0     1250                  1200                  NA                   50                    2026-12-05 06:40:12
+  Orders                            RaftNode00                        1     1249                  1249                  NA                   0                     2026-12-05 06:40:13
+
+  Consume TPS: 0.0
+  Diff Total: 50
+
+  $ mqadmin consumerProgress
+  #Group                            #Count  #Version                 #Type  #Model          #TPS     #Diff Total
+  OrderConsumers                    2       V4_9_7                   PUSH   CLUSTERING      0        50
+
+Exit status: 0 printed; 1 the group has no offsets anywhere; 2 a server did not answer.";
+
+/// Long help of `mqadmin consumerConnection`.
+const CONSUMER_CONNECTION_HELP: &str = "\
+Asks GET_CONSUMER_CONNECTION_LIST of the masters serving the group's retry topic.
+
+Example:
+  $ mqadmin consumerConnection -g OrderConsumers
+  001  10.0.0.7@12345                   10.0.0.7:53122         JAVA     V4_9_7
+
+  Below is subscription:001  Topic: Orders                                   SubExpression: *
+  ConsumeType: CONSUME_PASSIVELY
+  MessageModel: CLUSTERING
+  ConsumeFromWhere: CONSUME_FROM_LAST_OFFSET
+
+Exit status: 0 printed; 1 no live consumer of the group; 2 a server did not answer.";
+
+/// Long help of `mqadmin producerConnection`.
+const PRODUCER_CONNECTION_HELP: &str = "\
+Asks GET_PRODUCER_CONNECTION_LIST of the masters of the topic's route.
+
+Example:
+  $ mqadmin producerConnection -g OrderProducers -t Orders
+  0001  10.0.0.7@12345                   10.0.0.7:53120         JAVA     V4_9_7
+
+Exit status: 0 printed; 1 unknown topic or no live producer of the group; 2 a server did not answer.";
+
+/// Long help of `mqadmin updateSubGroup`.
+const UPDATE_SUB_GROUP_HELP: &str = "\
+Sends UPDATE_AND_CREATE_SUBSCRIPTIONGROUP with the group's whole settings: flags left out take
+Java's tool defaults (consumeFromMinEnable and consumeBroadcastEnable false, the rest as
+SubscriptionGroupConfig). With -c every master (DLedger leader) is tried; a failing one is reported
+on stderr and the others still get the settings.
+
+Example:
+  $ mqadmin updateSubGroup -c RaftCluster -g OrderConsumers -r 3
+  create subscription group to 10.0.0.1:30911 success.
+  SubscriptionGroupConfig [groupName=OrderConsumers, consumeEnable=true, consumeFromMinEnable=false, consumeBroadcastEnable=false, retryQueueNums=1, retryMaxTimes=3, brokerId=0, whichBrokerWhenConsumeSlowly=1, notifyConsumerIdsChangedEnable=true]";
+
+/// Long help of `mqadmin deleteSubGroup`.
+const DELETE_SUB_GROUP_HELP: &str = "\
+Sends DELETE_SUBSCRIPTIONGROUP (with removeOffset) to the broker, or to every master of the
+cluster and then deletes the group's %RETRY% and %DLQ% topics (a topic that was never created is
+reported on stderr).
+
+Example:
+  $ mqadmin deleteSubGroup -c RaftCluster -g OrderConsumers
+  delete subscription group [OrderConsumers] from broker [10.0.0.1:30911] in cluster [RaftCluster] success.";
+
 const DLEDGER_STATUS_HELP: &str = "\
 Lists the brokers of each group from the name server, then asks every node for its replication
 state with GET_REPLICA_STATUS (request code 9001, ours; a Java broker does not know it). A

@@ -178,3 +178,52 @@ mod time_tests {
         assert_eq!(super::front("ab", 3), "ab");
     }
 }
+
+/// Java's `UtilAll.parseDate(s, "yyyy-MM-dd#HH:mm:ss:SSS")` in local time, as ms since the epoch;
+/// `None` when `s` does not have that shape or names no valid local time.
+pub fn parse_java_date(s: &str) -> Option<i64> {
+    let (date, time) = s.split_once('#')?;
+    let d: Vec<&str> = date.split('-').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    let ([y, mo, da], [h, mi, se, ms]) = (d.as_slice(), t.as_slice()) else {
+        return None;
+    };
+    let num = |v: &str| v.parse::<i32>().ok();
+    let (month, day, hour, min, sec, millis) = (num(mo)?, num(da)?, num(h)?, num(mi)?, num(se)?, num(ms)?);
+    let ok = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&min)
+        && (0..60).contains(&sec)
+        && (0..1000).contains(&millis);
+    if !ok {
+        return None;
+    }
+    // SAFETY: `tm` is plain old data; `mktime` only reads and normalises the struct we own.
+    let secs = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        tm.tm_year = num(y)? - 1900;
+        tm.tm_mon = month - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = hour;
+        tm.tm_min = min;
+        tm.tm_sec = sec;
+        tm.tm_isdst = -1;
+        libc::mktime(&mut tm)
+    };
+    // `time_t` is i64 here but narrower on some targets.
+    #[allow(clippy::useless_conversion)]
+    let secs = i64::from(secs);
+    (secs != -1).then(|| secs * 1000 + i64::from(millis))
+}
+
+#[cfg(test)]
+mod parse_tests {
+    #[test]
+    fn java_date_round_trips_through_human_millis() {
+        let ms = super::parse_java_date("2026-12-05#06:40:12:345").unwrap();
+        assert_eq!(super::human_millis(ms), "2026-12-05 06:40:12,345");
+        assert_eq!(super::parse_java_date("2026-12-05 06:40:12"), None);
+        assert_eq!(super::parse_java_date("2026-13-05#06:40:12:000"), None);
+    }
+}

@@ -65,6 +65,41 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::QueryMsgByKey(args) => {
             runtime.block_on(commands::query_msg_by_key::run(&cli.global, &args, &printer))
         }
+        Commands::QueryMsgByUniqueKey(args) => runtime.block_on(commands::query_msg_by_unique_key::run(
+            &cli.global,
+            &args,
+            &printer,
+        )),
+        Commands::WipeWritePerm(args) => runtime.block_on(commands::write_perm::run(
+            &cli.global,
+            &args,
+            ops::write_perm::WritePerm::Wipe,
+            &printer,
+        )),
+        Commands::AddWritePerm(args) => runtime.block_on(commands::write_perm::run(
+            &cli.global,
+            &args,
+            ops::write_perm::WritePerm::Add,
+            &printer,
+        )),
+        Commands::ResetOffsetByTime(args) => {
+            runtime.block_on(commands::reset_offset_by_time::run(&cli.global, &args, &printer))
+        }
+        Commands::ConsumerProgress(args) => {
+            runtime.block_on(commands::consumer_progress::run(&cli.global, &args, &printer))
+        }
+        Commands::ConsumerConnection(args) => {
+            runtime.block_on(commands::consumer_connection::run(&cli.global, &args, &printer))
+        }
+        Commands::ProducerConnection(args) => {
+            runtime.block_on(commands::producer_connection::run(&cli.global, &args, &printer))
+        }
+        Commands::UpdateSubGroup(args) => {
+            runtime.block_on(commands::update_sub_group::run(&cli.global, &args, &printer))
+        }
+        Commands::DeleteSubGroup(args) => {
+            runtime.block_on(commands::delete_sub_group::run(&cli.global, &args, &printer))
+        }
         Commands::VerifyCommitlog(args) => commands::verify_commitlog::run(&cli.global, &args, &printer),
         Commands::GenConfig(args) => commands::gen_config::run(&cli.global, &args, &printer),
         Commands::Completions(args) => commands::completions::run(&args, &printer),

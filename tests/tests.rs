@@ -6,6 +6,7 @@ mod cli;
 mod cluster_health;
 mod cluster_list;
 mod completions;
+mod consumer_groups;
 mod fast_try;
 mod gen_config;
 mod issue20;

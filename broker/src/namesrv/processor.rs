@@ -13,8 +13,9 @@ use crate::remoting::codes::{request, response, FAQ_SUFFIX};
 use crate::remoting::command::RemotingCommand;
 use crate::remoting::custom_header::{CommandHeader, HeaderError};
 use crate::remoting::headers::{
-    DeleteTopicRequestHeader, GetRouteInfoRequestHeader, RegisterBrokerRequestHeader,
-    RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader,
+    AddWritePermResponseHeader, BrokerNameRequestHeader, DeleteTopicRequestHeader, GetRouteInfoRequestHeader,
+    RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader,
+    WipeWritePermResponseHeader,
 };
 use crate::remoting::server::{not_supported, ConnContext, RequestHandler};
 
@@ -136,6 +137,26 @@ impl NamesrvProcessor {
                 let h: DeleteTopicRequestHeader = decode(req)?;
                 self.routes().delete_topic(&h.topic);
                 Ok(RemotingCommand::success())
+            }
+            request::WIPE_WRITE_PERM_OF_BROKER => {
+                let h: BrokerNameRequestHeader = decode(req)?;
+                let wipe_topic_count = self.routes().wipe_write_perm(&h.broker_name);
+                tracing::info!(
+                    broker_name = h.broker_name,
+                    wipe_topic_count,
+                    "write permission wiped"
+                );
+                Ok(RemotingCommand::success().with_header(&WipeWritePermResponseHeader { wipe_topic_count }))
+            }
+            request::ADD_WRITE_PERM_OF_BROKER => {
+                let h: BrokerNameRequestHeader = decode(req)?;
+                let add_topic_count = self.routes().add_write_perm(&h.broker_name);
+                tracing::info!(
+                    broker_name = h.broker_name,
+                    add_topic_count,
+                    "write permission added"
+                );
+                Ok(RemotingCommand::success().with_header(&AddWritePermResponseHeader { add_topic_count }))
             }
             request::QUERY_DATA_VERSION => {
                 let addr = req.ext_fields.get("brokerAddr").cloned().unwrap_or_default();

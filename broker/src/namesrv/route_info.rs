@@ -264,6 +264,32 @@ impl RouteInfo {
         self.topic_queue.remove(topic);
     }
 
+    /// WIPE_WRITE_PERM_OF_BROKER: clears the write bit of every queue data of `broker_name`, so
+    /// producers stop sending to it (to drain it before maintenance), and returns how many
+    /// topics it serves. As in Java, the change lasts until the broker's topic configs change
+    /// (a registration with a new data version restates them).
+    pub fn wipe_write_perm(&mut self, broker_name: &str) -> i32 {
+        self.operate_write_perm(broker_name, |perm| perm & !crate::remoting::body::perm::WRITE)
+    }
+
+    /// ADD_WRITE_PERM_OF_BROKER: sets every queue data of `broker_name` to read and write (Java
+    /// sets exactly `READ | WRITE`) and returns how many topics it serves.
+    pub fn add_write_perm(&mut self, broker_name: &str) -> i32 {
+        use crate::remoting::body::perm;
+        self.operate_write_perm(broker_name, |_| perm::READ | perm::WRITE)
+    }
+
+    fn operate_write_perm(&mut self, broker_name: &str, f: impl Fn(i32) -> i32) -> i32 {
+        let mut count = 0;
+        for queues in self.topic_queue.values_mut() {
+            if let Some(qd) = queues.get_mut(broker_name) {
+                qd.perm = f(qd.perm);
+                count += 1;
+            }
+        }
+        count
+    }
+
     /// Whether the stored data version of a broker differs from `dv` (QUERY_DATA_VERSION).
     pub fn data_version_changed(&mut self, broker_addr: &str, dv: &DataVersion, now: Instant) -> bool {
         match self.broker_live.get_mut(broker_addr) {
@@ -332,6 +358,21 @@ mod tests {
         r.remove_addr("s:1");
         assert!(r.route("T").is_none());
         assert!(r.cluster_info().cluster_addr_table.is_empty());
+    }
+
+    #[test]
+    fn write_perm_wiped_and_added_per_broker_name() {
+        let mut r = RouteInfo::default();
+        let now = Instant::now();
+        r.register(reg("m:1", 0, 1), now);
+        assert_eq!(r.wipe_write_perm("RaftNode00"), 1);
+        assert_eq!(r.route("T").unwrap().queue_datas[0].perm, 4);
+        assert_eq!(r.wipe_write_perm("Other"), 0);
+        // The same data version again: the wipe stays.
+        r.register(reg("m:1", 0, 1), now);
+        assert_eq!(r.route("T").unwrap().queue_datas[0].perm, 4);
+        assert_eq!(r.add_write_perm("RaftNode00"), 1);
+        assert_eq!(r.route("T").unwrap().queue_datas[0].perm, 6);
     }
 
     #[test]

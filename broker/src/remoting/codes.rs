@@ -41,6 +41,8 @@ pub mod request {
     pub const DELETE_SUBSCRIPTIONGROUP: i32 = 207;
     pub const GET_TOPIC_STATS_INFO: i32 = 202;
     pub const GET_CONSUMER_CONNECTION_LIST: i32 = 203;
+    /// Name server: clear the write bit of every queue of a broker name in the routes.
+    pub const WIPE_WRITE_PERM_OF_BROKER: i32 = 205;
     pub const GET_PRODUCER_CONNECTION_LIST: i32 = 204;
     pub const GET_ALL_TOPIC_LIST_FROM_NAMESERVER: i32 = 206;
     pub const GET_CONSUME_STATS: i32 = 208;
@@ -52,6 +54,9 @@ pub mod request {
     pub const UPDATE_NAMESRV_CONFIG: i32 = 318;
     pub const SEND_BATCH_MESSAGE: i32 = 320;
     pub const QUERY_DATA_VERSION: i32 = 322;
+    /// Name server: give every queue of a broker name read and write permission again (4.9's
+    /// code; 5.x moved it to 356).
+    pub const ADD_WRITE_PERM_OF_BROKER: i32 = 327;
     /// Ours, not Java's: a broker's replication status (DLedger Raft state or Master/Slave HA
     /// offsets, data files, disk use) as a JSON `body_replica::ReplicaStatus`, for
     /// `mqadmin dledger-status` and `cluster-health`. Java's codes stop below 2000 (5.x:

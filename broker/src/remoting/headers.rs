@@ -373,3 +373,24 @@ command_header! {
         offset_msg_id: Option<String> = "offsetMsgId",
     }
 }
+
+command_header! {
+    /// WIPE_WRITE_PERM_OF_BROKER (205) and ADD_WRITE_PERM_OF_BROKER (327) request.
+    pub struct BrokerNameRequestHeader {
+        broker_name: String = "brokerName",
+    }
+}
+
+command_header! {
+    /// WIPE_WRITE_PERM_OF_BROKER (205) response: how many topics the broker name serves.
+    pub struct WipeWritePermResponseHeader {
+        wipe_topic_count: i32 = "wipeTopicCount",
+    }
+}
+
+command_header! {
+    /// ADD_WRITE_PERM_OF_BROKER (327) response: how many topics the broker name serves.
+    pub struct AddWritePermResponseHeader {
+        add_topic_count: i32 = "addTopicCount",
+    }
+}
