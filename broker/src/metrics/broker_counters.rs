@@ -214,14 +214,42 @@ impl BrokerCounters {
 
     /// Forgets a deleted topic's series, so a scrape does not show it for ever.
     pub fn forget_topic(&self, topic: &str) {
-        self.topics_in
+        let system = bool_str(is_system_topic(topic));
+        let removed = self
+            .topics_in
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(topic);
-        self.topics_out
+        if let Some(t) = removed {
+            for kind in [
+                MessageType::Normal,
+                MessageType::Fifo,
+                MessageType::Delay,
+                MessageType::Transaction,
+            ] {
+                if t.by_type[kind.index()].get().is_some() {
+                    let labels = [topic, kind.as_str(), system];
+                    let _ = self.messages_in.remove_label_values(&labels);
+                    let _ = self.throughput_in.remove_label_values(&labels);
+                    let _ = self.message_size.remove_label_values(&labels);
+                }
+            }
+        }
+        let removed = self
+            .topics_out
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(topic);
+        for group in removed.into_iter().flat_map(|g| g.into_keys()) {
+            let labels = [
+                topic,
+                group.as_str(),
+                bool_str(topic.starts_with("%RETRY%")),
+                system,
+            ];
+            let _ = self.messages_out.remove_label_values(&labels);
+            let _ = self.throughput_out.remove_label_values(&labels);
+        }
     }
 
     /// Every family.
@@ -260,5 +288,10 @@ mod tests {
         assert!(text.contains("rocketmq_messages_in_total{cluster=\"c\",is_system=\"false\",message_type=\"normal\",node_id=\"b\",node_type=\"broker\",topic=\"T\"} 4"), "{text}");
         assert!(text.contains("message_type=\"delay\""), "{text}");
         assert!(text.contains("rocketmq_messages_out_total{"), "{text}");
+        c.forget_topic("T");
+        c.record_in("U", MessageType::Normal, 1, 1);
+        let text = super::super::encode(&c.collect()).unwrap();
+        assert!(!text.contains("topic=\"T\""), "{text}");
+        assert!(text.contains("topic=\"U\""), "{text}");
     }
 }

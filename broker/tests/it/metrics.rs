@@ -50,6 +50,53 @@ fn value(s: &Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     })
 }
 
+/// The metric names the Grafana dashboard (`conf/grafana/rocketmq-group.json`) queries, with
+/// histogram suffixes taken off.
+fn dashboard_metrics() -> std::collections::BTreeSet<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../conf/grafana/rocketmq-group.json");
+    let dash: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("dashboard JSON");
+    let mut names = std::collections::BTreeSet::new();
+    for panel in dash["panels"].as_array().unwrap() {
+        for t in panel["targets"].as_array().into_iter().flatten() {
+            let expr = t["expr"].as_str().unwrap();
+            let mut rest = expr;
+            while let Some(i) = rest.find("rocketmq_") {
+                let tail = &rest[i..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(tail.len());
+                names.insert(base_name(&tail[..end]).to_owned());
+                rest = &tail[end..];
+            }
+        }
+    }
+    assert!(names.len() > 10, "{names:?}");
+    names
+}
+
+fn base_name(n: &str) -> &str {
+    ["_bucket", "_count", "_sum"]
+        .iter()
+        .fold(n, |n, s| n.strip_suffix(s).unwrap_or(n))
+}
+
+/// Asserts the dashboard's metrics of one kind (DLedger's or the others) are all exported.
+fn assert_dashboard_names(scrapes: &[&Scrape], dledger: bool) {
+    let exported: std::collections::BTreeSet<&str> = scrapes
+        .iter()
+        .flat_map(|s| s.samples.iter().map(|x| base_name(&x.metric)))
+        .collect();
+    for name in dashboard_metrics() {
+        if name.starts_with("rocketmq_dledger_") == dledger {
+            assert!(
+                exported.contains(name.as_str()),
+                "the dashboard queries {name}, which is not exported"
+            );
+        }
+    }
+}
+
 /// The bound exporter address of an in-process broker, once it serves.
 async fn exporter_addr(r: &Running) -> SocketAddr {
     let weak = r.broker.clone().expect("a broker");
@@ -154,8 +201,19 @@ async fn classic_broker_and_name_server_export_what_was_sent_and_pulled() {
     assert_eq!(sample.labels.get("message_type"), Some("normal"));
     assert_eq!(sample.labels.get("is_system"), Some("false"));
 
+    assert_dashboard_names(&[&s], false);
     let (status, _) = get(addr, "/nope").await;
     assert_eq!(status, 404);
+
+    // A deleted topic's series go with it.
+    let delete = broker::remoting::RemotingCommand::request(
+        request::DELETE_TOPIC_IN_BROKER,
+        &broker::remoting::headers::DeleteTopicRequestHeader { topic: topic.into() },
+    );
+    assert_eq!(invoke(&c, &b.addr, delete).await.code, response::SUCCESS);
+    let s = scrape(addr).await;
+    assert!(find(&s, "rocketmq_messages_in_total", &t).is_empty());
+    assert!(find(&s, "rocketmq_messages_out_total", &g).is_empty());
 
     // The name server: one registered broker, and the registrations timed.
     let s = scrape(ns_metrics_addr).await;
@@ -304,6 +362,7 @@ async fn dledger_group_exports_one_leader_and_one_term() {
             .get("cluster"),
         Some("RaftCluster")
     );
+    assert_dashboard_names(&scrapes.iter().collect::<Vec<_>>(), true);
     for n in nodes {
         n.stop().await;
     }
