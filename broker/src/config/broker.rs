@@ -436,6 +436,11 @@ impl BrokerConfig {
         let unit = CQ_UNIT_SIZE as u64;
         self.mapped_file_size_consume_queue = self.mapped_file_size_consume_queue.div_ceil(unit) * unit;
 
+        super::metrics::check_exporter_port(
+            self.metrics_exporter_type,
+            self.metrics_prom_exporter_port,
+            &[self.listen_port, self.ha_listen_port],
+        )?;
         if self.enable_dleger_commit_log {
             self.validate_dledger(&mut warnings)?;
         }

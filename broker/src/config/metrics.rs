@@ -2,6 +2,7 @@
 //! `metricsExporterType` (only `DISABLE` and `PROM` are served here; Java's `OTLP_GRPC` and `LOG`
 //! are refused by validation rather than silently ignored) and the default exporter ports.
 
+use super::error::ConfigError;
 use super::fields::ConfigValue;
 
 /// Java 5's default `metricsPromExporterPort` of the broker.
@@ -40,4 +41,24 @@ impl ConfigValue for MetricsExporterType {
     fn render(&self) -> String {
         self.as_str().to_owned()
     }
+}
+
+/// With the exporter on, `metricsPromExporterPort` must not be one of the server's own ports
+/// (`taken`; 0 means "any free port" and never clashes).
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming `metricsPromExporterPort`.
+pub(super) fn check_exporter_port(
+    kind: MetricsExporterType,
+    port: u16,
+    taken: &[u16],
+) -> Result<(), ConfigError> {
+    if kind == MetricsExporterType::Prom && port != 0 && taken.contains(&port) {
+        return Err(ConfigError::Invalid {
+            key: "metricsPromExporterPort",
+            value: port.to_string(),
+            reason: "is already one of this server's ports (listenPort or haListenPort)".to_owned(),
+        });
+    }
+    Ok(())
 }

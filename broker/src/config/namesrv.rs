@@ -96,6 +96,11 @@ impl NamesrvConfig {
                 });
             }
         }
+        super::metrics::check_exporter_port(
+            self.metrics_exporter_type,
+            self.metrics_prom_exporter_port,
+            &[self.listen_port],
+        )?;
         Ok(Vec::new())
     }
 }
