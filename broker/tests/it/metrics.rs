@@ -2,8 +2,8 @@
 //! server, and a 3-node DLedger group, each with the exporter on an ephemeral port. After sends
 //! and pulls, `/metrics` is scraped over HTTP and parsed with a Prometheus text parser
 //! (`prometheus-parse`); the counters must match what was sent and pulled, and the DLedger nodes
-//! must agree on one leader and one term. Also: a bad path answers 404, and a disabled exporter
-//! binds no port.
+//! must agree on one leader and one term, and on a new leader after the old one stops. Also: a
+//! bad path answers 404, and a disabled exporter binds no port.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -270,7 +270,7 @@ async fn a_disabled_exporter_binds_no_port() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dledger_group_exports_one_leader_and_one_term() {
+async fn dledger_group_exports_one_leader_one_term_and_leader_changes() {
     let ns = start_namesrv().await;
     let (_listeners, _dirs, _cfgs, nodes) = crate::dledger::start_group(&ns.addr, |c| {
         c.metrics_exporter_type = MetricsExporterType::Prom;
@@ -363,7 +363,44 @@ async fn dledger_group_exports_one_leader_and_one_term() {
         Some("RaftCluster")
     );
     assert_dashboard_names(&scrapes.iter().collect::<Vec<_>>(), true);
-    for n in nodes {
+
+    // Stopping the leader: the two others elect one of them in a higher term, and both count
+    // the change.
+    let old_term = terms[0].unwrap();
+    let changes_before: Vec<f64> = scrapes
+        .iter()
+        .map(|s| value(s, "rocketmq_dledger_leader_changes_total", &[]).unwrap())
+        .collect();
+    let mut nodes: Vec<Option<Running>> = nodes.into_iter().map(Some).collect();
+    nodes[i].take().unwrap().stop().await;
+    let survivors: Vec<usize> = (0..3).filter(|j| *j != i).collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut all = Vec::new();
+        for j in &survivors {
+            all.push(scrape(exporters[*j].1).await);
+        }
+        let leaders = all
+            .iter()
+            .filter(|s| value(s, "rocketmq_dledger_role", &[("role", "Leader")]) == Some(1.0))
+            .count();
+        let terms: Vec<f64> = all
+            .iter()
+            .map(|s| value(s, "rocketmq_dledger_term", &[]).unwrap())
+            .collect();
+        let counted = survivors.iter().zip(&all).all(|(j, s)| {
+            value(s, "rocketmq_dledger_leader_changes_total", &[]).unwrap() > changes_before[*j]
+        });
+        if leaders == 1 && terms[0] == terms[1] && terms[0] > old_term && counted {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new leader: terms {terms:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for n in nodes.into_iter().flatten() {
         n.stop().await;
     }
     ns.stop().await;
