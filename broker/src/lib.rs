@@ -16,6 +16,7 @@
 //!   in `store/format.rs`.
 //! - [`remoting`]: the wire: `frame.rs` (codec), `command.rs`, `custom_header.rs` and
 //!   `headers.rs` (typed `extFields`), `body.rs` (JSON bodies), `server.rs`, `client.rs`.
+//! - [`metrics`]: the Prometheus exporter and the hot-path counters (`metricsExporterType=PROM`).
 //! - [`config`] (Java properties into typed config), [`properties`], [`json`], [`durable`]
 //!   (safe file replacement), [`signal`].
 
@@ -24,6 +25,7 @@ pub mod broker;
 pub mod config;
 pub mod durable;
 pub mod json;
+pub mod metrics;
 pub mod namesrv;
 pub mod properties;
 pub mod raft;

@@ -98,9 +98,26 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        let metrics = match cfg.metrics_exporter_type {
+            broker::config::MetricsExporterType::Prom => {
+                let (host, port) = (
+                    cfg.metrics_prom_exporter_host.trim(),
+                    cfg.metrics_prom_exporter_port,
+                );
+                match broker::metrics::bind(host, port).await {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        eprintln!("mqnamesrv: cannot bind the metrics exporter on {host}:{port}: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            broker::config::MetricsExporterType::Disable => None,
+        };
         let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(listen);
         println!("The Name Server boot success. serializeType=JSON, listening on {local}");
-        broker::namesrv::run(listener, options, broker::signal::shutdown_signal()).await;
+        broker::namesrv::run_with_metrics(listener, metrics, options, broker::signal::shutdown_signal())
+            .await;
         ExitCode::SUCCESS
     })
 }

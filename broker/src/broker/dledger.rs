@@ -57,6 +57,9 @@ pub struct Dledger {
     /// Retention passes this node has finished as the leader (whether or not they purged): a
     /// test that asserts a file was kept waits for passes to have run instead of sleeping.
     pub retention_passes: AtomicU64,
+    /// Times this node saw the leader change (to another node or to none), for the
+    /// `rocketmq_dledger_leader_changes_total` metric; counted by the role watcher.
+    pub leader_changes: AtomicU64,
 }
 
 impl std::fmt::Debug for Dledger {
@@ -193,6 +196,7 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         handing_over: AtomicBool::new(false),
         offset_queue: OffsetQueue::default(),
         retention_passes: AtomicU64::new(0),
+        leader_changes: AtomicU64::new(0),
     });
     tokio::spawn(flush_offsets(b.clone(), d.clone()));
     let _ = b.dledger.set(d.clone());
@@ -387,6 +391,8 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
     let mut quorum_acked: Option<Instant> = None;
     // Whether this loop turned off heartbeats and elections for a full disk.
     let mut stepped_aside = false;
+    // The leader last seen, to count changes.
+    let mut last_leader = None;
     // One timer for the whole loop: the metrics change once per Raft core round (thousands of
     // times a second under load), and a fresh `sleep` per wake-up cost a timer insert and
     // cancel each time.
@@ -406,6 +412,10 @@ async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
                 (ServerState::Leader, None) => quorum_acked,
                 _ => None,
             };
+            if m.current_leader != last_leader {
+                last_leader = m.current_leader;
+                d.leader_changes.fetch_add(1, Ordering::Relaxed);
+            }
             (m.state, m.last_log_index, m.last_applied.map(|l| l.index))
         };
         // A leader whose disk is full has a stalled Raft core (no heartbeats, metrics frozen):

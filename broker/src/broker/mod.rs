@@ -18,6 +18,7 @@ pub mod groups;
 pub mod ha;
 pub mod locks;
 pub mod meta;
+pub mod metrics;
 pub mod offsets;
 pub mod processor;
 pub mod put;
@@ -108,6 +109,11 @@ pub struct Broker {
     /// DLedger mode: an already bound Raft RPC listener to use instead of binding the peer port
     /// from `dLegerPeers` (tests bind port 0 first so ports cannot collide).
     pub raft_listener: std::sync::Mutex<Option<std::net::TcpListener>>,
+    /// `metricsExporterType=PROM`: the counters of the send, pull and request paths (`None`
+    /// otherwise, so a broker without an exporter pays nothing).
+    pub metrics: Option<Arc<crate::metrics::broker_counters::BrokerCounters>>,
+    /// The exporter's bound address, once it serves ([`metrics`]).
+    pub metrics_addr: std::sync::OnceLock<SocketAddr>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -185,6 +191,16 @@ pub fn open(
     let groups = GroupManager::load(root)?;
     let broker_id = cfg.broker_id;
     let lock_max_live = Duration::from_millis(cfg.rebalance_lock_max_live_time);
+    let metrics = match cfg.metrics_exporter_type {
+        crate::config::MetricsExporterType::Prom => {
+            let common =
+                crate::metrics::CommonLabels::new(&cfg.broker_cluster_name, "broker", &cfg.broker_name);
+            let counters = crate::metrics::broker_counters::BrokerCounters::new(common)
+                .map_err(|e| BrokerError::Config(e.to_string()))?;
+            Some(Arc::new(counters))
+        }
+        crate::config::MetricsExporterType::Disable => None,
+    };
     Ok(Arc::new(Broker {
         cfg,
         store,
@@ -205,5 +221,7 @@ pub fn open(
         ha: Default::default(),
         dledger: Default::default(),
         raft_listener: Default::default(),
+        metrics,
+        metrics_addr: Default::default(),
     }))
 }

@@ -12,6 +12,7 @@ use super::defaults::{
 };
 use super::error::{ConfigError, ConfigWarning};
 use super::fields::{config_struct, ConfigValue};
+use super::metrics::{MetricsExporterType, DEFAULT_BROKER_PROM_PORT};
 use super::peers::{dledger_broker_id, is_host_port, parse_peers, split_namesrv_addr, Peer};
 use crate::store::format::CQ_UNIT_SIZE;
 use crate::store::FlushDiskType;
@@ -299,6 +300,18 @@ config_struct! {
         /// cores only adds wake-ups and migrations). Default: the number of CPUs.
         #[key = "serverWorkerThreads"]
         server_worker_threads: u32 = cpus(),
+        /// Java 5's key: `PROM` serves `GET /metrics` (Prometheus text format) on
+        /// `metricsPromExporterHost:metricsPromExporterPort`; `DISABLE` keeps no counters and
+        /// binds no port. Default: `DISABLE`.
+        #[key = "metricsExporterType"]
+        metrics_exporter_type: MetricsExporterType = MetricsExporterType::Disable,
+        /// Java 5's key: the address the exporter binds. Default: empty, meaning `brokerIP1`
+        /// (as Java).
+        #[key = "metricsPromExporterHost"]
+        metrics_prom_exporter_host: String = String::new(),
+        /// Java 5's key: the exporter's port (`0` picks a free one). Default: `5557`.
+        #[key = "metricsPromExporterPort"]
+        metrics_prom_exporter_port: u16 = DEFAULT_BROKER_PROM_PORT,
     }
 }
 
@@ -428,6 +441,11 @@ impl BrokerConfig {
         let unit = CQ_UNIT_SIZE as u64;
         self.mapped_file_size_consume_queue = self.mapped_file_size_consume_queue.div_ceil(unit) * unit;
 
+        super::metrics::check_exporter_port(
+            self.metrics_exporter_type,
+            self.metrics_prom_exporter_port,
+            &[self.listen_port, self.ha_listen_port],
+        )?;
         if self.enable_dleger_commit_log {
             self.validate_dledger(&mut warnings)?;
         }

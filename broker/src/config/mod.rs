@@ -26,6 +26,7 @@ mod broker;
 mod defaults;
 mod error;
 mod fields;
+mod metrics;
 mod namesrv;
 mod peers;
 #[cfg(test)]
@@ -42,5 +43,6 @@ pub use defaults::{
     DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS,
 };
 pub use error::{ConfigError, ConfigWarning, Location, Origin};
+pub use metrics::{MetricsExporterType, DEFAULT_BROKER_PROM_PORT, DEFAULT_NAMESRV_PROM_PORT};
 pub use namesrv::NamesrvConfig;
 pub use peers::{dledger_broker_id, parse_peers, split_namesrv_addr, Peer};

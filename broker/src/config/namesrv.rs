@@ -7,6 +7,7 @@ use super::defaults::{
 };
 use super::error::{ConfigError, ConfigWarning};
 use super::fields::config_struct;
+use super::metrics::{MetricsExporterType, DEFAULT_NAMESRV_PROM_PORT};
 
 config_struct! {
     /// Everything `mqnamesrv` reads from its `-c` file.
@@ -45,6 +46,16 @@ config_struct! {
         /// long is closed. Default: `120`.
         #[key = "serverChannelMaxIdleTimeSeconds"]
         server_channel_max_idle_time_seconds: u64 = DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS,
+        /// Ours (Java 5's name server has no exporter; the broker's key names): `PROM` serves
+        /// `GET /metrics` on `metricsPromExporterHost:metricsPromExporterPort`. Default: `DISABLE`.
+        #[key = "metricsExporterType"]
+        metrics_exporter_type: MetricsExporterType = MetricsExporterType::Disable,
+        /// Ours: the address the exporter binds. Default: `0.0.0.0`.
+        #[key = "metricsPromExporterHost"]
+        metrics_prom_exporter_host: String = "0.0.0.0".to_owned(),
+        /// Ours: the exporter's port (`0` picks a free one). Default: `5558`.
+        #[key = "metricsPromExporterPort"]
+        metrics_prom_exporter_port: u16 = DEFAULT_NAMESRV_PROM_PORT,
     }
 }
 
@@ -85,6 +96,11 @@ impl NamesrvConfig {
                 });
             }
         }
+        super::metrics::check_exporter_port(
+            self.metrics_exporter_type,
+            self.metrics_prom_exporter_port,
+            &[self.listen_port],
+        )?;
         Ok(Vec::new())
     }
 }

@@ -325,6 +325,10 @@ fn shipped_conf_files_load_and_validate() {
             continue;
         }
         let path = entry.path();
+        // `conf/grafana/` holds dashboards, not configs (checked by `broker/tests/it/metrics.rs`).
+        if path.extension() == Some("json".as_ref()) {
+            continue;
+        }
         count += 1;
         let warnings = if path.file_name() == Some("namesrv.conf".as_ref()) {
             let (mut c, mut w) = NamesrvConfig::from_properties_file(path).unwrap();
@@ -357,4 +361,31 @@ fn rebalance_lock_max_live_time_is_a_key() {
         1500
     );
     assert!(load("rebalanceLockMaxLiveTime=-1").is_err());
+}
+
+#[test]
+fn metrics_exporter_keys() {
+    let (mut c, _) = load("metricsExporterType=PROM\nmetricsPromExporterPort=0\n").unwrap();
+    c.validate().unwrap();
+    assert_eq!(c.metrics_exporter_type, MetricsExporterType::Prom);
+    assert_eq!(c.metrics_prom_exporter_host, "", "empty means brokerIP1");
+    let (c, _) = load("").unwrap();
+    assert_eq!(c.metrics_exporter_type, MetricsExporterType::Disable);
+    assert_eq!(c.metrics_prom_exporter_port, 5557);
+    assert!(
+        load("metricsExporterType=OTLP_GRPC\n").is_err(),
+        "an exporter we do not serve is refused"
+    );
+    let (mut c, _) =
+        load("metricsExporterType=PROM\nlistenPort=10911\nmetricsPromExporterPort=10911\n").unwrap();
+    assert!(c
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("invalid metricsPromExporterPort \"10911\""));
+    let props = properties::parse("metricsExporterType=prom\nmetricsPromExporterPort=9876").unwrap();
+    let (mut n, _) = NamesrvConfig::from_properties(&props, None).unwrap();
+    assert!(n.validate().is_err(), "the name server's port is taken");
+    let (n, _) = NamesrvConfig::from_properties(&properties::parse("").unwrap(), None).unwrap();
+    assert_eq!(n.metrics_prom_exporter_port, 5558);
 }

@@ -1,6 +1,7 @@
 //! The name server (`mqnamesrv`): brokers register their addresses and topics here, clients and
 //! `mqadmin` ask it for routes and for the cluster view.
 
+pub mod metrics;
 pub mod processor;
 pub mod route_info;
 
@@ -36,7 +37,38 @@ impl Default for NamesrvOptions {
 
 /// Serves the name server protocol on `listener` until `shutdown` completes.
 pub async fn run(listener: TcpListener, options: NamesrvOptions, shutdown: impl Future<Output = ()>) {
-    let processor = Arc::new(NamesrvProcessor::default());
+    run_with_metrics(listener, None, options, shutdown).await;
+}
+
+/// [`run`], and with `metrics` (an already bound listener, `metricsExporterType=PROM`) the
+/// Prometheus exporter ([`metrics`]) on it.
+pub async fn run_with_metrics(
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    options: NamesrvOptions,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut processor = NamesrvProcessor::default();
+    let mut exporter = None;
+    if let Some(m) = metrics {
+        let node_id = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        let common = metrics::common_labels(&node_id);
+        match crate::metrics::rpc::RpcLatency::new(&common) {
+            Ok(rpc) => {
+                processor.rpc = Some(rpc.clone());
+                let routes = processor.routes.clone();
+                let render: crate::metrics::Render =
+                    Arc::new(move || metrics::render(&common, &rpc, &routes));
+                exporter = Some(tokio::spawn(crate::metrics::serve(
+                    m,
+                    render,
+                    std::future::pending(),
+                )));
+            }
+            Err(e) => tracing::error!("metrics exporter not started: {e}"),
+        }
+    }
+    let processor = Arc::new(processor);
     let routes = processor.routes.clone();
     let (expiry, interval) = (options.broker_expired, options.scan_interval);
     let scanner = tokio::spawn(async move {
@@ -55,4 +87,7 @@ pub async fn run(listener: TcpListener, options: NamesrvOptions, shutdown: impl 
     });
     server::run(listener, processor, options.server, shutdown).await;
     scanner.abort();
+    if let Some(e) = exporter {
+        e.abort();
+    }
 }

@@ -30,6 +30,8 @@ pub const ZONE_NAME_FIELD: &str = "__ZONE_NAME";
 pub struct NamesrvProcessor {
     /// Route tables, shared with the expiry scanner.
     pub routes: Arc<Mutex<RouteInfo>>,
+    /// `rocketmq_rpc_latency`, when the exporter is on.
+    pub rpc: Option<crate::metrics::rpc::RpcLatency>,
 }
 
 fn header_error(e: HeaderError) -> RemotingCommand {
@@ -182,7 +184,17 @@ impl NamesrvProcessor {
 
 impl RequestHandler for NamesrvProcessor {
     async fn handle(&self, ctx: &ConnContext, request: RemotingCommand) -> Option<RemotingCommand> {
-        Some(self.dispatch(ctx, &request).unwrap_or_else(|e| e))
+        let Some(rpc) = self.rpc.as_ref() else {
+            return Some(self.dispatch(ctx, &request).unwrap_or_else(|e| e));
+        };
+        let started = std::time::Instant::now();
+        let reply = self.dispatch(ctx, &request).unwrap_or_else(|e| e);
+        rpc.observe(
+            request.code,
+            Some(reply.code),
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
+        Some(reply)
     }
 
     fn on_disconnect(&self, ctx: &ConnContext) {

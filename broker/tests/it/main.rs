@@ -13,6 +13,7 @@ mod dledger_faults;
 mod durability;
 mod groups;
 mod hostile;
+mod metrics;
 mod protocol;
 mod query_by_key;
 mod replica_status;

@@ -64,6 +64,9 @@ pub async fn delete_topic(b: &Broker, req: &RemotingCommand) -> Reply {
         ));
     }
     b.delete_topic(&h.topic).await.map_err(meta_error)?;
+    if let Some(m) = b.metrics.as_ref() {
+        m.forget_topic(&h.topic);
+    }
     Ok(RemotingCommand::success())
 }
 

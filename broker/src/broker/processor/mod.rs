@@ -62,6 +62,27 @@ pub struct BrokerProcessor {
 
 impl RequestHandler for BrokerProcessor {
     async fn handle(&self, ctx: &ConnContext, req: RemotingCommand) -> Option<RemotingCommand> {
+        let Some(m) = self.broker.metrics.as_ref() else {
+            return self.dispatch(ctx, req).await;
+        };
+        // `rocketmq_rpc_latency`: one observation per request.
+        let code = req.code;
+        let started = std::time::Instant::now();
+        let reply = self.dispatch(ctx, req).await;
+        let millis = started.elapsed().as_secs_f64() * 1000.0;
+        m.rpc.observe(code, reply.as_ref().map(|r| r.code), millis);
+        reply
+    }
+
+    fn on_disconnect(&self, ctx: &ConnContext) {
+        self.broker.groups.on_disconnect(ctx.id);
+        self.broker.transactions.forget(ctx.id);
+    }
+}
+
+impl BrokerProcessor {
+    /// Answers one request by its code (`None`: no reply, as for a pending END_TRANSACTION).
+    async fn dispatch(&self, ctx: &ConnContext, req: RemotingCommand) -> Option<RemotingCommand> {
         let b = &self.broker;
         let reply = match req.code {
             request::SEND_MESSAGE | request::SEND_MESSAGE_V2 | request::SEND_BATCH_MESSAGE => {
@@ -106,10 +127,5 @@ impl RequestHandler for BrokerProcessor {
             code => Err(not_supported(code)),
         };
         Some(reply.unwrap_or_else(|e| e))
-    }
-
-    fn on_disconnect(&self, ctx: &ConnContext) {
-        self.broker.groups.on_disconnect(ctx.id);
-        self.broker.transactions.forget(ctx.id);
     }
 }

@@ -182,6 +182,14 @@ pub async fn pull(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             .fetch_add(result.count() as u64, Ordering::Relaxed);
         c.get_transferred_msgs
             .fetch_add(result.count() as u64, Ordering::Relaxed);
+        if let Some(m) = b.metrics.as_ref() {
+            m.record_out(
+                &h.topic,
+                &h.consumer_group,
+                result.count() as u64,
+                result.messages.len() as u64,
+            );
+        }
     } else {
         c.get_miss.fetch_add(1, Ordering::Relaxed);
     }

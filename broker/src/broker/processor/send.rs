@@ -202,6 +202,9 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
     };
     b.stats.counters.put_msgs.fetch_add(count, Ordering::Relaxed);
     b.stats.counters.put_bytes.fetch_add(bytes, Ordering::Relaxed);
+    if let Some(m) = b.metrics.as_ref() {
+        m.record_in(&h.topic, message_type(h.properties.as_deref()), count, bytes);
+    }
     let code = match put.status {
         PutStatus::PutOk => match replication {
             Replication::Done => response::SUCCESS,
@@ -221,6 +224,28 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
     Ok(RemotingCommand::response(code, None).with_header(&header))
 }
 
+/// Java 5's `message_type` of a send, from its properties (`name\u{1}value\u{2}` pairs): a
+/// half message is `transaction`, one with a delay level `delay`, one with a sharding key `fifo`.
+fn message_type(props: Option<&str>) -> crate::metrics::broker_counters::MessageType {
+    use crate::metrics::broker_counters::MessageType;
+    let props = props.unwrap_or("");
+    let has = |name: &str| {
+        props.split('\u{2}').any(|kv| {
+            kv.split_once('\u{1}')
+                .is_some_and(|(k, v)| k == name && !v.is_empty() && v != "0" && v != "false")
+        })
+    };
+    if has("TRAN_MSG") {
+        MessageType::Transaction
+    } else if has("DELAY") {
+        MessageType::Delay
+    } else if has("__SHARDINGKEY") {
+        MessageType::Fifo
+    } else {
+        MessageType::Normal
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +258,20 @@ mod tests {
         assert_eq!(m.get("CLUSTER").map(String::as_str), Some("C1"));
         assert!(!m.contains_key("WAIT"));
         assert_eq!(code, 2598919);
+    }
+
+    #[test]
+    fn message_type_from_properties() {
+        use crate::metrics::broker_counters::MessageType;
+        assert_eq!(super::message_type(None), MessageType::Normal);
+        assert_eq!(
+            super::message_type(Some("TRAN_MSG\u{1}true\u{2}")),
+            MessageType::Transaction
+        );
+        assert_eq!(
+            super::message_type(Some("KEYS\u{1}k\u{2}DELAY\u{1}3\u{2}")),
+            MessageType::Delay
+        );
+        assert_eq!(super::message_type(Some("DELAY\u{1}0\u{2}")), MessageType::Normal);
     }
 }
