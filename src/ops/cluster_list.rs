@@ -115,8 +115,11 @@ pub struct BrokerRow {
     pub ack_queue_wait_ms: Option<String>,
     /// `pageCacheLockTimeMills`: time spent in the put lock right now.
     pub pc_wait_ms: Option<String>,
-    /// Hours since the earliest stored message (huge for an empty store, which reports -1).
+    /// Hours since the earliest stored message (huge for an empty store, which reports -1, as
+    /// Java prints it).
     pub hours: f64,
+    /// Whether the broker reported an earliest message (`hours` is `null` in JSON otherwise).
+    pub has_earliest: bool,
     /// `commitLogDiskRatio`: used fraction of the commit-log disk.
     pub space: f64,
     /// `timerReadBehind` (5.x).
@@ -201,7 +204,7 @@ impl Serialize for BrokerRow {
             ack_queue_size: num(&self.ack_queue_size),
             ack_queue_wait_ms: num(&self.ack_queue_wait_ms),
             pc_wait_ms: num(&self.pc_wait_ms),
-            hours: measured(up, self.hours),
+            hours: measured(up && self.has_earliest, self.hours),
             space: measured(up, self.space),
             timer_read_behind: measured(up, self.timer_read_behind),
             timer_offset_behind: measured(up, self.timer_offset_behind),
@@ -297,6 +300,7 @@ pub fn build_row(slot: &BrokerSlot, runtime: Result<&KvTable, String>, now_milli
     row.pc_wait_ms = get("pageCacheLockTimeMills");
     if let Some(earliest) = parse::<i64>(table, "earliestMessageTimeStamp") {
         row.hours = (now_millis - earliest) as f64 / 3_600_000.0;
+        row.has_earliest = earliest > 0;
     }
     row.space = parse::<f64>(table, "commitLogDiskRatio").unwrap_or(0.0);
     row.timer_read_behind = parse(table, "timerReadBehind").unwrap_or(0);

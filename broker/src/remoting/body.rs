@@ -110,6 +110,21 @@ fn default_perm() -> i32 {
 }
 
 impl TopicConfig {
+    /// Java's `TopicConfig.toString()`, which Java puts in remarks (e.g. an illegal queue id):
+    /// `TopicConfig [topicName=T, readQueueNums=8, writeQueueNums=8, perm=RW-, ...]`.
+    pub fn java_display(&self) -> String {
+        format!(
+            "TopicConfig [topicName={}, readQueueNums={}, writeQueueNums={}, perm={}, topicFilterType={}, topicSysFlag={}, order={}]",
+            self.topic_name,
+            self.read_queue_nums,
+            self.write_queue_nums,
+            perm::to_string(self.perm),
+            self.topic_filter_type,
+            self.topic_sys_flag,
+            self.order
+        )
+    }
+
     /// A topic with `queues` read and write queues and perm RW.
     pub fn new(name: &str, queues: i32) -> Self {
         Self {
@@ -625,6 +640,15 @@ mod tests {
         assert_eq!(
             String::from_utf8(t.to_fastjson()).unwrap(),
             r#"{"offsetTable":{{"brokerName":"b","queueId":2,"topic":"T"}:{"lastUpdateTimestamp":5,"maxOffset":3,"minOffset":0}}}"#
+        );
+    }
+
+    #[test]
+    fn topic_config_reads_as_java_prints_it() {
+        assert_eq!(
+            TopicConfig::new("T", 8).java_display(),
+            "TopicConfig [topicName=T, readQueueNums=8, writeQueueNums=8, perm=RW-, \
+             topicFilterType=SINGLE_TAG, topicSysFlag=0, order=false]"
         );
     }
 

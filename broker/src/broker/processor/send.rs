@@ -136,7 +136,8 @@ pub async fn send(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         return Err(error(
             response::SYSTEM_ERROR,
             format!(
-                "request queueId[{queue_id}] is illegal, {tc:?} Producer: {}",
+                "request queueId[{queue_id}] is illegal, {} Producer: {}",
+                tc.java_display(),
                 ctx.peer
             ),
         ));
