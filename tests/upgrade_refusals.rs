@@ -196,6 +196,27 @@ fn upgrade_group_input_refusals_exit_1_and_change_nothing() {
     );
     set_key(&env.master, "namesrvAddr", Some(&env.ns));
 
+    // Issue 18: aclEnable=true in the slave's config would stop the new group's broker (fail
+    // closed), so upgrade-group refuses at preflight with the broker's reason.
+    set_key(&env.slave, "aclEnable", Some("true"));
+    refused(
+        &env,
+        "aclEnable=true",
+        &mut standard(&env, &["--yes"]),
+        1,
+        &[
+            PREFLIGHT,
+            "slave config",
+            "aclEnable=true",
+            "not supported yet",
+            "leave the broker open",
+        ],
+    );
+    set_key(&env.slave, "aclEnable", Some("false"));
+    let r = run_cmd(&mut standard(&env, &["--dry-run"]));
+    assert_eq!(r.code, Some(0), "aclEnable=false passes preflight: {r:?}");
+    set_key(&env.slave, "aclEnable", None);
+
     // The default peers would be listenPort + 10000: no port for a listenPort of 60000.
     let old_port = env.ports[0].to_string();
     set_key(&env.master, "listenPort", Some("60000"));

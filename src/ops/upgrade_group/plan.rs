@@ -64,13 +64,25 @@ pub struct UpgradeReport {
 
 fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) -> Result<Node> {
     let spec = path.to_string_lossy();
-    let store = AnyNode::open(&self_id, &spec, token)?;
-    let config_error = |source| {
-        UpgradeError::Node(NodeError::Config {
-            role: format!("{role:?}").to_lowercase(),
+    let role_name = format!("{role:?}").to_lowercase();
+    let config_error = |source| match source {
+        // Issue 18: the new group's broker would refuse to start on it (fail closed), so refuse
+        // before changing anything, with the broker's own reason.
+        e @ broker::config::ConfigError::UnservedSecurity { .. } => {
+            UpgradeError::Preflight(vec![format!("{role_name} config: {e}")])
+        }
+        source => UpgradeError::Node(NodeError::Config {
+            role: role_name.clone(),
             source,
-        })
+        }),
     };
+    let store = AnyNode::open(&self_id, &spec, token).map_err(|e| match e {
+        NodeError::Config {
+            source: source @ broker::config::ConfigError::UnservedSecurity { .. },
+            ..
+        } => config_error(source),
+        e => UpgradeError::Node(e),
+    })?;
     let config = match &store {
         AnyNode::Local(_) => BrokerConfig::from_properties_file(path).map_err(config_error)?.0,
         AnyNode::Remote(remote) => {
