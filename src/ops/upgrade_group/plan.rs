@@ -287,6 +287,33 @@ impl Upgrade {
                 ));
             }
         }
+        // Issue 18: every derived config keeps its dLegerPeerTokenFile; nodes with and without
+        // one (or with different ones) would refuse each other's Raft RPCs, and a local token
+        // file the broker would refuse stops the new group from starting.
+        let tokens: Vec<Option<&str>> = self
+            .nodes
+            .iter()
+            .map(|n| n.config.dleger_peer_token_file.as_deref())
+            .collect();
+        if tokens.iter().any(|t| *t != tokens[0]) {
+            problems.push(format!(
+                "the configs name different dLegerPeerTokenFile values ({}); every node needs the same \
+                 token, or none",
+                self.nodes
+                    .iter()
+                    .zip(&tokens)
+                    .map(|(n, t)| format!("{}: {}", n.self_id, t.unwrap_or("none")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for (n, t) in self.nodes.iter().zip(&tokens) {
+            if let (Some(t), false) = (t, n.store.is_remote()) {
+                if let Err(e) = broker::raft::peer_auth::PeerToken::load(Path::new(t)) {
+                    problems.push(format!("{}: {e}", n.self_id));
+                }
+            }
+        }
         if let Some(slave) = self.nodes.iter().find(|n| n.role == NodeRole::Slave) {
             if slave.config.broker_name != master.config.broker_name {
                 problems.push(format!(
