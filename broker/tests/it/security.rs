@@ -258,3 +258,33 @@ async fn dledger_peer_token_refuses_forged_rpcs_and_wrong_token_nodes_issue_18()
     let last = settled(&c, &addrs).await;
     assert_eq!(last[f].2, status(&c, &leader).await.last_log_index);
 }
+
+/// Issue 18: an in-process group whose nodes share a peer token elects a leader and serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_group_with_a_peer_token_serves_issue_18() {
+    let ns = start_namesrv().await;
+    let secrets = tempfile::tempdir().unwrap();
+    let token = secrets.path().join("peer.token");
+    write_token(&token, GOOD);
+    let token_path = token.display().to_string();
+    let (_listeners, _dirs, _cfgs, mut nodes) = crate::dledger::start_group(&ns.addr, |c| {
+        c.dleger_peer_token_file = Some(token_path.clone());
+    })
+    .await;
+    let c = RemotingClient::default();
+    let (leader, _) = crate::dledger::wait_leader(&c, &ns.addr, None, 3).await;
+    assert_eq!(invoke(&c, &leader, create_topic_request("Tok", 1)).await.code, 0);
+    assert_eq!(
+        invoke(&c, &leader, send_request("Tok", 0, b"m".to_vec(), "", ""))
+            .await
+            .code,
+        response::SUCCESS
+    );
+    assert_eq!(pull_queue(&c, &leader, "Tok", 0).await.len(), 1);
+    for n in nodes.iter_mut() {
+        if let Some(n) = n.take() {
+            n.stop().await;
+        }
+    }
+    ns.stop().await;
+}
