@@ -288,3 +288,46 @@ async fn in_process_group_with_a_peer_token_serves_issue_18() {
     }
     ns.stop().await;
 }
+
+/// Issue 18: a DLedger broker whose `dLegerPeerTokenFile` every user can read, or which holds no
+/// token, exits 2 before it binds a port or reports "boot success".
+#[test]
+fn mqbroker_refuses_an_unusable_peer_token_file_issue_18() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("peer.token");
+    let port = free_port_pair();
+    let conf = write_broker_conf(
+        dir.path(),
+        "n0.conf",
+        &[
+            ("brokerName", "RaftNode00".into()),
+            ("listenPort", port.to_string()),
+            ("brokerIP1", "127.0.0.1".into()),
+            ("storePathRootDir", dir.path().join("store").display().to_string()),
+            ("enableDLegerCommitLog", "true".into()),
+            (
+                "dLegerPeers",
+                "n0-127.0.0.1:1;n1-127.0.0.1:2;n2-127.0.0.1:3".into(),
+            ),
+            ("dLegerSelfId", "n0".into()),
+            ("dLegerPeerTokenFile", token.display().to_string()),
+        ],
+    );
+    for (text, mode, needle) in [
+        (GOOD, 0o644, "chmod 600"),
+        ("\n", 0o600, "holds 0 byte(s) of token"),
+    ] {
+        std::fs::write(&token, text).unwrap();
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
+            .arg("-c")
+            .arg(&conf)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("boot success"));
+    }
+}
