@@ -425,6 +425,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--namesrv', '--namesrv', [CompletionResultType]::ParameterName, 'The name servers (namesrvAddr); with --from, overrides the source''s [default: -n]')
             [CompletionResult]::new('--listen-ports', '--listen-ports', [CompletionResultType]::ParameterName, 'Each node''s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]')
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Where to write broker-<id>.conf')
+            [CompletionResult]::new('--peer-token-file', '--peer-token-file', [CompletionResultType]::ParameterName, 'Name this DLedger peer token file in every config (dLegerPeerTokenFile); created (mode 0600, a random token) if missing. Copy it to every node''s host')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')

@@ -1072,7 +1072,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__gen__subcmd__config)
-            opts="-n -q -h --from --cluster --group --peers --store-root --namesrv --listen-ports --out-dir --dry-run --force --namesrvAddr --output --quiet --help"
+            opts="-n -q -h --from --cluster --group --peers --store-root --namesrv --listen-ports --out-dir --dry-run --force --peer-token-file --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1107,6 +1107,10 @@ _mqadmin() {
                     return 0
                     ;;
                 --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

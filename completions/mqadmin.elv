@@ -399,6 +399,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --namesrv 'The name servers (namesrvAddr); with --from, overrides the source''s [default: -n]'
             cand --listen-ports 'Each node''s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]'
             cand --out-dir 'Where to write broker-<id>.conf'
+            cand --peer-token-file 'Name this DLedger peer token file in every config (dLegerPeerTokenFile); created (mode 0600, a random token) if missing. Copy it to every node''s host'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'

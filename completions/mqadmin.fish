@@ -258,6 +258,7 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l store-roo
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l namesrv -d 'The name servers (namesrvAddr); with --from, overrides the source\'s [default: -n]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l listen-ports -d 'Each node\'s listenPort, comma-separated, one per peer [default: 30911,30921,30931,…]' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l out-dir -d 'Where to write broker-<id>.conf' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l peer-token-file -d 'Name this DLedger peer token file in every config (dLegerPeerTokenFile); created (mode 0600, a random token) if missing. Copy it to every node\'s host' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"

@@ -880,6 +880,11 @@ pub struct GenConfigArgs {
     /// Overwrite existing files
     #[arg(long)]
     pub force: bool,
+
+    /// Name this DLedger peer token file in every config (dLegerPeerTokenFile); created (mode
+    /// 0600, a random token) if missing. Copy it to every node's host
+    #[arg(long, value_name = "PATH")]
+    pub peer_token_file: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `mqadmin clusterList`.

@@ -353,3 +353,40 @@ fn issue20_global_namesrv_is_used_or_refused() {
     assert!(r.stderr.contains("disagree"), "{r:?}");
     assert!(!other.path().join("broker-n0.conf").exists());
 }
+
+/// Issue 18: `--peer-token-file` names the DLedger peer token in every config and creates it
+/// (mode 0600, 32 random bytes as hex) when missing; an existing token is kept, and a
+/// world-readable one is refused.
+#[test]
+fn peer_token_file_is_named_in_every_config_and_created_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let token = dir.path().join("secrets/peer.token");
+    let token_arg = token.display().to_string();
+    let r = from_scratch(&out, &["--peer-token-file", &token_arg]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stderr.contains("wrote a new DLedger peer token"), "{r:?}");
+    let mode = std::fs::metadata(&token).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let secret = std::fs::read_to_string(&token).unwrap();
+    assert_eq!(secret.trim().len(), 64, "{secret:?}");
+    assert!(secret.trim().bytes().all(|b| b.is_ascii_hexdigit()));
+    for id in ["n0", "n1", "n2"] {
+        let c = load(&out.join(format!("broker-{id}.conf")));
+        assert_eq!(c.dleger_peer_token_file.as_deref(), Some(token_arg.as_str()));
+    }
+    assert!(broker::raft::peer_auth::PeerToken::load(&token).is_ok());
+
+    // Again: the token is kept, not replaced.
+    let r = from_scratch(&out, &["--peer-token-file", &token_arg, "--force"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stderr.contains("kept the existing DLedger peer token"), "{r:?}");
+    assert_eq!(std::fs::read_to_string(&token).unwrap(), secret);
+
+    // A token every user can read is refused.
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = from_scratch(&out, &["--peer-token-file", &token_arg, "--force"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("chmod 600"), "{r:?}");
+}

@@ -196,6 +196,60 @@ fn upgrade_group_input_refusals_exit_1_and_change_nothing() {
     );
     set_key(&env.master, "namesrvAddr", Some(&env.ns));
 
+    // Issue 18: aclEnable=true in the slave's config would stop the new group's broker (fail
+    // closed), so upgrade-group refuses at preflight with the broker's reason.
+    set_key(&env.slave, "aclEnable", Some("true"));
+    refused(
+        &env,
+        "aclEnable=true",
+        &mut standard(&env, &["--yes"]),
+        1,
+        &[
+            PREFLIGHT,
+            "slave config",
+            "aclEnable=true",
+            "not supported yet",
+            "leave the broker open",
+        ],
+    );
+    set_key(&env.slave, "aclEnable", Some("false"));
+    let r = run_cmd(&mut standard(&env, &["--dry-run"]));
+    assert_eq!(r.code, Some(0), "aclEnable=false passes preflight: {r:?}");
+    set_key(&env.slave, "aclEnable", None);
+
+    // Issue 18: a peer token named by one config only would split the new group.
+    let token = env.dir.path().join("peer.token");
+    std::fs::write(&token, "0123456789abcdef0123456789abcdef\n").unwrap();
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let token_arg = token.display().to_string();
+    set_key(&env.master, "dLegerPeerTokenFile", Some(&token_arg));
+    refused(
+        &env,
+        "peer token on the master only",
+        &mut standard(&env, &["--yes"]),
+        1,
+        &[PREFLIGHT, "different dLegerPeerTokenFile values", "n1: none"],
+    );
+    set_key(&env.slave, "dLegerPeerTokenFile", Some(&token_arg));
+    set_key(&env.third, "dLegerPeerTokenFile", Some(&token_arg));
+    let r = run_cmd(&mut standard(&env, &["--dry-run"]));
+    assert_eq!(
+        r.code,
+        Some(0),
+        "the same token everywhere passes preflight: {r:?}"
+    );
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    refused(
+        &env,
+        "world-readable peer token",
+        &mut standard(&env, &["--yes"]),
+        1,
+        &[PREFLIGHT, "chmod 600"],
+    );
+    for conf in [&env.master, &env.slave, &env.third] {
+        set_key(conf, "dLegerPeerTokenFile", None);
+    }
+
     // The default peers would be listenPort + 10000: no port for a listenPort of 60000.
     let old_port = env.ports[0].to_string();
     set_key(&env.master, "listenPort", Some("60000"));

@@ -37,12 +37,19 @@ pub mod store;
 /// `shutdown` completes.
 ///
 /// # Errors
-/// A port that cannot be bound, a store that cannot be opened (or is locked by another broker).
+/// A port that cannot be bound, a store that cannot be opened (or is locked by another broker),
+/// an unusable `dLegerPeerTokenFile`.
 #[allow(clippy::print_stdout)]
 pub async fn run_broker(
     cfg: config::BrokerConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), broker::BrokerError> {
+    // A DLedger peer token file the Raft node would refuse stops the broker before it binds
+    // anything or says "boot success" (the node itself is built later, once the store is open).
+    if let (true, Some(path)) = (cfg.enable_dleger_commit_log, &cfg.dleger_peer_token_file) {
+        raft::peer_auth::PeerToken::load(std::path::Path::new(path))
+            .map_err(|e| broker::BrokerError::Config(e.to_string()))?;
+    }
     let listen = format!("{}:{}", cfg.bind_address, cfg.listen_port);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await

@@ -33,6 +33,7 @@ pub fn run(global: &GlobalArgs, args: &GenConfigArgs, printer: &Printer) -> anyh
         namesrv,
         listen_ports: args.listen_ports.clone(),
         out_dir: args.out_dir.clone(),
+        peer_token_file: args.peer_token_file.clone(),
     };
     let mut report = plan(&options).context("cannot generate the DLedger configs")?;
     if !args.dry_run {
@@ -44,6 +45,18 @@ pub fn run(global: &GlobalArgs, args: &GenConfigArgs, printer: &Printer) -> anyh
         (OutputFormat::Table, false) => render_table(&report),
     };
     printer.data(&text).context("failed to write to stdout")?;
+    if let (false, Some(token)) = (args.dry_run, &report.peer_token_file) {
+        let what = if report.peer_token_created {
+            "wrote a new"
+        } else {
+            "kept the existing"
+        };
+        printer.hint(&format!(
+            "{what} DLedger peer token in {}: every node reads it (dLegerPeerTokenFile); copy it \
+             to each node's host with mode 0600",
+            token.display()
+        ));
+    }
     if !args.dry_run {
         if let Some(first) = report.files.first() {
             printer.hint(&format!(

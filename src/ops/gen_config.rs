@@ -90,6 +90,9 @@ pub enum GenConfigError {
         #[source]
         source: ConfigError,
     },
+    /// The existing `--peer-token-file` cannot be used as a token.
+    #[error(transparent)]
+    PeerToken(broker::raft::peer_auth::PeerTokenError),
     /// Files exist and `force` is off.
     #[error("refusing to overwrite {}; pass --force to replace them", list(.0))]
     Exists(Vec<PathBuf>),
@@ -135,6 +138,10 @@ pub struct GenConfigOptions {
     pub listen_ports: Vec<u16>,
     /// Where the files go.
     pub out_dir: PathBuf,
+    /// The DLedger peer token file every config names (`dLegerPeerTokenFile`); [`write`]
+    /// creates it with a random token when missing. Default: none (a source config's own
+    /// `dLegerPeerTokenFile`, if any, is kept).
+    pub peer_token_file: Option<PathBuf>,
 }
 
 /// One generated file.
@@ -162,6 +169,10 @@ pub struct GenConfigReport {
     pub written: bool,
     /// One per peer.
     pub files: Vec<GeneratedFile>,
+    /// The peer token file the configs name, when `--peer-token-file` was given.
+    pub peer_token_file: Option<PathBuf>,
+    /// Whether [`write`] created it (false when it existed, or for a dry run).
+    pub peer_token_created: bool,
 }
 
 /// The source's entries in file order; a repeated key keeps its first position and last value, as
@@ -249,6 +260,19 @@ pub fn plan(options: &GenConfigOptions) -> Result<GenConfigReport, GenConfigErro
             .map_or(p.addr.clone(), |(h, _)| h.to_owned())
     };
     let one_host = peers.iter().all(|p| host(p) == host(&peers[0]));
+    // Absolute: every node reads it from its own working directory.
+    let token_file = match &options.peer_token_file {
+        Some(p) if p.is_relative() => Some(
+            std::env::current_dir()
+                .map_err(|source| GenConfigError::Io {
+                    action: "resolve the current directory for",
+                    path: p.clone(),
+                    source,
+                })?
+                .join(p),
+        ),
+        other => other.clone(),
+    };
 
     let mut files = Vec::with_capacity(peers.len());
     for (i, (peer, port)) in peers.iter().zip(ports).enumerate() {
@@ -298,6 +322,9 @@ pub fn plan(options: &GenConfigOptions) -> Result<GenConfigReport, GenConfigErro
             .entry("dLegerGroup", &group)
             .entry("dLegerPeers", &options.peers)
             .entry("dLegerSelfId", &peer.id);
+        if let Some(token) = &token_file {
+            w.entry("dLegerPeerTokenFile", &token.display().to_string());
+        }
         if options.from.is_none() {
             // From scratch: the tuning of the shipped samples (a derived config keeps its own).
             w.entry("sendMessageThreadPoolNums", SEND_MESSAGE_THREADS);
@@ -320,6 +347,8 @@ pub fn plan(options: &GenConfigOptions) -> Result<GenConfigReport, GenConfigErro
         group,
         written: false,
         files,
+        peer_token_file: token_file,
+        peer_token_created: false,
     })
 }
 
@@ -483,8 +512,37 @@ pub fn write(report: &mut GenConfigReport, force: bool) -> Result<(), GenConfigE
         let mut f = open.open(&file.path).map_err(io("create"))?;
         std::io::Write::write_all(&mut f, file.text.as_bytes()).map_err(io("write"))?;
     }
+    if let Some(path) = &report.peer_token_file {
+        report.peer_token_created = ensure_peer_token(path)?;
+    }
     report.written = true;
     Ok(())
+}
+
+/// Creates the peer token file with 32 random bytes as hex and mode 0600, unless it exists and
+/// holds a usable token. Returns whether it was created.
+fn ensure_peer_token(path: &Path) -> Result<bool, GenConfigError> {
+    let io = |action| {
+        let path = path.to_owned();
+        move |source| GenConfigError::Io { action, path, source }
+    };
+    if path.exists() {
+        broker::raft::peer_auth::PeerToken::load(path).map_err(GenConfigError::PeerToken)?;
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io("create directory"))?;
+    }
+    let mut secret = [0u8; 32];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut secret);
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let mut f = open.open(path).map_err(io("create"))?;
+    std::io::Write::write_all(&mut f, format!("{}\n", hex::encode(secret)).as_bytes())
+        .map_err(io("write"))?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -267,6 +267,13 @@ config_struct! {
         /// meaning `<storePathRootDir>/dledger-<selfId>/data`.
         #[key = "storePathDLedgerCommitLog"]
         store_path_dledger_commit_log: Option<String> = None,
+        /// Ours, not Java's: a file holding the DLedger group's shared secret (one line, at least
+        /// 16 bytes, not readable by every user). Every Raft RPC carries it and a node refuses
+        /// RPCs without it, so a host that merely reaches the DLedger port cannot vote or append;
+        /// every node of the group names a file with the same token. Default: unset (no peer
+        /// authentication; the broker warns at start).
+        #[key = "dLegerPeerTokenFile"]
+        dleger_peer_token_file: Option<String> = None,
         /// Ours, not Java's: how often the DLedger leader sends heartbeats, in ms (Java DLedger
         /// uses 2000; we aim for failover under 2 s). Default: `100`.
         #[key = "dLegerHeartbeatIntervalMs"]

@@ -89,6 +89,24 @@ pub enum ConfigError {
         #[source]
         source: Box<ConfigError>,
     },
+    /// A key that turns on a security feature this server does not serve yet (ACL, TLS): starting
+    /// would leave it open to every client while the operator believes it is protected.
+    #[error(
+        "{location}: {key}={value} turns on {feature}, which is not supported yet; starting would \
+         leave the broker open to every client, so it refuses to start (remove the key or set \
+         {key}={off})",
+        feature = super::security::feature(key)
+    )]
+    UnservedSecurity {
+        /// Where the entry is.
+        location: Location,
+        /// The key.
+        key: &'static str,
+        /// The value, as written.
+        value: String,
+        /// The value that leaves the feature off.
+        off: &'static str,
+    },
     /// A SLAVE with brokerId <= 0; Java prints the same text and exits -3.
     #[error("Slave's brokerId must be > 0 (brokerId={broker_id})")]
     SlaveBrokerId {

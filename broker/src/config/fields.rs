@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use super::error::{ConfigError, ConfigWarning, Location};
+use super::security::Security;
 use crate::properties::Property;
 
 /// How a field type is read from and printed to a properties value.
@@ -262,6 +263,18 @@ pub(super) fn apply_properties<C: ConfigFields>(
             file: file.map(Path::to_owned),
             line: p.line,
         };
+        match super::security::check(&p.key, &p.value) {
+            Some(Security::Off) => continue,
+            Some(Security::On { key, off }) => {
+                return Err(ConfigError::UnservedSecurity {
+                    location,
+                    key,
+                    value: p.value.clone(),
+                    off,
+                })
+            }
+            None => {}
+        }
         let canonical = match config.set_raw(&p.key, &p.value) {
             SetOutcome::Set(canonical) => canonical,
             SetOutcome::Unknown => {

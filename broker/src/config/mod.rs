@@ -17,6 +17,7 @@
 //! - `broker`: [`BrokerConfig`], [`BrokerRole`] and the broker's validation;
 //! - `namesrv`: [`NamesrvConfig`];
 //! - `peers`: `dLegerPeers`, self ids and name-server lists;
+//! - `security`: keys that turn on security features we do not serve (they stop the server);
 //! - `defaults`: defaults read from the environment and the host, and shared default constants.
 //!
 //! [`FlushDiskType`] is the store's enum, re-exported here because `flushDiskType` is a broker key.
@@ -29,6 +30,7 @@ mod fields;
 mod metrics;
 mod namesrv;
 mod peers;
+mod security;
 #[cfg(test)]
 mod tests;
 

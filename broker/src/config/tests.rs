@@ -388,4 +388,40 @@ fn metrics_exporter_keys() {
     assert!(n.validate().is_err(), "the name server's port is taken");
     let (n, _) = NamesrvConfig::from_properties(&properties::parse("").unwrap(), None).unwrap();
     assert_eq!(n.metrics_prom_exporter_port, 5558);
+/// Issue 18: a key that turns on a security feature we do not serve stops the broker (fail
+/// closed) instead of being "unknown (ignored)"; the value that leaves it off is accepted silently.
+#[test]
+fn security_keys_fail_closed_issue_18() {
+    for (line, value) in [
+        ("aclEnable=true", "true"),
+        ("aclEnable = TRUE", "TRUE"),
+        ("aclEnable=yes", "yes"),
+    ] {
+        let err = load(&format!("brokerName=a\n{line}\n")).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, ConfigError::UnservedSecurity { key, value: v, .. } if *key == "aclEnable" && v == value),
+            "{err:?}"
+        );
+        assert!(text.starts_with("broker.conf:2: aclEnable="), "{text}");
+        assert!(text.contains("not supported yet"), "{text}");
+        assert!(text.contains("leave the broker open"), "{text}");
+    }
+    for line in [
+        "useTLS=true",
+        "tls.enable=true",
+        "tls.server.mode=enforcing",
+        "tls.server.mode=permissive",
+        "authenticationEnabled=true",
+        "authorizationEnabled=true",
+    ] {
+        let key = line.split('=').next().unwrap();
+        match load(&format!("{line}\n")) {
+            Err(ConfigError::UnservedSecurity { key: k, .. }) => assert_eq!(k, key),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+    // Off values: no error and no "unknown key" warning.
+    let c = loaded("aclEnable=false\nuseTLS=false\ntls.server.mode=disabled\nauthenticationEnabled=False\n");
+    assert_eq!(c, BrokerConfig::default());
 }

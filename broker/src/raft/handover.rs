@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use bytes::Bytes;
 
 use super::network::call;
+use super::peer_auth::PeerToken;
 use super::types::{NodeId, Raft};
 use super::wire::code;
 use crate::remoting::client::ClientConfig;
@@ -103,19 +104,24 @@ pub fn on_purge(raft: Raft, notice: PurgeNotice) {
 ///
 /// # Errors
 /// As [`send_notice`].
-pub async fn send_purge(addr: &str, upto: u64) -> Result<(), String> {
-    post(addr, code::PURGE, &PurgeNotice { upto }).await
+pub async fn send_purge(addr: &str, upto: u64, token: Option<&PeerToken>) -> Result<(), String> {
+    post(addr, code::PURGE, &PurgeNotice { upto }, token).await
 }
 
 /// Posts `notice` to the Raft RPC server at `addr` (`host:port`).
 ///
 /// # Errors
 /// A transport error or a non-success status, as text.
-pub async fn send_notice(addr: &str, notice: &HandOver) -> Result<(), String> {
-    post(addr, code::HANDOVER, notice).await
+pub async fn send_notice(addr: &str, notice: &HandOver, token: Option<&PeerToken>) -> Result<(), String> {
+    post(addr, code::HANDOVER, notice, token).await
 }
 
-async fn post(addr: &str, code: i32, notice: &impl Serialize) -> Result<(), String> {
+async fn post(
+    addr: &str,
+    code: i32,
+    notice: &impl Serialize,
+    token: Option<&PeerToken>,
+) -> Result<(), String> {
     let body = serde_json::to_vec(notice).map_err(|e| e.to_string())?;
     // A client per notice: they are rare (a hand-over, a retention round), and a client kept
     // in a static would outlive the runtime its connections run on.
@@ -123,8 +129,15 @@ async fn post(addr: &str, code: i32, notice: &impl Serialize) -> Result<(), Stri
         connect_timeout: Duration::from_secs(1),
         ..ClientConfig::default()
     });
-    call(&client, addr, code, Bytes::from(body), Duration::from_secs(1))
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    call(
+        &client,
+        addr,
+        code,
+        Bytes::from(body),
+        Duration::from_secs(1),
+        token,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string())
 }

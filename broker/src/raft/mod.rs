@@ -35,6 +35,7 @@ pub mod contact;
 pub mod handover;
 pub mod log_store;
 pub mod network;
+pub mod peer_auth;
 pub mod rpc_server;
 pub mod space;
 pub mod state_machine;
@@ -71,6 +72,9 @@ pub enum RaftNodeError {
     /// The DLedger settings are incomplete or inconsistent.
     #[error("DLedger configuration: {0}")]
     Config(String),
+    /// `dLegerPeerTokenFile` cannot be used.
+    #[error(transparent)]
+    PeerToken(#[from] peer_auth::PeerTokenError),
     /// The log or state machine files could not be opened.
     #[error(transparent)]
     Store(#[from] LogStoreError),
@@ -139,6 +143,9 @@ pub struct RaftNodeConfig {
     /// An already bound RPC listener (tests bind port 0 first). Default: `None`, bind
     /// `0.0.0.0:<port of this node in peers>`.
     pub listener: Option<std::net::TcpListener>,
+    /// The group's shared secret (`dLegerPeerTokenFile`): sent with every RPC, required of every
+    /// RPC received. Default: `None`, no authentication (a warning at start).
+    pub peer_token: Option<peer_auth::PeerToken>,
 }
 
 impl RaftNodeConfig {
@@ -152,6 +159,7 @@ impl RaftNodeConfig {
             election_timeout_min_ms: crate::config::DEFAULT_DLEDGER_ELECTION_TIMEOUT_MIN_MS,
             election_timeout_max_ms: crate::config::DEFAULT_DLEDGER_ELECTION_TIMEOUT_MAX_MS,
             listener: None,
+            peer_token: None,
         }
     }
 
@@ -160,7 +168,8 @@ impl RaftNodeConfig {
     /// `dividedCommitlogOffset` for an empty store (0 without an old commitlog, §6.3).
     ///
     /// # Errors
-    /// [`RaftNodeError::Config`] if DLedger keys are missing or a peer id has no digits.
+    /// [`RaftNodeError::Config`] if DLedger keys are missing or a peer id has no digits;
+    /// [`RaftNodeError::PeerToken`] if `dLegerPeerTokenFile` is set but cannot be used.
     pub fn from_broker_config(cfg: &BrokerConfig, base_offset: u64) -> Result<Self, RaftNodeError> {
         let bad = |m: String| RaftNodeError::Config(m);
         let peers_text = cfg
@@ -207,6 +216,11 @@ impl RaftNodeConfig {
             election_timeout_min_ms: cfg.dleger_election_timeout_min_ms,
             election_timeout_max_ms: cfg.dleger_election_timeout_max_ms,
             listener: None,
+            peer_token: cfg
+                .dleger_peer_token_file
+                .as_deref()
+                .map(|path| peer_auth::PeerToken::load(Path::new(path)))
+                .transpose()?,
         })
     }
 }
@@ -232,6 +246,8 @@ pub struct RaftNode {
     server: Mutex<Option<ServerHandle>>,
     /// When the leader was last heard from, and each follower last answered.
     contacts: Arc<contact::Contacts>,
+    /// Sent with the hand-over and purge notices.
+    peer_token: Option<peer_auth::PeerToken>,
 }
 
 impl std::fmt::Debug for RaftNode {
@@ -294,10 +310,17 @@ pub async fn start_raft_node(
             "log written by Java DLedger (no membership entry): its voters are the configured peers"
         );
     }
+    if cfg.peer_token.is_none() {
+        tracing::warn!(
+            "DLedger: no dLegerPeerTokenFile: any host that reaches the DLedger port can vote and \
+             append to this group's log; set one (mqadmin gen-config --peer-token-file) on every node"
+        );
+    }
     let contacts = Arc::new(contact::Contacts::default());
     let net = network::NetworkFactory::new(
         Duration::from_millis(cfg.heartbeat_interval_ms.max(100) * 3),
         contacts.clone(),
+        cfg.peer_token.clone(),
     );
     let raft = Raft::new(cfg.node_id, Arc::new(raft_config), net, log_store, sm)
         .await
@@ -324,6 +347,7 @@ pub async fn start_raft_node(
         listener,
         raft.clone(),
         contacts.clone(),
+        cfg.peer_token.clone(),
         async move {
             let _ = stop_rx.await;
         },
@@ -349,6 +373,7 @@ pub async fn start_raft_node(
         node_dir: cfg.log.node_dir,
         server: Mutex::new(Some((stop_tx, server))),
         contacts,
+        peer_token: cfg.peer_token,
     })
 }
 
@@ -546,7 +571,7 @@ impl RaftNode {
         self.purge_upto(index, timeout).await?;
         for (id, addr) in &self.peers {
             if *id != self.id {
-                if let Err(e) = handover::send_purge(addr, index).await {
+                if let Err(e) = handover::send_purge(addr, index, self.peer_token.as_ref()).await {
                     tracing::info!(peer = id, error = %e, "purge notice not delivered");
                 }
             }
@@ -566,12 +591,12 @@ impl RaftNode {
             .filter(|_| to != self.id)
             .ok_or_else(|| WriteError::Other(format!("node {to} is not another peer")))?;
         let notice = handover::notice_for(to, self.heartbeat_ms, self.election_max_ms);
-        handover::send_notice(addr, &notice)
+        handover::send_notice(addr, &notice, self.peer_token.as_ref())
             .await
             .map_err(|e| WriteError::Other(format!("cannot reach the preferred leader: {e}")))?;
         for (id, a) in &self.peers {
             if *id != to && *id != self.id {
-                if let Err(e) = handover::send_notice(a, &notice).await {
+                if let Err(e) = handover::send_notice(a, &notice, self.peer_token.as_ref()).await {
                     tracing::debug!(peer = id, error = %e, "hand-over notice not delivered");
                 }
             }

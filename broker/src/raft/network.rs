@@ -6,6 +6,10 @@
 //! running (SERVICE_NOT_AVAILABLE), is reported as [`Unreachable`], so openraft backs off
 //! instead of spinning on a dead peer; other transport failures are [`NetworkError`]s, which
 //! openraft retries at once. Bodies and request codes: see `wire`; the server: `rpc_server`.
+//!
+//! With a DLedger peer token (`peer_auth`), every request carries it; a peer that refuses it
+//! (NO_PERMISSION) is reported as [`Unreachable`] too, and logged (rate-limited) with the
+//! reason, since retrying at once cannot help.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +25,7 @@ use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 
 use super::contact::Contacts;
+use super::peer_auth::{PeerToken, RateLimitedLog, TOKEN_FIELD};
 use super::types::{NodeId, TypeConfig};
 use super::wire::{self, code};
 use crate::remoting::client::{ClientConfig, RemotingError};
@@ -35,6 +40,10 @@ type RpcError<E = openraft::error::Infallible> = RPCError<NodeId, BasicNode, Raf
 pub struct NetworkFactory {
     client: RemotingClient,
     contacts: Arc<Contacts>,
+    /// Sent with every RPC when set.
+    token: Option<PeerToken>,
+    /// Peers refusing our token, logged at most once per `peer_auth::LOG_EVERY`.
+    refused: Arc<RateLimitedLog>,
 }
 
 impl std::fmt::Debug for NetworkFactory {
@@ -45,10 +54,12 @@ impl std::fmt::Debug for NetworkFactory {
 
 impl NetworkFactory {
     /// A factory whose clients give up connecting after `connect_timeout`.
-    /// Answered AppendEntries are recorded in `contacts`.
-    pub fn new(connect_timeout: Duration, contacts: Arc<Contacts>) -> Self {
+    /// Answered AppendEntries are recorded in `contacts`; `token` goes with every RPC.
+    pub fn new(connect_timeout: Duration, contacts: Arc<Contacts>, token: Option<PeerToken>) -> Self {
         Self {
             contacts,
+            token,
+            refused: Arc::default(),
             client: RemotingClient::new(ClientConfig {
                 connect_timeout,
                 max_frame: wire::MAX_FRAME_BYTES,
@@ -66,6 +77,8 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
             addr: node.addr.clone(),
             client: self.client.clone(),
             contacts: self.contacts.clone(),
+            token: self.token.clone(),
+            refused: self.refused.clone(),
         }
     }
 }
@@ -76,6 +89,8 @@ pub struct PeerClient {
     addr: String,
     client: RemotingClient,
     contacts: Arc<Contacts>,
+    token: Option<PeerToken>,
+    refused: Arc<RateLimitedLog>,
 }
 
 /// A transport failure that is not a refusal by the remote Raft.
@@ -83,11 +98,12 @@ pub struct PeerClient {
 #[error("{0}")]
 struct TransportError(String);
 
-/// Sends one Raft RPC request `code` with `body` to `addr` and returns the SUCCESS answer's
-/// body.
+/// Sends one Raft RPC request `code` with `body` (and `token`, if any) to `addr` and returns the
+/// SUCCESS answer's body.
 ///
 /// # Errors
 /// [`CallError::Unreachable`] when connecting fails or the peer's Raft node is not running,
+/// [`CallError::TokenRefused`] when the peer refuses our peer token (or its absence),
 /// [`CallError::Network`] for other failures and refusals.
 pub async fn call(
     client: &RemotingClient,
@@ -95,8 +111,13 @@ pub async fn call(
     code: i32,
     body: Bytes,
     timeout: Duration,
+    token: Option<&PeerToken>,
 ) -> Result<Bytes, CallError> {
     let mut req = RemotingCommand::request_empty(code).with_body(body);
+    if let Some(token) = token {
+        req.ext_fields
+            .insert(TOKEN_FIELD.to_owned(), token.secret().to_owned());
+    }
     // The binary header: no JSON to write and parse per RPC.
     req.serialize_type = SerializeType::RocketMq;
     let resp = client.invoke(addr, req, timeout).await.map_err(|e| match e {
@@ -109,6 +130,8 @@ pub async fn call(
             let text = format!("{addr} answered code {c}: {}", resp.remark.unwrap_or_default());
             Err(if c == response::SERVICE_NOT_AVAILABLE {
                 CallError::Unreachable(text)
+            } else if c == response::NO_PERMISSION {
+                CallError::TokenRefused(text)
             } else {
                 CallError::Network(text)
             })
@@ -125,6 +148,10 @@ pub enum CallError {
     /// Another transport failure: retry.
     #[error("{0}")]
     Network(String),
+    /// The peer refused our DLedger peer token (or its absence): back off, and tell the
+    /// operator, since only a config change helps.
+    #[error("{0}")]
+    TokenRefused(String),
 }
 
 impl PeerClient {
@@ -133,12 +160,31 @@ impl PeerClient {
         R: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
     {
-        let bytes = call(&self.client, &self.addr, code, body, option.hard_ttl())
-            .await
-            .map_err(|e| match e {
-                CallError::Unreachable(_) => RPCError::Unreachable(Unreachable::new(&e)),
-                CallError::Network(_) => RPCError::Network(NetworkError::new(&e)),
-            })?;
+        let bytes = call(
+            &self.client,
+            &self.addr,
+            code,
+            body,
+            option.hard_ttl(),
+            self.token.as_ref(),
+        )
+        .await
+        .map_err(|e| match e {
+            CallError::Unreachable(_) => RPCError::Unreachable(Unreachable::new(&e)),
+            CallError::TokenRefused(_) => {
+                self.refused.note(|held_back| {
+                    tracing::error!(
+                        peer = %self.addr,
+                        held_back,
+                        "DLedger: the peer refused our Raft RPCs: {e}; every node of the group needs \
+                         dLegerPeerTokenFile naming the same token (this node {})",
+                        if self.token.is_some() { "sends one" } else { "sends none" }
+                    )
+                });
+                RPCError::Unreachable(Unreachable::new(&e))
+            }
+            CallError::Network(_) => RPCError::Network(NetworkError::new(&e)),
+        })?;
         let res: Result<R, RaftError<NodeId, E>> = serde_json::from_slice(&bytes).map_err(|e| {
             RPCError::Network(NetworkError::new(&TransportError(format!(
                 "Raft RPC {code}: bad response: {e}"

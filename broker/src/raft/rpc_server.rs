@@ -11,6 +11,10 @@
 //! which the client turns back into `RPCError::RemoteError`. An undecodable body is answered
 //! SYSTEM_ERROR; a Raft node that has stopped answers SERVICE_NOT_AVAILABLE, which the client
 //! reports as `Unreachable`.
+//!
+//! With a DLedger peer token (`peer_auth`), a request without it or with another one is
+//! answered NO_PERMISSION before its body is decoded or anything reaches openraft (so it cannot
+//! move the term, the leader or the log), and logged at most once per `peer_auth::LOG_EVERY`.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +28,7 @@ use tokio::net::TcpListener;
 
 use super::contact::Contacts;
 use super::handover::{self as ho, HandOver, PurgeNotice};
+use super::peer_auth::{PeerToken, RateLimitedLog, REFUSED_REMARK, TOKEN_FIELD};
 use super::types::{NodeId, Raft};
 use super::wire::{self, code};
 use crate::remoting::codes::response;
@@ -39,17 +44,44 @@ pub struct RaftHandler {
     /// Milliseconds since `started` of the last AppendEntries; 0 before the first.
     last_append: AtomicU64,
     started: Instant,
+    /// When set, every request must carry it.
+    token: Option<PeerToken>,
+    /// Refused requests, logged rate-limited.
+    refused: RateLimitedLog,
 }
 
 impl RaftHandler {
-    /// A handler for `raft`.
-    pub fn new(raft: Raft, contacts: Arc<Contacts>) -> Self {
+    /// A handler for `raft`; with `token`, requests without it are refused.
+    pub fn new(raft: Raft, contacts: Arc<Contacts>, token: Option<PeerToken>) -> Self {
         RaftHandler {
             raft,
             contacts,
             last_append: AtomicU64::new(0),
             started: Instant::now(),
+            token,
+            refused: RateLimitedLog::default(),
         }
+    }
+
+    /// Checks the request's peer token; the refusal answer if it must not be served.
+    fn check_token(&self, ctx: &ConnContext, req: &RemotingCommand) -> Option<RemotingCommand> {
+        let token = self.token.as_ref()?;
+        let presented = req.ext_fields.get(TOKEN_FIELD).map(String::as_str);
+        let why = token.verify(presented).err()?;
+        self.refused.note(|held_back| {
+            tracing::warn!(
+                peer = %ctx.peer,
+                code = req.code,
+                held_back,
+                "DLedger: refused a Raft RPC with {}; it changed nothing (held_back = refusals \
+                 not logged since the last line)",
+                why.as_str()
+            )
+        });
+        Some(RemotingCommand::response(
+            response::NO_PERMISSION,
+            Some(REFUSED_REMARK.to_owned()),
+        ))
     }
 
     fn now_ms(&self) -> u64 {
@@ -60,7 +92,11 @@ impl RaftHandler {
 }
 
 impl RequestHandler for RaftHandler {
-    async fn handle(&self, _ctx: &ConnContext, req: RemotingCommand) -> Option<RemotingCommand> {
+    async fn handle(&self, ctx: &ConnContext, req: RemotingCommand) -> Option<RemotingCommand> {
+        // First, before the body is decoded or the leader-contact time is touched.
+        if let Some(refusal) = self.check_token(ctx, &req) {
+            return Some(refusal);
+        }
         Some(match req.code {
             code::APPEND => {
                 self.last_append.store(self.now_ms(), Ordering::Relaxed);
@@ -103,11 +139,13 @@ impl RequestHandler for RaftHandler {
     }
 }
 
-/// Serves the Raft RPCs on `listener` until `shutdown` completes.
+/// Serves the Raft RPCs on `listener` until `shutdown` completes; with `token`, only to peers
+/// that present it.
 pub async fn serve(
     listener: TcpListener,
     raft: Raft,
     contacts: Arc<Contacts>,
+    token: Option<PeerToken>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let config = ServerConfig {
@@ -118,7 +156,7 @@ pub async fn serve(
     };
     server::run(
         listener,
-        Arc::new(RaftHandler::new(raft, contacts)),
+        Arc::new(RaftHandler::new(raft, contacts, token)),
         config,
         shutdown,
     )

@@ -18,5 +18,6 @@ mod protocol;
 mod query_by_key;
 mod replica_status;
 mod replication;
+mod security;
 mod transaction;
 mod util;

@@ -64,13 +64,25 @@ pub struct UpgradeReport {
 
 fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) -> Result<Node> {
     let spec = path.to_string_lossy();
-    let store = AnyNode::open(&self_id, &spec, token)?;
-    let config_error = |source| {
-        UpgradeError::Node(NodeError::Config {
-            role: format!("{role:?}").to_lowercase(),
+    let role_name = format!("{role:?}").to_lowercase();
+    let config_error = |source| match source {
+        // Issue 18: the new group's broker would refuse to start on it (fail closed), so refuse
+        // before changing anything, with the broker's own reason.
+        e @ broker::config::ConfigError::UnservedSecurity { .. } => {
+            UpgradeError::Preflight(vec![format!("{role_name} config: {e}")])
+        }
+        source => UpgradeError::Node(NodeError::Config {
+            role: role_name.clone(),
             source,
-        })
+        }),
     };
+    let store = AnyNode::open(&self_id, &spec, token).map_err(|e| match e {
+        NodeError::Config {
+            source: source @ broker::config::ConfigError::UnservedSecurity { .. },
+            ..
+        } => config_error(source),
+        e => UpgradeError::Node(e),
+    })?;
     let config = match &store {
         AnyNode::Local(_) => BrokerConfig::from_properties_file(path).map_err(config_error)?.0,
         AnyNode::Remote(remote) => {
@@ -273,6 +285,33 @@ impl Upgrade {
                     "{} shares the master's store root",
                     n.config_path.display()
                 ));
+            }
+        }
+        // Issue 18: every derived config keeps its dLegerPeerTokenFile; nodes with and without
+        // one (or with different ones) would refuse each other's Raft RPCs, and a local token
+        // file the broker would refuse stops the new group from starting.
+        let tokens: Vec<Option<&str>> = self
+            .nodes
+            .iter()
+            .map(|n| n.config.dleger_peer_token_file.as_deref())
+            .collect();
+        if tokens.iter().any(|t| *t != tokens[0]) {
+            problems.push(format!(
+                "the configs name different dLegerPeerTokenFile values ({}); every node needs the same \
+                 token, or none",
+                self.nodes
+                    .iter()
+                    .zip(&tokens)
+                    .map(|(n, t)| format!("{}: {}", n.self_id, t.unwrap_or("none")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for (n, t) in self.nodes.iter().zip(&tokens) {
+            if let (Some(t), false) = (t, n.store.is_remote()) {
+                if let Err(e) = broker::raft::peer_auth::PeerToken::load(Path::new(t)) {
+                    problems.push(format!("{}: {e}", n.self_id));
+                }
             }
         }
         if let Some(slave) = self.nodes.iter().find(|n| n.role == NodeRole::Slave) {
