@@ -388,6 +388,8 @@ fn metrics_exporter_keys() {
     assert!(n.validate().is_err(), "the name server's port is taken");
     let (n, _) = NamesrvConfig::from_properties(&properties::parse("").unwrap(), None).unwrap();
     assert_eq!(n.metrics_prom_exporter_port, 5558);
+}
+
 /// Issue 18: a key that turns on a security feature we do not serve stops the broker (fail
 /// closed) instead of being "unknown (ignored)"; the value that leaves it off is accepted silently.
 #[test]
