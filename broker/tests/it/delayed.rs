@@ -705,3 +705,37 @@ async fn dledger_leader_killed_while_delivering_redelivers_at_most_the_one_in_fl
     assert!(k <= 1, "more re-delivered than the one in flight: {got:?}");
     eprintln!("re-delivered after the failover: {k} of 10 level-1 messages");
 }
+
+/// Retry in DLedger mode: a message sent back to the leader (which creates `%RETRY%g` and
+/// schedules the copy through the Raft log) is delivered to `%RETRY%g` by the next leader after
+/// the first one is killed right after answering; once, with its origin topic and reconsume times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dledger_send_back_survives_a_leader_kill_9() {
+    use crate::dledger_cluster::{wait_bid0_among, Group, TOPIC};
+    // One-second levels, so `3 + reconsumeTimes` is due within the test.
+    let mut g = Group::fresh_with(1024 * 1024, &[("messageDelayLevel", "1s 1s 1s 1s 1s 1s".into())]).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let l1 = g.leader(&c).await;
+    let sent = send_ok(&c, &l1, send_request(TOPIC, 0, b"fails-once".to_vec(), "t", "k")).await;
+    let offset = msg_id_offset(&sent.msg_id);
+    let r = invoke(&c, &l1, send_back_request(offset, "g", 0, None)).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    let i1 = g.index_of(&l1);
+    g.nodes[i1].kill9();
+    let others: Vec<String> = g.addrs().into_iter().filter(|a| *a != l1).collect();
+    let (l2, _) = wait_bid0_among(&c, &g.ns.addr, &others).await;
+    let retry = wait_messages(&c, &l2, "%RETRY%g", 0, 1).await;
+    assert_eq!(retry.len(), 1, "delivered once: {retry:?}");
+    assert_eq!(retry[0].body, b"fails-once");
+    assert_eq!(prop(&retry[0], "RETRY_TOPIC"), Some(TOPIC));
+    assert_eq!(retry[0].reconsume_times, 1);
+    // The retry topic reached the new leader through the log: it is in its topic table.
+    let r = invoke(
+        &c,
+        &l2,
+        RemotingCommand::request_empty(request::GET_ALL_TOPIC_CONFIG),
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&r.body).contains("%RETRY%g"));
+}
