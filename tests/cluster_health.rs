@@ -5,95 +5,14 @@
 //! a server that does not know GET_REPLICA_STATUS, and no name server at all.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{closed_addr, run, Namesrv, Run};
-
-/// Kills (and continues, in case it was stopped) the child when dropped.
-struct Proc(Child);
-
-impl Proc {
-    fn signal(&self, sig: libc::c_int) {
-        // SAFETY: kill(2) on a child this test spawned and has not reaped.
-        let rc = unsafe { libc::kill(self.0.id() as libc::pid_t, sig) };
-        assert_eq!(rc, 0, "kill({}, {sig})", self.0.id());
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sibling_bin(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name(name)
-}
-
-fn spawn(cmd: &mut Command) -> Proc {
-    Proc(
-        cmd.stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server"),
-    )
-}
-
-fn namesrv() -> (String, Proc) {
-    let addr = closed_addr();
-    let p = spawn(Command::new(sibling_bin("mqnamesrv")).args(["--listen", &addr]));
-    (addr, p)
-}
-
-/// Starts `mqbroker -c conf`, its stderr in `conf` with the extension `log`.
-fn broker(conf: &Path) -> Proc {
-    let log = std::fs::File::create(conf.with_extension("log")).unwrap();
-    Proc(
-        Command::new(sibling_bin("mqbroker"))
-            .arg("-c")
-            .arg(conf)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn mqbroker"),
-    )
-}
-
-/// A port p with p + 1 free as well (listenPort and the HA port listenPort + 1).
-fn free_port_pair() -> u16 {
-    loop {
-        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = a.local_addr().unwrap().port();
-        if p < 65535 && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok() {
-            return p;
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    closed_addr().rsplit_once(':').unwrap().1.parse().unwrap()
-}
-
-/// Runs `args` until `pred` holds (bounded), returning that run.
-fn until(args: &[&str], what: &str, pred: impl Fn(&Run) -> bool) -> Run {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let r = run(args);
-        if pred(&r) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {args:?}; last: {r:?}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn json(r: &Run) -> Value {
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {r:?}"))
-}
+use crate::util::{
+    broker_proc, closed_addr, free_port, free_port_pair, json, namesrv_proc, run, until, Namesrv,
+};
 
 /// The nodes of the only group of a `dledger-status --output json` report.
 fn nodes(report: &Value) -> Vec<Value> {
@@ -124,7 +43,7 @@ fn send(ns: &str, topic: &str, n: usize) {
 
 #[test]
 fn dledger_follower_stopped_and_continued() {
-    let (ns, _ns_proc) = namesrv();
+    let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
     let ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
     let peer_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -149,7 +68,7 @@ fn dledger_follower_stopped_and_continued() {
             ),
         )
         .unwrap();
-        procs.push(Some(broker(&conf)));
+        procs.push(Some(broker_proc(&conf)));
     }
 
     // Healthy once a leader is elected and every node is registered.
@@ -382,7 +301,7 @@ fn dledger_follower_stopped_and_continued() {
             })
     });
     assert!(r.stdout.contains("2/2"), "{r:?}");
-    procs[victim] = Some(broker(&dir.path().join(format!("broker-n{victim}.conf"))));
+    procs[victim] = Some(broker_proc(&dir.path().join(format!("broker-n{victim}.conf"))));
     let r = run(&["-n", &ns, "cluster-health", "--wait", "60"]);
     assert_eq!(r.code, Some(0), "{r:?}\n{}", logs());
     assert!(r.stdout.contains("3/3"), "{r:?}");
@@ -407,11 +326,11 @@ fn ms_conf(dir: &Path, name: &str, port: u16, ns: &str, id: i64, role: &str) -> 
 
 #[test]
 fn master_slave_slave_killed_and_restarted() {
-    let (ns, _ns_proc) = namesrv();
+    let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
     let master_port = free_port_pair();
     let slave_port = free_port_pair();
-    let _master = broker(&ms_conf(
+    let _master = broker_proc(&ms_conf(
         dir.path(),
         "m.conf",
         master_port,
@@ -420,7 +339,7 @@ fn master_slave_slave_killed_and_restarted() {
         "ASYNC_MASTER",
     ));
     let slave_conf = ms_conf(dir.path(), "s.conf", slave_port, &ns, 1, "SLAVE");
-    let slave = broker(&slave_conf);
+    let slave = broker_proc(&slave_conf);
 
     // An ASYNC_MASTER without a slave yet is healthy: wait until the slave has registered too.
     let r = until(
@@ -491,7 +410,7 @@ fn master_slave_slave_killed_and_restarted() {
     }
 
     // Restarted on the same store: healthy within --wait, caught up.
-    let _slave = broker(&slave_conf);
+    let _slave = broker_proc(&slave_conf);
     let r = run(&["-n", &ns, "cluster-health", "--wait", "60"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     until(
@@ -503,10 +422,10 @@ fn master_slave_slave_killed_and_restarted() {
 
 #[test]
 fn classic_broker_unsupported_node_and_no_namesrv() {
-    let (ns, _ns_proc) = namesrv();
+    let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port_pair();
-    let _b = broker(&ms_conf(dir.path(), "b.conf", port, &ns, 0, "ASYNC_MASTER"));
+    let _b = broker_proc(&ms_conf(dir.path(), "b.conf", port, &ns, 0, "ASYNC_MASTER"));
     let r = run(&["-n", &ns, "cluster-health", "-c", "MsCluster", "--wait", "60"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     assert!(r.stdout.contains("1/1"), "{r:?}");

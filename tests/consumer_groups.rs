@@ -5,7 +5,6 @@
 //! as a Java client does.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use broker::remoting::body::{ConsumerData, HeartbeatData, ProducerData, SubscriptionData};
@@ -14,78 +13,7 @@ use broker::remoting::headers::UpdateConsumerOffsetRequestHeader;
 use broker::remoting::{RemotingClient, RemotingCommand};
 use serde_json::Value;
 
-use crate::util::{closed_addr, run, Run};
-
-/// Kills the child when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sibling_bin(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name(name)
-}
-
-fn namesrv() -> (String, Proc) {
-    let addr = closed_addr();
-    let p = Command::new(sibling_bin("mqnamesrv"))
-        .args(["--listen", &addr])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn mqnamesrv");
-    (addr, Proc(p))
-}
-
-/// Starts `mqbroker -c conf`, its stderr in `conf` with the extension `log`.
-fn broker(conf: &Path) -> Proc {
-    let log = std::fs::File::create(conf.with_extension("log")).unwrap();
-    Proc(
-        Command::new(sibling_bin("mqbroker"))
-            .arg("-c")
-            .arg(conf)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn mqbroker"),
-    )
-}
-
-/// A port p with p + 1 free as well (listenPort and the HA port listenPort + 1).
-fn free_port_pair() -> u16 {
-    loop {
-        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = a.local_addr().unwrap().port();
-        if p < 65535 && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok() {
-            return p;
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    closed_addr().rsplit_once(':').unwrap().1.parse().unwrap()
-}
-
-/// Runs `args` until `pred` holds (bounded), returning that run.
-fn until(args: &[&str], what: &str, pred: impl Fn(&Run) -> bool) -> Run {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let r = run(args);
-        if pred(&r) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {args:?}; last: {r:?}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn json(r: &Run) -> Value {
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {r:?}"))
-}
+use crate::util::{broker_proc, closed_addr, free_port, free_port_pair, json, namesrv_proc, run, until, Run};
 
 fn ok(r: &Run) {
     assert_eq!(r.code, Some(0), "{r:?}");
@@ -203,10 +131,10 @@ const CONFIG_LINE: &str = "SubscriptionGroupConfig [groupName=GroupG, consumeEna
 
 #[test]
 fn consumer_group_commands_on_a_classic_broker() {
-    let (ns, _ns_proc) = namesrv();
+    let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
     let (conf, addr) = classic_conf(dir.path(), &ns);
-    let _broker = broker(&conf);
+    let _broker = broker_proc(&conf);
     let topic = "GroupTopic";
     until(
         &[
@@ -743,7 +671,7 @@ fn consumer_group_commands_on_a_classic_broker() {
 /// only, and the settings and offsets it took are the group's.
 #[test]
 fn consumer_group_commands_on_a_dledger_group() {
-    let (ns, _ns_proc) = namesrv();
+    let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
     let ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
     let peer_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -766,7 +694,7 @@ fn consumer_group_commands_on_a_dledger_group() {
             ),
         )
         .unwrap();
-        procs.push(broker(&conf));
+        procs.push(broker_proc(&conf));
     }
     let r = run(&["-n", &ns, "cluster-health", "--wait", "90"]);
     assert_eq!(r.code, Some(0), "{r:?}");

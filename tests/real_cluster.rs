@@ -2,30 +2,10 @@
 //! `mqadmin clusterList`, including a `kill -9` of the broker and a restart on the same store.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{closed_addr, run};
-
-/// Kills the child when dropped, so a failing test leaves no process behind.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sibling_bin(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name(name);
-    assert!(
-        p.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`",
-        p.display()
-    );
-    p
-}
+use crate::util::{closed_addr, free_port_pair, run, sibling_bin, Proc};
 
 fn spawn(cmd: &mut Command) -> Proc {
     Proc(
@@ -143,17 +123,6 @@ fn run_to_exit(conf: &Path, stderr: &Path) -> (Option<i32>, String) {
         std::thread::sleep(Duration::from_millis(50));
     };
     (status.code(), std::fs::read_to_string(stderr).unwrap())
-}
-
-/// A port p with p + 1 free as well (listenPort and the HA port listenPort + 1).
-fn free_port_pair() -> u16 {
-    loop {
-        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = a.local_addr().unwrap().port();
-        if p < 65535 && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok() {
-            return p;
-        }
-    }
 }
 
 /// Writes the broker config `name` in `dir`: broker-real of RealCluster on `port`, its store in

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: running the real `mqadmin` binary and picking ports.
 
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The finished `mqadmin` process.
 #[derive(Debug)]
@@ -135,4 +137,94 @@ impl Drop for Namesrv {
 /// Whether the long variants run (`SOAK=1`), as in the broker's test binary.
 pub fn soak() -> bool {
     std::env::var("SOAK").is_ok_and(|v| v == "1")
+}
+
+/// A server process of a test: killed (and continued, in case it was stopped) when dropped.
+pub struct Proc(pub Child);
+
+impl Proc {
+    /// Sends `sig` to the process.
+    pub fn signal(&self, sig: libc::c_int) {
+        // SAFETY: kill(2) on a child this test spawned and has not reaped.
+        let rc = unsafe { libc::kill(self.0.id() as libc::pid_t, sig) };
+        assert_eq!(rc, 0, "kill({}, {sig})", self.0.id());
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A binary built beside `mqadmin` (`mqnamesrv`, `mqbroker`, `mqagent`).
+pub fn sibling_bin(name: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        p.display()
+    );
+    p
+}
+
+/// Starts the real `mqnamesrv` on a free loopback port; returns its address and process.
+pub fn namesrv_proc() -> (String, Proc) {
+    let addr = closed_addr();
+    let child = Command::new(sibling_bin("mqnamesrv"))
+        .args(["--listen", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn mqnamesrv");
+    (addr, Proc(child))
+}
+
+/// Starts `mqbroker -c conf`, its stderr in `conf` with the extension `log`.
+pub fn broker_proc(conf: &Path) -> Proc {
+    let log = std::fs::File::create(conf.with_extension("log")).unwrap();
+    Proc(
+        Command::new(sibling_bin("mqbroker"))
+            .arg("-c")
+            .arg(conf)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn mqbroker"),
+    )
+}
+
+/// A port p with p + 1 free as well (listenPort and the HA port listenPort + 1).
+pub fn free_port_pair() -> u16 {
+    loop {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = a.local_addr().unwrap().port();
+        if p < 65535 && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    closed_addr().rsplit_once(':').unwrap().1.parse().unwrap()
+}
+
+/// Runs `mqadmin args` until `pred` holds (60 s at most), returning that run.
+pub fn until(args: &[&str], what: &str, pred: impl Fn(&Run) -> bool) -> Run {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = run(args);
+        if pred(&r) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "never {what}: {args:?}; last: {r:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A run's stdout as JSON.
+pub fn json(r: &Run) -> serde_json::Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {r:?}"))
 }
