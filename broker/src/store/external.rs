@@ -124,19 +124,21 @@ impl MessageStore {
     }
 
     /// Dispatches one committed record at `phys` to its consume queue (idempotent: a unit that is
-    /// already there is skipped) and wakes long polls.
+    /// already there is skipped) and wakes long polls. Returns the parsed record, so a caller
+    /// that looks at it too (the DLedger applier) does not parse it again.
     ///
     /// # Errors
     /// [`super::StoreError::Malformed`] for bytes that are not a record, [`super::StoreError::Io`].
-    pub fn dispatch_external(&self, phys: u64, record: &[u8]) -> Result<()> {
+    pub fn dispatch_external<'a>(&self, phys: u64, record: &'a [u8]) -> Result<RecordView<'a>> {
         let m = RecordView::parse(record)?;
+        let props = String::from_utf8_lossy(m.properties);
         {
             let mut st = self.shared.write();
             if !is_prepared_or_rollback(m.sys_flag) {
                 let topic = m.topic();
                 let tags_code = st.delay_levels.dispatch_tags_code(
                     &topic,
-                    &String::from_utf8_lossy(m.properties),
+                    &props,
                     message::tags_code(m.tags().as_deref()),
                     m.store_timestamp,
                 );
@@ -156,7 +158,6 @@ impl MessageStore {
                 let next = queues.entry(m.queue_id).or_insert(0);
                 *next = (*next).max(m.queue_offset + 1);
             }
-            let props = String::from_utf8_lossy(m.properties);
             let topic = m.topic();
             let st = &mut *st;
             match st.index_pending.as_mut() {
@@ -184,7 +185,7 @@ impl MessageStore {
             .put_count
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.shared.arrivals.send_replace(phys + record.len() as u64);
-        Ok(())
+        Ok(m)
     }
 
     /// Leader side: reserves `n` consecutive queue offsets of a queue and returns the first.

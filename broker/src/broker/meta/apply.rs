@@ -57,8 +57,7 @@ fn is_meta(view: &RecordView<'_>) -> bool {
 
 impl Applier for BrokerApplier {
     fn apply(&self, rec: AppliedRecord<'_>) -> Result<(), ApplierError> {
-        self.store.dispatch_external(rec.pos, rec.record)?;
-        let view = RecordView::parse(rec.record)?;
+        let view = self.store.dispatch_external(rec.pos, rec.record)?;
         if !is_meta(&view) {
             return Ok(());
         }

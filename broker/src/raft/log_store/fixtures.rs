@@ -237,9 +237,8 @@ struct Dispatch(Arc<MessageStore>);
 
 impl Applier for Dispatch {
     fn apply(&self, r: AppliedRecord<'_>) -> Result<(), ApplierError> {
-        self.0
-            .dispatch_external(r.pos, r.record)
-            .map_err(|e| Box::new(e) as ApplierError)
+        self.0.dispatch_external(r.pos, r.record)?;
+        Ok(())
     }
 }
 
