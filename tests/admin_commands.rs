@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use crate::util::{closed_addr, run, Namesrv, Run};
 
-const CLUSTER: &str = "AdminCluster";
+pub const CLUSTER: &str = "AdminCluster";
 const BROKER: &str = "broker-admin";
 
 /// Panics on the threads of in-process brokers' runtimes: (thread name, panic text).

@@ -328,3 +328,77 @@ fn issue20_exit_codes_perms_numbers_and_json_lines() {
         assert!(row[key].is_null(), "{key}: {row}");
     }
 }
+
+/// `benchmark consumer` long-polls (the broker holds a pull that finds nothing): messages sent
+/// while every puller is held are all read, by each group, with no failed pull (the client's
+/// timeout covers the hold).
+#[test]
+fn benchmark_consumer_long_polls_and_reads_what_arrives() {
+    let (ns, _broker) = cluster();
+    let r = admin(
+        &ns.addr,
+        &[
+            "updateTopic",
+            "-t",
+            "LongPoll",
+            "-c",
+            crate::admin_commands::CLUSTER,
+            "-r",
+            "2",
+            "-w",
+            "2",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{r:?}");
+    admin_until(&ns.addr, &["topicRoute", "-t", "LongPoll"], |out| {
+        out.contains("queueDatas")
+    });
+    let mut consumer = mqadmin()
+        .args([
+            "-n",
+            &ns.addr,
+            "--output",
+            "json",
+            "benchmark",
+            "consumer",
+            "-t",
+            "LongPoll",
+            "-g",
+            "lp",
+            "--groups",
+            "2",
+            "--from-start",
+            "--duration",
+            "8",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first per-second line: the pullers are running, and held (nothing was sent yet).
+    let mut stderr = std::io::BufReader::new(consumer.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("TPS"), "{first}");
+    let r = admin(
+        &ns.addr,
+        &[
+            "benchmark",
+            "producer",
+            "-t",
+            "LongPoll",
+            "-s",
+            "64",
+            "--count",
+            "50",
+            "-w",
+            "1",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let out = consumer.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["received"], 100, "{report}");
+    assert_eq!(report["pullFailed"], 0, "{report}");
+}

@@ -239,9 +239,15 @@ impl Admin {
         addr: &str,
         header: &PullMessageRequestHeader,
     ) -> Result<(Vec<DecodedMessage>, i64), AdminError> {
+        // A long-polling pull (SUSPEND flag) may be held by the broker for its suspend timeout.
+        let hold = Duration::from_millis(header.suspend_timeout_millis.max(0) as u64);
         let resp = self
             .client
-            .invoke(addr, request_with(request::PULL_MESSAGE, header), self.timeout)
+            .invoke(
+                addr,
+                request_with(request::PULL_MESSAGE, header),
+                self.timeout + hold,
+            )
             .await?;
         let next = resp
             .decode_header::<PullMessageResponseHeader>()
