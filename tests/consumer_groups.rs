@@ -1092,3 +1092,229 @@ fn consumer_group_commands_on_a_dledger_group() {
     assert_eq!(v["diffTotal"], 0, "{v}");
     drop(procs);
 }
+
+fn ms_conf(dir: &Path, name: &str, ns: &str, id: i64, role: &str) -> (PathBuf, String) {
+    let port = free_port_pair();
+    let conf = dir.join(name);
+    let root = dir.join(format!("store-{id}"));
+    std::fs::write(
+        &conf,
+        format!(
+            "brokerClusterName=MsGroups\nbrokerName=broker-ms\nbrokerId={id}\nbrokerRole={role}\nlistenPort={port}\n\
+             haListenPort={}\nnamesrvAddr={ns}\nbrokerIP1=127.0.0.1\nbrokerIP2=127.0.0.1\nstorePathRootDir={}\n\
+             mappedFileSizeCommitLog=4194304\n",
+            port + 1,
+            root.display()
+        ),
+    )
+    .unwrap();
+    (conf, format!("127.0.0.1:{port}"))
+}
+
+/// A Master/Slave pair: admin changes go to the master only (updateSubGroup -c, deleteSubGroup
+/// -c, resetOffsetByTime) and the slave takes them by its config sync; reads ask the master
+/// (consumerProgress, consumerConnection, queryMsgByKey) and, once the master is gone, the
+/// slave, as Java's `selectBrokerAddr` does.
+#[test]
+fn consumer_group_commands_on_a_master_slave_pair() {
+    let (ns, _ns_proc) = namesrv_proc();
+    let dir = tempfile::tempdir().unwrap();
+    let (master_conf, master) = ms_conf(dir.path(), "m.conf", &ns, 0, "ASYNC_MASTER");
+    let (slave_conf, slave) = ms_conf(dir.path(), "s.conf", &ns, 1, "SLAVE");
+    let master_proc = broker_proc(&master_conf);
+    let _slave_proc = broker_proc(&slave_conf);
+    until(
+        &["-n", &ns, "cluster-health", "--wait", "60"],
+        "both nodes registered",
+        |r| r.code == Some(0) && r.stdout.contains("2/2"),
+    );
+    let topic = "MsTopic";
+    until(
+        &[
+            "-n",
+            &ns,
+            "updateTopic",
+            "-t",
+            topic,
+            "-c",
+            "MsGroups",
+            "-r",
+            "2",
+            "-w",
+            "2",
+        ],
+        "created",
+        |r| r.code == Some(0),
+    );
+
+    // updateSubGroup -c: the master only; the slave syncs the group from it.
+    let r = run(&[
+        "-n",
+        &ns,
+        "updateSubGroup",
+        "-c",
+        "MsGroups",
+        "-g",
+        "GroupMs",
+        "-r",
+        "3",
+    ]);
+    ok(&r);
+    assert_eq!(
+        r.stdout.lines().next(),
+        Some(format!("create subscription group to {master} success.").as_str()),
+        "{r:?}"
+    );
+    assert_eq!(r.stdout.lines().count(), 2, "{r:?}");
+    let client = Client::new();
+    let slave_has_group = |want: bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let req = RemotingCommand::request_empty(request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG);
+            let v: Value = serde_json::from_slice(&client.call(&slave, req).body).unwrap_or(Value::Null);
+            if v["subscriptionGroupTable"]["GroupMs"].is_object() == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "slave never synced GroupMs (want {want}): {v}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    slave_has_group(true);
+
+    // A message with a key, a producer and a consumer on the master; offsets committed there.
+    until(
+        &[
+            "-n",
+            &ns,
+            "sendMessage",
+            "-t",
+            topic,
+            "-p",
+            "ms-body",
+            "-k",
+            "KeyMs",
+        ],
+        "sent",
+        |r| r.code == Some(0),
+    );
+    send(&ns, topic, 3);
+    let max = max_offsets(&ns, topic);
+    assert_eq!(max.iter().sum::<i64>(), 4, "{max:?}");
+    client.heartbeat_producer(&master, "ProdMs");
+    let consumer = client.consumer(&master, "GroupMs", topic, "broker-ms", &[0, 1]);
+    client.commit(&master, "GroupMs", topic, 0, max[0]);
+    client.commit(&master, "GroupMs", topic, 1, 0);
+
+    // consumerProgress and consumerConnection read the master.
+    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupMs", "-s", "true"]);
+    ok(&r);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", r.stdout);
+    for (q, m) in max.iter().take(2).enumerate() {
+        let consumed = if q == 0 { *m } else { 0 };
+        let prefix = format!(
+            "{topic:<64}  {:<32}  {q:<4}  {m:<20}  {consumed:<20}  {:<20} {:<20}  ",
+            "broker-ms",
+            "127.0.0.1",
+            m - consumed
+        );
+        assert!(
+            lines[1 + q].starts_with(&prefix),
+            "{:?}\n{prefix:?}",
+            lines[1 + q]
+        );
+    }
+    assert_eq!(lines[5], format!("Diff Total: {}", max[1]));
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerConnection",
+        "-g",
+        "GroupMs",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["brokerAddr"], master.as_str(), "{v}");
+    assert_eq!(v["connections"][0]["clientId"], CLIENT_ID, "{v}");
+    let r = run(&["-n", &ns, "consumerConnection", "-g", "GroupMs"]);
+    ok(&r);
+    assert!(r.stdout.starts_with(&format!("001  {CLIENT_ID} ")), "{r:?}");
+
+    // wipeWritePerm / addWritePerm: one broker name, both nodes' route entry.
+    let perm = || {
+        let v = json(&run(&["-n", &ns, "topicRoute", "-t", topic, "--output", "json"]));
+        v["queueDatas"][0]["perm"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{v}"))
+    };
+    ok(&run(&["-n", &ns, "wipeWritePerm", "-b", "broker-ms"]));
+    assert_eq!(perm(), 4);
+    ok(&run(&["-n", &ns, "addWritePerm", "-b", "broker-ms"]));
+    assert_eq!(perm(), 6);
+
+    // resetOffsetByTime: the master pushes the offsets to the consumer, which commits them there.
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "resetOffsetByTime",
+        "-g",
+        "GroupMs",
+        "-t",
+        topic,
+        "-s",
+        "0",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["path"], "consumers", "{v}");
+    assert_eq!(consumer.resets().len(), 1);
+    until(
+        &["-n", &ns, "consumerProgress", "-g", "GroupMs", "--output", "json"],
+        "reset to the start",
+        |r| r.code == Some(0) && json(r)["diffTotal"] == 4,
+    );
+
+    // deleteSubGroup -c: the master only (Java asks the cluster's masters); the slave syncs the
+    // removal (and, in the same pass, the offsets the consumer committed).
+    drop(consumer);
+    let r = run(&["-n", &ns, "deleteSubGroup", "-c", "MsGroups", "-g", "GroupMs"]);
+    ok(&r);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "delete subscription group [GroupMs] from broker [{master}] in cluster [MsGroups] success.\n"
+        )
+    );
+    slave_has_group(false);
+
+    // queryMsgByKey reads the master, and the slave once the master is gone; so does
+    // consumerProgress, from the offsets the slave synced.
+    let one_message = |r: &Run| r.code == Some(0) && r.stdout.lines().count() == 2;
+    until(
+        &["-n", &ns, "queryMsgByKey", "-t", topic, "-k", "KeyMs"],
+        "found on the master",
+        one_message,
+    );
+    master_proc.signal(libc::SIGKILL);
+    until(
+        &["-n", &ns, "topicRoute", "-t", topic, "--output", "json"],
+        "the master out of the route",
+        |r| r.code == Some(0) && json(r)["brokerDatas"][0]["brokerAddrs"].get("0").is_none(),
+    );
+    let r = run(&["-n", &ns, "queryMsgByKey", "-t", topic, "-k", "KeyMs"]);
+    assert!(one_message(&r), "found on the slave: {r:?}");
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerProgress",
+        "-g",
+        "GroupMs",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["diffTotal"], 4, "read from the slave: {v}");
+    assert_eq!(v["queues"][0]["consumerOffset"], 0, "{v}");
+}
