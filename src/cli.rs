@@ -1075,8 +1075,9 @@ Exit status: 0 reset; 1 bad timestamp or unknown topic; 2 a broker refused or di
 
 /// Long help of `mqadmin consumerProgress`.
 const CONSUMER_PROGRESS_HELP: &str = "\
-Asks GET_CONSUME_STATS of the master (broker id 0; the leader of a DLedger group) of every broker
-group serving the group's retry topic %RETRY%GROUP, and prints what the Java 4.9.7 tool prints.
+Asks GET_CONSUME_STATS of the master (broker id 0; the leader of a DLedger group; a slave while
+the master is down) of every broker group serving the group's retry topic %RETRY%GROUP, and
+prints what the Java 4.9.7 tool prints.
 Consume TPS is the rate the group pulled messages at over the last minute, summed over brokers.
 #LastTime is the store time of the last consumed message (N/A: none). With -s true each live
 client is asked, through a broker, which queues it holds (GET_CONSUMER_RUNNING_INFO); a client
@@ -1100,7 +1101,8 @@ Exit status: 0 printed; 1 the group has no offsets anywhere; 2 a server did not 
 
 /// Long help of `mqadmin consumerConnection`.
 const CONSUMER_CONNECTION_HELP: &str = "\
-Asks GET_CONSUMER_CONNECTION_LIST of the masters serving the group's retry topic.
+Asks GET_CONSUMER_CONNECTION_LIST of the masters (a slave while the master is down) serving the
+group's retry topic.
 
 Example:
   $ mqadmin consumerConnection -g OrderConsumers

@@ -1,6 +1,6 @@
 //! `consumerConnection`: a consumer group's live clients and subscriptions
-//! (GET_CONSUMER_CONNECTION_LIST, 203), asked of the masters serving the group's retry topic in
-//! broker-name order, the first that knows a live client answering (Java asks one broker of the
+//! (GET_CONSUMER_CONNECTION_LIST, 203), asked of the masters (a slave while the master is down)
+//! serving the group's retry topic in broker-name order, the first that knows a live client answering (Java asks one broker of the
 //! route: every broker the clients heartbeat to knows them all).
 
 use std::collections::BTreeMap;
@@ -122,7 +122,7 @@ fn select_broker_addr(bd: &broker::remoting::body::BrokerData) -> Option<(String
 ///
 /// # Errors
 /// The name servers cannot be asked.
-pub async fn group_masters(admin: &Admin, group: &str) -> Result<Vec<(String, String)>, AdminError> {
+pub async fn group_brokers(admin: &Admin, group: &str) -> Result<Vec<(String, String)>, AdminError> {
     match admin.route(&format!("{RETRY_GROUP_TOPIC_PREFIX}{group}")).await {
         Ok(route) => {
             let mut out: Vec<(String, String)> =
@@ -150,7 +150,7 @@ pub async fn group_masters(admin: &Admin, group: &str) -> Result<Vec<(String, St
 /// [`AdminError::Invalid`] when no broker knows a live client of the group (Java: "Not found
 /// the consumer group connection"); a broker failure when no broker answered.
 pub async fn consumer_connection(admin: &Admin, group: &str) -> Result<ConsumerConnectionReport, AdminError> {
-    let masters = group_masters(admin, group).await?;
+    let masters = group_brokers(admin, group).await?;
     let header = ConsumerGroupRequestHeader {
         consumer_group: group.to_string(),
     };

@@ -1,7 +1,7 @@
 //! `consumerProgress`: a consumer group's progress per queue (GET_CONSUME_STATS, 208) merged over
-//! the master (broker id 0; the leader in DLedger mode) of every broker group that serves the
-//! group's retry topic `%RETRY%<group>`, as Java's `DefaultMQAdminExt.examineConsumeStats`
-//! does; without a group, one summary line per group that has a retry topic (Java lists groups
+//! the master (broker id 0; the leader in DLedger mode; a slave while the master is down) of
+//! every broker group that serves the group's retry topic `%RETRY%<group>`, as Java's
+//! `DefaultMQAdminExt.examineConsumeStats` does; without a group, one summary line per group that has a retry topic (Java lists groups
 //! the same way), with its live clients from GET_CONSUMER_CONNECTION_LIST. With
 //! `show_client_ip` each queue also names the client holding it, from each live client's
 //! running info (GET_CONSUMER_RUNNING_INFO, relayed by a broker; Java's `-s true`).
@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::admin::{request_with, Admin, AdminError};
 use super::consumer_connection::{
-    consumer_connection, group_masters, version_desc, RETRY_GROUP_TOPIC_PREFIX,
+    consumer_connection, group_brokers, version_desc, RETRY_GROUP_TOPIC_PREFIX,
 };
 use super::fastjson;
 
@@ -136,7 +136,7 @@ pub async fn consume_stats(
     Ok((table, tps))
 }
 
-/// The progress of `group` over every master serving it.
+/// The progress of `group` over every broker group serving it.
 ///
 /// # Errors
 /// [`AdminError::Invalid`] when no broker has any offset of the group (Java: "Not found the
@@ -149,7 +149,7 @@ pub async fn consumer_progress(
 ) -> Result<GroupProgress, AdminError> {
     let mut table = BTreeMap::new();
     let mut tps = 0.0;
-    for (_, addr) in group_masters(admin, group).await? {
+    for (_, addr) in group_brokers(admin, group).await? {
         let (t, s) = consume_stats(admin, &addr, group, None).await?;
         table.extend(t);
         tps += s;

@@ -14,7 +14,7 @@ use broker::remoting::headers::GetConsumerRunningInfoRequestHeader;
 use serde::Serialize;
 
 use super::admin::{request_with, Admin, AdminError};
-use super::consumer_connection::group_masters;
+use super::consumer_connection::group_brokers;
 use super::fastjson::{self, Value};
 
 /// How long to wait for the broker, which waits up to 10 s for the client (Java's admin:
@@ -87,7 +87,7 @@ pub async fn consumer_running_info(
     client_id: &str,
     jstack: bool,
 ) -> Result<RunningInfo, AdminError> {
-    let masters = group_masters(admin, group).await?;
+    let masters = group_brokers(admin, group).await?;
     let Some((_, addr)) = masters.first() else {
         return Err(AdminError::Invalid(format!(
             "no broker serves consumer group {group}"
