@@ -66,7 +66,8 @@ const GROUP_SAMPLES: usize = 7;
 /// that pulled nothing for a whole minute is forgotten (its rate is 0 either way).
 #[derive(Debug, Default)]
 pub struct GroupGets {
-    items: RwLock<HashMap<(String, String), Arc<GroupGetItem>>>,
+    /// group -> topic -> item (nested so the pull path looks up without allocating).
+    items: RwLock<HashMap<String, HashMap<String, Arc<GroupGetItem>>>>,
 }
 
 #[derive(Debug)]
@@ -76,62 +77,71 @@ struct GroupGetItem {
     samples: Mutex<VecDeque<(i64, u64)>>,
 }
 
+impl GroupGetItem {
+    /// Whether the count did not change over a whole window of samples.
+    fn idle(&self) -> bool {
+        let count = self.count.load(Ordering::Relaxed);
+        let q = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        q.len() == GROUP_SAMPLES && q.iter().all(|(_, c)| *c == count)
+    }
+}
+
 impl GroupGets {
     /// Counts `n` messages `group` pulled from `topic` (a pull that found messages).
     pub fn record(&self, topic: &str, group: &str, n: u64, now_ms: i64) {
-        let key = (topic.to_string(), group.to_string());
-        if let Some(item) = self.items.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        let items = self.items.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(item) = items.get(group).and_then(|t| t.get(topic)) {
             item.count.fetch_add(n, Ordering::Relaxed);
             return;
         }
+        drop(items);
         let mut items = self.items.write().unwrap_or_else(|p| p.into_inner());
-        let item = items.entry(key).or_insert_with(|| {
-            Arc::new(GroupGetItem {
-                count: AtomicU64::new(0),
-                samples: Mutex::new(VecDeque::from([(now_ms, 0)])),
-            })
-        });
+        let item = items
+            .entry(group.to_string())
+            .or_default()
+            .entry(topic.to_string())
+            .or_insert_with(|| {
+                Arc::new(GroupGetItem {
+                    count: AtomicU64::new(0),
+                    samples: Mutex::new(VecDeque::from([(now_ms, 0)])),
+                })
+            });
         item.count.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Takes a sample of every item whose last one is 10 s old; forgets items that did not
     /// change over the whole window. Called once a second.
     pub fn sample(&self, now_ms: i64) {
-        let mut idle = Vec::new();
-        for (key, item) in self.items.read().unwrap_or_else(|p| p.into_inner()).iter() {
-            let count = item.count.load(Ordering::Relaxed);
-            let mut q = item.samples.lock().unwrap_or_else(|p| p.into_inner());
-            if q.back().is_none_or(|(at, _)| now_ms - at >= GROUP_SAMPLE_MS) {
-                q.push_back((now_ms, count));
-                while q.len() > GROUP_SAMPLES {
-                    q.pop_front();
+        let mut any_idle = false;
+        for topics in self.items.read().unwrap_or_else(|p| p.into_inner()).values() {
+            for item in topics.values() {
+                let count = item.count.load(Ordering::Relaxed);
+                {
+                    let mut q = item.samples.lock().unwrap_or_else(|p| p.into_inner());
+                    if q.back().is_none_or(|(at, _)| now_ms - at >= GROUP_SAMPLE_MS) {
+                        q.push_back((now_ms, count));
+                        while q.len() > GROUP_SAMPLES {
+                            q.pop_front();
+                        }
+                    }
                 }
-            }
-            if q.len() == GROUP_SAMPLES && q.iter().all(|(_, c)| *c == count) {
-                idle.push(key.clone());
+                any_idle |= item.idle();
             }
         }
-        if !idle.is_empty() {
+        if any_idle {
+            // Checked again under the write lock: a pull may have counted since.
             let mut items = self.items.write().unwrap_or_else(|p| p.into_inner());
-            for key in idle {
-                // Only if it is still idle (a pull may have counted since).
-                let still = items.get(&key).is_some_and(|item| {
-                    let count = item.count.load(Ordering::Relaxed);
-                    let q = item.samples.lock().unwrap_or_else(|p| p.into_inner());
-                    q.iter().all(|(_, c)| *c == count)
-                });
-                if still {
-                    items.remove(&key);
-                }
+            for topics in items.values_mut() {
+                topics.retain(|_, item| !item.idle());
             }
+            items.retain(|_, topics| !topics.is_empty());
         }
     }
 
     /// Messages per second `group` pulled from `topic` over the last minute (0 if none).
     pub fn tps(&self, topic: &str, group: &str, now_ms: i64) -> f64 {
-        let key = (topic.to_string(), group.to_string());
         let items = self.items.read().unwrap_or_else(|p| p.into_inner());
-        let Some(item) = items.get(&key) else {
+        let Some(item) = items.get(group).and_then(|t| t.get(topic)) else {
             return 0.0;
         };
         let count = item.count.load(Ordering::Relaxed);
