@@ -307,6 +307,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The live consumers are C++ clients: the broker sends them their offset-table shape')
+            [CompletionResult]::new('--cplus', '--cplus', [CompletionResultType]::ParameterName, 'The live consumers are C++ clients: the broker sends them their offset-table shape')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -316,6 +318,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
         'mqadmin;consumerProgress' {
             [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group; without it, one summary line per group')
             [CompletionResult]::new('--groupName', '--groupName', [CompletionResultType]::ParameterName, 'Consumer group; without it, one summary line per group')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'true: ask each live client which queues it holds and print a #Client IP column')
+            [CompletionResult]::new('--showClientIP', '--showClientIP', [CompletionResultType]::ParameterName, 'true: ask each live client which queues it holds and print a #Client IP column')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')

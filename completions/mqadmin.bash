@@ -854,7 +854,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__consumerProgress)
-            opts="-g -n -q -h --groupName --namesrvAddr --output --quiet --help"
+            opts="-g -s -n -q -h --groupName --showClientIP --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,6 +865,14 @@ _mqadmin() {
                     return 0
                     ;;
                 -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --showClientIP)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1848,7 +1856,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__resetOffsetByTime)
-            opts="-g -t -s -f -n -q -h --group --topic --timestamp --force --namesrvAddr --output --quiet --help"
+            opts="-g -t -s -f -c -n -q -h --group --topic --timestamp --force --cplus --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

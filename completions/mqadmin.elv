@@ -288,6 +288,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
+            cand -c 'The live consumers are C++ clients: the broker sends them their offset-table shape'
+            cand --cplus 'The live consumers are C++ clients: the broker sends them their offset-table shape'
             cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
             cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
             cand -h 'Print help (see more with ''--help'')'
@@ -296,6 +298,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;consumerProgress'= {
             cand -g 'Consumer group; without it, one summary line per group'
             cand --groupName 'Consumer group; without it, one summary line per group'
+            cand -s 'true: ask each live client which queues it holds and print a #Client IP column'
+            cand --showClientIP 'true: ask each live client which queues it holds and print a #Client IP column'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'

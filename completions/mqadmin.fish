@@ -188,9 +188,11 @@ false\t''"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s c -l cplus -d 'The live consumers are C++ clients: the broker sends them their offset-table shape'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -s g -l groupName -d 'Consumer group; without it, one summary line per group' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -s s -l showClientIP -d 'true: ask each live client which queues it holds and print a #Client IP column' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"

@@ -702,6 +702,10 @@ pub struct ResetOffsetByTimeArgs {
     /// Also move offsets forward; false only rolls back [default: true]
     #[arg(short = 'f', long = "force", value_name = "BOOL")]
     pub force: Option<bool>,
+
+    /// The live consumers are C++ clients: the broker sends them their offset-table shape
+    #[arg(short = 'c', long = "cplus")]
+    pub cplus: bool,
 }
 
 /// Arguments of `mqadmin consumerProgress`.
@@ -710,6 +714,10 @@ pub struct ConsumerProgressArgs {
     /// Consumer group; without it, one summary line per group
     #[arg(short = 'g', long = "groupName", value_name = "GROUP")]
     pub group: Option<String>,
+
+    /// true: ask each live client which queues it holds and print a #Client IP column
+    #[arg(short = 's', long = "showClientIP", value_name = "BOOL")]
+    pub show_client_ip: Option<String>,
 }
 
 /// Arguments of `mqadmin consumerConnection`.
@@ -1045,14 +1053,16 @@ Exit status: 0 done; 1 unknown broker name, or a name server failed (warned); 2 
 
 /// Long help of `mqadmin resetOffsetByTime`.
 const RESET_OFFSET_BY_TIME_HELP: &str = "\
-For each queue of the topic on each master (the DLedger leader), finds the offset of the first
-message stored at or after the time (SEARCH_OFFSET_BY_TIMESTAMP; now: the max offset) and commits
-it for the group (UPDATE_CONSUMER_OFFSET, answered once committed, through the Raft log in DLedger
-mode). With -f false a queue only moves back, never forward.
+As Java 4.9.7: asks each master (the DLedger leader) to reset the group on the topic
+(INVOKE_BROKER_TO_RESET_OFFSET). The broker finds each queue's offset of the first message
+stored at or after the time (now: the max offset) and pushes the table to every live consumer of
+the group (RESET_CONSUMER_CLIENT_OFFSET); the consumers drop what they hold of those queues and
+commit the new offsets themselves. The broker commits nothing: a client that ignores the push
+(the ali-ons JavaScript client does) keeps its offsets, so stop such consumers first.
 
-Running consumers are NOT told (the broker does not notify them yet): they keep their offsets in
-memory and overwrite the reset on their next commit. Stop the group's consumers first and start
-them after the reset (a warning names live ones).
+When no consumer of the group is online, the offsets are committed instead (UPDATE_CONSUMER_OFFSET
+per queue, answered once committed, through the Raft log in DLedger mode) and Java's older table
+is printed. With -f false a queue only moves back, never forward.
 
 Example:
   $ mqadmin resetOffsetByTime -g OrderConsumers -t Orders -s 2026-12-05#06:00:00:000
@@ -1065,29 +1075,34 @@ Exit status: 0 reset; 1 bad timestamp or unknown topic; 2 a broker refused or di
 
 /// Long help of `mqadmin consumerProgress`.
 const CONSUMER_PROGRESS_HELP: &str = "\
-Asks GET_CONSUME_STATS of the master (broker id 0; the leader of a DLedger group) of every broker
-group serving the group's retry topic %RETRY%GROUP, and prints what the Java tool prints. Without
--g, one line per group that has a retry topic, with its live clients. #Client IP is NA: the broker
-does not report which client holds a queue. #LastTime is the store time of the last consumed message.
+Asks GET_CONSUME_STATS of the master (broker id 0; the leader of a DLedger group; a slave while
+the master is down) of every broker group serving the group's retry topic %RETRY%GROUP, and
+prints what the Java 4.9.7 tool prints.
+Consume TPS is the rate the group pulled messages at over the last minute, summed over brokers.
+#LastTime is the store time of the last consumed message (N/A: none). With -s true each live
+client is asked, through a broker, which queues it holds (GET_CONSUMER_RUNNING_INFO); a client
+that does not answer (some non-Java clients never do; the broker gives up after 10 s) leaves its
+queues at N/A. Without -g, one line per group that has a retry topic, with its live clients.
 
 Example:
-  $ mqadmin consumerProgress -g OrderConsumers
-  #Topic                            #Broker Name                      #QID  #Broker Offset        #Consumer Offset      #Client IP           #Diff                 #LastTime
-  Orders                            RaftNode00                        0     1250                  1200                  NA                   50                    2026-12-05 06:40:12
-  Orders                            RaftNode00                        1     1249                  1249                  NA                   0                     2026-12-05 06:40:13
+  $ mqadmin consumerProgress -g OrderConsumers -s true
+  #Topic                                                            #Broker Name                      #QID  #Broker Offset        #Consumer Offset      #Client IP           #Diff                 #LastTime
+  Orders                                                            RaftNode00                        0     1250                  1200                  10.0.0.7             50                    2026-12-05 06:40:12
+  Orders                                                            RaftNode00                        1     1249                  1249                  10.0.0.8             0                     2026-12-05 06:40:13
 
-  Consume TPS: 0.0
+  Consume TPS: 41.50
   Diff Total: 50
 
   $ mqadmin consumerProgress
-  #Group                            #Count  #Version                 #Type  #Model          #TPS     #Diff Total
-  OrderConsumers                    2       V4_9_7                   PUSH   CLUSTERING      0        50
+  #Group                                                            #Count  #Version                 #Type  #Model          #TPS     #Diff Total
+  OrderConsumers                                                    2       V4_9_7                   PUSH   CLUSTERING      41       50
 
 Exit status: 0 printed; 1 the group has no offsets anywhere; 2 a server did not answer.";
 
 /// Long help of `mqadmin consumerConnection`.
 const CONSUMER_CONNECTION_HELP: &str = "\
-Asks GET_CONSUMER_CONNECTION_LIST of the masters serving the group's retry topic.
+Asks GET_CONSUMER_CONNECTION_LIST of the masters (a slave while the master is down) serving the
+group's retry topic.
 
 Example:
   $ mqadmin consumerConnection -g OrderConsumers

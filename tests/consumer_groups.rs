@@ -1,17 +1,27 @@
 //! Issue 16, the daily consumer-group commands (consumerProgress, consumerConnection,
-//! producerConnection, updateSubGroup, deleteSubGroup) through the real `mqadmin` binary against
-//! real `mqnamesrv` and `mqbroker` processes: a classic single master and a 3-node DLedger group.
-//! Live clients are a remoting connection of the test that sends HEART_BEAT and commits offsets,
-//! as a Java client does.
+//! producerConnection, updateSubGroup, deleteSubGroup, resetOffsetByTime, queryMsgByKey,
+//! wipeWritePerm/addWritePerm) through the real `mqadmin` binary against real `mqnamesrv` and
+//! `mqbroker` processes: a classic single master, a Master/Slave pair and a 3-node DLedger group.
+//! Live clients are remoting connections of the test that behave towards the broker as a Java
+//! client does: a producer that heartbeats, and a push consumer ([`TestConsumer`]) that
+//! heartbeats, answers GET_CONSUMER_RUNNING_INFO with the queues it holds and commits the offsets
+//! a RESET_CONSUMER_CLIENT_OFFSET gives it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use broker::remoting::body::{ConsumerData, HeartbeatData, ProducerData, SubscriptionData};
-use broker::remoting::codes::{request, response};
+use broker::remoting::body_group::MessageQueue;
+use broker::remoting::codes::{request, response, FLAG_RESPONSE};
+use broker::remoting::connection::FrameReader;
+use broker::remoting::frame;
 use broker::remoting::headers::UpdateConsumerOffsetRequestHeader;
 use broker::remoting::{RemotingClient, RemotingCommand};
+use bytes::BytesMut;
 use serde_json::Value;
+use tokio::io::AsyncWriteExt;
 
 use crate::util::{broker_proc, closed_addr, free_port, free_port_pair, json, namesrv_proc, run, until, Run};
 
@@ -51,9 +61,36 @@ impl Client {
             .expect("answered")
     }
 
-    fn heartbeat(&self, addr: &str, group: &str, topic: &str, producer_group: &str) {
+    /// A producer of `producer_group`, alive while this client lives.
+    fn heartbeat_producer(&self, addr: &str, producer_group: &str) {
         let hb = HeartbeatData {
-            client_id: "127.0.0.1@groups-test".into(),
+            client_id: CLIENT_ID.into(),
+            consumer_data_set: Vec::new(),
+            producer_data_set: vec![ProducerData {
+                group_name: producer_group.into(),
+            }],
+        };
+        let req = RemotingCommand::request_empty(request::HEART_BEAT).with_body(broker::json::to_vec(&hb));
+        assert_eq!(self.call(addr, req).code, response::SUCCESS);
+    }
+
+    /// A push consumer of `group` on `topic` holding `queues` of `broker_name`, on its own
+    /// connection to `addr` (see [`TestConsumer`]).
+    fn consumer(
+        &self,
+        addr: &str,
+        group: &str,
+        topic: &str,
+        broker_name: &str,
+        queues: &[i32],
+    ) -> TestConsumer {
+        let stream = self
+            .runtime
+            .block_on(tokio::net::TcpStream::connect(addr))
+            .unwrap();
+        let (r, mut w) = stream.into_split();
+        let hb = HeartbeatData {
+            client_id: CLIENT_ID.into(),
             consumer_data_set: vec![ConsumerData {
                 consume_from_where: "CONSUME_FROM_FIRST_OFFSET".into(),
                 consume_type: "CONSUME_PASSIVELY".into(),
@@ -66,12 +103,102 @@ impl Client {
                 }],
                 unit_mode: false,
             }],
-            producer_data_set: vec![ProducerData {
-                group_name: producer_group.into(),
-            }],
+            producer_data_set: Vec::new(),
         };
-        let req = RemotingCommand::request_empty(request::HEART_BEAT).with_body(broker::json::to_vec(&hb));
-        assert_eq!(self.call(addr, req).code, response::SUCCESS);
+        let mut heartbeat =
+            RemotingCommand::request_empty(request::HEART_BEAT).with_body(broker::json::to_vec(&hb));
+        heartbeat.opaque = 1;
+        let held: Vec<String> = queues
+            .iter()
+            .map(|q| {
+                format!("{{\"brokerName\":\"{broker_name}\",\"queueId\":{q},\"topic\":\"{topic}\"}}:{{}}")
+            })
+            .collect();
+        let running_info = format!(
+            "{{\"jstack\":\"\",\"mqTable\":{{{}}},\"properties\":{{\"PROP_CONSUME_TYPE\":\"CONSUME_PASSIVELY\"}}}}",
+            held.join(",")
+        );
+        let resets = Arc::new(Mutex::new(Vec::new()));
+        let (registered_tx, registered_rx) = tokio::sync::oneshot::channel();
+        let task = {
+            let (resets, group) = (resets.clone(), group.to_string());
+            self.runtime.spawn(async move {
+                if !write_cmd(&mut w, heartbeat).await {
+                    return;
+                }
+                let mut registered = Some(registered_tx);
+                let mut reader = FrameReader::new(r, 16 << 20);
+                while let Ok(Some(cmd)) = reader.read_command().await {
+                    if cmd.is_response() {
+                        if cmd.opaque == 1 {
+                            if let Some(tx) = registered.take() {
+                                let _ = tx.send(cmd.code);
+                            }
+                        }
+                        continue;
+                    }
+                    match cmd.code {
+                        request::GET_CONSUMER_RUNNING_INFO => {
+                            let mut resp = RemotingCommand::response(response::SUCCESS, None)
+                                .with_body(running_info.clone().into_bytes());
+                            resp.opaque = cmd.opaque;
+                            resp.flag |= FLAG_RESPONSE;
+                            if !write_cmd(&mut w, resp).await {
+                                return;
+                            }
+                        }
+                        request::RESET_CONSUMER_CLIENT_OFFSET => {
+                            let table =
+                                mqadmin::ops::reset_offset_by_time::parse_reset_offset_body(&cmd.body)
+                                    .expect("a ResetOffsetBody");
+                            // As a Java client: commit each new offset, oneway.
+                            for (mq, offset) in &table {
+                                let header = UpdateConsumerOffsetRequestHeader {
+                                    consumer_group: group.clone(),
+                                    topic: mq.topic.clone(),
+                                    queue_id: mq.queue_id,
+                                    commit_offset: *offset,
+                                };
+                                let mut commit =
+                                    RemotingCommand::request(request::UPDATE_CONSUMER_OFFSET, &header);
+                                commit.mark_oneway();
+                                if !write_cmd(&mut w, commit).await {
+                                    return;
+                                }
+                            }
+                            resets.lock().unwrap().push(table);
+                        }
+                        _ => {}
+                    }
+                }
+            })
+        };
+        let code = self
+            .runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(10), registered_rx).await })
+            .expect("heartbeat answered in time")
+            .expect("heartbeat answered");
+        assert_eq!(code, response::SUCCESS);
+        TestConsumer { task, resets }
+    }
+
+    /// One PULL_MESSAGE of `group` (no offset commit), as a push consumer's pull.
+    fn pull(&self, addr: &str, group: &str, topic: &str, queue_id: i32) -> RemotingCommand {
+        let h = broker::remoting::headers::PullMessageRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id,
+            queue_offset: 0,
+            max_msg_nums: 32,
+            sys_flag: 0x4,
+            commit_offset: 0,
+            suspend_timeout_millis: 0,
+            subscription: Some("*".into()),
+            sub_version: 0,
+            expression_type: Some("TAG".into()),
+            max_msg_bytes: None,
+        };
+        self.call(addr, RemotingCommand::request(request::PULL_MESSAGE, &h))
     }
 
     fn commit(&self, addr: &str, group: &str, topic: &str, queue_id: i32, offset: i64) {
@@ -83,6 +210,39 @@ impl Client {
         };
         let req = RemotingCommand::request(request::UPDATE_CONSUMER_OFFSET, &header);
         assert_eq!(self.call(addr, req).code, response::SUCCESS);
+    }
+}
+
+/// Writes one frame; false when the connection is gone.
+async fn write_cmd(w: &mut tokio::net::tcp::OwnedWriteHalf, cmd: RemotingCommand) -> bool {
+    let mut buf = BytesMut::new();
+    frame::encode(&cmd, &mut buf);
+    w.write_all(&buf).await.is_ok()
+}
+
+/// The client id of the test's clients.
+const CLIENT_ID: &str = "127.0.0.1@groups-test";
+
+/// A push consumer's connection as a Java client keeps one: it heartbeats once, answers
+/// GET_CONSUMER_RUNNING_INFO with the queues it holds (`mqTable`), and on
+/// RESET_CONSUMER_CLIENT_OFFSET commits each offset it is given (oneway UPDATE_CONSUMER_OFFSET,
+/// as Java's client persists a reset queue) and records the table. Dropping it closes the
+/// connection: the broker then forgets the consumer.
+struct TestConsumer {
+    task: tokio::task::JoinHandle<()>,
+    resets: Arc<Mutex<Vec<BTreeMap<MessageQueue, i64>>>>,
+}
+
+impl TestConsumer {
+    /// The offset tables pushed so far.
+    fn resets(&self) -> Vec<BTreeMap<MessageQueue, i64>> {
+        self.resets.lock().unwrap().clone()
+    }
+}
+
+impl Drop for TestConsumer {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -218,7 +378,9 @@ fn consumer_group_commands_on_a_classic_broker() {
 
     // A live client: consumer of GroupG on the topic, producer of ProdP.
     let client = Client::new();
-    client.heartbeat(&addr, "GroupG", topic, "ProdP");
+    client.heartbeat_producer(&addr, "ProdP");
+    // It holds queues 0 to 2 of the topic's 4; nobody reports queue 3.
+    let consumer = client.consumer(&addr, "GroupG", topic, "broker-g", &[0, 1, 2]);
 
     // The heartbeat created %RETRY%GroupG with one queue; --retryQueueNums resizes it, as Java.
     let v = json(&run(&[
@@ -308,34 +470,90 @@ fn consumer_group_commands_on_a_classic_broker() {
     for (q, m) in max.iter().enumerate() {
         client.commit(&addr, "GroupG", topic, q as i32, if q == 0 { *m } else { 0 });
     }
+    // Java 4.9.7's table: no #Client IP column without -s true, N/A for a queue never consumed.
     let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupG"]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 8, "{}", r.stdout);
     assert_eq!(
         lines[0],
-        "#Topic                            #Broker Name                      #QID  #Broker Offset        #Consumer Offset      #Client IP           #Diff                 #LastTime"
+        format!(
+            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20}  #LastTime",
+            "#Topic", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Diff"
+        )
     );
     for (q, m) in max.iter().enumerate() {
         let consumed = if q == 0 { *m } else { 0 };
         let row = lines[1 + q];
         let prefix = format!(
-            "{topic:<32}  {:<32}  {q:<4}  {m:<20}  {consumed:<20}  {:<20} {:<20}  ",
+            "{topic:<64}  {:<32}  {q:<4}  {m:<20}  {consumed:<20}  {:<20}  ",
             "broker-g",
-            "NA",
             m - consumed
         );
         assert!(row.starts_with(&prefix), "{row:?}\n{prefix:?}");
-        // yyyy-MM-dd HH:mm:ss
         let time = &row[prefix.len()..];
-        assert_eq!(time.len(), 19, "{row:?}");
-        if q == 0 && *m > 0 {
+        if consumed > 0 {
+            // yyyy-MM-dd HH:mm:ss of the last consumed message.
+            assert_eq!(time.len(), 19, "{row:?}");
             assert!(!time.starts_with("1970"), "{row:?}");
+        } else {
+            assert_eq!(time, "N/A", "{row:?}");
         }
     }
     assert_eq!(lines[5], "");
-    assert_eq!(lines[6], "Consume TPS: 0.0");
+    assert_eq!(lines[6], "Consume TPS: 0.00", "nothing pulled yet");
     assert_eq!(lines[7], format!("Diff Total: {}", 8 - max[0]));
+
+    // The group pulls (as its push consumer would): the TPS is its rate over the last minute.
+    let pulled = client.pull(&addr, "GroupG", topic, 0);
+    assert_eq!(pulled.code, response::SUCCESS, "{:?}", pulled.remark);
+    // -s true: each live client is asked which queues it holds.
+    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupG", "-s", "true"]);
+    ok(&r);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 8, "{}", r.stdout);
+    assert_eq!(
+        lines[0],
+        format!(
+            "{:<64}  {:<32}  {:<4}  {:<20}  {:<20}  {:<20} {:<20}  #LastTime",
+            "#Topic", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Client IP", "#Diff"
+        )
+    );
+    for (q, m) in max.iter().enumerate() {
+        let consumed = if q == 0 { *m } else { 0 };
+        let ip = if q < 3 { "127.0.0.1" } else { "N/A" };
+        let prefix = format!(
+            "{topic:<64}  {:<32}  {q:<4}  {m:<20}  {consumed:<20}  {ip:<20} {:<20}  ",
+            "broker-g",
+            m - consumed
+        );
+        assert!(
+            lines[1 + q].starts_with(&prefix),
+            "{:?}\n{prefix:?}",
+            lines[1 + q]
+        );
+    }
+    let tps: f64 = lines[6]
+        .strip_prefix("Consume TPS: ")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(tps > 0.0, "{}", r.stdout);
+    assert_eq!(lines[6], format!("Consume TPS: {tps:.2}"));
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerProgress",
+        "-g",
+        "GroupG",
+        "-s",
+        "TRUE",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["showClientIp"], true, "{v}");
+    assert_eq!(v["queues"][0]["clientIp"], "127.0.0.1", "{v}");
+    assert_eq!(v["queues"][3]["clientIp"], Value::Null, "{v}");
+    assert!(v["consumeTps"].as_f64().unwrap() > 0.0, "{v}");
     let v = json(&run(&[
         "-n",
         &ns,
@@ -356,22 +574,21 @@ fn consumer_group_commands_on_a_classic_broker() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "#Group                            #Count  #Version                 #Type  #Model          #TPS     #Diff Total"
-    );
-    let row = lines.iter().find(|l| l.starts_with("GroupG ")).unwrap();
-    assert_eq!(
-        *row,
         format!(
-            "{:<32}  {:<6}  {:<24} {:<5}  {:<14}  {:<7}  {}",
-            "GroupG",
-            1,
-            "V4_9_7",
-            "PUSH",
-            "CLUSTERING",
-            0,
-            8 - max[0]
+            "{:<64}  #Count  #Version                 #Type  #Model          #TPS     #Diff Total",
+            "#Group"
         )
     );
+    let row = lines.iter().find(|l| l.starts_with("GroupG ")).unwrap();
+    let prefix = format!(
+        "{:<64}  {:<6}  {:<24} {:<5}  {:<14}  ",
+        "GroupG", 1, "V4_9_7", "PUSH", "CLUSTERING"
+    );
+    assert!(row.starts_with(&prefix), "{row:?}");
+    // #TPS: the group's consume TPS truncated to an integer, as Java prints it.
+    let rest = &row[prefix.len()..];
+    assert!(rest[..7].trim_end().parse::<u64>().is_ok(), "{row:?}");
+    assert_eq!(&rest[7..], format!("  {}", 8 - max[0]), "{row:?}");
     let v = json(&run(&["-n", &ns, "consumerProgress", "--output", "json"]));
     let g = v["groups"]
         .as_array()
@@ -457,9 +674,17 @@ fn consumer_group_commands_on_a_classic_broker() {
     let r = run(&["-n", &ns, "queryMsgByUniqueKey", "-t", "NoSuchTopic", "-i", &id]);
     refused(&r, "topic NoSuchTopic not found");
 
-    // resetOffsetByTime: now (every max offset), then back to the start by time, then -f false
-    // does not move forward.
+    // resetOffsetByTime with the consumer online: the broker pushes the table to it and it
+    // commits the offsets itself. Now (every max offset), back to the start by time, then -f
+    // false does not move forward.
     let max = max_offsets(&ns, topic);
+    let diff_total = |want: i64| {
+        until(
+            &["-n", &ns, "consumerProgress", "-g", "GroupG", "--output", "json"],
+            &format!("diff total {want}"),
+            |r| r.code == Some(0) && json(r)["diffTotal"] == want,
+        );
+    };
     let r = run(&[
         "-n",
         &ns,
@@ -490,17 +715,14 @@ fn consumer_group_commands_on_a_classic_broker() {
             r.stdout
         );
     }
-    assert!(r.stderr.contains("1 live consumer(s) of GroupG"), "{r:?}");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]));
-    assert_eq!(v["diffTotal"], 0, "{v}");
+    assert!(
+        r.stderr
+            .contains("pushed the offsets to the live consumers of GroupG"),
+        "{r:?}"
+    );
+    let pushed: Vec<i64> = consumer.resets()[0].values().copied().collect();
+    assert_eq!(pushed, max, "the table the consumer was given");
+    diff_total(0);
     for when in ["0", "2000-01-01#00:00:00:000"] {
         let v = json(&run(&[
             "-n",
@@ -515,6 +737,7 @@ fn consumer_group_commands_on_a_classic_broker() {
             "--output",
             "json",
         ]));
+        assert_eq!(v["path"], "consumers", "{v}");
         let offsets: Vec<i64> = v["queues"]
             .as_array()
             .unwrap()
@@ -523,16 +746,7 @@ fn consumer_group_commands_on_a_classic_broker() {
             .collect();
         assert_eq!(offsets, vec![0; 4], "{when}: {v}");
     }
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]));
-    assert_eq!(v["diffTotal"], max.iter().sum::<i64>(), "{v}");
+    diff_total(max.iter().sum::<i64>());
     let v = json(&run(&[
         "-n",
         &ns,
@@ -553,6 +767,66 @@ fn consumer_group_commands_on_a_classic_broker() {
         v["queues"].as_array().unwrap().iter().all(|q| q["offset"] == 0),
         "{v}"
     );
+    assert_eq!(consumer.resets().len(), 4, "one push per reset");
+
+    // No consumer online: the broker answers CONSUMER_NOT_ONLINE and the offsets are committed
+    // with UPDATE_CONSUMER_OFFSET, printed in Java's older table.
+    drop(consumer);
+    let r = until(
+        &[
+            "-n",
+            &ns,
+            "resetOffsetByTime",
+            "-g",
+            "GroupG",
+            "-t",
+            topic,
+            "-s",
+            "now",
+        ],
+        "committed without consumers",
+        |r| r.code == Some(0) && r.stdout.contains("specified consumerGroup["),
+    );
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("rollback consumer offset by specified consumerGroup[GroupG], topic[{topic}], force[true], timestamp(string)[now], timestamp(long)[-1]")
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "{:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}",
+            "#brokerName",
+            "#queueId",
+            "#brokerOffset",
+            "#consumerOffset",
+            "#timestampOffset",
+            "#rollbackOffset"
+        )
+    );
+    assert_eq!(lines.len(), 6, "{}", r.stdout);
+    for (q, m) in max.iter().enumerate() {
+        assert_eq!(
+            lines[2 + q],
+            format!(
+                "{:<20}  {q:<20}  {m:<20}  {:<20}  {m:<20}  {m:<20}",
+                "broker-g", 0
+            ),
+            "{}",
+            r.stdout
+        );
+    }
+    assert!(r.stderr.contains("no consumer of GroupG is online"), "{r:?}");
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerProgress",
+        "-g",
+        "GroupG",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["diffTotal"], 0, "committed before the command returned: {v}");
     let r = run(&[
         "-n",
         &ns,
@@ -762,7 +1036,7 @@ fn consumer_group_commands_on_a_dledger_group() {
 
     send(&ns, topic, 4);
     let max = max_offsets(&ns, topic);
-    client.heartbeat(&master, "GroupG", topic, "ProdP");
+    client.heartbeat_producer(&master, "ProdP");
     for (q, m) in max.iter().enumerate() {
         client.commit(&master, "GroupG", topic, q as i32, (m - 1).max(0));
     }
@@ -772,7 +1046,7 @@ fn consumer_group_commands_on_a_dledger_group() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 8, "{r:?}");
     assert!(
-        lines[1].starts_with(&format!("{topic:<32}  {:<32}  0   ", "RaftG")),
+        lines[1].starts_with(&format!("{topic:<64}  {:<32}  0   ", "RaftG")),
         "{r:?}"
     );
     assert_eq!(lines[7], format!("Diff Total: {diff}"), "{r:?}");
@@ -786,7 +1060,8 @@ fn consumer_group_commands_on_a_dledger_group() {
         "json",
     ]));
     assert_eq!(v["diffTotal"], diff, "{v}");
-    // resetOffsetByTime commits through the leader's Raft log before it answers.
+    // No consumer online: resetOffsetByTime commits through the leader's Raft log before the
+    // leader answers.
     let r = run(&[
         "-n",
         &ns,
@@ -800,6 +1075,11 @@ fn consumer_group_commands_on_a_dledger_group() {
     ]);
     ok(&r);
     assert_eq!(r.stdout.lines().count(), 6, "{r:?}");
+    assert!(
+        r.stdout
+            .starts_with("rollback consumer offset by specified consumerGroup[GroupG]"),
+        "{r:?}"
+    );
     let v = json(&run(&[
         "-n",
         &ns,
@@ -811,4 +1091,230 @@ fn consumer_group_commands_on_a_dledger_group() {
     ]));
     assert_eq!(v["diffTotal"], 0, "{v}");
     drop(procs);
+}
+
+fn ms_conf(dir: &Path, name: &str, ns: &str, id: i64, role: &str) -> (PathBuf, String) {
+    let port = free_port_pair();
+    let conf = dir.join(name);
+    let root = dir.join(format!("store-{id}"));
+    std::fs::write(
+        &conf,
+        format!(
+            "brokerClusterName=MsGroups\nbrokerName=broker-ms\nbrokerId={id}\nbrokerRole={role}\nlistenPort={port}\n\
+             haListenPort={}\nnamesrvAddr={ns}\nbrokerIP1=127.0.0.1\nbrokerIP2=127.0.0.1\nstorePathRootDir={}\n\
+             mappedFileSizeCommitLog=4194304\n",
+            port + 1,
+            root.display()
+        ),
+    )
+    .unwrap();
+    (conf, format!("127.0.0.1:{port}"))
+}
+
+/// A Master/Slave pair: admin changes go to the master only (updateSubGroup -c, deleteSubGroup
+/// -c, resetOffsetByTime) and the slave takes them by its config sync; reads ask the master
+/// (consumerProgress, consumerConnection, queryMsgByKey) and, once the master is gone, the
+/// slave, as Java's `selectBrokerAddr` does.
+#[test]
+fn consumer_group_commands_on_a_master_slave_pair() {
+    let (ns, _ns_proc) = namesrv_proc();
+    let dir = tempfile::tempdir().unwrap();
+    let (master_conf, master) = ms_conf(dir.path(), "m.conf", &ns, 0, "ASYNC_MASTER");
+    let (slave_conf, slave) = ms_conf(dir.path(), "s.conf", &ns, 1, "SLAVE");
+    let master_proc = broker_proc(&master_conf);
+    let _slave_proc = broker_proc(&slave_conf);
+    until(
+        &["-n", &ns, "cluster-health", "--wait", "60"],
+        "both nodes registered",
+        |r| r.code == Some(0) && r.stdout.contains("2/2"),
+    );
+    let topic = "MsTopic";
+    until(
+        &[
+            "-n",
+            &ns,
+            "updateTopic",
+            "-t",
+            topic,
+            "-c",
+            "MsGroups",
+            "-r",
+            "2",
+            "-w",
+            "2",
+        ],
+        "created",
+        |r| r.code == Some(0),
+    );
+
+    // updateSubGroup -c: the master only; the slave syncs the group from it.
+    let r = run(&[
+        "-n",
+        &ns,
+        "updateSubGroup",
+        "-c",
+        "MsGroups",
+        "-g",
+        "GroupMs",
+        "-r",
+        "3",
+    ]);
+    ok(&r);
+    assert_eq!(
+        r.stdout.lines().next(),
+        Some(format!("create subscription group to {master} success.").as_str()),
+        "{r:?}"
+    );
+    assert_eq!(r.stdout.lines().count(), 2, "{r:?}");
+    let client = Client::new();
+    let slave_has_group = |want: bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let req = RemotingCommand::request_empty(request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG);
+            let v: Value = serde_json::from_slice(&client.call(&slave, req).body).unwrap_or(Value::Null);
+            if v["subscriptionGroupTable"]["GroupMs"].is_object() == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "slave never synced GroupMs (want {want}): {v}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    slave_has_group(true);
+
+    // A message with a key, a producer and a consumer on the master; offsets committed there.
+    until(
+        &[
+            "-n",
+            &ns,
+            "sendMessage",
+            "-t",
+            topic,
+            "-p",
+            "ms-body",
+            "-k",
+            "KeyMs",
+        ],
+        "sent",
+        |r| r.code == Some(0),
+    );
+    send(&ns, topic, 3);
+    let max = max_offsets(&ns, topic);
+    assert_eq!(max.iter().sum::<i64>(), 4, "{max:?}");
+    client.heartbeat_producer(&master, "ProdMs");
+    let consumer = client.consumer(&master, "GroupMs", topic, "broker-ms", &[0, 1]);
+    client.commit(&master, "GroupMs", topic, 0, max[0]);
+    client.commit(&master, "GroupMs", topic, 1, 0);
+
+    // consumerProgress and consumerConnection read the master.
+    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupMs", "-s", "true"]);
+    ok(&r);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", r.stdout);
+    for (q, m) in max.iter().take(2).enumerate() {
+        let consumed = if q == 0 { *m } else { 0 };
+        let prefix = format!(
+            "{topic:<64}  {:<32}  {q:<4}  {m:<20}  {consumed:<20}  {:<20} {:<20}  ",
+            "broker-ms",
+            "127.0.0.1",
+            m - consumed
+        );
+        assert!(
+            lines[1 + q].starts_with(&prefix),
+            "{:?}\n{prefix:?}",
+            lines[1 + q]
+        );
+    }
+    assert_eq!(lines[5], format!("Diff Total: {}", max[1]));
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerConnection",
+        "-g",
+        "GroupMs",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["brokerAddr"], master.as_str(), "{v}");
+    assert_eq!(v["connections"][0]["clientId"], CLIENT_ID, "{v}");
+    let r = run(&["-n", &ns, "consumerConnection", "-g", "GroupMs"]);
+    ok(&r);
+    assert!(r.stdout.starts_with(&format!("001  {CLIENT_ID} ")), "{r:?}");
+
+    // wipeWritePerm / addWritePerm: one broker name, both nodes' route entry.
+    let perm = || {
+        let v = json(&run(&["-n", &ns, "topicRoute", "-t", topic, "--output", "json"]));
+        v["queueDatas"][0]["perm"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{v}"))
+    };
+    ok(&run(&["-n", &ns, "wipeWritePerm", "-b", "broker-ms"]));
+    assert_eq!(perm(), 4);
+    ok(&run(&["-n", &ns, "addWritePerm", "-b", "broker-ms"]));
+    assert_eq!(perm(), 6);
+
+    // resetOffsetByTime: the master pushes the offsets to the consumer, which commits them there.
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "resetOffsetByTime",
+        "-g",
+        "GroupMs",
+        "-t",
+        topic,
+        "-s",
+        "0",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["path"], "consumers", "{v}");
+    assert_eq!(consumer.resets().len(), 1);
+    until(
+        &["-n", &ns, "consumerProgress", "-g", "GroupMs", "--output", "json"],
+        "reset to the start",
+        |r| r.code == Some(0) && json(r)["diffTotal"] == 4,
+    );
+
+    // deleteSubGroup -c: the master only (Java asks the cluster's masters); the slave syncs the
+    // removal (and, in the same pass, the offsets the consumer committed).
+    drop(consumer);
+    let r = run(&["-n", &ns, "deleteSubGroup", "-c", "MsGroups", "-g", "GroupMs"]);
+    ok(&r);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "delete subscription group [GroupMs] from broker [{master}] in cluster [MsGroups] success.\n"
+        )
+    );
+    slave_has_group(false);
+
+    // queryMsgByKey reads the master, and the slave once the master is gone; so does
+    // consumerProgress, from the offsets the slave synced.
+    let one_message = |r: &Run| r.code == Some(0) && r.stdout.lines().count() == 2;
+    until(
+        &["-n", &ns, "queryMsgByKey", "-t", topic, "-k", "KeyMs"],
+        "found on the master",
+        one_message,
+    );
+    master_proc.signal(libc::SIGKILL);
+    until(
+        &["-n", &ns, "topicRoute", "-t", topic, "--output", "json"],
+        "the master out of the route",
+        |r| r.code == Some(0) && json(r)["brokerDatas"][0]["brokerAddrs"].get("0").is_none(),
+    );
+    let r = run(&["-n", &ns, "queryMsgByKey", "-t", topic, "-k", "KeyMs"]);
+    assert!(one_message(&r), "found on the slave: {r:?}");
+    let v = json(&run(&[
+        "-n",
+        &ns,
+        "consumerProgress",
+        "-g",
+        "GroupMs",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(v["diffTotal"], 4, "read from the slave: {v}");
+    assert_eq!(v["queues"][0]["consumerOffset"], 0, "{v}");
 }

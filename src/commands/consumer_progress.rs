@@ -1,5 +1,5 @@
-//! `mqadmin consumerProgress`: Java's per-queue progress table of one consumer group, or its
-//! one-line-per-group summary.
+//! `mqadmin consumerProgress`: Java 4.9.7's per-queue progress table of one consumer group
+//! (with `-s true`, the client holding each queue), or its one-line-per-group summary.
 
 use anyhow::Context;
 
@@ -7,7 +7,7 @@ use super::AdminContext;
 
 use crate::cli::{ConsumerProgressArgs, GlobalArgs};
 use crate::exit::ExitStatus;
-use crate::javafmt::{front, human_millis, left};
+use crate::javafmt::{fixed, front, human_millis, left};
 use crate::ops::consumer_progress::{
     all_groups_progress, consumer_progress, AllGroupsProgress, GroupProgress,
 };
@@ -24,9 +24,14 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let admin = super::admin(global);
+    // Java: `-s` is true only when its value is "true", in any case.
+    let show_client_ip = args
+        .show_client_ip
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let text = match args.group.as_deref().map(str::trim) {
         Some(group) => {
-            let report = consumer_progress(&admin, group)
+            let report = consumer_progress(&admin, group, show_client_ip)
                 .await
                 .admin_context(|| format!("cannot read the progress of consumer group {group}"))?;
             match global.output {
@@ -48,56 +53,60 @@ pub async fn run(
     Ok(ExitStatus::Success)
 }
 
-/// Java's `Double.toString` for the values a TPS takes (`0.0`, `12.5`).
-fn java_double(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e7 {
-        format!("{v:.1}")
-    } else {
-        format!("{v}")
-    }
-}
-
-/// Java's table: `%-32s  %-32s  %-4d  %-20d  %-20d  %-20s %-20d  %s`, a blank line, the TPS and
-/// the diff total. `#Client IP` is `NA` (the broker does not say which client holds a queue) and
-/// `#LastTime` is `yyyy-MM-dd HH:mm:ss` in local time.
+/// Java 4.9.7's table: `%-64s  %-32s  %-4d  %-20d  %-20d  %-20d  %s` per queue (with `-s
+/// true`, `%-20s ` of the client IP, `N/A` when no client reported the queue, before the diff),
+/// a blank line, `Consume TPS: %.2f` and the diff total. `#LastTime` is `yyyy-MM-dd HH:mm:ss`
+/// in local time, `N/A` when nothing was consumed.
 pub fn render_group(r: &GroupProgress) -> String {
+    let ip_header = if r.show_client_ip {
+        format!("{} ", left("#Client IP", 20))
+    } else {
+        String::new()
+    };
     let mut out = format!(
-        "{}  {}  {}  {}  {}  {} {}  {}\n",
-        left("#Topic", 32),
+        "{}  {}  {}  {}  {}  {ip_header}{}  {}\n",
+        left("#Topic", 64),
         left("#Broker Name", 32),
         left("#QID", 4),
         left("#Broker Offset", 20),
         left("#Consumer Offset", 20),
-        left("#Client IP", 20),
         left("#Diff", 20),
         "#LastTime"
     );
     for q in &r.queues {
-        let last = human_millis(q.last_timestamp);
+        let last = if q.last_timestamp == 0 {
+            "N/A".to_string()
+        } else {
+            front(&human_millis(q.last_timestamp), 19).to_string()
+        };
+        let ip = if r.show_client_ip {
+            format!("{} ", left(q.client_ip.as_deref().unwrap_or("N/A"), 20))
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "{}  {}  {}  {}  {}  {} {}  {}\n",
-            left(front(&q.topic, 32), 32),
+            "{}  {}  {}  {}  {}  {ip}{}  {}\n",
+            left(front(&q.topic, 64), 64),
             left(front(&q.broker_name, 32), 32),
             left(&q.queue_id.to_string(), 4),
             left(&q.broker_offset.to_string(), 20),
             left(&q.consumer_offset.to_string(), 20),
-            left("NA", 20),
             left(&q.diff.to_string(), 20),
-            front(&last, 19)
+            last
         ));
     }
     out.push('\n');
-    out.push_str(&format!("Consume TPS: {}\n", java_double(r.consume_tps)));
+    out.push_str(&format!("Consume TPS: {}\n", fixed(r.consume_tps, 2)));
     out.push_str(&format!("Diff Total: {}\n", r.diff_total));
     out
 }
 
-/// Java's summary: `%-32s  %-6d  %-24s %-5s  %-14s  %-7d  %d`; an offline group's version is
+/// Java 4.9.7's summary: `%-64s  %-6d  %-24s %-5s  %-14s  %-7d  %d`; an offline group's version is
 /// `OFFLINE` and its type and model are blank.
 pub fn render_all(r: &AllGroupsProgress) -> String {
     let mut out = format!(
         "{}  {}  {} {}  {}  {}  {}\n",
-        left("#Group", 32),
+        left("#Group", 64),
         left("#Count", 6),
         left("#Version", 24),
         left("#Type", 5),
@@ -113,7 +122,7 @@ pub fn render_all(r: &AllGroupsProgress) -> String {
         };
         out.push_str(&format!(
             "{}  {}  {} {}  {}  {}  {}\n",
-            left(front(&g.group, 32), 32),
+            left(front(&g.group, 64), 64),
             left(&g.count.to_string(), 6),
             left(&version, 24),
             left(g.consume_type.as_deref().unwrap_or(""), 5),

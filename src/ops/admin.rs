@@ -166,7 +166,21 @@ impl Admin {
         what: &'static str,
         req: RemotingCommand,
     ) -> Result<RemotingCommand, AdminError> {
-        let resp = self.client.invoke(addr, req, self.timeout).await?;
+        self.broker_within(addr, what, req, self.timeout).await
+    }
+
+    /// [`Admin::broker`] with its own timeout, for requests the broker relays to a client.
+    ///
+    /// # Errors
+    /// `Remoting` when not answered, `Refused` on an error code.
+    pub async fn broker_within(
+        &self,
+        addr: &str,
+        what: &'static str,
+        req: RemotingCommand,
+        timeout: Duration,
+    ) -> Result<RemotingCommand, AdminError> {
+        let resp = self.client.invoke(addr, req, timeout).await?;
         if resp.code != response::SUCCESS {
             return Err(refused(addr, what, resp));
         }

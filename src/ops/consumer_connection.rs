@@ -1,6 +1,6 @@
 //! `consumerConnection`: a consumer group's live clients and subscriptions
-//! (GET_CONSUMER_CONNECTION_LIST, 203), asked of the masters serving the group's retry topic in
-//! broker-name order, the first that knows a live client answering (Java asks one broker of the
+//! (GET_CONSUMER_CONNECTION_LIST, 203), asked of the masters (a slave while the master is down)
+//! serving the group's retry topic in broker-name order, the first that knows a live client answering (Java asks one broker of the
 //! route: every broker the clients heartbeat to knows them all).
 
 use std::collections::BTreeMap;
@@ -104,25 +104,38 @@ pub fn version_desc(v: i32) -> String {
     format!("V{major}_{}_{}{snapshot}", n / 10, n % 10)
 }
 
-/// The masters (broker id 0: the leader in DLedger mode) to ask about consumer group `group`,
-/// as `(broker name, address)`: those serving its retry topic, else (no consumer of it ever
-/// connected) every master the name server knows.
+/// The broker to read from in one broker group, as Java's `BrokerData.selectBrokerAddr`: the
+/// master (broker id 0: the leader in DLedger mode), else (the master is down) a slave; Java
+/// picks a random one, we the lowest id.
+fn select_broker_addr(bd: &broker::remoting::body::BrokerData) -> Option<(String, String)> {
+    bd.broker_addrs
+        .get(&0)
+        .or_else(|| bd.broker_addrs.values().next())
+        .map(|a| (bd.broker_name.clone(), a.clone()))
+}
+
+/// The brokers to ask about consumer group `group`, as `(broker name, address)`: one per broker
+/// group serving its retry topic, else (no consumer of it ever connected) per broker group the
+/// name server knows; the master of each, or a slave while the master is down (Java reads a
+/// group's stats, connections and clients the same way; the slave has the offsets it synced
+/// from the master).
 ///
 /// # Errors
 /// The name servers cannot be asked.
-pub async fn group_masters(admin: &Admin, group: &str) -> Result<Vec<(String, String)>, AdminError> {
+pub async fn group_brokers(admin: &Admin, group: &str) -> Result<Vec<(String, String)>, AdminError> {
     match admin.route(&format!("{RETRY_GROUP_TOPIC_PREFIX}{group}")).await {
-        Ok(route) => Ok(super::admin::route_masters(&route)),
+        Ok(route) => {
+            let mut out: Vec<(String, String)> =
+                route.broker_datas.iter().filter_map(select_broker_addr).collect();
+            out.sort();
+            Ok(out)
+        }
         Err(AdminError::TopicNotFound(_)) => {
             let info = admin.cluster_info().await?;
             let mut out: Vec<(String, String)> = info
                 .broker_addr_table
                 .values()
-                .filter_map(|bd| {
-                    bd.broker_addrs
-                        .get(&0)
-                        .map(|a| (bd.broker_name.clone(), a.clone()))
-                })
+                .filter_map(select_broker_addr)
                 .collect();
             out.sort();
             Ok(out)
@@ -137,7 +150,7 @@ pub async fn group_masters(admin: &Admin, group: &str) -> Result<Vec<(String, St
 /// [`AdminError::Invalid`] when no broker knows a live client of the group (Java: "Not found
 /// the consumer group connection"); a broker failure when no broker answered.
 pub async fn consumer_connection(admin: &Admin, group: &str) -> Result<ConsumerConnectionReport, AdminError> {
-    let masters = group_masters(admin, group).await?;
+    let masters = group_brokers(admin, group).await?;
     let header = ConsumerGroupRequestHeader {
         consumer_group: group.to_string(),
     };

@@ -1,8 +1,10 @@
 //! `consumerProgress`: a consumer group's progress per queue (GET_CONSUME_STATS, 208) merged over
-//! the master (broker id 0; the leader in DLedger mode) of every broker group that serves the
-//! group's retry topic `%RETRY%<group>`, as Java's `DefaultMQAdminExt.examineConsumeStats`
-//! does; without a group, one summary line per group that has a retry topic (Java lists groups
-//! the same way), with its live clients from GET_CONSUMER_CONNECTION_LIST.
+//! the master (broker id 0; the leader in DLedger mode; a slave while the master is down) of
+//! every broker group that serves the group's retry topic `%RETRY%<group>`, as Java's
+//! `DefaultMQAdminExt.examineConsumeStats` does; without a group, one summary line per group that has a retry topic (Java lists groups
+//! the same way), with its live clients from GET_CONSUMER_CONNECTION_LIST. With
+//! `show_client_ip` each queue also names the client holding it, from each live client's
+//! running info (GET_CONSUMER_RUNNING_INFO, relayed by a broker; Java's `-s true`).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,7 @@ use serde::Serialize;
 
 use super::admin::{request_with, Admin, AdminError};
 use super::consumer_connection::{
-    consumer_connection, group_masters, version_desc, RETRY_GROUP_TOPIC_PREFIX,
+    consumer_connection, group_brokers, version_desc, RETRY_GROUP_TOPIC_PREFIX,
 };
 use super::fastjson;
 
@@ -35,6 +37,9 @@ pub struct QueueProgress {
     pub diff: i64,
     /// Store time (ms) of the last consumed message, 0 if none.
     pub last_timestamp: i64,
+    /// The address part of the client id holding the queue, when asked for (`-s true`) and a
+    /// live client reported it; `null` otherwise.
+    pub client_ip: Option<String>,
 }
 
 /// `consumerProgress -g GROUP`.
@@ -49,6 +54,8 @@ pub struct GroupProgress {
     pub consume_tps: f64,
     /// Sum of the queues' diffs.
     pub diff_total: i64,
+    /// Whether the clients were asked which queues they hold (`-s true`).
+    pub show_client_ip: bool,
 }
 
 /// One group's line of `consumerProgress` without `-g`.
@@ -115,21 +122,8 @@ pub async fn consume_stats(
     if let Some(fastjson::Value::Object(members)) = v.get("offsetTable") {
         for (k, o) in members {
             let int = |v: &fastjson::Value, f: &str| v.get(f).and_then(fastjson::Value::as_i64);
-            let mq = MessageQueue {
-                broker_name: k
-                    .get("brokerName")
-                    .and_then(fastjson::Value::as_str)
-                    .ok_or_else(|| bad("a queue without brokerName".into()))?
-                    .to_string(),
-                queue_id: int(k, "queueId")
-                    .and_then(|q| i32::try_from(q).ok())
-                    .ok_or_else(|| bad("a queue without queueId".into()))?,
-                topic: k
-                    .get("topic")
-                    .and_then(fastjson::Value::as_str)
-                    .ok_or_else(|| bad("a queue without topic".into()))?
-                    .to_string(),
-            };
+            let mq: MessageQueue = super::consumer_running_info::message_queue(k)
+                .ok_or_else(|| bad("a queue without brokerName, queueId or topic".into()))?;
             let w = OffsetWrapper {
                 broker_offset: int(o, "brokerOffset").unwrap_or(0),
                 consumer_offset: int(o, "consumerOffset").unwrap_or(0),
@@ -142,16 +136,20 @@ pub async fn consume_stats(
     Ok((table, tps))
 }
 
-/// The progress of `group` over every master serving it.
+/// The progress of `group` over every broker group serving it.
 ///
 /// # Errors
 /// [`AdminError::Invalid`] when no broker has any offset of the group (Java: "Not found the
 /// consumer group consume stats ..."); the first broker failure otherwise, since partial
 /// progress would understate the backlog.
-pub async fn consumer_progress(admin: &Admin, group: &str) -> Result<GroupProgress, AdminError> {
+pub async fn consumer_progress(
+    admin: &Admin,
+    group: &str,
+    show_client_ip: bool,
+) -> Result<GroupProgress, AdminError> {
     let mut table = BTreeMap::new();
     let mut tps = 0.0;
-    for (_, addr) in group_masters(admin, group).await? {
+    for (_, addr) in group_brokers(admin, group).await? {
         let (t, s) = consume_stats(admin, &addr, group, None).await?;
         table.extend(t);
         tps += s;
@@ -161,9 +159,15 @@ pub async fn consumer_progress(admin: &Admin, group: &str) -> Result<GroupProgre
             "consumer group {group} has no consume stats: no broker has an offset of it (it has not consumed any message)"
         )));
     }
+    let allocation = if show_client_ip {
+        super::consumer_running_info::queue_allocation(admin, group).await
+    } else {
+        BTreeMap::new()
+    };
     let queues: Vec<QueueProgress> = table
         .into_iter()
         .map(|(mq, o)| QueueProgress {
+            client_ip: allocation.get(&mq).cloned(),
             topic: mq.topic,
             broker_name: mq.broker_name,
             queue_id: mq.queue_id,
@@ -178,6 +182,7 @@ pub async fn consumer_progress(admin: &Admin, group: &str) -> Result<GroupProgre
         diff_total: queues.iter().map(|q| q.diff).sum(),
         queues,
         consume_tps: tps,
+        show_client_ip,
     })
 }
 
@@ -193,7 +198,7 @@ pub async fn all_groups_progress(admin: &Admin) -> Result<AllGroupsProgress, Adm
         let Some(group) = entry.topic.strip_prefix(RETRY_GROUP_TOPIC_PREFIX) else {
             continue;
         };
-        let (tps, diff_total) = match consumer_progress(admin, group).await {
+        let (tps, diff_total) = match consumer_progress(admin, group, false).await {
             Ok(p) => (p.consume_tps as i64, p.diff_total),
             Err(_) => (0, 0),
         };

@@ -9,6 +9,7 @@ pub mod cluster_list;
 pub mod consume_message;
 pub mod consumer_connection;
 pub mod consumer_progress;
+pub mod consumer_running_info;
 pub mod delete_sub_group;
 pub mod delete_topic;
 pub mod dledger_status;

@@ -44,29 +44,36 @@ pub struct TopicStatusReport {
 /// Unknown topic, or a master that does not answer.
 pub async fn topic_status(admin: &Admin, topic: &str) -> Result<TopicStatusReport, AdminError> {
     let route = admin.route(topic).await?;
-    let header = TopicRequestHeader {
-        topic: topic.to_string(),
-    };
     let mut queues = Vec::new();
     for (_, addr) in route_masters(&route) {
-        let resp = admin
-            .broker(
-                &addr,
-                "GET_TOPIC_STATS_INFO",
-                request_with(request::GET_TOPIC_STATS_INFO, &header),
-            )
-            .await?;
-        let parsed = parse_stats(&resp.body).map_err(|reason| AdminError::BadBody {
-            addr: addr.clone(),
-            what: "TopicStatsTable",
-            reason,
-        })?;
-        queues.extend(parsed);
+        queues.extend(topic_status_at(admin, &addr, topic).await?);
     }
     queues.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
     Ok(TopicStatusReport {
         topic: topic.to_string(),
         queues,
+    })
+}
+
+/// GET_TOPIC_STATS_INFO of `topic` from the broker at `addr`.
+///
+/// # Errors
+/// `Remoting`, `Refused`, or `BadBody` when the body does not read.
+pub async fn topic_status_at(admin: &Admin, addr: &str, topic: &str) -> Result<Vec<QueueStatus>, AdminError> {
+    let header = TopicRequestHeader {
+        topic: topic.to_string(),
+    };
+    let resp = admin
+        .broker(
+            addr,
+            "GET_TOPIC_STATS_INFO",
+            request_with(request::GET_TOPIC_STATS_INFO, &header),
+        )
+        .await?;
+    parse_stats(&resp.body).map_err(|reason| AdminError::BadBody {
+        addr: addr.to_string(),
+        what: "TopicStatsTable",
+        reason,
     })
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::remoting::body::{HeartbeatData, SubscriptionData};
 use crate::remoting::body_group::{Connection, ConsumerConnection, ProducerConnection};
+use crate::remoting::server::Outbound;
 use crate::store::config_files::{SubscriptionGroupConfig, SubscriptionGroups};
 use crate::store::error::StoreError;
 
@@ -29,8 +30,9 @@ struct LiveConsumer {
 }
 
 /// What the connection listings report about a client's connection, learned from the
-/// HEART_BEAT request that carried it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// HEART_BEAT request that carried it, and the handle that sends requests to that client
+/// (GET_CONSUMER_RUNNING_INFO, RESET_CONSUMER_CLIENT_OFFSET).
+#[derive(Debug, Clone, Default)]
 pub struct ClientChannel {
     /// Remote `ip:port`.
     pub addr: String,
@@ -38,6 +40,8 @@ pub struct ClientChannel {
     pub language: String,
     /// The request's version ordinal.
     pub version: i32,
+    /// Sends requests to the client on its connection.
+    pub outbound: Option<Outbound>,
 }
 
 /// Consumer groups and producers known to this broker.
@@ -383,6 +387,40 @@ impl GroupManager {
             .get(group)
             .map(|m| m.values().copied().collect())
             .unwrap_or_default()
+    }
+
+    /// The connection of a live consumer of `group` with `client_id` (Java's
+    /// `ConsumerManager.findChannel`).
+    pub fn consumer_channel(&self, group: &str, client_id: &str) -> Option<ClientChannel> {
+        let conn_id = {
+            let consumers = self.consumers.lock().unwrap_or_else(|p| p.into_inner());
+            let c = consumers.get(group)?.get(client_id)?;
+            (c.last_seen.elapsed() < CLIENT_EXPIRY).then_some(c.conn_id)?
+        };
+        self.channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&conn_id)
+            .cloned()
+    }
+
+    /// The connections of a consumer group's live clients, by client id.
+    pub fn consumer_channels(&self, group: &str) -> Vec<(String, ClientChannel)> {
+        let conns: Vec<(String, u64)> = {
+            let consumers = self.consumers.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(m) = consumers.get(group) else {
+                return Vec::new();
+            };
+            m.iter()
+                .filter(|(_, c)| c.last_seen.elapsed() < CLIENT_EXPIRY)
+                .map(|(id, c)| (id.clone(), c.conn_id))
+                .collect()
+        };
+        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        conns
+            .into_iter()
+            .filter_map(|(id, conn)| channels.get(&conn).map(|ch| (id, ch.clone())))
+            .collect()
     }
 
     /// Client ids of a consumer group, sorted.

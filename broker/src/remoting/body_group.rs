@@ -172,6 +172,27 @@ impl ConsumeStats {
     }
 }
 
+/// INVOKE_BROKER_TO_RESET_OFFSET (222) response body and RESET_CONSUMER_CLIENT_OFFSET (220)
+/// request body (Java's `ResetOffsetBody`): the new offset of each queue. Sent with
+/// [`ResetOffsetBody::to_fastjson`], a map keyed by `MessageQueue` objects as Java writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResetOffsetBody {
+    /// The new offset per queue.
+    pub offset_table: BTreeMap<MessageQueue, i64>,
+}
+
+impl ResetOffsetBody {
+    /// `{"offsetTable":{{"brokerName":..,"queueId":..,"topic":..}:12,...}}`.
+    pub fn to_fastjson(&self) -> Vec<u8> {
+        let entries: Vec<String> = self
+            .offset_table
+            .iter()
+            .map(|(mq, o)| format!("{}:{o}", mq.to_json()))
+            .collect();
+        format!("{{\"offsetTable\":{{{}}}}}", entries.join(",")).into_bytes()
+    }
+}
+
 /// A double as fastjson writes it: `0.0`, `12.5` (never `0` or `1e0`).
 fn fastjson_double(v: f64) -> String {
     if !v.is_finite() {

@@ -47,9 +47,18 @@ pub mod request {
     pub const GET_ALL_TOPIC_LIST_FROM_NAMESERVER: i32 = 206;
     pub const GET_CONSUME_STATS: i32 = 208;
     pub const DELETE_TOPIC_IN_BROKER: i32 = 215;
+    /// Broker to client, oneway: move the group's offsets of a topic to these (body
+    /// `ResetOffsetBody`); sent to every live consumer by INVOKE_BROKER_TO_RESET_OFFSET.
+    pub const RESET_CONSUMER_CLIENT_OFFSET: i32 = 220;
+    /// Admin to broker: compute a group's offsets of a topic for a time and push them to the
+    /// group's live consumers (Java's `resetOffsetByTime`).
+    pub const INVOKE_BROKER_TO_RESET_OFFSET: i32 = 222;
     pub const DELETE_TOPIC_IN_NAMESRV: i32 = 216;
     pub const GET_TOPICS_BY_CLUSTER: i32 = 224;
     pub const QUERY_TOPIC_CONSUME_BY_WHO: i32 = 300;
+    /// Admin to broker, relayed by the broker to one consumer client: the client's
+    /// `ConsumerRunningInfo` (its queues, subscriptions, properties).
+    pub const GET_CONSUMER_RUNNING_INFO: i32 = 307;
     pub const SEND_MESSAGE_V2: i32 = 310;
     pub const UPDATE_NAMESRV_CONFIG: i32 = 318;
     pub const SEND_BATCH_MESSAGE: i32 = 320;
@@ -88,6 +97,8 @@ pub mod response {
     pub const SUBSCRIPTION_NOT_LATEST: i32 = 25;
     pub const SUBSCRIPTION_GROUP_NOT_EXIST: i32 = 26;
     pub const CONSUMER_NOT_ONLINE: i32 = 206;
+    /// A client the broker relayed a request to did not answer in time.
+    pub const CONSUME_MSG_TIMEOUT: i32 = 207;
 }
 
 /// PullSysFlag bits of PULL_MESSAGE's `sysFlag`.

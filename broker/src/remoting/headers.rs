@@ -363,6 +363,28 @@ command_header! {
 }
 
 command_header! {
+    /// INVOKE_BROKER_TO_RESET_OFFSET (222) request, and (without `isForce`) the header of the
+    /// RESET_CONSUMER_CLIENT_OFFSET (220) the broker sends to clients. `timestamp` -1 means now
+    /// (every queue's max offset). Java's field is `isForce`, sent under that name.
+    pub struct ResetOffsetRequestHeader {
+        topic: String = "topic",
+        group: String = "group",
+        timestamp: i64 = "timestamp",
+        is_force: Option<bool> = "isForce",
+    }
+}
+
+command_header! {
+    /// GET_CONSUMER_RUNNING_INFO (307) request: which client of which group to ask, and whether
+    /// it should add its thread dump.
+    pub struct GetConsumerRunningInfoRequestHeader {
+        consumer_group: String = "consumerGroup",
+        client_id: String = "clientId",
+        jstack_enable: Option<bool> = "jstackEnable",
+    }
+}
+
+command_header! {
     /// CHECK_TRANSACTION_STATE (39): the broker asks a producer, oneway, about a half message
     /// left unresolved; the producer answers with END_TRANSACTION.
     pub struct CheckTransactionStateRequestHeader {

@@ -2,8 +2,10 @@
 //!
 //! Requests on one connection are handled concurrently (a Java client multiplexes sends, heartbeats
 //! and a long-polling pull on one socket), and responses are written by one writer task per
-//! connection; a handler may also queue oneway requests to the client through that writer
-//! ([`ConnContext::outbound`], the broker's CHECK_TRANSACTION_STATE). A malformed frame closes
+//! connection; a handler may also send requests to the client through that writer
+//! ([`ConnContext::outbound`]): oneway ones (the broker's CHECK_TRANSACTION_STATE) and two-way
+//! ones whose answer comes back on the same connection, matched by opaque (the broker relaying
+//! GET_CONSUMER_RUNNING_INFO to a consumer). A malformed frame closes
 //! that connection only. Shutdown stops accepting, lets in-flight requests finish (bounded by a
 //! grace period), then closes the sockets.
 //!
@@ -12,16 +14,17 @@
 //! answer SYSTEM_BUSY at once (oneway requests are dropped) and keep the connection, so a client
 //! that pipelines thousands of long-polling pulls cannot make the server hold a task for each.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use super::codes;
@@ -82,12 +85,16 @@ pub struct ConnContext {
     pub outbound: Option<Outbound>,
 }
 
-/// A handle that sends server-initiated oneway requests on one connection, through the same
-/// writer as its responses. It does not keep the connection open: once the connection closes,
-/// sends fail.
+/// Answers awaited from the client of one connection, by the opaque of our request.
+type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<RemotingCommand>>>>;
+
+/// A handle that sends server-initiated requests on one connection, through the same writer as
+/// its responses. It does not keep the connection open: once the connection closes, sends fail
+/// and awaited answers end with [`OutboundError::Closed`].
 #[derive(Debug, Clone)]
 pub struct Outbound {
     tx: mpsc::WeakSender<RemotingCommand>,
+    pending: Pending,
 }
 
 /// Why a server-initiated request was not sent.
@@ -99,22 +106,69 @@ pub enum OutboundError {
     /// The connection's writer queue is full (the client does not read).
     #[error("the connection's write queue is full")]
     Full,
+    /// The client did not answer a two-way request in time.
+    #[error("the client did not answer within {0} ms")]
+    Timeout(u128),
+}
+
+/// Opaques of server-initiated requests (one sequence for every connection).
+fn next_opaque() -> i32 {
+    static NEXT_OPAQUE: AtomicI32 = AtomicI32::new(1);
+    NEXT_OPAQUE.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Outbound {
+    fn queue(&self, req: RemotingCommand) -> Result<(), OutboundError> {
+        let tx = self.tx.upgrade().ok_or(OutboundError::Closed)?;
+        tx.try_send(req).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => OutboundError::Full,
+            mpsc::error::TrySendError::Closed(_) => OutboundError::Closed,
+        })
+    }
+
     /// Queues `req` as a oneway request with a fresh opaque; does not wait for the write.
     ///
     /// # Errors
     /// [`OutboundError`]: the connection closed, or its write queue is full.
     pub fn send_oneway(&self, mut req: RemotingCommand) -> Result<(), OutboundError> {
-        static NEXT_OPAQUE: AtomicI32 = AtomicI32::new(1);
-        let tx = self.tx.upgrade().ok_or(OutboundError::Closed)?;
         req.mark_oneway();
-        req.opaque = NEXT_OPAQUE.fetch_add(1, Ordering::Relaxed);
-        tx.try_send(req).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => OutboundError::Full,
-            mpsc::error::TrySendError::Closed(_) => OutboundError::Closed,
-        })
+        req.opaque = next_opaque();
+        self.queue(req)
+    }
+
+    /// Sends `req` as a two-way request with a fresh opaque and waits up to `timeout` for the
+    /// client's answer on this connection (Java's `invokeSync` on a channel).
+    ///
+    /// # Errors
+    /// [`OutboundError`]: the connection closed (before or while waiting), its write queue is
+    /// full, or no answer came in time.
+    pub async fn invoke(
+        &self,
+        mut req: RemotingCommand,
+        timeout: Duration,
+    ) -> Result<RemotingCommand, OutboundError> {
+        req.flag &= !(codes::FLAG_ONEWAY | codes::FLAG_RESPONSE);
+        let opaque = next_opaque();
+        req.opaque = opaque;
+        let (tx, rx) = oneshot::channel();
+        self.pending_map().insert(opaque, tx);
+        if let Err(e) = self.queue(req) {
+            self.pending_map().remove(&opaque);
+            return Err(e);
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(answer)) => Ok(answer),
+            // The connection closed and dropped the waiter.
+            Ok(Err(_)) => Err(OutboundError::Closed),
+            Err(_) => {
+                self.pending_map().remove(&opaque);
+                Err(OutboundError::Timeout(timeout.as_millis()))
+            }
+        }
+    }
+
+    fn pending_map(&self) -> std::sync::MutexGuard<'_, HashMap<i32, oneshot::Sender<RemotingCommand>>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -217,7 +271,11 @@ async fn serve_connection<H: RequestHandler>(
     });
 
     // Weak: the writer ends when the last strong sender (the request tasks') is dropped.
-    ctx.outbound = Some(Outbound { tx: tx.downgrade() });
+    let pending: Pending = Arc::default();
+    ctx.outbound = Some(Outbound {
+        tx: tx.downgrade(),
+        pending: pending.clone(),
+    });
     let mut reader = FrameReader::new(read_half, config.max_frame);
     let mut in_flight = JoinSet::new();
     let mut stop = ctx.shutdown.clone();
@@ -241,7 +299,15 @@ async fn serve_connection<H: RequestHandler>(
             }
         };
         if request.is_response() {
-            continue; // Our requests to clients are oneway; a stray response is ignored.
+            // The answer to one of our two-way requests; a stray response is ignored.
+            let waiter = pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&request.opaque);
+            if let Some(w) = waiter {
+                let _ = w.send(request);
+            }
+            continue;
         }
         // Finished tasks stay in the set until joined; count only the live ones.
         while in_flight.try_join_next().is_some() {}
@@ -292,6 +358,8 @@ async fn serve_connection<H: RequestHandler>(
     })
     .await;
     in_flight.abort_all();
+    // Requests still waiting for this client's answer end now, not at their timeout.
+    pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
     drop(tx);
     let _ = writer.await;
     handler.on_disconnect(&ctx);

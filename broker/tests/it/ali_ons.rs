@@ -3,13 +3,20 @@
 //! `%RETRY%<group>`, and whose producer sends a delayed message. The script is
 //! `tests/clients/ali-ons/send_back.js`; this test installs its `package.json` into a temp dir
 //! with `npm install` and runs it with `node` against an in-process name server and broker.
+//! A second test keeps an ali-ons push consumer (`hold.js`) online and checks what happens to
+//! the requests the broker sends to live consumers: ali-ons 3.12 serves none of them (its
+//! handler of server requests is commented out), so GET_CONSUMER_RUNNING_INFO ends in
+//! CONSUME_MSG_TIMEOUT and a RESET_CONSUMER_CLIENT_OFFSET push changes nothing; the connection
+//! stays healthy and the consumer goes on consuming.
 //!
 //! Without node/npm or network access to the npm registry the test prints
 //! `variant: skipped (...)` and passes, unless `MQ_REQUIRE_CLIENT_TESTS=1` is set: then it fails
 //! and says why.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use broker::config::BrokerRole;
@@ -40,8 +47,9 @@ fn install(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ali_ons_consumer_sends_back_and_consumes_the_retry() {
+/// Installs ali-ons into a temp dir; `None` (after saying so) when it cannot be installed and
+/// `MQ_REQUIRE_CLIENT_TESTS=1` is not set.
+async fn installed() -> Option<tempfile::TempDir> {
     let modules = tempfile::tempdir().unwrap();
     let dir = modules.path().to_owned();
     if let Err(why) = tokio::task::spawn_blocking(move || install(&dir)).await.unwrap() {
@@ -50,9 +58,189 @@ async fn ali_ons_consumer_sends_back_and_consumes_the_retry() {
             "MQ_REQUIRE_CLIENT_TESTS=1 but ali-ons cannot be installed: {why}"
         );
         eprintln!("variant: skipped ({why})");
-        return;
+        return None;
     }
     eprintln!("variant: ali-ons");
+    Some(modules)
+}
+
+/// Waits until the name server routes `topic`.
+async fn wait_routed(c: &RemotingClient, ns: &str, topic: &str) {
+    wait_until(T, "topic routed", || {
+        let (c, ns, topic) = (c.clone(), ns.to_string(), topic.to_string());
+        async move {
+            let req = broker::remoting::RemotingCommand::request(
+                broker::remoting::codes::request::GET_ROUTEINFO_BY_TOPIC,
+                &broker::remoting::headers::GetRouteInfoRequestHeader {
+                    topic,
+                    accept_standard_json_only: None,
+                },
+            );
+            invoke(&c, &ns, req).await.code == response::SUCCESS
+        }
+    })
+    .await;
+}
+
+/// `hold.js` running: its stdout lines arrive on `lines`; closing stdin (drop) ends it.
+struct Holder {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Holder {
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a line from hold.js in time")
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ali_ons_consumer_ignores_running_info_and_reset_requests() {
+    use broker::remoting::codes::request;
+    use broker::remoting::headers::{GetConsumerRunningInfoRequestHeader, ResetOffsetRequestHeader};
+    use broker::remoting::RemotingCommand;
+
+    let Some(modules) = installed().await else {
+        return;
+    };
+    let ns = start_namesrv().await;
+    let store = tempfile::tempdir().unwrap();
+    let cfg = broker_config(store.path(), "broker-a", &ns.addr, BrokerRole::AsyncMaster, 0);
+    let b = start_broker(cfg).await.unwrap();
+    let c = RemotingClient::default();
+    let (topic, group) = ("JsHold", "js-hold");
+    assert_eq!(
+        invoke(&c, &b.addr, create_topic_request(topic, 1)).await.code,
+        response::SUCCESS
+    );
+    wait_routed(&c, &ns.addr, topic).await;
+
+    let mut child = Command::new("node")
+        .arg(client_dir().join("hold.js"))
+        .env("NODE_PATH", modules.path().join("node_modules"))
+        .env("NAMESRV", &ns.addr)
+        .env("TOPIC", topic)
+        .env("GROUP", group)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("run node");
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let holder = Holder { child, lines };
+    assert_eq!(tokio::task::block_in_place(|| holder.next_line()), "ready");
+
+    // The consumer is online; it consumes a first message.
+    let deadline = std::time::Instant::now() + T;
+    let client_id = loop {
+        let req = RemotingCommand::request(
+            request::GET_CONSUMER_CONNECTION_LIST,
+            &broker::remoting::headers::ConsumerGroupRequestHeader {
+                consumer_group: group.into(),
+            },
+        );
+        let r = invoke(&c, &b.addr, req).await;
+        if r.code == response::SUCCESS {
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            if let Some(id) = v["connectionSet"][0]["clientId"].as_str() {
+                break id.to_string();
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ali-ons consumer never registered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let sent = invoke(&c, &b.addr, send_request(topic, 0, b"one".to_vec(), "", "")).await;
+    assert_eq!(sent.code, response::SUCCESS);
+    let line = tokio::task::block_in_place(|| holder.next_line());
+    let got: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        (got["body"].as_str(), got["queueOffset"].as_i64()),
+        (Some("one"), Some(0))
+    );
+    wait_until(T, "ali-ons committed offset 1", || {
+        let (c, addr) = (c.clone(), b.addr.clone());
+        async move { query_offset(&c, &addr, group, topic, 0).await == Some(1) }
+    })
+    .await;
+
+    // GET_CONSUMER_RUNNING_INFO reaches ali-ons, which does not answer: after the broker's 10 s,
+    // CONSUME_MSG_TIMEOUT, as a Java broker answers for such a client.
+    let req = RemotingCommand::request(
+        request::GET_CONSUMER_RUNNING_INFO,
+        &GetConsumerRunningInfoRequestHeader {
+            consumer_group: group.into(),
+            client_id: client_id.clone(),
+            jstack_enable: Some(false),
+        },
+    );
+    let r = c.invoke(&b.addr, req, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(r.code, response::CONSUME_MSG_TIMEOUT, "{:?}", r.remark);
+    assert!(
+        r.remark
+            .as_deref()
+            .is_some_and(|m| m.starts_with(&format!("consumer <{group}> <{client_id}> Timeout"))),
+        "{:?}",
+        r.remark
+    );
+
+    // INVOKE_BROKER_TO_RESET_OFFSET pushes offset 0 to it; ali-ons ignores the push, goes on
+    // from where it was (the next message, not "one" again) and keeps committing its own offset.
+    let reset = RemotingCommand::request(
+        request::INVOKE_BROKER_TO_RESET_OFFSET,
+        &ResetOffsetRequestHeader {
+            topic: topic.into(),
+            group: group.into(),
+            timestamp: 0,
+            is_force: Some(true),
+        },
+    );
+    let r = invoke(&c, &b.addr, reset).await;
+    assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+    assert!(String::from_utf8_lossy(&r.body).ends_with(":0}}"), "{:?}", r.body);
+    let sent = invoke(&c, &b.addr, send_request(topic, 0, b"two".to_vec(), "", "")).await;
+    assert_eq!(sent.code, response::SUCCESS);
+    let line = tokio::task::block_in_place(|| holder.next_line());
+    let got: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        (got["body"].as_str(), got["queueOffset"].as_i64()),
+        (Some("two"), Some(1))
+    );
+    wait_until(T, "ali-ons committed offset 2", || {
+        let (c, addr) = (c.clone(), b.addr.clone());
+        async move { query_offset(&c, &addr, group, topic, 0).await == Some(2) }
+    })
+    .await;
+    drop(holder);
+    b.stop().await;
+    ns.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ali_ons_consumer_sends_back_and_consumes_the_retry() {
+    let Some(modules) = installed().await else {
+        return;
+    };
 
     let ns = start_namesrv().await;
     let store = tempfile::tempdir().unwrap();

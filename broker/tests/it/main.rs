@@ -5,6 +5,7 @@
 
 mod ali_ons;
 mod broker;
+mod consumer_admin;
 mod delayed;
 mod disk_full;
 mod dledger;

@@ -24,6 +24,7 @@ pub async fn heartbeat(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> 
             addr: ctx.peer.to_string(),
             language: req.language_name().to_string(),
             version: req.version,
+            outbound: ctx.outbound.clone(),
         },
     );
     if !hb.producer_data_set.is_empty() {

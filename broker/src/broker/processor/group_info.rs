@@ -71,7 +71,8 @@ fn store_time_at(b: &Broker, topic: &str, queue_id: i32, offset: i64) -> Option<
 /// GET_CONSUME_STATS: per read queue of each topic (the header's, or every topic the group has
 /// offsets for) the max offset, the committed offset and the store time of the last consumed
 /// message. Topics the group's live consumers do not subscribe to are left out when they
-/// subscribe to any. `consumeTps` is 0: per-group consume rates are not tracked.
+/// subscribe to any. `consumeTps` sums, over those topics, the messages per second the group
+/// pulled in the last minute ([`crate::broker::stats::GroupGets`]), as Java's broker does.
 pub fn consume_stats(b: &Broker, req: &RemotingCommand) -> Reply {
     let h: GetConsumeStatsRequestHeader = decode(req)?;
     let group = h.consumer_group;
@@ -84,6 +85,7 @@ pub fn consume_stats(b: &Broker, req: &RemotingCommand) -> Reply {
             .collect(),
     };
     let mut stats = ConsumeStats::default();
+    let now = crate::remoting::body::now_millis();
     for topic in topics {
         let Some(tc) = b.topics.get(&topic) else {
             tracing::warn!(topic, "consume stats: topic config does not exist");
@@ -92,6 +94,7 @@ pub fn consume_stats(b: &Broker, req: &RemotingCommand) -> Reply {
         if b.groups.subscription(&group, &topic).is_none() && b.groups.subscription_count(&group) > 0 {
             continue;
         }
+        stats.consume_tps += b.stats.group_gets.tps(&topic, &group, now);
         for queue_id in 0..tc.read_queue_nums {
             let broker_offset = b.store.max_offset_in_queue(&topic, queue_id).max(0);
             let consumer_offset = b.offsets.query(&group, &topic, queue_id).unwrap_or(-1).max(0);

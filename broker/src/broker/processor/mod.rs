@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod consumer_running_info;
 pub mod end_transaction;
 pub mod group_info;
 pub mod lock;
@@ -16,6 +17,7 @@ pub mod offset;
 pub mod pull;
 pub mod query_message;
 pub mod replica_status;
+pub mod reset_offset;
 pub mod send;
 pub mod send_back;
 pub mod subscription_group;
@@ -119,6 +121,8 @@ impl BrokerProcessor {
             request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG => admin::all_subscription_groups(b),
             request::GET_BROKER_CONFIG => admin::broker_config(b),
             request::GET_REPLICA_STATUS => replica_status::replica_status(b),
+            request::GET_CONSUMER_RUNNING_INFO => consumer_running_info::consumer_running_info(b, &req).await,
+            request::INVOKE_BROKER_TO_RESET_OFFSET => reset_offset::reset_offset(b, &req),
             request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP => {
                 subscription_group::update_and_create(b, &req).await
             }

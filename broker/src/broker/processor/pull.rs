@@ -182,6 +182,12 @@ pub async fn pull(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
             .fetch_add(result.count() as u64, Ordering::Relaxed);
         c.get_transferred_msgs
             .fetch_add(result.count() as u64, Ordering::Relaxed);
+        b.stats.group_gets.record(
+            &h.topic,
+            &h.consumer_group,
+            result.count() as u64,
+            crate::remoting::body::now_millis(),
+        );
         if let Some(m) = b.metrics.as_ref() {
             m.record_out(
                 &h.topic,
