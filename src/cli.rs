@@ -246,6 +246,9 @@ pub enum Commands {
     /// Check one leader per group, followers keeping up, every node answering
     #[command(name = "cluster-health", after_long_help = CLUSTER_HEALTH_HELP)]
     ClusterHealth(ClusterHealthArgs),
+    /// Move a DLedger group's leadership to an up-to-date follower (refuses one down or behind)
+    #[command(name = "transfer-leader", after_long_help = TRANSFER_LEADER_HELP)]
+    TransferLeader(TransferLeaderArgs),
 }
 
 /// `mqadmin benchmark` subcommands.
@@ -1178,6 +1181,45 @@ Example:
    RaftCluster  RaftNode00  dledger  2/3    127.0.0.1:33911  n2      1     3
   problem: RaftNode00: node 127.0.0.1:31911 (BID 1) unreachable: wait response on the channel <127.0.0.1:31911> timeout, 3000(ms)
   unhealthy: 1 problems";
+
+/// Long help of `transfer-leader`.
+const TRANSFER_LEADER_HELP: &str = "\
+Asks the group's leader (its BID 0 at the name server) to hand its leadership over, with
+TRANSFER_LEADERSHIP (request code 9002, ours; a Java broker does not know it). The leader
+refuses a target that is down (it has not answered for a lease, dLegerElectionTimeoutMaxMs) or
+behind (it has not caught up within 2 s once the leader stopped taking writes). While it hands
+over, the leader refuses sends (SERVICE_NOT_AVAILABLE, about half a second) and clients retry;
+nothing acknowledged is lost. Without --to, the most up-to-date follower takes over. A SIGTERM
+of the leader (mqadmin shutdownBroker) hands over the same way before the broker stops.
+
+Exit status:
+  0  the new leader leads and is BID 0 at the name server
+  1  refused (the reason is printed), an unknown group, a group without a leader, or the new
+     leader not registered within 10 s
+  2  an error (e.g. no name server or leader reachable)
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 transfer-leader -b RaftNode00 --to n1
+  leadership of RaftNode00 moved from n0 (127.0.0.1:30911) to n1 (127.0.0.1:31911)
+  $ mqadmin -n 127.0.0.1:9876 transfer-leader -b RaftNode00 --to n2
+  Error: the leader of RaftNode00 at 127.0.0.1:31911 refused: n2 is down: it has not answered \
+the leader for 5012 ms (lease 300 ms)";
+
+/// Arguments of `transfer-leader`.
+#[derive(Debug, Args)]
+pub struct TransferLeaderArgs {
+    /// Broker group (brokerName)
+    #[arg(short = 'b', long = "brokerName", value_name = "BROKER_NAME")]
+    pub broker_name: String,
+
+    /// The member to lead (its dLegerSelfId, e.g. n1); default: the most up-to-date follower
+    #[arg(long = "to", value_name = "SELF_ID")]
+    pub to: Option<String>,
+
+    /// Only check: print the follower that would take over, move nothing
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+}
 
 /// Arguments of `dledger-status`.
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ pub mod replica_status;
 pub mod send;
 pub mod send_back;
 pub mod subscription_group;
+pub mod transfer_leadership;
 
 use std::sync::Arc;
 
@@ -119,6 +120,7 @@ impl BrokerProcessor {
             request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG => admin::all_subscription_groups(b),
             request::GET_BROKER_CONFIG => admin::broker_config(b),
             request::GET_REPLICA_STATUS => replica_status::replica_status(b),
+            request::TRANSFER_LEADERSHIP => transfer_leadership::transfer_leadership(b, &req).await,
             request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP => {
                 subscription_group::update_and_create(b, &req).await
             }
