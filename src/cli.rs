@@ -246,7 +246,7 @@ pub enum Commands {
     /// Check one leader per group, followers keeping up, every node answering
     #[command(name = "cluster-health", after_long_help = CLUSTER_HEALTH_HELP)]
     ClusterHealth(ClusterHealthArgs),
-    /// Move a DLedger group's leadership to an up-to-date follower (refuses one down or behind)
+    /// Move a DLedger group's leadership to another up-to-date member
     #[command(name = "transfer-leader", after_long_help = TRANSFER_LEADER_HELP)]
     TransferLeader(TransferLeaderArgs),
 }
