@@ -394,7 +394,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__failover)
-            opts="-t -w -n -q -h --rounds --store-root --topic --threads --timeout --namesrvAddr --output --quiet --help"
+            opts="-t -w -n -q -h --rounds --store-root --topic --threads --timeout --mode --stall-ms --soak-secs --namesrvAddr --output --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +425,18 @@ _mqadmin() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "kill term rolling stall-follower soak" -- "${cur}"))
+                    return 0
+                    ;;
+                --stall-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --soak-secs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

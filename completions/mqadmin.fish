@@ -353,6 +353,13 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_se
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -s t -l topic -d 'Topic written during the drill' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -s w -l threads -d 'Concurrent senders during the drill' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l timeout -d 'Seconds to wait for a new leader or a rejoin before giving up' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l mode -d 'The fault of each round' -r -f -a "kill\t'SIGKILL the leader, then restart it'
+term\t'SIGTERM the leader (a planned restart: it hands over first), then restart it'
+rolling\t'Restart every node once, followers first, each with SIGTERM, waiting until it caught up'
+stall-follower\t'SIGSTOP a follower for --stall-ms, then SIGCONT it (must cause no election)'
+soak\t'No fault: send for --soak-secs, counting leader changes and term increments'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l stall-ms -d 'How long --mode stall-follower keeps the follower stopped, in ms' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l soak-secs -d 'How long --mode soak sends, in seconds' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"

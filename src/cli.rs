@@ -266,11 +266,18 @@ pub enum BenchmarkCommand {
 /// Long help of `benchmark failover`.
 const BENCH_FAILOVER_HELP: &str = "\
 Needs a running `mqadmin fast-try start` group: only processes recorded in <root>/fast-try.json
-are killed (SIGKILL) and restarted (same config, the mqbroker next to mqadmin; the new pid is
-written back). Each round: find BID 0 (GET_BROKER_CLUSTER_INFO), kill it, time the first send
-acknowledged by another node and the first name-server view with a new BID 0, restart the killed
-node and wait until it is registered again. At the end every queue is read from the leader and
-every acknowledged message must be found at its acknowledged queue offset.
+are signalled and restarted (same config, the mqbroker next to mqadmin; the new pid is written
+back). Each round, by --mode:
+  kill            SIGKILL the BID 0 (GET_BROKER_CLUSTER_INFO), time the first send acknowledged
+                  by another node and the first name-server view with a new BID 0, restart it
+  term            the same with SIGTERM (the leader hands over before it stops)
+  rolling         SIGTERM and restart every node once, followers first, each caught up before
+                  the next (failed sends and the slowest send are in the producer figures)
+  stall-follower  SIGSTOP a follower for --stall-ms, SIGCONT it, wait until it caught up
+  soak            no fault: send for --soak-secs
+In every mode the name server's BID 0 is polled every 20 ms (leaderChanges) and the leader's
+term is read before and after (termIncrements). At the end every queue is read from the leader
+and every acknowledged message must be found at its acknowledged queue offset.
 
 Exit status: 0 nothing lost, 1 an acknowledged message is missing, 2 an error.";
 
@@ -383,6 +390,30 @@ pub struct BenchFailoverArgs {
         allow_negative_numbers = true
     )]
     pub timeout: u64,
+    /// The fault of each round
+    #[arg(long, value_enum, default_value_t = BenchFailoverMode::Kill)]
+    pub mode: BenchFailoverMode,
+    /// How long --mode stall-follower keeps the follower stopped, in ms
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub stall_ms: u64,
+    /// How long --mode soak sends, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub soak_secs: u64,
+}
+
+/// `benchmark failover --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchFailoverMode {
+    /// SIGKILL the leader, then restart it
+    Kill,
+    /// SIGTERM the leader (a planned restart: it hands over first), then restart it
+    Term,
+    /// Restart every node once, followers first, each with SIGTERM, waiting until it caught up
+    Rolling,
+    /// SIGSTOP a follower for --stall-ms, then SIGCONT it (must cause no election)
+    StallFollower,
+    /// No fault: send for --soak-secs, counting leader changes and term increments
+    Soak,
 }
 
 /// Long help of `upgrade-group`.
