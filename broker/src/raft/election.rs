@@ -38,8 +38,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::log_store::LogReader;
-use super::network::call;
-use super::peer_auth::PeerToken;
+use super::network::{call, CallError};
+use super::peer_auth::{PeerToken, RateLimitedLog};
 use super::types::{NodeId, Raft};
 use super::wire::code;
 use crate::remoting::client::ClientConfig;
@@ -219,6 +219,8 @@ pub async fn run(
         })
     };
     let mut threshold = new_threshold(election.min_ms);
+    // Peers refusing our token, logged as the Raft RPC client does.
+    let refused_log = RateLimitedLog::default();
     let mut deferred = false;
     loop {
         tokio::time::sleep(tick).await;
@@ -249,13 +251,30 @@ pub async fn run(
             let (client, body, token) = (client.clone(), body.clone(), token.clone());
             Some(async move {
                 let r = call(&client, &addr, code::PREVOTE, body, ask_timeout, token.as_ref()).await;
+                let refused = match &r {
+                    Err(e @ CallError::TokenRefused(_)) => Some((addr, e.to_string())),
+                    _ => None,
+                };
                 let reply = r
                     .ok()
                     .and_then(|b| serde_json::from_slice::<PreVoteReply>(&b).ok());
-                (*id, reply)
+                (*id, reply, refused)
             })
         });
-        let replies = futures::future::join_all(asks).await;
+        let answers = futures::future::join_all(asks).await;
+        for (addr, e) in answers.iter().filter_map(|(_, _, r)| r.as_ref()) {
+            refused_log.note(|held_back| {
+                tracing::error!(
+                    peer = %addr,
+                    held_back,
+                    "DLedger: the peer refused our Raft RPCs: {e}; every node of the group needs \
+                     dLegerPeerTokenFile naming the same token (this node {})",
+                    if token.is_some() { "sends one" } else { "sends none" }
+                )
+            });
+        }
+        let replies: Vec<(NodeId, Option<PreVoteReply>)> =
+            answers.into_iter().map(|(id, r, _)| (id, r)).collect();
         let granted: Vec<(NodeId, Option<LogId<NodeId>>)> = replies
             .iter()
             .filter_map(|(id, r)| r.as_ref().filter(|r| r.granted).map(|r| (*id, r.last_log)))
