@@ -269,6 +269,9 @@ async fn run_async(
                     t
                 }
             };
+            for l in &r.lost_samples {
+                printer.warn(&format!("lost: {l}"));
+            }
             printer.data(&text).context("failed to write to stdout")?;
             Ok(if r.lost > 0 || r.misplaced > 0 {
                 ExitStatus::Failure

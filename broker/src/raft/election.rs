@@ -291,6 +291,11 @@ pub async fn run(
             continue;
         }
         deferred = false;
+        // A leader heard while the pre-vote was out (a stalled leader that recovered, or a
+        // candidate that won): no election.
+        if election.silence() < threshold || !election.may_campaign() {
+            continue;
+        }
         tracing::info!(
             silence_ms = election.silence().as_millis() as u64,
             term = m.current_term,

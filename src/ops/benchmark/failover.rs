@@ -439,12 +439,28 @@ pub(super) async fn run(
     let mut lost = 0;
     let mut misplaced = 0;
     let mut seen = HashSet::new();
+    let by_position: HashMap<(i32, i64), &String> = found.iter().map(|(u, p)| (*p, u)).collect();
+    let mut lost_samples = Vec::new();
     for a in &acks {
         if !seen.insert(&a.uniq) {
             continue;
         }
         match found.get(&a.uniq) {
-            None => lost += 1,
+            None => {
+                lost += 1;
+                if lost_samples.len() < 10 {
+                    lost_samples.push(format!(
+                        "{} acknowledged by {} at queue {} offset {} (found there: {})",
+                        a.uniq,
+                        a.addr,
+                        a.queue_id,
+                        a.queue_offset,
+                        by_position
+                            .get(&(a.queue_id, a.queue_offset))
+                            .map_or("nothing", |u| u.as_str())
+                    ));
+                }
+            }
             Some(&(q, o)) if (q, o) != (a.queue_id, a.queue_offset) => misplaced += 1,
             Some(_) => {}
         }
@@ -464,6 +480,7 @@ pub(super) async fn run(
         rounds,
         acknowledged: acks.len() as u64,
         lost,
+        lost_samples,
         misplaced,
         producer: producer_report,
     })

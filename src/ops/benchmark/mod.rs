@@ -338,6 +338,8 @@ pub struct FailoverReport {
     pub acknowledged: u64,
     /// Acknowledged messages not found when reading every queue afterwards (must be 0).
     pub lost: u64,
+    /// Up to 10 of the lost messages: id, acknowledging broker, position, what is there.
+    pub lost_samples: Vec<String>,
     /// Acknowledged messages found at another queue offset than the one acknowledged.
     pub misplaced: u64,
     /// The producer during the drill (`gaveUp`: sends that failed after the client's retries;
