@@ -261,7 +261,22 @@ pub async fn run(
                 (*id, reply, refused)
             })
         });
-        let answers = futures::future::join_all(asks).await;
+        // Stop at the first majority: a stopped or cut-off leader answers only at the timeout.
+        let need = voters.len() / 2;
+        let mut pending: futures::stream::FuturesUnordered<_> = asks.collect();
+        let mut answers = Vec::new();
+        while let Some(a) = futures::StreamExt::next(&mut pending).await {
+            answers.push(a);
+            if answers
+                .iter()
+                .filter(|(_, r, _)| r.as_ref().is_some_and(|r| r.granted))
+                .count()
+                >= need
+            {
+                break;
+            }
+        }
+        drop(pending);
         for (addr, e) in answers.iter().filter_map(|(_, _, r)| r.as_ref()) {
             refused_log.note(|held_back| {
                 tracing::error!(
