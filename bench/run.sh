@@ -5,13 +5,18 @@
 #   2. 3-node DLedger group (mqadmin fast-try start --store-root ...), same loads, and 128 B again
 #      while COMMITTERS (16) consumer groups commit their offsets every second (of an idle topic,
 #      then reading the loaded one)
-#   3. failover drill (mqadmin benchmark failover), ROUNDS rounds (default 10, QUICK=1: 3)
+#   3. failover drills (mqadmin benchmark failover, THREADS senders of 128 B):
+#      kill -9 of the leader, ROUNDS rounds (default 30, QUICK=1: 3); SIGTERM of the leader,
+#      TERM_ROUNDS rounds (default 10, QUICK=1: 2); a SIGSTOP of a follower for 1 s, 3 rounds; a
+#      rolling restart of the three nodes (1 round); a soak without faults for SOAK_SECS (default
+#      600, QUICK=1: 30) counting leader changes and term increments
 #   4. bench/verify_commitlog.sh ratio, if present
 #   5. mqadmin clusterList wall time (hyperfine if installed, else a loop)
 #   6. peak RSS (VmHWM) of every broker and of mqadmin
 # and prints one markdown table of medians over REPEAT runs (default 3; QUICK=1: 1 run of 10 s).
 #
 # Usage: bench/run.sh            QUICK=1 bench/run.sh        REPEAT=5 DURATION=30 THREADS=64 bench/run.sh
+#        SOAK_SECS=120 ROUNDS=10 bench/run.sh
 # Ports: classic name server 19876, broker 20911; DLedger group: fast-try defaults (9876,
 # 30911/30921/30931, 40911-40913). Every server listens on or registers 127.0.0.1.
 set -euo pipefail
@@ -20,8 +25,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
     REPEAT=${REPEAT:-1}; DURATION=${DURATION:-10}; ROUNDS=${ROUNDS:-3}
+    TERM_ROUNDS=${TERM_ROUNDS:-2}; SOAK_SECS=${SOAK_SECS:-30}
 else
-    REPEAT=${REPEAT:-3}; DURATION=${DURATION:-30}; ROUNDS=${ROUNDS:-10}
+    REPEAT=${REPEAT:-3}; DURATION=${DURATION:-30}; ROUNDS=${ROUNDS:-30}
+    TERM_ROUNDS=${TERM_ROUNDS:-10}; SOAK_SECS=${SOAK_SECS:-600}
 fi
 THREADS=${THREADS:-64}
 CLASSIC_NS_PORT=${CLASSIC_NS_PORT:-19876}
@@ -172,10 +179,21 @@ CLASSIC_HWM=$(hwm_kib "$CLASSIC_PID")
 DLEDGER_HWM=$(for p in $(dledger_pids); do hwm_kib "$p"; done | sort -n | tail -1)
 
 # --- failover --------------------------------------------------------------------------------
-log "failover drill: $ROUNDS rounds"
-"$MQADMIN" -q --output json benchmark failover --rounds "$ROUNDS" --store-root "$WORK/dledger" \
-    -t BenchmarkFailover >"$RESULTS/failover.json" 2>"$RESULTS/failover.err" ||
-    log "failover: exit $? ($(tail -3 "$RESULTS/failover.err"))"
+# drill NAME MODE ROUNDS [ARGS...] -> $RESULTS/NAME.json
+drill() {
+    local name=$1 mode=$2 rounds=$3
+    shift 3
+    log "failover drill $name: --mode $mode, $rounds rounds, $THREADS senders $*"
+    "$MQADMIN" -q --output json benchmark failover --mode "$mode" --rounds "$rounds" \
+        --store-root "$WORK/dledger" -t BenchmarkFailover -w "$THREADS" "$@" \
+        >"$RESULTS/$name.json" 2>"$RESULTS/$name.err" ||
+        log "$name: exit $? ($(tail -3 "$RESULTS/$name.err"))"
+}
+drill failover kill "$ROUNDS"
+drill failover-term term "$TERM_ROUNDS"
+drill stall-follower stall-follower 3 --stall-ms 1000
+drill rolling rolling 1
+drill soak soak 1 --soak-secs "$SOAK_SECS"
 
 # --- clusterList wall time -------------------------------------------------------------------
 log "clusterList wall time"
@@ -247,12 +265,37 @@ echo "| measure | value |"
 echo "|---|---|"
 if [[ -s $RESULTS/failover.json ]]; then
     F="$RESULTS/failover.json"
-    echo "| failover rounds | $(jget "$F" "['rounds'].__len__()") |"
-    echo "| failover: kill -> first ack, median / max ms | $(fmt "$(jget "$F" "['medianFirstAckMs']")") / $(fmt "$(jget "$F" "['maxFirstAckMs']")") |"
-    echo "| failover: kill -> new BID 0 in name server, median / max ms | $(fmt "$(jget "$F" "['medianNewBid0Ms']")") / $(fmt "$(jget "$F" "['maxNewBid0Ms']")") |"
+    echo "| failover (kill -9 of the leader, $THREADS senders) rounds | $(jget "$F" "['rounds'].__len__()") |"
+    echo "| failover: kill -> new BID 0 in name server, median / p90 / max ms | $(fmt "$(jget "$F" "['medianNewBid0Ms']")") / $(fmt "$(jget "$F" "['p90NewBid0Ms']")") / $(fmt "$(jget "$F" "['maxNewBid0Ms']")") |"
+    echo "| failover: kill -> first ack, median / p90 / max ms | $(fmt "$(jget "$F" "['medianFirstAckMs']")") / $(fmt "$(jget "$F" "['p90FirstAckMs']")") / $(fmt "$(jget "$F" "['maxFirstAckMs']")") |"
     echo "| failover: acknowledged / lost / misplaced | $(jget "$F" "['acknowledged']") / $(jget "$F" "['lost']") / $(jget "$F" "['misplaced']") |"
 else
     echo "| failover | failed: $(tail -1 "$RESULTS/failover.err" 2>/dev/null) |"
+fi
+if [[ -s $RESULTS/failover-term.json ]]; then
+    F="$RESULTS/failover-term.json"
+    echo "| SIGTERM of the leader ($(jget "$F" "['rounds'].__len__()") rounds): -> new BID 0, median / p90 / max ms | $(fmt "$(jget "$F" "['medianNewBid0Ms']")") / $(fmt "$(jget "$F" "['p90NewBid0Ms']")") / $(fmt "$(jget "$F" "['maxNewBid0Ms']")") |"
+    echo "| SIGTERM of the leader: sends failed after retries / slowest send ms / lost | $(jget "$F" "['producer']['gaveUp']") / $(fmt "$(jget "$F" "['producer']['latency']['maxMs']")") / $(jget "$F" "['lost']") |"
+else
+    echo "| SIGTERM of the leader | failed: $(tail -1 "$RESULTS/failover-term.err" 2>/dev/null) |"
+fi
+if [[ -s $RESULTS/stall-follower.json ]]; then
+    F="$RESULTS/stall-follower.json"
+    echo "| follower SIGSTOPped 1 s, 3 rounds: leader changes / term increments | $(jget "$F" "['leaderChanges']") / $(jget "$F" "['termIncrements']") |"
+else
+    echo "| follower SIGSTOPped 1 s | failed: $(tail -1 "$RESULTS/stall-follower.err" 2>/dev/null) |"
+fi
+if [[ -s $RESULTS/rolling.json ]]; then
+    F="$RESULTS/rolling.json"
+    echo "| rolling restart of 3 nodes (SIGTERM) under load: sends failed after retries / slowest send ms / lost / leader changes | $(jget "$F" "['producer']['gaveUp']") / $(fmt "$(jget "$F" "['producer']['latency']['maxMs']")") / $(jget "$F" "['lost']") / $(jget "$F" "['leaderChanges']") |"
+else
+    echo "| rolling restart | failed: $(tail -1 "$RESULTS/rolling.err" 2>/dev/null) |"
+fi
+if [[ -s $RESULTS/soak.json ]]; then
+    F="$RESULTS/soak.json"
+    echo "| soak ${SOAK_SECS} s, $THREADS senders of 128 B: leader changes / term increments / TPS / lost | $(jget "$F" "['leaderChanges']") / $(jget "$F" "['termIncrements']") / $(fmt "$(jget "$F" "['producer']['tps']")") / $(jget "$F" "['lost']") |"
+else
+    echo "| soak | failed: $(tail -1 "$RESULTS/soak.err" 2>/dev/null) |"
 fi
 echo "| verify-commitlog --last 2 vs manual md5sum (4 files of ${VC_SIZE:-128M}): md5sum time / mqadmin time | $VC |"
 echo "| clusterList wall time, median ms | $CL_MS |"

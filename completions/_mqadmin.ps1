@@ -61,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer|consumer|failover)')
             [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag)')
             [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers keeping up, every node answering')
+            [CompletionResult]::new('transfer-leader', 'transfer-leader', [CompletionResultType]::ParameterValue, 'Move a DLedger group''s leadership to another up-to-date member')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -578,6 +579,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Concurrent senders during the drill')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Concurrent senders during the drill')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a new leader or a rejoin before giving up')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'The fault of each round')
+            [CompletionResult]::new('--stall-ms', '--stall-ms', [CompletionResultType]::ParameterName, 'How long --mode stall-follower keeps the follower stopped, in ms')
+            [CompletionResult]::new('--soak-secs', '--soak-secs', [CompletionResultType]::ParameterName, 'How long --mode soak sends, in seconds')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
@@ -636,6 +640,20 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mqadmin;transfer-leader' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Broker group (brokerName)')
+            [CompletionResult]::new('--brokerName', '--brokerName', [CompletionResultType]::ParameterName, 'Broker group (brokerName)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The member to lead (its dLegerSelfId, e.g. n1); default: the most up-to-date follower')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only check: print the follower that would take over, move nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mqadmin;help' {
             [CompletionResult]::new('clusterList', 'clusterList', [CompletionResultType]::ParameterValue, 'List clusters, broker groups and each broker''s runtime statistics')
             [CompletionResult]::new('updateTopic', 'updateTopic', [CompletionResultType]::ParameterValue, 'Create or update a topic on a broker or on every master of a cluster')
@@ -668,6 +686,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('benchmark', 'benchmark', [CompletionResultType]::ParameterValue, 'Measure throughput, latency and failover time (producer|consumer|failover)')
             [CompletionResult]::new('dledger-status', 'dledger-status', [CompletionResultType]::ParameterValue, 'Print each node''s replication state (Raft role, term, indexes, lag)')
             [CompletionResult]::new('cluster-health', 'cluster-health', [CompletionResultType]::ParameterValue, 'Check one leader per group, followers keeping up, every node answering')
+            [CompletionResult]::new('transfer-leader', 'transfer-leader', [CompletionResultType]::ParameterValue, 'Move a DLedger group''s leadership to another up-to-date member')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -774,6 +793,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;cluster-health' {
+            break
+        }
+        'mqadmin;help;transfer-leader' {
             break
         }
         'mqadmin;help;help' {

@@ -58,6 +58,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand benchmark 'Measure throughput, latency and failover time (producer|consumer|failover)'
             cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag)'
             cand cluster-health 'Check one leader per group, followers keeping up, every node answering'
+            cand transfer-leader 'Move a DLedger group''s leadership to another up-to-date member'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;clusterList'= {
@@ -543,6 +544,9 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand -w 'Concurrent senders during the drill'
             cand --threads 'Concurrent senders during the drill'
             cand --timeout 'Seconds to wait for a new leader or a rejoin before giving up'
+            cand --mode 'The fault of each round'
+            cand --stall-ms 'How long --mode stall-follower keeps the follower stopped, in ms'
+            cand --soak-secs 'How long --mode soak sends, in seconds'
             cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
             cand --output 'Output format for data written to stdout'
@@ -593,6 +597,19 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mqadmin;transfer-leader'= {
+            cand -b 'Broker group (brokerName)'
+            cand --brokerName 'Broker group (brokerName)'
+            cand --to 'The member to lead (its dLegerSelfId, e.g. n1); default: the most up-to-date follower'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand --dry-run 'Only check: print the follower that would take over, move nothing'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mqadmin;help'= {
             cand clusterList 'List clusters, broker groups and each broker''s runtime statistics'
             cand updateTopic 'Create or update a topic on a broker or on every master of a cluster'
@@ -625,6 +642,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand benchmark 'Measure throughput, latency and failover time (producer|consumer|failover)'
             cand dledger-status 'Print each node''s replication state (Raft role, term, indexes, lag)'
             cand cluster-health 'Check one leader per group, followers keeping up, every node answering'
+            cand transfer-leader 'Move a DLedger group''s leadership to another up-to-date member'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqadmin;help;clusterList'= {
@@ -697,6 +715,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;dledger-status'= {
         }
         &'mqadmin;help;cluster-health'= {
+        }
+        &'mqadmin;help;transfer-leader'= {
         }
         &'mqadmin;help;help'= {
         }

@@ -246,6 +246,9 @@ pub enum Commands {
     /// Check one leader per group, followers keeping up, every node answering
     #[command(name = "cluster-health", after_long_help = CLUSTER_HEALTH_HELP)]
     ClusterHealth(ClusterHealthArgs),
+    /// Move a DLedger group's leadership to another up-to-date member
+    #[command(name = "transfer-leader", after_long_help = TRANSFER_LEADER_HELP)]
+    TransferLeader(TransferLeaderArgs),
 }
 
 /// `mqadmin benchmark` subcommands.
@@ -263,11 +266,18 @@ pub enum BenchmarkCommand {
 /// Long help of `benchmark failover`.
 const BENCH_FAILOVER_HELP: &str = "\
 Needs a running `mqadmin fast-try start` group: only processes recorded in <root>/fast-try.json
-are killed (SIGKILL) and restarted (same config, the mqbroker next to mqadmin; the new pid is
-written back). Each round: find BID 0 (GET_BROKER_CLUSTER_INFO), kill it, time the first send
-acknowledged by another node and the first name-server view with a new BID 0, restart the killed
-node and wait until it is registered again. At the end every queue is read from the leader and
-every acknowledged message must be found at its acknowledged queue offset.
+are signalled and restarted (same config, the mqbroker next to mqadmin; the new pid is written
+back). Each round, by --mode:
+  kill            SIGKILL the BID 0 (GET_BROKER_CLUSTER_INFO), time the first send acknowledged
+                  by another node and the first name-server view with a new BID 0, restart it
+  term            the same with SIGTERM (the leader hands over before it stops)
+  rolling         SIGTERM and restart every node once, followers first, each caught up before
+                  the next (failed sends and the slowest send are in the producer figures)
+  stall-follower  SIGSTOP a follower for --stall-ms, SIGCONT it, wait until it caught up
+  soak            no fault: send for --soak-secs
+In every mode the name server's BID 0 is polled every 20 ms (leaderChanges) and the leader's
+term is read before and after (termIncrements). At the end every queue is read from the leader
+and every acknowledged message must be found at its acknowledged queue offset.
 
 Exit status: 0 nothing lost, 1 an acknowledged message is missing, 2 an error.";
 
@@ -380,6 +390,30 @@ pub struct BenchFailoverArgs {
         allow_negative_numbers = true
     )]
     pub timeout: u64,
+    /// The fault of each round
+    #[arg(long, value_enum, default_value_t = BenchFailoverMode::Kill)]
+    pub mode: BenchFailoverMode,
+    /// How long --mode stall-follower keeps the follower stopped, in ms
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub stall_ms: u64,
+    /// How long --mode soak sends, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub soak_secs: u64,
+}
+
+/// `benchmark failover --mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchFailoverMode {
+    /// SIGKILL the leader, then restart it
+    Kill,
+    /// SIGTERM the leader (a planned restart: it hands over first), then restart it
+    Term,
+    /// Restart every node once, followers first, each with SIGTERM, waiting until it caught up
+    Rolling,
+    /// SIGSTOP a follower for --stall-ms, then SIGCONT it (must cause no election)
+    StallFollower,
+    /// No fault: send for --soak-secs, counting leader changes and term increments
+    Soak,
 }
 
 /// Long help of `upgrade-group`.
@@ -1193,6 +1227,45 @@ Example:
    RaftCluster  RaftNode00  dledger  2/3    127.0.0.1:33911  n2      1     3
   problem: RaftNode00: node 127.0.0.1:31911 (BID 1) unreachable: wait response on the channel <127.0.0.1:31911> timeout, 3000(ms)
   unhealthy: 1 problems";
+
+/// Long help of `transfer-leader`.
+const TRANSFER_LEADER_HELP: &str = "\
+Asks the group's leader (its BID 0 at the name server) to hand its leadership over, with
+TRANSFER_LEADERSHIP (request code 9002, ours; a Java broker does not know it). The leader
+refuses a target that is down (it has not answered for a lease, dLegerElectionTimeoutMaxMs) or
+behind (it has not caught up within 2 s once the leader stopped taking writes). While it hands
+over, the leader refuses sends (SERVICE_NOT_AVAILABLE, about half a second) and clients retry;
+nothing acknowledged is lost. Without --to, the most up-to-date follower takes over. A SIGTERM
+of the leader (mqadmin shutdownBroker) hands over the same way before the broker stops.
+
+Exit status:
+  0  the new leader leads and is BID 0 at the name server
+  1  refused (the reason is printed), an unknown group, a group without a leader, or the new
+     leader not registered within 10 s
+  2  an error (e.g. no name server or leader reachable)
+
+Example:
+  $ mqadmin -n 127.0.0.1:9876 transfer-leader -b RaftNode00 --to n1
+  leadership of RaftNode00 moved from n0 (127.0.0.1:30911) to n1 (127.0.0.1:31911)
+  $ mqadmin -n 127.0.0.1:9876 transfer-leader -b RaftNode00 --to n2
+  Error: the leader of RaftNode00 at 127.0.0.1:31911 refused: n2 is down: it has not answered \
+the leader for 5012 ms (lease 300 ms)";
+
+/// Arguments of `transfer-leader`.
+#[derive(Debug, Args)]
+pub struct TransferLeaderArgs {
+    /// Broker group (brokerName)
+    #[arg(short = 'b', long = "brokerName", value_name = "BROKER_NAME")]
+    pub broker_name: String,
+
+    /// The member to lead (its dLegerSelfId, e.g. n1); default: the most up-to-date follower
+    #[arg(long = "to", value_name = "SELF_ID")]
+    pub to: Option<String>,
+
+    /// Only check: print the follower that would take over, move nothing
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+}
 
 /// Arguments of `dledger-status`.
 #[derive(Debug, Args)]

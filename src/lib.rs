@@ -117,6 +117,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::ClusterHealth(args) => {
             runtime.block_on(commands::cluster_health::run(&cli.global, &args, &printer))
         }
+        Commands::TransferLeader(args) => {
+            runtime.block_on(commands::transfer_leader::run(&cli.global, &args, &printer))
+        }
         Commands::StartBroker(args) => {
             runtime.block_on(commands::local_broker::start(&cli.global, &args, &printer))
         }

@@ -11,6 +11,7 @@ mod fast_try;
 mod gen_config;
 mod issue20;
 mod real_cluster;
+mod transfer_leader;
 mod upgrade_faults;
 mod upgrade_group;
 mod upgrade_refusals;

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::AdminContext;
 
-use crate::cli::{BenchmarkCommand, GlobalArgs};
+use crate::cli::{BenchFailoverMode, BenchmarkCommand, GlobalArgs};
 use crate::exit::ExitStatus;
 use crate::ops::benchmark::{self, Limit, Tick, TickSink};
 use crate::printer::Printer;
@@ -201,6 +201,15 @@ async fn run_async(
                 threads: a.threads as usize,
                 bin_dir: bin_dir()?,
                 timeout: Duration::from_secs(a.timeout),
+                mode: match a.mode {
+                    BenchFailoverMode::Kill => benchmark::FailoverMode::Kill,
+                    BenchFailoverMode::Term => benchmark::FailoverMode::Term,
+                    BenchFailoverMode::Rolling => benchmark::FailoverMode::Rolling,
+                    BenchFailoverMode::StallFollower => benchmark::FailoverMode::StallFollower,
+                    BenchFailoverMode::Soak => benchmark::FailoverMode::Soak,
+                },
+                stall: Duration::from_millis(a.stall_ms),
+                soak: Duration::from_secs(a.soak_secs),
             };
             let r = benchmark::failover(&options, &FailoverLines(printer)).await?;
             if let Some(e) = &r.producer.last_error {
@@ -212,40 +221,57 @@ async fn run_async(
             let text = match global.output {
                 OutputFormat::Json => render::json(&r)?,
                 OutputFormat::Table => {
+                    let ms = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
                     let mut t = render::table(
                         &[
                             "round",
-                            "killed",
+                            "node",
+                            "leader",
                             "new leader",
                             "first ack ms",
                             "new bid0 ms",
                             "rejoin ms",
+                            "term",
                         ],
                         r.rounds.iter().enumerate().map(|(i, x)| {
                             vec![
                                 (i + 1).to_string(),
                                 format!("{} ({})", x.killed, x.killed_addr),
+                                if x.was_leader { "yes" } else { "no" }.to_owned(),
                                 x.new_leader.clone(),
-                                format!("{:.0}", x.first_ack_ms),
-                                format!("{:.0}", x.new_bid0_ms),
+                                ms(x.first_ack_ms),
+                                ms(x.new_bid0_ms),
                                 format!("{:.0}", x.rejoin_ms),
+                                format!("{} -> {}", x.term_before, x.term_after),
                             ]
                         }),
                     );
                     t.push_str(&format!(
-                        "first ack: median {:.0} ms, max {:.0} ms; new BID 0: median {:.0} ms, max {:.0} ms\n\
-                         acknowledged {}, lost {}, misplaced {}\n",
+                        "mode {}: first ack median {:.0} / p90 {:.0} / max {:.0} ms; new BID 0 median {:.0} / \
+                         p90 {:.0} / max {:.0} ms\n\
+                         leader changes {}, term increments {}; acknowledged {}, lost {}, misplaced {}; \
+                         sends failed after retries {}, slowest send {:.0} ms\n",
+                        r.mode,
                         r.median_first_ack_ms,
+                        r.p90_first_ack_ms,
                         r.max_first_ack_ms,
                         r.median_new_bid0_ms,
+                        r.p90_new_bid0_ms,
                         r.max_new_bid0_ms,
+                        r.leader_changes,
+                        r.term_increments,
                         r.acknowledged,
                         r.lost,
-                        r.misplaced
+                        r.misplaced,
+                        r.producer.gave_up,
+                        r.producer.latency.max_ms,
                     ));
                     t
                 }
             };
+            for l in &r.lost_samples {
+                printer.warn(&format!("lost: {l}"));
+            }
             printer.data(&text).context("failed to write to stdout")?;
             Ok(if r.lost > 0 || r.misplaced > 0 {
                 ExitStatus::Failure

@@ -24,6 +24,7 @@ pub mod send_message;
 pub mod topic_list;
 pub mod topic_route;
 pub mod topic_status;
+pub mod transfer_leader;
 pub mod update_sub_group;
 pub mod update_topic;
 pub mod upgrade_group;

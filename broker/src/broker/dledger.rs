@@ -49,9 +49,11 @@ pub struct Dledger {
     batcher: Batcher,
     /// The BID this node registers with as a follower.
     pub follower_id: i64,
-    /// True while this leader hands leadership to the preferred node: writes are refused so
-    /// the preferred node's log stays as long as this one's.
+    /// True while this leader hands leadership to another node: writes are refused so the
+    /// target's log stays as long as this one's.
     handing_over: AtomicBool,
+    /// True while a transfer runs (one at a time).
+    transferring: AtomicBool,
     /// Consumer-offset commits waiting to be proposed (leader only).
     pub offset_queue: OffsetQueue,
     /// Retention passes this node has finished as the leader (whether or not they purged): a
@@ -194,6 +196,7 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         batcher,
         follower_id,
         handing_over: AtomicBool::new(false),
+        transferring: AtomicBool::new(false),
         offset_queue: OffsetQueue::default(),
         retention_passes: AtomicU64::new(0),
         leader_changes: AtomicU64::new(0),
@@ -343,39 +346,63 @@ async fn keep_preferred_leader(d: Arc<Dledger>, preferred: u64) {
         if !leader || !caught_up || !d.writable.load(Ordering::Acquire) || Instant::now() < not_before {
             continue;
         }
-        // Stop taking writes, let what is in flight reach the preferred node, then step aside.
-        d.handing_over.store(true, Ordering::Release);
-        // Any send inside its ordered section has queued its records once this lock is ours;
-        // later ones see `handing_over`. Then let the batcher hand what is queued to openraft.
-        drop(d.submit.lock().unwrap_or_else(|p| p.into_inner()));
-        d.batcher.proposed_all().await;
-        let drained = d
-            .node
-            .raft()
-            .wait(Some(Duration::from_secs(2)))
-            .metrics(
-                |m| matched_index(m, preferred) == m.last_log_index,
-                "preferred leader caught up",
-            )
-            .await
-            .is_ok();
-        let moved = if drained {
-            tracing::info!(preferred, "DLedger: handing leadership to the preferred leader");
-            match d.node.hand_over(preferred).await {
-                Ok(moved) => moved,
-                Err(e) => {
-                    tracing::info!(error = %e, "DLedger: no hand-over to the preferred leader");
-                    false
-                }
+        match d.transfer_leadership(Some(preferred), false).await {
+            Ok(_) => {}
+            Err(e) => {
+                tracing::info!(error = %e, "DLedger: no hand-over to the preferred leader");
+                not_before = Instant::now() + PREFERRED_BACKOFF;
             }
-        } else {
-            false
-        };
-        d.handing_over.store(false, Ordering::Release);
-        if !moved {
-            not_before = Instant::now() + PREFERRED_BACKOFF;
         }
     }
+}
+
+/// Why a leadership transfer did not happen (`mqadmin transfer-leader`, a SIGTERM of the
+/// leader, `preferredLeaderId`). Nothing changed in any case but the last, after which the
+/// group may have gone through an ordinary election.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransferError {
+    /// This node does not lead (or does not take writes yet).
+    #[error("this node is not the leader")]
+    NotLeader,
+    /// Another transfer is running.
+    #[error("a leadership transfer is already under way")]
+    Busy,
+    /// The target is this node or no member of the group.
+    #[error("{0} is not another member of this DLedger group")]
+    NotAPeer(String),
+    /// The target has not answered AppendEntries for a lease.
+    #[error("{target} is down: it has not answered the leader for {silent_ms} ms (lease {lease_ms} ms)")]
+    Down {
+        /// The target.
+        target: String,
+        /// Since when it has not answered (`u64::MAX`: never).
+        silent_ms: u64,
+        /// The lease.
+        lease_ms: u64,
+    },
+    /// The target did not catch up with the leader's log once writes stopped.
+    #[error("{target} is behind: it holds the log up to index {matched:?}, the leader up to {last:?}")]
+    Behind {
+        /// The target.
+        target: String,
+        /// Its last replicated index.
+        matched: Option<u64>,
+        /// The leader's last index.
+        last: Option<u64>,
+    },
+    /// No follower is up and caught up (no target given).
+    #[error("no follower can take over: {0}")]
+    NoCandidate(String),
+    /// The target was told but did not win in time.
+    #[error("{0} did not take over in time")]
+    NotMoved(String),
+}
+
+/// How long a transfer waits for the target to catch up once writes have stopped.
+const TRANSFER_DRAIN: Duration = Duration::from_secs(2);
+
+fn self_id_name(id: u64) -> String {
+    format!("n{id}")
 }
 
 async fn watch_roles(b: Arc<Broker>, d: Arc<Dledger>) {
@@ -532,9 +559,8 @@ async fn learn_leader_addr(b: Arc<Broker>, d: Arc<Dledger>) {
 /// openraft's core anyway; a waiting consume-queue dispatch does not, and without this a leader
 /// that cannot apply would keep its followers and leave the group with no writable leader.
 fn step_aside_while_full(d: &Dledger, full: bool) {
-    let rc = d.node.raft().runtime_config();
-    rc.heartbeat(!full);
-    rc.elect(!full);
+    d.node.raft().runtime_config().heartbeat(!full);
+    d.node.election().set_enabled(!full);
     if full {
         tracing::warn!("DLedger: the disk is full; no heartbeats or elections until space returns");
     } else {
@@ -543,6 +569,143 @@ fn step_aside_while_full(d: &Dledger, full: bool) {
 }
 
 impl Dledger {
+    /// Hands leadership to `to`, or to the most up-to-date follower that answers, and returns
+    /// the new leader's id. Refuses a target that is down (no answer for a lease) or that does
+    /// not catch up within [`TRANSFER_DRAIN`] once this leader stops taking writes; sends are
+    /// refused with SERVICE_NOT_AVAILABLE meanwhile (the client retries elsewhere or later).
+    /// With `dry_run`, only checks and names the target.
+    ///
+    /// # Errors
+    /// [`TransferError`], saying why.
+    pub async fn transfer_leadership(&self, to: Option<u64>, dry_run: bool) -> Result<u64, TransferError> {
+        if !self.node.is_leader() || !self.writable.load(Ordering::Acquire) {
+            return Err(TransferError::NotLeader);
+        }
+        let me = self.node.id();
+        let candidates: Vec<u64> = match to {
+            Some(t) if t == me || !self.node.peers().contains_key(&t) => {
+                return Err(TransferError::NotAPeer(self_id_name(t)))
+            }
+            Some(t) => vec![t],
+            None => self.node.peers().keys().copied().filter(|id| *id != me).collect(),
+        };
+        let lease_ms = u64::try_from(self.node.lease().as_millis()).unwrap_or(u64::MAX);
+        let now = crate::raft::contact::now_ms();
+        let (last, matched): (Option<u64>, Vec<(u64, Option<u64>)>) = {
+            let m = self.node.metrics();
+            let m = m.borrow();
+            (
+                m.last_log_index,
+                candidates
+                    .iter()
+                    .map(|id| (*id, matched_index(&m, *id)))
+                    .collect(),
+            )
+        };
+        let mut refusals = Vec::new();
+        let mut best: Option<(u64, Option<u64>)> = None;
+        for (id, idx) in matched {
+            let silent_ms = self
+                .node
+                .contacts()
+                .ack_ms(id)
+                .map_or(u64::MAX, |t| now.saturating_sub(t));
+            if silent_ms > lease_ms {
+                refusals.push(TransferError::Down {
+                    target: self_id_name(id),
+                    silent_ms,
+                    lease_ms,
+                });
+                continue;
+            }
+            if idx.is_none() {
+                refusals.push(TransferError::Behind {
+                    target: self_id_name(id),
+                    matched: idx,
+                    last,
+                });
+                continue;
+            }
+            if best.is_none_or(|(_, b)| idx > b) {
+                best = Some((id, idx));
+            }
+        }
+        let Some((target, _)) = best else {
+            return Err(match (to, refusals.len()) {
+                (Some(_), 1) => refusals.remove(0),
+                _ => TransferError::NoCandidate(
+                    refusals
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            });
+        };
+        if dry_run {
+            return Ok(target);
+        }
+        if self.transferring.swap(true, Ordering::AcqRel) {
+            return Err(TransferError::Busy);
+        }
+        let res = self.hand_over_to(target, last).await;
+        self.transferring.store(false, Ordering::Release);
+        res
+    }
+
+    /// The transfer itself: stop writes, let `target` catch up, hand over.
+    async fn hand_over_to(&self, target: u64, last_before: Option<u64>) -> Result<u64, TransferError> {
+        // Stop taking writes, let what is in flight reach the target, then step aside.
+        self.handing_over.store(true, Ordering::Release);
+        // Any send inside its ordered section has queued its records once this lock is ours;
+        // later ones see `handing_over`. Then let the batcher hand what is queued to openraft.
+        drop(self.submit.lock().unwrap_or_else(|p| p.into_inner()));
+        self.batcher.proposed_all().await;
+        let drained = self
+            .node
+            .raft()
+            .wait(Some(TRANSFER_DRAIN))
+            .metrics(
+                |m| matched_index(m, target) == m.last_log_index,
+                "the target caught up",
+            )
+            .await;
+        let res = match drained {
+            Err(_) => {
+                let m = self.node.metrics();
+                let m = m.borrow();
+                Err(TransferError::Behind {
+                    target: self_id_name(target),
+                    matched: matched_index(&m, target),
+                    last: m.last_log_index.max(last_before),
+                })
+            }
+            Ok(_) => {
+                tracing::info!(target, "DLedger: handing leadership over");
+                match self.node.hand_over(target).await {
+                    Ok(true) => Ok(self.node.current_leader().map_or(target, |(id, _)| id)),
+                    Ok(false) => Err(TransferError::NotMoved(self_id_name(target))),
+                    Err(e) => Err(TransferError::NotMoved(format!("{} ({e})", self_id_name(target)))),
+                }
+            }
+        };
+        self.handing_over.store(false, Ordering::Release);
+        res
+    }
+
+    /// Before a planned stop (SIGTERM): when this node leads, hands leadership to the most
+    /// up-to-date follower, then stops campaigning, so the group does not wait a lease for a
+    /// node that is going away. Logs what happened; never fails.
+    pub async fn step_down_for_shutdown(&self) {
+        if self.node.is_leader() {
+            match self.transfer_leadership(None, false).await {
+                Ok(to) => tracing::info!(to, "DLedger: leadership handed over before stopping"),
+                Err(e) => tracing::warn!(error = %e, "DLedger: stopping without a hand-over"),
+            }
+        }
+        self.node.election().set_enabled(false);
+    }
+
     /// Returns once the Raft node has stopped on a fatal error (a storage or apply error), with
     /// that error; never while it runs.
     pub async fn stopped(&self) -> String {

@@ -1,6 +1,7 @@
 //! Serving: [`run`] starts the broker's background tasks (registration, statistics, offset
 //! persistence, retention, replication or the DLedger node), builds the request processor, serves
-//! until shutdown, then unregisters and closes the store. It is the only place that builds the
+//! until shutdown (a DLedger leader first hands its leadership over), then unregisters and closes
+//! the store. It is the only place that builds the
 //! processor, so nothing below the processors depends on them.
 
 use std::future::Future;
@@ -104,7 +105,14 @@ pub async fn run(
             }
         };
         tokio::select! {
-            _ = shutdown => {}
+            _ = shutdown => {
+                // A planned stop of the DLedger leader: hand leadership over first, while this
+                // server still answers (sends are refused during the hand-over, and clients
+                // retry at the new leader), instead of leaving the group to wait a lease.
+                if let Some(d) = broker.dledger.get() {
+                    d.step_down_for_shutdown().await;
+                }
+            }
             e = failed => {
                 tracing::error!(error = %e, "the DLedger node stopped; stopping the broker");
                 raft_failure = Some(e);

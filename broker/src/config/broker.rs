@@ -274,14 +274,20 @@ config_struct! {
         /// authentication; the broker warns at start).
         #[key = "dLegerPeerTokenFile"]
         dleger_peer_token_file: Option<String> = None,
-        /// Ours, not Java's: how often the DLedger leader sends heartbeats, in ms (Java DLedger
-        /// uses 2000; we aim for failover under 2 s). Default: `100`.
-        #[key = "dLegerHeartbeatIntervalMs"]
+        /// How often the DLedger leader sends heartbeats, in ms; Java DLedger's
+        /// `heartBeatTimeIntervalMs` (2000 there). Also the time one AppendEntries RPC may take
+        /// before openraft retries it. Default: `100`. The old spelling
+        /// `dLegerHeartbeatIntervalMs` is still read.
+        #[key = "dLegerHeartBeatTimeIntervalMs", alias = "dLegerHeartbeatIntervalMs"]
         dleger_heartbeat_interval_ms: u64 = DEFAULT_DLEDGER_HEARTBEAT_INTERVAL_MS,
-        /// Ours: the lower bound of the randomised election timeout, in ms. Default: `300`.
+        /// Ours: a follower that has heard no leader for a random time between this and
+        /// `dLegerElectionTimeoutMaxMs` asks its peers for a pre-vote, in ms. Default: `200`.
         #[key = "dLegerElectionTimeoutMinMs"]
         dleger_election_timeout_min_ms: u64 = DEFAULT_DLEDGER_ELECTION_TIMEOUT_MIN_MS,
-        /// Ours: the upper bound of the randomised election timeout, in ms. Default: `600`.
+        /// Ours: the leader lease, in ms. A node that heard from a leader less than this ago
+        /// grants no vote, so a leader must be silent this long before it is replaced (the
+        /// kill -9 failover time is about this plus the election); a leader that has not reached
+        /// a majority for this long refuses sends. Default: `300`.
         #[key = "dLegerElectionTimeoutMaxMs"]
         dleger_election_timeout_max_ms: u64 = DEFAULT_DLEDGER_ELECTION_TIMEOUT_MAX_MS,
         /// Ours: the largest remoting frame accepted, in bytes. Default: `16777216` (16 MiB).
@@ -525,7 +531,7 @@ impl BrokerConfig {
             || self.dleger_heartbeat_interval_ms >= self.dleger_election_timeout_min_ms
         {
             return Err(ConfigError::Invalid {
-                key: "dLegerHeartbeatIntervalMs",
+                key: "dLegerHeartBeatTimeIntervalMs",
                 value: self.dleger_heartbeat_interval_ms.to_string(),
                 reason: format!(
                     "must be > 0 and below dLegerElectionTimeoutMinMs ({})",
@@ -533,12 +539,12 @@ impl BrokerConfig {
                 ),
             });
         }
-        if self.dleger_election_timeout_min_ms > self.dleger_election_timeout_max_ms {
+        if self.dleger_election_timeout_min_ms >= self.dleger_election_timeout_max_ms {
             return Err(ConfigError::Invalid {
                 key: "dLegerElectionTimeoutMaxMs",
                 value: self.dleger_election_timeout_max_ms.to_string(),
                 reason: format!(
-                    "must be >= dLegerElectionTimeoutMinMs ({})",
+                    "must be above dLegerElectionTimeoutMinMs ({})",
                     self.dleger_election_timeout_min_ms
                 ),
             });

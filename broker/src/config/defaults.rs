@@ -64,12 +64,12 @@ pub(super) fn cpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
 
-/// Our default for `dLegerHeartbeatIntervalMs`.
+/// Our default for `dLegerHeartBeatTimeIntervalMs`.
 pub const DEFAULT_DLEDGER_HEARTBEAT_INTERVAL_MS: u64 = 100;
 /// Our default for `dLegerElectionTimeoutMinMs`.
-pub const DEFAULT_DLEDGER_ELECTION_TIMEOUT_MIN_MS: u64 = 300;
+pub const DEFAULT_DLEDGER_ELECTION_TIMEOUT_MIN_MS: u64 = 200;
 /// Our default for `dLegerElectionTimeoutMaxMs`.
-pub const DEFAULT_DLEDGER_ELECTION_TIMEOUT_MAX_MS: u64 = 600;
+pub const DEFAULT_DLEDGER_ELECTION_TIMEOUT_MAX_MS: u64 = 300;
 /// Our default for `maxFrameBytes`: 16 MiB, enough for a 4 MiB message plus batch overhead.
 pub const DEFAULT_MAX_FRAME_BYTES: u32 = 16 * 1024 * 1024;
 /// Our default for `maxConnections`.

@@ -183,7 +183,8 @@ fn dledger_errors_and_warnings() {
     assert!(bad("dLegerPeers=n1-b").contains("not host:port"));
     assert!(bad("dLegerPeers=").contains("dLegerPeers must be set"));
     assert!(bad("preferredLeaderId=n9").contains("preferredLeaderId"));
-    assert!(bad("dLegerHeartbeatIntervalMs=300").contains("dLegerHeartbeatIntervalMs"));
+    assert!(bad("dLegerHeartbeatIntervalMs=300").contains("dLegerHeartBeatTimeIntervalMs"));
+    assert!(bad("dLegerHeartBeatTimeIntervalMs=300").contains("dLegerHeartBeatTimeIntervalMs"));
     assert!(bad("dLegerElectionTimeoutMaxMs=200").contains("dLegerElectionTimeoutMaxMs"));
     let (mut c, _) = load(&format!("{DLEDGER}dLegerPeers=n1-127.0.0.1:1;\n")).unwrap();
     assert_eq!(

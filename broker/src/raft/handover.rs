@@ -7,7 +7,8 @@
 //! 1. the leader posts a [`HandOver`] to every follower: the preferred node schedules its own
 //!    election for just after the lease has run out; the others hold their elections for a
 //!    while, so the preferred node is the only candidate;
-//! 2. the leader stops its heartbeats and its own elections, so the followers' leases expire;
+//! 2. the leader stops its heartbeats and holds its own elections, so the followers' leases
+//!    expire (elections are this crate's, see `election`);
 //! 3. the preferred node wins (its log is as long as the leader's: the caller checks that it is
 //!    caught up and stops taking writes first), and the old leader learns the new term and
 //!    becomes a follower; heartbeats and elections are switched back on in every case.
@@ -19,12 +20,14 @@
 //! purges each node's log on its own, so the leader, which knows how far every peer got, tells
 //! the followers up to which index their oldest data files may go.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use bytes::Bytes;
 
+use super::election::Election;
 use super::network::call;
 use super::peer_auth::PeerToken;
 use super::types::{NodeId, Raft};
@@ -48,7 +51,7 @@ pub struct HandOver {
 
 /// Acts on a hand-over notice received by `raft` (a follower): schedules the election or holds
 /// elections, in a background task.
-pub fn on_notice(raft: Raft, notice: HandOver) {
+pub fn on_notice(raft: Raft, election: Arc<Election>, notice: HandOver) {
     let me = raft.metrics().borrow().id;
     // A hand-over takes seconds; never let a notice stall elections for longer.
     let notice = HandOver {
@@ -58,15 +61,23 @@ pub fn on_notice(raft: Raft, notice: HandOver) {
     };
     tokio::spawn(async move {
         if me == notice.to {
+            let leader_before = raft.metrics().borrow().current_leader;
             tokio::time::sleep(Duration::from_millis(notice.elect_after_ms)).await;
-            tracing::info!("DLedger: taking over leadership as the preferred leader");
-            if let Err(e) = raft.trigger().elect().await {
-                tracing::warn!(error = %e, "cannot start the hand-over election");
+            // The election timer (`election`) usually has won already, as soon as the old
+            // leader's lease ran out; campaign only if nobody took over meanwhile.
+            let (state, leader) = {
+                let m = raft.metrics();
+                let m = m.borrow();
+                (m.state, m.current_leader)
+            };
+            if state == openraft::ServerState::Follower && leader == leader_before {
+                tracing::info!("DLedger: taking over leadership as the preferred leader");
+                if let Err(e) = raft.trigger().elect().await {
+                    tracing::warn!(error = %e, "cannot start the hand-over election");
+                }
             }
         } else {
-            raft.runtime_config().elect(false);
-            tokio::time::sleep(Duration::from_millis(notice.hold_ms)).await;
-            raft.runtime_config().elect(true);
+            election.hold_for(Duration::from_millis(notice.hold_ms));
         }
     });
 }

@@ -14,6 +14,11 @@
 //!   server loop) with a binary encoding for entries; `wire` also holds what both ends share
 //!   (request codes, the frame limit), so that neither end imports the other.
 //! - `contact`: when the leader was last heard from, and each follower last answered.
+//! - `election`: openraft's own elections are off; a follower campaigns only after a pre-vote
+//!   that a majority grants (no leader heard for a lease), so a stalled or restarted follower
+//!   cannot depose a healthy leader, and a dead leader is replaced one lease after it fell
+//!   silent.
+//! - `handover`: leadership hand-over to a chosen, caught-up follower.
 //! - `space`: a full disk makes writes wait for space instead of stopping openraft (which treats
 //!   storage errors as fatal); the broker refuses sends meanwhile.
 //!
@@ -32,6 +37,7 @@
 
 pub mod batch;
 pub mod contact;
+pub mod election;
 pub mod handover;
 pub mod log_store;
 pub mod network;
@@ -134,11 +140,11 @@ pub struct RaftNodeConfig {
     pub peers: BTreeMap<NodeId, String>,
     /// Files of the log (and the node dir the state machine shares).
     pub log: LogStoreOptions,
-    /// `dLegerHeartbeatIntervalMs`. Default: 100.
+    /// `dLegerHeartBeatTimeIntervalMs`. Default: 100.
     pub heartbeat_interval_ms: u64,
-    /// `dLegerElectionTimeoutMinMs`. Default: 300.
+    /// `dLegerElectionTimeoutMinMs`. Default: 200.
     pub election_timeout_min_ms: u64,
-    /// `dLegerElectionTimeoutMaxMs`. Default: 600.
+    /// `dLegerElectionTimeoutMaxMs`, also the leader lease. Default: 300.
     pub election_timeout_max_ms: u64,
     /// An already bound RPC listener (tests bind port 0 first). Default: `None`, bind
     /// `0.0.0.0:<port of this node in peers>`.
@@ -248,6 +254,10 @@ pub struct RaftNode {
     contacts: Arc<contact::Contacts>,
     /// Sent with the hand-over and purge notices.
     peer_token: Option<peer_auth::PeerToken>,
+    /// When a leader was last heard; holds and disables this node's campaigns.
+    election: Arc<election::Election>,
+    /// The election timer task (`election::run`).
+    election_task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for RaftNode {
@@ -325,6 +335,13 @@ pub async fn start_raft_node(
     let raft = Raft::new(cfg.node_id, Arc::new(raft_config), net, log_store, sm)
         .await
         .map_err(|e| RaftNodeError::Raft(e.to_string()))?;
+    // Elections are started by `election` after a pre-vote, never by openraft's own timer.
+    raft.runtime_config().elect(false);
+    let election = Arc::new(election::Election::new(
+        cfg.heartbeat_interval_ms,
+        cfg.election_timeout_min_ms,
+        cfg.election_timeout_max_ms,
+    ));
 
     let listener = match cfg.listener {
         Some(l) => l,
@@ -347,10 +364,20 @@ pub async fn start_raft_node(
         listener,
         raft.clone(),
         contacts.clone(),
+        election.clone(),
+        log.clone(),
         cfg.peer_token.clone(),
         async move {
             let _ = stop_rx.await;
         },
+    ));
+    let election_task = tokio::spawn(election::run(
+        raft.clone(),
+        log.clone(),
+        cfg.node_id,
+        election.clone(),
+        cfg.peers.clone(),
+        cfg.peer_token.clone(),
     ));
 
     match raft.initialize(members).await {
@@ -358,6 +385,7 @@ pub async fn start_raft_node(
         Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
         Err(e) => {
             let _ = stop_tx.send(());
+            election_task.abort();
             let _ = raft.shutdown().await;
             return Err(RaftNodeError::Raft(e.to_string()));
         }
@@ -374,6 +402,8 @@ pub async fn start_raft_node(
         server: Mutex::new(Some((stop_tx, server))),
         contacts,
         peer_token: cfg.peer_token,
+        election,
+        election_task: Mutex::new(Some(election_task)),
     })
 }
 
@@ -438,6 +468,17 @@ impl RaftNode {
     /// When the leader was last heard from, and each follower last answered (`dledger-status`).
     pub fn contacts(&self) -> &contact::Contacts {
         &self.contacts
+    }
+
+    /// This node's election state: hold or disable its campaigns.
+    pub fn election(&self) -> &election::Election {
+        &self.election
+    }
+
+    /// The leader lease (`dLegerElectionTimeoutMaxMs`): a follower that has not answered for
+    /// this long is down, and a leader that has not reached a majority for this long is cut off.
+    pub fn lease(&self) -> Duration {
+        Duration::from_millis(self.election_max_ms)
     }
 
     /// Every member's id and Raft address (`dLegerPeers`).
@@ -603,14 +644,14 @@ impl RaftNode {
         }
         let rc = self.raft.runtime_config();
         rc.heartbeat(false);
-        rc.elect(false);
+        self.election.hold_for(Duration::from_millis(notice.hold_ms));
         let waited = self
             .raft
             .wait(Some(Duration::from_millis(notice.hold_ms + self.election_max_ms)))
             .metrics(|m| m.state != ServerState::Leader, "another leader")
             .await;
         rc.heartbeat(true);
-        rc.elect(true);
+        self.election.release_hold();
         Ok(waited.is_ok())
     }
 
@@ -621,6 +662,15 @@ impl RaftNode {
     /// [`RaftNodeError::Raft`] if openraft's task panicked.
     pub async fn shutdown(&self) -> Result<(), RaftNodeError> {
         self.log.disk_space().stop();
+        self.election.set_enabled(false);
+        if let Some(t) = self
+            .election_task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            t.abort();
+        }
         let res = self
             .raft
             .shutdown()
@@ -668,7 +718,7 @@ mod config_tests {
                 c.election_timeout_min_ms,
                 c.election_timeout_max_ms
             ),
-            (100, 300, 600)
+            (100, 200, 300)
         );
         cfg.dleger_self_id = Some("n7".into());
         assert!(RaftNodeConfig::from_broker_config(&cfg, 0).is_err());

@@ -1,5 +1,6 @@
-//! Raft RPC server: receives AppendEntries, Vote and InstallSnapshot, and the hand-over and
-//! purge notices, on the DLedger peer port and hands them to the local openraft node.
+//! Raft RPC server: receives AppendEntries, Vote and InstallSnapshot, the pre-vote
+//! (`election`), and the hand-over and purge notices, on the DLedger peer port and hands them
+//! to the local openraft node.
 //!
 //! The transport is RocketMQ remoting (the frame codec, server loop and client the broker
 //! already has), as Java's DLedger also speaks remoting between peers; the request codes are
@@ -27,7 +28,9 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 
 use super::contact::Contacts;
+use super::election::{Election, PreVote};
 use super::handover::{self as ho, HandOver, PurgeNotice};
+use super::log_store::LogReader;
 use super::peer_auth::{PeerToken, RateLimitedLog, REFUSED_REMARK, TOKEN_FIELD};
 use super::types::{NodeId, Raft};
 use super::wire::{self, code};
@@ -41,6 +44,10 @@ pub struct RaftHandler {
     raft: Raft,
     /// Shared with the node's status report.
     contacts: Arc<Contacts>,
+    /// When a leader was last heard from; answers pre-votes.
+    election: Arc<Election>,
+    /// The log's last entry, for pre-votes.
+    log: LogReader,
     /// Milliseconds since `started` of the last AppendEntries; 0 before the first.
     last_append: AtomicU64,
     started: Instant,
@@ -52,10 +59,18 @@ pub struct RaftHandler {
 
 impl RaftHandler {
     /// A handler for `raft`; with `token`, requests without it are refused.
-    pub fn new(raft: Raft, contacts: Arc<Contacts>, token: Option<PeerToken>) -> Self {
+    pub fn new(
+        raft: Raft,
+        contacts: Arc<Contacts>,
+        election: Arc<Election>,
+        log: LogReader,
+        token: Option<PeerToken>,
+    ) -> Self {
         RaftHandler {
             raft,
             contacts,
+            election,
+            log,
             last_append: AtomicU64::new(0),
             started: Instant::now(),
             token,
@@ -101,6 +116,7 @@ impl RequestHandler for RaftHandler {
             code::APPEND => {
                 self.last_append.store(self.now_ms(), Ordering::Relaxed);
                 self.contacts.on_leader_append();
+                self.election.heard();
                 match wire::decode_append(req.body) {
                     Ok(r) => reply(self.raft.append_entries(r).await),
                     Err(e) => bad_request(e),
@@ -110,6 +126,10 @@ impl RequestHandler for RaftHandler {
                 Ok(r) => {
                     let res = self.raft.vote(r.clone()).await;
                     if let Ok(resp) = &res {
+                        if resp.vote_granted {
+                            // Give the candidate we voted for a timeout to win.
+                            self.election.heard();
+                        }
                         stand_for_election(self, &r, resp).await;
                     }
                     reply(res)
@@ -120,9 +140,19 @@ impl RequestHandler for RaftHandler {
                 Ok(r) => reply(self.raft.install_snapshot(r).await),
                 Err(e) => bad_request(e),
             },
+            code::PREVOTE => match serde_json::from_slice::<PreVote>(&req.body) {
+                Ok(r) => {
+                    let answer = self.election.answer(&self.raft, &self.log, &r);
+                    match serde_json::to_vec(&answer) {
+                        Ok(body) => RemotingCommand::response(response::SUCCESS, None).with_body(body),
+                        Err(e) => RemotingCommand::response(response::SYSTEM_ERROR, Some(e.to_string())),
+                    }
+                }
+                Err(e) => bad_request(e),
+            },
             code::HANDOVER => match serde_json::from_slice::<HandOver>(&req.body) {
                 Ok(notice) => {
-                    ho::on_notice(self.raft.clone(), notice);
+                    ho::on_notice(self.raft.clone(), self.election.clone(), notice);
                     RemotingCommand::response(response::SUCCESS, None)
                 }
                 Err(e) => bad_request(e),
@@ -145,6 +175,8 @@ pub async fn serve(
     listener: TcpListener,
     raft: Raft,
     contacts: Arc<Contacts>,
+    election: Arc<Election>,
+    log: LogReader,
     token: Option<PeerToken>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
@@ -156,7 +188,7 @@ pub async fn serve(
     };
     server::run(
         listener,
-        Arc::new(RaftHandler::new(raft, contacts, token)),
+        Arc::new(RaftHandler::new(raft, contacts, election, log, token)),
         config,
         shutdown,
     )

@@ -59,6 +59,9 @@ pub mod code {
     pub const HANDOVER: i32 = 32004;
     /// Retention notice (JSON `PurgeNotice`).
     pub const PURGE: i32 = 32005;
+    /// Pre-vote: may the sender campaign? (JSON `election::PreVote`, answered with a JSON
+    /// `election::PreVoteReply`; changes nothing at the receiver.)
+    pub const PREVOTE: i32 = 32006;
 }
 
 /// Largest accepted RPC frame, on both ends. An AppendEntries batch holds at most

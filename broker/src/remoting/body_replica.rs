@@ -196,3 +196,18 @@ mod tests {
         assert_eq!(back, s);
     }
 }
+
+/// Body of a successful TRANSFER_LEADERSHIP (`codes::request::TRANSFER_LEADERSHIP`, ours).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferLeadership {
+    /// `dLegerSelfId` form of the node that led (the one asked).
+    #[serde(default)]
+    pub from: String,
+    /// The node that leads now (or would, with `dryRun`).
+    #[serde(default)]
+    pub to: String,
+    /// True when nothing was moved: the checks passed and `to` was chosen.
+    #[serde(default)]
+    pub dry_run: bool,
+}

@@ -71,6 +71,12 @@ pub mod request {
     /// `mqadmin dledger-status` and `cluster-health`. Java's codes stop below 2000 (5.x:
     /// 9xx HA, 10xx controller); a Java broker answers REQUEST_CODE_NOT_SUPPORTED.
     pub const GET_REPLICA_STATUS: i32 = 9001;
+    /// Ours, not Java's: asks a DLedger leader to hand its leadership to another member
+    /// (ext field `targetId` = `nX`, optional: the most up-to-date follower; `dryRun` = `true`
+    /// only checks). Answered SUCCESS with a JSON `body_replica::TransferLeadership` once the
+    /// other node leads, SERVICE_NOT_AVAILABLE on a node that does not lead, SYSTEM_ERROR
+    /// naming the reason when the target is down or behind. For `mqadmin transfer-leader`.
+    pub const TRANSFER_LEADERSHIP: i32 = 9002;
 }
 
 /// Response codes.

@@ -1,10 +1,12 @@
-//! The failover drill behind `benchmark failover`: under producer load, kill the fast-try
-//! group's leader, time the first acknowledgement elsewhere and the new BID 0, restart the node,
-//! and finally read every queue back to count acknowledged messages that were lost or moved.
+//! The failover drill behind `benchmark failover`: under producer load, inject one fault per
+//! round (kill -9 of the leader, a SIGTERM of the leader, a rolling restart of every node, a
+//! follower stopped for a moment) or none (a soak), time the first acknowledgement elsewhere and
+//! the new BID 0, restart the node, count BID 0 moves and term increments, and finally read
+//! every queue back to count acknowledged messages that were lost or moved.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,12 +16,24 @@ use broker::store::format::property;
 use super::consumer::pull;
 use super::producer::{new_producer, run_producer};
 use super::{
-    FailoverError, FailoverOptions, FailoverReport, FailoverRound, Limit, ProducerOptions, ProducerReport,
-    Tick, TickSink,
+    FailoverError, FailoverMode, FailoverOptions, FailoverReport, FailoverRound, Limit, ProducerOptions,
+    ProducerReport, Tick, TickSink,
 };
 use crate::ops::admin::{Admin, AdminError};
+use crate::ops::dledger_status::replica_status;
 use crate::ops::fast_try::{self, FastTryState, ProcessInfo};
 use crate::ops::route::{master_queues, MasterQueue, QueueSelection, Side};
+
+/// The `q` quantile (0..=1) of `v`, nearest rank; 0 for no values.
+fn quantile(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let rank = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len());
+    s[rank - 1]
+}
 
 fn median(v: &[f64]) -> f64 {
     if v.is_empty() {
@@ -53,6 +67,12 @@ async fn layout(admin: &Admin) -> Result<(Option<String>, Vec<String>), AdminErr
         }
     }
     Ok((leader, all))
+}
+
+/// The Raft term and last log index `addr` reports.
+async fn term_at(admin: &Admin, addr: &str) -> Option<(u64, Option<u64>, Option<u64>)> {
+    let raft = replica_status(admin, addr).await.ok()?.raft?;
+    Some((raft.term, raft.last_log_index, raft.applied_index))
 }
 
 fn save_state(root: &Path, st: &FastTryState) -> Result<(), FailoverError> {
@@ -112,13 +132,225 @@ where
     }
 }
 
+fn signal(pid: u32, sig: libc::c_int) {
+    // SAFETY: signalling a pid recorded in our own fast-try state file.
+    unsafe { libc::kill(pid as i32, sig) };
+}
+
+/// The drill's state shared by its rounds.
+struct Drill<'a> {
+    options: &'a FailoverOptions,
+    admin: Admin,
+    state: FastTryState,
+    producer: Arc<super::producer::Producer>,
+}
+
+impl Drill<'_> {
+    /// Index in the fast-try state of the broker listening at `addr`.
+    fn index_of(&self, addr: &str) -> Result<usize, FailoverError> {
+        let port = port_of(addr);
+        self.state
+            .processes
+            .iter()
+            .position(|pi| pi.name != "namesrv" && pi.ports.first().copied() == port)
+            .ok_or_else(|| FailoverError::Timeout(format!("{addr} is not a process of this fast-try group")))
+    }
+
+    fn addr_of(&self, idx: usize) -> String {
+        let port = self.state.processes[idx].ports.first().copied().unwrap_or(0);
+        format!("127.0.0.1:{port}")
+    }
+
+    async fn leader(&self) -> Result<String, FailoverError> {
+        wait_for(self.options.timeout, "a BID 0 registration", || async {
+            layout(&self.admin).await.ok().and_then(|(l, _)| l)
+        })
+        .await
+    }
+
+    async fn term(&self) -> u64 {
+        match self.leader().await {
+            Ok(l) => term_at(&self.admin, &l).await.map_or(0, |t| t.0),
+            Err(_) => 0,
+        }
+    }
+
+    /// Stops node `idx` with `sig` (waiting for it to exit), and when it led, times the new
+    /// BID 0 and the first acknowledgement by another node.
+    async fn stop(
+        &mut self,
+        idx: usize,
+        sig: libc::c_int,
+        was_leader: bool,
+    ) -> Result<FailoverRound, FailoverError> {
+        let victim = self.state.processes[idx].clone();
+        let addr = self.addr_of(idx);
+        let term_before = self.term().await;
+        signal(victim.pid, sig);
+        let at = Instant::now();
+        let (mut first_ack_ms, mut new_bid0_ms) = (None, None);
+        if was_leader {
+            let new_leader = wait_for(self.options.timeout, "a new BID 0", || async {
+                layout(&self.admin)
+                    .await
+                    .ok()
+                    .and_then(|(l, _)| l)
+                    .filter(|l| *l != addr)
+            })
+            .await?;
+            let _ = new_leader;
+            new_bid0_ms = Some(at.elapsed().as_secs_f64() * 1000.0);
+            let first = wait_for(self.options.timeout, "an acknowledged send", || async {
+                let acks = self.producer.acks.as_ref()?.lock().expect("acks poisoned");
+                acks.iter()
+                    .rev()
+                    .take_while(|a| a.at > at)
+                    .filter(|a| a.addr != addr)
+                    .map(|a| a.at)
+                    .min()
+            })
+            .await?;
+            first_ack_ms = Some(first.duration_since(at).as_secs_f64() * 1000.0);
+        }
+        wait_for(self.options.timeout, "the stopped node's exit", || async {
+            (!fast_try::alive(victim.pid)).then_some(())
+        })
+        .await?;
+        let pid = restart(&self.options.bin_dir, &victim)?;
+        self.state.processes[idx].pid = pid;
+        save_state(&self.options.store_root, &self.state)?;
+        let restarted = Instant::now();
+        self.wait_caught_up(&addr).await?;
+        let rejoin_ms = restarted.elapsed().as_secs_f64() * 1000.0;
+        Ok(FailoverRound {
+            killed: victim.name.clone(),
+            killed_addr: addr,
+            was_leader,
+            first_ack_ms,
+            new_bid0_ms,
+            new_leader: self.leader().await?,
+            rejoin_ms,
+            term_before,
+            term_after: self.term().await,
+        })
+    }
+
+    /// Waits until `addr` is registered again and has applied what the leader had.
+    async fn wait_caught_up(&self, addr: &str) -> Result<(), FailoverError> {
+        wait_for(
+            self.options.timeout,
+            "the restarted node's registration",
+            || async {
+                layout(&self.admin)
+                    .await
+                    .ok()
+                    .filter(|(l, all)| l.is_some() && all.iter().any(|a| a == addr))
+            },
+        )
+        .await?;
+        let leader = self.leader().await?;
+        let target = term_at(&self.admin, &leader).await.and_then(|t| t.1);
+        wait_for(self.options.timeout, "the restarted node catching up", || async {
+            term_at(&self.admin, addr)
+                .await
+                .filter(|t| t.2 >= target)
+                .map(|_| ())
+        })
+        .await
+    }
+
+    /// SIGSTOPs follower `idx` for the stall, then continues it and waits until it caught up.
+    async fn stall(&mut self, idx: usize) -> Result<FailoverRound, FailoverError> {
+        let victim = self.state.processes[idx].clone();
+        let addr = self.addr_of(idx);
+        let leader = self.leader().await?;
+        let term_before = self.term().await;
+        signal(victim.pid, libc::SIGSTOP);
+        tokio::time::sleep(self.options.stall).await;
+        signal(victim.pid, libc::SIGCONT);
+        let resumed = Instant::now();
+        self.wait_caught_up(&addr).await?;
+        let rejoin_ms = resumed.elapsed().as_secs_f64() * 1000.0;
+        let _ = leader;
+        Ok(FailoverRound {
+            killed: victim.name.clone(),
+            killed_addr: addr,
+            was_leader: false,
+            first_ack_ms: None,
+            new_bid0_ms: None,
+            new_leader: self.leader().await?,
+            rejoin_ms,
+            term_before,
+            term_after: self.term().await,
+        })
+    }
+
+    async fn rounds(&mut self, sink: &dyn TickSink) -> Result<Vec<FailoverRound>, FailoverError> {
+        let mut rounds = Vec::new();
+        // Let the producer warm up.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if self.options.mode == FailoverMode::Soak {
+            tokio::time::sleep(self.options.soak).await;
+            return Ok(rounds);
+        }
+        for _ in 0..self.options.rounds {
+            let leader = self.leader().await?;
+            let li = self.index_of(&leader)?;
+            let brokers: Vec<usize> = (0..self.state.processes.len())
+                .filter(|i| self.state.processes[*i].name != "namesrv")
+                .collect();
+            let follower = brokers.iter().copied().find(|i| *i != li).unwrap_or(li);
+            let batch = match self.options.mode {
+                FailoverMode::Kill => vec![self.stop(li, libc::SIGKILL, true).await?],
+                FailoverMode::Term => vec![self.stop(li, libc::SIGTERM, true).await?],
+                FailoverMode::StallFollower => vec![self.stall(follower).await?],
+                FailoverMode::Rolling => {
+                    let mut v = Vec::new();
+                    for i in brokers.iter().copied().filter(|i| *i != li) {
+                        v.push(self.stop(i, libc::SIGTERM, false).await?);
+                    }
+                    v.push(self.stop(li, libc::SIGTERM, true).await?);
+                    v
+                }
+                FailoverMode::Soak => Vec::new(),
+            };
+            for r in batch {
+                sink.tick(&Tick {
+                    tps: rounds.len() as u64 + 1,
+                    max_rt_ms: r.first_ack_ms.unwrap_or(0.0),
+                    avg_rt_ms: r.new_bid0_ms.unwrap_or(0.0),
+                    ..Tick::default()
+                });
+                rounds.push(r);
+            }
+            // Let the restarted node settle before the next round.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        Ok(rounds)
+    }
+}
+
+/// Polls the name server's BID 0 every 20 ms until `stop`, counting moves to another address.
+async fn watch_bid0(admin: Admin, stop: Arc<AtomicBool>, changes: Arc<AtomicU64>) {
+    let mut last: Option<String> = None;
+    while !stop.load(Ordering::Relaxed) {
+        if let Ok((Some(l), _)) = layout(&admin).await {
+            if last.as_ref().is_some_and(|p| *p != l) {
+                changes.fetch_add(1, Ordering::Relaxed);
+            }
+            last = Some(l);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Runs the failover drill against a fast-try group.
 pub(super) async fn run(
     options: &FailoverOptions,
     sink: &dyn TickSink,
 ) -> Result<FailoverReport, FailoverError> {
     let root = options.store_root.clone();
-    let mut state = fast_try::status(&root)?.ok_or_else(|| FailoverError::NotRunning(root.clone()))?;
+    let state = fast_try::status(&root)?.ok_or_else(|| FailoverError::NotRunning(root.clone()))?;
     let mut admin = Admin::new(&state.namesrv_addr);
     admin.timeout = Duration::from_secs(3);
     let producer_options = ProducerOptions {
@@ -148,86 +380,20 @@ pub(super) async fn run(
         }
     };
     let producer_task = tokio::spawn(run);
-    let drill = async {
-        let mut rounds = Vec::new();
-        // Let the producer warm up.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        for _ in 0..options.rounds {
-            let leader = wait_for(options.timeout, "a BID 0 registration", || async {
-                layout(&admin).await.ok().and_then(|(l, _)| l)
-            })
-            .await?;
-            let port = port_of(&leader);
-            let idx = state
-                .processes
-                .iter()
-                .position(|pi| pi.name != "namesrv" && pi.ports.first().copied() == port)
-                .ok_or_else(|| {
-                    FailoverError::Timeout(format!(
-                        "the leader {leader} is not a process of this fast-try group"
-                    ))
-                })?;
-            let victim = state.processes[idx].clone();
-            // SAFETY: signalling a pid recorded in our own fast-try state file.
-            unsafe { libc::kill(victim.pid as i32, libc::SIGKILL) };
-            let killed_at = Instant::now();
-            while fast_try::alive(victim.pid) && killed_at.elapsed() < Duration::from_secs(5) {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            let acks = p.acks.as_ref().expect("acks are recorded");
-            let new_leader = wait_for(options.timeout, "a new BID 0", || async {
-                layout(&admin)
-                    .await
-                    .ok()
-                    .and_then(|(l, _)| l)
-                    .filter(|l| *l != leader)
-            })
-            .await?;
-            let new_bid0_ms = killed_at.elapsed().as_secs_f64() * 1000.0;
-            let first_ack = wait_for(options.timeout, "an acknowledged send", || async {
-                let acks = acks.lock().expect("acks poisoned");
-                acks.iter()
-                    .rev()
-                    .take_while(|a| a.at > killed_at)
-                    .filter(|a| a.addr != leader)
-                    .map(|a| a.at)
-                    .min()
-            })
-            .await?;
-            let first_ack_ms = first_ack.duration_since(killed_at).as_secs_f64() * 1000.0;
-            let pid = restart(&options.bin_dir, &victim)?;
-            state.processes[idx].pid = pid;
-            save_state(&root, &state)?;
-            let restarted = Instant::now();
-            wait_for(options.timeout, "the restarted node's registration", || async {
-                layout(&admin)
-                    .await
-                    .ok()
-                    .filter(|(l, all)| l.is_some() && all.contains(&leader))
-            })
-            .await?;
-            let rejoin_ms = restarted.elapsed().as_secs_f64() * 1000.0;
-            let round = FailoverRound {
-                killed: victim.name.clone(),
-                killed_addr: leader.clone(),
-                first_ack_ms,
-                new_bid0_ms,
-                new_leader,
-                rejoin_ms,
-            };
-            sink.tick(&Tick {
-                tps: rounds.len() as u64 + 1,
-                max_rt_ms: first_ack_ms,
-                avg_rt_ms: new_bid0_ms,
-                ..Tick::default()
-            });
-            rounds.push(round);
-            // Let the restarted node catch up before the next kill.
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-        Ok::<_, FailoverError>(rounds)
+    let watch_stop = Arc::new(AtomicBool::new(false));
+    let changes = Arc::new(AtomicU64::new(0));
+    let watcher = tokio::spawn(watch_bid0(admin.clone(), watch_stop.clone(), changes.clone()));
+    let mut drill = Drill {
+        options,
+        admin: admin.clone(),
+        state,
+        producer: p.clone(),
     };
-    let rounds = drill.await;
+    let term_start = drill.term().await;
+    let rounds = drill.rounds(sink).await;
+    let term_end = drill.term().await;
+    watch_stop.store(true, Ordering::Relaxed);
+    let _ = watcher.await;
     stop_flag.store(true, Ordering::Relaxed);
     let producer_report = producer_task
         .await
@@ -273,26 +439,48 @@ pub(super) async fn run(
     let mut lost = 0;
     let mut misplaced = 0;
     let mut seen = HashSet::new();
+    let by_position: HashMap<(i32, i64), &String> = found.iter().map(|(u, p)| (*p, u)).collect();
+    let mut lost_samples = Vec::new();
     for a in &acks {
         if !seen.insert(&a.uniq) {
             continue;
         }
         match found.get(&a.uniq) {
-            None => lost += 1,
+            None => {
+                lost += 1;
+                if lost_samples.len() < 10 {
+                    lost_samples.push(format!(
+                        "{} acknowledged by {} at queue {} offset {} (found there: {})",
+                        a.uniq,
+                        a.addr,
+                        a.queue_id,
+                        a.queue_offset,
+                        by_position
+                            .get(&(a.queue_id, a.queue_offset))
+                            .map_or("nothing", |u| u.as_str())
+                    ));
+                }
+            }
             Some(&(q, o)) if (q, o) != (a.queue_id, a.queue_offset) => misplaced += 1,
             Some(_) => {}
         }
     }
-    let first: Vec<f64> = rounds.iter().map(|r| r.first_ack_ms).collect();
-    let bid0: Vec<f64> = rounds.iter().map(|r| r.new_bid0_ms).collect();
+    let first: Vec<f64> = rounds.iter().filter_map(|r| r.first_ack_ms).collect();
+    let bid0: Vec<f64> = rounds.iter().filter_map(|r| r.new_bid0_ms).collect();
     Ok(FailoverReport {
+        mode: format!("{:?}", options.mode),
         median_first_ack_ms: median(&first),
+        p90_first_ack_ms: quantile(&first, 0.9),
         max_first_ack_ms: first.iter().copied().fold(0.0, f64::max),
         median_new_bid0_ms: median(&bid0),
+        p90_new_bid0_ms: quantile(&bid0, 0.9),
         max_new_bid0_ms: bid0.iter().copied().fold(0.0, f64::max),
+        leader_changes: changes.load(Ordering::Relaxed),
+        term_increments: term_end.saturating_sub(term_start),
         rounds,
         acknowledged: acks.len() as u64,
         lost,
+        lost_samples,
         misplaced,
         producer: producer_report,
     })
@@ -307,5 +495,14 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert_eq!(median(&[]), 0.0);
+    }
+
+    #[test]
+    fn quantiles_by_nearest_rank() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(quantile(&v, 0.9), 9.0);
+        assert_eq!(quantile(&v, 1.0), 10.0);
+        assert_eq!(quantile(&[5.0], 0.9), 5.0);
+        assert_eq!(quantile(&[], 0.9), 0.0);
     }
 }

@@ -246,6 +246,22 @@ pub async fn consumer(
 // ---------------------------------------------------------------------------------------------
 // Failover
 
+/// Which fault each round of `benchmark failover` injects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailoverMode {
+    /// SIGKILL the leader, restart it.
+    Kill,
+    /// SIGTERM the leader (a planned restart: it hands over first), restart it.
+    Term,
+    /// Restart every node once, followers first, each with SIGTERM, waiting until it caught up.
+    Rolling,
+    /// SIGSTOP a follower for `--stall-ms`, then SIGCONT it: must cause no election.
+    StallFollower,
+    /// No fault: load for `--soak-secs`, counting leader changes and term increments.
+    Soak,
+}
+
 /// What `benchmark failover` does.
 #[derive(Debug, Clone)]
 pub struct FailoverOptions {
@@ -261,47 +277,73 @@ pub struct FailoverOptions {
     pub bin_dir: PathBuf,
     /// How long to wait for a new leader, or for a restarted node to rejoin.
     pub timeout: Duration,
+    /// The fault of each round.
+    pub mode: FailoverMode,
+    /// How long a follower stays stopped (`StallFollower`).
+    pub stall: Duration,
+    /// How long the load runs (`Soak`).
+    pub soak: Duration,
 }
 
-/// One kill/restart round.
+/// One kill/restart round (in `rolling` mode: one node's restart).
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FailoverRound {
-    /// Killed node (`n0`..`n2`).
+    /// Killed (stopped, stalled) node (`n0`..`n2`).
     pub killed: String,
     /// Its listen address.
     pub killed_addr: String,
-    /// Kill -> first send acknowledged by another node, ms.
-    pub first_ack_ms: f64,
-    /// Kill -> the name server shows another node as BID 0, ms.
-    pub new_bid0_ms: f64,
-    /// The new BID 0 address.
+    /// Whether it was the leader.
+    pub was_leader: bool,
+    /// Signal -> first send acknowledged by another node, ms (leader rounds only).
+    pub first_ack_ms: Option<f64>,
+    /// Signal -> the name server shows another node as BID 0, ms (leader rounds only).
+    pub new_bid0_ms: Option<f64>,
+    /// The BID 0 address after the round.
     pub new_leader: String,
     /// Restart -> the node is registered again, ms.
     pub rejoin_ms: f64,
+    /// The leader's term before and after the round.
+    pub term_before: u64,
+    /// See `term_before`.
+    pub term_after: u64,
 }
 
 /// The failover drill's outcome.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FailoverReport {
+    /// The fault injected.
+    pub mode: String,
     /// Rounds.
     pub rounds: Vec<FailoverRound>,
     /// Median of `first_ack_ms`.
     pub median_first_ack_ms: f64,
+    /// 90th percentile of `first_ack_ms`.
+    pub p90_first_ack_ms: f64,
     /// Max of `first_ack_ms`.
     pub max_first_ack_ms: f64,
     /// Median of `new_bid0_ms`.
     pub median_new_bid0_ms: f64,
+    /// 90th percentile of `new_bid0_ms`.
+    pub p90_new_bid0_ms: f64,
     /// Max of `new_bid0_ms`.
     pub max_new_bid0_ms: f64,
+    /// Times the name server's BID 0 moved to another address during the drill (polled every
+    /// 20 ms).
+    pub leader_changes: u64,
+    /// The leader's term at the end minus at the start.
+    pub term_increments: u64,
     /// Messages acknowledged during the drill.
     pub acknowledged: u64,
     /// Acknowledged messages not found when reading every queue afterwards (must be 0).
     pub lost: u64,
+    /// Up to 10 of the lost messages: id, acknowledging broker, position, what is there.
+    pub lost_samples: Vec<String>,
     /// Acknowledged messages found at another queue offset than the one acknowledged.
     pub misplaced: u64,
-    /// The producer during the drill.
+    /// The producer during the drill (`gaveUp`: sends that failed after the client's retries;
+    /// `latency.maxMs`: the slowest send, retries included).
     pub producer: ProducerReport,
 }
 

@@ -21,6 +21,7 @@ pub mod reset_offset;
 pub mod send;
 pub mod send_back;
 pub mod subscription_group;
+pub mod transfer_leadership;
 
 use std::sync::Arc;
 
@@ -123,6 +124,7 @@ impl BrokerProcessor {
             request::GET_REPLICA_STATUS => replica_status::replica_status(b),
             request::GET_CONSUMER_RUNNING_INFO => consumer_running_info::consumer_running_info(b, &req).await,
             request::INVOKE_BROKER_TO_RESET_OFFSET => reset_offset::reset_offset(b, &req),
+            request::TRANSFER_LEADERSHIP => transfer_leadership::transfer_leadership(b, &req).await,
             request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP => {
                 subscription_group::update_and_create(b, &req).await
             }

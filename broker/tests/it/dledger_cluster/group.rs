@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use broker::json;
 use broker::remoting::body::ClusterInfo;
-use broker::remoting::codes::request;
+use broker::remoting::codes::{request, response};
 use broker::remoting::{RemotingClient, RemotingCommand};
 
 use super::{pull_topic, NamesrvProc, NetnsLab, Senders, GROUP, QUEUES, TOPIC};
@@ -226,12 +226,20 @@ impl Group {
 
     /// Creates the topic on the leader and waits until every node serves it (the leader answers
     /// once a majority has it; the last follower may apply it a moment later).
+    /// A leader that loses its lease on a loaded machine answers SERVICE_NOT_AVAILABLE: ask the
+    /// name server again and retry, as a client would.
     pub async fn create_topic(&self, c: &RemotingClient) {
-        let leader = self.leader(c).await;
-        assert_eq!(
-            invoke(c, &leader, create_topic_request(TOPIC, QUEUES)).await.code,
-            0
-        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let leader = self.leader(c).await;
+            let r = invoke(c, &leader, create_topic_request(TOPIC, QUEUES)).await;
+            if r.code == 0 {
+                break;
+            }
+            assert_eq!(r.code, response::SERVICE_NOT_AVAILABLE, "{:?}", r.remark);
+            assert!(Instant::now() < deadline, "{TOPIC} never created: {:?}", r.remark);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         for a in self.addrs() {
             wait_until(Duration::from_secs(30), &format!("{a} knows {TOPIC}"), || {
                 let (c, a) = (c.clone(), a.clone());

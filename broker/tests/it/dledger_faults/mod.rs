@@ -8,6 +8,8 @@
 //! - [`full_disk`]: a full disk on a follower, on the leader, and for the leader's consume queues.
 //! - [`upgrade`]: the upgrade from a classic commitlog (spec §6.3).
 //! - [`two_groups`]: two groups in one cluster (in-process, to save CPU).
+//! - [`leadership`]: a SIGTERM of the leader hands over, a SIGSTOPped follower causes no
+//!   election, a rolling restart under load.
 //!
 //! Environment: `MQ_FAULT_SEED=<u64>` replays the victims of the random-kill test (each run
 //! prints its seed); `MQ_REQUIRE_ROOT_VARIANTS=1` makes the network-namespace partition test fail,
@@ -16,6 +18,7 @@
 
 mod crashes;
 mod full_disk;
+mod leadership;
 mod metadata;
 mod partitions;
 mod two_groups;
