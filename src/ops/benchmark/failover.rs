@@ -24,6 +24,9 @@ use crate::ops::dledger_status::replica_status;
 use crate::ops::fast_try::{self, FastTryState, ProcessInfo};
 use crate::ops::route::{master_queues, MasterQueue, QueueSelection, Side};
 
+/// How long the read-back waits for the node it reads to hold every acknowledged offset.
+const READ_BACK_WAIT: Duration = Duration::from_secs(10);
+
 /// The `q` quantile (0..=1) of `v`, nearest rank; 0 for no values.
 fn quantile(v: &[f64], q: f64) -> f64 {
     if v.is_empty() {
@@ -403,6 +406,15 @@ pub(super) async fn run(
     // Read every queue from the leader and compare with what was acknowledged.
     let acks = std::mem::take(&mut *p.acks.as_ref().expect("acks").lock().expect("acks poisoned"));
     let route = admin.route(&options.topic).await?;
+    // Per queue, the end the acknowledgements promise. The node read back (BID 0 in the route)
+    // may still be applying the last committed entries, or be a follower the name server has not
+    // yet replaced: wait, within a bound, until it has them, so a slow reader is not counted as
+    // a loss; what is still missing after the bound is reported.
+    let mut promised: HashMap<i32, i64> = HashMap::new();
+    for a in &acks {
+        let end = promised.entry(a.queue_id).or_insert(0);
+        *end = (*end).max(a.queue_offset + 1);
+    }
     let mut found: HashMap<String, (i32, i64)> = HashMap::new();
     for MasterQueue {
         addr, queue_id: q, ..
@@ -411,9 +423,17 @@ pub(super) async fn run(
         let mut offset = admin
             .queue_offset(&addr, request::GET_MIN_OFFSET, &options.topic, q)
             .await?;
-        let max = admin
-            .queue_offset(&addr, request::GET_MAX_OFFSET, &options.topic, q)
-            .await?;
+        let want = promised.get(&q).copied().unwrap_or(0);
+        let caught_up = Instant::now() + READ_BACK_WAIT;
+        let max = loop {
+            let max = admin
+                .queue_offset(&addr, request::GET_MAX_OFFSET, &options.topic, q)
+                .await?;
+            if max >= want || Instant::now() >= caught_up {
+                break max;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         while offset < max {
             let (msgs, next) = pull(
                 &admin,
