@@ -248,7 +248,7 @@ _mqadmin() {
 
     case "${cmd}" in
         mqadmin)
-            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey wipeWritePerm addWritePerm resetOffsetByTime consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help"
+            opts="-n -q -h -V --namesrvAddr --output --quiet --access-key --secret-key --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey wipeWritePerm addWritePerm resetOffsetByTime consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,6 +266,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -274,7 +282,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__addWritePerm)
-            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --help"
+            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,6 +308,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -308,7 +324,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark)
-            opts="-n -q -h --namesrvAddr --output --quiet --help producer consumer failover help"
+            opts="-n -q -h --namesrvAddr --output --quiet --access-key --secret-key --help producer consumer failover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -326,6 +342,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -334,7 +358,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__consumer)
-            opts="-t -g -n -q -h --topic --group --duration --from-start --groups --commit-interval-ms --namesrvAddr --output --quiet --help"
+            opts="-t -g -n -q -h --topic --group --duration --from-start --groups --commit-interval-ms --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,6 +404,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -388,7 +420,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__failover)
-            opts="-t -w -n -q -h --rounds --store-root --topic --threads --timeout --namesrvAddr --output --quiet --help"
+            opts="-t -w -n -q -h --rounds --store-root --topic --threads --timeout --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,6 +464,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -512,7 +552,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__producer)
-            opts="-t -w -s -n -q -h --topic --threads --size --duration --count --batch --keys --namesrvAddr --output --quiet --help"
+            opts="-t -w -s -n -q -h --topic --threads --size --duration --count --batch --keys --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -566,6 +606,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -574,7 +622,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__brokerStatus)
-            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --help"
+            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -608,6 +656,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -616,7 +672,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__cluster__subcmd__health)
-            opts="-c -n -q -h --clusterName --watch --wait --max-lag --max-lag-bytes --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --clusterName --watch --wait --max-lag --max-lag-bytes --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +714,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -666,7 +730,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__clusterList)
-            opts="-m -i -c -n -q -h --moreStats --interval --clusterName --format --namesrvAddr --output --quiet --help"
+            opts="-m -i -c -n -q -h --moreStats --interval --clusterName --format --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -704,6 +768,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -712,7 +784,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__completions)
-            opts="-n -q -h --namesrvAddr --output --quiet --help bash elvish fish powershell zsh"
+            opts="-n -q -h --namesrvAddr --output --quiet --access-key --secret-key --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -730,6 +802,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -738,7 +818,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__consumeMessage)
-            opts="-t -b -i -o -c -s -g -n -q -h --topic --brokerName --queueId --offset --messageNumber --subExpression --consumerGroup --namesrvAddr --output --quiet --help"
+            opts="-t -b -i -o -c -s -g -n -q -h --topic --brokerName --queueId --offset --messageNumber --subExpression --consumerGroup --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -812,6 +892,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -820,7 +908,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__consumerConnection)
-            opts="-g -n -q -h --consumerGroup --namesrvAddr --output --quiet --help"
+            opts="-g -n -q -h --consumerGroup --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -846,6 +934,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -854,7 +950,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__consumerProgress)
-            opts="-g -n -q -h --groupName --namesrvAddr --output --quiet --help"
+            opts="-g -n -q -h --groupName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -880,6 +976,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -888,7 +992,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__deleteSubGroup)
-            opts="-b -c -g -r -n -q -h --brokerAddr --clusterName --groupName --removeOffset --namesrvAddr --output --quiet --help"
+            opts="-b -c -g -r -n -q -h --brokerAddr --clusterName --groupName --removeOffset --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -938,6 +1042,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -946,7 +1058,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__deleteTopic)
-            opts="-t -c -n -q -h --topic --clusterName --namesrvAddr --output --quiet --help"
+            opts="-t -c -n -q -h --topic --clusterName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -980,6 +1092,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -988,7 +1108,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__dledger__subcmd__status)
-            opts="-c -g -n -q -h --clusterName --group --namesrvAddr --output --quiet --help"
+            opts="-c -g -n -q -h --clusterName --group --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1022,6 +1142,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1030,7 +1158,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__fast__subcmd__try)
-            opts="-n -q -h --conf-dir --store-root --namesrv-port --timeout --namesrvAddr --output --quiet --help start stop status start-node"
+            opts="-n -q -h --conf-dir --store-root --namesrv-port --timeout --namesrvAddr --output --quiet --access-key --secret-key --help start stop status start-node"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1064,6 +1192,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1072,7 +1208,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__gen__subcmd__config)
-            opts="-n -q -h --from --cluster --group --peers --store-root --namesrv --listen-ports --out-dir --dry-run --force --peer-token-file --namesrvAddr --output --quiet --help"
+            opts="-n -q -h --from --cluster --group --peers --store-root --namesrv --listen-ports --out-dir --dry-run --force --peer-token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1126,6 +1262,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1134,7 +1278,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__getBrokerConfig)
-            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --help"
+            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1166,6 +1310,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1680,7 +1832,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__producerConnection)
-            opts="-g -t -n -q -h --producerGroup --topic --namesrvAddr --output --quiet --help"
+            opts="-g -t -n -q -h --producerGroup --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1714,6 +1866,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1722,7 +1882,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__queryMsgById)
-            opts="-i -d -n -q -h --msgId --bodyDir --namesrvAddr --output --quiet --help"
+            opts="-i -d -n -q -h --msgId --bodyDir --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1756,6 +1916,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1764,7 +1932,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__queryMsgByKey)
-            opts="-t -k -n -q -h --topic --msgKey --namesrvAddr --output --quiet --help"
+            opts="-t -k -n -q -h --topic --msgKey --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1798,6 +1966,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1806,7 +1982,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__queryMsgByUniqueKey)
-            opts="-i -t -n -q -h --msgId --topic --namesrvAddr --output --quiet --help"
+            opts="-i -t -n -q -h --msgId --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1840,6 +2016,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1848,7 +2032,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__resetOffsetByTime)
-            opts="-g -t -s -f -n -q -h --group --topic --timestamp --force --namesrvAddr --output --quiet --help"
+            opts="-g -t -s -f -n -q -h --group --topic --timestamp --force --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1898,6 +2082,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1906,7 +2098,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__sendMessage)
-            opts="-t -p -k -c -b -i -n -q -h --topic --body --keys --tags --broker --qid --namesrvAddr --output --quiet --help"
+            opts="-t -p -k -c -b -i -n -q -h --topic --body --keys --tags --broker --qid --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1972,6 +2164,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1980,7 +2180,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__shutdownBroker)
-            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2012,6 +2212,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2022,7 +2230,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__startBroker)
-            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2056,6 +2264,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2064,7 +2280,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__topicList)
-            opts="-c -n -q -h --clusterModel --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --clusterModel --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2080,6 +2296,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2090,7 +2314,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__topicRoute)
-            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --help"
+            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2114,6 +2338,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2124,7 +2356,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__topicStatus)
-            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --help"
+            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2150,6 +2382,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2158,7 +2398,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__updateSubGroup)
-            opts="-b -c -g -s -m -d -r -i -w -a -n -q -h --brokerAddr --clusterName --groupName --consumeEnable --consumeFromMinEnable --consumeBroadcastEnable --retryQueueNums --retryMaxTimes --brokerId --whichBrokerWhenConsumeSlowly --notifyConsumerIdsChanged --namesrvAddr --output --quiet --help"
+            opts="-b -c -g -s -m -d -r -i -w -a -n -q -h --brokerAddr --clusterName --groupName --consumeEnable --consumeFromMinEnable --consumeBroadcastEnable --retryQueueNums --retryMaxTimes --brokerId --whichBrokerWhenConsumeSlowly --notifyConsumerIdsChanged --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2260,6 +2500,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2268,7 +2516,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__updateTopic)
-            opts="-t -b -c -r -w -p -o -n -q -h --topic --brokerAddr --clusterName --readQueueNums --writeQueueNums --perm --order --namesrvAddr --output --quiet --help"
+            opts="-t -b -c -r -w -p -o -n -q -h --topic --brokerAddr --clusterName --readQueueNums --writeQueueNums --perm --order --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2342,6 +2590,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2350,7 +2606,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__upgrade__subcmd__group)
-            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --token-file --namesrvAddr --output --quiet --help"
+            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2404,6 +2660,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2412,7 +2676,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__verify__subcmd__commitlog)
-            opts="-n -q -h --master --slave --third --last --allow-running --token-file --namesrvAddr --output --quiet --help"
+            opts="-n -q -h --master --slave --third --last --allow-running --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2450,6 +2714,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2458,7 +2730,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__wipeWritePerm)
-            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --help"
+            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2482,6 +2754,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,5 +1,6 @@
 //! The single integration test binary (one link step): `mod`s below group tests by area.
 
+mod acl;
 mod admin_commands;
 mod agent;
 mod cli;
