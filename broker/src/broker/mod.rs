@@ -228,7 +228,11 @@ pub fn open(
         transactions: Default::default(),
         stats: Stats::default(),
         locks: locks::LockTable::new(lock_max_live),
-        client: RemotingClient::default(),
+        // With ACL, requests to other brokers (a slave's config sync) are signed.
+        client: RemotingClient::new(crate::remoting::client::ClientConfig {
+            credentials: acl.as_ref().and_then(|a| a.internal_credentials()),
+            ..Default::default()
+        }),
         broker_id: AtomicI64::new(broker_id),
         boot_ms: now_millis(),
         store_host,

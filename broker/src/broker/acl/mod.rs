@@ -18,6 +18,9 @@
 //! answers SYSTEM_ERROR with the exception's class and first stack frame), and is logged at most
 //! once per [`crate::raft::peer_auth::LOG_EVERY`] with a count of those held back.
 //!
+//! A slave's config sync from its master (topics, offsets, groups) goes through the master's
+//! check too; the broker signs it with its first admin account ([`Acl::internal_credentials`]).
+//!
 //! The file is read at start (a file that cannot be read stops the broker: fail closed) and
 //! polled every [`RELOAD_EVERY`]; a changed file that reads well replaces the accounts, one that
 //! does not is logged and the previous accounts stay.
@@ -32,7 +35,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use crate::raft::peer_auth::RateLimitedLog;
-use crate::remoting::acl_sign::{self, ACCESS_KEY, SIGNATURE, UNIQUE_MSG_QUERY_FLAG};
+use crate::remoting::acl_sign::{self, Credentials, ACCESS_KEY, SIGNATURE, UNIQUE_MSG_QUERY_FLAG};
 use crate::remoting::command::RemotingCommand;
 
 use self::plain::{grants, PlainAcl, PlainAclError};
@@ -176,6 +179,21 @@ impl Acl {
     /// The accounts in force.
     pub fn snapshot(&self) -> Arc<PlainAcl> {
         self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The account this broker signs its own requests to other brokers with (a slave's config
+    /// sync from its master, whose ACL would otherwise refuse it): the first admin account by
+    /// access key, as loaded at start; `None` without one. Java 4.9 signs nothing there, so its
+    /// slaves need their address in `globalWhiteRemoteAddresses`.
+    pub fn internal_credentials(&self) -> Option<Credentials> {
+        let acl = self.snapshot();
+        let mut admins: Vec<&plain::Account> = acl.accounts.values().filter(|a| a.admin).collect();
+        admins.sort_by(|a, b| a.access_key.cmp(&b.access_key));
+        admins.first().map(|a| Credentials {
+            access_key: a.access_key.clone(),
+            secret_key: a.secret_key.clone(),
+            security_token: None,
+        })
     }
 
     /// Re-reads the file if its size or modification time changed since it was last read:

@@ -134,6 +134,11 @@ fn the_file_is_reloaded_when_it_changes_and_a_bad_one_is_not_taken() {
     std::fs::write(&path, FILE).unwrap();
     let acl = Acl::load(&path).unwrap();
     assert!(acl.reload_if_changed().is_none(), "unchanged");
+    let own = acl.internal_credentials().unwrap();
+    assert_eq!(
+        (own.access_key.as_str(), own.secret_key.as_str()),
+        ("admin001", "admin-secret")
+    );
     let more = format!("{FILE}  - accessKey: newcomer\n    secretKey: newcomer-secret\n");
     std::fs::write(&path, more).unwrap();
     assert!(matches!(acl.reload_if_changed(), Some(Ok(()))));
