@@ -12,6 +12,7 @@ mod fast_try;
 mod gen_config;
 mod issue20;
 mod real_cluster;
+mod upgrade_acl;
 mod upgrade_faults;
 mod upgrade_group;
 mod upgrade_refusals;
