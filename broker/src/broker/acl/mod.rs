@@ -272,13 +272,8 @@ pub fn check(acl: &PlainAcl, remote: IpAddr, req: &RemotingCommand) -> Result<()
     }
     let bad_signature = || Denied::BadSignature(access_key.clone());
     let given = req.ext_fields.get(SIGNATURE).ok_or_else(bad_signature)?;
-    let signed = |skip: &[&str]| {
-        acl_sign::verify(
-            &acl_sign::content(&req.ext_fields, &req.body, skip),
-            &account.secret_key,
-            given,
-        )
-    };
+    let signed =
+        |skip: &[&str]| acl_sign::verify(&req.ext_fields, &req.body, skip, &account.secret_key, given);
     if !(signed(&[])
         || req.ext_fields.contains_key(UNIQUE_MSG_QUERY_FLAG) && signed(&[UNIQUE_MSG_QUERY_FLAG]))
     {
