@@ -254,7 +254,7 @@ _mqadmin() {
 
     case "${cmd}" in
         mqadmin)
-            opts="-n -q -h -V --namesrvAddr --output --quiet --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey wipeWritePerm addWritePerm resetOffsetByTime consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health transfer-leader help"
+            opts="-n -q -h -V --namesrvAddr --output --quiet --access-key --secret-key --help --version clusterList updateTopic deleteTopic topicList topicRoute topicStatus brokerStatus getBrokerConfig sendMessage consumeMessage queryMsgById queryMsgByKey queryMsgByUniqueKey wipeWritePerm addWritePerm resetOffsetByTime consumerProgress consumerConnection producerConnection updateSubGroup deleteSubGroup verify-commitlog gen-config completions fast-try upgrade-group shutdownBroker startBroker benchmark dledger-status cluster-health transfer-leader help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +272,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -280,7 +288,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__addWritePerm)
-            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --help"
+            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,6 +314,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -314,7 +330,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark)
-            opts="-n -q -h --namesrvAddr --output --quiet --help producer consumer failover help"
+            opts="-n -q -h --namesrvAddr --output --quiet --access-key --secret-key --help producer consumer failover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +348,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -340,7 +364,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__consumer)
-            opts="-t -g -n -q -h --topic --group --duration --from-start --groups --commit-interval-ms --namesrvAddr --output --quiet --help"
+            opts="-t -g -n -q -h --topic --group --duration --from-start --groups --commit-interval-ms --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,6 +410,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -394,7 +426,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__failover)
-            opts="-t -w -n -q -h --rounds --store-root --topic --threads --timeout --mode --stall-ms --soak-secs --namesrvAddr --output --quiet --help"
+            opts="-t -w -n -q -h --rounds --store-root --topic --threads --timeout --mode --stall-ms --soak-secs --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,6 +482,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -530,7 +570,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__benchmark__subcmd__producer)
-            opts="-t -w -s -n -q -h --topic --threads --size --duration --count --batch --keys --namesrvAddr --output --quiet --help"
+            opts="-t -w -s -n -q -h --topic --threads --size --duration --count --batch --keys --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,6 +624,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -592,7 +640,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__brokerStatus)
-            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --help"
+            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -626,6 +674,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -634,7 +690,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__cluster__subcmd__health)
-            opts="-c -n -q -h --clusterName --watch --wait --max-lag --max-lag-bytes --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --clusterName --watch --wait --max-lag --max-lag-bytes --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +732,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -684,7 +748,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__clusterList)
-            opts="-m -i -c -n -q -h --moreStats --interval --clusterName --format --namesrvAddr --output --quiet --help"
+            opts="-m -i -c -n -q -h --moreStats --interval --clusterName --format --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,6 +786,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -730,7 +802,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__completions)
-            opts="-n -q -h --namesrvAddr --output --quiet --help bash elvish fish powershell zsh"
+            opts="-n -q -h --namesrvAddr --output --quiet --access-key --secret-key --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,6 +820,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -756,7 +836,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__consumeMessage)
-            opts="-t -b -i -o -c -s -g -n -q -h --topic --brokerName --queueId --offset --messageNumber --subExpression --consumerGroup --namesrvAddr --output --quiet --help"
+            opts="-t -b -i -o -c -s -g -n -q -h --topic --brokerName --queueId --offset --messageNumber --subExpression --consumerGroup --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -830,6 +910,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -838,7 +926,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__consumerConnection)
-            opts="-g -n -q -h --consumerGroup --namesrvAddr --output --quiet --help"
+            opts="-g -n -q -h --consumerGroup --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -864,6 +952,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -872,7 +968,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__consumerProgress)
-            opts="-g -s -n -q -h --groupName --showClientIP --namesrvAddr --output --quiet --help"
+            opts="-g -s -n -q -h --groupName --showClientIP --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,6 +1002,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -914,7 +1018,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__deleteSubGroup)
-            opts="-b -c -g -r -n -q -h --brokerAddr --clusterName --groupName --removeOffset --namesrvAddr --output --quiet --help"
+            opts="-b -c -g -r -n -q -h --brokerAddr --clusterName --groupName --removeOffset --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -964,6 +1068,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -972,7 +1084,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__deleteTopic)
-            opts="-t -c -n -q -h --topic --clusterName --namesrvAddr --output --quiet --help"
+            opts="-t -c -n -q -h --topic --clusterName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,6 +1118,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1014,7 +1134,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__dledger__subcmd__status)
-            opts="-c -g -n -q -h --clusterName --group --namesrvAddr --output --quiet --help"
+            opts="-c -g -n -q -h --clusterName --group --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1048,6 +1168,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1056,7 +1184,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__fast__subcmd__try)
-            opts="-n -q -h --conf-dir --store-root --namesrv-port --timeout --namesrvAddr --output --quiet --help start stop status start-node"
+            opts="-n -q -h --conf-dir --store-root --namesrv-port --timeout --namesrvAddr --output --quiet --access-key --secret-key --help start stop status start-node"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1090,6 +1218,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1098,7 +1234,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__gen__subcmd__config)
-            opts="-n -q -h --from --cluster --group --peers --store-root --namesrv --listen-ports --out-dir --dry-run --force --peer-token-file --namesrvAddr --output --quiet --help"
+            opts="-n -q -h --from --cluster --group --peers --store-root --namesrv --listen-ports --out-dir --dry-run --force --peer-token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1152,6 +1288,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1160,7 +1304,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__getBrokerConfig)
-            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --help"
+            opts="-b -c -n -q -h --brokerAddr --clusterName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1192,6 +1336,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1720,7 +1872,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__producerConnection)
-            opts="-g -t -n -q -h --producerGroup --topic --namesrvAddr --output --quiet --help"
+            opts="-g -t -n -q -h --producerGroup --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1754,6 +1906,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1762,7 +1922,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__queryMsgById)
-            opts="-i -d -n -q -h --msgId --bodyDir --namesrvAddr --output --quiet --help"
+            opts="-i -d -n -q -h --msgId --bodyDir --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1796,6 +1956,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1804,7 +1972,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__queryMsgByKey)
-            opts="-t -k -n -q -h --topic --msgKey --namesrvAddr --output --quiet --help"
+            opts="-t -k -n -q -h --topic --msgKey --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1838,6 +2006,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1846,7 +2022,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__queryMsgByUniqueKey)
-            opts="-i -t -n -q -h --msgId --topic --namesrvAddr --output --quiet --help"
+            opts="-i -t -n -q -h --msgId --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1880,6 +2056,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1888,7 +2072,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__resetOffsetByTime)
-            opts="-g -t -s -f -c -n -q -h --group --topic --timestamp --force --cplus --namesrvAddr --output --quiet --help"
+            opts="-g -t -s -f -c -n -q -h --group --topic --timestamp --force --cplus --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1938,6 +2122,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1946,7 +2138,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__sendMessage)
-            opts="-t -p -k -c -b -i -n -q -h --topic --body --keys --tags --broker --qid --namesrvAddr --output --quiet --help"
+            opts="-t -p -k -c -b -i -n -q -h --topic --body --keys --tags --broker --qid --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2012,6 +2204,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2020,7 +2220,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__shutdownBroker)
-            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2052,6 +2252,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2062,7 +2270,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__startBroker)
-            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2096,6 +2304,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2104,7 +2320,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__topicList)
-            opts="-c -n -q -h --clusterModel --namesrvAddr --output --quiet --help"
+            opts="-c -n -q -h --clusterModel --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2120,6 +2336,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2130,7 +2354,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__topicRoute)
-            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --help"
+            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2154,6 +2378,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2164,7 +2396,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__topicStatus)
-            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --help"
+            opts="-t -n -q -h --topic --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2190,6 +2422,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2198,7 +2438,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__transfer__subcmd__leader)
-            opts="-b -n -q -h --brokerName --to --dry-run --namesrvAddr --output --quiet --help"
+            opts="-b -n -q -h --brokerName --to --dry-run --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2228,6 +2468,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2236,7 +2484,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__updateSubGroup)
-            opts="-b -c -g -s -m -d -r -i -w -a -n -q -h --brokerAddr --clusterName --groupName --consumeEnable --consumeFromMinEnable --consumeBroadcastEnable --retryQueueNums --retryMaxTimes --brokerId --whichBrokerWhenConsumeSlowly --notifyConsumerIdsChanged --namesrvAddr --output --quiet --help"
+            opts="-b -c -g -s -m -d -r -i -w -a -n -q -h --brokerAddr --clusterName --groupName --consumeEnable --consumeFromMinEnable --consumeBroadcastEnable --retryQueueNums --retryMaxTimes --brokerId --whichBrokerWhenConsumeSlowly --notifyConsumerIdsChanged --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2338,6 +2586,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2346,7 +2602,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__updateTopic)
-            opts="-t -b -c -r -w -p -o -n -q -h --topic --brokerAddr --clusterName --readQueueNums --writeQueueNums --perm --order --namesrvAddr --output --quiet --help"
+            opts="-t -b -c -r -w -p -o -n -q -h --topic --brokerAddr --clusterName --readQueueNums --writeQueueNums --perm --order --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2420,6 +2676,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2428,7 +2692,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__upgrade__subcmd__group)
-            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --token-file --namesrvAddr --output --quiet --help"
+            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2482,6 +2746,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2490,7 +2762,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__verify__subcmd__commitlog)
-            opts="-n -q -h --master --slave --third --last --allow-running --token-file --namesrvAddr --output --quiet --help"
+            opts="-n -q -h --master --slave --third --last --allow-running --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2528,6 +2800,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2536,7 +2816,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__wipeWritePerm)
-            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --help"
+            opts="-b -n -q -h --brokerName --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2560,6 +2840,14 @@ _mqadmin() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

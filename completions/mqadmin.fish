@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqadmin_global_optspecs
-    string join \n n/namesrvAddr= output= q/quiet h/help V/version
+    string join \n n/namesrvAddr= output= q/quiet access-key= secret-key= h/help V/version
 end
 
 function __fish_mqadmin_needs_command
@@ -27,6 +27,8 @@ end
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_needs_command" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_needs_command" -s V -l version -d 'Print version'
@@ -70,6 +72,8 @@ v5\t'RocketMQ 5.x columns (5.3.x): adds ack pool, timer progress and ACTIVATED'"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s m -l moreStats -d 'Print message totals for yesterday and today instead of TPS and load'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand clusterList" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -84,6 +88,8 @@ false\t''"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateTopic" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s t -l topic -d 'Topic name' -r
@@ -91,11 +97,15 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s c -l clu
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteTopic" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s c -l clusterModel -d 'Also print each topic\'s cluster (Java\'s cluster model)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicList" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -103,12 +113,16 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s t -l topi
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicRoute" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s t -l topic -d 'Topic name' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand topicStatus" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s b -l brokerAddr -d 'Broker address' -r
@@ -116,6 +130,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s c -l cl
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand brokerStatus" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s b -l brokerAddr -d 'Broker address' -r
@@ -123,6 +139,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s c -l
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand getBrokerConfig" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s t -l topic -d 'Topic name' -r
@@ -134,6 +152,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s i -l qid
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand sendMessage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s t -l topic -d 'Topic name' -r
@@ -146,6 +166,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s g -l 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumeMessage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s i -l msgId -d 'Offset message id (32 hex digits), as printed by consumeMessage and on sendMessage\'s stderr (not the unique key sendMessage prints as #MsgId: the brokers cannot look keys up yet)' -r
@@ -153,6 +175,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s d -l bo
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgById" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -s t -l topic -d 'Topic name' -r
@@ -160,6 +184,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -s k -l m
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByKey" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -s i -l msgId -d 'Client message id (UNIQ_KEY, 32 hex digits)' -r
@@ -167,18 +193,24 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -s 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand queryMsgByUniqueKey" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand wipeWritePerm" -s b -l brokerName -d 'Broker group name (brokerName)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand wipeWritePerm" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand wipeWritePerm" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand wipeWritePerm" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand wipeWritePerm" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand wipeWritePerm" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand wipeWritePerm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand addWritePerm" -s b -l brokerName -d 'Broker group name (brokerName)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand addWritePerm" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand addWritePerm" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand addWritePerm" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand addWritePerm" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand addWritePerm" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand addWritePerm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s g -l group -d 'Consumer group' -r
@@ -189,6 +221,8 @@ false\t''"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s c -l cplus -d 'The live consumers are C++ clients: the broker sends them their offset-table shape'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand resetOffsetByTime" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -197,12 +231,16 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -s s -
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerProgress" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerConnection" -s g -l consumerGroup -d 'Consumer group' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerConnection" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerConnection" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerConnection" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerConnection" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerConnection" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand consumerConnection" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -s g -l producerGroup -d 'Producer group' -r
@@ -210,6 +248,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -s t
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand producerConnection" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateSubGroup" -s b -l brokerAddr -d 'Broker address' -r
@@ -230,6 +270,8 @@ false\t''"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateSubGroup" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateSubGroup" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateSubGroup" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateSubGroup" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateSubGroup" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand updateSubGroup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteSubGroup" -s b -l brokerAddr -d 'Broker address' -r
@@ -240,6 +282,8 @@ false\t''"
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteSubGroup" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteSubGroup" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteSubGroup" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteSubGroup" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteSubGroup" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand deleteSubGroup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l master -d 'The master: a broker config file, `dir:/path/to/commitlog` or `agent://HOST:PORT/BROKER`' -r
@@ -250,6 +294,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l tok
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l allow-running -d 'Read stores whose broker is still running (the newest file may change while it is read)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -265,6 +311,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l peer-toke
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l dry-run -d 'Print the files to stdout instead of writing them'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -l force -d 'Overwrite existing files'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
@@ -272,6 +320,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand gen-config" -s h -l help
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l conf-dir -d 'Directory with broker-n0.conf, broker-n1.conf and broker-n2.conf' -r -F
@@ -281,6 +331,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l timeout -d 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand fast-try" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l master -d 'The master\'s broker config, or `agent://HOST:PORT/BROKER`' -r -F
@@ -295,6 +347,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l token-
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l dry-run -d 'Print the plan and change nothing'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l resume -d 'Continue an interrupted run from its state file'
@@ -308,6 +362,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l token
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`' -r -F
@@ -316,11 +372,15 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l token-fi
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and not __fish_seen_subcommand_from producer consumer failover help" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and not __fish_seen_subcommand_from producer consumer failover help" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and not __fish_seen_subcommand_from producer consumer failover help" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and not __fish_seen_subcommand_from producer consumer failover help" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and not __fish_seen_subcommand_from producer consumer failover help" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and not __fish_seen_subcommand_from producer consumer failover help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and not __fish_seen_subcommand_from producer consumer failover help" -f -a "producer" -d 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second'
@@ -336,6 +396,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_se
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -l keys -d 'Set a KEYS property on every message'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from producer" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -347,6 +409,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_se
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -l from-start -d 'Start at each queue\'s min offset instead of its max offset'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from consumer" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -365,6 +429,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_se
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand benchmark; and __fish_seen_subcommand_from help" -f -a "producer" -d 'Send as fast as THREADS concurrent senders can, printing TPS and latency every second'
@@ -376,6 +442,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand dledger-status" -s g -l 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand dledger-status" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand dledger-status" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand dledger-status" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand dledger-status" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand dledger-status" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand dledger-status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -s c -l clusterName -d 'Only this cluster' -r
@@ -386,6 +454,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -l max-l
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand cluster-health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -s b -l brokerName -d 'Broker group (brokerName)' -r
@@ -393,6 +463,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -l to -
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -l access-key -d 'ACL account: sign every request with this access key (brokers with aclEnable=true)' -r
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -l secret-key -d 'The ACL account\'s secret key (prefer the environment: a flag shows in `ps`)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -l dry-run -d 'Only check: print the follower that would take over, move nothing'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -s q -l quiet -d 'Do not print warnings or progress to stderr (errors are still printed)'
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand transfer-leader" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -149,6 +149,28 @@ pub struct GlobalArgs {
     /// Do not print warnings or progress to stderr (errors are still printed)
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// ACL account: sign every request with this access key (brokers with aclEnable=true)
+    #[arg(
+        long = "access-key",
+        value_name = "KEY",
+        global = true,
+        env = "ROCKETMQ_ACCESS_KEY",
+        hide_env_values = true,
+        requires = "secret_key"
+    )]
+    pub access_key: Option<String>,
+
+    /// The ACL account's secret key (prefer the environment: a flag shows in `ps`)
+    #[arg(
+        long = "secret-key",
+        value_name = "SECRET",
+        global = true,
+        env = "ROCKETMQ_SECRET_KEY",
+        hide_env_values = true,
+        requires = "access_key"
+    )]
+    pub secret_key: Option<String>,
 }
 
 /// Every `mqadmin` subcommand.

@@ -24,6 +24,13 @@ use crate::printer::Printer;
 /// Unexpected failures (unreachable name server, I/O errors); the caller prints the chain and exits 2.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let printer = Printer::new(cli.global.quiet);
+    if let (Some(access_key), Some(secret_key)) = (&cli.global.access_key, &cli.global.secret_key) {
+        ops::admin::set_credentials(broker::remoting::acl_sign::Credentials {
+            access_key: access_key.clone(),
+            secret_key: secret_key.clone(),
+            security_token: None,
+        });
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,5 +1,6 @@
 //! The single integration test binary (one link step): `mod`s below group tests by area.
 
+mod acl;
 mod admin_commands;
 mod agent;
 mod cli;
@@ -12,6 +13,7 @@ mod gen_config;
 mod issue20;
 mod real_cluster;
 mod transfer_leader;
+mod upgrade_acl;
 mod upgrade_faults;
 mod upgrade_group;
 mod upgrade_refusals;

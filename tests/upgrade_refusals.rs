@@ -196,26 +196,52 @@ fn upgrade_group_input_refusals_exit_1_and_change_nothing() {
     );
     set_key(&env.master, "namesrvAddr", Some(&env.ns));
 
-    // Issue 18: aclEnable=true in the slave's config would stop the new group's broker (fail
-    // closed), so upgrade-group refuses at preflight with the broker's reason.
+    // Issue 18: aclEnable on some nodes only would leave one node of the new group open.
+    let acl = env.dir.path().join("plain_acl.yml");
+    std::fs::write(
+        &acl,
+        "accounts:\n  - accessKey: adminKey1\n    secretKey: admin-secret-1\n    admin: true\n",
+    )
+    .unwrap();
+    let acl_arg = acl.display().to_string();
     set_key(&env.slave, "aclEnable", Some("true"));
+    set_key(&env.slave, "plainAclFile", Some(&acl_arg));
     refused(
         &env,
-        "aclEnable=true",
+        "aclEnable=true on the slave only",
         &mut standard(&env, &["--yes"]),
         1,
-        &[
-            PREFLIGHT,
-            "slave config",
-            "aclEnable=true",
-            "not supported yet",
-            "leave the broker open",
-        ],
+        &[PREFLIGHT, "aclEnable differs", "n0: false", "n1: true"],
     );
-    set_key(&env.slave, "aclEnable", Some("false"));
+    // On every node, with a file the broker would refuse: refused with the broker's reason.
+    for conf in [&env.master, &env.third] {
+        set_key(conf, "aclEnable", Some("true"));
+        set_key(conf, "plainAclFile", Some(&acl_arg));
+    }
+    std::fs::write(
+        &acl,
+        "accounts:\n  - accessKey: short\n    secretKey: admin-secret-1\n",
+    )
+    .unwrap();
+    refused(
+        &env,
+        "an unusable ACL file",
+        &mut standard(&env, &["--yes"]),
+        1,
+        &[PREFLIGHT, "plain_acl.yml", "longer than 6 characters"],
+    );
+    // A usable file on every node passes preflight.
+    std::fs::write(
+        &acl,
+        "accounts:\n  - accessKey: adminKey1\n    secretKey: admin-secret-1\n    admin: true\n",
+    )
+    .unwrap();
     let r = run_cmd(&mut standard(&env, &["--dry-run"]));
-    assert_eq!(r.code, Some(0), "aclEnable=false passes preflight: {r:?}");
-    set_key(&env.slave, "aclEnable", None);
+    assert_eq!(r.code, Some(0), "ACL on every node passes preflight: {r:?}");
+    for conf in [&env.master, &env.slave, &env.third] {
+        set_key(conf, "aclEnable", None);
+        set_key(conf, "plainAclFile", None);
+    }
 
     // Issue 18: a peer token named by one config only would split the new group.
     let token = env.dir.path().join("peer.token");

@@ -6,7 +6,6 @@
 //! an answer shows `null` (5.x ack pool values: `N`).
 
 use anyhow::Context;
-use broker::remoting::RemotingClient;
 
 use crate::cli::{ClusterListArgs, GlobalArgs, TableLayout};
 use crate::exit::ExitStatus;
@@ -26,7 +25,7 @@ pub async fn run(
 ) -> anyhow::Result<ExitStatus> {
     let mut options = ClusterListOptions::new(global.namesrv_addr.as_deref().unwrap_or(""));
     options.cluster_name = args.cluster_name.clone();
-    let client = RemotingClient::default();
+    let client = crate::ops::admin::client();
     let mut status = ExitStatus::Success;
     // One Ctrl-C listener for the whole loop, so an interrupt during a fetch is not lost. It is
     // only polled (and so only installed) with --interval; a single pass keeps the default

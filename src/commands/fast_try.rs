@@ -64,7 +64,7 @@ pub async fn run(global: &GlobalArgs, args: &FastTryArgs, printer: &Printer) -> 
                 state.root.display()
             ));
             let report = crate::ops::cluster_list::cluster_list(
-                &broker::remoting::RemotingClient::default(),
+                &crate::ops::admin::client(),
                 &crate::ops::cluster_list::ClusterListOptions::new(&state.namesrv_addr),
             )
             .await?;

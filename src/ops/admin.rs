@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
+use broker::remoting::acl_sign::Credentials;
 use broker::remoting::body::{ClusterInfo, TopicRouteData};
+use broker::remoting::client::ClientConfig;
 use broker::remoting::codes::{request, response};
 use broker::remoting::custom_header::CommandHeader;
 use broker::remoting::headers::{
@@ -81,6 +83,24 @@ impl AdminError {
     }
 }
 
+/// The ACL account every request of this process is signed with, set once at start.
+static CREDENTIALS: std::sync::OnceLock<Credentials> = std::sync::OnceLock::new();
+
+/// Signs every request this process sends from now on with `credentials` (`--access-key` and
+/// `--secret-key`); the first call wins.
+pub fn set_credentials(credentials: Credentials) {
+    let _ = CREDENTIALS.set(credentials);
+}
+
+/// The remoting client every command uses: it signs each request when credentials are set,
+/// so every command works against brokers with ACL.
+pub fn client() -> RemotingClient {
+    RemotingClient::new(ClientConfig {
+        credentials: CREDENTIALS.get().cloned(),
+        ..ClientConfig::default()
+    })
+}
+
 /// A remoting client plus the name-server list.
 #[derive(Clone)]
 pub struct Admin {
@@ -96,7 +116,7 @@ impl Admin {
     /// An admin client for a `;`-separated name-server list.
     pub fn new(namesrv_list: &str) -> Self {
         Self {
-            client: RemotingClient::default(),
+            client: client(),
             namesrv_addrs: split_namesrv_list(namesrv_list),
             timeout: TIMEOUT,
         }

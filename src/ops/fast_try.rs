@@ -424,7 +424,7 @@ pub async fn start(o: &FastTryOptions) -> Result<FastTryState, FastTryError> {
     })?;
 
     // Wait until the name server shows a BID 0 for the group.
-    let client = broker::remoting::RemotingClient::default();
+    let client = super::admin::client();
     let opts = super::cluster_list::ClusterListOptions::new(&state.namesrv_addr);
     let deadline = Instant::now() + o.leader_timeout;
     loop {

@@ -13,6 +13,7 @@
 //! - [`schedule`]: delayed messages (`DELAY` diverted to the schedule topic by [`put`], and the
 //!   task that delivers them when due on the master or DLedger leader).
 
+pub mod acl;
 pub mod dledger;
 pub mod groups;
 pub mod ha;
@@ -114,6 +115,8 @@ pub struct Broker {
     pub metrics: Option<Arc<crate::metrics::broker_counters::BrokerCounters>>,
     /// The exporter's bound address, once it serves ([`metrics`]).
     pub metrics_addr: std::sync::OnceLock<SocketAddr>,
+    /// `aclEnable=true`: the accounts every request is checked against ([`acl`]).
+    pub acl: Option<Arc<acl::Acl>>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -184,6 +187,21 @@ pub fn open(
         cfg.ha_listen_port = ha.port();
     }
     let store_host = resolve(&cfg.broker_addr())?;
+    // The ACL file first: a broker asked for ACL never serves without it (fail closed).
+    let acl = if cfg.acl_enable {
+        let path = cfg.plain_acl_path().ok_or_else(|| {
+            BrokerError::Config(
+                "aclEnable=true but no ACL file: set plainAclFile, or rocketmqHome (or ROCKETMQ_HOME) \
+                 for <rocketmqHome>/conf/plain_acl.yml"
+                    .into(),
+            )
+        })?;
+        Some(Arc::new(
+            acl::Acl::load(&path).map_err(|e| BrokerError::Config(e.to_string()))?,
+        ))
+    } else {
+        None
+    };
     let store = Arc::new(MessageStore::open(store_config(&cfg, store_host))?);
     let root = PathBuf::from(&cfg.store_path_root_dir);
     let topics = TopicManager::load(&cfg)?;
@@ -210,7 +228,11 @@ pub fn open(
         transactions: Default::default(),
         stats: Stats::default(),
         locks: locks::LockTable::new(lock_max_live),
-        client: RemotingClient::default(),
+        // With ACL, requests to other brokers (a slave's config sync) are signed.
+        client: RemotingClient::new(crate::remoting::client::ClientConfig {
+            credentials: acl.as_ref().and_then(|a| a.internal_credentials()),
+            ..Default::default()
+        }),
         broker_id: AtomicI64::new(broker_id),
         boot_ms: now_millis(),
         store_host,
@@ -223,5 +245,6 @@ pub fn open(
         raft_listener: Default::default(),
         metrics,
         metrics_addr: Default::default(),
+        acl,
     }))
 }

@@ -81,6 +81,9 @@ pub async fn run(
         });
     }
     tasks.spawn(super::schedule::run(broker.clone()));
+    if let Some(acl) = &broker.acl {
+        tasks.spawn(acl.clone().watch());
+    }
     super::metrics::start(&broker, &mut tasks).await?;
     if broker.cfg.enable_dleger_commit_log {
         // Metadata reaches the followers through the Raft log (`meta`), not a config sync.

@@ -67,8 +67,9 @@ config_struct! {
     /// Everything `mqbroker` reads from its `-c` file: Java's BrokerConfig, NettyServerConfig and
     /// MessageStoreConfig keys in one struct, plus a few keys of our own (marked as such).
     pub struct BrokerConfig {
-        /// The RocketMQ installation directory; unused by this broker and accepted so that Java
-        /// configs load without warnings. Default: the `ROCKETMQ_HOME` environment variable.
+        /// The RocketMQ installation directory: with `aclEnable=true` and no `plainAclFile`, the
+        /// ACL file is `<rocketmqHome>/conf/plain_acl.yml`, as in Java. Default: the
+        /// `ROCKETMQ_HOME` environment variable.
         #[key = "rocketmqHome"]
         rocketmq_home: Option<String> = env_var("ROCKETMQ_HOME"),
         /// Name-server addresses separated by `;`. Default: the `NAMESRV_ADDR` environment variable,
@@ -274,6 +275,16 @@ config_struct! {
         /// authentication; the broker warns at start).
         #[key = "dLegerPeerTokenFile"]
         dleger_peer_token_file: Option<String> = None,
+        /// Client ACL as Java 4.9 does it: every request must be signed by an account of
+        /// plain_acl.yml (or come from a trusted address) and be allowed by its permissions.
+        /// Default: `false`.
+        #[key = "aclEnable", important = true]
+        acl_enable: bool = false,
+        /// Ours, not Java's (Java only looks under `rocketmqHome`): the plain_acl.yml file to use
+        /// with `aclEnable=true`; re-read when it changes. Default: unset, meaning
+        /// `<rocketmqHome>/conf/plain_acl.yml`.
+        #[key = "plainAclFile"]
+        plain_acl_file: Option<String> = None,
         /// How often the DLedger leader sends heartbeats, in ms; Java DLedger's
         /// `heartBeatTimeIntervalMs` (2000 there). Also the time one AppendEntries RPC may take
         /// before openraft retries it. Default: `100`. The old spelling
@@ -329,6 +340,18 @@ config_struct! {
 }
 
 impl BrokerConfig {
+    /// The plain_acl.yml file `aclEnable=true` uses: `plainAclFile`, else
+    /// `<rocketmqHome>/conf/plain_acl.yml`; `None` when neither is set.
+    pub fn plain_acl_path(&self) -> Option<std::path::PathBuf> {
+        match (&self.plain_acl_file, &self.rocketmq_home) {
+            (Some(f), _) => Some(f.into()),
+            (None, Some(home)) => {
+                Some(std::path::Path::new(home).join(crate::broker::acl::DEFAULT_RELATIVE_PATH))
+            }
+            (None, None) => None,
+        }
+    }
+
     /// Checks the configuration and makes the adjustments `BrokerStartup` makes: masters get
     /// brokerId 0, DLedger nodes -1; haListenPort becomes listenPort + 1 (0 if listenPort is 0);
     /// dLegerGroup defaults to brokerName; mappedFileSizeConsumeQueue is rounded up to a multiple

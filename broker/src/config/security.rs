@@ -1,14 +1,15 @@
 //! Keys that turn on a security feature this server does not serve yet, so that a config that
 //! asks for one fails closed instead of starting open.
 //!
-//! Java reads these keys from the broker's `-c` file (`aclEnable` is a BrokerConfig field,
-//! `useTLS` a NettyClientConfig field that BrokerStartup fills from the same file, and 5.x's
-//! `authenticationEnabled`/`authorizationEnabled` come from it too); the `tls.*` names are the
+//! Java reads these keys from the broker's `-c` file (`useTLS` is a NettyClientConfig field
+//! that BrokerStartup fills from the same file, and 5.x's `authenticationEnabled` and
+//! `authorizationEnabled` come from it too); the `tls.*` names are the
 //! system properties Java's TLS setup reads, which operators also put in config files. Before
 //! this list, such a key was "unknown (ignored)" and the broker started with every client
 //! allowed: an operator who asked for ACL got none, and only a warning said so. Now a value
 //! that enables the feature stops the server with [`super::ConfigError::UnservedSecurity`]; the
-//! value that disables it (`aclEnable=false`) is accepted silently, as it asks for what we do.
+//! value that disables it (`useTLS=false`) is accepted silently, as it asks for what we do.
+//! `aclEnable` left this list when 4.9's plain ACL was implemented ([`crate::broker::acl`]).
 
 /// One security key: its name and the one value that leaves the feature off.
 struct SecurityKey {
@@ -18,11 +19,6 @@ struct SecurityKey {
 }
 
 const KEYS: &[SecurityKey] = &[
-    SecurityKey {
-        key: "aclEnable",
-        off: "false",
-        feature: "ACL (access control)",
-    },
     SecurityKey {
         key: "authenticationEnabled",
         off: "false",

@@ -393,23 +393,19 @@ fn metrics_exporter_keys() {
 
 /// Issue 18: a key that turns on a security feature we do not serve stops the broker (fail
 /// closed) instead of being "unknown (ignored)"; the value that leaves it off is accepted silently.
+/// `aclEnable` is served now: a plain boolean, strictly parsed (a typo is an error, not "off").
 #[test]
 fn security_keys_fail_closed_issue_18() {
-    for (line, value) in [
-        ("aclEnable=true", "true"),
-        ("aclEnable = TRUE", "TRUE"),
-        ("aclEnable=yes", "yes"),
-    ] {
-        let err = load(&format!("brokerName=a\n{line}\n")).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            matches!(&err, ConfigError::UnservedSecurity { key, value: v, .. } if *key == "aclEnable" && v == value),
-            "{err:?}"
-        );
-        assert!(text.starts_with("broker.conf:2: aclEnable="), "{text}");
-        assert!(text.contains("not supported yet"), "{text}");
-        assert!(text.contains("leave the broker open"), "{text}");
-    }
+    assert!(loaded("aclEnable=true\n").acl_enable);
+    assert!(loaded("aclEnable = TRUE\n").acl_enable);
+    assert!(matches!(
+        load("aclEnable=yes\n"),
+        Err(ConfigError::InvalidValue { key, .. }) if key == "aclEnable"
+    ));
+    let c = loaded("rocketmqHome=/opt/rmq\naclEnable=true\n");
+    assert_eq!(c.plain_acl_path(), Some("/opt/rmq/conf/plain_acl.yml".into()));
+    let c = loaded("rocketmqHome=/opt/rmq\nplainAclFile=/etc/acl.yml\n");
+    assert_eq!(c.plain_acl_path(), Some("/etc/acl.yml".into()));
     for line in [
         "useTLS=true",
         "tls.enable=true",

@@ -63,6 +63,7 @@ impl NetworkFactory {
             client: RemotingClient::new(ClientConfig {
                 connect_timeout,
                 max_frame: wire::MAX_FRAME_BYTES,
+                ..ClientConfig::default()
             }),
         }
     }

@@ -1,6 +1,7 @@
 //! An async remoting client: one connection per address, reused across calls, with many requests
 //! in flight matched by `opaque`, a timeout per call, oneway sends, and a reconnect on the next call
-//! after a connection breaks.
+//! after a connection breaks. With [`ClientConfig::credentials`] every request is signed for a
+//! broker with ACL ([`super::acl_sign`]) right before it is encoded, so no caller can forget to.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -12,6 +13,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
+use super::acl_sign::{self, Credentials};
 use super::command::RemotingCommand;
 use super::connection::FrameReader;
 use super::frame;
@@ -50,6 +52,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Largest accepted response frame. Default: 16 MiB.
     pub max_frame: usize,
+    /// Sign every request with this account (brokers with `aclEnable=true`). Default: none.
+    pub credentials: Option<Credentials>,
 }
 
 impl Default for ClientConfig {
@@ -57,6 +61,7 @@ impl Default for ClientConfig {
         Self {
             connect_timeout: Duration::from_secs(3),
             max_frame: frame::DEFAULT_MAX_FRAME,
+            credentials: None,
         }
     }
 }
@@ -152,6 +157,7 @@ impl RemotingClient {
         let ch = self.channel(addr, timeout).await?;
         let opaque = self.inner.next_opaque.fetch_add(1, Ordering::Relaxed);
         request.opaque = opaque;
+        self.sign(&mut request);
         let (tx, rx) = oneshot::channel();
         ch.pending.lock().expect("pending poisoned").insert(opaque, tx);
         if ch.tx.send(frame::encode_to_bytes(&request)).await.is_err() {
@@ -185,10 +191,18 @@ impl RemotingClient {
         let ch = self.channel(addr, timeout).await?;
         request.opaque = self.inner.next_opaque.fetch_add(1, Ordering::Relaxed);
         request.mark_oneway();
+        self.sign(&mut request);
         ch.tx
             .send(frame::encode_to_bytes(&request))
             .await
             .map_err(|_| RemotingError::Closed { addr: addr.into() })
+    }
+
+    /// Signs `request` when the client has credentials (the opaque and flag are not signed).
+    fn sign(&self, request: &mut RemotingCommand) {
+        if let Some(c) = &self.inner.config.credentials {
+            acl_sign::sign(request, c);
+        }
     }
 
     /// Drops the connection to `addr`, if any.

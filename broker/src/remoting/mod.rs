@@ -1,6 +1,7 @@
 //! The RocketMQ remoting protocol (spec §1–2): frame codec, commands and typed headers, JSON
 //! bodies, the server loop and the client. Used by the name server, the broker and `mqadmin`.
 
+pub mod acl_sign;
 pub mod body;
 pub mod body_group;
 pub mod body_replica;

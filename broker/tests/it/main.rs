@@ -3,6 +3,7 @@
 //! dirs. Long variants run with `SOAK=1`.
 #![allow(clippy::print_stderr)] // tests report measured figures (failover time) on stderr
 
+mod acl;
 mod ali_ons;
 mod broker;
 mod consumer_admin;

@@ -35,11 +35,13 @@
 //! `std::process::abort()` runs no clean-up, like `kill -9`: the fault tests use it to crash
 //! mqadmin at an exact point and then check `--resume` and `--rollback`.
 //!
-//! The parts, one file each: `state` (the state file and what it records), `plan` (loading the
+//! The parts, one file each: `acl` (client ACL kept across the upgrade), `state` (the state file
+//! and what it records), `plan` (loading the
 //! nodes, preflight, the plan), `steps` (applying the steps), `copy` (md5-verified file copies
 //! between nodes), `offsets` (the queue and consumer offsets read from the old master's files),
 //! `check` (the post-upgrade checks against the new leader) and `rollback`.
 
+mod acl;
 mod check;
 mod copy;
 mod offsets;

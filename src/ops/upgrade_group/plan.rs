@@ -314,6 +314,7 @@ impl Upgrade {
                 }
             }
         }
+        problems.extend(super::acl::preflight_problems(&self.nodes));
         if let Some(slave) = self.nodes.iter().find(|n| n.role == NodeRole::Slave) {
             if slave.config.broker_name != master.config.broker_name {
                 problems.push(format!(

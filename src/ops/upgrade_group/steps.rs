@@ -283,9 +283,11 @@ impl Upgrade {
             )?;
             n.store.write_config(&text)?;
         }
+        let acl = super::acl::copy_to_new_nodes(&self.nodes)?;
         Ok(format!(
-            "backed up and rewrote {} configs (backups *.bak-{stamp})",
-            self.nodes.len()
+            "backed up and rewrote {} configs (backups *.bak-{stamp}){}",
+            self.nodes.len(),
+            acl.iter().map(|c| format!("; {c}")).collect::<String>()
         ))
     }
 

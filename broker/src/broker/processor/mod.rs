@@ -87,6 +87,12 @@ impl BrokerProcessor {
     /// Answers one request by its code (`None`: no reply, as for a pending END_TRANSACTION).
     async fn dispatch(&self, ctx: &ConnContext, req: RemotingCommand) -> Option<RemotingCommand> {
         let b = &self.broker;
+        // `aclEnable=true`: one check before any code is served, so none can skip it.
+        if let Some(acl) = &b.acl {
+            if let Err(denied) = acl.check(ctx.peer.ip(), &req) {
+                return Some(error(response::NO_PERMISSION, denied.to_string()));
+            }
+        }
         let reply = match req.code {
             request::SEND_MESSAGE | request::SEND_MESSAGE_V2 | request::SEND_BATCH_MESSAGE => {
                 send::send(b, ctx, &req).await
