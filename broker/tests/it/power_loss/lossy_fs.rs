@@ -9,6 +9,13 @@
 //! [`Disk::lose_power`] unmounts (after the processes using it were killed), rolls every file
 //! back to its synced content and size, and mounts again with an empty page cache.
 //!
+//! The file system is served by a process of its own ([`serve`], the test binary started again
+//! with [`SERVE_ENV`] set), never by a thread of the test process: a process that maps a file
+//! of a FUSE file system it serves itself can deadlock (a page fault waits for the server, and
+//! the server waits for the faulting process's memory lock), and a test process dying while it
+//! serves would leave every reader of the mount waiting forever. The server exits, unmounting,
+//! when its standard input closes, so a test that dies takes its disks with it.
+//!
 //! The model: a file's data and size are durable at that file's fsync/fdatasync only (stricter
 //! than ext4, which may write back more); directory entries (create, mkdir, rename, unlink) are
 //! durable at once (more lenient than a real file system, where they need the directory's fsync).
@@ -16,8 +23,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::{CString, OsStr, OsString};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -119,7 +128,7 @@ struct Node {
 }
 
 /// Counters of what reached the file system, for the tests to show which paths they exercised.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     /// fsync/fdatasync of files.
     pub fsyncs: u64,
@@ -131,7 +140,7 @@ pub struct Stats {
 }
 
 /// What one power loss discarded.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Loss {
     /// Path of every file that lost unsynced bytes, with the number of 4 KiB pages rolled back.
     pub files: BTreeMap<String, usize>,
@@ -518,14 +527,7 @@ impl Filesystem for Fs {
         done(self.st().sync(ino), reply);
     }
 
-    fn readdir(
-        &mut self,
-        _req: &Request<'_>,
-        ino: u64,
-        _fh: u64,
-        offset: i64,
-        mut reply: ReplyDirectory,
-    ) {
+    fn readdir(&mut self, _req: &Request<'_>, ino: u64, _fh: u64, offset: i64, mut reply: ReplyDirectory) {
         let mut st = self.st();
         let entries: Vec<(u64, OsString)> = match st.dir(ino) {
             Ok(e) => e.iter().map(|(n, i)| (*i, n.clone())).collect(),
@@ -562,7 +564,16 @@ impl Filesystem for Fs {
             })
             .sum();
         let free = BLOCKS.saturating_sub(used);
-        reply.statfs(BLOCKS, free, free, 1 << 20, 1 << 20, PAGE as u32, 255, PAGE as u32);
+        reply.statfs(
+            BLOCKS,
+            free,
+            free,
+            1 << 20,
+            1 << 20,
+            PAGE as u32,
+            255,
+            PAGE as u32,
+        );
     }
 
     fn access(&mut self, _req: &Request<'_>, _ino: u64, _mask: i32, reply: ReplyEmpty) {
@@ -618,74 +629,144 @@ impl Filesystem for Fs {
     }
 }
 
-/// A mounted [`Fs`] at a directory: the "disk" of one machine.
-pub struct Disk {
-    state: Arc<Mutex<State>>,
-    mountpoint: PathBuf,
-    session: Option<fuser::BackgroundSession>,
+/// Set (to a mount point) in the environment of a test binary started as a [`serve`]r.
+pub const SERVE_ENV: &str = "MQ_LOSSYFS_SERVE";
+/// Prefix of the server's answers on its stdout (the test harness prints there too).
+const ANSWER: &str = "lossyfs: ";
+
+fn unmount(at: &Path, flags: i32) -> std::io::Result<()> {
+    let path = CString::new(at.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+    // SAFETY: umount2 reads the NUL-terminated path only.
+    match unsafe { libc::umount2(path.as_ptr(), flags) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
 }
 
-impl Disk {
-    /// Mounts a new, empty file system at `mountpoint` (an existing empty directory). Needs root
-    /// (the mount(2) call) and `/dev/fuse`.
-    pub fn mount(mountpoint: &Path) -> std::io::Result<Self> {
-        let mut d = Self {
-            state: Arc::new(Mutex::new(State::new())),
-            mountpoint: mountpoint.to_path_buf(),
-            session: None,
-        };
-        d.attach()?;
-        Ok(d)
-    }
-
-    fn attach(&mut self) -> std::io::Result<()> {
+/// The server side: mounts a new, empty file system at `at` and answers commands read from
+/// stdin, one a line, on stdout: `lose` (the power cut: unmount, roll back, mount again; answers
+/// the [`Loss`]), `stats` (answers the [`Stats`]). At end of input it unmounts and returns.
+// The answers go to stdout: that is the protocol with [`Disk`].
+#[allow(clippy::print_stdout)]
+pub fn serve(at: &Path) {
+    let state = Arc::new(Mutex::new(State::new()));
+    let mount = || {
         let opts = [
             MountOption::FSName("lossyfs".into()),
             MountOption::RW,
             MountOption::NoAtime,
         ];
-        self.session = Some(fuser::spawn_mount2(
-            Fs(self.state.clone()),
-            &self.mountpoint,
-            &opts,
-        )?);
-        Ok(())
+        fuser::spawn_mount2(Fs(state.clone()), at, &opts)
+    };
+    let mut session = match mount() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            println!("{ANSWER}error mounting {}: {e}", at.display());
+            return;
+        }
+    };
+    println!("{ANSWER}mounted");
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let answer = match line.trim() {
+            "lose" => (|| {
+                unmount(at, 0).map_err(|e| format!("unmounting {}: {e}", at.display()))?;
+                if let Some(s) = session.take() {
+                    s.join();
+                }
+                let loss = state.lock().unwrap_or_else(|p| p.into_inner()).lose_unsynced();
+                session = Some(mount().map_err(|e| format!("mounting again: {e}"))?);
+                serde_json::to_string(&loss).map_err(|e| e.to_string())
+            })(),
+            "stats" => {
+                let stats = state.lock().unwrap_or_else(|p| p.into_inner()).stats;
+                serde_json::to_string(&stats).map_err(|e| e.to_string())
+            }
+            other => Err(format!("unknown command {other:?}")),
+        };
+        match answer {
+            Ok(a) => println!("{ANSWER}{a}"),
+            Err(e) => println!("{ANSWER}error {e}"),
+        }
+    }
+    if session.take().is_some() {
+        // Lazy: a process of a failed test may still hold files there.
+        let _ = unmount(at, libc::MNT_DETACH);
+    }
+}
+
+/// A [`serve`]r process and its mount point: the "disk" of one machine.
+pub struct Disk {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Disk {
+    /// Starts a server mounting a new, empty file system at `at` (an existing empty directory);
+    /// needs root (the mount(2) call) and `/dev/fuse`. The server is this test binary, running
+    /// only the test `entry` (which must call [`serve`] when [`SERVE_ENV`] is set).
+    pub fn mount(at: &Path, entry: &str) -> Result<Self, String> {
+        let mut child = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+            .args([entry, "--exact", "--nocapture", "--test-threads=1"])
+            .env(SERVE_ENV, at)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("starting the file system server: {e}"))?;
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let mut d = Self { child, stdin, stdout };
+        match d.answer()?.as_str() {
+            "mounted" => Ok(d),
+            other => Err(other.to_string()),
+        }
+    }
+
+    /// The server's next answer line (its prefix removed).
+    fn answer(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match self.stdout.read_line(&mut line) {
+                Ok(0) => return Err("the file system server exited".into()),
+                Ok(_) => {}
+                Err(e) => return Err(format!("reading the file system server: {e}")),
+            }
+            // The harness may have printed the test's name on the same line.
+            if let Some((_, a)) = line.trim_end().split_once(ANSWER) {
+                return match a.strip_prefix("error ") {
+                    Some(e) => Err(e.to_string()),
+                    None => Ok(a.to_string()),
+                };
+            }
+        }
+    }
+
+    fn ask<T: serde::de::DeserializeOwned>(&mut self, command: &str) -> T {
+        let stdin = self.stdin.as_mut().expect("server running");
+        writeln!(stdin, "{command}").expect("writing to the file system server");
+        let a = self.answer().unwrap_or_else(|e| panic!("{command}: {e}"));
+        serde_json::from_str(&a).unwrap_or_else(|e| panic!("{command}: {e}: {a}"))
     }
 
     /// The power cut: unmounts (the processes writing here must be dead already: a busy mount
     /// fails the test), rolls every file back to what was last synced, and mounts again, so
     /// the next reader starts from an empty page cache.
     pub fn lose_power(&mut self) -> Loss {
-        if let Some(session) = self.session.take() {
-            let path = CString::new(self.mountpoint.as_os_str().as_bytes()).unwrap();
-            // SAFETY: umount2 reads the NUL-terminated path only.
-            let rc = unsafe { libc::umount2(path.as_ptr(), 0) };
-            assert_eq!(
-                rc,
-                0,
-                "unmounting {}: {}",
-                self.mountpoint.display(),
-                std::io::Error::last_os_error()
-            );
-            session.join();
-        }
-        let loss = self.state.lock().unwrap().lose_unsynced();
-        self.attach().expect("mounting again");
-        loss
+        self.ask("lose")
     }
 
-    pub fn stats(&self) -> Stats {
-        self.state.lock().unwrap().stats
+    pub fn stats(&mut self) -> Stats {
+        self.ask("stats")
     }
 }
 
 impl Drop for Disk {
     fn drop(&mut self) {
-        if let Some(session) = self.session.take() {
-            let path = CString::new(self.mountpoint.as_os_str().as_bytes()).unwrap();
-            // SAFETY: as above. Lazy: a process of a failed test may still hold files here.
-            unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
-            drop(session);
-        }
+        // End of input: the server unmounts and exits.
+        drop(self.stdin.take());
+        let _ = self.child.wait();
     }
 }
