@@ -11,7 +11,7 @@ use openraft::testing::{StoreBuilder, Suite};
 use openraft::{CommittedLeaderId, EntryPayload, RaftLogReader};
 use tempfile::TempDir;
 
-use super::log_store::{DataItem, EntryKind, LogStore, LogStoreOptions};
+use super::log_store::{DataItem, Durability, EntryKind, LogStore, LogStoreOptions};
 use super::state_machine::{NoopApplier, StateMachine};
 use super::types::{Entry, LogId, Membership, Record, StorageError, TypeConfig};
 use crate::store::format::{self, dledger as dl};
@@ -376,6 +376,36 @@ async fn truncate_restores_the_leader_layout() {
     append(&mut sa, winner.clone()).await;
     append(&mut sb, winner).await;
     assert_same_data_files(a.path(), b.path(), 1024);
+}
+
+/// With ASYNC_FLUSH (page-cache durability) a reopened store hands openraft its vote
+/// uncommitted, so a leader that lost power does not resume its term with a shorter log; with
+/// SYNC_FLUSH the vote comes back as saved.
+#[tokio::test]
+async fn a_page_cache_store_reopens_with_its_vote_uncommitted() {
+    for (durability, committed) in [
+        (Durability::Fsync, true),
+        (
+            Durability::PageCache {
+                interval: std::time::Duration::from_millis(100),
+            },
+            false,
+        ),
+    ] {
+        let dir = TempDir::new().expect("tempdir");
+        let mut opts = LogStoreOptions::new(dir.path(), 1024, 0);
+        opts.durability = durability;
+        let mut store = LogStore::open(opts.clone()).expect("open");
+        store
+            .save_vote(&openraft::Vote::new_committed(3, 1))
+            .await
+            .expect("vote");
+        drop(store);
+        let mut store = LogStore::open(opts).expect("reopen");
+        let v = store.read_vote().await.expect("v").expect("a vote");
+        assert_eq!((v.leader_id.term, v.leader_id.node_id), (3, 1));
+        assert_eq!(v.committed, committed, "{durability:?}");
+    }
 }
 
 #[tokio::test]

@@ -265,6 +265,10 @@ impl CommitLog {
             .map_err(io_err("create", &path))?;
         file.set_len(self.file_size)
             .map_err(io_err("preallocate", &path))?;
+        // The size is made durable before the file is used: after a power loss, a file created
+        // but never synced would come back empty, and a store with an empty file before its
+        // newest one does not open.
+        file.sync_data().map_err(io_err("fsync", &path))?;
         sync_dir(&self.dir)?;
         self.files.push(LogFile {
             start,

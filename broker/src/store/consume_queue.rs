@@ -317,9 +317,19 @@ impl ConsumeQueue {
             .map_err(io_err("create", &path))?;
         file.set_len(self.file_size)
             .map_err(io_err("preallocate", &path))?;
+        // The size is made durable before the file is used: after a power loss, a file created
+        // but never synced would come back empty, and a store with an empty file before its
+        // newest one does not open.
+        file.sync_data().map_err(io_err("fsync", &path))?;
         sync_dir(&self.dir)?;
         let f = CqFile::new(start, file, path, self.file_size);
         let idx = self.files.partition_point(|x| x.start < start);
+        // The file before the new one is complete: it is made durable now, as recovery reads
+        // only the newest file's units and takes every older file as whole (after a power loss,
+        // an older file's unsynced units would come back as zeros inside the queue).
+        if let Some(prev) = idx.checked_sub(1).and_then(|i| self.files.get(i)) {
+            prev.file.sync_data().map_err(io_err("fsync", &prev.path))?;
+        }
         self.files.insert(idx, f);
         Ok(idx)
     }

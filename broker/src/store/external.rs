@@ -123,6 +123,19 @@ impl MessageStore {
         );
     }
 
+    /// Makes the consume queues and the key index durable (fsync), so that a DLedger node may
+    /// record the entries dispatched so far as applied: after a power loss, the state machine
+    /// re-applies only the entries after that point, and the queues must hold the ones before.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn sync_dispatched(&self) -> Result<()> {
+        let st = self.shared.read();
+        st.cqs.flush()?;
+        st.index.flush()?;
+        Ok(())
+    }
+
     /// Dispatches one committed record at `phys` to its consume queue (idempotent: a unit that is
     /// already there is skipped) and wakes long polls. Returns the parsed record, so a caller
     /// that looks at it too (the DLedger applier) does not parse it again.

@@ -118,6 +118,11 @@ impl Entry {
     }
 }
 
+/// Whether `path` is a file of 0 bytes.
+fn is_empty_file(path: &Path) -> Result<bool> {
+    Ok(std::fs::metadata(path).map_err(io_err("stat", path))?.len() == 0)
+}
+
 /// One index file.
 #[derive(Debug)]
 pub struct IndexFile {
@@ -166,6 +171,9 @@ impl IndexFile {
             header,
         };
         f.write_header()?;
+        // The size and header are made durable before the file is used: after a power loss a
+        // created but unsynced file can come back empty.
+        f.file.sync_data().map_err(io_err("fsync", &f.path))?;
         sync_dir(dir)?;
         Ok(f)
     }
@@ -407,8 +415,17 @@ impl IndexService {
                 }
             }
             names.sort();
+            let last = names.last().cloned();
             for name in names {
-                files.push(IndexFile::load(dir.join(&name), name, slots, entries)?);
+                let path = dir.join(&name);
+                if Some(&name) == last.as_ref() && is_empty_file(&path)? {
+                    // The power went while the newest file was being created (before its size was
+                    // synced): it holds nothing, and the recovery indexes its records again.
+                    tracing::warn!(path = %path.display(), "removing an empty index file left by a crash");
+                    std::fs::remove_file(&path).map_err(io_err("remove", &path))?;
+                    continue;
+                }
+                files.push(IndexFile::load(path, name, slots, entries)?);
             }
         }
         if enabled && fresh {
@@ -834,6 +851,32 @@ mod tests {
             idx.query("T", "k9", 64, 0, i64::MAX).unwrap().phy_offsets,
             vec![900]
         );
+    }
+
+    /// A power loss while the newest file was being created leaves it empty: it is dropped and
+    /// the older files still serve; an empty file before the newest is corruption.
+    #[test]
+    fn an_empty_newest_file_left_by_a_crash_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut idx = IndexService::open(dir.path(), true, 7, 50).unwrap();
+        assert_eq!(idx.build("T", &props("U1", "k1"), 0, 100, 1_000).unwrap(), 2);
+        let first = idx.files()[0].name.clone();
+        drop(idx);
+        let empty = dir.path().join("99991231235959999");
+        std::fs::File::create(&empty).unwrap();
+        let idx = IndexService::open(dir.path(), true, 7, 50).unwrap();
+        assert_eq!(idx.files().len(), 1);
+        assert!(!empty.exists());
+        assert_eq!(
+            idx.query("T", "k1", 8, 0, i64::MAX).unwrap().phy_offsets,
+            vec![100]
+        );
+        drop(idx);
+        let before = dir.path().join("00000000000000000");
+        std::fs::File::create(&before).unwrap();
+        assert!(first.as_str() > "00000000000000000");
+        let err = IndexService::open(dir.path(), true, 7, 50).unwrap_err();
+        assert!(matches!(err, StoreError::Corruption { .. }), "{err}");
     }
 
     #[test]

@@ -778,10 +778,11 @@ async fn serves_the_foreign_fixture_store() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../shared/fixtures/foreign-store"
     ));
-    if !fixture.exists() {
-        tracing::warn!("foreign-store fixture not present; skipping");
-        return;
-    }
+    assert!(
+        fixture.join("manifest.json").is_file(),
+        "the foreign-store fixture is missing: looked for {}",
+        fixture.join("manifest.json").display()
+    );
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("store");
     copy_dir(&fixture.join("store"), &root);

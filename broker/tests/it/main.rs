@@ -16,6 +16,7 @@ mod durability;
 mod groups;
 mod hostile;
 mod metrics;
+mod power_loss;
 mod protocol;
 mod query_by_key;
 mod replica_status;

@@ -6,8 +6,9 @@
 //!
 //! The state machine re-applies the records of its last persist interval after a crash; every
 //! change is "set to this value", so applying it again in log order ends in the same state.
-//! Consumer and delay offsets are made durable ([`Applier::persist`]) before the state machine
-//! records them as applied; topic and group changes are written when applied.
+//! Consume-queue units, key-index entries, consumer and delay offsets are made durable
+//! ([`Applier::persist`]) before the state machine records them as applied; topic and group
+//! changes are written when applied.
 
 use std::sync::{Arc, Weak};
 
@@ -76,6 +77,9 @@ impl Applier for BrokerApplier {
     }
 
     fn persist(&self) -> Result<(), ApplierError> {
+        // The queue units of the applied records, like the offsets, must survive a power loss
+        // once the state machine records those records as applied.
+        self.store.sync_dispatched()?;
         if let Some(b) = self.broker.upgrade() {
             b.offsets.persist_if_dirty()?;
         }

@@ -334,7 +334,16 @@ impl LogStore {
         fs::create_dir_all(&opts.node_dir).map_err(io_err(&opts.node_dir))?;
         fs::create_dir_all(&opts.data_dir).map_err(io_err(&opts.data_dir))?;
 
-        let vote = meta::read_vote(&opts.node_dir)?;
+        let mut vote = meta::read_vote(&opts.node_dir)?;
+        // With page-cache durability a power loss can take entries this node appended, and
+        // replicated, as the leader of its term. openraft resumes the leadership of a committed
+        // vote of its own at startup: the leader would then hand out the lost indexes again, with
+        // other entries, in the same term, and followers holding the old ones would keep them
+        // (same term and index). Uncommitted, the vote makes the node wait for an election,
+        // which a node whose log lacks committed entries cannot win.
+        if let (Durability::PageCache { .. }, Some(v)) = (opts.durability, vote.as_mut()) {
+            v.committed = false;
+        }
         let meta::Checkpoint {
             mut committed,
             last_purged,
