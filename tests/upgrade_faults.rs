@@ -246,7 +246,7 @@ async fn upgrade_crashed_after_every_step_resumes_or_rolls_back() {
     }
     if soak() {
         for finish in [Finish::Resume, Finish::Rollback] {
-            cases.push(("during:copy".into(), &STEPS[..3], finish));
+            cases.push(("during:copy".into(), &STEPS[..4], finish));
         }
     }
     for (point, recorded, finish) in cases {
@@ -296,7 +296,8 @@ async fn agent_killed_during_the_copy_then_resume_completes() {
     {
         eprintln!("mqadmin after the agent's kill -9: {}", stderr.trim());
     }
-    assert_eq!(recorded_steps(&p.env), &STEPS[..3]);
+    // The third node's agent copies during pre-copy, while the old pair serves.
+    assert_eq!(recorded_steps(&p.env), &STEPS[..1]);
     assert_eq!(
         master_commitlog(&p.env),
         p.commitlog,
@@ -314,8 +315,8 @@ async fn agent_killed_during_the_copy_then_resume_completes() {
     let r = upgrade(&p.env, &["--yes", "--resume", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["steps"][2]["status"], "done earlier", "{report}");
-    assert_eq!(report["steps"][3]["status"], "done", "{report}");
+    assert_eq!(report["steps"][0]["status"], "done earlier", "{report}");
+    assert_eq!(report["steps"][1]["status"], "done", "{report}");
     check_old_data_on_leader(&p.env, &c, &p.sent).await;
     check_master_commitlog_sealed(&p.env, &p.commitlog_bytes, "before new writes");
     write_and_check_replicated(&p.env, &c, &p.sent).await;
@@ -459,7 +460,8 @@ fn parse_head(head: &[u8]) -> Seen {
     }
 }
 
-/// Issue "Tests that can fail": an upload to the third node's agent is broken mid-file (the
+/// Issue "Tests that can fail": an upload from this machine to the third node's agent is broken
+/// mid-file (the
 /// connection is cut after 20 000 bytes of the first commitlog file, once the agent has written
 /// them). mqadmin must ask the agent how much arrived and send only the rest, from that length:
 /// the proxy sees exactly two uploads of the file, the second at offset 20 000 with the remaining
@@ -483,10 +485,14 @@ async fn agent_upload_cut_mid_file_resumes_from_the_agents_length() {
         landed.clone(),
     );
     p.env.specs[2] = format!("agent://{}/third", proxy.addr);
+    // Master and slave by their config files: the copy to the third node is uploaded by mqadmin
+    // (between two agents the third's agent would pull it from the master's instead).
+    p.env.specs[0] = p.env.master.display().to_string();
+    p.env.specs[1] = p.env.slave.display().to_string();
     // Stop right after the copy step, before any broker touches the copied files.
     let r = run_cmd(upgrade_cmd(&p.env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:copy"));
     assert_eq!(r.code, None, "stopped by the test hook after the copy: {r:?}");
-    assert_eq!(recorded_steps(&p.env), &STEPS[..4]);
+    assert_eq!(recorded_steps(&p.env), &STEPS[..5]);
 
     let seen = proxy.seen();
     let of_file: Vec<&Seen> = seen

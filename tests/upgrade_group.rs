@@ -27,8 +27,9 @@ const GROUP: &str = "up-consumers";
 const T: Duration = Duration::from_secs(10);
 
 /// The steps, as `upgrade-group` names them in its plan, state file and failpoints.
-pub(crate) const STEPS: [&str; 7] = [
+pub(crate) const STEPS: [&str; 8] = [
     "preflight",
+    "pre-copy",
     "stop-old",
     "align",
     "copy",
@@ -625,7 +626,7 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
     assert_eq!(r.code, Some(0), "{r:?}");
     drop(master);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let align = report["steps"][2]["detail"].as_str().unwrap();
+    let align = report["steps"][3]["detail"].as_str().unwrap();
     assert!(!align.starts_with("0 identical, 0 completed"), "{align}");
     assert!(
         !align.contains(" 0 completed"),
@@ -806,8 +807,8 @@ async fn dry_run_changes_nothing_and_a_divergent_slave_is_refused() {
     let r = upgrade(&env, &["--yes", "--resume", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["steps"][4]["status"], "done earlier", "{report}");
-    assert_eq!(report["steps"][6]["status"], "done", "{report}");
+    assert_eq!(report["steps"][5]["status"], "done earlier", "{report}");
+    assert_eq!(report["steps"][7]["status"], "done", "{report}");
     let members = wait_group(&env.ns, 3, None).await;
     same(
         &pull_all(&c, &members[&0]).await,
@@ -848,7 +849,7 @@ async fn upgrade_through_three_agents_completes_a_lagging_slave_and_fails_over()
     assert_eq!(r.code, Some(0), "{r:?}");
     drop(master);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let align = report["steps"][2]["detail"].as_str().unwrap();
+    let align = report["steps"][3]["detail"].as_str().unwrap();
     assert!(
         !align.contains(" 0 completed"),
         "the lagging slave is completed: {align}"
@@ -931,7 +932,7 @@ async fn upgrade_through_three_agents_aligns_a_divergent_slave() {
     let r = upgrade(&env, &["--yes", "--align", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let align = report["steps"][2]["detail"].as_str().unwrap();
+    let align = report["steps"][3]["detail"].as_str().unwrap();
     assert!(align.contains("1 overwritten"), "{align}");
     let members = wait_group(&env.ns, 3, None).await;
     same(
