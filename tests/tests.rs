@@ -14,5 +14,6 @@ mod real_cluster;
 mod upgrade_faults;
 mod upgrade_group;
 mod upgrade_refusals;
+mod upgrade_traffic;
 mod util;
 mod verify_commitlog;

@@ -21,8 +21,8 @@ use md5::{Digest, Md5};
 
 use crate::util::{closed_addr, mqadmin, run_cmd, Run};
 
-const TOPIC: &str = "UpTopic";
-const QUEUES: i32 = 4;
+pub(crate) const TOPIC: &str = "UpTopic";
+pub(crate) const QUEUES: i32 = 4;
 const GROUP: &str = "up-consumers";
 const T: Duration = Duration::from_secs(10);
 
@@ -173,6 +173,10 @@ pub fn setup_mode(mode: Mode) -> Env {
             ("mappedFileSizeCommitLog", "65536".into()),
             ("mappedFileSizeConsumeQueue", "6000".into()),
             ("flushDiskType", "ASYNC_FLUSH".into()),
+            // Small index files (the default is 420 MB, mostly holes) that roll over every 400
+            // messages, so the upgrade copies several, sealed and newest.
+            ("maxHashSlotNum", "100".into()),
+            ("maxIndexNum", "400".into()),
         ];
         props.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
         let conf_dir = dir.path().join(format!("{name}-conf"));
@@ -240,7 +244,7 @@ async fn invoke(c: &RemotingClient, addr: &str, req: RemotingCommand) -> Remotin
     c.invoke(addr, req, T).await.expect("request answered")
 }
 
-async fn wait_ready(c: &RemotingClient, addr: &str) {
+pub(crate) async fn wait_ready(c: &RemotingClient, addr: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let req = RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO);
@@ -257,7 +261,7 @@ fn send_req(queue_id: i32, body: Vec<u8>) -> RemotingCommand {
 }
 
 /// A send whose `KEYS` property is `keys` (left out when empty), for query by key.
-fn keyed_req(queue_id: i32, body: Vec<u8>, keys: &str) -> RemotingCommand {
+pub(crate) fn keyed_req(queue_id: i32, body: Vec<u8>, keys: &str) -> RemotingCommand {
     let mut props = vec![("WAIT", "true")];
     if !keys.is_empty() {
         props.push(("KEYS", keys));
@@ -300,7 +304,7 @@ async fn produce(
     }
 }
 
-async fn max_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
+pub(crate) async fn max_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
     let req = RemotingCommand::request(
         request::GET_MAX_OFFSET,
         &QueueRequestHeader {
@@ -312,7 +316,7 @@ async fn max_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
     (r.code == response::SUCCESS).then(|| r.decode_header::<OffsetResponseHeader>().unwrap().offset)
 }
 
-async fn query_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
+pub(crate) async fn query_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
     let req = RemotingCommand::request(
         request::QUERY_CONSUMER_OFFSET,
         &QueryConsumerOffsetRequestHeader {

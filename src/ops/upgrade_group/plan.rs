@@ -41,6 +41,9 @@ pub struct StepLine {
     pub status: String,
     /// What it will do or did.
     pub detail: String,
+    /// How long it ran, in ms (done steps only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 /// The plan (with `--dry-run`) or what was done.
@@ -439,6 +442,7 @@ impl Upgrade {
                     step: *step,
                     status: "done earlier".into(),
                     detail: r.detail.clone(),
+                    duration_ms: Some(r.duration_ms),
                 },
                 None => StepLine {
                     number: i + 1,
@@ -449,6 +453,7 @@ impl Upgrade {
                         "planned".into()
                     },
                     detail: self.describe(*step),
+                    duration_ms: None,
                 },
             })
             .collect();

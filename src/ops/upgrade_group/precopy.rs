@@ -283,6 +283,19 @@ impl Upgrade {
         ))
     }
 
+    /// Removes every pre-copied file (and a slave's staging directory).
+    pub(super) fn undo_pre_copy(&mut self) -> Result<()> {
+        for p in std::mem::take(&mut self.state.precopied) {
+            if let Some(n) = self.nodes.iter().find(|n| n.self_id == p.node) {
+                n.store.remove(p.area, &p.dst_rel)?;
+            }
+        }
+        if let Some(slave) = self.slave() {
+            slave.store.remove(Area::Root, STAGING)?;
+        }
+        Ok(())
+    }
+
     /// The self id of the node whose store is `store`.
     fn node_id_of(&self, store: &crate::ops::node::AnyNode) -> String {
         self.nodes

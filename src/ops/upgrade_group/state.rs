@@ -82,6 +82,9 @@ pub struct StepRecord {
     pub detail: String,
     /// When it finished (Unix seconds).
     pub finished_at: u64,
+    /// How long it ran, in ms (the run that finished it).
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 /// A config backup.

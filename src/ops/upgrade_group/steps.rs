@@ -32,6 +32,7 @@ impl Upgrade {
                 continue;
             }
             reporter.on_step(i + 1, *step, &self.describe(*step));
+            let started = Instant::now();
             let detail = match step {
                 Step::Preflight => self.describe(Step::Preflight),
                 Step::PreCopy => self.pre_copy(reporter)?,
@@ -39,8 +40,10 @@ impl Upgrade {
                 Step::Align => match self.align(reporter) {
                     Ok(detail) => detail,
                     Err(e @ UpgradeError::Divergent(_)) => {
-                        // Nothing was written yet (stopping the old brokers changed no file), so
-                        // forget this run: the next one, with --align, starts afresh.
+                        // Nothing was written but the pre-copies (stopping the old brokers changed
+                        // no file): remove them and forget this run, so the next one, with
+                        // --align, starts afresh from stores as they were.
+                        self.undo_pre_copy()?;
                         self.forget_state();
                         return Err(e);
                     }
@@ -55,6 +58,7 @@ impl Upgrade {
                 step: *step,
                 detail,
                 finished_at: now_secs(),
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
             self.save()?;
             failpoint(&format!("after:{}", step.as_str()));
