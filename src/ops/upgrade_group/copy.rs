@@ -12,7 +12,10 @@
 //! - one local, one remote: chunks through `mqadmin`, hashed on the way.
 //!
 //! All-zero chunks are not written (commitlog and index files are preallocated): the
-//! destination's length is set afterwards, which extends it with zeros.
+//! destination's length is set afterwards, which extends it with zeros. Between two local files
+//! the source's holes (`SEEK_HOLE`: the unwritten part of a preallocated file, most of an index
+//! file) are neither read nor hashed: the md5 covers the data extents, and the destination must
+//! hold data only inside them and the same md5 over them.
 
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -25,7 +28,7 @@ use std::time::{Duration, Instant};
 use broker::store::probe::first_nonzero_index;
 use md5::{Digest, Md5};
 
-use super::{failpoint, Result, UpgradeError, UpgradeReporter};
+use super::{Result, UpgradeError, UpgradeReporter};
 use crate::ops::node::{AnyNode, Area, LocalNode, NodeError};
 
 /// Copy chunk size (one download and one upload per chunk between this machine and an agent).
@@ -107,7 +110,19 @@ pub(super) fn copy_file(
 ) -> Result<Copied> {
     let range = job.from..job.size;
     let streamed = match (job.src, job.dst) {
-        (AnyNode::Local(s), AnyNode::Local(d)) => local_copy(s, d, job, throttle_mb_per_s, reporter)?,
+        (AnyNode::Local(s), AnyNode::Local(d)) => {
+            let (md5, extents) = local_copy(s, d, job, throttle_mb_per_s, reporter)?;
+            if job.from == 0 {
+                if let Some(got) = verify_local_extents(d, job, &extents)? {
+                    if got == md5 {
+                        return Ok(Copied { md5, len: job.size });
+                    }
+                }
+            }
+            // A partial copy, or a destination with data elsewhere: compare the whole files.
+            let a = job.src.digest_file(job.area, &job.rel, 0..u64::MAX)?;
+            (a.md5, a.len)
+        }
         (AnyNode::Remote(s), AnyNode::Remote(d)) => {
             let rate = throttle_mb_per_s
                 .filter(|r| *r > 0.0)
@@ -118,7 +133,6 @@ pub(super) fn copy_file(
         }
         _ => chunked_copy(job, throttle_mb_per_s, reporter)?,
     };
-    failpoint("during:copy");
     let b = job.dst.digest_file(job.area, &job.dst_rel, 0..u64::MAX)?;
     let expected = if job.from == 0 && streamed.1 == job.size {
         Copied {
@@ -196,15 +210,16 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
     }
 }
 
-/// Both files on this machine: read and hash each chunk, then `copy_file_range` it (same file
-/// system) or `pwrite` it; flush. Returns the md5 of the bytes read.
+/// Both files on this machine: read and hash each chunk of the source's data extents, then
+/// `copy_file_range` it (same file system) or `pwrite` it; flush. Returns the md5 of the bytes
+/// read and the extents they came from.
 fn local_copy(
     src: &LocalNode,
     dst: &LocalNode,
     job: &CopyJob<'_>,
     throttle_mb_per_s: Option<f64>,
     reporter: &dyn UpgradeReporter,
-) -> Result<([u8; 16], u64)> {
+) -> Result<([u8; 16], Vec<std::ops::Range<u64>>)> {
     let from_path = src.file_path(job.area, &job.rel);
     let to_path = dst.file_path(job.area, &job.dst_rel);
     if let Some(dir) = to_path.parent() {
@@ -229,33 +244,120 @@ fn local_copy(
     let started = Instant::now();
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; CHUNK as usize];
-    let mut pos = job.from;
-    while pos < job.size {
-        let want = usize::try_from(job.size - pos).map_or(buf.len(), |r| r.min(buf.len()));
-        let n = read_at(&input, &mut buf[..want], pos).map_err(io("read", &from_path))?;
-        if n == 0 {
+    let extents = data_extents(&input, job.from..job.size);
+    let mut done = 0u64;
+    for extent in &extents {
+        let mut pos = extent.start;
+        while pos < extent.end {
+            let want = usize::try_from(extent.end - pos).map_or(buf.len(), |r| r.min(buf.len()));
+            let n = read_at(&input, &mut buf[..want], pos).map_err(io("read", &from_path))?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            hasher.update(chunk);
+            if first_nonzero_index(chunk).is_some() {
+                let copied =
+                    kernel_copy && copy_range(&input, &output, pos, n).map_err(io("copy to", &to_path))?;
+                if !copied {
+                    // copy_file_range is not supported here: plain writes from now on.
+                    kernel_copy = false;
+                    output.write_all_at(chunk, pos).map_err(io("write", &to_path))?;
+                }
+            }
+            pos += n as u64;
+            done += n as u64;
+            reporter.on_copy_bytes(n as u64);
+            throttle(started, done, throttle_mb_per_s);
+        }
+    }
+    output.set_len(job.size).map_err(io("resize", &to_path))?;
+    output.sync_all().map_err(io("flush", &to_path))?;
+    Ok((hasher.finalize().into(), extents))
+}
+
+/// The data extents of `range` of `file` (`SEEK_DATA`/`SEEK_HOLE`: holes read as zeros, so a
+/// preallocated file's unwritten part needs neither reading nor hashing), after flushing it so
+/// that no delayed allocation hides data; the whole range when the file system cannot tell.
+fn data_extents(file: &File, range: std::ops::Range<u64>) -> Vec<std::ops::Range<u64>> {
+    if file.sync_data().is_err() {
+        return vec![range];
+    }
+    let fd = file.as_raw_fd();
+    let mut out = Vec::new();
+    let mut pos = range.start;
+    while pos < range.end {
+        // SAFETY: lseek on a valid, owned descriptor; the reads use explicit offsets (pread).
+        let start = unsafe { libc::lseek(fd, pos as libc::off_t, libc::SEEK_DATA) };
+        if start < 0 {
+            return match std::io::Error::last_os_error().raw_os_error() {
+                // No data after `pos`.
+                Some(libc::ENXIO) => out,
+                _ => vec![range],
+            };
+        }
+        let start = start as u64;
+        if start >= range.end {
             break;
         }
-        let chunk = &buf[..n];
-        hasher.update(chunk);
-        if first_nonzero_index(chunk).is_some() {
-            let copied =
-                kernel_copy && copy_range(&input, &output, pos, n).map_err(io("copy to", &to_path))?;
-            if !copied {
-                // copy_file_range is not supported here: plain writes from now on.
-                kernel_copy = false;
-                output.write_all_at(chunk, pos).map_err(io("write", &to_path))?;
-            }
+        // SAFETY: as above.
+        let end = unsafe { libc::lseek(fd, start as libc::off_t, libc::SEEK_HOLE) };
+        if end < 0 {
+            return vec![range];
         }
-        pos += n as u64;
-        reporter.on_copy_bytes(n as u64);
-        throttle(started, pos - job.from, throttle_mb_per_s);
+        let end = (end as u64).min(range.end);
+        if end <= start {
+            return vec![range];
+        }
+        out.push(start..end);
+        pos = end;
     }
-    output
-        .set_len(pos.max(job.size))
-        .map_err(io("resize", &to_path))?;
-    output.sync_all().map_err(io("flush", &to_path))?;
-    Ok((hasher.finalize().into(), pos - job.from))
+    out
+}
+
+/// md5 of the bytes of `extents` of a local file, read with `pread`.
+fn md5_of_extents(path: &Path, extents: &[std::ops::Range<u64>]) -> std::io::Result<[u8; 16]> {
+    let file = File::open(path)?;
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; CHUNK as usize];
+    for extent in extents {
+        let mut pos = extent.start;
+        while pos < extent.end {
+            let want = usize::try_from(extent.end - pos).map_or(buf.len(), |r| r.min(buf.len()));
+            let n = read_at(&file, &mut buf[..want], pos)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            pos += n as u64;
+        }
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// Verifies a local copy made by [`local_copy`]: same length, no data outside the source's data
+/// extents, and the same md5 over them. `None` when the destination has data elsewhere (another
+/// file system's block size): the caller then compares the whole files.
+fn verify_local_extents(
+    dst: &LocalNode,
+    job: &CopyJob<'_>,
+    extents: &[std::ops::Range<u64>],
+) -> Result<Option<[u8; 16]>> {
+    let path = dst.file_path(job.area, &job.dst_rel);
+    let file = File::open(&path).map_err(io("open", &path))?;
+    let len = file.metadata().map_err(io("stat", &path))?.len();
+    if len != job.size {
+        return Ok(None);
+    }
+    let inside = data_extents(&file, 0..len)
+        .iter()
+        .all(|d| extents.iter().any(|e| e.start <= d.start && d.end <= e.end));
+    if !inside {
+        return Ok(None);
+    }
+    md5_of_extents(&path, extents)
+        .map(Some)
+        .map_err(io("read", &path))
 }
 
 /// `pread` until `buf` is full or the file ends.
@@ -335,5 +437,67 @@ mod tests {
         let mut buf = vec![0u8; 10];
         assert_eq!(read_at(&input, &mut buf, 99_995).unwrap(), 5);
         assert_eq!(&buf[..5], &bytes[99_995..]);
+    }
+
+    /// A preallocated file with data at its start and in its middle is copied whole: the copy
+    /// has the source's bytes and length, and its md5 (over the data extents) is verified.
+    #[test]
+    fn a_sparse_file_is_copied_and_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        let name = "00000000000000000000";
+        let size = 24 * 1024 * 1024u64;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(a.join(name))
+            .unwrap();
+        file.set_len(size).unwrap();
+        file.write_all_at(&[7u8; 5000], 0).unwrap();
+        file.write_all_at(&[9u8; 100], 9 * 1024 * 1024 + 3).unwrap();
+        drop(file);
+        let extents = data_extents(&File::open(a.join(name)).unwrap(), 0..size);
+        assert!(!extents.is_empty());
+        assert!(extents.iter().any(|e| e.start == 0));
+        let node =
+            |p: &Path| AnyNode::Local(LocalNode::from_spec("n", &format!("dir:{}", p.display())).unwrap());
+        let (src, dst) = (node(&a), node(&b));
+        let job = CopyJob {
+            src: &src,
+            dst: &dst,
+            area: Area::CommitLog,
+            rel: name.into(),
+            dst_rel: name.into(),
+            from: 0,
+            size,
+        };
+        let copied = copy_file(&job, None, &super::super::NoReporter).unwrap();
+        assert_eq!(copied.len, size);
+        assert_eq!(
+            std::fs::read(b.join(name)).unwrap(),
+            std::fs::read(a.join(name)).unwrap()
+        );
+        // A destination with data where the source has none is not taken for a good copy.
+        let out = std::fs::OpenOptions::new()
+            .write(true)
+            .open(b.join(name))
+            .unwrap();
+        out.write_all_at(&[1u8; 10], 20 * 1024 * 1024).unwrap();
+        out.sync_all().unwrap();
+        assert_eq!(
+            verify_local_extents(
+                match &dst {
+                    AnyNode::Local(d) => d,
+                    AnyNode::Remote(_) => unreachable!(),
+                },
+                &job,
+                &extents
+            )
+            .unwrap()
+            .filter(|m| *m == copied.md5),
+            None
+        );
     }
 }
