@@ -155,6 +155,7 @@ for size in $SIZES; do
         >"$WORK/report.json" 2>"$WORK/upgrade.err" || { cat "$WORK/upgrade.err" >&2; exit 1; }
     sleep 2
     kill "$PROBE" 2>/dev/null || true
+    cp "$WORK/report.json" "${TMPDIR:-/tmp}/upgrade-bench-$size.json"
 
     row=$(python3 - "$WORK/report.json" "$WORK/probe.log" "$size" "$base_mbps" <<'EOF'
 import json, sys
@@ -163,12 +164,12 @@ times = [float(l) for l in open(sys.argv[2]) if l.strip()]
 gap = max((b - a for a, b in zip(times, times[1:])), default=0)
 d = report["downtime"]
 steps = {s["step"]: s for s in report["steps"]}
-pre = steps["pre-copy"]["durationMs"] / 1000
+pre = steps["pre-copy"].get("durationMs", 0) / 1000
 pre_mbps = d["bytesBefore"] / pre / 1e6 if pre > 0 else 0
 base = float(sys.argv[4])
 print(f"| {sys.argv[3]} | {d['measuredMs'] / 1000:.2f} ({d['until']}) | {gap:.2f} | "
       f"{d['bytesBefore'] / 1e6:.0f} | {d['bytesDuring'] / 1e6:.0f} | {pre_mbps:.0f} | {base:.0f} | "
-      f"{pre_mbps / base:.2f} |")
+      f"{pre_mbps / base:.2f} | {steps['copy'].get('durationMs', 0) / 1000:.2f} |")
 EOF
 )
     ROWS+=("$row")
@@ -178,6 +179,6 @@ EOF
 done
 
 echo
-echo "| commitlog | downtime reported, s | longest gap seen by the sender, s | MB copied before | MB copied during | pre-copy MB/s | cp+md5sum MB/s | ratio |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| commitlog | downtime reported, s | longest gap seen by the sender, s | MB copied before | MB copied during | pre-copy MB/s | cp+md5sum MB/s | ratio | copy step, s |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for r in "${ROWS[@]}"; do echo "$r"; done

@@ -42,7 +42,7 @@ pub struct StepLine {
     /// What it will do or did.
     pub detail: String,
     /// How long it ran, in ms (done steps only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "durationMs", skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
 }
 
