@@ -443,19 +443,29 @@ const UPGRADE_GROUP_HELP: &str = "\
 A NODE is a broker config file on this machine, or `agent://HOST:PORT/BROKER` for a broker served
 by the node agent `mqagent` on its machine (`mqagent --broker BROKER=CONFIG`; token from
 --token-file or MQADMIN_AGENT_TOKEN). Agents stop and start their brokers and compute md5s
-locally; copies between agents stream through mqadmin in 4 MiB chunks, resumed after a broken
-upload and md5-verified on both sides. With a remote last node the state file is
-upgrade-group.json in its store root, on its machine. The new group is n0 = the master, n1 = the slave
-(or the first --third), n2 = the (last) --third, whose store root must hold no commitlog.
+locally; between two agents the destination's agent pulls each file from the source's (resumed
+after a broken download), between this machine and an agent copies go through mqadmin in 4 MiB
+chunks (resumed after a broken upload); every copy is md5-verified. With a remote last node the
+state file is upgrade-group.json in its store root, on its machine. The new group is n0 = the
+master, n1 = the slave (or the first --third), n2 = the (last) --third, whose store root must hold
+no commitlog. The downtime covers steps 3 to 7 only, so it does not grow with the store.
 Steps (printed as a plan first; each is recorded in the state file, so --resume continues):
   1 preflight   configs parse, new stores empty, free disk space, DLedger peer ports free
-  2 stop-old    SIGTERM the old brokers (found by their -c config in /proc), wait for the lock
-  3 align       compare the newest commitlog files; complete a lagging slave from the master;
+  2 pre-copy    while the old pair serves: the commitlog, consume-queue and index files that are
+                never written again -> new node(s) (and older commitlog files -> a slave lacking
+                them), md5-verified, three files at once; each file recorded as it is done
+  3 stop-old    SIGTERM the old brokers (found by their -c config in /proc), wait for the lock
+  4 align       compare the newest commitlog files; complete a lagging slave from the master;
                 a divergent slave is refused unless --align (the master is never written)
-  4 copy        master's commitlog/, config/, consumequeue/, checkpoint -> new node(s), md5-verified
-  5 configure   back up each config to <config>.bak-<unix time>, rewrite it for DLedger
-  6 start       start the three brokers, wait for one BID 0 and two followers
-  7 check       every old queue's max offset, first and last message, and consumer offsets
+  5 copy        what pre-copy did not copy or what changed since (newest files, config/,
+                checkpoint) -> new node(s); consume queues, index -> the slave; md5-verified
+  6 configure   back up each config to <config>.bak-<unix time>, rewrite it for DLedger
+  7 start       start the three brokers, wait for one BID 0 and two followers
+  8 check       every old queue's messages up to its old max offset (first and last readable)
+                and consumer offsets; what producers and consumers did since is accepted
+The report gives the downtime (SIGTERM of the old master to the first send the new group
+acknowledged, or to its leader registering when nothing was sent) and the bytes copied before
+and during it; the plan gives both phases' bytes and the expected downtime.
 Default --peers: n<i>-<brokerIP1>:<listenPort + 10000> (30911 -> 40911, as in conf/dledger).
 --rollback (before the new group accepted a write) stops the new brokers, restores the configs,
 removes the copied store and restarts the old pair.

@@ -17,5 +17,6 @@ mod upgrade_acl;
 mod upgrade_faults;
 mod upgrade_group;
 mod upgrade_refusals;
+mod upgrade_traffic;
 mod util;
 mod verify_commitlog;

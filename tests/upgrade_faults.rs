@@ -246,7 +246,7 @@ async fn upgrade_crashed_after_every_step_resumes_or_rolls_back() {
     }
     if soak() {
         for finish in [Finish::Resume, Finish::Rollback] {
-            cases.push(("during:copy".into(), &STEPS[..3], finish));
+            cases.push(("during:copy".into(), &STEPS[..4], finish));
         }
     }
     for (point, recorded, finish) in cases {
@@ -296,7 +296,8 @@ async fn agent_killed_during_the_copy_then_resume_completes() {
     {
         eprintln!("mqadmin after the agent's kill -9: {}", stderr.trim());
     }
-    assert_eq!(recorded_steps(&p.env), &STEPS[..3]);
+    // The third node's agent copies during pre-copy, while the old pair serves.
+    assert_eq!(recorded_steps(&p.env), &STEPS[..1]);
     assert_eq!(
         master_commitlog(&p.env),
         p.commitlog,
@@ -314,8 +315,8 @@ async fn agent_killed_during_the_copy_then_resume_completes() {
     let r = upgrade(&p.env, &["--yes", "--resume", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["steps"][2]["status"], "done earlier", "{report}");
-    assert_eq!(report["steps"][3]["status"], "done", "{report}");
+    assert_eq!(report["steps"][0]["status"], "done earlier", "{report}");
+    assert_eq!(report["steps"][1]["status"], "done", "{report}");
     check_old_data_on_leader(&p.env, &c, &p.sent).await;
     check_master_commitlog_sealed(&p.env, &p.commitlog_bytes, "before new writes");
     write_and_check_replicated(&p.env, &c, &p.sent).await;
@@ -459,7 +460,8 @@ fn parse_head(head: &[u8]) -> Seen {
     }
 }
 
-/// Issue "Tests that can fail": an upload to the third node's agent is broken mid-file (the
+/// Issue "Tests that can fail": an upload from this machine to the third node's agent is broken
+/// mid-file (the
 /// connection is cut after 20 000 bytes of the first commitlog file, once the agent has written
 /// them). mqadmin must ask the agent how much arrived and send only the rest, from that length:
 /// the proxy sees exactly two uploads of the file, the second at offset 20 000 with the remaining
@@ -483,10 +485,14 @@ async fn agent_upload_cut_mid_file_resumes_from_the_agents_length() {
         landed.clone(),
     );
     p.env.specs[2] = format!("agent://{}/third", proxy.addr);
+    // Master and slave by their config files: the copy to the third node is uploaded by mqadmin
+    // (between two agents the third's agent would pull it from the master's instead).
+    p.env.specs[0] = p.env.master.display().to_string();
+    p.env.specs[1] = p.env.slave.display().to_string();
     // Stop right after the copy step, before any broker touches the copied files.
     let r = run_cmd(upgrade_cmd(&p.env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:copy"));
     assert_eq!(r.code, None, "stopped by the test hook after the copy: {r:?}");
-    assert_eq!(recorded_steps(&p.env), &STEPS[..4]);
+    assert_eq!(recorded_steps(&p.env), &STEPS[..5]);
 
     let seen = proxy.seen();
     let of_file: Vec<&Seen> = seen
@@ -516,6 +522,102 @@ async fn agent_upload_cut_mid_file_resumes_from_the_agents_length() {
         std::fs::read(&landed).unwrap(),
         std::fs::read(master.join(FIRST)).unwrap(),
         "the resumed file"
+    );
+    assert_eq!(
+        md5_tree(&p.env.dir.path().join("third-store/commitlog")),
+        master_commitlog(&p.env),
+        "the third node's commitlog"
+    );
+}
+
+/// A TCP proxy in front of the master's node agent that lets the first download of commitlog
+/// file `file` (`GET …/file?area=commit_log&path=<file>`) through for `keep` bytes of its
+/// response only, then closes both connections; it records the `start` of every download of
+/// that file. Only the first request of each connection is read (a pulling agent opens a new
+/// connection for each download, and after a cut).
+struct PullCutProxy {
+    addr: String,
+    starts: std::sync::Arc<std::sync::Mutex<Vec<u64>>>,
+}
+
+impl PullCutProxy {
+    fn start(upstream: String, file: &'static str, keep: u64) -> Self {
+        use std::io::{Read, Write};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let starts = Arc::new(Mutex::new(Vec::new()));
+        let starts2 = Arc::clone(&starts);
+        let done = Arc::new(AtomicBool::new(false));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                let Ok(mut up) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (starts, done) = (Arc::clone(&starts2), Arc::clone(&done));
+                std::thread::spawn(move || {
+                    let mut reader = std::io::BufReader::new(client.try_clone().unwrap());
+                    let Some(head) = read_head(&mut reader) else {
+                        return;
+                    };
+                    let seen = parse_head(&head);
+                    let download = seen.method == "GET"
+                        && seen.path.ends_with("/file")
+                        && seen.query.get("area").map(String::as_str) == Some("commit_log")
+                        && seen.query.get("path").map(String::as_str) == Some(file);
+                    if download {
+                        starts.lock().unwrap().push(seen.query["start"].parse().unwrap());
+                    }
+                    let limit = if download && !done.swap(true, Ordering::SeqCst) {
+                        keep
+                    } else {
+                        u64::MAX
+                    };
+                    let (mut up_read, mut client_write) =
+                        (up.try_clone().unwrap(), client.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut (&mut up_read).take(limit), &mut client_write);
+                        let _ = client_write.shutdown(std::net::Shutdown::Both);
+                        let _ = up_read.shutdown(std::net::Shutdown::Both);
+                    });
+                    if up.write_all(&head).is_ok() {
+                        let _ = std::io::copy(&mut reader, &mut up);
+                    }
+                    let _ = up.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Self { addr, starts }
+    }
+
+    fn starts(&self) -> Vec<u64> {
+        self.starts.lock().unwrap().clone()
+    }
+}
+
+/// Issue 17: between two agents the third node's agent pulls each file from the master's agent
+/// (the bytes do not pass through mqadmin). A download cut mid-file is resumed by the pulling
+/// agent from the position it reached: the master's agent sees a second download of the file
+/// starting past 0 (and within what was let through), mqadmin succeeds, and the third node's
+/// commitlog is the master's byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_pull_cut_mid_file_resumes_from_the_position_reached() {
+    const FIRST: &str = "00000000000000000000";
+    const KEEP: u64 = 30_000;
+    let c = RemotingClient::default();
+    let mut p = populated(Mode::Agents, &c, 300).await;
+    let proxy = PullCutProxy::start(p.env.agents[0].addr.clone(), FIRST, KEEP);
+    p.env.specs[0] = format!("agent://{}/master", proxy.addr);
+    // Stop right after the copy step, before any broker touches the copied files.
+    let r = run_cmd(upgrade_cmd(&p.env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:copy"));
+    assert_eq!(r.code, None, "stopped by the test hook after the copy: {r:?}");
+    assert_eq!(recorded_steps(&p.env), &STEPS[..5]);
+    let starts = proxy.starts();
+    assert!(
+        starts.len() >= 2 && starts[0] == 0 && starts[1] > 0 && starts[1] < KEEP,
+        "one cut download, one resumed past 0: {starts:?}"
     );
     assert_eq!(
         md5_tree(&p.env.dir.path().join("third-store/commitlog")),

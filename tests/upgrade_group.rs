@@ -21,14 +21,15 @@ use md5::{Digest, Md5};
 
 use crate::util::{closed_addr, mqadmin, run_cmd, Run};
 
-const TOPIC: &str = "UpTopic";
-const QUEUES: i32 = 4;
+pub(crate) const TOPIC: &str = "UpTopic";
+pub(crate) const QUEUES: i32 = 4;
 const GROUP: &str = "up-consumers";
 const T: Duration = Duration::from_secs(10);
 
 /// The steps, as `upgrade-group` names them in its plan, state file and failpoints.
-pub(crate) const STEPS: [&str; 7] = [
+pub(crate) const STEPS: [&str; 8] = [
     "preflight",
+    "pre-copy",
     "stop-old",
     "align",
     "copy",
@@ -172,6 +173,10 @@ pub fn setup_mode(mode: Mode) -> Env {
             ("mappedFileSizeCommitLog", "65536".into()),
             ("mappedFileSizeConsumeQueue", "6000".into()),
             ("flushDiskType", "ASYNC_FLUSH".into()),
+            // Small index files (the default is 420 MB, mostly holes) that roll over every 400
+            // messages, so the upgrade copies several, sealed and newest.
+            ("maxHashSlotNum", "100".into()),
+            ("maxIndexNum", "400".into()),
         ];
         props.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
         let conf_dir = dir.path().join(format!("{name}-conf"));
@@ -239,7 +244,7 @@ async fn invoke(c: &RemotingClient, addr: &str, req: RemotingCommand) -> Remotin
     c.invoke(addr, req, T).await.expect("request answered")
 }
 
-async fn wait_ready(c: &RemotingClient, addr: &str) {
+pub(crate) async fn wait_ready(c: &RemotingClient, addr: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let req = RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO);
@@ -256,7 +261,7 @@ fn send_req(queue_id: i32, body: Vec<u8>) -> RemotingCommand {
 }
 
 /// A send whose `KEYS` property is `keys` (left out when empty), for query by key.
-fn keyed_req(queue_id: i32, body: Vec<u8>, keys: &str) -> RemotingCommand {
+pub(crate) fn keyed_req(queue_id: i32, body: Vec<u8>, keys: &str) -> RemotingCommand {
     let mut props = vec![("WAIT", "true")];
     if !keys.is_empty() {
         props.push(("KEYS", keys));
@@ -299,7 +304,7 @@ async fn produce(
     }
 }
 
-async fn max_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
+pub(crate) async fn max_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
     let req = RemotingCommand::request(
         request::GET_MAX_OFFSET,
         &QueueRequestHeader {
@@ -311,7 +316,7 @@ async fn max_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
     (r.code == response::SUCCESS).then(|| r.decode_header::<OffsetResponseHeader>().unwrap().offset)
 }
 
-async fn query_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
+pub(crate) async fn query_offset(c: &RemotingClient, addr: &str, q: i32) -> Option<i64> {
     let req = RemotingCommand::request(
         request::QUERY_CONSUMER_OFFSET,
         &QueryConsumerOffsetRequestHeader {
@@ -625,7 +630,7 @@ async fn upgrade_completes_a_lagging_slave_rolls_back_and_upgrades_again() {
     assert_eq!(r.code, Some(0), "{r:?}");
     drop(master);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let align = report["steps"][2]["detail"].as_str().unwrap();
+    let align = report["steps"][3]["detail"].as_str().unwrap();
     assert!(!align.starts_with("0 identical, 0 completed"), "{align}");
     assert!(
         !align.contains(" 0 completed"),
@@ -806,8 +811,8 @@ async fn dry_run_changes_nothing_and_a_divergent_slave_is_refused() {
     let r = upgrade(&env, &["--yes", "--resume", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["steps"][4]["status"], "done earlier", "{report}");
-    assert_eq!(report["steps"][6]["status"], "done", "{report}");
+    assert_eq!(report["steps"][5]["status"], "done earlier", "{report}");
+    assert_eq!(report["steps"][7]["status"], "done", "{report}");
     let members = wait_group(&env.ns, 3, None).await;
     same(
         &pull_all(&c, &members[&0]).await,
@@ -848,7 +853,7 @@ async fn upgrade_through_three_agents_completes_a_lagging_slave_and_fails_over()
     assert_eq!(r.code, Some(0), "{r:?}");
     drop(master);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let align = report["steps"][2]["detail"].as_str().unwrap();
+    let align = report["steps"][3]["detail"].as_str().unwrap();
     assert!(
         !align.contains(" 0 completed"),
         "the lagging slave is completed: {align}"
@@ -931,7 +936,7 @@ async fn upgrade_through_three_agents_aligns_a_divergent_slave() {
     let r = upgrade(&env, &["--yes", "--align", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let align = report["steps"][2]["detail"].as_str().unwrap();
+    let align = report["steps"][3]["detail"].as_str().unwrap();
     assert!(align.contains("1 overwritten"), "{align}");
     let members = wait_group(&env.ns, 3, None).await;
     same(

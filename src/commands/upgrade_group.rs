@@ -142,6 +142,25 @@ pub fn table(report: &UpgradeReport) -> String {
     if let Some(leader) = &report.leader {
         text.push_str(&format!("\nleader: {leader}\n"));
     }
+    let d = &report.downtime;
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    match (d.measured_ms, d.expected_ms) {
+        (Some(ms), _) => text.push_str(&format!(
+            "downtime: {:.2} s (stop of the old master to {}); copied {} before it, {} during it\n",
+            ms as f64 / 1000.0,
+            d.until.as_deref().unwrap_or("?"),
+            mb(d.bytes_before),
+            mb(d.bytes_during)
+        )),
+        (None, Some(ms)) => text.push_str(&format!(
+            "phases: {} copied while the old pair serves, {} during the downtime; expected downtime \
+             about {:.0} s\n",
+            mb(d.bytes_before),
+            mb(d.bytes_during),
+            ms as f64 / 1000.0
+        )),
+        (None, None) => {}
+    }
     text
 }
 

@@ -16,7 +16,8 @@
 //! | PUT | `/v1/brokers/{b}/file?area&path&offset` | body written at `offset`; [`FileStat`] |
 //! | DELETE | `/v1/brokers/{b}/file?area&path` | file or tree removed (missing is fine) |
 //! | POST | `/v1/brokers/{b}/finish?area&path&len` | length set (zero-extended), fsync |
-//! | POST | `/v1/brokers/{b}/rename?area&from&to` | renamed within the area |
+//! | POST | `/v1/brokers/{b}/rename?area&from&to` | renamed within the area (directories created) |
+//! | POST | `/v1/brokers/{b}/pull?area&path&start&end&len&source&source_broker[&source_path&rate]` | [`Pulled`]: the range fetched from another agent's `file` endpoint, written here |
 //! | GET | `/v1/brokers/{b}/config[?backup=PATH]` | the config (or a backup's) text |
 //! | PUT | `/v1/brokers/{b}/config` | config replaced (`durable::write_atomic`: temp file, fsync, rename, directory fsync) |
 //! | POST | `/v1/brokers/{b}/config/backup?suffix` | [`BackupInfo`] (`<config><suffix>`) |
@@ -76,6 +77,10 @@ pub struct FileEntry {
     pub rel: String,
     /// Size in bytes.
     pub size: u64,
+    /// Last modification time in nanoseconds since the Unix epoch (what tells `upgrade-group`
+    /// that a file it copied ahead of the downtime was written since).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime_ns: Option<u64>,
 }
 
 /// The size of one file (what a resumed upload continues from).
@@ -97,6 +102,18 @@ pub struct Digest {
     pub first_nonzero: Option<u64>,
     /// File position just after the last non-zero byte in the range.
     pub data_end: Option<u64>,
+}
+
+/// What a `pull` wrote: the md5 of the bytes it received (hashed as they were written, so the
+/// source was read once) and how many there were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pulled {
+    /// md5 of the received range, lower-case hex.
+    pub md5: String,
+    /// Bytes received.
+    pub len: u64,
+    /// How many times the download was resumed after a broken connection.
+    pub resumed: u32,
 }
 
 /// Where a config backup was written.

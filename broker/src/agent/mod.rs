@@ -10,9 +10,11 @@
 //! no program but the configured start/stop commands ([`procs`]). Refusals are answered 401/403
 //! and logged with the peer's address.
 //!
-//! The endpoints are listed in [`api`]; [`routes`] implements them.
+//! The endpoints are listed in [`api`]; [`routes`] implements them; [`client`] builds the HTTP
+//! client that talks to an agent (used by `mqadmin` and by an agent pulling from another).
 
 pub mod api;
+pub mod client;
 pub mod paths;
 pub mod procs;
 mod routes;

@@ -97,14 +97,7 @@ impl LocalNode {
 
     fn open_at(&self, name: &str, start: u64) -> Result<(File, PathBuf), NodeError> {
         let path = self.path(name);
-        let mut file = File::open(&path).map_err(io_err("open", &path))?;
-        // SAFETY: posix_fadvise on a valid, owned descriptor only changes the kernel's read-ahead.
-        unsafe {
-            libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL);
-        }
-        file.seek(SeekFrom::Start(start))
-            .map_err(io_err("seek in", &path))?;
-        Ok((file, path))
+        Ok((open_path_at(&path, start)?, path))
     }
 }
 
@@ -147,48 +140,7 @@ impl NodeStore for LocalNode {
         range: Range<u64>,
         progress: &dyn Fn(u64),
     ) -> Result<RangeDigest, NodeError> {
-        let (file, path) = self.open_at(name, range.start)?;
-        let mut hasher = Md5::new();
-        let mut pos = range.start;
-        let mut first_nonzero = None;
-        let mut data_end = None;
-        // Reading (a copy out of the page cache) and hashing overlap: a reader thread fills
-        // buffers while this thread hashes the previous one, so the copy costs no wall time when
-        // a core is free. Buffers go round between the two threads and are never reallocated.
-        type Filled = std::io::Result<(Vec<u8>, usize)>;
-        let (full_tx, full_rx) = mpsc::sync_channel::<Filled>(PIPELINE_BUFFERS);
-        let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_BUFFERS);
-        for _ in 0..PIPELINE_BUFFERS {
-            // The channel has room for every buffer, so this cannot block or fail.
-            let _ = empty_tx.send(vec![0u8; READ_BUFFER_SIZE]);
-        }
-        let len = range.end.saturating_sub(range.start);
-        let result = std::thread::scope(|scope| {
-            scope.spawn(move || read_chunks(file, len, &empty_rx, &full_tx));
-            for message in &full_rx {
-                let (buf, n) = message?;
-                let chunk = &buf[..n];
-                hasher.update(chunk);
-                if first_nonzero.is_none() {
-                    first_nonzero = first_nonzero_index(chunk).map(|i| pos + i as u64);
-                }
-                if let Some(i) = last_nonzero_index(chunk) {
-                    data_end = Some(pos + i as u64 + 1);
-                }
-                pos += n as u64;
-                progress(n as u64);
-                // The reader may have finished already; then the buffer is simply dropped.
-                let _ = empty_tx.send(buf);
-            }
-            Ok(())
-        });
-        result.map_err(io_err("read", &path))?;
-        Ok(RangeDigest {
-            md5: hasher.finalize().into(),
-            len: pos - range.start,
-            first_nonzero,
-            data_end,
-        })
+        digest_path(&self.path(name), range, progress)
     }
 
     fn read_range(&self, name: &str, range: Range<u64>) -> Result<Vec<u8>, NodeError> {
@@ -256,11 +208,12 @@ impl NodeAdmin for LocalNode {
             if !entry.file_type().is_file() {
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let meta = entry.metadata().ok();
             let rel = entry.path().strip_prefix(&base).unwrap_or(entry.path());
             out.push(StoreFile {
                 rel: rel.to_string_lossy().into_owned(),
-                size,
+                size: meta.as_ref().map_or(0, std::fs::Metadata::len),
+                mtime_ns: meta.as_ref().and_then(mtime_ns),
             });
         }
         Ok(out)
@@ -269,18 +222,7 @@ impl NodeAdmin for LocalNode {
     fn digest_file(&self, area: Area, rel: &str, range: Range<u64>) -> Result<RangeDigest, NodeError> {
         match area {
             Area::CommitLog => self.digest(rel, range, &|_| {}),
-            Area::Root => {
-                let path = self.area_path(area, rel);
-                let data = read_path(&path, range.clone())?;
-                let mut hasher = Md5::new();
-                hasher.update(&data);
-                Ok(RangeDigest {
-                    md5: hasher.finalize().into(),
-                    len: data.len() as u64,
-                    first_nonzero: first_nonzero_index(&data).map(|i| range.start + i as u64),
-                    data_end: last_nonzero_index(&data).map(|i| range.start + i as u64 + 1),
-                })
-            }
+            Area::Root => digest_path(&self.area_path(area, rel), range, &|_| {}),
         }
     }
 
@@ -321,7 +263,11 @@ impl NodeAdmin for LocalNode {
 
     fn rename_file(&self, area: Area, from: &str, to: &str) -> Result<(), NodeError> {
         let from = self.area_path(area, from);
-        std::fs::rename(&from, self.area_path(area, to)).map_err(io_err("rename", &from))
+        let to = self.area_path(area, to);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        }
+        std::fs::rename(&from, to).map_err(io_err("rename", &from))
     }
 
     fn remove(&self, area: Area, rel: &str) -> Result<(), NodeError> {
@@ -384,6 +330,80 @@ impl NodeAdmin for LocalNode {
 
     fn port_free(&self, port: u16) -> Result<bool, NodeError> {
         Ok(std::net::TcpListener::bind(("0.0.0.0", port)).is_ok())
+    }
+}
+
+/// md5 of `range` of the file at `path` (clamped to its size), read and hashed in two threads.
+pub(crate) fn digest_path(
+    path: &Path,
+    range: Range<u64>,
+    progress: &dyn Fn(u64),
+) -> Result<RangeDigest, NodeError> {
+    let file = open_path_at(path, range.start)?;
+    let mut hasher = Md5::new();
+    let mut pos = range.start;
+    let mut first_nonzero = None;
+    let mut data_end = None;
+    // Reading (a copy out of the page cache) and hashing overlap: a reader thread fills
+    // buffers while this thread hashes the previous one, so the copy costs no wall time when
+    // a core is free. Buffers go round between the two threads and are never reallocated.
+    type Filled = std::io::Result<(Vec<u8>, usize)>;
+    let (full_tx, full_rx) = mpsc::sync_channel::<Filled>(PIPELINE_BUFFERS);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(PIPELINE_BUFFERS);
+    for _ in 0..PIPELINE_BUFFERS {
+        // The channel has room for every buffer, so this cannot block or fail.
+        let _ = empty_tx.send(vec![0u8; READ_BUFFER_SIZE]);
+    }
+    let len = range.end.saturating_sub(range.start);
+    let result = std::thread::scope(|scope| {
+        scope.spawn(move || read_chunks(file, len, &empty_rx, &full_tx));
+        for message in &full_rx {
+            let (buf, n) = message?;
+            let chunk = &buf[..n];
+            hasher.update(chunk);
+            if first_nonzero.is_none() {
+                first_nonzero = first_nonzero_index(chunk).map(|i| pos + i as u64);
+            }
+            if let Some(i) = last_nonzero_index(chunk) {
+                data_end = Some(pos + i as u64 + 1);
+            }
+            pos += n as u64;
+            progress(n as u64);
+            // The reader may have finished already; then the buffer is simply dropped.
+            let _ = empty_tx.send(buf);
+        }
+        Ok(())
+    });
+    result.map_err(io_err("read", path))?;
+    Ok(RangeDigest {
+        md5: hasher.finalize().into(),
+        len: pos - range.start,
+        first_nonzero,
+        data_end,
+    })
+}
+
+fn open_path_at(path: &Path, start: u64) -> Result<File, NodeError> {
+    let mut file = File::open(path).map_err(io_err("open", path))?;
+    // SAFETY: posix_fadvise on a valid, owned descriptor only changes the kernel's read-ahead.
+    unsafe {
+        libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL);
+    }
+    file.seek(SeekFrom::Start(start))
+        .map_err(io_err("seek in", path))?;
+    Ok(file)
+}
+
+/// A file's modification time in nanoseconds since the Unix epoch.
+pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> Option<u64> {
+    let t = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    u64::try_from(t.as_nanos()).ok()
+}
+
+/// Where [`LocalNode::area_path`] puts `rel`, for the fast local copy.
+impl LocalNode {
+    pub(crate) fn file_path(&self, area: Area, rel: &str) -> PathBuf {
+        self.area_path(area, rel)
     }
 }
 

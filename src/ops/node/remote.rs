@@ -1,9 +1,10 @@
 //! [`RemoteNode`]: a node on another machine, reached through its node agent (`mqagent`, see
 //! [`broker::agent`]). It implements [`NodeStore`] and [`NodeAdmin`] over HTTP, so
 //! `verify-commitlog` and `upgrade-group` treat it like a local store: md5s are computed by the
-//! agent on its machine (nothing is downloaded to compare), and copies between two agents go
-//! through `mqadmin` in chunks, each upload resumed from the destination's length after a broken
-//! connection, and the whole file md5-verified on both agents afterwards.
+//! agent on its machine (nothing is downloaded to compare). A copy between two agents is pulled
+//! by the destination's agent from the source's ([`RemoteNode::pull_from`]); a copy between this
+//! machine and an agent goes through `mqadmin` in chunks, each upload resumed from the
+//! destination's length after a broken connection. Either way the destination is md5-verified.
 //!
 //! The traits are synchronous and are called from inside `mqadmin`'s async commands, so requests
 //! run on a small runtime of their own (one for the process, never dropped) and the calling
@@ -95,11 +96,7 @@ impl RemoteNode {
                 "no agent token: pass --token-file FILE or set {TOKEN_ENV}"
             ))
         })?;
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| fail(e.to_string()))?;
+        let client = broker::agent::client::http_client(REQUEST_TIMEOUT).map_err(|e| fail(e.to_string()))?;
         let mut node = Self {
             spec: spec.to_owned(),
             spec_path: PathBuf::from(spec),
@@ -292,6 +289,43 @@ impl RemoteNode {
             .await
     }
 
+    /// Has this node's agent fetch `range` of file `src_rel` from `src`'s agent directly (the bytes do
+    /// not pass through `mqadmin`), write it at the same offsets of `rel` and set its length to
+    /// `len`; `rate` limits it to bytes per second. Returns the md5 of the bytes received and
+    /// their number.
+    ///
+    /// # Errors
+    /// [`NodeError::Agent`]: either agent refused, or the download broke more often than the
+    /// agent resumes it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn pull_from(
+        &self,
+        src: &RemoteNode,
+        area: Area,
+        src_rel: &str,
+        rel: &str,
+        range: Range<u64>,
+        len: u64,
+        rate: Option<u64>,
+    ) -> Result<([u8; 16], u64), NodeError> {
+        let mut q = Self::area_query(area, rel);
+        q.push(("start", range.start.to_string()));
+        q.push(("end", range.end.to_string()));
+        q.push(("len", len.to_string()));
+        q.push(("source", src.base.clone()));
+        q.push(("source_broker", src.broker.clone()));
+        q.push(("source_path", src_rel.to_owned()));
+        if let Some(rate) = rate {
+            q.push(("rate", rate.to_string()));
+        }
+        let what = format!("pull of {rel} from {}", src.spec);
+        let p: api::Pulled = self.send_json(reqwest::Method::POST, "/pull", &q, Vec::new(), &what)?;
+        let mut md5 = [0u8; 16];
+        hex::decode_to_slice(&p.md5, &mut md5)
+            .map_err(|e| self.err(&what, format!("bad md5 `{}`: {e}", p.md5)))?;
+        Ok((md5, p.len))
+    }
+
     /// The broker's config file on the agent's machine.
     pub fn remote_config(&self) -> &Path {
         &self.info.config
@@ -404,6 +438,7 @@ impl NodeAdmin for RemoteNode {
             .map(|e| StoreFile {
                 rel: e.rel,
                 size: e.size,
+                mtime_ns: e.mtime_ns,
             })
             .collect())
     }

@@ -68,7 +68,7 @@ pub trait NodeStore: Send + Sync {
 
 /// Where in a node's store a relative path lives: the commitlog directory (which
 /// `storePathCommitLog` may move) or the store root (`config/`, `consumequeue/`, `checkpoint`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
     /// The commitlog directory.
@@ -84,6 +84,9 @@ pub struct StoreFile {
     pub rel: String,
     /// Its size in bytes.
     pub size: u64,
+    /// Its modification time (ns since the Unix epoch), when known: a file copied ahead of a
+    /// downtime and changed since is told by it.
+    pub mtime_ns: Option<u64>,
 }
 
 /// The write side a node needs for `upgrade-group` (copying a store, completing a slave, rewriting
@@ -123,7 +126,8 @@ pub trait NodeAdmin: NodeStore {
     /// # Errors
     /// [`NodeError::Io`].
     fn finish_file(&self, area: Area, rel: &str, len: u64) -> Result<(), NodeError>;
-    /// Renames a file within an area (moving a divergent file aside).
+    /// Renames a file within an area (moving a divergent file aside, putting a staged copy in
+    /// place), creating the target's directories.
     ///
     /// # Errors
     /// [`NodeError::Io`].

@@ -3,21 +3,28 @@
 //!
 //! 1. **preflight**: configs parse, the new nodes' stores hold no commitlog, enough free space
 //!    for the copy, the DLedger peer ports are free, the master's store is readable;
-//! 2. **stop-old**: SIGTERM the old brokers and wait until their store locks are free; then
-//!    record what every queue and consumer offset of the master holds (from its files);
-//! 3. **align**: compare the newest commitlog files of master and slave (verify-commitlog);
+//! 2. **pre-copy**, while the old pair still serves: copy what the master will never write
+//!    again (every commitlog file but the newest, every consume-queue and index file but the
+//!    newest of its directory) to each new node, and the older commitlog files a slave lacks to
+//!    it, md5-verified; each file is recorded at once (`precopy`);
+//! 3. **stop-old**: SIGTERM the old brokers and wait until their store locks are free; the
+//!    downtime starts here. Then record what every queue and consumer offset of the master holds
+//!    (from its files);
+//! 4. **align**: compare the newest commitlog files of master and slave (verify-commitlog);
 //!    complete a slave that is only behind, overwrite a divergent one only with `--align`; the
 //!    master is never written;
-//! 4. **copy**: copy the master's `commitlog/`, `config/`, `consumequeue/` and `checkpoint` to
-//!    each new node (md5-verified per file), and its `config/`, `consumequeue/` and `checkpoint`
-//!    to the slave; the slave's and the new node's `index/` is removed instead of copied, so
-//!    each builds its key index from its commitlog at its first start;
-//! 5. **configure**: back up each config to `<config>.bak-<timestamp>` and rewrite it in place
+//! 5. **copy**: copy to each new node what pre-copy did not copy or what changed since (the
+//!    newest files, `config/`, `checkpoint`), and remove copies of files the master deleted
+//!    meanwhile; give the slave the master's `config/`, consume queues, index and `checkpoint`
+//!    (its pre-copied ones moved into place). Every file is md5-verified;
+//! 6. **configure**: back up each config to `<config>.bak-<timestamp>` and rewrite it in place
 //!    as a DLedger node (`n0` = master, `n1` = slave, `n2` = third);
-//! 6. **start**: start the three brokers and wait until the name server shows a BID 0 and two
+//! 7. **start**: start the three brokers and wait until the name server shows a BID 0 and two
 //!    followers for the group;
-//! 7. **check**: every old queue still has its max offset and its first and last message are
-//!    readable from the leader, and every consumer offset is unchanged.
+//! 8. **check**: every old queue still has at least its old max offset and its first and last
+//!    old message are readable from the leader, and every consumer offset is at least the old
+//!    one (what producers and consumers did since is accepted). The downtime ends at the first
+//!    send the new group acknowledges (or, without traffic, when its leader registered).
 //!
 //! Each finished step is recorded in a state file (`<third store root>/upgrade-group.json` by
 //! default) so `--resume` continues after an interruption, and `rollback` can undo the upgrade
@@ -31,21 +38,23 @@
 //!
 //! **Test hook.** With `MQADMIN_FAILPOINT=after:<step>` (a step name such as `after:copy`) the
 //! process aborts right after that step is recorded in the state file; with
-//! `MQADMIN_FAILPOINT=during:copy` it aborts once the first file of the copy step is copied.
+//! `MQADMIN_FAILPOINT=during:copy` it aborts once the first file of the copy step is copied
+//! (`during:pre-copy`: once the first file of the pre-copy is recorded).
 //! `std::process::abort()` runs no clean-up, like `kill -9`: the fault tests use it to crash
 //! mqadmin at an exact point and then check `--resume` and `--rollback`.
 //!
 //! The parts, one file each: `acl` (client ACL kept across the upgrade), `state` (the state file
-//! and what it records), `plan` (loading the
-//! nodes, preflight, the plan), `steps` (applying the steps), `copy` (md5-verified file copies
-//! between nodes), `offsets` (the queue and consumer offsets read from the old master's files),
-//! `check` (the post-upgrade checks against the new leader) and `rollback`.
+//! and what it records), `plan` (loading the nodes, preflight, the plan), `steps` (applying the
+//! steps), `precopy` (the two copy phases), `copy` (md5-verified file copies between nodes,
+//! several at once), `offsets` (the queue and consumer offsets read from the old master's
+//! files), `check` (the post-upgrade checks against the new leader) and `rollback`.
 
 mod acl;
 mod check;
 mod copy;
 mod offsets;
 mod plan;
+mod precopy;
 mod rollback;
 mod state;
 mod steps;
@@ -61,11 +70,13 @@ use super::node::process::ProcessError;
 use super::node::{AnyNode, NodeError};
 use super::verify_commitlog::VerifyError;
 
-pub use self::plan::{NodeLine, StepLine, UpgradeReport};
+pub use self::plan::{DowntimeLine, NodeLine, StepLine, UpgradeReport};
+pub use self::precopy::STAGING;
 pub use self::rollback::{rollback, RollbackReport};
 use self::state::StateAt;
 pub use self::state::{
-    Backup, CommitLogEnd, ConsumerOffset, NodeRole, QueueOffset, Step, StepRecord, UpgradeState,
+    Backup, CommitLogEnd, ConsumerOffset, Downtime, NodeRole, PreCopied, QueueOffset, Step, StepRecord,
+    UpgradeState,
 };
 
 /// Default state file name, under the (first) third node's store root.
@@ -73,7 +84,7 @@ pub const STATE_FILE: &str = "upgrade-group.json";
 /// Default distance from a node's listenPort to its DLedger peer port, as in the shipped
 /// `broker-n0.conf` (listenPort 30911, peer 40911). Default: `10000`.
 pub const PEER_PORT_OFFSET: u16 = 10000;
-/// Consumer group used for the read checks of step 7 (pulls never commit offsets).
+/// Consumer group used for the read checks of step 8 (pulls never commit offsets).
 pub const CHECK_GROUP: &str = "mqadmin_upgrade_check";
 
 /// Why the upgrade stopped. [`UpgradeError::is_refusal`] separates "refused" (exit 1) from errors.
@@ -243,6 +254,12 @@ fn failpoint(point: &str) {
     if std::env::var_os(FAILPOINT_ENV).is_some_and(|v| v == point) {
         std::process::abort();
     }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn now_secs() -> u64 {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use broker::config::{parse_peers, BrokerConfig};
 use serde::Serialize;
 
+use super::precopy::MasterFiles;
 use super::state::{read_state, NodeRole, StateAt, Step, UpgradeState};
 use super::{Node, Result, Upgrade, UpgradeError, UpgradeOptions, PEER_PORT_OFFSET, STATE_FILE};
 use crate::ops::node::{AnyNode, Area, NodeError};
@@ -40,6 +41,9 @@ pub struct StepLine {
     pub status: String,
     /// What it will do or did.
     pub detail: String,
+    /// How long it ran, in ms (done steps only).
+    #[serde(rename = "durationMs", skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 /// The plan (with `--dry-run`) or what was done.
@@ -60,7 +64,34 @@ pub struct UpgradeReport {
     pub steps: Vec<StepLine>,
     /// The leader's address once the group runs.
     pub leader: Option<String>,
+    /// The downtime: expected (plan) or caused (after a run that got the new group serving).
+    pub downtime: DowntimeLine,
 }
+
+/// The two phases in bytes, and the downtime expected or measured.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DowntimeLine {
+    /// Bytes to copy (plan) or copied (run) while the old pair serves.
+    pub bytes_before: u64,
+    /// Bytes to copy (plan) or copied (run) while the group is down.
+    pub bytes_during: u64,
+    /// Expected downtime in ms, from the bytes to copy during it (plan only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_ms: Option<u64>,
+    /// Downtime caused, in ms: from stopping the old master to the first send the new group
+    /// acknowledged, or to its leader registering (see `until`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_ms: Option<u64>,
+    /// What ended the measured downtime: `first acknowledged send` or `leader registered`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// Disk rate assumed by the plan's expected downtime (copy and md5), MB/s. Default: `200`.
+pub const PLAN_COPY_MB_PER_S: u64 = 200;
+/// Stop, start and election time assumed by the plan's expected downtime, ms. Default: `4000`.
+pub const PLAN_RESTART_MS: u64 = 4000;
 
 fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) -> Result<Node> {
     let spec = path.to_string_lossy();
@@ -343,7 +374,7 @@ impl Upgrade {
             }
         }
         let mut copy_bytes: u64 = master_files.iter().map(|f| f.size).sum();
-        for sub in ["config", "consumequeue"] {
+        for sub in ["config", "consumequeue", "index"] {
             copy_bytes += master
                 .store
                 .list_tree(Area::Root, sub)?
@@ -412,6 +443,7 @@ impl Upgrade {
                     step: *step,
                     status: "done earlier".into(),
                     detail: r.detail.clone(),
+                    duration_ms: Some(r.duration_ms),
                 },
                 None => StepLine {
                     number: i + 1,
@@ -422,6 +454,7 @@ impl Upgrade {
                         "planned".into()
                     },
                     detail: self.describe(*step),
+                    duration_ms: None,
                 },
             })
             .collect();
@@ -433,6 +466,59 @@ impl Upgrade {
             nodes,
             steps,
             leader: self.state.leader.clone(),
+            downtime: self.downtime_line(),
+        }
+    }
+
+    /// Bytes of the two copy phases for every node that gets a copy: (before, during).
+    fn phase_bytes(&self) -> (u64, u64) {
+        let Ok(files) = MasterFiles::list(&*self.nodes[0].store) else {
+            return (0, 0);
+        };
+        self.nodes
+            .iter()
+            .filter(|n| n.role != NodeRole::Master)
+            .map(|n| files.split_bytes(n.role == NodeRole::Third))
+            .fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
+    }
+
+    /// The plan's expectation, or what the run measured once the new group served.
+    fn downtime_line(&self) -> DowntimeLine {
+        let d = &self.state.downtime;
+        if let (Some(stop), Some(serving)) = (d.stopped_at_ms, d.serving_at_ms) {
+            return DowntimeLine {
+                bytes_before: d.bytes_before,
+                bytes_during: d.bytes_during,
+                expected_ms: None,
+                measured_ms: Some(serving.saturating_sub(stop)),
+                until: Some(
+                    if d.saw_send {
+                        "first acknowledged send"
+                    } else {
+                        "leader registered"
+                    }
+                    .into(),
+                ),
+            };
+        }
+        let (before, during) = self.phase_bytes();
+        // The align step reads the newest files of master and slave once more.
+        let newest = self.nodes[0].store.list_files().ok().map_or(0, |f| {
+            f.iter()
+                .rev()
+                .take(self.options.last)
+                .map(|f| f.size)
+                .sum::<u64>()
+        });
+        let hashed = if self.slave().is_some() { 2 * newest } else { 0 };
+        // Each copied byte is read, written and read back for its md5.
+        let work = 2 * during + hashed;
+        DowntimeLine {
+            bytes_before: before,
+            bytes_during: during,
+            expected_ms: Some(PLAN_RESTART_MS + work / (PLAN_COPY_MB_PER_S * 1000)),
+            measured_ms: None,
+            until: None,
         }
     }
 
@@ -454,8 +540,21 @@ impl Upgrade {
                 "configs parse, new stores empty, disk space, peer ports free, master readable: ok".into()
             }
             Step::Preflight => self.preflight.join("; "),
+            Step::PreCopy => {
+                let (before, _) = self.phase_bytes();
+                format!(
+                    "while the old pair serves: copy the commitlog, consume-queue and index files that \
+                     are never written again ({before} bytes) to {}{}, md5-verified",
+                    thirds.join(" and "),
+                    if self.slave().is_some() {
+                        "; older commitlog files the slave lacks to it"
+                    } else {
+                        ""
+                    }
+                )
+            }
             Step::StopOld => format!(
-                "SIGTERM the mqbroker of {}{}, wait for the store locks",
+                "downtime starts: SIGTERM the mqbroker of {}{}, wait for the store locks",
                 master.config_path.display(),
                 self.slave()
                     .map(|s| format!(" and {}", s.config_path.display()))
@@ -473,16 +572,20 @@ impl Upgrade {
                 ),
                 None => "no slave: nothing to align".into(),
             },
-            Step::Copy => format!(
-                "copy commitlog/, config/, consumequeue/ and checkpoint of the master to {}{}; \
-                 index/ is not copied but rebuilt from the commitlog at start",
-                thirds.join(" and "),
-                if self.slave().is_some() {
-                    "; config/, consumequeue/ and checkpoint to the slave"
-                } else {
-                    ""
-                }
-            ),
+            Step::Copy => {
+                let (_, during) = self.phase_bytes();
+                format!(
+                    "copy what pre-copy did not or what changed since ({during} bytes: the newest \
+                     files, config/, checkpoint) to {}{}, md5-verified; remove copies of files the \
+                     master deleted",
+                    thirds.join(" and "),
+                    if self.slave().is_some() {
+                        "; config/, consumequeue/, index/ and checkpoint to the slave"
+                    } else {
+                        ""
+                    }
+                )
+            }
             Step::Configure => format!(
                 "back up each config to <config>.bak-<time>, write DLedger configs (group {}, peers {})",
                 self.state.group, self.state.peers
@@ -491,10 +594,9 @@ impl Upgrade {
                 "start 3 mqbroker, wait for one BID 0 and two followers at {}",
                 self.state.namesrv
             ),
-            Step::Check => {
-                "every old queue keeps its max offset and its first/last message; consumer offsets unchanged"
-                    .into()
-            }
+            Step::Check => "every old queue keeps its messages up to its old max offset (first and last \
+                            readable), consumer offsets at least the old ones; later sends accepted"
+                .into(),
         }
     }
 

@@ -12,6 +12,7 @@ use broker::store::format::file_name_to_offset;
 use serde::Serialize;
 
 use super::check::wait_for_group;
+use super::precopy::STAGING;
 use super::state::{CommitLogEnd, NodeRole, Step};
 use super::{Result, Upgrade, UpgradeError, UpgradeOptions};
 use crate::ops::admin::{decode_json, Admin};
@@ -305,6 +306,26 @@ pub async fn rollback(options: UpgradeOptions) -> Result<RollbackReport> {
                 n.store.remove(Area::Root, rel)?;
             }
             actions.push(format!("removed the copied store of {}", n.self_id));
+        }
+    }
+    // What pre-copy gave the slave: its staging directory, and (unless align made the slave a
+    // copy of the master since) the older commitlog files it lacked.
+    if let Some(slave) = up.slave() {
+        slave.store.remove(Area::Root, STAGING)?;
+        if up.state.done(Step::Align).is_none() {
+            let mut removed = 0;
+            for p in up.state.precopied.iter().filter(|p| p.node == slave.self_id) {
+                if p.area == Area::CommitLog {
+                    slave.store.remove(p.area, &p.dst_rel)?;
+                    removed += 1;
+                }
+            }
+            if removed > 0 {
+                actions.push(format!(
+                    "removed the {removed} pre-copied commitlog file(s) of {}",
+                    slave.self_id
+                ));
+            }
         }
     }
     let mut master = None;

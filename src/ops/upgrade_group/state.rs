@@ -17,6 +17,8 @@ use crate::ops::node::Area;
 pub enum Step {
     /// Read-only checks.
     Preflight,
+    /// Copy what the old master will not write again, while the old pair serves.
+    PreCopy,
     /// Stop the old brokers.
     StopOld,
     /// Make the slave's commitlog equal to the master's.
@@ -33,8 +35,9 @@ pub enum Step {
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 8] = [
         Step::Preflight,
+        Step::PreCopy,
         Step::StopOld,
         Step::Align,
         Step::Copy,
@@ -47,6 +50,7 @@ impl Step {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Preflight => "preflight",
+            Self::PreCopy => "pre-copy",
             Self::StopOld => "stop-old",
             Self::Align => "align",
             Self::Copy => "copy",
@@ -78,6 +82,9 @@ pub struct StepRecord {
     pub detail: String,
     /// When it finished (Unix seconds).
     pub finished_at: u64,
+    /// How long it ran, in ms (the run that finished it).
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 /// A config backup.
@@ -129,6 +136,46 @@ pub struct CommitLogEnd {
     pub end: u64,
 }
 
+/// A file copied by `pre-copy` while the old pair served, as the master's listing showed it
+/// before the copy. The copy step trusts it only while the master's file still has this size
+/// and modification time; otherwise the file is copied again during the downtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreCopied {
+    /// The node it was copied to (`n1`, `n2`).
+    pub node: String,
+    /// The store area.
+    pub area: Area,
+    /// Its path on the master.
+    pub rel: String,
+    /// Its path on the node (a staging path on a running slave).
+    pub dst_rel: String,
+    /// Its size.
+    pub size: u64,
+    /// The master's modification time (ns since the Unix epoch).
+    pub mtime_ns: Option<u64>,
+    /// md5 of the copy, hex.
+    pub md5: String,
+}
+
+/// What the upgrade cost: when the old master was stopped, and the bytes copied before and
+/// during the downtime (kept across `--resume`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Downtime {
+    /// When `stop-old` began (ms since the Unix epoch).
+    pub stopped_at_ms: Option<u64>,
+    /// Bytes copied by `pre-copy`, while the old pair served.
+    pub bytes_before: u64,
+    /// Bytes copied by `align` and `copy`, while the group was down.
+    pub bytes_during: u64,
+    /// When the new group was first seen taking a send, or else registered its leader (ms since
+    /// the Unix epoch).
+    pub serving_at_ms: Option<u64>,
+    /// Whether `serving_at_ms` is a send acknowledged by the new group (else: leader registered).
+    pub saw_send: bool,
+}
+
 /// The state file: who is who, what is done, and what the old store held.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -158,6 +205,12 @@ pub struct UpgradeState {
     /// Where the old master's commitlog data ended (recorded by `stop-old`).
     #[serde(default)]
     pub commitlog_end: Option<CommitLogEnd>,
+    /// Files copied by `pre-copy`.
+    #[serde(default)]
+    pub precopied: Vec<PreCopied>,
+    /// Downtime and bytes copied.
+    #[serde(default)]
+    pub downtime: Downtime,
     /// The leader found by `start`.
     pub leader: Option<String>,
     /// Set by a finished rollback; a new run may then start afresh.
@@ -225,7 +278,12 @@ pub(super) fn read_state(at: StateAt, nodes: &[Node], path: &Path) -> Result<Opt
 
 impl Upgrade {
     pub(super) fn save(&self) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(&self.state)
+        self.save_state(&self.state)
+    }
+
+    /// Writes `state` (a copy being updated by the copying threads) as the state file.
+    pub(super) fn save_state(&self, state: &UpgradeState) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(state)
             .map_err(|e| state_err("encode", &self.state_file)(std::io::Error::other(e)))?;
         match self.state_at {
             // `--resume` trusts this file after a crash or a power loss: tmp, fsync, rename,
@@ -274,6 +332,7 @@ mod tests {
             names,
             [
                 "preflight",
+                "pre-copy",
                 "stop-old",
                 "align",
                 "copy",

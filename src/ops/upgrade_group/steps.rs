@@ -3,11 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use super::check::{check_offsets, wait_for_group};
-use super::copy::{copy_file, files_len};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::check::{check_offsets, first_put, wait_for_group};
+use super::copy::{copy_file, CopyJob};
 use super::offsets::{consumer_offsets, queue_offsets};
+use super::precopy::Counting;
 use super::state::{Backup, CommitLogEnd, NodeRole, Step, StepRecord};
-use super::{failpoint, now_secs, Result, Upgrade, UpgradeError, UpgradeReport, UpgradeReporter};
+use super::{failpoint, now_ms, now_secs, Result, Upgrade, UpgradeError, UpgradeReport, UpgradeReporter};
 use crate::ops::admin::Admin;
 use crate::ops::gen_config;
 use crate::ops::node::Area;
@@ -29,20 +32,24 @@ impl Upgrade {
                 continue;
             }
             reporter.on_step(i + 1, *step, &self.describe(*step));
+            let started = Instant::now();
             let detail = match step {
                 Step::Preflight => self.describe(Step::Preflight),
+                Step::PreCopy => self.pre_copy(reporter)?,
                 Step::StopOld => self.stop_old().await?,
                 Step::Align => match self.align(reporter) {
                     Ok(detail) => detail,
                     Err(e @ UpgradeError::Divergent(_)) => {
-                        // Nothing was written yet (stopping the old brokers changed no file), so
-                        // forget this run: the next one, with --align, starts afresh.
+                        // Nothing was written but the pre-copies (stopping the old brokers changed
+                        // no file): remove them and forget this run, so the next one, with
+                        // --align, starts afresh from stores as they were.
+                        self.undo_pre_copy()?;
                         self.forget_state();
                         return Err(e);
                     }
                     Err(e) => return Err(e),
                 },
-                Step::Copy => self.copy(reporter)?,
+                Step::Copy => self.copy_rest(reporter)?,
                 Step::Configure => self.configure()?,
                 Step::Start => self.start().await?,
                 Step::Check => self.check().await?,
@@ -51,6 +58,7 @@ impl Upgrade {
                 step: *step,
                 detail,
                 finished_at: now_secs(),
+                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
             self.save()?;
             failpoint(&format!("after:{}", step.as_str()));
@@ -66,6 +74,10 @@ impl Upgrade {
     }
 
     async fn stop_old(&mut self) -> Result<String> {
+        if self.state.downtime.stopped_at_ms.is_none() {
+            self.state.downtime.stopped_at_ms = Some(now_ms());
+            self.save()?;
+        }
         let mut said = Vec::new();
         for n in self.nodes.iter().filter(|n| n.role != NodeRole::Third) {
             let r = n.store.stop(&n.config_path, self.options.stop_grace).await?;
@@ -122,6 +134,10 @@ impl Upgrade {
             return Err(UpgradeError::Divergent(bad.join(", ")));
         }
         let (mut completed, mut overwritten, mut identical, mut moved) = (0, 0, 0, 0);
+        let counting = Counting {
+            inner: reporter,
+            bytes: AtomicU64::new(0),
+        };
         let stamp = now_secs();
         for f in &verify.files {
             let master_copy = f.copies.first().cloned().flatten();
@@ -140,15 +156,16 @@ impl Upgrade {
                     if overwrite {
                         slave.store.remove(Area::CommitLog, &f.name)?;
                     }
-                    copy_file(
-                        &*master.store,
-                        &*slave.store,
-                        Area::CommitLog,
-                        &f.name,
-                        from..m.size,
-                        self.options.throttle_mb_per_s,
-                        reporter,
-                    )?;
+                    let job = CopyJob {
+                        src: &master.store,
+                        dst: &slave.store,
+                        area: Area::CommitLog,
+                        rel: f.name.clone(),
+                        dst_rel: f.name.clone(),
+                        from,
+                        size: m.size,
+                    };
+                    copy_file(&job, self.options.throttle_mb_per_s, &counting)?;
                     if overwrite {
                         overwritten += 1;
                     } else {
@@ -175,83 +192,24 @@ impl Upgrade {
             if compared.contains(&f.name.as_str()) || on_slave.contains(&f.name) {
                 continue;
             }
-            copy_file(
-                &*master.store,
-                &*slave.store,
-                Area::CommitLog,
-                &f.name,
-                0..f.size,
-                self.options.throttle_mb_per_s,
-                reporter,
-            )?;
+            let job = CopyJob {
+                src: &master.store,
+                dst: &slave.store,
+                area: Area::CommitLog,
+                rel: f.name.clone(),
+                dst_rel: f.name.clone(),
+                from: 0,
+                size: f.size,
+            };
+            copy_file(&job, self.options.throttle_mb_per_s, &counting)?;
             filled += 1;
         }
+        let copied = counting.bytes.load(Ordering::Relaxed);
+        self.state.downtime.bytes_during += copied;
         Ok(format!(
             "{identical} identical, {completed} completed from the master, {overwritten} overwritten, \
-             {moved} slave-only moved aside, {filled} older file(s) the slave lacked copied"
+             {moved} slave-only moved aside, {filled} older file(s) the slave lacked copied ({copied} bytes)"
         ))
-    }
-
-    fn copy(&mut self, reporter: &dyn UpgradeReporter) -> Result<String> {
-        let master = &self.nodes[0];
-        let mut commitlog = Vec::new();
-        for f in master.store.list_files()? {
-            commitlog.push((Area::CommitLog, f.name, f.size));
-        }
-        let mut store = Vec::new();
-        for sub in ["config", "consumequeue"] {
-            for f in master.store.list_tree(Area::Root, sub)? {
-                store.push((Area::Root, f.rel, f.size));
-            }
-        }
-        if let Some(f) = master
-            .store
-            .list_tree(Area::Root, "checkpoint")?
-            .into_iter()
-            .find(|f| f.rel == "checkpoint")
-        {
-            store.push((Area::Root, f.rel, f.size));
-        }
-        let mut said = Vec::new();
-        for n in self.nodes.iter().filter(|n| n.role != NodeRole::Master) {
-            let files: Vec<&(Area, String, u64)> = match n.role {
-                NodeRole::Third => commitlog.iter().chain(store.iter()).collect(),
-                _ => store.iter().collect(),
-            };
-            // A resumed copy starts over: files are small next to a failed half-copy's doubt.
-            n.store.remove(Area::Root, "consumequeue")?;
-            // The key index is not copied (its files are hundreds of MB, mostly holes): without
-            // an `index/` directory the broker builds it from the commitlog at its first start.
-            // The slave's own index may lack the records align just gave it, so it goes too.
-            n.store.remove(Area::Root, "index")?;
-            if n.role == NodeRole::Third {
-                for f in &commitlog {
-                    n.store.remove(Area::CommitLog, &f.1)?;
-                }
-            }
-            let bytes: u64 = files.iter().map(|f| f.2).sum();
-            reporter.on_copy_start(&format!("copy to {}", n.self_id), bytes);
-            for (area, rel, size) in files {
-                n.store.remove(*area, rel)?;
-                copy_file(
-                    &*master.store,
-                    &*n.store,
-                    *area,
-                    rel,
-                    0..*size,
-                    self.options.throttle_mb_per_s,
-                    reporter,
-                )?;
-                failpoint("during:copy");
-            }
-            reporter.on_copy_done();
-            said.push(format!(
-                "{} files ({bytes} bytes) to {}",
-                files_len(n.role, &commitlog, &store),
-                n.self_id
-            ));
-        }
-        Ok(format!("copied and md5-verified {}", said.join(", ")))
     }
 
     fn configure(&mut self) -> Result<String> {
@@ -302,6 +260,9 @@ impl Upgrade {
         let admin = Admin::new(&self.state.namesrv);
         let leader = wait_for_group(&admin, &self.state.group, 3, None, self.options.group_timeout).await?;
         self.state.leader = Some(leader.clone());
+        if self.state.downtime.serving_at_ms.is_none() {
+            self.state.downtime.serving_at_ms = Some(now_ms());
+        }
         Ok(format!(
             "started pids {pids:?}; leader {leader} and two followers registered"
         ))
@@ -310,6 +271,15 @@ impl Upgrade {
     async fn check(&mut self) -> Result<String> {
         let admin = Admin::new(&self.state.namesrv);
         let deadline = Instant::now() + self.options.group_timeout;
+        // Meanwhile, watch for the first send the new group acknowledges (producers that kept
+        // retrying through the upgrade): that ends the downtime.
+        let watcher = (!self.state.downtime.saw_send).then(|| {
+            tokio::spawn(first_put(
+                Admin::new(&self.state.namesrv),
+                self.state.group.clone(),
+                self.options.group_timeout,
+            ))
+        });
         // The leader serves reads once it has replayed the old log, and leadership may still
         // move right after the election: re-resolve BID 0 and retry until the deadline.
         let leader = loop {
@@ -325,8 +295,19 @@ impl Upgrade {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
+        if let Some(w) = watcher {
+            if w.is_finished() {
+                if let Ok(Some(at)) = w.await {
+                    self.state.downtime.serving_at_ms = Some(at);
+                    self.state.downtime.saw_send = true;
+                }
+            } else {
+                w.abort();
+            }
+        }
         Ok(format!(
-            "{} queues (max offset, first and last message) and {} consumer offsets match on {leader}",
+            "{} old queues (every message up to the old max offset, first and last readable) and {} \
+             consumer offsets kept on {leader}; what arrived since is accepted",
             self.state.queues.len(),
             self.state.consumer_offsets.len()
         ))

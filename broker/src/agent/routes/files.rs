@@ -28,6 +28,12 @@ const STREAM_CHUNK: usize = 256 * 1024;
 /// Read buffer of the md5 computation.
 const HASH_BUFFER: usize = 1024 * 1024;
 
+/// A file's modification time in nanoseconds since the Unix epoch.
+pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> Option<u64> {
+    let t = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    u64::try_from(t.as_nanos()).ok()
+}
+
 #[derive(Debug, Deserialize)]
 pub(super) struct AreaPath {
     area: Area,
@@ -57,11 +63,12 @@ pub(super) async fn tree(
             if !entry.file_type().is_file() {
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let meta = entry.metadata().ok();
             let rel = entry.path().strip_prefix(&base).unwrap_or(entry.path());
             out.push(FileEntry {
                 rel: rel.to_string_lossy().into_owned(),
-                size,
+                size: meta.as_ref().map_or(0, std::fs::Metadata::len),
+                mtime_ns: meta.as_ref().and_then(mtime_ns),
             });
         }
         Ok(out)
@@ -300,6 +307,11 @@ pub(super) async fn rename(
     let r = resolve(&agent, &b)?;
     let from = paths::confine(agent.roots(), r.base(q.area), &q.from, false)?;
     let to = paths::confine(agent.roots(), r.base(q.area), &q.to, false)?;
+    if let Some(dir) = to.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| ApiError::io("create directory", dir, &e))?;
+    }
     tokio::fs::rename(&from, &to)
         .await
         .map_err(|e| ApiError::io("rename", &from, &e))?;

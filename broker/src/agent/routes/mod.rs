@@ -6,11 +6,12 @@
 //! unknown endpoint, the error answer, and the resolution of a broker name to its store paths
 //! (checked against the roots at each request). The handlers live by what they touch, so that
 //! the rules of each kind of access sit together: [`files`] the store's files, [`config`] the
-//! broker config file and its backups, [`process`] the broker process and the port probe.
+//! broker config file and its backups, [`process`] the broker process and the port probe, [`pull`] a copy fetched from another agent.
 
 mod config;
 mod files;
 mod process;
+mod pull;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -83,6 +84,7 @@ pub(crate) fn router(agent: Arc<Agent>) -> Router {
         )
         .route("/v1/brokers/{b}/finish", post(files::finish))
         .route("/v1/brokers/{b}/rename", post(files::rename))
+        .route("/v1/brokers/{b}/pull", post(pull::pull))
         .route(
             "/v1/brokers/{b}/config",
             get(config::read_config).put(config::write_config),
