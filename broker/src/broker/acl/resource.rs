@@ -16,13 +16,15 @@ use crate::remoting::command::RemotingCommand;
 use super::plain::perm::{PUB, SUB};
 use crate::broker::topics::RETRY_GROUP_TOPIC_PREFIX;
 
-/// Request codes only an admin account may send (Java's `Permission.ADMIN_CODE`).
+/// Request codes only an admin account may send: Java's `Permission.ADMIN_CODE`, and our
+/// TRANSFER_LEADERSHIP (moving a DLedger group's leader is an operator's act).
 pub const ADMIN_CODES: &[i32] = &[
     request::UPDATE_AND_CREATE_TOPIC,
     request::UPDATE_BROKER_CONFIG,
     request::DELETE_TOPIC_IN_BROKER,
     request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
     request::DELETE_SUBSCRIPTIONGROUP,
+    request::TRANSFER_LEADERSHIP,
 ];
 
 /// Whether `code` needs an admin account.

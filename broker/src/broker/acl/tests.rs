@@ -84,6 +84,15 @@ fn refusals_say_what_java_says() {
         })
     );
     assert_eq!(c(&signed(create, "admin001", "admin-secret")), Ok(()));
+    let transfer = RemotingCommand::request_empty(request::TRANSFER_LEADERSHIP);
+    assert_eq!(
+        c(&signed(transfer.clone(), "producer1", "producer-secret")),
+        Err(Denied::NeedAdmin {
+            code: request::TRANSFER_LEADERSHIP,
+            access_key: "producer1".into()
+        })
+    );
+    assert_eq!(c(&signed(transfer, "admin001", "admin-secret")), Ok(()));
     assert_eq!(c(&signed(send("Anything"), "admin001", "admin-secret")), Ok(()));
     assert_eq!(
         Denied::NeedAdmin {
