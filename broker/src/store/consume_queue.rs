@@ -120,6 +120,10 @@ pub struct ConsumeQueue {
     max_logic: i64,
     /// End (offset + size) of the last real unit's record in the commitlog.
     max_phys_end: u64,
+    /// Commitlog offset of that record.
+    max_phys_start: u64,
+    /// Units below this logical offset have been fsynced ([`ConsumeQueueSet::take_dirty`]).
+    flushed_logic: i64,
 }
 
 impl ConsumeQueue {
@@ -180,8 +184,11 @@ impl ConsumeQueue {
             min_logic: 0,
             max_logic: 0,
             max_phys_end: 0,
+            max_phys_start: 0,
+            flushed_logic: 0,
         };
         q.recover()?;
+        q.flushed_logic = q.max_logic;
         Ok(q)
     }
 
@@ -224,12 +231,14 @@ impl ConsumeQueue {
         self.max_logic = ((last.start + valid * UNIT) / UNIT) as i64;
         self.min_logic = (self.files[0].start / UNIT) as i64;
         self.max_phys_end = 0;
+        self.max_phys_start = 0;
         // Last real unit, looking back from the end.
         let mut i = self.max_logic - 1;
         while i >= self.min_logic {
             match self.unit(i)? {
                 Some(u) if !u.is_blank() => {
                     self.max_phys_end = u.phys_end();
+                    self.max_phys_start = u.phys_offset as u64;
                     break;
                 }
                 _ => i -= 1,
@@ -363,6 +372,7 @@ impl ConsumeQueue {
         self.write_unit(logic, &unit)?;
         self.max_logic = logic + 1;
         self.max_phys_end = unit.phys_end();
+        self.max_phys_start = unit.phys_offset as u64;
         Ok(true)
     }
 
@@ -404,6 +414,7 @@ impl ConsumeQueue {
         if removed > 0 {
             self.recover()?;
         }
+        self.flushed_logic = self.flushed_logic.min(self.max_logic);
         Ok(removed)
     }
 
@@ -442,6 +453,22 @@ impl ConsumeQueue {
             f.file.sync_data().map_err(io_err("fsync", &f.path))?;
         }
         Ok(())
+    }
+
+    /// The files holding units written since the last call, which the caller fsyncs; the
+    /// units count as flushed from here on.
+    fn take_dirty(&mut self, out: &mut Vec<(Arc<MappedFile>, PathBuf)>) {
+        if self.flushed_logic >= self.max_logic {
+            return;
+        }
+        let from = self.flushed_logic.max(0) as u64 * UNIT;
+        let to = self.max_logic as u64 * UNIT;
+        for f in &self.files {
+            if f.start < to && f.start + self.file_size > from {
+                out.push((Arc::clone(&f.file), f.path.clone()));
+            }
+        }
+        self.flushed_logic = self.max_logic;
     }
 }
 
@@ -556,6 +583,28 @@ impl ConsumeQueueSet {
             .map(ConsumeQueue::max_phys_end)
             .max()
             .unwrap_or(0)
+    }
+
+    /// The last dispatched record over all queues, as (commitlog offset, end): after a clean
+    /// stop, every record before it is dispatched and flushed, so recovery checks the commitlog
+    /// from there on only. `None` when no queue holds a unit.
+    pub fn last_dispatched(&self) -> Option<(u64, u64)> {
+        self.queues
+            .values()
+            .flat_map(|m| m.values())
+            .filter(|q| q.max_phys_end > 0)
+            .map(|q| (q.max_phys_start, q.max_phys_end))
+            .max_by_key(|&(_, end)| end)
+    }
+
+    /// The files of every queue that hold units written since the last call (see
+    /// [`ConsumeQueue::take_dirty`]), with their paths, for the periodic checkpoint to fsync.
+    pub fn take_dirty(&mut self) -> Vec<(Arc<MappedFile>, PathBuf)> {
+        let mut out = Vec::new();
+        for q in self.queues.values_mut().flat_map(|m| m.values_mut()) {
+            q.take_dirty(&mut out);
+        }
+        out
     }
 
     /// [`ConsumeQueue::truncate_dirty`] on every queue; returns the units removed.
