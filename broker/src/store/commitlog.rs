@@ -493,6 +493,17 @@ impl CommitLog {
         Ok(self.files.first().map_or(0, |f| f.start))
     }
 
+    /// The store timestamp of the intact record (CRC checked) at `at`, if one starts there.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn intact_record_timestamp(&self, at: u64) -> Result<Option<i64>> {
+        Ok(match self.step(at, u64::MAX, true)? {
+            Step::Record(m, _) => Some(m.store_timestamp),
+            _ => None,
+        })
+    }
+
     /// Finds the end of valid data from `from` (a record boundary, see
     /// [`CommitLog::clean_recovery_start`] and [`CommitLog::crash_recovery_start`]) and cuts
     /// everything after it: zeroes the rest of the file it is in and deletes later files. With

@@ -597,6 +597,15 @@ impl ConsumeQueueSet {
             .max_by_key(|&(_, end)| end)
     }
 
+    /// The queue holding the last dispatched record (see [`ConsumeQueueSet::last_dispatched`]).
+    pub fn last_dispatched_queue(&self) -> Option<&ConsumeQueue> {
+        self.queues
+            .values()
+            .flat_map(|m| m.values())
+            .filter(|q| q.max_phys_end > 0)
+            .max_by_key(|q| q.max_phys_end)
+    }
+
     /// The files of every queue that hold units written since the last call (see
     /// [`ConsumeQueue::take_dirty`]), with their paths, for the periodic checkpoint to fsync.
     pub fn take_dirty(&mut self) -> Vec<(Arc<MappedFile>, PathBuf)> {

@@ -21,6 +21,7 @@ pub mod mapped;
 pub mod message;
 pub mod probe;
 mod read;
+mod recovery;
 mod results;
 mod retention;
 mod settings;
@@ -162,11 +163,7 @@ impl MessageStore {
         // Only the tail is checked: after a clean stop, what follows the last dispatched record;
         // after a crash, what follows the checkpoint. In DLedger mode the queues point into the
         // replicated log, not at the (sealed) classic files.
-        let checked_from = if abnormal {
-            commitlog.crash_recovery_start(cp.min_timestamp())?
-        } else {
-            commitlog.clean_recovery_start(if cfg.dledger { None } else { cqs.last_dispatched() })?
-        };
+        let checked_from = recovery::check_start(&commitlog, &cqs, &cp, abnormal, cfg.dledger)?;
         let (max, records_checked) = commitlog.recover_from(checked_from, abnormal)?;
         // In DLedger mode the queues also point into the replicated log above the classic files;
         // those units are checked against that log, not against the classic commitlog.

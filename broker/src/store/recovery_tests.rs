@@ -225,3 +225,46 @@ async fn a_running_store_writes_the_checkpoint_after_syncing_its_queues() {
         put.store_timestamp - cp_fmt::MIN_TIMESTAMP_MARGIN_MS
     );
 }
+
+#[tokio::test]
+async fn a_crash_recovery_starts_at_the_checkpointed_record_inside_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = MessageStore::open(cfg(root)).unwrap();
+    let puts = put_in_distinct_millis(&store, N).await;
+    store.shutdown().unwrap();
+    drop(store);
+    let files = file_starts(&puts);
+    let last_file = *files.last().unwrap();
+    // Checkpoint at a record in the middle of the last file: the consume queues find it, so
+    // the check does not start at the file start (Java's rule) but at most one record before.
+    let k = puts
+        .iter()
+        .position(|p| p.phys_offset >= last_file + 20_000)
+        .unwrap();
+    let ts = puts[k].store_timestamp;
+    Checkpoint {
+        physic_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
+        logics_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
+        index_msg_timestamp: 0,
+    }
+    .persist(&root.join(format::CHECKPOINT_FILE))
+    .unwrap();
+    std::fs::write(root.join(format::ABORT_FILE), b"").unwrap();
+    // Damage between the file start and the checkpointed record: not read.
+    patch(root, puts[k - 3].phys_offset + 400, b"\xEE\xEE");
+
+    let store = MessageStore::open(cfg(root)).unwrap();
+    let r = store.recovery();
+    assert!(r.abnormal);
+    assert!(
+        r.checked_from == puts[k].phys_offset || r.checked_from == puts[k - 1].phys_offset,
+        "{r:?}, record {k} at {}",
+        puts[k].phys_offset
+    );
+    assert_eq!(r.commitlog_end, puts.last().unwrap().end_offset);
+    assert_eq!(
+        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
+        N as i64
+    );
+}
