@@ -133,6 +133,13 @@ impl ConsumeQueue {
     /// # Errors
     /// [`super::StoreError::Io`].
     pub fn open(dir: &Path, file_size: u64) -> Result<Self> {
+        Self::open_with(dir, file_size, false)
+    }
+
+    /// [`ConsumeQueue::open`]; after a clean stop (`clean`) the end of the last file is found
+    /// with a binary search instead of reading the file: every unit was written in order and
+    /// flushed, so the written units are a prefix.
+    fn open_with(dir: &Path, file_size: u64, clean: bool) -> Result<Self> {
         let mut files = Vec::new();
         if dir.exists() {
             for entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
@@ -187,7 +194,7 @@ impl ConsumeQueue {
             max_phys_start: 0,
             flushed_logic: 0,
         };
-        q.recover()?;
+        q.recover(clean)?;
         q.flushed_logic = q.max_logic;
         Ok(q)
     }
@@ -223,11 +230,34 @@ impl ConsumeQueue {
         Ok(count)
     }
 
-    fn recover(&mut self) -> Result<()> {
+    /// Number of leading written units of a file whose written units are a prefix.
+    fn bisect_written(&self, f: &CqFile) -> Result<u64> {
+        let (mut lo, mut hi) = (0, self.file_size / UNIT);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at = f.start + mid * UNIT;
+            let written = self
+                .read_file_units(f, at, at + UNIT)?
+                .first()
+                .is_some_and(CqUnit::is_written);
+            if written {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    fn recover(&mut self, clean: bool) -> Result<()> {
         let Some(last) = self.files.last() else {
             return Ok(());
         };
-        let valid = self.count_prefix(last, CqUnit::is_written)?;
+        let valid = if clean {
+            self.bisect_written(last)?
+        } else {
+            self.count_prefix(last, CqUnit::is_written)?
+        };
         self.max_logic = ((last.start + valid * UNIT) / UNIT) as i64;
         self.min_logic = (self.files[0].start / UNIT) as i64;
         self.max_phys_end = 0;
@@ -412,7 +442,7 @@ impl ConsumeQueue {
             }
         }
         if removed > 0 {
-            self.recover()?;
+            self.recover(false)?;
         }
         self.flushed_logic = self.flushed_logic.min(self.max_logic);
         Ok(removed)
@@ -487,6 +517,14 @@ impl ConsumeQueueSet {
     /// # Errors
     /// [`super::StoreError::Io`].
     pub fn open(dir: &Path, file_size: u64) -> Result<Self> {
+        Self::open_after(dir, file_size, false)
+    }
+
+    /// [`ConsumeQueueSet::open`], after a clean stop when `clean` (see [`ConsumeQueue::open`]).
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn open_after(dir: &Path, file_size: u64, clean: bool) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
         let mut queues: HashMap<String, BTreeMap<i32, ConsumeQueue>> = HashMap::new();
         for topic_entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
@@ -509,7 +547,7 @@ impl ConsumeQueueSet {
                 if !q_path.is_dir() {
                     continue;
                 }
-                let q = ConsumeQueue::open(&q_path, file_size)?;
+                let q = ConsumeQueue::open_with(&q_path, file_size, clean)?;
                 queues.entry(topic.clone()).or_default().insert(qid, q);
             }
         }
@@ -703,6 +741,14 @@ mod tests {
         }
         drop(set);
         let set = ConsumeQueueSet::open(dir.path(), 200_000).unwrap();
+        let q = set.find("T", 0).unwrap();
+        assert_eq!(
+            (q.min_offset(), q.max_offset(), q.max_phys_end()),
+            (0, 4000, 400_000)
+        );
+        drop(set);
+        // After a clean stop the end is found by a binary search: the same answer.
+        let set = ConsumeQueueSet::open_after(dir.path(), 200_000, true).unwrap();
         let q = set.find("T", 0).unwrap();
         assert_eq!(
             (q.min_offset(), q.max_offset(), q.max_phys_end()),

@@ -159,7 +159,8 @@ impl MessageStore {
         }
         let cp = Checkpoint::load(&root.join(format::CHECKPOINT_FILE))?;
         let mut commitlog = CommitLog::open(&cfg.commitlog_path(), cfg.commitlog_file_size)?;
-        let mut cqs = ConsumeQueueSet::open(&root.join(format::CONSUMEQUEUE_DIR), cfg.cq_file_size)?;
+        let mut cqs =
+            ConsumeQueueSet::open_after(&root.join(format::CONSUMEQUEUE_DIR), cfg.cq_file_size, !abnormal)?;
         // Only the tail is checked: after a clean stop, what follows the last dispatched record;
         // after a crash, what follows the checkpoint. In DLedger mode the queues point into the
         // replicated log, not at the (sealed) classic files.
