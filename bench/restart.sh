@@ -15,6 +15,7 @@
 # dispatched again) is printed with each measurement.
 #
 # Usage: bench/restart.sh            SIZES="1 2" MODES=classic REPEAT=1 bench/restart.sh
+#        BUILD=0 bench/restart.sh   (use the release binaries already built)
 # Disk: one store at a time (about SIZE + 0.5 GB), deleted before the next (WORK, default /tmp).
 # Ports: free ephemeral ports, found at start. Needs python3 (free ports) and root (drop_caches).
 set -euo pipefail
@@ -37,8 +38,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "building release binaries..."
-(cd "$ROOT" && cargo build --release --quiet -p broker --bins --example fill_store && cargo build --release --quiet -p mqadmin)
+if [[ ${BUILD:-1} == 1 ]]; then
+    log "building release binaries..."
+    (cd "$ROOT" && cargo build --release --quiet -p broker --bins --example fill_store && cargo build --release --quiet -p mqadmin)
+fi
 TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 BIN="$TARGET_DIR/release"
