@@ -55,6 +55,7 @@ drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 NS_PORT=$(free_port)
 "$BIN/mqnamesrv" --listen "127.0.0.1:$NS_PORT" >"$WORK/namesrv.log" 2>&1 &
 PIDS+=("$!")
+disown "$!" # no "Killed" line when the cleanup stops it
 NS="127.0.0.1:$NS_PORT"
 until (exec 3<>"/dev/tcp/127.0.0.1/$NS_PORT") 2>/dev/null; do sleep 0.05; done
 TOPIC=RestartBench
