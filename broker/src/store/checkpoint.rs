@@ -18,7 +18,8 @@ pub struct Checkpoint {
     pub physic_msg_timestamp: i64,
     /// Store timestamp of the last message dispatched to a consume queue.
     pub logics_msg_timestamp: i64,
-    /// Index-file timestamp (we keep no index; preserved as read).
+    /// End time of the key index when it was last flushed. Like Java with its default
+    /// `messageIndexSafe=false`, crash recovery does not wait for it.
     pub index_msg_timestamp: i64,
 }
 
@@ -45,6 +46,17 @@ impl Checkpoint {
             logics_msg_timestamp: get(cp::LOGICS_MSG_TIMESTAMP),
             index_msg_timestamp: get(cp::INDEX_MSG_TIMESTAMP),
         })
+    }
+
+    /// The store time up to which everything was flushed and dispatched when this checkpoint
+    /// was written, less a safety margin (Java's `getMinTimestamp`); crash recovery starts at
+    /// the commitlog file holding it. 0 (check from the first file) before any checkpoint.
+    pub fn min_timestamp(&self) -> i64 {
+        let min = self.physic_msg_timestamp.min(self.logics_msg_timestamp);
+        if min <= 0 {
+            return 0;
+        }
+        (min - cp::MIN_TIMESTAMP_MARGIN_MS).max(0)
     }
 
     /// Writes the checkpoint in place (4096 bytes, rest zero) and fsyncs it.

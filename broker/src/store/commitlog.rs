@@ -455,28 +455,81 @@ impl CommitLog {
         }
     }
 
-    /// Finds the end of valid data and cuts everything after it: zeroes the rest of the file it is
-    /// in and deletes later files. Scans from the first file when `from_start` (abnormal
-    /// shutdown), else from the third-last file. Returns the new max offset.
+    /// Where a recovery after a clean stop starts checking: the last record dispatched to a
+    /// consume queue (`anchor`, as (offset, end)), when that record is intact and ends where the
+    /// queue says. Everything before it was dispatched and flushed when the store stopped, so
+    /// only what follows it (records no queue points at, such as transaction halves) is read.
+    /// Without a usable anchor (no queues, or a queue pointing at something else), Java's rule:
+    /// the third-last file.
     ///
     /// # Errors
     /// [`StoreError::Io`].
-    pub fn recover(&mut self, from_start: bool) -> Result<u64> {
+    pub fn clean_recovery_start(&self, anchor: Option<(u64, u64)>) -> Result<u64> {
+        if let Some((at, end)) = anchor {
+            if let Step::Record(_, next) = self.step(at, u64::MAX, true)? {
+                if next == end {
+                    return Ok(at);
+                }
+            }
+            tracing::warn!(
+                offset = at,
+                "the last dispatched record is not intact; checking the last three commitlog files"
+            );
+        }
+        let i = self.files.len().saturating_sub(3);
+        Ok(self.files.get(i).map_or(0, |f| f.start))
+    }
+
+    /// Where a recovery after a crash starts (Java's abnormal recovery): the newest file whose
+    /// first record was stored at or before `min_timestamp`, the checkpoint's proof of what was
+    /// flushed and dispatched. The first file when no file qualifies (no checkpoint yet).
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn crash_recovery_start(&self, min_timestamp: i64) -> Result<u64> {
+        for f in self.files.iter().rev() {
+            if let Step::Record(m, _) = self.step(f.start, u64::MAX, true)? {
+                if m.store_timestamp > 0 && m.store_timestamp <= min_timestamp {
+                    return Ok(f.start);
+                }
+            }
+        }
+        Ok(self.files.first().map_or(0, |f| f.start))
+    }
+
+    /// The store timestamp of the intact record (CRC checked) at `at`, if one starts there.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn intact_record_timestamp(&self, at: u64) -> Result<Option<i64>> {
+        Ok(match self.step(at, u64::MAX, true)? {
+            Step::Record(m, _) => Some(m.store_timestamp),
+            _ => None,
+        })
+    }
+
+    /// Finds the end of valid data from `from` (a record boundary, see
+    /// [`CommitLog::clean_recovery_start`] and [`CommitLog::crash_recovery_start`]) and cuts
+    /// everything after it: zeroes the rest of the file it is in and deletes later files. With
+    /// `thorough` (after a crash) the rest of the last file is zeroed even when it starts with
+    /// zeros. Returns the new max offset and the number of records checked.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn recover_from(&mut self, from: u64, thorough: bool) -> Result<(u64, usize)> {
         if self.files.is_empty() {
             self.max_offset = 0;
-            return Ok(0);
+            return Ok((0, 0));
         }
-        let start_idx = if from_start {
-            0
-        } else {
-            self.files.len().saturating_sub(3)
-        };
-        let from = self.files[start_idx].start;
         let limit = self.files[self.files.len() - 1].start + self.file_size;
-        let end = self.scan(from, limit, true, |_, _| Ok(()))?;
-        self.truncate_after(end, from_start)?;
+        let mut checked = 0;
+        let end = self.scan(from, limit, true, |_, _| {
+            checked += 1;
+            Ok(())
+        })?;
+        self.truncate_after(end, thorough)?;
         self.max_offset = end;
-        Ok(end)
+        Ok((end, checked))
     }
 
     /// Deletes files starting after `end` and zeroes the bytes after `end` in its file, so stale

@@ -120,6 +120,10 @@ pub struct ConsumeQueue {
     max_logic: i64,
     /// End (offset + size) of the last real unit's record in the commitlog.
     max_phys_end: u64,
+    /// Commitlog offset of that record.
+    max_phys_start: u64,
+    /// Units below this logical offset have been fsynced ([`ConsumeQueueSet::take_dirty`]).
+    flushed_logic: i64,
 }
 
 impl ConsumeQueue {
@@ -129,6 +133,13 @@ impl ConsumeQueue {
     /// # Errors
     /// [`super::StoreError::Io`].
     pub fn open(dir: &Path, file_size: u64) -> Result<Self> {
+        Self::open_with(dir, file_size, false)
+    }
+
+    /// [`ConsumeQueue::open`]; after a clean stop (`clean`) the end of the last file is found
+    /// with a binary search instead of reading the file: every unit was written in order and
+    /// flushed, so the written units are a prefix.
+    fn open_with(dir: &Path, file_size: u64, clean: bool) -> Result<Self> {
         let mut files = Vec::new();
         if dir.exists() {
             for entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
@@ -180,8 +191,11 @@ impl ConsumeQueue {
             min_logic: 0,
             max_logic: 0,
             max_phys_end: 0,
+            max_phys_start: 0,
+            flushed_logic: 0,
         };
-        q.recover()?;
+        q.recover(clean)?;
+        q.flushed_logic = q.max_logic;
         Ok(q)
     }
 
@@ -216,20 +230,45 @@ impl ConsumeQueue {
         Ok(count)
     }
 
-    fn recover(&mut self) -> Result<()> {
+    /// Number of leading written units of a file whose written units are a prefix.
+    fn bisect_written(&self, f: &CqFile) -> Result<u64> {
+        let (mut lo, mut hi) = (0, self.file_size / UNIT);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at = f.start + mid * UNIT;
+            let written = self
+                .read_file_units(f, at, at + UNIT)?
+                .first()
+                .is_some_and(CqUnit::is_written);
+            if written {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    fn recover(&mut self, clean: bool) -> Result<()> {
         let Some(last) = self.files.last() else {
             return Ok(());
         };
-        let valid = self.count_prefix(last, CqUnit::is_written)?;
+        let valid = if clean {
+            self.bisect_written(last)?
+        } else {
+            self.count_prefix(last, CqUnit::is_written)?
+        };
         self.max_logic = ((last.start + valid * UNIT) / UNIT) as i64;
         self.min_logic = (self.files[0].start / UNIT) as i64;
         self.max_phys_end = 0;
+        self.max_phys_start = 0;
         // Last real unit, looking back from the end.
         let mut i = self.max_logic - 1;
         while i >= self.min_logic {
             match self.unit(i)? {
                 Some(u) if !u.is_blank() => {
                     self.max_phys_end = u.phys_end();
+                    self.max_phys_start = u.phys_offset as u64;
                     break;
                 }
                 _ => i -= 1,
@@ -373,6 +412,7 @@ impl ConsumeQueue {
         self.write_unit(logic, &unit)?;
         self.max_logic = logic + 1;
         self.max_phys_end = unit.phys_end();
+        self.max_phys_start = unit.phys_offset as u64;
         Ok(true)
     }
 
@@ -412,8 +452,9 @@ impl ConsumeQueue {
             }
         }
         if removed > 0 {
-            self.recover()?;
+            self.recover(false)?;
         }
+        self.flushed_logic = self.flushed_logic.min(self.max_logic);
         Ok(removed)
     }
 
@@ -453,6 +494,22 @@ impl ConsumeQueue {
         }
         Ok(())
     }
+
+    /// The files holding units written since the last call, which the caller fsyncs; the
+    /// units count as flushed from here on.
+    fn take_dirty(&mut self, out: &mut Vec<(Arc<MappedFile>, PathBuf)>) {
+        if self.flushed_logic >= self.max_logic {
+            return;
+        }
+        let from = self.flushed_logic.max(0) as u64 * UNIT;
+        let to = self.max_logic as u64 * UNIT;
+        for f in &self.files {
+            if f.start < to && f.start + self.file_size > from {
+                out.push((Arc::clone(&f.file), f.path.clone()));
+            }
+        }
+        self.flushed_logic = self.max_logic;
+    }
 }
 
 /// All consume queues of a store, by topic then queue id.
@@ -470,6 +527,14 @@ impl ConsumeQueueSet {
     /// # Errors
     /// [`super::StoreError::Io`].
     pub fn open(dir: &Path, file_size: u64) -> Result<Self> {
+        Self::open_after(dir, file_size, false)
+    }
+
+    /// [`ConsumeQueueSet::open`], after a clean stop when `clean` (see [`ConsumeQueue::open`]).
+    ///
+    /// # Errors
+    /// [`super::StoreError::Io`].
+    pub fn open_after(dir: &Path, file_size: u64, clean: bool) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
         let mut queues: HashMap<String, BTreeMap<i32, ConsumeQueue>> = HashMap::new();
         for topic_entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
@@ -492,7 +557,7 @@ impl ConsumeQueueSet {
                 if !q_path.is_dir() {
                     continue;
                 }
-                let q = ConsumeQueue::open(&q_path, file_size)?;
+                let q = ConsumeQueue::open_with(&q_path, file_size, clean)?;
                 queues.entry(topic.clone()).or_default().insert(qid, q);
             }
         }
@@ -566,6 +631,37 @@ impl ConsumeQueueSet {
             .map(ConsumeQueue::max_phys_end)
             .max()
             .unwrap_or(0)
+    }
+
+    /// The last dispatched record over all queues, as (commitlog offset, end): after a clean
+    /// stop, every record before it is dispatched and flushed, so recovery checks the commitlog
+    /// from there on only. `None` when no queue holds a unit.
+    pub fn last_dispatched(&self) -> Option<(u64, u64)> {
+        self.queues
+            .values()
+            .flat_map(|m| m.values())
+            .filter(|q| q.max_phys_end > 0)
+            .map(|q| (q.max_phys_start, q.max_phys_end))
+            .max_by_key(|&(_, end)| end)
+    }
+
+    /// The queue holding the last dispatched record (see [`ConsumeQueueSet::last_dispatched`]).
+    pub fn last_dispatched_queue(&self) -> Option<&ConsumeQueue> {
+        self.queues
+            .values()
+            .flat_map(|m| m.values())
+            .filter(|q| q.max_phys_end > 0)
+            .max_by_key(|q| q.max_phys_end)
+    }
+
+    /// The files of every queue that hold units written since the last call (see
+    /// [`ConsumeQueue::take_dirty`]), with their paths, for the periodic checkpoint to fsync.
+    pub fn take_dirty(&mut self) -> Vec<(Arc<MappedFile>, PathBuf)> {
+        let mut out = Vec::new();
+        for q in self.queues.values_mut().flat_map(|m| m.values_mut()) {
+            q.take_dirty(&mut out);
+        }
+        out
     }
 
     /// [`ConsumeQueue::truncate_dirty`] on every queue; returns the units removed.
@@ -655,6 +751,14 @@ mod tests {
         }
         drop(set);
         let set = ConsumeQueueSet::open(dir.path(), 200_000).unwrap();
+        let q = set.find("T", 0).unwrap();
+        assert_eq!(
+            (q.min_offset(), q.max_offset(), q.max_phys_end()),
+            (0, 4000, 400_000)
+        );
+        drop(set);
+        // After a clean stop the end is found by a binary search: the same answer.
+        let set = ConsumeQueueSet::open_after(dir.path(), 200_000, true).unwrap();
         let q = set.find("T", 0).unwrap();
         assert_eq!(
             (q.min_offset(), q.max_offset(), q.max_phys_end()),

@@ -49,6 +49,12 @@ pub(super) fn dispatch_record(
 /// Dispatches records in `[st.reput_offset, commitlog max)` one by one (never holding more than one
 /// record in memory) and advances the reput offset. Returns the number of records seen.
 pub(super) fn reput(st: &mut State) -> Result<usize> {
+    reput_checked(st, true)
+}
+
+/// [`reput`], checking each record's body CRC when `check_crc` (recovery has just checked the
+/// range and skips that).
+pub(super) fn reput_checked(st: &mut State, check_crc: bool) -> Result<usize> {
     let State {
         commitlog,
         cqs,
@@ -61,7 +67,7 @@ pub(super) fn reput(st: &mut State) -> Result<usize> {
         ..
     } = st;
     let mut seen = 0;
-    let end = commitlog.scan(*reput_offset, commitlog.max_offset(), true, |_, m| {
+    let end = commitlog.scan(*reput_offset, commitlog.max_offset(), check_crc, |_, m| {
         seen += 1;
         if let Some(ts) = dispatch_record(cqs, queue_offsets, delay_levels, m)? {
             *last_dispatch_timestamp = ts;

@@ -1,10 +1,13 @@
 //! Flushing the commitlog: the background thread that fsyncs (group commit for SYNC_FLUSH,
-//! every `flushIntervalCommitLog` for ASYNC_FLUSH), publishes the flushed offset, and runs the
-//! periodic retention check.
+//! every `flushIntervalCommitLog` for ASYNC_FLUSH), publishes the flushed offset, writes the
+//! checkpoint every second (after fsyncing the consume-queue files written since the last one,
+//! so that crash recovery can start from it), and runs the periodic retention check.
 
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::error::{self, Result};
+use super::format::{self, checkpoint as cp_fmt};
 use super::{lock, FlushDiskType, Shared};
 
 impl Shared {
@@ -30,9 +33,37 @@ impl Shared {
         Ok(max)
     }
 
+    /// fsyncs the consume-queue files written since the last call, then writes the checkpoint:
+    /// every record stored up to `physicMsgTimestamp` is on disk (see
+    /// [`Shared::flush_commitlog`]) and every unit dispatched up to `logicsMsgTimestamp` too.
+    /// After a failed fsync the checkpoint is never moved again in this run (the failed files
+    /// count as written), so a crash recovery after it starts early enough.
+    pub(super) fn flush_checkpoint(&self) -> Result<()> {
+        if self.checkpoint_stuck.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let (dirty, logics_ts) = {
+            let mut st = self.write();
+            (st.cqs.take_dirty(), st.last_dispatch_timestamp)
+        };
+        for (f, path) in &dirty {
+            if let Err(e) = f.sync_data() {
+                self.checkpoint_stuck.store(true, Ordering::Release);
+                return Err(error::io_err("fsync", path)(e));
+            }
+        }
+        let cp = {
+            let mut cp = lock(&self.checkpoint);
+            cp.logics_msg_timestamp = cp.logics_msg_timestamp.max(logics_ts);
+            *cp
+        };
+        cp.persist(&self.cfg.root_dir.join(format::CHECKPOINT_FILE))
+    }
+
     pub(super) fn flusher_loop(&self) {
         let sync = self.cfg.flush_disk_type == FlushDiskType::SyncFlush;
         let mut last_clean = std::time::Instant::now();
+        let mut last_checkpoint = Instant::now();
         loop {
             let stop = {
                 let mut ctl = lock(&self.flush_ctl);
@@ -56,6 +87,12 @@ impl Shared {
             }
             if let Err(e) = self.flush_commitlog() {
                 tracing::error!(error = %e, "commitlog flush failed");
+            }
+            if last_checkpoint.elapsed() >= Duration::from_millis(cp_fmt::FLUSH_INTERVAL_MS) {
+                last_checkpoint = Instant::now();
+                if let Err(e) = self.flush_checkpoint() {
+                    tracing::error!(error = %e, "consume-queue flush or checkpoint failed; crash recovery will start earlier");
+                }
             }
             if last_clean.elapsed() >= Duration::from_secs(10) {
                 last_clean = std::time::Instant::now();

@@ -211,6 +211,13 @@ pub mod checkpoint {
     pub const LOGICS_MSG_TIMESTAMP: usize = 8;
     /// int64 indexMsgTimestamp
     pub const INDEX_MSG_TIMESTAMP: usize = 16;
+    /// Crash recovery starts from the newest commitlog file whose first record was stored at or
+    /// before `min(physicMsgTimestamp, logicsMsgTimestamp)` minus this margin (Java's
+    /// `StoreCheckpoint.getMinTimestamp`).
+    pub const MIN_TIMESTAMP_MARGIN_MS: i64 = 3000;
+    /// How often a running store fsyncs the consume-queue files written since the last time and
+    /// then writes the checkpoint (Java's `flushIntervalConsumeQueue`).
+    pub const FLUSH_INTERVAL_MS: u64 = 1000;
 }
 /// Config file names under `config/`.
 pub mod config_file {

@@ -21,6 +21,7 @@ pub mod mapped;
 pub mod message;
 pub mod probe;
 mod read;
+mod recovery;
 mod results;
 mod retention;
 mod settings;
@@ -82,6 +83,27 @@ struct Shared {
     lock: Mutex<Option<StoreLock>>,
     shut_down: AtomicBool,
     checkpoint: Mutex<Checkpoint>,
+    /// A consume-queue fsync failed: the checkpoint is not moved again (see `flush_checkpoint`).
+    checkpoint_stuck: AtomicBool,
+    recovery: RecoveryReport,
+}
+
+/// What recovery did when the store opened: how much of the commitlog it read. Restart time
+/// depends on these numbers, not on the store's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// The `abort` file was there: the previous run did not stop cleanly.
+    pub abnormal: bool,
+    /// Commitlog offset where the check of records (CRC included) started.
+    pub checked_from: u64,
+    /// Records checked from there.
+    pub records_checked: usize,
+    /// Commitlog end after recovery (a torn tail cut).
+    pub commitlog_end: u64,
+    /// Commitlog offset from which records were dispatched again to consume queues and index.
+    pub dispatched_from: u64,
+    /// Records dispatched from there (units already present are skipped).
+    pub records_dispatched: usize,
 }
 
 /// The message store. `Send + Sync`; share it with `Arc`.
@@ -135,9 +157,15 @@ impl MessageStore {
         if abnormal {
             tracing::warn!(root = %root.display(), "abort file found: previous run did not shut down cleanly");
         }
+        let cp = Checkpoint::load(&root.join(format::CHECKPOINT_FILE))?;
         let mut commitlog = CommitLog::open(&cfg.commitlog_path(), cfg.commitlog_file_size)?;
-        let max = commitlog.recover(abnormal)?;
-        let mut cqs = ConsumeQueueSet::open(&root.join(format::CONSUMEQUEUE_DIR), cfg.cq_file_size)?;
+        let mut cqs =
+            ConsumeQueueSet::open_after(&root.join(format::CONSUMEQUEUE_DIR), cfg.cq_file_size, !abnormal)?;
+        // Only the tail is checked: after a clean stop, what follows the last dispatched record;
+        // after a crash, what follows the checkpoint. In DLedger mode the queues point into the
+        // replicated log, not at the (sealed) classic files.
+        let checked_from = recovery::check_start(&commitlog, &cqs, &cp, abnormal, cfg.dledger)?;
+        let (max, records_checked) = commitlog.recover_from(checked_from, abnormal)?;
         // In DLedger mode the queues also point into the replicated log above the classic files;
         // those units are checked against that log, not against the classic commitlog.
         let removed = if cfg.dledger { 0 } else { cqs.truncate_dirty(max)? };
@@ -166,16 +194,19 @@ impl MessageStore {
                 index_catch_up = true;
             }
         }
+        // After a clean stop everything up to the queues' end is dispatched; after a crash the
+        // checkpoint says so up to where the check started (the queues may hold more: putting a
+        // unit that is there already is skipped).
+        let dispatched = cqs.max_phys_end().clamp(min, max);
         let reput_from = if abnormal {
-            min
+            dispatched.min(checked_from.max(min))
         } else {
-            cqs.max_phys_end().clamp(min, max)
+            dispatched
         };
         let mut queue_offsets: HashMap<String, HashMap<i32, i64>> = HashMap::new();
         for (t, q, off) in cqs.max_offsets() {
             queue_offsets.entry(t).or_default().insert(q, off);
         }
-        let cp = Checkpoint::load(&root.join(format::CHECKPOINT_FILE))?;
         let mut state = State {
             commitlog,
             cqs,
@@ -195,14 +226,25 @@ impl MessageStore {
                 tracing::info!(from, records = n, "indexed commitlog records at recovery");
             }
         }
-        let rebuilt = reput(&mut state)?;
-        if rebuilt > 0 {
-            tracing::info!(
-                from = reput_from,
-                records = rebuilt,
-                "dispatched commitlog records to consume queues at recovery"
-            );
-        }
+        // The range was checked (CRC included) just above, or lies before the checked tail.
+        let rebuilt = dispatch::reput_checked(&mut state, false)?;
+        let recovery = RecoveryReport {
+            abnormal,
+            checked_from,
+            records_checked,
+            commitlog_end: max,
+            dispatched_from: reput_from,
+            records_dispatched: rebuilt,
+        };
+        tracing::info!(
+            abnormal,
+            checked_from,
+            records_checked,
+            commitlog_end = max,
+            dispatched_from = reput_from,
+            records_dispatched = rebuilt,
+            "store recovered"
+        );
         checkpoint::create_abort(&root)?;
         let max = state.commitlog.max_offset();
         let shared = Arc::new(Shared {
@@ -216,6 +258,8 @@ impl MessageStore {
             lock: Mutex::new(Some(store_lock)),
             shut_down: AtomicBool::new(false),
             checkpoint: Mutex::new(cp),
+            checkpoint_stuck: AtomicBool::new(false),
+            recovery,
         });
         let s2 = Arc::clone(&shared);
         let flusher = std::thread::Builder::new()
@@ -242,6 +286,11 @@ impl MessageStore {
     /// offset); long-polling pulls wait on it.
     pub fn subscribe_arrivals(&self) -> watch::Receiver<u64> {
         self.shared.arrivals.subscribe()
+    }
+
+    /// What recovery did when the store opened.
+    pub fn recovery(&self) -> RecoveryReport {
+        self.shared.recovery
     }
 
     /// Commitlog offset known to be on disk.
@@ -295,5 +344,7 @@ impl Drop for MessageStore {
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+mod recovery_tests;
 #[cfg(test)]
 mod tests;
