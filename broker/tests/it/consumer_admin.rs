@@ -5,94 +5,19 @@
 //! group's pulls. The consumer is a raw connection of the test that heartbeats and answers as a
 //! Java client does, so both directions of the connection are checked byte for byte.
 
-use bytes::BytesMut;
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
-
 use broker::config::BrokerRole;
 use broker::json;
 use broker::remoting::body::{ConsumerData, HeartbeatData, SubscriptionData};
-use broker::remoting::codes::{request, response, FLAG_RESPONSE};
-use broker::remoting::connection::FrameReader;
-use broker::remoting::frame;
+use broker::remoting::codes::{request, response};
 use broker::remoting::headers::{
     GetConsumeStatsRequestHeader, GetConsumerRunningInfoRequestHeader, ResetOffsetRequestHeader,
 };
 use broker::remoting::{RemotingClient, RemotingCommand};
 
+use crate::raw_conn::RawConn;
 use crate::util::*;
 
-/// A consumer's connection: requests both ways, as a Java client's.
-struct Consumer {
-    reader: FrameReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
-    next_opaque: i32,
-    /// Requests from the broker that arrived while waiting for a response.
-    requests: Vec<RemotingCommand>,
-}
-
-impl Consumer {
-    async fn connect(addr: &str) -> Self {
-        let (r, w) = TcpStream::connect(addr).await.unwrap().into_split();
-        Self {
-            reader: FrameReader::new(r, 16 << 20),
-            writer: w,
-            next_opaque: 1,
-            requests: Vec::new(),
-        }
-    }
-
-    async fn write(&mut self, cmd: &RemotingCommand) {
-        let mut buf = BytesMut::new();
-        frame::encode(cmd, &mut buf);
-        self.writer.write_all(&buf).await.unwrap();
-    }
-
-    async fn call(&mut self, mut cmd: RemotingCommand) -> RemotingCommand {
-        cmd.opaque = self.next_opaque;
-        self.next_opaque += 1;
-        self.write(&cmd).await;
-        loop {
-            let got = tokio::time::timeout(T, self.reader.read_command())
-                .await
-                .expect("a response in time")
-                .unwrap()
-                .expect("connection open");
-            if got.is_response() && got.opaque == cmd.opaque {
-                return got;
-            }
-            if !got.is_response() {
-                self.requests.push(got);
-            }
-        }
-    }
-
-    /// The next request the broker sends on this connection.
-    async fn next_request(&mut self) -> RemotingCommand {
-        if !self.requests.is_empty() {
-            return self.requests.remove(0);
-        }
-        loop {
-            let got = tokio::time::timeout(T, self.reader.read_command())
-                .await
-                .expect("a request from the broker in time")
-                .unwrap()
-                .expect("connection open");
-            if !got.is_response() {
-                return got;
-            }
-        }
-    }
-
-    /// Answers a two-way request from the broker.
-    async fn answer(&mut self, req: &RemotingCommand, code: i32, body: &[u8]) {
-        let mut resp = RemotingCommand::response(code, None).with_body(body.to_vec());
-        resp.opaque = req.opaque;
-        resp.flag |= FLAG_RESPONSE;
-        self.write(&resp).await;
-    }
-
+impl RawConn {
     async fn heartbeat(&mut self, client_id: &str, group: &str, topic: &str) {
         let hb = HeartbeatData {
             client_id: client_id.into(),
@@ -206,7 +131,7 @@ async fn running_info_is_relayed_and_a_reset_is_pushed_to_live_consumers() {
 
     // A live consumer of the group.
     let client_id = "127.0.0.1@run-1";
-    let mut consumer = Consumer::connect(&b.addr).await;
+    let mut consumer = RawConn::connect(&b.addr).await;
     consumer.heartbeat(client_id, group, topic).await;
 
     // GET_CONSUMER_RUNNING_INFO: relayed with the admin's fields, answered with the client's body.
@@ -215,7 +140,7 @@ async fn running_info_is_relayed_and_a_reset_is_pushed_to_live_consumers() {
         let (c, addr) = (c.clone(), b.addr.clone());
         tokio::spawn(async move { invoke(&c, &addr, running_info_request(group, client_id)).await })
     };
-    let relayed = consumer.next_request().await;
+    let relayed = consumer.next_request(T).await;
     assert_eq!(relayed.code, request::GET_CONSUMER_RUNNING_INFO);
     assert!(!relayed.is_oneway());
     let h: GetConsumerRunningInfoRequestHeader = relayed.decode_header().unwrap();
@@ -254,7 +179,7 @@ async fn running_info_is_relayed_and_a_reset_is_pushed_to_live_consumers() {
     let r = invoke(&c, &b.addr, reset_request(group, topic, 0, true)).await;
     assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
     assert_eq!(String::from_utf8_lossy(&r.body), reset_body(topic, 0, 0));
-    let push = consumer.next_request().await;
+    let push = consumer.next_request(T).await;
     assert_eq!(push.code, request::RESET_CONSUMER_CLIENT_OFFSET);
     assert!(push.is_oneway());
     let h: ResetOffsetRequestHeader = push.decode_header().unwrap();
@@ -273,14 +198,14 @@ async fn running_info_is_relayed_and_a_reset_is_pushed_to_live_consumers() {
     let r = invoke(&c, &b.addr, reset_request(group, topic, -1, false)).await;
     assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
     assert_eq!(String::from_utf8_lossy(&r.body), reset_body(topic, 3, 0));
-    let push = consumer.next_request().await;
+    let push = consumer.next_request(T).await;
     assert_eq!(String::from_utf8_lossy(&push.body), reset_body(topic, 3, 0));
     // The C++ client's shape when the admin says it speaks CPP (`resetOffsetByTime -c`).
     let mut cpp = reset_request(group, topic, -1, true);
     cpp.language = 1;
     let r = invoke(&c, &b.addr, cpp).await;
     assert_eq!(String::from_utf8_lossy(&r.body), reset_body(topic, 3, 2));
-    let push = consumer.next_request().await;
+    let push = consumer.next_request(T).await;
     assert_eq!(
         String::from_utf8_lossy(&push.body),
         format!(
@@ -295,7 +220,7 @@ async fn running_info_is_relayed_and_a_reset_is_pushed_to_live_consumers() {
         let (c, addr) = (c.clone(), b.addr.clone());
         tokio::spawn(async move { invoke(&c, &addr, running_info_request(group, client_id)).await })
     };
-    let relayed = consumer.next_request().await;
+    let relayed = consumer.next_request(T).await;
     assert_eq!(relayed.code, request::GET_CONSUMER_RUNNING_INFO);
     drop(consumer);
     let r = asked.await.unwrap();

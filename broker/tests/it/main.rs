@@ -19,6 +19,7 @@ mod metrics;
 mod power_loss;
 mod protocol;
 mod query_by_key;
+mod raw_conn;
 mod replica_status;
 mod replication;
 mod security;

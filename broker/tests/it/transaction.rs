@@ -11,8 +11,6 @@ use broker::config::BrokerRole;
 use broker::json;
 use broker::remoting::body::{HeartbeatData, ProducerData};
 use broker::remoting::codes::{request, response};
-use broker::remoting::connection::FrameReader;
-use broker::remoting::frame;
 use broker::remoting::headers::{
     CheckTransactionStateRequestHeader, EndTransactionRequestHeader, SendMessageRequestHeader,
     SendMessageRequestHeaderV2, SendMessageResponseHeader,
@@ -22,12 +20,9 @@ use broker::store::format::{sys_flag, transaction as tx};
 use broker::store::message::{
     decode_properties, decode_record, decode_records, encode_properties, DecodedMessage,
 };
-use bytes::BytesMut;
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
 
 use crate::dledger_cluster::{data_files_contain, pull_topic, wait_bid0_among, Group, TOPIC};
+use crate::raw_conn::RawConn;
 use crate::util::*;
 
 const COMMIT: i32 = 8;
@@ -112,77 +107,7 @@ fn end_for(group: &str, sent: &SendMessageResponseHeader, how: i32, uniq: &str) 
     )
 }
 
-/// One raw client connection, as a Java client's: requests and responses in both directions.
-struct RawConn {
-    reader: FrameReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
-    next_opaque: i32,
-    /// Requests from the broker that arrived while waiting for a response.
-    requests: Vec<RemotingCommand>,
-}
-
 impl RawConn {
-    async fn connect(addr: &str) -> Self {
-        let (r, w) = TcpStream::connect(addr).await.unwrap().into_split();
-        Self {
-            reader: FrameReader::new(r, 16 << 20),
-            writer: w,
-            next_opaque: 1,
-            requests: Vec::new(),
-        }
-    }
-
-    async fn write(&mut self, cmd: &RemotingCommand) {
-        let mut buf = BytesMut::new();
-        frame::encode(cmd, &mut buf);
-        self.writer.write_all(&buf).await.unwrap();
-    }
-
-    async fn oneway(&mut self, mut cmd: RemotingCommand) {
-        cmd.opaque = self.next_opaque;
-        self.next_opaque += 1;
-        cmd.mark_oneway();
-        self.write(&cmd).await;
-    }
-
-    async fn call(&mut self, mut cmd: RemotingCommand) -> RemotingCommand {
-        cmd.opaque = self.next_opaque;
-        self.next_opaque += 1;
-        self.write(&cmd).await;
-        loop {
-            let got = tokio::time::timeout(T, self.reader.read_command())
-                .await
-                .expect("a response in time")
-                .unwrap()
-                .expect("connection open");
-            if got.is_response() && got.opaque == cmd.opaque {
-                return got;
-            }
-            if !got.is_response() {
-                self.requests.push(got);
-            }
-        }
-    }
-
-    /// The next request the broker sends on this connection.
-    async fn next_request(&mut self, limit: Duration) -> RemotingCommand {
-        if !self.requests.is_empty() {
-            return self.requests.remove(0);
-        }
-        let deadline = Instant::now() + limit;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let got = tokio::time::timeout(left, self.reader.read_command())
-                .await
-                .expect("a request from the broker in time")
-                .unwrap()
-                .expect("connection open");
-            if !got.is_response() {
-                return got;
-            }
-        }
-    }
-
     async fn heartbeat_producer(&mut self, group: &str) {
         let hb = HeartbeatData {
             client_id: "127.0.0.1@tx-test".into(),
