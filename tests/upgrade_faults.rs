@@ -296,8 +296,14 @@ async fn agent_killed_during_the_copy_then_resume_completes() {
     {
         eprintln!("mqadmin after the agent's kill -9: {}", stderr.trim());
     }
-    // The third node's agent copies during pre-copy, while the old pair serves.
-    assert_eq!(recorded_steps(&p.env), &STEPS[..1]);
+    // The third node's agent copies during the pre-copy, while the old pair serves, and again
+    // during the copy step; on a busy machine this test may first see the third node's files
+    // only once the copy step runs, so the kill lands in either: the state file says which.
+    let recorded = recorded_steps(&p.env);
+    assert!(
+        recorded == STEPS[..1] || recorded == STEPS[..4],
+        "the kill lands in the pre-copy (after preflight) or in the copy (after align): {recorded:?}"
+    );
     assert_eq!(
         master_commitlog(&p.env),
         p.commitlog,
@@ -315,8 +321,11 @@ async fn agent_killed_during_the_copy_then_resume_completes() {
     let r = upgrade(&p.env, &["--yes", "--resume", "--output", "json"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["steps"][0]["status"], "done earlier", "{report}");
-    assert_eq!(report["steps"][1]["status"], "done", "{report}");
+    // What was recorded is not done again; the step the kill interrupted is.
+    for i in 0..recorded.len() {
+        assert_eq!(report["steps"][i]["status"], "done earlier", "{report}");
+    }
+    assert_eq!(report["steps"][recorded.len()]["status"], "done", "{report}");
     check_old_data_on_leader(&p.env, &c, &p.sent).await;
     check_master_commitlog_sealed(&p.env, &p.commitlog_bytes, "before new writes");
     write_and_check_replicated(&p.env, &c, &p.sent).await;
