@@ -14,6 +14,9 @@ pub struct OffsetManager {
     offsets: Mutex<ConsumerOffsets>,
     delay: Mutex<DelayOffsets>,
     dirty: std::sync::atomic::AtomicBool,
+    /// Held from taking `dirty` to the end of the write, so a caller that finds nothing dirty
+    /// knows another caller's write is on disk (the DLedger applier relies on it).
+    persisting: Mutex<()>,
 }
 
 impl OffsetManager {
@@ -27,6 +30,7 @@ impl OffsetManager {
             delay: Mutex::new(DelayOffsets::load(&root)?),
             root,
             dirty: Default::default(),
+            persisting: Mutex::new(()),
         })
     }
 
@@ -97,10 +101,18 @@ impl OffsetManager {
     /// # Errors
     /// When the files cannot be written.
     pub fn persist_if_dirty(&self) -> Result<(), StoreError> {
+        let _persisting = self.persisting.lock().unwrap_or_else(|e| e.into_inner());
         if self.dirty.swap(false, std::sync::atomic::Ordering::AcqRel) {
             let snapshot = self.offsets().clone();
-            snapshot.persist(&self.root)?;
-            self.delay().persist(&self.root)?;
+            let delay = self.delay();
+            let written = snapshot
+                .persist(&self.root)
+                .and_then(|()| delay.persist(&self.root));
+            if written.is_err() {
+                // Still to be written: the next call tries again.
+                self.dirty.store(true, std::sync::atomic::Ordering::Release);
+            }
+            written?;
         }
         Ok(())
     }

@@ -6,7 +6,11 @@
 //! wakes long polls. The state machine itself only tracks `last_applied` and the last membership, persisted in
 //! `raft-applied.json` next to `currterm` (written to `.tmp`, fsynced, renamed; the directory
 //! is fsynced when the membership changes) every `PERSIST_INTERVAL`, on membership changes, when a
-//! snapshot is built and at shutdown. A crash may lose the latest update, which makes openraft
+//! snapshot is built and at shutdown. The periodic persist runs on a blocking thread beside the
+//! next applies (the applier's fsyncs would otherwise hold up every `client_write` behind them):
+//! it records the state taken when it started, after [`Applier::persist`] made the records
+//! applied up to then durable; a membership change waits for it and persists on the
+//! state-machine task. A crash may lose the latest update, which makes openraft
 //! re-apply the committed entries of the last interval at start: the applier must be idempotent
 //! (skip records whose position it has already dispatched).
 //!
@@ -70,7 +74,10 @@ pub trait Applier: Send + Sync + 'static {
     fn apply(&self, record: AppliedRecord<'_>) -> Result<(), ApplierError>;
 
     /// Makes durable what the applied records changed, before the state machine persists its
-    /// `last_applied` past them: after a crash nothing older than that is applied again.
+    /// `last_applied` past them: after a crash nothing older than that is applied again. Runs
+    /// on a blocking thread while [`Applier::apply`] goes on: it must make durable at least
+    /// what was applied before it was called, and not return before that is on disk even when
+    /// another thread is syncing the same files.
     ///
     /// # Errors
     /// Any error stops the Raft node (a full disk is retried: see the module docs).
@@ -137,7 +144,16 @@ pub struct StateMachine {
     state: AppliedState,
     snapshot: Option<StoredSnapshot>,
     last_persist: Option<Instant>,
+    /// The periodic persist running beside the applies, if any (see [`persist`]).
+    persisting: Option<tokio::task::JoinHandle<Result<(), StorageError>>>,
+    /// The applied state on disk; see [`write_applied`].
+    written: Written,
 }
+
+/// The last applied log id written to `raft-applied.json`, behind the lock every write of the
+/// file holds: persists run beside the applies and snapshots, and the file never goes back to
+/// an older state (a purge after a snapshot must not find it below the purge point).
+type Written = Arc<std::sync::Mutex<Option<LogId>>>;
 
 /// How often `last_applied` is persisted while records flow (a membership change is persisted
 /// at once, and the latest state when the state machine is dropped at shutdown). After a crash
@@ -147,12 +163,113 @@ pub const PERSIST_INTERVAL: Duration = Duration::from_millis(500);
 
 impl Drop for StateMachine {
     fn drop(&mut self) {
-        if let Err(e) = self.applier.persist() {
-            tracing::warn!(error = %e, "cannot persist the applied metadata at shutdown");
-            return;
+        // Waits for a background persist (the lock in `write_applied`), then writes the latest.
+        match persist_blocking(&*self.applier, &self.dir, &self.written, &self.state, true) {
+            Ok(()) => {}
+            Err(PersistError::Applier(e)) => {
+                tracing::warn!(error = %e, "cannot persist the applied metadata at shutdown");
+            }
+            Err(PersistError::State(e)) => {
+                tracing::warn!(error = %e, "cannot persist the Raft applied state at shutdown");
+            }
         }
-        if let Err(e) = write_json(&self.dir.join(dl::APPLIED_STATE_FILE), &self.state, true) {
-            tracing::warn!(error = %e, "cannot persist the Raft applied state at shutdown");
+    }
+}
+
+/// Why a persist failed.
+enum PersistError {
+    /// The applier could not make its changes durable.
+    Applier(ApplierError),
+    /// `raft-applied.json` could not be written.
+    State(LogStoreError),
+}
+
+/// Whether the applier's part of a persist failed for lack of disk space (then it is tried
+/// again, see the module docs).
+fn persist_no_space(e: &PersistError) -> bool {
+    match e {
+        PersistError::Applier(e) => chain_is_no_space(&**e as &(dyn std::error::Error + 'static)),
+        PersistError::State(_) => false,
+    }
+}
+
+impl std::fmt::Display for PersistError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PersistError::Applier(e) => write!(f, "persisting applied metadata failed: {e}"),
+            PersistError::State(e) => write!(f, "writing the Raft applied state failed: {e}"),
+        }
+    }
+}
+
+/// Writes `state` to `raft-applied.json` unless a newer state is already there (see
+/// [`Written`]); the lock is held through the write.
+fn write_applied(
+    written: &Written,
+    dir: &Path,
+    state: &AppliedState,
+    sync_dir: bool,
+) -> Result<(), LogStoreError> {
+    let mut on_disk = written.lock().unwrap_or_else(|e| e.into_inner());
+    if on_disk.is_some() && state.last_applied < *on_disk {
+        return Ok(());
+    }
+    write_json(&dir.join(dl::APPLIED_STATE_FILE), state, sync_dir)?;
+    *on_disk = state.last_applied;
+    Ok(())
+}
+
+/// Makes what the applier changed durable, then records `state` as applied: the state was
+/// taken before the persist started, so everything it counts as applied is on disk first.
+/// Blocking (fsyncs).
+fn persist_blocking(
+    applier: &dyn Applier,
+    dir: &Path,
+    written: &Written,
+    state: &AppliedState,
+    sync_dir: bool,
+) -> Result<(), PersistError> {
+    applier.persist().map_err(PersistError::Applier)?;
+    write_applied(written, dir, state, sync_dir).map_err(PersistError::State)
+}
+
+/// [`persist_blocking`] on a blocking thread, so the applies go on meanwhile. A full disk is
+/// waited out for the applier's part; a stale `raft-applied.json` only means re-applying at
+/// the next start, so that write is skipped when the disk is full.
+async fn persist(
+    space: DiskSpace,
+    applier: Arc<dyn Applier>,
+    dir: PathBuf,
+    written: Written,
+    state: AppliedState,
+    sync_dir: bool,
+) -> Result<(), StorageError> {
+    let job = {
+        let (applier, dir, written, state) = (applier.clone(), dir.clone(), written.clone(), state.clone());
+        tokio::task::spawn_blocking(move || persist_blocking(&*applier, &dir, &written, &state, sync_dir))
+    };
+    let first = job.await.map_err(|e| {
+        let e = LogStoreError::Invalid(format!("the persist task failed: {e}"));
+        StorageError::from(StorageIOError::write_state_machine(&e))
+    })?;
+    let result = match first {
+        Err(e) if persist_no_space(&e) => space
+            .retry("applied metadata", persist_no_space, || {
+                persist_blocking(&*applier, &dir, &written, &state, sync_dir)
+            })
+            .await
+            .map_err(RetryError::into_inner),
+        other => other,
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(PersistError::State(e)) if e.is_no_space() => {
+            tracing::debug!(error = %e, "Raft applied state not written: disk full");
+            Ok(())
+        }
+        Err(e) => {
+            let e = LogStoreError::Invalid(e.to_string());
+            Err(StorageError::from(StorageIOError::write_state_machine(&e)))
         }
     }
 }
@@ -164,6 +281,7 @@ pub struct SnapshotBuilder {
     state: AppliedState,
     applier: Result<serde_json::Value, String>,
     space: DiskSpace,
+    written: Written,
 }
 
 /// Persists a snapshot: the applied state first (a purge that follows the snapshot must never
@@ -171,6 +289,7 @@ pub struct SnapshotBuilder {
 /// is tried again while the disk is full.
 async fn write_snapshot_files(
     space: &DiskSpace,
+    written: &Written,
     dir: &Path,
     state: &AppliedState,
     stored: &StoredSnapshot,
@@ -178,10 +297,9 @@ async fn write_snapshot_files(
     let err = |e: RetryError<LogStoreError>| {
         StorageError::from(StorageIOError::write_snapshot(None, &e.into_inner()))
     };
-    let applied = dir.join(dl::APPLIED_STATE_FILE);
     space
         .retry("Raft applied state", LogStoreError::is_no_space, || {
-            write_json(&applied, state, true)
+            write_applied(written, dir, state, true)
         })
         .await
         .map_err(err)?;
@@ -237,8 +355,9 @@ impl StateMachine {
             path: dir.clone(),
             source,
         })?;
-        let state = read_json(&dir.join(dl::APPLIED_STATE_FILE))?.unwrap_or_default();
+        let state: AppliedState = read_json(&dir.join(dl::APPLIED_STATE_FILE))?.unwrap_or_default();
         let snapshot = read_json(&dir.join(dl::SNAPSHOT_FILE))?;
+        let written = Arc::new(std::sync::Mutex::new(state.last_applied));
         Ok(Self {
             dir,
             log,
@@ -246,7 +365,21 @@ impl StateMachine {
             state,
             snapshot,
             last_persist: None,
+            persisting: None,
+            written,
         })
+    }
+
+    /// Waits for the background persist, if one runs; its error stops the node as a persist
+    /// on the state-machine task would have.
+    async fn finish_persist(&mut self) -> Result<(), StorageError> {
+        let Some(job) = self.persisting.take() else {
+            return Ok(());
+        };
+        job.await.map_err(|e| {
+            let e = LogStoreError::Invalid(format!("the persist task failed: {e}"));
+            StorageError::from(StorageIOError::write_state_machine(&e))
+        })?
     }
 
     /// The last applied log id.
@@ -297,7 +430,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
             meta: meta.clone(),
             data: data.clone(),
         };
-        write_snapshot_files(&self.space, &self.dir, &self.state, &stored).await?;
+        write_snapshot_files(&self.space, &self.written, &self.dir, &self.state, &stored).await?;
         Ok(Snapshot {
             meta,
             snapshot: Box::new(Cursor::new(data)),
@@ -368,34 +501,27 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 pos,
             });
         }
+        if self.persisting.as_ref().is_some_and(|job| job.is_finished()) {
+            self.finish_persist().await?;
+        }
         let due = self.last_persist.is_none_or(|t| t.elapsed() >= PERSIST_INTERVAL);
-        if !out.is_empty() && (membership_changed || due) {
+        if !out.is_empty() && (membership_changed || (due && self.persisting.is_none())) {
             self.last_persist = Some(Instant::now());
-            // What the records changed is durable before `last_applied` moves past them.
-            let applier = &self.applier;
-            let no_space = |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
-            self.log
-                .disk_space()
-                .retry("applied metadata", no_space, || applier.persist())
-                .await
-                .map_err(|e| {
-                    let e = LogStoreError::Invalid(format!(
-                        "persisting applied metadata failed: {}",
-                        e.into_inner()
-                    ));
-                    StorageError::from(StorageIOError::write_state_machine(&e))
-                })?;
-            match write_json(
-                &self.dir.join(dl::APPLIED_STATE_FILE),
-                &self.state,
+            // What the records changed is made durable before `last_applied` moves past them;
+            // the periodic persist does it beside the next applies, a membership change here.
+            let job = persist(
+                self.log.disk_space().clone(),
+                self.applier.clone(),
+                self.dir.clone(),
+                self.written.clone(),
+                self.state.clone(),
                 membership_changed,
-            ) {
-                Ok(()) => {}
-                // A stale applied state only means re-applying at the next start (module docs).
-                Err(e) if e.is_no_space() => {
-                    tracing::debug!(error = %e, "Raft applied state not written: disk full");
-                }
-                Err(e) => return Err(StorageError::from(StorageIOError::write_state_machine(&e))),
+            );
+            if membership_changed {
+                self.finish_persist().await?;
+                job.await?;
+            } else {
+                self.persisting = Some(tokio::spawn(job));
             }
         }
         Ok(out)
@@ -407,6 +533,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             state: self.state.clone(),
             applier: self.applier.snapshot().map_err(|e| e.to_string()),
             space: self.log.disk_space().clone(),
+            written: self.written.clone(),
         }
     }
 
@@ -444,7 +571,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             meta: meta.clone(),
             data,
         };
-        write_snapshot_files(self.log.disk_space(), &self.dir, &self.state, &stored).await?;
+        self.finish_persist().await?;
+        write_snapshot_files(
+            self.log.disk_space(),
+            &self.written,
+            &self.dir,
+            &self.state,
+            &stored,
+        )
+        .await?;
         self.snapshot = Some(stored);
         Ok(())
     }

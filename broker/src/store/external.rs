@@ -130,9 +130,12 @@ impl MessageStore {
     /// # Errors
     /// [`super::StoreError::Io`].
     pub fn sync_dispatched(&self) -> Result<()> {
-        let st = self.shared.read();
-        st.cqs.flush()?;
-        st.index.flush()?;
+        // The lock is held only to pick the files: dispatch goes on while they are fsynced.
+        self.shared.sync_queues()?;
+        let index = self.shared.read().index.files_to_sync()?;
+        for (f, path) in &index {
+            f.sync_data().map_err(super::error::io_err("fsync", path))?;
+        }
         Ok(())
     }
 

@@ -33,6 +33,22 @@ impl Shared {
         Ok(max)
     }
 
+    /// fsyncs the consume-queue files written since the last call (by this or any other
+    /// caller) and returns the store time of the last unit dispatched before. `queue_sync` is
+    /// held from taking the dirty files to the end of their fsync, so a caller that finds
+    /// nothing left to sync knows the files another caller took are already on disk.
+    pub(super) fn sync_queues(&self) -> Result<i64> {
+        let _syncing = lock(&self.queue_sync);
+        let (dirty, logics_ts) = {
+            let mut st = self.write();
+            (st.cqs.take_dirty(), st.last_dispatch_timestamp)
+        };
+        for (f, path) in &dirty {
+            f.sync_data().map_err(error::io_err("fsync", path))?;
+        }
+        Ok(logics_ts)
+    }
+
     /// fsyncs the consume-queue files written since the last call, then writes the checkpoint:
     /// every record stored up to `physicMsgTimestamp` is on disk (see
     /// [`Shared::flush_commitlog`]) and every unit dispatched up to `logicsMsgTimestamp` too.
@@ -42,16 +58,13 @@ impl Shared {
         if self.checkpoint_stuck.load(Ordering::Acquire) {
             return Ok(());
         }
-        let (dirty, logics_ts) = {
-            let mut st = self.write();
-            (st.cqs.take_dirty(), st.last_dispatch_timestamp)
-        };
-        for (f, path) in &dirty {
-            if let Err(e) = f.sync_data() {
+        let logics_ts = match self.sync_queues() {
+            Ok(ts) => ts,
+            Err(e) => {
                 self.checkpoint_stuck.store(true, Ordering::Release);
-                return Err(error::io_err("fsync", path)(e));
+                return Err(e);
             }
-        }
+        };
         let cp = {
             let mut cp = lock(&self.checkpoint);
             cp.logics_msg_timestamp = cp.logics_msg_timestamp.max(logics_ts);

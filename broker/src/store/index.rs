@@ -625,6 +625,20 @@ impl IndexService {
         Ok(n)
     }
 
+    /// Writes every file's header and returns the files with their paths, for a caller to
+    /// fsync without holding the store's lock (what [`IndexService::flush`] does in place).
+    ///
+    /// # Errors
+    /// [`StoreError::Io`].
+    pub fn files_to_sync(&self) -> Result<Vec<(Arc<MappedFile>, PathBuf)>> {
+        let mut out = Vec::with_capacity(self.files.len());
+        for f in &self.files {
+            f.write_header()?;
+            out.push((Arc::clone(&f.file), f.path.clone()));
+        }
+        Ok(out)
+    }
+
     /// Writes every header and syncs the files; returns the newest file's end time (Java's
     /// checkpoint `indexMsgTimestamp`), 0 when there is none.
     ///

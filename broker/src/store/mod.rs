@@ -85,6 +85,8 @@ struct Shared {
     checkpoint: Mutex<Checkpoint>,
     /// A consume-queue fsync failed: the checkpoint is not moved again (see `flush_checkpoint`).
     checkpoint_stuck: AtomicBool,
+    /// Held while consume-queue files taken as dirty are fsynced (see `Shared::sync_queues`).
+    queue_sync: Mutex<()>,
     recovery: RecoveryReport,
 }
 
@@ -259,6 +261,7 @@ impl MessageStore {
             shut_down: AtomicBool::new(false),
             checkpoint: Mutex::new(cp),
             checkpoint_stuck: AtomicBool::new(false),
+            queue_sync: Mutex::new(()),
             recovery,
         });
         let s2 = Arc::clone(&shared);
