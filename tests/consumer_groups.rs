@@ -272,11 +272,14 @@ fn max_offsets(ns: &str, topic: &str) -> Vec<i64> {
     out
 }
 
-fn send(ns: &str, topic: &str, n: usize) {
+/// Sends `n` messages round the topic's `queues` queues, so that the first `n` queues get one
+/// (a random queue could leave queue 0, which the tests pull, empty).
+fn send(ns: &str, topic: &str, n: usize, queues: usize) {
     for i in 0..n {
         let body = format!("m{i}");
+        let qid = (i % queues).to_string();
         let r = until(
-            &["-n", ns, "sendMessage", "-t", topic, "-p", &body],
+            &["-n", ns, "sendMessage", "-t", topic, "-p", &body, "-i", &qid],
             "sent",
             |r| r.code == Some(0),
         );
@@ -477,7 +480,7 @@ fn consumer_group_commands_on_a_classic_broker() {
     assert_eq!(v["brokerAddr"], addr.as_str(), "{v}");
 
     // Progress: 8 messages, the group committed all of queue 0's and none of the others'.
-    send(&ns, topic, 8);
+    send(&ns, topic, 8, 4);
     let max = max_offsets(&ns, topic);
     assert_eq!(max.iter().sum::<i64>(), 8, "{max:?}");
     for (q, m) in max.iter().enumerate() {
@@ -1047,7 +1050,7 @@ fn consumer_group_commands_on_a_dledger_group() {
         }
     }
 
-    send(&ns, topic, 4);
+    send(&ns, topic, 4, 4);
     let max = max_offsets(&ns, topic);
     client.heartbeat_producer(&master, "ProdP");
     for (q, m) in max.iter().enumerate() {
@@ -1213,7 +1216,7 @@ fn consumer_group_commands_on_a_master_slave_pair() {
         "sent",
         |r| r.code == Some(0),
     );
-    send(&ns, topic, 3);
+    send(&ns, topic, 3, 2);
     let max = max_offsets(&ns, topic);
     assert_eq!(max.iter().sum::<i64>(), 4, "{max:?}");
     client.heartbeat_producer(&master, "ProdMs");

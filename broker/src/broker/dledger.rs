@@ -188,7 +188,12 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
     );
     // An entry's records never span two data files (log_store): a quarter of a file at most.
     let max_batch = usize::try_from(b.cfg.mapped_file_size_commit_log / 4).unwrap_or(usize::MAX);
-    let batcher = Batcher::start(node.raft().clone(), max_batch);
+    let batcher = {
+        // On the node's runtime, beside the Raft core it feeds.
+        let rt = node.runtime();
+        let _on_raft_runtime = rt.as_ref().map(|rt| rt.enter());
+        Batcher::start(node.raft().clone(), max_batch)
+    };
     let d = Arc::new(Dledger {
         node,
         writable: AtomicBool::new(false),

@@ -34,6 +34,10 @@
 //! the group: every node of a pristine group calls `initialize` with the same full membership
 //! (openraft documents this as safe; `NotAllowed` from an already initialized node is ignored),
 //! so the group forms even if the lowest id is down at first start.
+//!
+//! A node runs on a Tokio runtime of its own ([`RAFT_WORKER_THREADS`] threads): heartbeats,
+//! votes and the applies are never queued behind the broker's request handlers, so a busy
+//! broker does not miss its lease and cause an election.
 
 pub mod batch;
 pub mod contact;
@@ -258,6 +262,22 @@ pub struct RaftNode {
     election: Arc<election::Election>,
     /// The election timer task (`election::run`).
     election_task: Mutex<Option<JoinHandle<()>>>,
+    /// The runtime the node's tasks run on (module docs); stopped at shutdown or drop.
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+}
+
+/// Worker threads of a node's own runtime (module docs): the Raft core, the state machine, the
+/// RPC server and the connections to the peers.
+pub const RAFT_WORKER_THREADS: usize = 2;
+
+impl Drop for RaftNode {
+    fn drop(&mut self) {
+        // A runtime cannot be dropped where blocking is not allowed (an async task): its tasks
+        // are dropped in the background instead, which closes the stores as a stop does.
+        if let Some(rt) = self.runtime.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl std::fmt::Debug for RaftNode {
@@ -278,6 +298,34 @@ impl std::fmt::Debug for RaftNode {
 /// [`RaftNodeError`] when the config is inconsistent, the files cannot be opened (including
 /// [`LogStoreError::Corruption`]), the port cannot be bound, or openraft refuses to start.
 pub async fn start_raft_node(
+    cfg: RaftNodeConfig,
+    applier: Arc<dyn Applier>,
+) -> Result<RaftNode, RaftNodeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(RAFT_WORKER_THREADS)
+        .thread_name(format!("raft-n{}", cfg.node_id))
+        .enable_all()
+        .build()
+        .map_err(|e| RaftNodeError::Raft(format!("cannot start the Raft runtime: {e}")))?;
+    let started = runtime.spawn(start_on_current_runtime(cfg, applier)).await;
+    let node = match started {
+        Ok(r) => r,
+        Err(e) => Err(RaftNodeError::Raft(format!("the Raft start-up task failed: {e}"))),
+    };
+    match node {
+        Ok(node) => {
+            *node.runtime.lock().unwrap_or_else(|e| e.into_inner()) = Some(runtime);
+            Ok(node)
+        }
+        Err(e) => {
+            runtime.shutdown_background();
+            Err(e)
+        }
+    }
+}
+
+/// [`start_raft_node`] on the calling task's runtime, which runs the node's tasks.
+async fn start_on_current_runtime(
     cfg: RaftNodeConfig,
     applier: Arc<dyn Applier>,
 ) -> Result<RaftNode, RaftNodeError> {
@@ -404,6 +452,7 @@ pub async fn start_raft_node(
         peer_token: cfg.peer_token,
         election,
         election_task: Mutex::new(Some(election_task)),
+        runtime: Mutex::new(None),
     })
 }
 
@@ -452,6 +501,16 @@ impl RaftNode {
     /// The openraft handle, for anything not wrapped here.
     pub fn raft(&self) -> &Raft {
         &self.raft
+    }
+
+    /// The node's own runtime (module docs), for the tasks that drive it (the batcher); `None`
+    /// once the node is shut down.
+    pub fn runtime(&self) -> Option<tokio::runtime::Handle> {
+        self.runtime
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|rt| rt.handle().clone())
     }
 
     /// Whether a write of this node is waiting for disk space (see [`space`]): it acknowledges
@@ -688,6 +747,9 @@ impl RaftNode {
             {
                 abort.abort();
             }
+        }
+        if let Some(rt) = self.runtime.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            rt.shutdown_background();
         }
         res
     }
