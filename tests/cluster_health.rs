@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::util::{
-    broker_proc, closed_addr, free_port, free_port_pair, json, namesrv_proc, run, until, Namesrv,
+    broker_proc, closed_addr, free_port_pair, json, namesrv_proc, run, start_dledger_group, until, Namesrv,
 };
 
 /// The nodes of the only group of a `dledger-status --output json` report.
@@ -45,31 +45,7 @@ fn send(ns: &str, topic: &str, n: usize) {
 fn dledger_follower_stopped_and_continued() {
     let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
-    let ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
-    let peer_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let peers = (0..3)
-        .map(|i| format!("n{i}-127.0.0.1:{}", peer_ports[i]))
-        .collect::<Vec<_>>()
-        .join(";");
-    let mut procs = Vec::new();
-    for (i, port) in ports.iter().enumerate() {
-        let conf = dir.path().join(format!("broker-n{i}.conf"));
-        let root = dir.path().join(format!("node{i}"));
-        std::fs::write(
-            &conf,
-            format!(
-                "brokerClusterName=RaftCluster\nbrokerName=RaftNode00\nlistenPort={}\nnamesrvAddr={ns}\n\
-                 brokerIP1=127.0.0.1\nstorePathRootDir={}\nstorePathCommitLog={}/commitlog\n\
-                 enableDLegerCommitLog=true\ndLegerGroup=RaftNode00\ndLegerPeers={peers}\ndLegerSelfId=n{i}\n\
-                 serverWorkerThreads=1\nmappedFileSizeCommitLog=4194304\n",
-                port,
-                root.display(),
-                root.display()
-            ),
-        )
-        .unwrap();
-        procs.push(Some(broker_proc(&conf)));
-    }
+    let (mut procs, _) = start_dledger_group(dir.path(), &ns, "RaftCluster", "RaftNode00");
 
     // Healthy once a leader is elected and every node is registered.
     let r = run(&["-n", &ns, "cluster-health", "--wait", "90"]);

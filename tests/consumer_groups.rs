@@ -23,7 +23,9 @@ use bytes::BytesMut;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-use crate::util::{broker_proc, closed_addr, free_port, free_port_pair, json, namesrv_proc, run, until, Run};
+use crate::util::{
+    broker_proc, closed_addr, free_port_pair, json, namesrv_proc, run, start_dledger_group, until, Run,
+};
 
 fn ok(r: &Run) {
     assert_eq!(r.code, Some(0), "{r:?}");
@@ -963,29 +965,7 @@ fn consumer_group_commands_on_a_classic_broker() {
 fn consumer_group_commands_on_a_dledger_group() {
     let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
-    let ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
-    let peer_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let peers = (0..3)
-        .map(|i| format!("n{i}-127.0.0.1:{}", peer_ports[i]))
-        .collect::<Vec<_>>()
-        .join(";");
-    let mut procs = Vec::new();
-    for (i, port) in ports.iter().enumerate() {
-        let conf = dir.path().join(format!("broker-n{i}.conf"));
-        let root = dir.path().join(format!("node{i}"));
-        std::fs::write(
-            &conf,
-            format!(
-                "brokerClusterName=RaftGroups\nbrokerName=RaftG\nlistenPort={port}\nnamesrvAddr={ns}\n\
-                 brokerIP1=127.0.0.1\nstorePathRootDir={root}\nstorePathCommitLog={root}/commitlog\n\
-                 enableDLegerCommitLog=true\ndLegerGroup=RaftG\ndLegerPeers={peers}\ndLegerSelfId=n{i}\n\
-                 serverWorkerThreads=1\nmappedFileSizeCommitLog=4194304\n",
-                root = root.display()
-            ),
-        )
-        .unwrap();
-        procs.push(broker_proc(&conf));
-    }
+    let (procs, addrs) = start_dledger_group(dir.path(), &ns, "RaftGroups", "RaftG");
     let r = run(&["-n", &ns, "cluster-health", "--wait", "90"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let topic = "RaftGroupTopic";
@@ -1036,11 +1016,10 @@ fn consumer_group_commands_on_a_dledger_group() {
     // The leader replicated the settings: every node serves them.
     let client = Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
-    for port in &ports {
-        let node = format!("127.0.0.1:{port}");
+    for node in &addrs {
         loop {
             let req = RemotingCommand::request_empty(request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG);
-            let resp = client.call(&node, req);
+            let resp = client.call(node, req);
             let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
             if v["subscriptionGroupTable"]["GroupG"]["retryMaxTimes"] == 3 {
                 break;

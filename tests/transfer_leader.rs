@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::util::{broker_proc, free_port, free_port_pair, json, namesrv_proc, run, until, Proc};
+use crate::util::{json, namesrv_proc, run, start_dledger_group, until};
 
 /// The nodes of the group from `dledger-status --output json`: (self id, role, address).
 fn roles(ns: &str) -> Vec<(String, String, String)> {
@@ -45,29 +45,7 @@ fn leader(ns: &str) -> (String, String) {
 fn transfer_leader_moves_and_refuses_a_down_target() {
     let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
-    let ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
-    let peers = (0..3)
-        .map(|i| format!("n{i}-127.0.0.1:{}", free_port()))
-        .collect::<Vec<_>>()
-        .join(";");
-    let mut procs: Vec<Option<Proc>> = Vec::new();
-    for (i, port) in ports.iter().enumerate() {
-        let conf = dir.path().join(format!("broker-n{i}.conf"));
-        let root = dir.path().join(format!("node{i}"));
-        std::fs::write(
-            &conf,
-            format!(
-                "brokerClusterName=RaftCluster\nbrokerName=RaftNode00\nlistenPort={port}\nnamesrvAddr={ns}\n\
-                 brokerIP1=127.0.0.1\nstorePathRootDir={}\nstorePathCommitLog={}/commitlog\n\
-                 enableDLegerCommitLog=true\ndLegerGroup=RaftNode00\ndLegerPeers={peers}\ndLegerSelfId=n{i}\n\
-                 serverWorkerThreads=1\nmappedFileSizeCommitLog=4194304\n",
-                root.display(),
-                root.display()
-            ),
-        )
-        .unwrap();
-        procs.push(Some(broker_proc(&conf)));
-    }
+    let (mut procs, _) = start_dledger_group(dir.path(), &ns, "RaftCluster", "RaftNode00");
     let (old, old_addr) = leader(&ns);
     until(
         &["-n", &ns, "updateTopic", "-t", "Moving", "-c", "RaftCluster"],

@@ -195,6 +195,42 @@ pub fn broker_proc(conf: &Path) -> Proc {
     )
 }
 
+/// Writes the configs of a three-node DLedger group `group` of cluster `cluster` into `dir`
+/// (`broker-n{i}.conf`, stores under `node{i}`, logs beside the configs) and starts its three
+/// brokers: `Some` each, so that a test can stop one (`None`) and start it again from its
+/// config. Returns them with their addresses (`127.0.0.1:port`), in node order.
+pub fn start_dledger_group(
+    dir: &Path,
+    ns: &str,
+    cluster: &str,
+    group: &str,
+) -> (Vec<Option<Proc>>, Vec<String>) {
+    let ports: Vec<u16> = (0..3).map(|_| free_port_pair()).collect();
+    let peers = (0..3)
+        .map(|i| format!("n{i}-127.0.0.1:{}", free_port()))
+        .collect::<Vec<_>>()
+        .join(";");
+    let mut procs = Vec::new();
+    for (i, port) in ports.iter().enumerate() {
+        let conf = dir.join(format!("broker-n{i}.conf"));
+        let root = dir.join(format!("node{i}"));
+        std::fs::write(
+            &conf,
+            format!(
+                "brokerClusterName={cluster}\nbrokerName={group}\nlistenPort={port}\nnamesrvAddr={ns}\n\
+                 brokerIP1=127.0.0.1\nstorePathRootDir={root}\nstorePathCommitLog={root}/commitlog\n\
+                 enableDLegerCommitLog=true\ndLegerGroup={group}\ndLegerPeers={peers}\ndLegerSelfId=n{i}\n\
+                 serverWorkerThreads=1\nmappedFileSizeCommitLog=4194304\n",
+                root = root.display()
+            ),
+        )
+        .unwrap();
+        procs.push(Some(broker_proc(&conf)));
+    }
+    let addrs = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    (procs, addrs)
+}
+
 /// A port p with p + 1 free as well (listenPort and the HA port listenPort + 1).
 pub fn free_port_pair() -> u16 {
     loop {
