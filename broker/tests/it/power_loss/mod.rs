@@ -6,7 +6,10 @@
 //!
 //! - the file system itself: a synced write survives, an unsynced one (written or mapped) not;
 //! - classic store, SYNC_FLUSH: every acknowledged send is there after each power cut;
-//! - DLedger group, SYNC_FLUSH: the same when a majority, then the whole group, loses power.
+//! - DLedger group, SYNC_FLUSH: the same when a majority, then the whole group, loses power;
+//! - DLedger group, ASYNC_FLUSH: an acknowledged send (replicated to a majority) survives the
+//!   power loss of a minority (the leader), which does lose unsynced data of its own. FAILS
+//!   today: the node that lost power cannot serve the start of the topic afterwards.
 //!
 //! Mounting needs root and `/dev/fuse` (CI runs as root); without them these tests fail and say so.
 
@@ -335,6 +338,33 @@ async fn dledger_sync_flush_loses_no_acknowledged_message_when_a_majority_or_all
     eprintln!(
         "DLedger SYNC_FLUSH power loss: {} acknowledged, 0 lost, 2 power cuts (2 then 3 nodes) \
          in {:?}",
+        acked.len(),
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dledger_async_flush_keeps_what_a_majority_acknowledged_when_a_minority_loses_power() {
+    let started = Instant::now();
+    let base = tempfile::tempdir().unwrap();
+    // A long interval: the leader's data files are not synced before the cut, so the cut
+    // certainly takes away what only its page cache held.
+    let extra = [("flushIntervalCommitLog", "60000".to_string())];
+    let (mut disks, mut g) = dledger_group(base.path(), &extra).await;
+    let c = RemotingClient::default();
+    g.create_topic(&c).await;
+    let senders = Senders::start(&c, &g.ns.addr, 4);
+    senders.wait_count(200).await;
+    let leader = g.index_of(&g.leader(&c).await);
+    let what = format!("DLedger ASYNC_FLUSH, the leader n{leader} loses power");
+    let pages = power_cut(&mut g, &mut disks, &[leader], &what).await;
+    assert!(pages > 0, "the cut discarded none of the leader's unsynced data");
+    senders.wait_count(senders.count() + 50).await;
+    let acked = senders.finish().await;
+    check_group(&g, &c, &acked).await;
+    eprintln!(
+        "DLedger ASYNC_FLUSH minority power loss: {} acknowledged, 0 lost, {pages} unsynced data \
+         pages of the leader discarded, in {:?}",
         acked.len(),
         started.elapsed()
     );
