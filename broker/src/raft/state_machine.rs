@@ -6,9 +6,12 @@
 //! wakes long polls. The state machine itself only tracks `last_applied` and the last membership, persisted in
 //! `raft-applied.json` next to `currterm` (written to `.tmp`, fsynced, renamed; the directory
 //! is fsynced when the membership changes) every `PERSIST_INTERVAL`, on membership changes, when a
-//! snapshot is built and at shutdown. A crash may lose the latest update, which makes openraft
-//! re-apply the committed entries of the last interval at start: the applier must be idempotent
-//! (skip records whose position it has already dispatched).
+//! snapshot is built and at shutdown, each time after the log's data files are synced: openraft
+//! may apply entries this node has not synced yet, and a `last_applied` on disk beyond the data
+//! a power loss left would make openraft purge the log up to it at the next start. A crash may
+//! lose the latest update, which makes openraft re-apply the committed entries of the last
+//! interval at start: the applier must be idempotent (skip records whose position it has
+//! already dispatched).
 //!
 //! A full disk (see [`super::space`]) does not stop the node: an [`Applier`] error caused by a
 //! lack of space (an `io::Error` ENOSPC/EDQUOT/EFBIG among its sources, e.g. a consume-queue
@@ -147,6 +150,10 @@ pub const PERSIST_INTERVAL: Duration = Duration::from_millis(500);
 
 impl Drop for StateMachine {
     fn drop(&mut self) {
+        if let Err(e) = self.log.sync_written() {
+            tracing::warn!(error = %e, "cannot sync the DLedger log at shutdown");
+            return;
+        }
         if let Err(e) = self.applier.persist() {
             tracing::warn!(error = %e, "cannot persist the applied metadata at shutdown");
             return;
@@ -161,6 +168,7 @@ impl Drop for StateMachine {
 /// both taken on the state-machine task (so at the same log position).
 pub struct SnapshotBuilder {
     dir: PathBuf,
+    log: LogReader,
     state: AppliedState,
     applier: Result<serde_json::Value, String>,
     space: DiskSpace,
@@ -297,6 +305,10 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
             meta: meta.clone(),
             data: data.clone(),
         };
+        // The snapshot records its entries as applied: they reach the disk first.
+        self.log
+            .sync_written()
+            .map_err(|e| StorageError::from(StorageIOError::write_logs(&e)))?;
         write_snapshot_files(&self.space, &self.dir, &self.state, &stored).await?;
         Ok(Snapshot {
             meta,
@@ -371,6 +383,11 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let due = self.last_persist.is_none_or(|t| t.elapsed() >= PERSIST_INTERVAL);
         if !out.is_empty() && (membership_changed || due) {
             self.last_persist = Some(Instant::now());
+            // The entries first: nothing that records them as applied may reach the disk before
+            // they do (see `LogReader::sync_written`).
+            self.log
+                .sync_written()
+                .map_err(|e| StorageError::from(StorageIOError::write_logs(&e)))?;
             // What the records changed is durable before `last_applied` moves past them.
             let applier = &self.applier;
             let no_space = |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
@@ -404,6 +421,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
         SnapshotBuilder {
             dir: self.dir.clone(),
+            log: self.log.clone(),
             state: self.state.clone(),
             applier: self.applier.snapshot().map_err(|e| e.to_string()),
             space: self.log.disk_space().clone(),
