@@ -202,6 +202,16 @@ async fn write_snapshot_files(
         .map_err(err)
 }
 
+/// [`LogReader::sync_written`] on a blocking thread: an fdatasync may take a while (and waits for
+/// a flusher round in progress), and the runtime's workers also carry the Raft cores' heartbeats.
+async fn sync_log(log: &LogReader) -> Result<(), StorageError> {
+    let log = log.clone();
+    tokio::task::spawn_blocking(move || log.sync_written())
+        .await
+        .unwrap_or_else(|e| Err(LogStoreError::Invalid(format!("the log sync task failed: {e}"))))
+        .map_err(|e| StorageError::from(StorageIOError::write_logs(&e)))
+}
+
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, LogStoreError> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -306,9 +316,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
             data: data.clone(),
         };
         // The snapshot records its entries as applied: they reach the disk first.
-        self.log
-            .sync_written()
-            .map_err(|e| StorageError::from(StorageIOError::write_logs(&e)))?;
+        sync_log(&self.log).await?;
         write_snapshot_files(&self.space, &self.dir, &self.state, &stored).await?;
         Ok(Snapshot {
             meta,
@@ -385,9 +393,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             self.last_persist = Some(Instant::now());
             // The entries first: nothing that records them as applied may reach the disk before
             // they do (see `LogReader::sync_written`).
-            self.log
-                .sync_written()
-                .map_err(|e| StorageError::from(StorageIOError::write_logs(&e)))?;
+            sync_log(&self.log).await?;
             // What the records changed is durable before `last_applied` moves past them.
             let applier = &self.applier;
             let no_space = |e: &ApplierError| chain_is_no_space(&**e as &(dyn std::error::Error + 'static));
