@@ -171,10 +171,21 @@ async fn slow_lorises(addr: &str) -> (TcpStream, tokio::task::JoinHandle<Option<
     (stalled, drip)
 }
 
-/// Whether `s` is still open with nothing received: a read would block.
+/// Whether `s` is still open with nothing received: asked of the kernel (a non-blocking peek),
+/// not of the runtime's readiness, which may not have seen a close yet.
 fn still_open(s: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
     let mut buf = [0u8; 1];
-    matches!(s.try_read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    // SAFETY: recv(2) into a 1-byte buffer we own, on a socket we own.
+    let n = unsafe {
+        libc::recv(
+            s.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
