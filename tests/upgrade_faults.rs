@@ -5,7 +5,8 @@
 //! `--resume` finishes. Every case checks that the old master's commitlog files keep their md5
 //! until the new group takes a write.
 //! An upload to an agent broken mid-file (a proxy cuts the connection) must continue from the
-//! length the agent holds, not from the start of the file.
+//! length the agent holds, not from the start of the file. A rollback whose old slave's
+//! commitlog differs from the master's after align is refused.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -252,6 +253,64 @@ async fn upgrade_crashed_after_every_step_resumes_or_rolls_back() {
     for (point, recorded, finish) in cases {
         crash_then_finish(&point, recorded, finish).await;
     }
+}
+
+/// Issue 19: `--rollback` checks the old slave's commitlog too, not only the master's (the README
+/// promises both back byte for byte). After align the slave's newest files are copies of the
+/// master's; one byte changed in the newest makes the rollback refuse (exit 1), name the file and
+/// leave the configs, the DLedger data and the state file as they are; with the byte put back
+/// the same rollback succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_refuses_when_the_slave_commitlog_differs_from_the_master() {
+    let c = RemotingClient::default();
+    let p = populated(Mode::Local, &c, 200).await;
+    let env = &p.env;
+    let r = run_cmd(upgrade_cmd(env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:align"));
+    assert_eq!(r.code, None, "mqadmin must die by a signal: {r:?}");
+    assert_eq!(recorded_steps(env), STEPS[..4]);
+    let slave_dir = env.dir.path().join("slave-store/commitlog");
+    let newest = p.commitlog.keys().next_back().unwrap().clone();
+    let path = slave_dir.join(&newest);
+    let original = std::fs::read(&path).unwrap();
+    let mut changed = original.clone();
+    changed[20] ^= 0xff; // inside the first record of the file
+    std::fs::write(&path, &changed).unwrap();
+    let configs_before = configs(env);
+    let state = env.dir.path().join("third-store/upgrade-group.json");
+    let state_before = std::fs::read(&state).unwrap();
+
+    let r = upgrade(env, &["--yes", "--rollback"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let want = format!("n1: commitlog file {newest} differs from the master's");
+    assert!(
+        r.stderr.contains("rollback refused") && r.stderr.contains(&want),
+        "the refusal names the slave's file: {r:?}"
+    );
+    assert_eq!(
+        configs(env),
+        configs_before,
+        "a refused rollback restored no config"
+    );
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        state_before,
+        "the state file is kept"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        changed,
+        "the slave's file is left as found"
+    );
+    assert_eq!(master_commitlog(env), p.commitlog, "the master's commitlog");
+
+    std::fs::write(&path, &original).unwrap();
+    let r = upgrade(env, &["--yes", "--rollback"]);
+    assert_eq!(r.code, Some(0), "with the slave's byte back: {r:?}");
+    assert!(
+        r.stdout.contains("n1: the newest") && r.stdout.contains("have the master's md5"),
+        "{r:?}"
+    );
+    check_rolled_back(&p, &c).await;
 }
 
 /// Issue 7, through node agents: the third node's agent is SIGKILLed while the copy step streams

@@ -6,13 +6,15 @@
 //! wakes long polls. The state machine itself only tracks `last_applied` and the last membership, persisted in
 //! `raft-applied.json` next to `currterm` (written to `.tmp`, fsynced, renamed; the directory
 //! is fsynced when the membership changes) every `PERSIST_INTERVAL`, on membership changes, when a
-//! snapshot is built and at shutdown. The periodic persist runs on a blocking thread beside the
-//! next applies (the applier's fsyncs would otherwise hold up every `client_write` behind them):
-//! it records the state taken when it started, after [`Applier::persist`] made the records
-//! applied up to then durable; a membership change waits for it and persists on the
-//! state-machine task. A crash may lose the latest update, which makes openraft
-//! re-apply the committed entries of the last interval at start: the applier must be idempotent
-//! (skip records whose position it has already dispatched).
+//! snapshot is built and at shutdown, each time after the log's data files are synced: openraft
+//! may apply entries this node has not synced yet, and a `last_applied` on disk beyond the data
+//! a power loss left would make openraft purge the log up to it at the next start. The periodic
+//! persist runs on a blocking thread beside the next applies (its fsyncs would otherwise hold
+//! up every `client_write` behind them): it records the state taken when it started, after the
+//! log and [`Applier::persist`] made the entries applied up to then durable; a membership change
+//! waits for it and persists on the state-machine task. A crash may lose the latest update,
+//! which makes openraft re-apply the committed entries of the last interval at start: the
+//! applier must be idempotent (skip records whose position it has already dispatched).
 //!
 //! A full disk (see [`super::space`]) does not stop the node: an [`Applier`] error caused by a
 //! lack of space (an `io::Error` ENOSPC/EDQUOT/EFBIG among its sources, e.g. a consume-queue
@@ -164,8 +166,18 @@ pub const PERSIST_INTERVAL: Duration = Duration::from_millis(500);
 impl Drop for StateMachine {
     fn drop(&mut self) {
         // Waits for a background persist (the lock in `write_applied`), then writes the latest.
-        match persist_blocking(&*self.applier, &self.dir, &self.written, &self.state, true) {
+        match persist_blocking(
+            &self.log,
+            &*self.applier,
+            &self.dir,
+            &self.written,
+            &self.state,
+            true,
+        ) {
             Ok(()) => {}
+            Err(PersistError::Log(e)) => {
+                tracing::warn!(error = %e, "cannot sync the DLedger log at shutdown");
+            }
             Err(PersistError::Applier(e)) => {
                 tracing::warn!(error = %e, "cannot persist the applied metadata at shutdown");
             }
@@ -178,6 +190,8 @@ impl Drop for StateMachine {
 
 /// Why a persist failed.
 enum PersistError {
+    /// The log's data files could not be synced (fatal, as a failed log write).
+    Log(LogStoreError),
     /// The applier could not make its changes durable.
     Applier(ApplierError),
     /// `raft-applied.json` could not be written.
@@ -189,13 +203,14 @@ enum PersistError {
 fn persist_no_space(e: &PersistError) -> bool {
     match e {
         PersistError::Applier(e) => chain_is_no_space(&**e as &(dyn std::error::Error + 'static)),
-        PersistError::State(_) => false,
+        PersistError::Log(_) | PersistError::State(_) => false,
     }
 }
 
 impl std::fmt::Display for PersistError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            PersistError::Log(e) => write!(f, "syncing the DLedger log failed: {e}"),
             PersistError::Applier(e) => write!(f, "persisting applied metadata failed: {e}"),
             PersistError::State(e) => write!(f, "writing the Raft applied state failed: {e}"),
         }
@@ -219,16 +234,18 @@ fn write_applied(
     Ok(())
 }
 
-/// Makes what the applier changed durable, then records `state` as applied: the state was
-/// taken before the persist started, so everything it counts as applied is on disk first.
-/// Blocking (fsyncs).
+/// Makes the log's entries and what the applier changed durable, then records `state` as
+/// applied: the state was taken before the persist started, so everything it counts as applied
+/// is on disk first. Blocking (fsyncs).
 fn persist_blocking(
+    log: &LogReader,
     applier: &dyn Applier,
     dir: &Path,
     written: &Written,
     state: &AppliedState,
     sync_dir: bool,
 ) -> Result<(), PersistError> {
+    log.sync_written().map_err(PersistError::Log)?;
     applier.persist().map_err(PersistError::Applier)?;
     write_applied(written, dir, state, sync_dir).map_err(PersistError::State)
 }
@@ -237,6 +254,7 @@ fn persist_blocking(
 /// waited out for the applier's part; a stale `raft-applied.json` only means re-applying at
 /// the next start, so that write is skipped when the disk is full.
 async fn persist(
+    log: LogReader,
     space: DiskSpace,
     applier: Arc<dyn Applier>,
     dir: PathBuf,
@@ -245,8 +263,11 @@ async fn persist(
     sync_dir: bool,
 ) -> Result<(), StorageError> {
     let job = {
-        let (applier, dir, written, state) = (applier.clone(), dir.clone(), written.clone(), state.clone());
-        tokio::task::spawn_blocking(move || persist_blocking(&*applier, &dir, &written, &state, sync_dir))
+        let (log, applier, dir) = (log.clone(), applier.clone(), dir.clone());
+        let (written, state) = (written.clone(), state.clone());
+        tokio::task::spawn_blocking(move || {
+            persist_blocking(&log, &*applier, &dir, &written, &state, sync_dir)
+        })
     };
     let first = job.await.map_err(|e| {
         let e = LogStoreError::Invalid(format!("the persist task failed: {e}"));
@@ -255,7 +276,7 @@ async fn persist(
     let result = match first {
         Err(e) if persist_no_space(&e) => space
             .retry("applied metadata", persist_no_space, || {
-                persist_blocking(&*applier, &dir, &written, &state, sync_dir)
+                persist_blocking(&log, &*applier, &dir, &written, &state, sync_dir)
             })
             .await
             .map_err(RetryError::into_inner),
@@ -267,6 +288,7 @@ async fn persist(
             tracing::debug!(error = %e, "Raft applied state not written: disk full");
             Ok(())
         }
+        Err(PersistError::Log(e)) => Err(StorageError::from(StorageIOError::write_logs(&e))),
         Err(e) => {
             let e = LogStoreError::Invalid(e.to_string());
             Err(StorageError::from(StorageIOError::write_state_machine(&e)))
@@ -278,6 +300,7 @@ async fn persist(
 /// both taken on the state-machine task (so at the same log position).
 pub struct SnapshotBuilder {
     dir: PathBuf,
+    log: LogReader,
     state: AppliedState,
     applier: Result<serde_json::Value, String>,
     space: DiskSpace,
@@ -310,6 +333,16 @@ async fn write_snapshot_files(
         })
         .await
         .map_err(err)
+}
+
+/// [`LogReader::sync_written`] on a blocking thread: an fdatasync may take a while (and waits for
+/// a flusher round in progress), and the runtime's workers also carry the Raft cores' heartbeats.
+async fn sync_log(log: &LogReader) -> Result<(), StorageError> {
+    let log = log.clone();
+    tokio::task::spawn_blocking(move || log.sync_written())
+        .await
+        .unwrap_or_else(|e| Err(LogStoreError::Invalid(format!("the log sync task failed: {e}"))))
+        .map_err(|e| StorageError::from(StorageIOError::write_logs(&e)))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, LogStoreError> {
@@ -430,6 +463,8 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
             meta: meta.clone(),
             data: data.clone(),
         };
+        // The snapshot records its entries as applied: they reach the disk first.
+        sync_log(&self.log).await?;
         write_snapshot_files(&self.space, &self.written, &self.dir, &self.state, &stored).await?;
         Ok(Snapshot {
             meta,
@@ -510,6 +545,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             // What the records changed is made durable before `last_applied` moves past them;
             // the periodic persist does it beside the next applies, a membership change here.
             let job = persist(
+                self.log.clone(),
                 self.log.disk_space().clone(),
                 self.applier.clone(),
                 self.dir.clone(),
@@ -530,6 +566,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
         SnapshotBuilder {
             dir: self.dir.clone(),
+            log: self.log.clone(),
             state: self.state.clone(),
             applier: self.applier.snapshot().map_err(|e| e.to_string()),
             space: self.log.disk_space().clone(),

@@ -143,27 +143,21 @@ fn probe() -> RemotingCommand {
     RemotingCommand::request_empty(request::GET_BROKER_RUNTIME_INFO)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_loris_connections_are_dropped_while_others_are_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let (ns, b) = hostile_broker(dir.path(), 1, 10_000).await;
-
-    // 1. A partial header, then silence.
-    let mut stalled = TcpStream::connect(&b.addr).await.unwrap();
+/// Opens the two slow-loris connections: a partial header then silence, and a 4 KiB frame
+/// dripped one byte every 100 ms (each byte well within the idle timeout, the frame never
+/// complete). The drip task ends when the server closes its connection, with how long it had
+/// dripped by then, or with `None` once the whole frame is out (the server never closed it).
+async fn slow_lorises(addr: &str) -> (TcpStream, tokio::task::JoinHandle<Option<Duration>>) {
+    let mut stalled = TcpStream::connect(addr).await.unwrap();
     stalled.write_all(&[0, 0, 0, 100, 0, 0]).await.unwrap();
-    let stalled_at = Instant::now();
-
-    // 2. A frame dripped one byte every 100 ms: each byte arrives well within the idle timeout,
-    // but the frame never completes, so the server must close it anyway.
     let frame_bytes = frame::encode_to_bytes(&probe().with_body(vec![b'x'; 4096]));
-    let drip_addr = b.addr.clone();
+    let mut s = TcpStream::connect(addr).await.unwrap();
     let drip = tokio::spawn(async move {
-        let mut s = TcpStream::connect(&drip_addr).await.unwrap();
         let started = Instant::now();
         let mut buf = [0u8; 16];
         for byte in frame_bytes.iter() {
             if s.write_all(&[*byte]).await.is_err() {
-                break;
+                return Some(started.elapsed());
             }
             // The server closing shows up as EOF (or a reset) on our read side.
             match tokio::time::timeout(Duration::from_millis(100), s.read(&mut buf)).await {
@@ -174,20 +168,59 @@ async fn slow_loris_connections_are_dropped_while_others_are_served() {
         }
         None
     });
+    (stalled, drip)
+}
 
-    // Meanwhile a normal client is answered promptly, again and again.
+/// Whether `s` is still open with nothing received: asked of the kernel (a non-blocking peek),
+/// not of the runtime's readiness, which may not have seen a close yet.
+fn still_open(s: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut buf = [0u8; 1];
+    // SAFETY: recv(2) into a 1-byte buffer we own, on a socket we own.
+    let n = unsafe {
+        libc::recv(
+            s.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_loris_connections_do_not_hold_up_other_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    // Java's idle timeout (120 s): the slow lorises stay open for the whole test.
+    let (ns, b) = hostile_broker(dir.path(), 120, 10_000).await;
+    let (stalled, drip) = slow_lorises(&b.addr).await;
+    // A normal client is answered again and again while both are in progress: the answers did
+    // not wait for them to complete or be closed (they are still open afterwards).
     let client = RemotingClient::default();
-    let mut slowest = Duration::ZERO;
     for _ in 0..20 {
-        let t0 = Instant::now();
         assert_eq!(invoke(&client, &b.addr, probe()).await.code, response::SUCCESS);
-        slowest = slowest.max(t0.elapsed());
-        tokio::time::sleep(Duration::from_millis(50)).await; // pacing, spread over the stall
     }
-    assert!(slowest < Duration::from_secs(1), "slowest answer {slowest:?}");
-
     assert!(
-        closed_by_server(&mut stalled, Duration::from_secs(5)).await,
+        still_open(&stalled),
+        "the stalled connection was closed or answered"
+    );
+    assert!(
+        !drip.is_finished(),
+        "the dripping connection was closed or finished"
+    );
+    drip.abort();
+    b.stop().await;
+    ns.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_loris_connections_are_dropped_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ns, b) = hostile_broker(dir.path(), 1, 10_000).await;
+    let stalled_at = Instant::now();
+    let (mut stalled, drip) = slow_lorises(&b.addr).await;
+    assert!(
+        closed_by_server(&mut stalled, T).await,
         "stalled connection still open"
     );
     let stalled_for = stalled_at.elapsed();
@@ -195,13 +228,14 @@ async fn slow_loris_connections_are_dropped_while_others_are_served() {
         stalled_for >= Duration::from_millis(900),
         "closed too early: {stalled_for:?}"
     );
+    // Closed before its frame was complete (dripping it whole takes over 400 s), though every
+    // byte came within the idle timeout, and not before that timeout.
     let dripped_for = drip.await.unwrap().expect("the dripping connection is closed");
     assert!(
-        (Duration::from_millis(900)..Duration::from_secs(4)).contains(&dripped_for),
+        dripped_for >= Duration::from_millis(900),
         "dripping connection closed after {dripped_for:?} (idle timeout 1 s)"
     );
-    // The broker still answers a new client (the old client's connection may itself be idle
-    // for the 1 s timeout by now).
+    // The broker still answers a new client.
     let fresh = RemotingClient::default();
     assert_eq!(invoke(&fresh, &b.addr, probe()).await.code, response::SUCCESS);
     b.stop().await;
@@ -237,15 +271,9 @@ async fn two_thousand_idle_connections_keep_memory_bounded() {
         "RSS grew by {grown_mib} MiB for {CONNS} idle connections"
     );
 
-    // A fresh client is still served promptly, and so are the idle connections.
-    let t0 = Instant::now();
+    // A fresh client is still served while the 2 000 stay connected, and so are they.
     let fresh = RemotingClient::default();
     assert_eq!(invoke(&fresh, &b.addr, probe()).await.code, response::SUCCESS);
-    assert!(
-        t0.elapsed() < Duration::from_secs(2),
-        "fresh client waited {:?}",
-        t0.elapsed()
-    );
     for s in idle.iter_mut().step_by(97) {
         call_on(s, 5).await;
     }
@@ -823,7 +851,7 @@ async fn mqnamesrv_drops_a_stalled_connection_after_its_configured_idle_time() {
     stalled.write_all(&[0, 0, 0, 50, 0]).await.unwrap();
     let t0 = Instant::now();
     assert_eq!(invoke(&c, &addr, cluster_info()).await.code, response::SUCCESS);
-    assert!(closed_by_server(&mut stalled, Duration::from_secs(5)).await);
+    assert!(closed_by_server(&mut stalled, T).await);
     assert!(
         t0.elapsed() >= Duration::from_millis(900),
         "closed after {:?}",
@@ -924,14 +952,11 @@ async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
         .unwrap()
         .unwrap();
     assert_eq!((resp.opaque, resp.code), (-1, response::SYSTEM_BUSY));
-    let t1 = Instant::now();
+    // Another client is served while the CAP pulls are held: they are answered only after the
+    // send below, each with its message (had they been held until their 29 s expiry, they would
+    // answer PULL_NOT_FOUND and the check below would fail).
     let other = RemotingClient::default();
     assert_eq!(invoke(&other, &b.addr, probe()).await.code, response::SUCCESS);
-    assert!(
-        t1.elapsed() < Duration::from_secs(2),
-        "other client waited {:?}",
-        t1.elapsed()
-    );
 
     // A message wakes the held pulls: each of the CAP answers FOUND with it.
     let sent = invoke(&other, &b.addr, send_request(TOPIC, 0, b"wake".to_vec(), "", "")).await;

@@ -4,18 +4,18 @@
 //! core keeps going while the disk syncs; one round syncs every file touched by all the batches
 //! queued meanwhile, once. With SYNC_FLUSH the batches' callbacks fire after that round, in
 //! order; with ASYNC_FLUSH appends only note their files and the thread syncs them every
-//! `flushIntervalCommitLog` (see [`Durability`]).
+//! `flushIntervalCommitLog` (see [`Durability`]). The state machine syncs the noted files too,
+//! before it records entries as applied (`LogReader::sync_written`).
 
 use std::fs::File;
 use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use openraft::storage::LogFlushed;
 
-use super::{io_err, Durability, LogStoreError};
-use crate::durable;
+use super::{io_err, Durability, LogStoreError, Shared};
 use crate::raft::types::TypeConfig;
 
 /// One append batch waiting for its fdatasync.
@@ -33,46 +33,36 @@ pub(super) struct FlushRequest {
 pub(super) struct Flusher {
     pub(super) tx: std::sync::mpsc::Sender<FlushRequest>,
     pub(super) thread: std::thread::JoinHandle<()>,
-    /// With `PageCache` durability: files written since the flusher's last round, and whether a
-    /// new file needs a directory sync. Appends note them here instead of waking the thread for
-    /// every entry (a futex wake and two context switches per message); the thread syncs them
-    /// once per interval.
-    pub(super) pending: Arc<Mutex<(DirtyFiles, bool)>>,
 }
 
 impl Flusher {
-    /// Starts the thread; with `PageCache` durability it waits `interval` after the first
-    /// queued batch before syncing, so one fdatasync covers everything written meanwhile.
-    pub(super) fn start(data_dir: PathBuf, durability: Durability) -> Result<Flusher, LogStoreError> {
+    /// Starts the thread; with `PageCache` durability it syncs the files appends noted in
+    /// `shared` (instead of waking the thread for every entry: a futex wake and two context
+    /// switches per message) every `interval`, so one fdatasync covers everything written
+    /// meanwhile.
+    pub(super) fn start(shared: Arc<Shared>, durability: Durability) -> Result<Flusher, LogStoreError> {
         let (tx, rx) = std::sync::mpsc::channel::<FlushRequest>();
-        let pending: Arc<Mutex<(DirtyFiles, bool)>> = Arc::default();
-        let noted = pending.clone();
         let thread = std::thread::Builder::new()
             .name("dledger-flush".into())
             .spawn(move || {
                 if let Durability::PageCache { interval } = durability {
-                    return periodic_flush(&data_dir, interval, &rx, &noted);
+                    return periodic_flush(&shared, interval, &rx);
                 }
                 while let Ok(first) = rx.recv() {
                     let mut batch = vec![first];
                     batch.extend(rx.try_iter());
-                    sync_batch(&data_dir, Vec::new(), false, batch);
+                    sync_batch(&shared, batch);
                 }
             })
             .map_err(io_err(Path::new("dledger-flush thread")))?;
-        Ok(Flusher { tx, thread, pending })
+        Ok(Flusher { tx, thread })
     }
 }
 
 /// The flusher's loop with `PageCache` durability: every `interval`, and once more when the
-/// store is dropped, fdatasync the files appends noted in `pending`. Requests that still come
-/// through the channel (none today) are synced and answered the same way.
-fn periodic_flush(
-    data_dir: &Path,
-    interval: Duration,
-    rx: &std::sync::mpsc::Receiver<FlushRequest>,
-    pending: &Mutex<(DirtyFiles, bool)>,
-) {
+/// store is dropped, fdatasync the files appends noted. Requests that still come through the
+/// channel (none today) are synced and answered the same way.
+fn periodic_flush(shared: &Shared, interval: Duration, rx: &std::sync::mpsc::Receiver<FlushRequest>) {
     loop {
         let (mut batch, stop) = match rx.recv_timeout(interval) {
             Ok(r) => (vec![r], false),
@@ -80,27 +70,26 @@ fn periodic_flush(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), true),
         };
         batch.extend(rx.try_iter());
-        let (files, sync_dir) = std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
-        sync_batch(data_dir, files, sync_dir, batch);
+        sync_batch(shared, batch);
         if stop {
             return;
         }
     }
 }
 
-/// One flusher round: fdatasyncs `files` and the files of every request in `batch` once each
-/// (and the directory if a new file appeared), then answers the requests' callbacks in order.
-fn sync_batch(data_dir: &Path, mut files: DirtyFiles, mut sync_dir: bool, batch: Vec<FlushRequest>) {
+/// One flusher round: fdatasyncs the noted files and the files of every request in `batch` once
+/// each (and the directory if a new file appeared), then answers the requests' callbacks in
+/// order.
+fn sync_batch(shared: &Shared, batch: Vec<FlushRequest>) {
+    let mut files = DirtyFiles::new();
+    let mut sync_dir = false;
     for r in &batch {
         for (start, f) in &r.files {
             push_dirty(&mut files, *start, f);
         }
         sync_dir |= r.sync_dir;
     }
-    let mut res = files.iter().try_for_each(|(_, f)| f.sync_data());
-    if res.is_ok() && sync_dir {
-        res = durable::sync_dir(data_dir).map_err(|e| e.source);
-    }
+    let res = shared.sync_noted(&files, sync_dir);
     if let Err(e) = &res {
         tracing::error!(error = %e, "background flush of the DLedger log failed");
     }

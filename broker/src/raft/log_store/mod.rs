@@ -76,7 +76,7 @@ use std::fs::{self, File};
 use std::io;
 use std::ops::RangeBounds;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
@@ -84,7 +84,7 @@ use openraft::{RaftLogReader, StorageIOError};
 
 use self::entry::log_id_of;
 pub use self::entry::{DataEntry, DataItem, EntryKind, EntryLocation};
-use self::flusher::{push_dirty, FlushRequest, Flusher};
+use self::flusher::{push_dirty, DirtyFiles, FlushRequest, Flusher};
 pub use self::reader::LogReader;
 use self::recent::RecentEntries;
 use super::space::{is_no_space, DiskSpace};
@@ -255,12 +255,19 @@ impl State {
 }
 
 /// What the store and its readers share: the options, the state behind one lock, the
-/// disk-space waits.
+/// disk-space waits, the data files written since their last sync.
 struct Shared {
     opts: LogStoreOptions,
     state: RwLock<State>,
     /// Writes waiting for disk space, and the shutdown signal that ends the waits.
     space: DiskSpace,
+    /// Data files written since their last fdatasync, and whether a file was created since the
+    /// last directory sync: every append notes its files here; the flusher's rounds and
+    /// [`LogReader::sync_written`] take and sync them (see [`Shared::sync_noted`]).
+    unsynced: Mutex<(DirtyFiles, bool)>,
+    /// Held by whoever took `unsynced` until its syncs returned: a sync that finds nothing
+    /// noted then knows that what an earlier round took is on disk.
+    sync_lock: Mutex<()>,
 }
 
 impl Shared {
@@ -275,6 +282,31 @@ impl Shared {
 
     fn file_path(&self, start: u64) -> PathBuf {
         self.opts.data_dir.join(format::offset_to_file_name(start))
+    }
+
+    /// Notes the files an append wrote (and whether it created one) as not yet synced.
+    fn note_unsynced(&self, files: &DirtyFiles, new_file: bool) {
+        let mut noted = self.unsynced.lock().unwrap_or_else(|p| p.into_inner());
+        for (start, file) in files {
+            push_dirty(&mut noted.0, *start, file);
+        }
+        noted.1 |= new_file;
+    }
+
+    /// fdatasyncs the noted files plus `more` (and the data directory when a file was created
+    /// or `more_dir`): once this returns Ok, every entry appended before the call is on disk,
+    /// whoever synced it.
+    fn sync_noted(&self, more: &DirtyFiles, more_dir: bool) -> io::Result<()> {
+        let _syncing = self.sync_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut files, dir) = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|p| p.into_inner()));
+        for (start, file) in more {
+            push_dirty(&mut files, *start, file);
+        }
+        files.iter().try_for_each(|(_, f)| f.sync_data())?;
+        if dir || more_dir {
+            durable::sync_dir(&self.opts.data_dir).map_err(|e| e.source)?;
+        }
+        Ok(())
     }
 }
 
@@ -365,6 +397,8 @@ impl LogStore {
                 recent: RecentEntries::default(),
             }),
             space: DiskSpace::default(),
+            unsynced: Mutex::default(),
+            sync_lock: Mutex::default(),
         });
         {
             let mut st = shared.write();
@@ -381,7 +415,7 @@ impl LogStore {
             }
             st.committed = committed;
         }
-        let flusher = Flusher::start(opts.data_dir.clone(), opts.durability)?;
+        let flusher = Flusher::start(shared.clone(), opts.durability)?;
         Ok(LogStore {
             shared,
             last_checkpoint: None,
@@ -505,6 +539,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .write_retrying("DLedger log append", || self.write_entries(&entries))
             .await
             .map_err(LogStoreError::into_write)?;
+        // Noted in both modes: the state machine syncs what is noted before it records entries
+        // as applied (`LogReader::sync_written`), which openraft may do before this node's own
+        // sync (a leader applies what a majority of followers holds).
+        self.shared.note_unsynced(&dirty, new_file);
         // openraft counts this node's copy towards the quorum as soon as the callback fires:
         // with Fsync durability only after the flusher's fdatasync (grouped with other queued
         // batches), with PageCache durability now, the flusher syncing later. Without a
@@ -518,12 +556,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             if let Some(cb) = req.callback.take() {
                 cb.log_io_completed(Ok(()));
             }
-            if let Some(f) = &self.flusher {
-                let mut noted = f.pending.lock().unwrap_or_else(|p| p.into_inner());
-                for (start, file) in &req.files {
-                    push_dirty(&mut noted.0, *start, file);
-                }
-                noted.1 |= req.sync_dir;
+            if self.flusher.is_some() {
                 return Ok(());
             }
         }

@@ -145,6 +145,21 @@ impl LogReader {
         st.meta(c.index).map(EntryLocation::end)
     }
 
+    /// Makes every entry appended so far durable: fdatasyncs the data files written since their
+    /// last sync (and the directory when a file was created). With ASYNC_FLUSH, and with either
+    /// mode on a leader, openraft may apply an entry before this node synced it; whatever
+    /// records it as applied (`raft-applied.json`, the consume queues) must call this first, or
+    /// a power loss could leave that record ahead of the data: openraft would then purge its
+    /// log up to the applied index and never fetch the lost entries again.
+    ///
+    /// # Errors
+    /// [`LogStoreError::Io`] when an fdatasync fails (fatal: see the module docs).
+    pub fn sync_written(&self) -> Result<(), LogStoreError> {
+        self.shared
+            .sync_noted(&Vec::new(), false)
+            .map_err(io_err(&self.shared.opts.data_dir))
+    }
+
     /// The last log id persisted as committed.
     pub fn committed(&self) -> Option<LogId> {
         self.shared.read().committed
