@@ -34,6 +34,16 @@ impl AgentProc {
     /// Starts `mqagent` listening on `listen` (an agent restarted after a crash keeps its
     /// address, since NODE arguments and upgrade state files name it).
     pub fn start_on(listen: &str, roots: &[&Path], brokers: &[(&str, &Path)]) -> Self {
+        Self::start_with(listen, roots, brokers, &[])
+    }
+
+    /// [`AgentProc::start_on`] with more flags (`--tls-cert`, `--tls-key`, ...).
+    pub fn start_with(
+        listen: &str,
+        roots: &[&Path],
+        brokers: &[(&str, &Path)],
+        extra: &[std::ffi::OsString],
+    ) -> Self {
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name("mqagent");
         assert!(
             bin.exists(),
@@ -50,6 +60,7 @@ impl AgentProc {
         for (name, conf) in brokers {
             cmd.arg("--broker").arg(format!("{name}={}", conf.display()));
         }
+        cmd.args(extra);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -92,7 +103,8 @@ impl AgentProc {
         format!("http://{}{tail}", self.addr)
     }
 
-    fn log_text(&self) -> String {
+    /// The agent's log so far.
+    pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
