@@ -345,3 +345,55 @@ fn verify_commitlog_compares_two_agents_by_md5_on_the_agents() {
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("token"), "{r:?}");
 }
+
+/// Issue 18: the `acl` endpoint reads and writes the plain_acl.yml the broker's config names
+/// (`<rocketmqHome>/conf/plain_acl.yml` here), writes only text the broker would load, and
+/// refuses a config that puts the file outside the agent's roots.
+#[tokio::test]
+async fn agent_acl_endpoint_writes_only_a_loadable_file_under_its_roots() {
+    let n = node();
+    let conf = n.root.join("broker.conf");
+    let home = n.root.join("home");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(
+        &conf,
+        format!("{text}aclEnable=true\nrocketmqHome={}\n", home.display()),
+    )
+    .unwrap();
+    let (c, url) = (client(), n.agent.url("/v1/brokers/b/acl"));
+    let r = c.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 404, "no file yet");
+    let r = c
+        .put(&url)
+        .bearer_auth(TOKEN)
+        .body("accounts: [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("would not load"));
+    let file = home.join("conf/plain_acl.yml");
+    assert!(!file.exists());
+    let acl = "accounts:\n  - accessKey: adminKey1\n    secretKey: admin-secret-1\n    admin: true\n";
+    let r = c.put(&url).bearer_auth(TOKEN).body(acl).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), acl);
+    let r = c.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), acl);
+    // A config naming a file outside the roots: refused both ways, nothing written there.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("plain_acl.yml");
+    std::fs::write(
+        &conf,
+        format!("{text}aclEnable=true\nplainAclFile={}\n", target.display()),
+    )
+    .unwrap();
+    let r = c.put(&url).bearer_auth(TOKEN).body(acl).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!target.exists());
+    // Without a token: 401, as every endpoint.
+    let r = c.put(&url).body(acl).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}

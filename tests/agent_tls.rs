@@ -210,6 +210,10 @@ fn verify_commitlog_through_tls_agents_by_ca_and_by_fingerprint() {
     );
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("cannot be used with"), "{r:?}");
+    // No trust: mqadmin speaks plain HTTP, the agent refuses the handshake; the error says why.
+    let r = verify(&na, &nb, token.path(), &[]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("seems to serve TLS"), "{r:?}");
     // A malformed pin: a clear error before any connection.
     let r = verify(&na, &nb, token.path(), &["--agent-fingerprint", "abc"]);
     assert_eq!(r.code, Some(2), "{r:?}");

@@ -123,7 +123,7 @@ impl RemoteNode {
                 free_space: 0,
             },
         };
-        node.info = node.fetch_info()?;
+        node.info = node.fetch_info().map_err(|e| transport_hint(e, trust))?;
         Ok(node)
     }
 
@@ -385,6 +385,27 @@ impl RemoteNode {
     /// `--allow-remote` and without `--tls-cert`).
     pub fn plain_over_network(&self) -> bool {
         !self.trust.is_tls() && !is_loopback_url(&self.base)
+    }
+}
+
+/// A first request that failed because the two sides disagree on TLS gets a hint saying so.
+fn transport_hint(e: NodeError, trust: &AgentTrust) -> NodeError {
+    let NodeError::Agent { node, what, message } = e else {
+        return e;
+    };
+    let hint = if !trust.is_tls() && message.contains("invalid HTTP version") {
+        "; the agent seems to serve TLS: pass --agent-ca or --agent-fingerprint"
+    } else if trust.is_tls()
+        && (message.contains("corrupt message") || message.contains("InvalidContentType"))
+    {
+        "; the agent seems to serve plain HTTP (no --tls-cert)"
+    } else {
+        ""
+    };
+    NodeError::Agent {
+        node,
+        what,
+        message: format!("{message}{hint}"),
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use broker::agent::tls::AgentTrust;
 use broker::config::{parse_peers, BrokerConfig};
 use serde::Serialize;
 
@@ -11,7 +12,6 @@ use super::precopy::MasterFiles;
 use super::state::{read_state, NodeRole, StateAt, Step, UpgradeState};
 use super::{Node, Result, Upgrade, UpgradeError, UpgradeOptions, PEER_PORT_OFFSET, STATE_FILE};
 use crate::ops::node::{AnyNode, Area, NodeError};
-use broker::agent::tls::AgentTrust;
 
 /// One node of the new group.
 #[derive(Debug, Clone, Serialize)]
