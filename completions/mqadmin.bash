@@ -2220,7 +2220,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__shutdownBroker)
-            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --agent-ca --agent-fingerprint --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2239,6 +2239,14 @@ _mqadmin() {
                     return 0
                     ;;
                 --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent-fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2270,7 +2278,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__startBroker)
-            opts="-c -n -q -h --configFile --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
+            opts="-c -n -q -h --configFile --timeout --token-file --agent-ca --agent-fingerprint --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2289,6 +2297,14 @@ _mqadmin() {
                     return 0
                     ;;
                 --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent-fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2692,7 +2708,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__upgrade__subcmd__group)
-            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
+            opts="-y -n -q -h --master --slave --third --peers --dry-run --yes --resume --rollback --align --state --last --throttle --timeout --token-file --agent-ca --agent-fingerprint --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2734,6 +2750,14 @@ _mqadmin() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --agent-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent-fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --namesrvAddr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2762,7 +2786,7 @@ _mqadmin() {
             return 0
             ;;
         mqadmin__subcmd__verify__subcmd__commitlog)
-            opts="-n -q -h --master --slave --third --last --allow-running --token-file --namesrvAddr --output --quiet --access-key --secret-key --help"
+            opts="-n -q -h --master --slave --third --last --allow-running --token-file --agent-ca --agent-fingerprint --namesrvAddr --output --quiet --access-key --secret-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2785,6 +2809,14 @@ _mqadmin() {
                     return 0
                     ;;
                 --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --agent-fingerprint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -291,6 +291,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l sla
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l third -d 'A third node to compare with the master as well' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l last -d 'How many of the master\'s newest files to compare' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l agent-ca -d 'Reach agents over TLS; their certificates must chain to this CA (PEM) and name the host' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l agent-fingerprint -d 'Reach agents over TLS; accept a certificate whose SHA-256 is HEX (repeatable)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand verify-commitlog" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -344,6 +346,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l last -
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l throttle -d 'Limit the copy to this many MB/s (a positive number)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l timeout -d 'Seconds to wait for a broker to stop, and for the new group to elect a leader' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l agent-ca -d 'Reach agents over TLS; their certificates must chain to this CA (PEM) and name the host' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l agent-fingerprint -d 'Reach agents over TLS; accept a certificate whose SHA-256 is HEX (repeatable)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -359,6 +363,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand upgrade-group" -s h -l h
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l agent-ca -d 'Reach agents over TLS; their certificates must chain to this CA (PEM) and name the host' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l agent-fingerprint -d 'Reach agents over TLS; accept a certificate whose SHA-256 is HEX (repeatable)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"
@@ -369,6 +375,8 @@ complete -c mqadmin -n "__fish_mqadmin_using_subcommand shutdownBroker" -s h -l 
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s c -l configFile -d 'The broker\'s config file (as passed to `mqbroker -c`), or `agent://HOST:PORT/BROKER`' -r -F
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l timeout -d 'Seconds to wait for the broker to exit after SIGTERM (an agent then sends SIGKILL)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l token-file -d 'File holding the node agents\' token [default: $MQADMIN_AGENT_TOKEN, as mqagent\'s]' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l agent-ca -d 'Reach agents over TLS; their certificates must chain to this CA (PEM) and name the host' -r -F
+complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l agent-fingerprint -d 'Reach agents over TLS; accept a certificate whose SHA-256 is HEX (repeatable)' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -s n -l namesrvAddr -d 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn' -r
 complete -c mqadmin -n "__fish_mqadmin_using_subcommand startBroker" -l output -d 'Output format for data written to stdout' -r -f -a "table\t'Human-readable text (for Java-parity commands: exactly what the Java tool prints)'
 json\t'Pretty-printed JSON with stable field names'"

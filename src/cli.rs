@@ -910,6 +910,24 @@ pub struct AgentArgs {
     /// File holding the node agents' token [default: $MQADMIN_AGENT_TOKEN, as mqagent's]
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<std::path::PathBuf>,
+
+    /// Reach agents over TLS; their certificates must chain to this CA (PEM) and name the host
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "MQADMIN_AGENT_CA",
+        conflicts_with = "agent_fingerprint"
+    )]
+    pub agent_ca: Option<std::path::PathBuf>,
+
+    /// Reach agents over TLS; accept a certificate whose SHA-256 is HEX (repeatable)
+    #[arg(
+        long,
+        value_name = "HEX",
+        env = "MQADMIN_AGENT_FINGERPRINT",
+        value_delimiter = ','
+    )]
+    pub agent_fingerprint: Vec<String>,
 }
 
 /// Arguments of `mqadmin gen-config`.

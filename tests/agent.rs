@@ -34,6 +34,16 @@ impl AgentProc {
     /// Starts `mqagent` listening on `listen` (an agent restarted after a crash keeps its
     /// address, since NODE arguments and upgrade state files name it).
     pub fn start_on(listen: &str, roots: &[&Path], brokers: &[(&str, &Path)]) -> Self {
+        Self::start_with(listen, roots, brokers, &[])
+    }
+
+    /// [`AgentProc::start_on`] with more flags (`--tls-cert`, `--tls-key`, ...).
+    pub fn start_with(
+        listen: &str,
+        roots: &[&Path],
+        brokers: &[(&str, &Path)],
+        extra: &[std::ffi::OsString],
+    ) -> Self {
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_mqadmin")).with_file_name("mqagent");
         assert!(
             bin.exists(),
@@ -50,6 +60,7 @@ impl AgentProc {
         for (name, conf) in brokers {
             cmd.arg("--broker").arg(format!("{name}={}", conf.display()));
         }
+        cmd.args(extra);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -92,7 +103,8 @@ impl AgentProc {
         format!("http://{}{tail}", self.addr)
     }
 
-    fn log_text(&self) -> String {
+    /// The agent's log so far.
+    pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -332,4 +344,56 @@ fn verify_commitlog_compares_two_agents_by_md5_on_the_agents() {
     ]));
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("token"), "{r:?}");
+}
+
+/// Issue 18: the `acl` endpoint reads and writes the plain_acl.yml the broker's config names
+/// (`<rocketmqHome>/conf/plain_acl.yml` here), writes only text the broker would load, and
+/// refuses a config that puts the file outside the agent's roots.
+#[tokio::test]
+async fn agent_acl_endpoint_writes_only_a_loadable_file_under_its_roots() {
+    let n = node();
+    let conf = n.root.join("broker.conf");
+    let home = n.root.join("home");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(
+        &conf,
+        format!("{text}aclEnable=true\nrocketmqHome={}\n", home.display()),
+    )
+    .unwrap();
+    let (c, url) = (client(), n.agent.url("/v1/brokers/b/acl"));
+    let r = c.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 404, "no file yet");
+    let r = c
+        .put(&url)
+        .bearer_auth(TOKEN)
+        .body("accounts: [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("would not load"));
+    let file = home.join("conf/plain_acl.yml");
+    assert!(!file.exists());
+    let acl = "accounts:\n  - accessKey: adminKey1\n    secretKey: admin-secret-1\n    admin: true\n";
+    let r = c.put(&url).bearer_auth(TOKEN).body(acl).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), acl);
+    let r = c.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), acl);
+    // A config naming a file outside the roots: refused both ways, nothing written there.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("plain_acl.yml");
+    std::fs::write(
+        &conf,
+        format!("{text}aclEnable=true\nplainAclFile={}\n", target.display()),
+    )
+    .unwrap();
+    let r = c.put(&url).bearer_auth(TOKEN).body(acl).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!target.exists());
+    // Without a token: 401, as every endpoint.
+    let r = c.put(&url).body(acl).send().await.unwrap();
+    assert_eq!(r.status(), 401);
 }

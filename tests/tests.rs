@@ -3,6 +3,7 @@
 mod acl;
 mod admin_commands;
 mod agent;
+mod agent_tls;
 mod cli;
 mod cluster_health;
 mod cluster_list;

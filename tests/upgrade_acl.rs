@@ -95,3 +95,69 @@ async fn upgrade_group_keeps_acl_and_copies_plain_acl_to_the_new_node_issue_18()
         }
     }
 }
+
+/// Issue 18 through node agents serving TLS (mqadmin trusts them by `--agent-ca`; the third
+/// node's agent pulls the store from the master's over TLS too): the new node behind its agent
+/// gets the master's plain_acl.yml through the agent, starts with ACL on, and the new group
+/// refuses unsigned requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_through_tls_agents_sends_plain_acl_to_the_new_node_issue_18() {
+    let env = setup_mode(Mode::AgentsTls);
+    // Each machine's installation lies under its agent's roots; the new one has no ACL file.
+    let home = |name: &str| env.dir.path().join(format!("{name}-conf/home"));
+    for name in ["master", "slave"] {
+        std::fs::create_dir_all(home(name).join("conf")).unwrap();
+        std::fs::write(home(name).join("conf/plain_acl.yml"), ACL_FILE).unwrap();
+    }
+    for (conf, name) in [
+        (&env.master, "master"),
+        (&env.slave, "slave"),
+        (&env.third, "third"),
+    ] {
+        append(
+            conf,
+            &format!("aclEnable=true\nrocketmqHome={}\n", home(name).display()),
+        );
+    }
+    let _master = spawn_broker(&env.master);
+    let _slave = spawn_broker(&env.slave);
+    let admin = RemotingClient::new(ClientConfig {
+        credentials: Some(Credentials {
+            access_key: "adminKey1".into(),
+            secret_key: "admin-secret-1".into(),
+            security_token: None,
+        }),
+        ..ClientConfig::default()
+    });
+    let mut sent = BTreeMap::new();
+    populate(&env, &admin, 40, &mut sent).await;
+
+    let r = run_cmd(
+        upgrade_cmd(&env, &["--yes"])
+            .env("ROCKETMQ_ACCESS_KEY", "adminKey1")
+            .env("ROCKETMQ_SECRET_KEY", "admin-secret-1"),
+    );
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        !r.stdout.contains("warning:"),
+        "TLS agents on loopback: no warning: {r:?}"
+    );
+    let copied = home("third").join("conf/plain_acl.yml");
+    assert_eq!(std::fs::read_to_string(&copied).unwrap(), ACL_FILE);
+    assert!(r.stdout.contains("through its agent"), "{r:?}");
+    for a in &env.agents {
+        let log = a.log_text();
+        assert!(!log.contains("TLS handshake failed"), "{log}");
+    }
+
+    check_old_data_on_leader(&env, &admin, &sent).await;
+    let open = RemotingClient::default();
+    for addr in wait_group(&env.ns, 3, None).await.values() {
+        let req = RemotingCommand::request_empty(request::GET_ALL_TOPIC_CONFIG);
+        let r = open
+            .invoke(addr, req, std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(r.code, response::NO_PERMISSION, "{addr}: {:?}", r.remark);
+    }
+}

@@ -111,6 +111,8 @@ pub(crate) fn free_port() -> u16 {
 pub enum Mode {
     Local,
     Agents,
+    /// Agents serving TLS with certificates of a test CA; mqadmin trusts them by `--agent-ca`.
+    AgentsTls,
 }
 
 pub struct Env {
@@ -120,6 +122,8 @@ pub struct Env {
     /// The NODE arguments of master, slave and third.
     pub(crate) specs: [String; 3],
     token_file: PathBuf,
+    /// mqadmin's flags for the agents' TLS (`--agent-ca FILE`), when `Mode::AgentsTls`.
+    pub(crate) agent_trust: Vec<std::ffi::OsString>,
     _ns: Proc,
     _guard: KillUnder,
     pub(crate) ns: String,
@@ -193,16 +197,25 @@ pub fn setup_mode(mode: Mode) -> Env {
     let guard = KillUnder(dir.path().display().to_string());
     let token_file = dir.path().join("agent.token");
     let mut agents = Vec::new();
+    let mut agent_trust = Vec::new();
     let specs: [String; 3] = match mode {
         Mode::Local => [0, 1, 2].map(|i| confs[i].display().to_string()),
-        Mode::Agents => {
+        Mode::Agents | Mode::AgentsTls => {
             std::fs::write(&token_file, crate::agent::TOKEN).unwrap();
+            let mut pki =
+                (mode == Mode::AgentsTls).then(|| crate::agent_tls::Pki::new(&dir.path().join("pki")));
+            if let Some(pki) = &pki {
+                agent_trust = vec!["--agent-ca".into(), pki.ca_file().into()];
+            }
             for (i, name) in ["master", "slave", "third"].iter().enumerate() {
                 let store = dir.path().join(format!("{name}-store"));
                 let conf_dir = dir.path().join(format!("{name}-conf"));
-                agents.push(crate::agent::AgentProc::start(
+                let tls = pki.as_mut().map(|p| p.issue(name).args()).unwrap_or_default();
+                agents.push(crate::agent::AgentProc::start_with(
+                    "127.0.0.1:0",
                     &[store.as_path(), conf_dir.as_path()],
                     &[(name, confs[i].as_path())],
+                    &tls,
                 ));
             }
             [0, 1, 2].map(|i| agents[i].node(["master", "slave", "third"][i]))
@@ -212,6 +225,7 @@ pub fn setup_mode(mode: Mode) -> Env {
         agents,
         specs,
         token_file,
+        agent_trust,
         _ns: ns_proc,
         _guard: guard,
         ns,
@@ -439,6 +453,7 @@ fn shutdown(env: &Env, i: usize) -> Run {
     cmd.args(["shutdownBroker", "-c", &env.specs[i], "--timeout", "30"]);
     if !env.agents.is_empty() {
         cmd.arg("--token-file").arg(&env.token_file);
+        cmd.args(&env.agent_trust);
     }
     run_cmd(&mut cmd)
 }
@@ -461,6 +476,7 @@ pub(crate) fn upgrade_cmd(env: &Env, extra: &[&str]) -> Command {
     ]);
     if !env.agents.is_empty() {
         cmd.arg("--token-file").arg(&env.token_file);
+        cmd.args(&env.agent_trust);
     }
     cmd.args(["--peers", &env.peers, "--timeout", "90"]);
     cmd.args(extra);

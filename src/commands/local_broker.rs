@@ -20,7 +20,8 @@ fn open_remote(args: &LocalBrokerArgs) -> anyhow::Result<Option<AnyNode>> {
         return Ok(None);
     }
     let token = super::agent_token(&args.agent)?;
-    Ok(Some(AnyNode::open("broker", &spec, token.as_deref())?))
+    let trust = super::agent_trust(&args.agent)?;
+    Ok(Some(AnyNode::open("broker", &spec, token.as_deref(), &trust)?))
 }
 
 fn render_one(global: &GlobalArgs, report: &ProcessReport, printer: &Printer) -> anyhow::Result<()> {

@@ -91,6 +91,23 @@ impl<T> AdminContext<T> for Result<T, crate::ops::admin::AdminError> {
     }
 }
 
+/// How node agents are verified: `--agent-ca` (a CA file), `--agent-fingerprint` (pinned
+/// certificates), else plain HTTP.
+///
+/// # Errors
+/// The CA file cannot be read or holds no certificate; a fingerprint is not 64 hex digits.
+pub fn agent_trust(args: &crate::cli::AgentArgs) -> anyhow::Result<broker::agent::tls::AgentTrust> {
+    use anyhow::Context;
+    use broker::agent::tls::AgentTrust;
+    if let Some(ca) = &args.agent_ca {
+        return AgentTrust::ca_file(ca).with_context(|| format!("--agent-ca `{}`", ca.display()));
+    }
+    if !args.agent_fingerprint.is_empty() {
+        return AgentTrust::pinned(&args.agent_fingerprint).context("--agent-fingerprint");
+    }
+    Ok(AgentTrust::Plain)
+}
+
 /// The node agents' token: `--token-file`, else `MQADMIN_AGENT_TOKEN`, else none (then only
 /// local nodes work).
 ///

@@ -30,6 +30,7 @@ fn options(global: &GlobalArgs, args: &UpgradeGroupArgs) -> anyhow::Result<Upgra
         stop_grace: Duration::from_secs(args.timeout),
         group_timeout: Duration::from_secs(args.timeout),
         agent_token: super::agent_token(&args.agent)?,
+        agent_trust: super::agent_trust(&args.agent)?,
     })
 }
 
@@ -160,6 +161,9 @@ pub fn table(report: &UpgradeReport) -> String {
             ms as f64 / 1000.0
         )),
         (None, None) => {}
+    }
+    for w in &report.warnings {
+        text.push_str(&format!("warning: {w}\n"));
     }
     text
 }

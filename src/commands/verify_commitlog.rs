@@ -25,11 +25,12 @@ pub fn run(global: &GlobalArgs, args: &VerifyCommitlogArgs, printer: &Printer) -
         specs.push((Role::Third, third));
     }
     let token = super::agent_token(&args.agent)?;
+    let trust = super::agent_trust(&args.agent)?;
     let mut nodes: Vec<(Role, Box<dyn NodeStore>)> = Vec::new();
     let mut local_dirs: Vec<(Role, std::path::PathBuf)> = Vec::new();
     for (role, spec) in specs {
         let spec = local_spec(role, spec)?;
-        let node = AnyNode::open(role.as_str(), &spec, token.as_deref())?;
+        let node = AnyNode::open(role.as_str(), &spec, token.as_deref(), &trust)?;
         if let AnyNode::Local(local) = &node {
             let dir = local.commitlog_dir();
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());

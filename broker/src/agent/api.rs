@@ -17,11 +17,13 @@
 //! | DELETE | `/v1/brokers/{b}/file?area&path` | file or tree removed (missing is fine) |
 //! | POST | `/v1/brokers/{b}/finish?area&path&len` | length set (zero-extended), fsync |
 //! | POST | `/v1/brokers/{b}/rename?area&from&to` | renamed within the area (directories created) |
-//! | POST | `/v1/brokers/{b}/pull?area&path&start&end&len&source&source_broker[&source_path&rate]` | [`Pulled`]: the range fetched from another agent's `file` endpoint, written here |
+//! | POST | `/v1/brokers/{b}/pull?area&path&start&end&len&source&source_broker[&source_path&rate]` | [`Pulled`]: the range fetched from another agent's `file` endpoint, written here; body: the [`AgentTrust`](super::tls::AgentTrust) for an `https://` source (JSON, empty for plain) |
 //! | GET | `/v1/brokers/{b}/config[?backup=PATH]` | the config (or a backup's) text |
 //! | PUT | `/v1/brokers/{b}/config` | config replaced (`durable::write_atomic`: temp file, fsync, rename, directory fsync) |
 //! | POST | `/v1/brokers/{b}/config/backup?suffix` | [`BackupInfo`] (`<config><suffix>`) |
 //! | POST | `/v1/brokers/{b}/config/restore?backup=PATH` | the backup put back |
+//! | GET | `/v1/brokers/{b}/acl` | the text of the plain_acl.yml the config names (404 if missing) |
+//! | PUT | `/v1/brokers/{b}/acl` | that file written (must parse as the broker parses it; directory created; atomic) |
 //! | GET | `/v1/brokers/{b}/process` | [`ProcessInfo`] |
 //! | POST | `/v1/brokers/{b}/start` | [`ProcessInfo`]: the configured start only |
 //! | POST | `/v1/brokers/{b}/stop?timeout_secs` | [`ProcessInfo`]: the configured stop only |

@@ -5,19 +5,21 @@
 //! start/stop/status of the broker processes of the registered configs.
 //!
 //! It is meant to be safe to leave running: it binds to loopback unless told otherwise (the
-//! binary's `--allow-remote`), every request must carry `Authorization: Bearer <token>` (compared
+//! binary's `--allow-remote`), it serves TLS when given a certificate ([`tls`]), every request must carry `Authorization: Bearer <token>` (compared
 //! in constant time), every path is confined to the `--root` directories ([`paths`]), and it runs
 //! no program but the configured start/stop commands ([`procs`]). Refusals are answered 401/403
 //! and logged with the peer's address.
 //!
 //! The endpoints are listed in [`api`]; [`routes`] implements them; [`client`] builds the HTTP
-//! client that talks to an agent (used by `mqadmin` and by an agent pulling from another).
+//! client that talks to an agent (used by `mqadmin` and by an agent pulling from another), with
+//! the trust settings of [`tls`].
 
 pub mod api;
 pub mod client;
 pub mod paths;
 pub mod procs;
 mod routes;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -53,6 +55,8 @@ pub struct AgentOptions {
     pub brokers: BTreeMap<String, BrokerEntry>,
     /// The `mqbroker` binary started for our brokers. Default (binary): next to `mqagent`.
     pub mqbroker: PathBuf,
+    /// Serve HTTPS with this configuration ([`tls::server_config`]); `None`: plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Why the agent cannot start.
@@ -164,12 +168,26 @@ pub async fn run(
     options: AgentOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), AgentError> {
+    let tls = options.tls.clone();
     let agent = Arc::new(Agent::new(options)?);
-    let app = routes::router(agent);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(AgentError::Serve)
+    let app = routes::router(agent).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(AgentError::Serve),
+        Some(config) => {
+            // `tap_io` (doing nothing) gives the TLS listener axum's peer-address connect info.
+            let listener = axum::serve::ListenerExt::tap_io(
+                tls::TlsListener::new(listener, config).map_err(AgentError::Serve)?,
+                |_| {},
+            );
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(AgentError::Serve)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! `mqagent`: the node agent `mqadmin` talks to for brokers on other machines (see
-//! [`broker::agent`]). Parses flags, reads the token, binds, prints the bound address on stdout
-//! and serves until SIGINT/SIGTERM.
+//! [`broker::agent`]). Parses flags, reads the token (and the TLS certificate), binds, prints the
+//! bound address on stdout and serves until SIGINT/SIGTERM.
 //!
 //! Exit codes: 0 after a clean shutdown; 2 for bad flags, a missing token or root, a config
-//! outside the roots, or an address that cannot be bound.
+//! outside the roots, an unusable certificate or key, or an address that cannot be bound.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use broker::agent::{AgentOptions, BrokerEntry, DEFAULT_LISTEN};
+use broker::agent::{tls, AgentOptions, BrokerEntry, DEFAULT_LISTEN};
 use clap::Parser;
 
 /// mimalloc: glibc's malloc/free was about a third of the DLedger leader's CPU (bench/run.sh).
@@ -26,13 +26,18 @@ Example, on each machine of the group (one agent can serve several brokers):
 then, from the operator's machine (through an SSH tunnel, or with --allow-remote):
   MQADMIN_AGENT_TOKEN=... mqadmin verify-commitlog --master agent://host1:10990/broker-a ...
 
+Across a network, serve TLS and have mqadmin verify the agent by a CA or a pinned fingerprint:
+  mqagent --listen 0.0.0.0:10990 --allow-remote --tls-cert host1.crt --tls-key host1.key ...
+  mqadmin verify-commitlog --agent-ca ca.crt ...            (or --agent-fingerprint SHA256-HEX)
+The second stdout line is `tls-fingerprint <sha256 hex>` of the certificate (what to pin).
+
 Every request needs `Authorization: Bearer <token>`. Paths are confined to the --root
 directories (no `..`, no absolute paths, no symlink out of a root). The agent runs no program but
 `<mqbroker> -c <config>` or the --start-cmd/--stop-cmd given here; refusals are logged (stderr).
 The first stdout line is `listening <ip:port>`.
 
-Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 2 bad flags, missing token, root or config, or an
-address that cannot be bound.";
+Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 2 bad flags, missing token, root or config, an
+unusable certificate or key, or an address that cannot be bound.";
 
 /// Node agent: serves a machine's broker stores and processes to mqadmin over HTTP.
 #[derive(Parser, Debug)]
@@ -41,9 +46,15 @@ struct Args {
     /// Address to listen on (a non-loopback address needs --allow-remote)
     #[arg(long, value_name = "IP:PORT", default_value = DEFAULT_LISTEN)]
     listen: String,
-    /// Allow listening on a non-loopback address (then protect the port: TLS is not offered)
+    /// Allow listening on a non-loopback address (serve TLS there: --tls-cert/--tls-key)
     #[arg(long)]
     allow_remote: bool,
+    /// Serve HTTPS with this certificate chain (PEM, the agent's certificate first)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// File holding the bearer token [default: $MQADMIN_AGENT_TOKEN, the variable mqadmin reads]
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
@@ -131,11 +142,16 @@ fn options(args: &Args) -> Result<AgentOptions, String> {
             .map_err(|e| format!("cannot locate mqagent: {e}"))?
             .with_file_name("mqbroker"),
     };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key).map_err(|e| e.to_string())?),
+        _ => None,
+    };
     Ok(AgentOptions {
         token,
         roots: args.roots.clone(),
         brokers,
         mqbroker,
+        tls,
     })
 }
 
@@ -162,7 +178,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         tracing::warn!(%addr, "listening on a non-loopback address: anyone who can reach it and holds the token controls these brokers");
+        if options.tls.is_none() {
+            tracing::warn!(%addr, "--allow-remote without TLS: the token and the store's bytes cross the network in clear text; pass --tls-cert and --tls-key");
+        }
     }
+    let fingerprint = match &args.tls_cert {
+        Some(cert) => match tls::file_fingerprint(cert) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("mqagent: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -181,8 +210,11 @@ fn main() -> ExitCode {
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         let mut out = std::io::stdout();
         let _ = writeln!(out, "listening {bound}");
+        if let Some(f) = &fingerprint {
+            let _ = writeln!(out, "tls-fingerprint {f}");
+        }
         let _ = out.flush();
-        tracing::info!(%bound, brokers = ?args.brokers, "mqagent serving");
+        tracing::info!(%bound, brokers = ?args.brokers, tls = fingerprint.is_some(), "mqagent serving");
         broker::agent::run(listener, options, broker::signal::shutdown_signal())
             .await
             .map_err(|e| e.to_string())

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use broker::agent::tls::AgentTrust;
+
 use super::error::NodeError;
 use super::local::LocalNode;
 use super::process::{self, ProcessError, ProcessReport};
@@ -21,14 +23,15 @@ pub enum AnyNode {
 }
 
 impl AnyNode {
-    /// Opens `spec`: `agent://…` through its agent (with `token`), anything else locally.
+    /// Opens `spec`: `agent://…` through its agent (with `token`, verified by `trust`), anything
+    /// else locally.
     ///
     /// # Errors
     /// [`NodeError::Config`] for a local config that does not load, [`NodeError::Agent`]
     /// for an agent that cannot be asked.
-    pub fn open(role: &str, spec: &str, token: Option<&str>) -> Result<Self, NodeError> {
+    pub fn open(role: &str, spec: &str, token: Option<&str>, trust: &AgentTrust) -> Result<Self, NodeError> {
         if remote::is_remote(spec) {
-            RemoteNode::open(spec, token).map(Self::Remote)
+            RemoteNode::open(spec, token, trust).map(Self::Remote)
         } else {
             LocalNode::from_spec(role, spec).map(Self::Local)
         }

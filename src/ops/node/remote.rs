@@ -11,7 +11,10 @@
 //! thread waits on a channel: no runtime is started or dropped inside another.
 //!
 //! A node is named `agent://HOST:PORT/BROKER`, BROKER being the name the agent serves the broker
-//! under (`mqagent --broker BROKER=CONFIG`).
+//! under (`mqagent --broker BROKER=CONFIG`). It is reached at `http://HOST:PORT`, or at
+//! `https://HOST:PORT` when `mqadmin` is given a trust for agents ([`AgentTrust`]: a CA file or
+//! pinned certificate fingerprints); a pull between two agents carries that trust to the
+//! pulling agent.
 
 use std::future::Future;
 use std::ops::Range;
@@ -20,6 +23,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use broker::agent::api::{self, BackupInfo, BrokerInfo, FileEntry, FileStat, PortInfo, ProcessInfo};
+use broker::agent::tls::AgentTrust;
 use broker::store::format::file_name_to_offset;
 use serde::de::DeserializeOwned;
 
@@ -64,17 +68,20 @@ pub struct RemoteNode {
     base: String,
     broker: String,
     token: String,
+    trust: AgentTrust,
     client: reqwest::Client,
     info: BrokerInfo,
 }
 
 impl RemoteNode {
-    /// Parses `agent://HOST:PORT/BROKER` and asks the agent about the broker.
+    /// Parses `agent://HOST:PORT/BROKER` and asks the agent about the broker, over TLS verified
+    /// by `trust` unless it is [`AgentTrust::Plain`].
     ///
     /// # Errors
     /// [`NodeError::Agent`] for a malformed spec, a missing token, an unreachable agent, a
+    /// certificate that fails `trust` (refused in the handshake: the token is not sent), a
     /// wrong token or an unknown broker.
-    pub fn open(spec: &str, token: Option<&str>) -> Result<Self, NodeError> {
+    pub fn open(spec: &str, token: Option<&str>, trust: &AgentTrust) -> Result<Self, NodeError> {
         let fail = |message: String| NodeError::Agent {
             node: spec.to_owned(),
             what: "open".into(),
@@ -96,13 +103,15 @@ impl RemoteNode {
                 "no agent token: pass --token-file FILE or set {TOKEN_ENV}"
             ))
         })?;
-        let client = broker::agent::client::http_client(REQUEST_TIMEOUT).map_err(|e| fail(e.to_string()))?;
+        let client =
+            broker::agent::client::http_client(REQUEST_TIMEOUT, trust).map_err(|e| fail(e.to_string()))?;
         let mut node = Self {
             spec: spec.to_owned(),
             spec_path: PathBuf::from(spec),
-            base: format!("http://{host}"),
+            base: format!("{}://{host}", trust.scheme()),
             broker: broker.to_owned(),
             token: token.trim().to_owned(),
+            trust: trust.clone(),
             client,
             info: BrokerInfo {
                 name: broker.to_owned(),
@@ -114,7 +123,7 @@ impl RemoteNode {
                 free_space: 0,
             },
         };
-        node.info = node.fetch_info()?;
+        node.info = node.fetch_info().map_err(|e| transport_hint(e, trust))?;
         Ok(node)
     }
 
@@ -319,7 +328,12 @@ impl RemoteNode {
             q.push(("rate", rate.to_string()));
         }
         let what = format!("pull of {rel} from {}", src.spec);
-        let p: api::Pulled = self.send_json(reqwest::Method::POST, "/pull", &q, Vec::new(), &what)?;
+        // The pulling agent verifies the source agent as this process does.
+        let trust = match src.trust {
+            AgentTrust::Plain => Vec::new(),
+            ref t => serde_json::to_vec(t).map_err(|e| self.err(&what, e.to_string()))?,
+        };
+        let p: api::Pulled = self.send_json(reqwest::Method::POST, "/pull", &q, trust, &what)?;
         let mut md5 = [0u8; 16];
         hex::decode_to_slice(&p.md5, &mut md5)
             .map_err(|e| self.err(&what, format!("bad md5 `{}`: {e}", p.md5)))?;
@@ -330,6 +344,80 @@ impl RemoteNode {
     pub fn remote_config(&self) -> &Path {
         &self.info.config
     }
+
+    /// The text of the broker's plain_acl.yml on the agent's machine (the file its config
+    /// names), `None` when the file does not exist.
+    ///
+    /// # Errors
+    /// [`NodeError::Agent`]: the config names no ACL file, a path outside the agent's roots.
+    pub fn read_acl(&self) -> Result<Option<String>, NodeError> {
+        let req = self.request(reqwest::Method::GET, "/acl", &[]);
+        self.block("read ACL file", async move {
+            let resp = req.send().await.map_err(|e| e.to_string())?;
+            if resp.status() == reqwest::StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            check(resp)
+                .await?
+                .text()
+                .await
+                .map(Some)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// Writes the broker's plain_acl.yml on the agent's machine (where its config names it).
+    ///
+    /// # Errors
+    /// [`NodeError::Agent`]: the text does not parse, no ACL path, a path outside the roots.
+    pub fn write_acl(&self, text: &str) -> Result<(), NodeError> {
+        self.send_empty(
+            reqwest::Method::PUT,
+            "/acl",
+            &[],
+            text.as_bytes().to_vec(),
+            "write ACL file",
+        )
+    }
+
+    /// Whether this agent is reached over plain HTTP on an address other than loopback: then
+    /// the token and the store's bytes cross the network in clear text (an agent started with
+    /// `--allow-remote` and without `--tls-cert`).
+    pub fn plain_over_network(&self) -> bool {
+        !self.trust.is_tls() && !is_loopback_url(&self.base)
+    }
+}
+
+/// A first request that failed because the two sides disagree on TLS gets a hint saying so.
+fn transport_hint(e: NodeError, trust: &AgentTrust) -> NodeError {
+    let NodeError::Agent { node, what, message } = e else {
+        return e;
+    };
+    let hint = if !trust.is_tls() && message.contains("invalid HTTP version") {
+        "; the agent seems to serve TLS: pass --agent-ca or --agent-fingerprint"
+    } else if trust.is_tls()
+        && (message.contains("corrupt message") || message.contains("InvalidContentType"))
+    {
+        "; the agent seems to serve plain HTTP (no --tls-cert)"
+    } else {
+        ""
+    };
+    NodeError::Agent {
+        node,
+        what,
+        message: format!("{message}{hint}"),
+    }
+}
+
+/// Whether `base` (`http://HOST:PORT`) names this machine by a loopback address or `localhost`.
+fn is_loopback_url(base: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn wire_area(area: Area) -> api::Area {
@@ -574,5 +662,30 @@ impl NodeAdmin for RemoteNode {
             .bearer_auth(&self.token);
         let info: PortInfo = self.block("port check", async move { json(send(req).await?).await })?;
         Ok(info.free)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_urls_are_told_from_network_ones() {
+        for base in [
+            "http://127.0.0.1:10990",
+            "http://127.3.4.5:1",
+            "http://[::1]:10990",
+            "http://localhost:1",
+        ] {
+            assert!(is_loopback_url(base), "{base}");
+        }
+        for base in [
+            "http://10.0.0.5:10990",
+            "http://host1:10990",
+            "http://[fe80::1]:1",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(base), "{base}");
+        }
     }
 }

@@ -58,6 +58,7 @@ mod precopy;
 mod rollback;
 mod state;
 mod steps;
+mod transport;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -195,6 +196,8 @@ pub struct UpgradeOptions {
     pub group_timeout: Duration,
     /// The bearer token of the node agents (`agent://` nodes). Default: none.
     pub agent_token: Option<String>,
+    /// How the node agents are verified (TLS by CA or pinned fingerprint). Default: plain HTTP.
+    pub agent_trust: broker::agent::tls::AgentTrust,
 }
 
 /// Progress of a run. Called from the thread running the upgrade.

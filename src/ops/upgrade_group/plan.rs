@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use broker::agent::tls::AgentTrust;
 use broker::config::{parse_peers, BrokerConfig};
 use serde::Serialize;
 
@@ -66,6 +67,10 @@ pub struct UpgradeReport {
     pub leader: Option<String>,
     /// The downtime: expected (plan) or caused (after a run that got the new group serving).
     pub downtime: DowntimeLine,
+    /// What the operator should know before going on (an agent reached over plain HTTP across
+    /// the network).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The two phases in bytes, and the downtime expected or measured.
@@ -93,7 +98,13 @@ pub const PLAN_COPY_MB_PER_S: u64 = 200;
 /// Stop, start and election time assumed by the plan's expected downtime, ms. Default: `4000`.
 pub const PLAN_RESTART_MS: u64 = 4000;
 
-fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) -> Result<Node> {
+fn load_node(
+    role: NodeRole,
+    self_id: String,
+    path: &Path,
+    token: Option<&str>,
+    trust: &AgentTrust,
+) -> Result<Node> {
     let spec = path.to_string_lossy();
     let role_name = format!("{role:?}").to_lowercase();
     let config_error = |source| match source {
@@ -107,7 +118,7 @@ fn load_node(role: NodeRole, self_id: String, path: &Path, token: Option<&str>) 
             source,
         }),
     };
-    let store = AnyNode::open(&self_id, &spec, token).map_err(|e| match e {
+    let store = AnyNode::open(&self_id, &spec, token, trust).map_err(|e| match e {
         NodeError::Config {
             source: source @ broker::config::ConfigError::UnservedSecurity { .. },
             ..
@@ -175,14 +186,20 @@ impl Upgrade {
                 options.thirds.len()
             )));
         }
-        let token = options.agent_token.as_deref();
-        let mut nodes = vec![load_node(NodeRole::Master, "n0".into(), &options.master, token)?];
+        let (token, trust) = (options.agent_token.as_deref(), &options.agent_trust);
+        let mut nodes = vec![load_node(
+            NodeRole::Master,
+            "n0".into(),
+            &options.master,
+            token,
+            trust,
+        )?];
         if let Some(slave) = &options.slave {
-            nodes.push(load_node(NodeRole::Slave, "n1".into(), slave, token)?);
+            nodes.push(load_node(NodeRole::Slave, "n1".into(), slave, token, trust)?);
         }
         for third in &options.thirds {
             let id = format!("n{}", nodes.len());
-            nodes.push(load_node(NodeRole::Third, id, third, token)?);
+            nodes.push(load_node(NodeRole::Third, id, third, token, trust)?);
         }
         let last = &nodes[nodes.len() - 1];
         let (state_at, state_file) = match &options.state_file {
@@ -467,6 +484,7 @@ impl Upgrade {
             steps,
             leader: self.state.leader.clone(),
             downtime: self.downtime_line(),
+            warnings: super::transport::warnings(&self.nodes),
         }
     }
 

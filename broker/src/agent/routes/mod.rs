@@ -6,8 +6,9 @@
 //! unknown endpoint, the error answer, and the resolution of a broker name to its store paths
 //! (checked against the roots at each request). The handlers live by what they touch, so that
 //! the rules of each kind of access sit together: [`files`] the store's files, [`config`] the
-//! broker config file and its backups, [`process`] the broker process and the port probe, [`pull`] a copy fetched from another agent.
+//! broker config file and its backups, [`acl`] the broker's plain_acl.yml, [`process`] the broker process and the port probe, [`pull`] a copy fetched from another agent.
 
+mod acl;
 mod config;
 mod files;
 mod process;
@@ -90,6 +91,7 @@ pub(crate) fn router(agent: Arc<Agent>) -> Router {
             get(config::read_config).put(config::write_config),
         )
         .route("/v1/brokers/{b}/config/backup", post(config::backup_config))
+        .route("/v1/brokers/{b}/acl", get(acl::read_acl).put(acl::write_acl))
         .route("/v1/brokers/{b}/config/restore", post(config::restore_config))
         .route("/v1/brokers/{b}/process", get(process::process))
         .route("/v1/brokers/{b}/start", post(process::start))

@@ -6,7 +6,9 @@
 //! A download broken mid-way is resumed from the position reached (the md5 continues over the
 //! rest), up to [`PULL_ATTEMPTS`] times. The source is named by its agent's base URL and broker
 //! name; the request is made with the bearer token this request carried (every agent of a group
-//! shares it), so the pull can read nothing the caller could not read itself.
+//! shares it), so the pull can read nothing the caller could not read itself. An `https://`
+//! source is verified with the trust the request's body carries ([`AgentTrust`], JSON; set by
+//! `mqadmin` from its own `--agent-ca`/`--agent-fingerprint`), so no agent needs trust flags.
 
 use std::io::SeekFrom;
 use std::time::{Duration, Instant};
@@ -21,6 +23,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::{resolve, ApiError, Result, Shared};
 use crate::agent::api::{Area, Pulled};
+use crate::agent::tls::AgentTrust;
 use crate::agent::{client, paths};
 use crate::store::probe;
 
@@ -73,7 +76,10 @@ pub(super) async fn pull(
     UrlPath(b): UrlPath<String>,
     Query(q): Query<PullQuery>,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Json<Pulled>> {
+    let trust = AgentTrust::from_body(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad trust settings: {e}")))?;
     let r = resolve(&agent, &b)?;
     let path = paths::confine(agent.roots(), r.base(q.area), &q.path, false)?;
     let base = source_base(&q.source)?;
@@ -96,8 +102,8 @@ pub(super) async fn pull(
         .open(&path)
         .await
         .map_err(|e| ApiError::io("open for writing", &path, &e))?;
-    let http = client::http_client(DOWNLOAD_TIMEOUT)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("HTTP client: {e}")))?;
+    let http = client::http_client(DOWNLOAD_TIMEOUT, &trust)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("HTTP client: {e}")))?;
     let url = format!("{base}/v1/brokers/{}/file", q.source_broker);
     let mut hasher = Md5::new();
     let mut pos = q.start;
