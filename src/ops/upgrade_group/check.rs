@@ -116,7 +116,7 @@ pub(super) async fn check_offsets(admin: &Admin, leader: &str, state: &UpgradeSt
                 continue;
             }
         }
-        if q.topic.starts_with("SCHEDULE_TOPIC") || q.max_offset == 0 {
+        if q.topic.starts_with("SCHEDULE_TOPIC") || q.max_offset <= q.min_offset {
             continue;
         }
         match offset_of(admin, leader, request::GET_MIN_OFFSET, &q.topic, q.queue_id).await {
