@@ -60,6 +60,18 @@ while True:
             pass'
 }
 
+free_ports() { # free_ports N: N ports, each with its next port free too, none next to another
+    local out=() p q ok
+    while ((${#out[@]} < $1)); do
+        p=$(free_port); ok=1
+        for q in "${out[@]}"; do
+            ((p == q || p == q + 1 || p + 1 == q)) && ok=0
+        done
+        ((ok)) && out+=("$p")
+    done
+    echo "${out[@]}"
+}
+
 bytes_of() { numfmt --from=iec "$1"; }
 
 wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
@@ -93,9 +105,9 @@ for size in $SIZES; do
     target=$(bytes_of "$size")
     WORK=$(mktemp -d "$WORK_BASE/upgrade-bench.XXXXXX")
     log "$size: building the store in $WORK"
-    NSPORT=$(free_port); NS="127.0.0.1:$NSPORT"
-    P0=$(free_port); P1=$(free_port); P2=$(free_port)
-    Q0=$(free_port); Q1=$(free_port); Q2=$(free_port)
+    # Seven distinct ports, none the HA port (listen port + 1) of another.
+    read -r NSPORT P0 P1 P2 Q0 Q1 Q2 < <(free_ports 7)
+    NS="127.0.0.1:$NSPORT"
     mkdir -p "$WORK"/{master,slave,third}-conf "$WORK"/{master,slave,third}-store
     write_conf "$WORK/master-conf/master.conf" master "$P0" "$WORK/master-store" brokerId=0 brokerRole=ASYNC_MASTER
     write_conf "$WORK/slave-conf/slave.conf" slave "$P1" "$WORK/slave-store" brokerId=1 brokerRole=SLAVE
@@ -156,6 +168,11 @@ for size in $SIZES; do
     sleep 2
     kill "$PROBE" 2>/dev/null || true
     cp "$WORK/report.json" "${TMPDIR:-/tmp}/upgrade-bench-$size.json"
+    # The progress lines and the new group's logs, for a look at where the downtime went.
+    for n in master slave third; do
+        cp "$WORK/$n-store/mqbroker.log" "${TMPDIR:-/tmp}/upgrade-bench-$size-$n.log" 2>/dev/null || true
+    done
+    cp "$WORK/upgrade.err" "${TMPDIR:-/tmp}/upgrade-bench-$size.err"
 
     row=$(python3 - "$WORK/report.json" "$WORK/probe.log" "$size" "$base_mbps" <<'EOF'
 import json, sys

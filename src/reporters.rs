@@ -63,8 +63,11 @@ impl<'a> UpgradeProgress<'a> {
 impl crate::ops::upgrade_group::UpgradeReporter for UpgradeProgress<'_> {
     fn on_step(&self, number: usize, step: crate::ops::upgrade_group::Step, detail: &str) {
         self.bar.suspend(|| {
-            self.printer
-                .info(&format!("[{number}/7] {}: {detail}", step.as_str()))
+            self.printer.info(&format!(
+                "[{number}/{}] {}: {detail}",
+                crate::ops::upgrade_group::Step::ALL.len(),
+                step.as_str()
+            ))
         });
     }
 

@@ -6,7 +6,9 @@
 //! - writes while the old pair is being pre-copied, then the upgrade: every message at its
 //!   offset, consumer offsets kept, keys found on every member (the index was copied too);
 //! - `kill -9` of `mqadmin` in the middle of the pre-copy, then `--resume`: the files copied
-//!   before the kill are not copied again, and the group is upgraded.
+//!   before the kill are not copied again, and the group is upgraded;
+//! - a master file that changed after its pre-copy is copied again; retention deleting
+//!   pre-copied files before the downtime removes their copies.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -19,7 +21,8 @@ use broker::remoting::RemotingClient;
 
 use crate::upgrade_group::{
     addr, check_keys_on_every_member, check_old_data_on_leader, keyed_req, populate, pull_all, setup_mode,
-    spawn_broker, upgrade, upgrade_cmd, wait_group, write_and_check_replicated, Env, Mode, QUEUES, STEPS,
+    spawn_broker, upgrade, upgrade_cmd, wait_group, wait_ready, write_and_check_replicated, Env, Mode,
+    QUEUES, STEPS,
 };
 use crate::util::run_cmd;
 
@@ -322,4 +325,172 @@ async fn mqadmin_killed_during_the_pre_copy_then_resume_completes() {
     );
     check_old_data_on_leader(&env, &c, &sent).await;
     write_and_check_replicated(&env, &c, &sent).await;
+}
+
+/// Runs `upgrade-group` until its pre-copy is recorded and aborts it there (as `kill -9`); returns
+/// the state file, with the old pair still serving.
+fn pre_copy_then_crash(env: &Env) -> serde_json::Value {
+    let r = run_cmd(upgrade_cmd(env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:pre-copy"));
+    assert_eq!(r.code, None, "aborted after the pre-copy: {r:?}");
+    let state = state_file(env);
+    let steps: Vec<&str> = state["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, &STEPS[..2], "{state}");
+    state
+}
+
+/// The commitlog files pre-copied to the third node (`n2`), by name.
+fn precopied_commitlog(state: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = state["precopied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["node"] == "n2" && p["area"] == "commit_log")
+        .map(|p| p["rel"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+fn commitlog_names(store: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(store.join("commitlog"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A master file that changed after its pre-copy (here: rewritten with the same bytes, so its
+/// modification time moved, while its copy on the third node went bad) is copied again during
+/// the downtime: the third node ends with the master's bytes, not with the pre-copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_changed_since_its_pre_copy_is_copied_again() {
+    let env = setup_mode(Mode::Local);
+    let _master = spawn_broker(&env.master);
+    let _slave = spawn_broker(&env.slave);
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, 600, &mut sent).await;
+    let state = pre_copy_then_crash(&env);
+    let pre = precopied_commitlog(&state);
+    let name = pre
+        .first()
+        .unwrap_or_else(|| panic!("nothing pre-copied: {state}"));
+    let on_master = env.dir.path().join("master-store/commitlog").join(name);
+    let on_third = env.dir.path().join("third-store/commitlog").join(name);
+    let original = std::fs::read(&on_master).unwrap();
+    assert_eq!(std::fs::read(&on_third).unwrap(), original, "the pre-copy");
+    {
+        use std::os::unix::fs::FileExt;
+        let copy = std::fs::OpenOptions::new().write(true).open(&on_third).unwrap();
+        copy.write_all_at(b"not the master's bytes", 100).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&on_master).unwrap();
+        f.write_all_at(&original[..4096], 0).unwrap();
+        f.set_modified(std::time::SystemTime::now()).unwrap();
+    }
+
+    let r = upgrade(&env, &["--yes", "--resume", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let copy = report["steps"][4]["detail"].as_str().unwrap();
+    let to_third = state["precopied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["node"] == "n2")
+        .count();
+    // The changed file is not among the pre-copies kept (others may have changed too: the
+    // stop rewrites the newest index file's header).
+    let kept: usize = copy
+        .split("; ")
+        .find(|part| part.contains(" to n2, "))
+        .and_then(|part| part.split(", ").nth(1))
+        .and_then(|part| part.strip_suffix(" pre-copied kept"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{copy}"));
+    assert!(kept < to_third, "{to_third} pre-copied to n2: {copy}");
+    assert_eq!(
+        std::fs::read(&on_third).unwrap(),
+        original,
+        "{name} on the third node after the upgrade"
+    );
+    check_old_data_on_leader(&env, &c, &sent).await;
+    new_group_takes_a_send(&env, &c).await;
+}
+
+/// SIGTERM to a broker this test started, and wait for it to exit.
+fn stop(p: &mut crate::upgrade_group::Proc) {
+    // SAFETY: kill(2) of a broker this test started.
+    unsafe { libc::kill(p.0.id() as libc::pid_t, libc::SIGTERM) };
+    p.0.wait().unwrap();
+}
+
+/// Retention deletes pre-copied commitlog files on the old pair before the downtime (here: the
+/// pair restarted with every file expired, then with its own configs again): the copy step
+/// removes their copies from the third node, every node ends with the master's commitlog files,
+/// and the checks (made against what the master still held) pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deleting_pre_copied_files_removes_their_copies() {
+    let env = setup_mode(Mode::Local);
+    let mut master = spawn_broker(&env.master);
+    let mut slave = spawn_broker(&env.slave);
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, 1000, &mut sent).await;
+    let state = pre_copy_then_crash(&env);
+    let pre = precopied_commitlog(&state);
+    assert!(!pre.is_empty(), "{state}");
+
+    let confs = [env.master.clone(), env.slave.clone()];
+    let stores = ["master-store", "slave-store"].map(|s| env.dir.path().join(s));
+    let texts = confs.clone().map(|p| std::fs::read_to_string(p).unwrap());
+    stop(&mut master);
+    stop(&mut slave);
+    let every_hour: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
+    for (conf, text) in confs.iter().zip(&texts) {
+        let expire = format!("fileReservedTime=0\ndeleteWhen={}\n", every_hour.join(";"));
+        std::fs::write(conf, format!("{text}{expire}")).unwrap();
+    }
+    master = spawn_broker(&env.master);
+    slave = spawn_broker(&env.slave);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while stores.iter().any(|s| commitlog_names(s).len() > 1) {
+        assert!(Instant::now() < deadline, "retention never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop(&mut master);
+    stop(&mut slave);
+    for (conf, text) in confs.iter().zip(&texts) {
+        std::fs::write(conf, text).unwrap();
+    }
+    let _master = spawn_broker(&env.master);
+    let _slave = spawn_broker(&env.slave);
+    wait_ready(&c, &addr(env.ports[0])).await;
+    wait_ready(&c, &addr(env.ports[1])).await;
+
+    let r = upgrade(&env, &["--yes", "--resume", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let copy = report["steps"][4]["detail"].as_str().unwrap();
+    let removed: usize = copy
+        .split("; ")
+        .find(|part| part.contains(" to n2, "))
+        .and_then(|part| part.strip_suffix(" removed"))
+        .and_then(|part| part.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{copy}"));
+    assert!(
+        removed >= pre.len(),
+        "{} pre-copied commitlog files: {copy}",
+        pre.len()
+    );
+    let on_master = commitlog_names(&stores[0]);
+    assert_eq!(commitlog_names(&env.dir.path().join("third-store")), on_master);
+    assert_eq!(commitlog_names(&stores[1]), on_master);
+    new_group_takes_a_send(&env, &c).await;
 }

@@ -15,8 +15,13 @@ use super::consume_queue::ConsumeQueueSet;
 use super::error::Result;
 
 /// The commitlog offset from which recovery checks records: after a clean stop (`!abnormal`)
-/// the last dispatched record (`dledger`: the classic files are sealed and the queues point
-/// elsewhere, so Java's last three files), after a crash the checkpoint's record.
+/// the last dispatched record, after a crash the checkpoint's record.
+///
+/// `dledger`: the classic files are sealed and, once the replicated log holds records, the
+/// queues point into it, above the classic files; then Java's last three files are checked. At
+/// the first DLedger start after an upgrade (spec §6.3) the queues still point at the classic
+/// commitlog's last record, and the check starts there as in classic mode: the new group's
+/// start then does not read the old store's last three files (3 GiB with 1 GiB files).
 ///
 /// # Errors
 /// [`super::StoreError::Io`].
@@ -28,7 +33,13 @@ pub(super) fn check_start(
     dledger: bool,
 ) -> Result<u64> {
     if !abnormal {
-        return commitlog.clean_recovery_start(if dledger { None } else { cqs.last_dispatched() });
+        let anchor = cqs.last_dispatched();
+        let classic_end = commitlog
+            .files()
+            .last()
+            .map_or(0, |f| f.start + commitlog.file_size());
+        let anchor = anchor.filter(|&(_, end)| !dledger || end <= classic_end);
+        return commitlog.clean_recovery_start(anchor);
     }
     let min_ts = cp.min_timestamp();
     let file_start = commitlog.crash_recovery_start(min_ts)?;

@@ -122,6 +122,41 @@ async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
     assert_eq!(next.phys_offset, last.end_offset);
 }
 
+/// The first DLedger start after an upgrade (spec §6.3) opens the old classic store: its
+/// queues still point at the classic commitlog's last record, so the check starts there, not at
+/// Java's last three files (which a DLedger restart reads once the queues point into the
+/// replicated log).
+#[tokio::test]
+async fn a_first_dledger_start_on_a_classic_store_checks_only_its_last_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = MessageStore::open(cfg(root)).unwrap();
+    let puts = put_in_distinct_millis(&store, N).await;
+    store.shutdown().unwrap();
+    drop(store);
+    let files = file_starts(&puts);
+    assert!(files.len() >= 4, "the test needs several files: {files:?}");
+    let last = puts.last().unwrap();
+    // Damage inside the last three files, before the last record: a three-file check would cut
+    // the store there.
+    let old = files[files.len() - 2];
+    let victim = puts.iter().find(|p| p.phys_offset > old + 10_000).unwrap();
+    patch(root, victim.phys_offset + 400, b"\xEE\xEE");
+
+    let mut c = cfg(root);
+    c.dledger = true;
+    let store = MessageStore::open(c).unwrap();
+    let r = store.recovery();
+    assert!(!r.abnormal);
+    assert_eq!(r.checked_from, last.phys_offset, "{r:?}");
+    assert_eq!(r.records_checked, 1);
+    assert_eq!(r.commitlog_end, last.end_offset);
+    assert_eq!(
+        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
+        N as i64
+    );
+}
+
 #[tokio::test]
 async fn a_crash_recovery_starts_at_the_checkpoint_and_cuts_a_torn_tail_written_after_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,10 +1,11 @@
 //! What the old master's store holds, read from its files while it is stopped: every queue's
-//! min and max offset (from the consume-queue files) and every committed consumer offset (from
+//! min and max offset (from the consume-queue files; the min skips units pointing below the
+//! oldest commitlog file, which retention deleted) and every committed consumer offset (from
 //! `config/consumerOffset.json`). The check step compares the new leader with these.
 
 use std::collections::BTreeMap;
 
-use broker::store::format::{file_name_to_offset, CQ_UNIT_SIZE};
+use broker::store::format::{file_name_to_offset, offset_to_file_name, CQ_BLANK_SIZE, CQ_UNIT_SIZE};
 
 use super::state::{ConsumerOffset, QueueOffset};
 use super::{Result, UpgradeError};
@@ -36,18 +37,60 @@ pub(super) fn queue_offsets(node: &dyn NodeAdmin) -> Result<Vec<QueueOffset>> {
             entry.2 = f.rel.clone();
         }
     }
+    // Retention deletes commitlog files before the queue files that point into them: the units
+    // below the oldest commitlog file are not readable (the broker skips them too).
+    let commitlog_min = node
+        .list_tree(Area::CommitLog, "")?
+        .iter()
+        .filter(|f| !f.rel.contains('/'))
+        .filter_map(|f| file_name_to_offset(&f.rel))
+        .min()
+        .unwrap_or(0);
     let mut out = Vec::new();
     for ((topic, queue_id), (first, last, rel)) in files {
         let digest = node.digest_file(Area::Root, &rel, 0..u64::MAX)?;
         let units = digest.data_end.map_or(0, |end| end.div_ceil(CQ_UNIT));
+        let max_offset = (last / CQ_UNIT + units) as i64;
+        let first_rel = format!("consumequeue/{topic}/{queue_id}/{}", offset_to_file_name(first));
+        let expired = if commitlog_min > 0 {
+            units_below(node, &first_rel, commitlog_min)?
+        } else {
+            0
+        };
         out.push(QueueOffset {
             topic,
             queue_id,
-            min_offset: (first / CQ_UNIT) as i64,
-            max_offset: (last / CQ_UNIT + units) as i64,
+            min_offset: ((first / CQ_UNIT + expired) as i64).min(max_offset),
+            max_offset,
         });
     }
     Ok(out)
+}
+
+/// How many units at the head of the consume-queue file `rel` point below `commitlog_min` (or
+/// are fillers): a binary search, one unit read per probe.
+fn units_below(node: &dyn NodeAdmin, rel: &str, commitlog_min: u64) -> Result<u64> {
+    let size = node.list_tree(Area::Root, rel)?.first().map_or(0, |f| f.size);
+    let below = |i: u64| -> Result<bool> {
+        let b = node.read_file(Area::Root, rel, i * CQ_UNIT..(i + 1) * CQ_UNIT)?;
+        if b.len() < CQ_UNIT as usize {
+            return Ok(false);
+        }
+        let phys = i64::from_be_bytes(b[0..8].try_into().unwrap_or_default());
+        let len = i32::from_be_bytes(b[8..12].try_into().unwrap_or_default());
+        let written = phys >= 0 && len > 0;
+        Ok(written && (len == CQ_BLANK_SIZE || (phys as u64) < commitlog_min))
+    };
+    let (mut lo, mut hi) = (0, size / CQ_UNIT);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if below(mid)? {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
 }
 
 /// The consumer offsets of `config/consumerOffset.json` (fastjson text with integer keys).

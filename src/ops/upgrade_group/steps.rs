@@ -78,19 +78,22 @@ impl Upgrade {
             self.state.downtime.stopped_at_ms = Some(now_ms());
             self.save()?;
         }
+        // Master and slave at once: the downtime is the slower stop, not the sum (a slave that
+        // misses the master's last writes is completed by align).
+        let old: Vec<&super::Node> = self.nodes.iter().filter(|n| n.role != NodeRole::Third).collect();
+        let stops = futures::future::join_all(
+            old.iter()
+                .map(|n| n.store.stop(&n.config_path, self.options.stop_grace)),
+        )
+        .await;
         let mut said = Vec::new();
-        for n in self.nodes.iter().filter(|n| n.role != NodeRole::Third) {
-            let r = n.store.stop(&n.config_path, self.options.stop_grace).await?;
-            said.push(format!("{} {}", n.self_id, r.action));
+        for (n, r) in old.iter().zip(stops) {
+            said.push(format!("{} {}", n.self_id, r?.action));
         }
         let master = &self.nodes[0].store;
-        if let Some(last) = master.list_files()?.pop() {
-            let digest = master.digest_file(Area::CommitLog, &last.name, 0..u64::MAX)?;
-            self.state.commitlog_end = Some(CommitLogEnd {
-                file: last.name,
-                size: last.size,
-                end: digest.data_end.unwrap_or(0),
-            });
+        // With a slave, align reads the master's newest file anyway and records its end there.
+        if self.slave().is_none() {
+            self.state.commitlog_end = self.master_commitlog_end(None)?;
         }
         self.state.queues = queue_offsets(&**master)?;
         self.state.consumer_offsets = consumer_offsets(&**master)?;
@@ -102,8 +105,33 @@ impl Upgrade {
         ))
     }
 
+    /// Where the data of the master's newest commitlog file ends (the position of the seal blank
+    /// a DLedger start writes, see [`CommitLogEnd`]): from `known` (file name, size, written
+    /// length, as align's comparison read them) when it is that file, else by reading the file.
+    fn master_commitlog_end(&self, known: Option<(&str, u64, u64)>) -> Result<Option<CommitLogEnd>> {
+        let master = &self.nodes[0].store;
+        let Some(last) = master.list_files()?.pop() else {
+            return Ok(None);
+        };
+        let end = match known {
+            Some((name, size, written)) if name == last.name && size == last.size => written,
+            _ => master
+                .digest_file(Area::CommitLog, &last.name, 0..u64::MAX)?
+                .data_end
+                .unwrap_or(0),
+        };
+        Ok(Some(CommitLogEnd {
+            file: last.name,
+            size: last.size,
+            end,
+        }))
+    }
+
     fn align(&mut self, reporter: &dyn UpgradeReporter) -> Result<String> {
         let Some(slave) = self.slave() else {
+            if self.state.commitlog_end.is_none() {
+                self.state.commitlog_end = self.master_commitlog_end(None)?;
+            }
             return Ok("skipped: no slave".into());
         };
         let master = &self.nodes[0];
@@ -133,6 +161,19 @@ impl Upgrade {
         if !bad.is_empty() && !self.options.align {
             return Err(UpgradeError::Divergent(bad.join(", ")));
         }
+        // The master's newest file as the comparison read it (the master is stopped: unchanged).
+        let newest = verify
+            .files
+            .iter()
+            .filter_map(|f| f.copies.first().cloned().flatten().map(|c| (f.name.as_str(), c)))
+            .max_by(|a, b| a.0.cmp(b.0))
+            .map(|(name, c)| (name.to_owned(), c.size, c.written));
+        let end = self.master_commitlog_end(newest.as_ref().map(|(n, s, w)| (n.as_str(), *s, *w)))?;
+        self.state.commitlog_end = end;
+        let Some(slave) = self.slave() else {
+            return Ok("skipped: no slave".into());
+        };
+        let master = &self.nodes[0];
         let (mut completed, mut overwritten, mut identical, mut moved) = (0, 0, 0, 0);
         let counting = Counting {
             inner: reporter,
@@ -250,12 +291,22 @@ impl Upgrade {
     }
 
     async fn start(&mut self) -> Result<String> {
-        let mut pids = Vec::new();
+        let mut idle = Vec::new();
         for n in &self.nodes {
             if !n.store.running(&n.config_path).await? {
-                let r = n.store.start(&n.config_path, &self.options.bin_dir).await?;
-                pids.extend(r.pids);
+                idle.push(n);
             }
+        }
+        // All at once: each start waits a moment to see its broker alive, and the group elects
+        // once a majority is up.
+        let starts = futures::future::join_all(
+            idle.iter()
+                .map(|n| n.store.start(&n.config_path, &self.options.bin_dir)),
+        )
+        .await;
+        let mut pids = Vec::new();
+        for r in starts {
+            pids.extend(r?.pids);
         }
         let admin = Admin::new(&self.state.namesrv);
         let leader = wait_for_group(&admin, &self.state.group, 3, None, self.options.group_timeout).await?;
