@@ -5,16 +5,22 @@
 //! queued meanwhile, once. With SYNC_FLUSH the batches' callbacks fire after that round, in
 //! order; with ASYNC_FLUSH appends only note their files and the thread syncs them every
 //! `flushIntervalCommitLog` (see [`Durability`]).
+//!
+//! After a round it knows which entries are on disk, so it is also where their position units
+//! are written and `positions.ckpt` moves on (at most every [`CHECKPOINT_INTERVAL`], and once
+//! more when the store is dropped): recovery may then skip reading them. Entries whose units
+//! are written leave the in-memory index (the newest [`HOT_ENTRIES`] stay).
 
 use std::fs::File;
 use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use openraft::storage::LogFlushed;
 
-use super::{io_err, Durability, LogStoreError};
+use super::positions::PosCheckpoint;
+use super::{io_err, Durability, LogStoreError, Shared, CHECKPOINT_INTERVAL};
 use crate::durable;
 use crate::raft::types::TypeConfig;
 
@@ -24,55 +30,58 @@ pub(super) struct FlushRequest {
     pub(super) sync_dir: bool,
     /// Fired after the sync; `None` when it already fired (page-cache durability).
     pub(super) callback: Option<LogFlushed<TypeConfig>>,
+    /// The next index after the batch: once synced, every entry below it is on disk...
+    pub(super) upto: u64,
+    /// ...unless a truncation (which bumps [`super::Pending::generation`]) came in between.
+    pub(super) generation: u64,
 }
+
+/// Entries kept in memory after their units are written: the ones replication, the state
+/// machine and the broker read most.
+pub(super) const HOT_ENTRIES: usize = 4096;
+
+/// Units written in one flusher round at most (a full scan leaves the whole log to index).
+const UNITS_PER_ROUND: usize = 1 << 20;
 
 /// Group commit: a thread that fdatasyncs the files of every append batch queued since its last
 /// round once, then fires those batches' callbacks in order. `append` thus returns as soon as
 /// the bytes are written (readable), the Raft core keeps going, and the callback, which lets
 /// openraft count this replica's copy, fires only after the data is on disk.
+/// With `PageCache` durability, appends note their files in [`super::Pending`] instead of
+/// waking the thread for every entry (a futex wake and two context switches per message); the
+/// thread syncs them once per interval.
 pub(super) struct Flusher {
     pub(super) tx: std::sync::mpsc::Sender<FlushRequest>,
     pub(super) thread: std::thread::JoinHandle<()>,
-    /// With `PageCache` durability: files written since the flusher's last round, and whether a
-    /// new file needs a directory sync. Appends note them here instead of waking the thread for
-    /// every entry (a futex wake and two context switches per message); the thread syncs them
-    /// once per interval.
-    pub(super) pending: Arc<Mutex<(DirtyFiles, bool)>>,
 }
 
 impl Flusher {
     /// Starts the thread; with `PageCache` durability it waits `interval` after the first
     /// queued batch before syncing, so one fdatasync covers everything written meanwhile.
-    pub(super) fn start(data_dir: PathBuf, durability: Durability) -> Result<Flusher, LogStoreError> {
+    pub(super) fn start(shared: Arc<Shared>, durability: Durability) -> Result<Flusher, LogStoreError> {
         let (tx, rx) = std::sync::mpsc::channel::<FlushRequest>();
-        let pending: Arc<Mutex<(DirtyFiles, bool)>> = Arc::default();
-        let noted = pending.clone();
         let thread = std::thread::Builder::new()
             .name("dledger-flush".into())
             .spawn(move || {
                 if let Durability::PageCache { interval } = durability {
-                    return periodic_flush(&data_dir, interval, &rx, &noted);
+                    return periodic_flush(&shared, interval, &rx);
                 }
                 while let Ok(first) = rx.recv() {
                     let mut batch = vec![first];
                     batch.extend(rx.try_iter());
-                    sync_batch(&data_dir, Vec::new(), false, batch);
+                    round(&shared, batch, false);
                 }
+                round(&shared, Vec::new(), true);
             })
             .map_err(io_err(Path::new("dledger-flush thread")))?;
-        Ok(Flusher { tx, thread, pending })
+        Ok(Flusher { tx, thread })
     }
 }
 
 /// The flusher's loop with `PageCache` durability: every `interval`, and once more when the
-/// store is dropped, fdatasync the files appends noted in `pending`. Requests that still come
-/// through the channel (none today) are synced and answered the same way.
-fn periodic_flush(
-    data_dir: &Path,
-    interval: Duration,
-    rx: &std::sync::mpsc::Receiver<FlushRequest>,
-    pending: &Mutex<(DirtyFiles, bool)>,
-) {
+/// store is dropped, fdatasync the files appends noted. Requests that still come through the
+/// channel (none today) are synced and answered the same way.
+fn periodic_flush(shared: &Shared, interval: Duration, rx: &std::sync::mpsc::Receiver<FlushRequest>) {
     loop {
         let (mut batch, stop) = match rx.recv_timeout(interval) {
             Ok(r) => (vec![r], false),
@@ -80,17 +89,110 @@ fn periodic_flush(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), true),
         };
         batch.extend(rx.try_iter());
-        let (files, sync_dir) = std::mem::take(&mut *pending.lock().unwrap_or_else(|p| p.into_inner()));
-        sync_batch(data_dir, files, sync_dir, batch);
+        round(shared, batch, stop);
         if stop {
             return;
         }
     }
 }
 
+/// One round: syncs what appends noted and what `batch` holds, records what is now durable,
+/// and writes positions when due (always when the store is closing, `last`).
+fn round(shared: &Shared, batch: Vec<FlushRequest>, last: bool) {
+    let (files, sync_dir, upto, generation) = {
+        let mut p = shared.pending();
+        (
+            std::mem::take(&mut p.files),
+            std::mem::take(&mut p.sync_dir),
+            p.upto,
+            p.generation,
+        )
+    };
+    let mut done: Vec<(u64, u64)> = batch.iter().map(|r| (r.upto, r.generation)).collect();
+    done.push((upto, generation));
+    if sync_batch(&shared.opts.data_dir, files, sync_dir, batch) {
+        for (upto, generation) in done {
+            shared.note_durable(upto, generation);
+        }
+    }
+    if let Err(e) = shared.checkpoint_positions(last) {
+        // Recovery then reads more of the log; the node keeps going.
+        tracing::warn!(error = %e, "cannot write the DLedger positions checkpoint");
+    }
+}
+
+impl Shared {
+    /// Everything below `upto` is fdatasynced, unless a truncation since `generation`.
+    pub(super) fn note_durable(&self, upto: u64, generation: u64) {
+        let mut p = self.pending();
+        if p.generation == generation {
+            p.durable = p.durable.max(upto);
+        }
+    }
+
+    /// Writes the units of the entries that became durable, fdatasyncs them and moves
+    /// `positions.ckpt` past them; then lets the in-memory index forget them. Does nothing
+    /// until [`CHECKPOINT_INTERVAL`] passed since the last time, unless `now`.
+    ///
+    /// # Errors
+    /// Writing the units or the checkpoint failed (nothing is forgotten then).
+    pub(super) fn checkpoint_positions(&self, now: bool) -> Result<(), LogStoreError> {
+        let mut prog = self.progress();
+        if !now && prog.last.is_some_and(|t| t.elapsed() < CHECKPOINT_INTERVAL) {
+            return Ok(());
+        }
+        let durable = self.pending().durable;
+        let locs = {
+            let st = self.read();
+            if prog.written < st.cold_first {
+                // Purged past the units (e.g. a snapshot installed): start again there.
+                prog.first = st.cold_first;
+                prog.written = st.cold_first;
+            }
+            if prog.written < st.first_index {
+                return Err(LogStoreError::Invalid(format!(
+                    "entries {}..{} are neither in memory nor in the position files",
+                    prog.written, st.first_index
+                )));
+            }
+            let to = durable.min(st.next_index().unwrap_or(0));
+            let mut locs = Vec::new();
+            for index in prog.written..to {
+                match st.meta(index) {
+                    Some(m) if locs.len() < UNITS_PER_ROUND => locs.push(*m),
+                    _ => break, // a hole (only openraft's test suite makes them) or enough
+                }
+            }
+            locs
+        };
+        prog.last = Some(Instant::now());
+        let Some(last) = locs.last().copied() else {
+            return Ok(());
+        };
+        let (files, created) = self.positions.put(prog.written, &locs)?;
+        self.positions.sync(&files, created)?;
+        let end = prog.written + locs.len() as u64;
+        let cp = PosCheckpoint::after(prog.first, end - 1, &last);
+        self.positions.write_checkpoint(&cp, false)?;
+        prog.written = end;
+        prog.checkpointed = end;
+        // The written entries may now be read through their units.
+        let mut st = self.write();
+        while st.first_index < end
+            && st.metas.len() > HOT_ENTRIES
+            && st.metas.front().is_some_and(Option::is_some)
+        {
+            st.metas.pop_front();
+            st.first_index += 1;
+        }
+        Ok(())
+    }
+}
+
 /// One flusher round: fdatasyncs `files` and the files of every request in `batch` once each
 /// (and the directory if a new file appeared), then answers the requests' callbacks in order.
-fn sync_batch(data_dir: &Path, mut files: DirtyFiles, mut sync_dir: bool, batch: Vec<FlushRequest>) {
+/// Returns whether the sync succeeded.
+fn sync_batch(data_dir: &Path, mut files: DirtyFiles, mut sync_dir: bool, batch: Vec<FlushRequest>) -> bool {
     for r in &batch {
         for (start, f) in &r.files {
             push_dirty(&mut files, *start, f);
@@ -113,6 +215,7 @@ fn sync_batch(data_dir: &Path, mut files: DirtyFiles, mut sync_dir: bool, batch:
             );
         }
     }
+    res.is_ok()
 }
 
 /// Data files written by one append batch, by start offset, to fdatasync once each.
