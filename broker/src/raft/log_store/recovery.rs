@@ -64,7 +64,7 @@ pub(super) fn recover(
         st.files.insert(opts.base_offset, f);
         st.write_pos = opts.base_offset;
         shared.positions.clear()?;
-        start_progress(shared, st, None);
+        start_progress(shared, st, None, opts.base_offset);
         return Ok(());
     }
     check_file_names(shared, &starts)?;
@@ -84,7 +84,7 @@ pub(super) fn recover(
             true => {
                 let t0 = std::time::Instant::now();
                 finish(shared, st, committed, scan, start.cold_first, start.index)?;
-                start_progress(shared, st, Some(&start.cp));
+                start_progress(shared, st, Some(&start.cp), first_file);
                 tracing::info!(
                     checkpoint = start.cp.end,
                     from_index = start.index,
@@ -118,7 +118,7 @@ pub(super) fn recover(
     let mut scan = scan;
     scan.entries.retain(|m| purged_dl.is_none_or(|p| m.dl_index > p));
     finish(shared, st, committed, scan, first, first)?;
-    start_progress(shared, st, None);
+    start_progress(shared, st, None, starts[0]);
     Ok(())
 }
 
@@ -154,10 +154,10 @@ fn finish(
     Ok(())
 }
 
-/// Sets how far the units are (from the checkpoint used, else nothing written yet) and makes
-/// everything recovered count as flushed: the files read are fdatasynced here (a kill -9 may
-/// have left them in the page cache only).
-fn start_progress(shared: &Shared, st: &State, cp: Option<&PosCheckpoint>) {
+/// Sets how far the units are (from the checkpoint used, else nothing written yet), and has the
+/// flusher's first round fdatasync the data files read (from `read_from` on: a kill -9 may have
+/// left them in the page cache only) before the entries recovered count as flushed.
+fn start_progress(shared: &Shared, st: &State, cp: Option<&PosCheckpoint>, read_from: u64) {
     let next = st.next_index().unwrap_or(0);
     let mut prog = shared.progress();
     match cp {
@@ -175,11 +175,7 @@ fn start_progress(shared: &Shared, st: &State, cp: Option<&PosCheckpoint>) {
     let mut p = shared.pending();
     p.upto = next;
     p.durable = prog.written;
-    // The first flusher round syncs the files read, then counts everything as durable.
-    for (s, f) in st
-        .files
-        .range(st.write_pos.saturating_sub(shared.opts.file_size)..)
-    {
+    for (s, f) in st.files.range(read_from..) {
         super::flusher::push_dirty(&mut p.files, *s, f);
     }
 }
