@@ -55,6 +55,7 @@ pub(super) fn recover(
     st: &mut State,
     committed: Option<&LogId>,
 ) -> Result<(), LogStoreError> {
+    let t0 = std::time::Instant::now();
     let opts = &shared.opts;
     let starts = list_data_files(shared)?;
     if starts.is_empty() {
@@ -82,13 +83,13 @@ pub(super) fn recover(
         let scan = scan_entries(shared, st, &from, start.pos, scanner)?;
         match check_against(shared, &start, &scan)? {
             true => {
-                let t0 = std::time::Instant::now();
                 finish(shared, st, committed, scan, start.cold_first, start.index)?;
                 start_progress(shared, st, Some(&start.cp), first_file);
                 tracing::info!(
                     checkpoint = start.cp.end,
                     from_index = start.index,
                     from_pos = start.pos,
+                    files = starts.len(),
                     last = st.next_index().unwrap_or(0),
                     elapsed_ms = t0.elapsed().as_millis() as u64,
                     "DLedger log recovered from its positions checkpoint"
@@ -119,6 +120,12 @@ pub(super) fn recover(
     scan.entries.retain(|m| purged_dl.is_none_or(|p| m.dl_index > p));
     finish(shared, st, committed, scan, first, first)?;
     start_progress(shared, st, None, starts[0]);
+    tracing::info!(
+        files = starts.len(),
+        last = st.next_index().unwrap_or(0),
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "DLedger log recovered by reading every data file"
+    );
     Ok(())
 }
 
