@@ -85,19 +85,19 @@ fn assert_same_data_files(a: &Path, b: &Path, file_size: u64) {
     }
 }
 
-fn log_id(term: u64, leader: u64, index: u64) -> LogId {
+pub(super) fn log_id(term: u64, leader: u64, index: u64) -> LogId {
     LogId::new(CommittedLeaderId::new(term, leader), index)
 }
 
 /// A minimal RocketMQ-looking record: TOTALSIZE, magic v1, then filler up to `len` bytes.
-fn record(len: usize, fill: u8) -> Bytes {
+pub(super) fn record(len: usize, fill: u8) -> Bytes {
     let mut r = vec![fill; len];
     r[0..4].copy_from_slice(&(len as i32).to_be_bytes());
     r[4..8].copy_from_slice(&format::MESSAGE_MAGIC_CODE_V1.to_be_bytes());
     Bytes::from(r)
 }
 
-fn normal(term: u64, index: u64, rec: Bytes) -> Entry {
+pub(super) fn normal(term: u64, index: u64, rec: Bytes) -> Entry {
     Entry {
         log_id: log_id(term, 1, index),
         payload: EntryPayload::Normal(Record(rec)),
@@ -122,7 +122,7 @@ fn blank(term: u64, index: u64) -> Entry {
 }
 
 /// Membership, blank, then `n` records of varying sizes (so that files roll at odd places).
-fn sample_entries(n: u64) -> Vec<Entry> {
+pub(super) fn sample_entries(n: u64) -> Vec<Entry> {
     let mut v = vec![membership(0), blank(2, 1)];
     for i in 0..n {
         v.push(normal(2, i + 2, record(100 + (i as usize * 37) % 200, i as u8)));
@@ -130,7 +130,7 @@ fn sample_entries(n: u64) -> Vec<Entry> {
     v
 }
 
-async fn append(store: &mut LogStore, entries: Vec<Entry>) {
+pub(super) async fn append(store: &mut LogStore, entries: Vec<Entry>) {
     use openraft::storage::RaftLogStorageExt;
     store.blocking_append(entries).await.expect("append");
 }
@@ -346,7 +346,46 @@ async fn corruption_before_valid_data_is_refused() {
     let mut data = std::fs::read(&path).expect("read");
     data[24] ^= 0xFF; // pos field
     std::fs::write(&path, &data).expect("write");
-    assert_open_refused_as_corrupt(opts);
+    // Only the last data file is read at open: the damage is found when the entry is read.
+    let mut store = LogStore::open(opts.clone()).expect("open reads the last file only");
+    let err = store.try_get_log_entries(0..1).await.expect_err("damaged entry");
+    assert!(err.to_string().contains("does not match"), "{err}");
+    drop(store);
+    // Without the positions checkpoint every file is read, and the open is refused.
+    std::fs::remove_file(positions_checkpoint_path(dir.path())).expect("remove checkpoint");
+    assert_open_refused_as_corrupt(opts.clone());
+
+    // A damaged entry in the last data file, before the checkpoint: refused at open.
+    let dir = TempDir::new().expect("tempdir");
+    let mut store = LogStore::open(opts_at(dir.path())).expect("open");
+    append(&mut store, sample_entries(30)).await;
+    let last = store.reader().location(31).expect("31");
+    let first_in_file = (0..31)
+        .find(|i| {
+            store
+                .reader()
+                .location(*i)
+                .is_some_and(|l| l.pos >= last.pos - last.pos % 1024)
+        })
+        .expect("first entry of the last file");
+    let at = store.reader().location(first_in_file).expect("loc").pos;
+    drop(store);
+    let path = dir
+        .path()
+        .join("data")
+        .join(format::offset_to_file_name(at - at % 1024));
+    let mut data = std::fs::read(&path).expect("read");
+    data[(at % 1024) as usize + 48 + 3] ^= 0xFF; // body byte: CRC mismatch
+    std::fs::write(&path, &data).expect("write");
+    let err = LogStore::open(opts_at(dir.path())).expect_err("damage before the checkpoint");
+    assert!(
+        err.to_string().contains("body CRC mismatch") && err.to_string().contains("checkpointed"),
+        "{err}"
+    );
+}
+
+fn opts_at(dir: &Path) -> LogStoreOptions {
+    LogStoreOptions::new(dir, 1024, 0)
 }
 
 #[tokio::test]
@@ -603,10 +642,15 @@ async fn torn_batch_is_cut_whole() {
     let mut store = LogStore::open(opts.clone()).expect("open");
     append(&mut store, batched_entries(3)).await;
     let end = store.reader().max_pos();
+    drop(store);
+    // The crash comes before the positions checkpoint covers entry 5.
+    let ckpt = saved_positions_checkpoint(dir.path());
+    let mut store = LogStore::open(opts.clone()).expect("open");
     append(&mut store, vec![batch(2, 5, 4, 7)]).await;
     let loc = store.reader().location(5).expect("5");
     assert_eq!(loc.pos, end);
     drop(store);
+    restore_positions_checkpoint(dir.path(), &ckpt);
     // Zero the last record of entry 5: three "more" records with no last one.
     let (entries, _) = spec_decode(&dir.path().join("data"), 4096);
     let last = entries.last().expect("last");
@@ -635,7 +679,26 @@ async fn torn_batch_is_cut_whole() {
     data[last.pos as usize..last.pos as usize + 48].fill(0);
     data[last.pos as usize] = 9; // not zeros: an invalid entry
     std::fs::write(&path, &data).expect("write");
+    restore_positions_checkpoint(dir.path(), &ckpt);
     assert_open_refused_as_corrupt(opts);
+}
+
+/// The positions checkpoint as it is now (see `log_store::positions`).
+pub(super) fn saved_positions_checkpoint(node_dir: &Path) -> Vec<u8> {
+    std::fs::read(positions_checkpoint_path(node_dir)).expect("positions checkpoint")
+}
+
+/// Puts back a checkpoint saved earlier: what a crash leaves when the flusher had not moved
+/// it on since (it only moves on after the data it covers is flushed, so an older one is
+/// always true of the data).
+pub(super) fn restore_positions_checkpoint(node_dir: &Path, saved: &[u8]) {
+    std::fs::write(positions_checkpoint_path(node_dir), saved).expect("restore positions checkpoint");
+}
+
+pub(super) fn positions_checkpoint_path(node_dir: &Path) -> std::path::PathBuf {
+    node_dir
+        .join(format::dledger::POSITIONS_DIR)
+        .join(format::dledger::POSITIONS_CHECKPOINT_FILE)
 }
 
 /// Truncating and purging batched entries keep both numberings: a truncated follower ends up

@@ -444,6 +444,59 @@ pub mod dledger {
     pub const SNAPSHOT_FILE: &str = "raft-snapshot.json";
     /// Suffix of metadata files being written before the rename.
     pub const TMP_SUFFIX: &str = ".tmp";
+
+    // --- Entry positions (ours; Java DLedger ignores this directory) -------------------------
+    //
+    // So that a restart does not read the whole log, the position of every openraft entry is
+    // kept on disk in fixed-size units, and `positions.ckpt` records up to where they (and the
+    // data files) are flushed; recovery reads the data only from the last data file holding a
+    // checkpointed entry. Units live in files of [`POSITIONS_PER_FILE`] units named by the
+    // 20-digit openraft index of their first unit: unit `i` is at
+    // `(i % POSITIONS_PER_FILE) * POSITION_UNIT_SIZE` of file `i - i % POSITIONS_PER_FILE`.
+    // Unit, big-endian: int64 pos (first DLedger entry), int64 DLedger index (first), int64 term,
+    // int32 size (all DLedger entries of the openraft entry), int32 count (DLedger entries),
+    // int32 channel (kind and leader, as the header's), int32 CRC32 of the 36 bytes before it.
+
+    /// Directory of the position files, under the node dir.
+    pub const POSITIONS_DIR: &str = "raft-positions";
+    /// The positions checkpoint (text `key=value` lines, under [`POSITIONS_DIR`]).
+    pub const POSITIONS_CHECKPOINT_FILE: &str = "positions.ckpt";
+    /// Bytes of one position unit.
+    pub const POSITION_UNIT_SIZE: usize = 40;
+    /// Units per position file (40 MiB files).
+    pub const POSITIONS_PER_FILE: u64 = 1 << 20;
+    /// Unit field offsets.
+    pub const UNIT_POS: usize = 0;
+    /// int64 DLedger index of the first DLedger entry.
+    pub const UNIT_DLEDGER_INDEX: usize = 8;
+    /// int64 term.
+    pub const UNIT_TERM: usize = 16;
+    /// int32 size.
+    pub const UNIT_SIZE: usize = 24;
+    /// int32 count of DLedger entries.
+    pub const UNIT_COUNT: usize = 28;
+    /// int32 channel (kind << 24 | leader).
+    pub const UNIT_CHANNEL: usize = 32;
+    /// int32 CRC32 of bytes 0..36.
+    pub const UNIT_CRC: usize = 36;
+    /// Positions checkpoint key: format version ([`POSITIONS_VERSION`]).
+    pub const KEY_POS_VERSION: &str = "version";
+    /// Version written in [`KEY_POS_VERSION`]; another value is not trusted.
+    pub const POSITIONS_VERSION: i64 = 1;
+    /// Positions checkpoint key: first openraft index that has a unit.
+    pub const KEY_POS_FIRST: &str = "firstIndex";
+    /// Positions checkpoint key: units (and data) are flushed for every index below this one.
+    pub const KEY_POS_END: &str = "endIndex";
+    /// Positions checkpoint key: end position of the entry before `endIndex`.
+    pub const KEY_POS_END_POS: &str = "endPos";
+    /// Positions checkpoint key: DLedger index that follows the entry before `endIndex`.
+    pub const KEY_POS_END_DLEDGER: &str = "endDledgerIndex";
+    /// Positions checkpoint key: term of the entry before `endIndex`.
+    pub const KEY_POS_LAST_TERM: &str = "lastTerm";
+    /// Positions checkpoint key: leader node id of the entry before `endIndex`.
+    pub const KEY_POS_LAST_LEADER: &str = "lastLeader";
+    /// Positions checkpoint key: CRC32 of the lines before it (a damaged file is not trusted).
+    pub const KEY_POS_CRC: &str = "crc";
 }
 
 /// Builds the offset message id: hex of store IPv4 (4 bytes) + port (int32) + physical offset.

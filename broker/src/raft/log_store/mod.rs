@@ -15,10 +15,14 @@
 //!   stay consecutive; the openraft index counts openraft entries, so the two are equal until
 //!   the first batched entry (and in every store DLedger wrote). openraft's first entry (the
 //!   membership written by `initialize`) has index 0, as DLedger's first entry.
-//! - No `index/` files: the per-entry positions are kept in memory and rebuilt at open by
-//!   scanning the data files (about 50 bytes of RAM per openraft entry). After a purge, the
-//!   `checkpoint` keeps the DLedger index of the last purged record so that recovery can number
-//!   the openraft entries that follow it.
+//! - No `index/` files (DLedger's, per DLedger index). Instead, our own position files
+//!   (`raft-positions/`, see [`positions`]) hold one fixed-size unit per openraft entry, and
+//!   `raft-positions/positions.ckpt` says up to which entry they and the data are flushed. The
+//!   newest entries' positions are also kept in memory; older ones are read from the units.
+//!   Opening the log reads the data files only from the last file holding a checkpointed entry
+//!   (see `recovery`), so it takes the same time whatever the size of the log. After a purge,
+//!   the `checkpoint` keeps the DLedger index of the last purged record so that recovery can
+//!   number the openraft entries that follow it.
 //! - `currterm` (`currTerm=`, `voteLeader=`, `voteCommitted=`) and `checkpoint` (`endIndex=`,
 //!   `committedIndex=` plus our `committedTerm/Leader` and `purged*` keys), text files written
 //!   to `<name>.tmp`, fsynced and renamed. The vote and the purge point are made durable
@@ -56,8 +60,9 @@
 
 //! Parts, one file each: `entry` (the codec of the 48-byte header and of openraft's entries),
 //! `meta` (`currterm` and `checkpoint`), `recent` (the in-memory copy of the log's tail),
-//! `writer` (appends, truncation, purge), `flusher` (the group-commit thread), `recovery` (the
-//! scan at open) and `reader` ([`LogReader`], reads by index and by position). This file holds
+//! `positions` (the position files and their checkpoint), `writer` (appends, truncation,
+//! purge), `flusher` (the group-commit thread, which also writes the positions), `recovery`
+//! (the checks at open) and `reader` ([`LogReader`], reads by index and by position). This file holds
 //! the store itself, its options and errors, and openraft's storage traits.
 
 mod entry;
@@ -65,9 +70,12 @@ mod entry;
 mod fixtures;
 mod flusher;
 mod meta;
+mod positions;
 mod reader;
 mod recent;
 mod recovery;
+#[cfg(test)]
+mod restart_tests;
 mod writer;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -76,7 +84,7 @@ use std::fs::{self, File};
 use std::io;
 use std::ops::RangeBounds;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
@@ -85,6 +93,7 @@ use openraft::{RaftLogReader, StorageIOError};
 use self::entry::log_id_of;
 pub use self::entry::{DataEntry, DataItem, EntryKind, EntryLocation};
 use self::flusher::{push_dirty, DirtyFiles, FlushRequest, Flusher};
+use self::positions::Positions;
 pub use self::reader::LogReader;
 use self::recent::RecentEntries;
 use super::space::{is_no_space, DiskSpace};
@@ -209,9 +218,14 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 struct State {
     /// Data files by start offset. Never empty after open: the file holding `write_pos` exists.
     files: BTreeMap<u64, Arc<File>>,
+    /// First visible (not purged) entry when it is older than `first_index`: the entries
+    /// `cold_first..first_index` are located through the position files only. Equal to
+    /// `first_index` when every visible entry is in `metas`. Entries only go cold once their
+    /// units are written, and `metas` is never empty while some are cold.
+    cold_first: u64,
     /// Index of `metas[0]`.
     first_index: u64,
-    /// Visible (not purged) entries in index order. `None` marks a hole: openraft promises
+    /// The newest visible entries in index order. `None` marks a hole: openraft promises
     /// never to append one, but its conformance suite does, so holes are tolerated in memory
     /// (recovery treats a hole on disk as the end of the log). The first and last are `Some`.
     metas: VecDeque<Option<EntryLocation>>,
@@ -238,6 +252,7 @@ impl State {
         }
     }
 
+    /// The location of `index` when it is in memory (see [`Shared::loc`] for any entry).
     fn meta(&self, index: u64) -> Option<&EntryLocation> {
         let i = index.checked_sub(self.first_index)?;
         self.metas.get(usize::try_from(i).ok()?)?.as_ref()
@@ -261,13 +276,48 @@ struct Shared {
     state: RwLock<State>,
     /// Writes waiting for disk space, and the shutdown signal that ends the waits.
     space: DiskSpace,
-    /// Data files written since their last fdatasync, and whether a file was created since the
-    /// last directory sync: every append notes its files here; the flusher's rounds and
-    /// [`LogReader::sync_written`] take and sync them (see [`Shared::sync_noted`]).
-    unsynced: Mutex<(DirtyFiles, bool)>,
-    /// Held by whoever took `unsynced` until its syncs returned: a sync that finds nothing
-    /// noted then knows that what an earlier round took is on disk.
+    /// The position files.
+    positions: Positions,
+    /// How far the position files and their checkpoint are; held across a checkpoint round, a
+    /// truncation and a purge so they see each other whole. Lock order: `progress`, then
+    /// `pending`, then `state`.
+    progress: Mutex<Progress>,
+    /// What appends wrote that is not synced yet, and what is: every append notes its files
+    /// here; the flusher's rounds and [`LogReader::sync_written`] take and sync them (see
+    /// [`Shared::sync_noted`]).
+    pending: Mutex<Pending>,
+    /// Held by whoever took `pending`'s files until its syncs returned: a sync that finds
+    /// nothing noted then knows that what an earlier round took is on disk.
     sync_lock: Mutex<()>,
+}
+
+/// How far the position files are written and checkpointed.
+#[derive(Debug, Default)]
+struct Progress {
+    /// First index with a unit (the checkpoint's `first`).
+    first: u64,
+    /// Units are written for every index in `first..written`.
+    written: u64,
+    /// The end of the checkpoint on disk (0: none).
+    checkpointed: u64,
+    /// When the checkpoint was last written.
+    last: Option<Instant>,
+}
+
+/// Appends the flusher has not synced yet (with page-cache durability) and how far the data is
+/// known to be flushed.
+#[derive(Default)]
+struct Pending {
+    /// Data files written since the last sync of the noted files.
+    files: DirtyFiles,
+    /// Whether a data file was created since (the directory needs a sync).
+    sync_dir: bool,
+    /// The next index after the last noted append.
+    upto: u64,
+    /// Every entry below this index is fdatasynced.
+    durable: u64,
+    /// Bumped by every truncation: an `upto` noted before one no longer says anything.
+    generation: u64,
 }
 
 impl Shared {
@@ -284,21 +334,32 @@ impl Shared {
         self.opts.data_dir.join(format::offset_to_file_name(start))
     }
 
-    /// Notes the files an append wrote (and whether it created one) as not yet synced.
-    fn note_unsynced(&self, files: &DirtyFiles, new_file: bool) {
-        let mut noted = self.unsynced.lock().unwrap_or_else(|p| p.into_inner());
+    /// Notes the files an append of the entries below `upto` wrote (and whether it created one)
+    /// as not yet synced; returns the truncation generation they belong to.
+    fn note_unsynced(&self, files: &DirtyFiles, new_file: bool, upto: u64) -> u64 {
+        let mut p = self.pending();
         for (start, file) in files {
-            push_dirty(&mut noted.0, *start, file);
+            push_dirty(&mut p.files, *start, file);
         }
-        noted.1 |= new_file;
+        p.sync_dir |= new_file;
+        p.upto = p.upto.max(upto);
+        p.generation
     }
 
     /// fdatasyncs the noted files plus `more` (and the data directory when a file was created
     /// or `more_dir`): once this returns Ok, every entry appended before the call is on disk,
-    /// whoever synced it.
+    /// whoever synced it, and counts as durable.
     fn sync_noted(&self, more: &DirtyFiles, more_dir: bool) -> io::Result<()> {
         let _syncing = self.sync_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut files, dir) = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|p| p.into_inner()));
+        let (mut files, dir, upto, generation) = {
+            let mut p = self.pending();
+            (
+                std::mem::take(&mut p.files),
+                std::mem::take(&mut p.sync_dir),
+                p.upto,
+                p.generation,
+            )
+        };
         for (start, file) in more {
             push_dirty(&mut files, *start, file);
         }
@@ -306,6 +367,70 @@ impl Shared {
         if dir || more_dir {
             durable::sync_dir(&self.opts.data_dir).map_err(|e| e.source)?;
         }
+        self.note_durable(upto, generation);
+        Ok(())
+    }
+
+    fn progress(&self) -> MutexGuard<'_, Progress> {
+        self.progress.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The location of any visible entry: from memory, or from its unit.
+    ///
+    /// # Errors
+    /// [`LogStoreError::Corruption`] for a missing or damaged unit, [`LogStoreError::Io`].
+    fn loc(&self, st: &State, index: u64) -> Result<Option<EntryLocation>, LogStoreError> {
+        if index >= st.first_index {
+            return Ok(st.meta(index).copied());
+        }
+        if index < st.cold_first {
+            return Ok(None);
+        }
+        self.positions.get(index).map(Some)
+    }
+
+    /// Position of the first visible entry, else the write position.
+    fn first_pos(&self, st: &State) -> Result<u64, LogStoreError> {
+        if st.cold_first < st.first_index {
+            return Ok(self.positions.get(st.cold_first)?.pos);
+        }
+        Ok(st.metas.iter().flatten().next().map_or(st.write_pos, |m| m.pos))
+    }
+
+    /// The first visible index whose entry starts at or after `pos` (the next index if none).
+    fn index_at_pos(&self, st: &State, pos: u64) -> Result<u64, LogStoreError> {
+        let hot_starts_after = st.metas.front().copied().flatten().is_none_or(|m| m.pos >= pos);
+        if st.cold_first < st.first_index && hot_starts_after {
+            // Entries are in position order: binary search the units.
+            let (mut lo, mut hi) = (st.cold_first, st.first_index);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if self.positions.get(mid)?.pos < pos {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return Ok(lo);
+        }
+        let n = st.metas.partition_point(|m| m.is_none_or(|m| m.pos < pos));
+        Ok(st.first_index + n as u64)
+    }
+
+    /// Moves the cold entries from `from` on back into memory (a truncation works there).
+    fn warm_from(&self, st: &mut State, from: u64) -> Result<(), LogStoreError> {
+        let from = from.max(st.cold_first);
+        if from >= st.first_index {
+            return Ok(());
+        }
+        let locs = self.positions.get_range(from, st.first_index - from)?;
+        for loc in locs.into_iter().rev() {
+            st.metas.push_front(Some(loc));
+        }
+        st.first_index = from;
         Ok(())
     }
 }
@@ -346,16 +471,19 @@ impl Debug for LogStore {
 }
 
 impl LogStore {
-    /// Opens (or creates) the log: reads `currterm` and `checkpoint`, scans the data files,
-    /// validates every entry (magic, size, pos, consecutive index, non-decreasing term, body CRC)
-    /// and cuts a torn tail (zeroing it). Creates the first data file at `base_offset` when the
-    /// data directory is empty.
+    /// Opens (or creates) the log: reads `currterm`, `checkpoint` and the positions checkpoint,
+    /// scans the data files from the last one holding a checkpointed entry (all of them when
+    /// there is no usable positions checkpoint), validates every entry it reads (magic, size,
+    /// pos, consecutive index, non-decreasing term, body CRC, the recorded positions) and cuts a
+    /// torn tail (zeroing it). Creates the first data file at `base_offset` when the data
+    /// directory is empty.
     ///
     /// # Errors
     /// [`LogStoreError::Io`] when files cannot be read or written; [`LogStoreError::Corruption`]
     /// when the files break the layout in a way that is not a torn tail (a gap between file
     /// names, a file larger than `file_size`, valid-looking data after an invalid entry, a
-    /// damaged committed entry) or a metadata file cannot be parsed.
+    /// damaged committed entry, a damaged or missing entry the positions checkpoint covers) or
+    /// a metadata file cannot be parsed.
     pub fn open(opts: LogStoreOptions) -> Result<LogStore, LogStoreError> {
         if opts.file_size < (dl::HEADER_SIZE + dl::BLANK_LEN) as u64 * 2 {
             return Err(LogStoreError::Invalid(format!(
@@ -386,6 +514,7 @@ impl LogStore {
             opts: opts.clone(),
             state: RwLock::new(State {
                 files: BTreeMap::new(),
+                cold_first: 0,
                 first_index: 0,
                 metas: VecDeque::new(),
                 write_pos: opts.base_offset,
@@ -397,7 +526,9 @@ impl LogStore {
                 recent: RecentEntries::default(),
             }),
             space: DiskSpace::default(),
-            unsynced: Mutex::default(),
+            positions: Positions::open(&opts.node_dir)?,
+            progress: Mutex::default(),
+            pending: Mutex::default(),
             sync_lock: Mutex::default(),
         });
         {
@@ -407,7 +538,9 @@ impl LogStore {
             // beyond what it flushed) is forgotten; openraft learns it again from the leader.
             if let Some(c) = committed {
                 let purged_covers = st.last_purged.is_some_and(|p| p.index >= c.index);
-                let matches = st.meta(c.index).is_some_and(|m| log_id_of(c.index, m) == c);
+                let matches = shared
+                    .loc(&st, c.index)?
+                    .is_some_and(|m| log_id_of(c.index, &m) == c);
                 if !purged_covers && !matches {
                     tracing::warn!(%c, "committed log id not in the recovered log; forgetting it");
                     committed = None;
@@ -542,7 +675,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         // Noted in both modes: the state machine syncs what is noted before it records entries
         // as applied (`LogReader::sync_written`), which openraft may do before this node's own
         // sync (a leader applies what a majority of followers holds).
-        self.shared.note_unsynced(&dirty, new_file);
+        let upto = self.shared.read().next_index().unwrap_or(0);
+        let generation = self.shared.note_unsynced(&dirty, new_file, upto);
         // openraft counts this node's copy towards the quorum as soon as the callback fires:
         // with Fsync durability only after the flusher's fdatasync (grouped with other queued
         // batches), with PageCache durability now, the flusher syncing later. Without a
@@ -551,6 +685,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             files: dirty,
             sync_dir: new_file,
             callback: Some(callback),
+            upto,
+            generation,
         };
         if matches!(self.durability, Durability::PageCache { .. }) {
             if let Some(cb) = req.callback.take() {
@@ -567,6 +703,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         if let Some(req) = unsent {
             self.sync(&req.files, req.sync_dir)
                 .map_err(LogStoreError::into_write)?;
+            self.shared.note_durable(req.upto, req.generation);
             if let Some(cb) = req.callback {
                 cb.log_io_completed(Ok(()));
             }

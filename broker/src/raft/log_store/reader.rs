@@ -50,15 +50,14 @@ impl LogReader {
         let Some(next) = st.next_index() else {
             return Ok(Vec::new());
         };
-        let lo = start.max(st.first_index);
+        let lo = start.max(st.cold_first);
         let hi = end.unwrap_or(next).min(next);
-        let mut out = Vec::with_capacity(hi.saturating_sub(lo) as usize);
+        let mut out = Vec::with_capacity(hi.saturating_sub(lo).min(4096) as usize);
         for index in lo..hi {
-            if let Some(m) = st.meta(index) {
-                match st.recent.get(index) {
-                    Some(e) => out.push(e.clone()),
-                    None => out.push(self.shared.read_entry(&st, index, m)?),
-                }
+            if let Some(e) = st.recent.get(index) {
+                out.push(e.clone());
+            } else if let Some(m) = self.shared.loc(&st, index)? {
+                out.push(self.shared.read_entry(&st, index, &m)?);
             }
         }
         Ok(out)
@@ -82,8 +81,14 @@ impl LogReader {
         for (&start, file) in st.files.range(..last_start) {
             let end = start + fs_;
             // Entries are in position order: the ones in this file end before `end`.
-            let n = st.metas.partition_point(|m| m.is_none_or(|m| m.pos < end));
-            let Some(last) = (n > 0).then(|| st.first_index + n as u64 - 1) else {
+            let next = match self.shared.index_at_pos(&st, end) {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "DLedger retention cannot locate entries");
+                    break;
+                }
+            };
+            let Some(last) = (next > st.cold_first).then(|| next - 1) else {
                 continue; // holds no visible entry (already purged up to here)
             };
             let expired = force
@@ -122,14 +127,24 @@ impl LogReader {
 
     /// Location of entry `index`, if it is in the (unpurged) log.
     pub fn location(&self, index: u64) -> Option<EntryLocation> {
-        self.shared.read().meta(index).copied()
+        let st = self.shared.read();
+        match self.shared.loc(&st, index) {
+            Ok(loc) => loc,
+            Err(e) => {
+                tracing::error!(error = %e, index, "cannot locate a DLedger entry");
+                None
+            }
+        }
     }
 
     /// Lowest position holding data: the first unpurged entry, else the write position. This is
     /// the DLedger part of `getMinOffset()`.
     pub fn min_pos(&self) -> u64 {
         let st = self.shared.read();
-        st.metas.iter().flatten().next().map_or(st.write_pos, |m| m.pos)
+        self.shared.first_pos(&st).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot locate the first DLedger entry");
+            st.write_pos
+        })
     }
 
     /// The write position: end of the last entry written (committed or not).
@@ -142,7 +157,13 @@ impl LogReader {
     pub fn committed_end_pos(&self) -> Option<u64> {
         let st = self.shared.read();
         let c = st.committed?;
-        st.meta(c.index).map(EntryLocation::end)
+        match self.shared.loc(&st, c.index) {
+            Ok(loc) => loc.map(|m| m.end()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot locate the committed DLedger entry");
+                None
+            }
+        }
     }
 
     /// Makes every entry appended so far durable: fdatasyncs the data files written since their

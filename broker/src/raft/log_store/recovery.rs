@@ -1,18 +1,27 @@
 //! Recovery: rebuilding the in-memory log from the data files when the store opens.
 //!
-//! There are no index files, so every open scans the data files and checks every entry (magic,
-//! size, pos, consecutive DLedger index, non-decreasing term, body CRC), then numbers the
-//! openraft entries from the purge point. What a crash leaves behind is repaired here: a torn
-//! tail (a header or body that did not reach the disk, the records of a batch only partly
-//! written) is zeroed, a file created but not yet extended is extended, a blank written
-//! without the next file gets that file. Anything else that breaks the layout (a gap in the
-//! file names, data after an invalid entry, a damaged committed entry) refuses the open rather
-//! than cut data that may be needed.
+//! Only part of the log is read. When `positions.ckpt` is usable (see `positions`), the entries
+//! it covers are trusted to be where their units say, and the data is read from the first entry
+//! of the data file holding the last checkpointed entry: that file is checked whole (magic,
+//! size, pos, consecutive DLedger index, non-decreasing term, body CRC, and every entry against
+//! its unit), then whatever follows the checkpoint. So the time to open does not grow with the
+//! log; the older files are checked when their entries are read (every read by index checks the
+//! header against the unit and the body CRC), as Java DLedger checks only its last files at
+//! start. Without a usable checkpoint (none yet, damaged, or not matching the data) every data
+//! file is read, as before, and the units are written again from that scan.
+//!
+//! What a crash leaves behind is repaired here: a torn tail (a header or body that did not
+//! reach the disk, the records of a batch only partly written) is zeroed, a file created but
+//! not yet extended is extended, a blank written without the next file gets that file.
+//! Anything else that breaks the layout (a gap in the file names, data after an invalid entry,
+//! a damaged committed entry, a damaged or missing entry the checkpoint covers) refuses the open
+//! rather than cut data that may be needed.
 //!
 //! [`recover`] runs the steps in order: list and check the files ([`list_data_files`],
-//! [`check_file_names`], [`open_data_files`]), read the entries ([`scan_entries`]), cut what
-//! follows the last valid one ([`cut_torn_tail`]) and make sure the write position has a file
-//! ([`ensure_write_file`]).
+//! [`check_file_names`], [`open_data_files`]), find where to start ([`checkpoint_start`]), read
+//! the entries ([`scan_entries`]), check them against the checkpoint ([`check_against`]), cut
+//! what follows the last valid one ([`cut_torn_tail`]) and make sure the write position has a
+//! file ([`ensure_write_file`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
@@ -20,11 +29,25 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::entry::{be_i32, body_crc_ok, EntryKind, EntryLocation, Header};
+use super::positions::PosCheckpoint;
 use super::writer::{create_data_file, zero_range};
 use super::{io_err, LogStoreError, Shared, State};
 use crate::durable;
 use crate::raft::types::LogId;
 use crate::store::format::{self, dledger as dl};
+
+/// Where the scan starts when the positions checkpoint is used.
+struct Start {
+    cp: PosCheckpoint,
+    /// First visible index (the entries before `index` are cold).
+    cold_first: u64,
+    /// First index read, and its position: the first entry of the data file holding the last
+    /// checkpointed entry.
+    index: u64,
+    pos: u64,
+    /// DLedger index and term of the entry before `index`, if it is visible.
+    prev: Option<(u64, u64)>,
+}
 
 /// Scans the data files into `st` (see [`LogStore::open`](super::LogStore::open)).
 pub(super) fn recover(
@@ -32,6 +55,7 @@ pub(super) fn recover(
     st: &mut State,
     committed: Option<&LogId>,
 ) -> Result<(), LogStoreError> {
+    let t0 = std::time::Instant::now();
     let opts = &shared.opts;
     let starts = list_data_files(shared)?;
     if starts.is_empty() {
@@ -40,6 +64,8 @@ pub(super) fn recover(
         durable::sync_dir(&opts.data_dir)?;
         st.files.insert(opts.base_offset, f);
         st.write_pos = opts.base_offset;
+        shared.positions.clear()?;
+        start_progress(shared, st, None, opts.base_offset);
         return Ok(());
     }
     check_file_names(shared, &starts)?;
@@ -48,21 +74,73 @@ pub(super) fn recover(
     let purged = st.last_purged;
     // DLedger index of the last purged record: entries up to it are hidden.
     let purged_dl = purged.map(|p| st.last_purged_dl.unwrap_or(p.index));
-    let Scan {
-        mut entries,
-        end,
-        stop,
-    } = scan_entries(shared, st, &starts, purged_dl)?;
-    // Number the openraft entries: from the purge point when there is one, else from the
-    // first entry's DLedger index (equal to its openraft index: no batch precedes it).
-    entries.retain(|m| purged_dl.is_none_or(|p| m.dl_index > p));
-    let first_index = match (purged, entries.first()) {
+    if let Some(start) = checkpoint_start(shared, st, &starts, purged_dl)? {
+        let first_file = st
+            .file_for(start.pos, opts.file_size)
+            .map_or(starts[0], |(s, _)| s);
+        let from: Vec<u64> = starts.iter().copied().filter(|s| *s >= first_file).collect();
+        let scanner = Scanner::new(purged_dl, start.prev);
+        let scan = scan_entries(shared, st, &from, start.pos, scanner)?;
+        match check_against(shared, &start, &scan)? {
+            true => {
+                finish(shared, st, committed, scan, start.cold_first, start.index)?;
+                start_progress(shared, st, Some(&start.cp), first_file);
+                tracing::info!(
+                    checkpoint = start.cp.end,
+                    from_index = start.index,
+                    from_pos = start.pos,
+                    files = starts.len(),
+                    last = st.next_index().unwrap_or(0),
+                    elapsed_ms = t0.elapsed().as_millis() as u64,
+                    "DLedger log recovered from its positions checkpoint"
+                );
+                return Ok(());
+            }
+            false => {
+                tracing::warn!("DLedger positions do not match the data files; scanning the whole log");
+            }
+        }
+    }
+    // No usable checkpoint: read everything, and write the units again from this scan.
+    shared.positions.clear()?;
+    let scan = scan_entries(shared, st, &starts, starts[0], Scanner::new(purged_dl, None))?;
+    let first = match (
+        purged,
+        scan.entries
+            .iter()
+            .find(|m| purged_dl.is_none_or(|p| m.dl_index > p)),
+    ) {
         (Some(p), _) => p.index + 1,
+        // Without a purge point the first entry's DLedger index is its openraft index (no
+        // batch precedes it).
         (None, Some(m)) => m.dl_index,
         (None, None) => 0,
     };
-    let next_index = first_index + entries.len() as u64;
+    let mut scan = scan;
+    scan.entries.retain(|m| purged_dl.is_none_or(|p| m.dl_index > p));
+    finish(shared, st, committed, scan, first, first)?;
+    start_progress(shared, st, None, starts[0]);
+    tracing::info!(
+        files = starts.len(),
+        last = st.next_index().unwrap_or(0),
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "DLedger log recovered by reading every data file"
+    );
+    Ok(())
+}
 
+/// Installs the scanned entries (numbered from `index`, the entries before being cold from
+/// `cold_first`), cuts the torn tail and makes sure the write position has a file.
+fn finish(
+    shared: &Shared,
+    st: &mut State,
+    committed: Option<&LogId>,
+    scan: Scan,
+    cold_first: u64,
+    index: u64,
+) -> Result<(), LogStoreError> {
+    let Scan { entries, end, stop } = scan;
+    let next_index = index + entries.len() as u64;
     let pos = match &stop {
         Some((at, reason)) => {
             cut_torn_tail(shared, st, *at, reason, committed, next_index)?;
@@ -72,15 +150,163 @@ pub(super) fn recover(
     };
     st.write_pos = pos;
     ensure_write_file(shared, st, pos)?;
-
-    st.first_index = first_index;
-    st.next_dl = match (entries.last(), purged_dl) {
+    st.cold_first = cold_first;
+    st.first_index = index;
+    st.next_dl = match (entries.last(), st.last_purged) {
         (Some(m), _) => m.dl_index + u64::from(m.count),
-        (None, Some(p)) => p + 1,
+        (None, Some(p)) => st.last_purged_dl.unwrap_or(p.index) + 1,
         (None, None) => 0,
     };
     st.metas = entries.into_iter().map(Some).collect();
     Ok(())
+}
+
+/// Sets how far the units are (from the checkpoint used, else nothing written yet), and has the
+/// flusher's first round fdatasync the data files read (from `read_from` on: a kill -9 may have
+/// left them in the page cache only) before the entries recovered count as flushed.
+fn start_progress(shared: &Shared, st: &State, cp: Option<&PosCheckpoint>, read_from: u64) {
+    let next = st.next_index().unwrap_or(0);
+    let mut prog = shared.progress();
+    match cp {
+        Some(cp) => {
+            prog.first = cp.first;
+            prog.written = cp.end;
+            prog.checkpointed = cp.end;
+        }
+        None => {
+            prog.first = st.cold_first;
+            prog.written = st.cold_first;
+            prog.checkpointed = 0;
+        }
+    }
+    let mut p = shared.pending();
+    p.upto = next;
+    p.durable = prog.written;
+    for (s, f) in st.files.range(read_from..) {
+        super::flusher::push_dirty(&mut p.files, *s, f);
+    }
+}
+
+/// Where to start reading, from the positions checkpoint: `None` (read everything) when there
+/// is none or it does not fit the log (every reason is logged).
+fn checkpoint_start(
+    shared: &Shared,
+    st: &State,
+    starts: &[u64],
+    purged_dl: Option<u64>,
+) -> Result<Option<Start>, LogStoreError> {
+    let Some(cp) = shared.positions.read_checkpoint()? else {
+        return Ok(None);
+    };
+    let unusable = |why: String| {
+        tracing::warn!(reason = %why, "DLedger positions checkpoint not used; scanning the whole log");
+        Ok(None)
+    };
+    // Units we cannot read make the checkpoint unusable; other errors stop the open.
+    macro_rules! unit {
+        ($index:expr) => {
+            match shared.positions.get($index) {
+                Ok(l) => l,
+                Err(LogStoreError::Corruption { reason, .. }) => return unusable(reason),
+                Err(e) => return Err(e),
+            }
+        };
+    }
+    let cold_first = match st.last_purged {
+        Some(p) => p.index + 1,
+        None => cp.first,
+    };
+    if cold_first < cp.first || cold_first >= cp.end {
+        return unusable(format!(
+            "first visible entry {cold_first} is not among the checkpointed {}..{}",
+            cp.first, cp.end
+        ));
+    }
+    let first = unit!(cold_first);
+    let first_ok = match purged_dl {
+        Some(p) => first.dl_index == p + 1,
+        None => first.pos == starts[0] && first.dl_index == cold_first,
+    };
+    if !first_ok {
+        return unusable(format!("entry {cold_first} is not the first entry of the log"));
+    }
+    let last = unit!(cp.end - 1);
+    if last.end() != cp.end_pos
+        || last.dl_index + u64::from(last.count) != cp.end_dl
+        || last.term != cp.last_term
+        || last.leader != cp.last_leader
+    {
+        return unusable(format!(
+            "the unit of entry {} does not match the checkpoint",
+            cp.end - 1
+        ));
+    }
+    let Some((file, _)) = st.file_for(last.pos, shared.opts.file_size) else {
+        return unusable(format!("no data file holds position {}", last.pos));
+    };
+    // The first checkpointed entry in that file: entries are in position order.
+    let (mut lo, mut hi) = (cold_first, cp.end - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if unit!(mid).pos < file {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let at = unit!(lo);
+    let prev = if lo > cold_first {
+        let p = unit!(lo - 1);
+        Some((p.dl_index + u64::from(p.count) - 1, p.term))
+    } else {
+        None
+    };
+    Ok(Some(Start {
+        cp,
+        cold_first,
+        index: lo,
+        pos: at.pos,
+        prev,
+    }))
+}
+
+/// Whether the entries read from `start` are the ones the checkpoint and the units record:
+/// `false` (scan the whole log instead) when they differ. A checkpointed entry the data no
+/// longer holds, or holds damaged, is corruption: it was flushed before the checkpoint moved.
+fn check_against(shared: &Shared, start: &Start, scan: &Scan) -> Result<bool, LogStoreError> {
+    let want = start.cp.end - start.index;
+    if (scan.entries.len() as u64) < want {
+        let (at, reason) = scan
+            .stop
+            .clone()
+            .unwrap_or((scan.end, "the data files end".into()));
+        let reason = if reason.is_empty() {
+            "no entry (zeros)".to_owned()
+        } else {
+            reason
+        };
+        return Err(LogStoreError::Corruption {
+            path: shared.opts.data_dir.clone(),
+            pos: at,
+            reason: format!(
+                "{reason}; entries up to {} (ending at {}) were flushed and checkpointed in {}/{} \
+                 (delete that file to scan the whole log if the data files were replaced)",
+                start.cp.end - 1,
+                start.cp.end_pos,
+                dl::POSITIONS_DIR,
+                dl::POSITIONS_CHECKPOINT_FILE
+            ),
+        });
+    }
+    let units = match shared.positions.get_range(start.index, want) {
+        Ok(u) => u,
+        Err(LogStoreError::Corruption { reason, .. }) => {
+            tracing::warn!(%reason, "DLedger position units unreadable");
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(units.iter().zip(&scan.entries).all(|(u, e)| u == e))
 }
 
 /// Start offsets of the data files (the files named by a 20-digit offset), in order.
@@ -174,25 +400,61 @@ struct Scanner {
     prev: Option<(u64, u64)>,
 }
 
-/// Reads the DLedger entries of the data files `starts` (opened in `st`) from the first file's
-/// start until the first position that does not hold a valid one.
+/// Reads a data file in large chunks: the scan looks at every header and body in order.
+struct ChunkReader {
+    /// Start offset of the file the buffer holds, and the absolute position of `buf[0]`.
+    file: u64,
+    at: u64,
+    buf: Vec<u8>,
+}
+
+/// Bytes read at once by [`ChunkReader`].
+const CHUNK: u64 = 4 << 20;
+
+impl ChunkReader {
+    /// `len` bytes at absolute `pos` of `file` (starting at `start`, ending at `file_end`).
+    fn get(
+        &mut self,
+        file: &File,
+        path: &Path,
+        start: u64,
+        file_end: u64,
+        pos: u64,
+        len: usize,
+    ) -> Result<&[u8], LogStoreError> {
+        let inside =
+            self.file == start && pos >= self.at && pos + len as u64 <= self.at + self.buf.len() as u64;
+        if !inside {
+            let n = CHUNK.max(len as u64).min(file_end - pos) as usize;
+            self.buf.resize(n, 0);
+            file.read_exact_at(&mut self.buf, pos - start)
+                .map_err(io_err(path))?;
+            self.file = start;
+            self.at = pos;
+        }
+        let off = (pos - self.at) as usize;
+        Ok(&self.buf[off..off + len])
+    }
+}
+
+/// Reads the DLedger entries of the data files `starts` (opened in `st`), from `pos` in the
+/// first of them, until the first position that does not hold a valid one.
 fn scan_entries(
     shared: &Shared,
     st: &State,
     starts: &[u64],
-    purged_dl: Option<u64>,
+    mut pos: u64,
+    mut scanner: Scanner,
 ) -> Result<Scan, LogStoreError> {
     let fs_ = shared.opts.file_size;
-    let mut scanner = Scanner {
-        purged_dl,
-        entries: Vec::new(),
-        group: None,
-        prev: None,
-    };
-    let mut pos = starts[0];
     let mut stop = None;
+    let mut rd = ChunkReader {
+        file: u64::MAX,
+        at: 0,
+        buf: Vec::new(),
+    };
     'files: for &start in starts {
-        if pos != start {
+        if !(start..start + fs_).contains(&pos) {
             // The previous file did not end with a blank: data stopped there.
             break;
         }
@@ -200,7 +462,7 @@ fn scan_entries(
         let file = &st.files[&start];
         let path = shared.file_path(start);
         loop {
-            match scanner.step(file, &path, start, pos, file_end)? {
+            match scanner.step(&mut rd, file, &path, start, pos, file_end)? {
                 Step::Entry(end) => pos = end,
                 Step::FileEnd => {
                     pos = file_end;
@@ -217,10 +479,22 @@ fn scan_entries(
 }
 
 impl Scanner {
+    /// A scan after the last purged record `purged_dl`, continuing the DLedger entry `prev`
+    /// (index and term) when it starts in the middle of the log.
+    fn new(purged_dl: Option<u64>, prev: Option<(u64, u64)>) -> Scanner {
+        Scanner {
+            purged_dl,
+            entries: Vec::new(),
+            group: None,
+            prev,
+        }
+    }
+
     /// Reads what is at `pos` of `file` (the data file starting at `start` and ending at
     /// `file_end`) and adds it to the scan.
     fn step(
         &mut self,
+        rd: &mut ChunkReader,
         file: &File,
         path: &Path,
         start: u64,
@@ -231,11 +505,12 @@ impl Scanner {
             return Ok(Step::Stop(pos, "no room for a blank at the file end".into()));
         }
         let head_len = dl::HEADER_SIZE.min((file_end - pos) as usize);
-        let mut head = vec![0u8; head_len];
-        file.read_exact_at(&mut head, pos - start).map_err(io_err(path))?;
-        let magic = be_i32(&head, 0);
+        let mut head = [0u8; dl::HEADER_SIZE];
+        head[..head_len].copy_from_slice(rd.get(file, path, start, file_end, pos, head_len)?);
+        let head = &head[..head_len];
+        let magic = be_i32(head, 0);
         if magic == dl::BLANK_MAGIC {
-            return Ok(self.blank(be_i32(&head, 4), pos, file_end));
+            return Ok(self.blank(be_i32(head, 4), pos, file_end));
         }
         if magic == 0 && head.iter().all(|b| *b == 0) {
             return Ok(Step::Stop(pos, String::new()));
@@ -243,7 +518,7 @@ impl Scanner {
         if head_len < dl::HEADER_SIZE {
             return Ok(Step::Stop(pos, "truncated header".into()));
         }
-        let h = Header::parse(&head);
+        let h = Header::parse(head);
         let (kind, leader, more) = match h.check(pos, file_end) {
             Ok(x) => x,
             Err(reason) => return Ok(Step::Stop(pos, reason)),
@@ -253,10 +528,15 @@ impl Scanner {
         if let Err(reason) = self.follows(index, term) {
             return Ok(Step::Stop(pos, reason));
         }
-        let mut body = vec![0u8; h.body_len as usize];
-        file.read_exact_at(&mut body, pos - start + dl::HEADER_SIZE as u64)
-            .map_err(io_err(path))?;
-        if !body_crc_ok(&h, &body) {
+        let body = rd.get(
+            file,
+            path,
+            start,
+            file_end,
+            pos + dl::HEADER_SIZE as u64,
+            h.body_len as usize,
+        )?;
+        if !body_crc_ok(&h, body) {
             return Ok(Step::Stop(pos, "body CRC mismatch".into()));
         }
         let loc = EntryLocation {

@@ -18,6 +18,7 @@ use openraft::EntryPayload;
 
 use super::entry::{encode_entry, EntryKind, EntryLocation};
 use super::flusher::{push_dirty, DirtyFiles};
+use super::positions::PosCheckpoint;
 use super::{io_err, LogStore, LogStoreError, Shared, State};
 use crate::durable;
 use crate::raft::types::{Entry, LogId, Record};
@@ -38,7 +39,13 @@ impl LogStore {
     /// them in batches). If any write fails, the in-memory log forgets the whole batch.
     pub(super) fn write_entries(&self, entries: &[Entry]) -> Result<(DirtyFiles, bool), LogStoreError> {
         let mut st = self.shared.write();
-        let before = (st.first_index, st.metas.len(), st.write_pos, st.next_dl);
+        let before = (
+            st.first_index,
+            st.metas.len(),
+            st.write_pos,
+            st.next_dl,
+            st.cold_first,
+        );
         let mut dirty: DirtyFiles = Vec::new();
         let mut new_file = false;
         let mut run = WriteRun::default();
@@ -46,10 +53,11 @@ impl LogStore {
             .stage_entries(&mut st, entries, &mut run, &mut dirty, &mut new_file)
             .and_then(|()| run.flush(&self.shared));
         if let Err(e) = res {
-            let (first_index, len, write_pos, next_dl) = before;
+            let (first_index, len, write_pos, next_dl, cold_first) = before;
             let cut = first_index + len as u64;
             st.metas.truncate(len);
             st.first_index = first_index;
+            st.cold_first = cold_first;
             st.write_pos = write_pos;
             st.next_dl = next_dl;
             st.recent.cut_from(cut);
@@ -147,6 +155,7 @@ impl LogStore {
             };
             if st.metas.is_empty() {
                 st.first_index = index;
+                st.cold_first = index;
             }
             st.metas.push_back(Some(loc));
             st.write_pos = pos + size as u64;
@@ -175,6 +184,8 @@ impl LogStore {
 
     pub(super) fn truncate_from(&self, index: u64) -> Result<(), LogStoreError> {
         let fs_ = self.shared.opts.file_size;
+        // Held throughout: the flusher must not checkpoint positions of entries being cut.
+        let mut prog = self.shared.progress();
         let mut st = self.shared.write();
         let Some(last) = st.last_log_id() else {
             return Ok(());
@@ -182,6 +193,8 @@ impl LogStore {
         if index > last.index {
             return Ok(());
         }
+        // The entry before the cut must be in memory (it was possibly only in the units).
+        self.shared.warm_from(&mut st, index.saturating_sub(1))?;
         let mut keep = index.saturating_sub(st.first_index) as usize;
         while keep > 0 && st.metas[keep - 1].is_none() {
             keep -= 1; // never leave a hole at the end
@@ -203,6 +216,31 @@ impl LogStore {
                 )))
             }
         };
+        // What is cut stops counting as flushed, and the positions checkpoint moves back before
+        // any byte changes: a crash in the middle of the truncation must not leave a checkpoint
+        // that vouches for entries the data no longer holds.
+        let kept_end = st.first_index + keep as u64;
+        {
+            let mut p = self.shared.pending();
+            p.generation += 1;
+            p.durable = p.durable.min(kept_end);
+            p.upto = p.upto.min(kept_end);
+        }
+        prog.written = prog.written.min(kept_end);
+        prog.first = prog.first.min(prog.written);
+        if prog.checkpointed > kept_end {
+            match prev {
+                Some(p) if kept_end > prog.first => {
+                    let cp = PosCheckpoint::after(prog.first, kept_end - 1, &p);
+                    self.shared.positions.write_checkpoint(&cp, true)?;
+                    prog.checkpointed = kept_end;
+                }
+                _ => {
+                    self.shared.positions.remove_checkpoint()?;
+                    prog.checkpointed = 0;
+                }
+            }
+        }
         let file_end = start + fs_;
         // End of the bytes in use in that file: the old write position, or after the blank.
         let data_end = if st.write_pos <= file_end {
@@ -240,6 +278,8 @@ impl LogStore {
 
     pub(super) fn purge_upto(&self, log_id: LogId) -> Result<(), LogStoreError> {
         let fs_ = self.shared.opts.file_size;
+        // Held throughout: the flusher must not write units while their files go.
+        let mut prog = self.shared.progress();
         let mut st = self.shared.write();
         if st.last_purged.is_some_and(|p| p.index >= log_id.index) {
             return Ok(());
@@ -247,7 +287,7 @@ impl LogStore {
         // The DLedger index of the last purged record, from which recovery numbers the entries
         // after the purge point. An entry this log does not hold (purged beyond its end, after
         // installing a snapshot) counts as one record.
-        let purged_dl = match st.meta(log_id.index) {
+        let purged_dl = match self.shared.loc(&st, log_id.index)? {
             Some(m) => m.dl_index + u64::from(m.count) - 1,
             None => {
                 let next = st.next_index().unwrap_or(0);
@@ -266,19 +306,25 @@ impl LogStore {
             return Err(e);
         }
         st.recent.drop_upto(log_id.index);
-        while !st.metas.is_empty() && st.first_index <= log_id.index {
-            st.metas.pop_front();
-            st.first_index += 1;
+        if log_id.index < st.first_index {
+            // Only entries found through their units go.
+            st.cold_first = st.cold_first.max(log_id.index + 1);
+        } else {
+            while !st.metas.is_empty() && st.first_index <= log_id.index {
+                st.metas.pop_front();
+                st.first_index += 1;
+            }
+            while let Some(None) = st.metas.front() {
+                st.metas.pop_front();
+                st.first_index += 1;
+            }
+            if st.metas.is_empty() {
+                st.first_index = log_id.index + 1;
+                st.next_dl = st.next_dl.max(purged_dl + 1);
+            }
+            st.cold_first = st.first_index;
         }
-        while let Some(None) = st.metas.front() {
-            st.metas.pop_front();
-            st.first_index += 1;
-        }
-        if st.metas.is_empty() {
-            st.first_index = log_id.index + 1;
-            st.next_dl = st.next_dl.max(purged_dl + 1);
-        }
-        let keep_from = st.metas.iter().flatten().next().map_or(st.write_pos, |m| m.pos);
+        let keep_from = self.shared.first_pos(&st)?;
         let doomed: Vec<u64> = st
             .files
             .range(..keep_from)
@@ -290,9 +336,18 @@ impl LogStore {
             let p = self.shared.file_path(*s);
             fs::remove_file(&p).map_err(io_err(&p))?;
         }
+        let cold_first = st.cold_first;
         drop(st);
         if !doomed.is_empty() {
             durable::sync_dir(&self.shared.opts.data_dir)?;
+        }
+        // The units of purged entries go too; units are kept from the first visible entry.
+        if prog.written < cold_first {
+            prog.first = cold_first;
+            prog.written = cold_first;
+        }
+        if self.shared.positions.remove_below(cold_first)? {
+            self.shared.positions.sync(&[], true)?;
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! `kill -9` of DLedger nodes: the leader during continuous sending, a random node while producers
-//! and consumers run, a follower that restarts and catches up.
+//! and consumers run, a follower that restarts and catches up (also from its positions
+//! checkpoint, with a torn tail after it).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -220,6 +221,72 @@ async fn killed_follower_restarts_and_catches_up() {
     g.nodes[idx].wait_ready().await;
     wait_follower(&c, &g.ns.addr, &g.nodes[idx].addr.clone(), idx as i64 + 1).await;
     senders.wait_count(600).await;
+    let acked = senders.finish().await;
+    check_group(&g, &c, &acked).await;
+}
+
+/// Issue 17: a follower killed while the group takes writes restarts from its positions
+/// checkpoint (reading only its last data file and what follows, not the whole log), still cuts
+/// a torn tail written after that checkpoint, catches up, and no acknowledged message is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_follower_restarts_from_its_positions_checkpoint_and_cuts_a_torn_tail() {
+    const FILE_SIZE: u64 = 64 * 1024;
+    let (mut g, c, senders) = Group::sending(FILE_SIZE, 4).await;
+    senders.wait_count(200).await;
+    let leader = g.leader(&c).await;
+    let idx = (g.index_of(&leader) + 1) % 3;
+    let node_dir = g.roots[idx].join(format!("dledger-n{idx}"));
+    let ckpt = node_dir.join("raft-positions").join("positions.ckpt");
+    // The follower's checkpoint covers entries beyond its first data files.
+    let end_pos = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("endPos="))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    wait_until(
+        Duration::from_secs(60),
+        "a positions checkpoint past 3 data files",
+        || {
+            let past = std::fs::read_to_string(&ckpt)
+                .ok()
+                .and_then(|t| end_pos(&t))
+                .is_some_and(|p| p > 3 * FILE_SIZE);
+            async move { past }
+        },
+    )
+    .await;
+    g.nodes[idx].kill9();
+    let at_kill = end_pos(&std::fs::read_to_string(&ckpt).unwrap()).unwrap();
+
+    // A torn entry after the last one the follower wrote: the first 8 bytes of a header whose
+    // rest never reached the disk (a size that does not match its zero body length).
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(node_dir.join("data"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let (_, written) = last_data_file_end(&g.roots[idx], idx);
+    let last = files.last().unwrap();
+    let mut data = std::fs::read(last).unwrap();
+    assert!(
+        written + 8 <= data.len(),
+        "an entry always leaves room for a blank"
+    );
+    data[written..written + 8].copy_from_slice(&[0, 0, 0, 1, 0, 0, 0x10, 0]);
+    std::fs::write(last, &data).unwrap();
+
+    g.nodes[idx].restart();
+    g.nodes[idx].wait_ready().await;
+    let log = g.nodes[idx].stderr();
+    assert!(
+        log.contains("DLedger log recovered from its positions checkpoint"),
+        "restart did not use the checkpoint (ending at {at_kill}): {log}"
+    );
+    assert!(log.contains("cut a torn tail of the DLedger log"), "{log}");
+    wait_follower(&c, &g.ns.addr, &g.nodes[idx].addr.clone(), idx as i64 + 1).await;
+    let before = senders.count();
+    senders.wait_count(before + 200).await;
     let acked = senders.finish().await;
     check_group(&g, &c, &acked).await;
 }
