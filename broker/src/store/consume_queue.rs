@@ -124,6 +124,9 @@ pub struct ConsumeQueue {
     max_phys_start: u64,
     /// Units below this logical offset have been fsynced ([`ConsumeQueueSet::take_dirty`]).
     flushed_logic: i64,
+    /// Woken when a unit is dispatched to this queue: the pulls held on it (Java's
+    /// `PullRequestHoldService` keys them by topic and queue too), not every held pull.
+    arrivals: Arc<tokio::sync::Notify>,
 }
 
 impl ConsumeQueue {
@@ -193,6 +196,7 @@ impl ConsumeQueue {
             max_phys_end: 0,
             max_phys_start: 0,
             flushed_logic: 0,
+            arrivals: Arc::default(),
         };
         q.recover(clean)?;
         q.flushed_logic = q.max_logic;
@@ -574,25 +578,39 @@ impl ConsumeQueueSet {
     /// # Errors
     /// [`super::StoreError::Io`].
     pub fn dispatch(&mut self, req: &DispatchRequest) -> Result<bool> {
-        let dir = self.dir.join(&req.topic).join(req.queue_id.to_string());
-        let file_size = self.file_size;
+        let unit = CqUnit {
+            phys_offset: req.phys_offset,
+            size: req.size,
+            tags_code: req.tags_code,
+        };
+        // The queue exists but for its first unit: look it up without allocating a key or a path.
         let q = match self
             .queues
-            .entry(req.topic.clone())
-            .or_default()
-            .entry(req.queue_id)
+            .get_mut(req.topic.as_str())
+            .and_then(|t| t.get_mut(&req.queue_id))
         {
-            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::btree_map::Entry::Vacant(v) => v.insert(ConsumeQueue::open(&dir, file_size)?),
+            Some(q) => q,
+            None => {
+                let dir = self.dir.join(&req.topic).join(req.queue_id.to_string());
+                let q = ConsumeQueue::open(&dir, self.file_size)?;
+                self.queues
+                    .entry(req.topic.clone())
+                    .or_default()
+                    .entry(req.queue_id)
+                    .or_insert(q)
+            }
         };
-        q.put(
-            req.queue_offset,
-            CqUnit {
-                phys_offset: req.phys_offset,
-                size: req.size,
-                tags_code: req.tags_code,
-            },
-        )
+        let written = q.put(req.queue_offset, unit)?;
+        if written {
+            q.arrivals.notify_waiters();
+        }
+        Ok(written)
+    }
+
+    /// What wakes the pulls held on a queue (see `ConsumeQueue::arrivals`); `None` until the
+    /// queue has its first unit.
+    pub fn arrivals(&self, topic: &str, queue_id: i32) -> Option<Arc<tokio::sync::Notify>> {
+        self.find(topic, queue_id).map(|q| Arc::clone(&q.arrivals))
     }
 
     /// One queue.

@@ -120,6 +120,12 @@ impl MessageStore {
         Ok(r)
     }
 
+    /// What wakes a pull held on a queue when a unit is dispatched to it; `None` for a queue
+    /// without units yet (wait on [`MessageStore::subscribe_arrivals`] then).
+    pub fn queue_arrivals(&self, topic: &str, queue_id: i32) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        self.shared.read().cqs.arrivals(topic, queue_id)
+    }
+
     /// One past the last logical offset of a queue (0 if it does not exist).
     pub fn max_offset_in_queue(&self, topic: &str, queue_id: i32) -> i64 {
         self.shared

@@ -15,6 +15,7 @@ mod dledger_faults;
 mod durability;
 mod groups;
 mod hostile;
+mod long_polling;
 mod metrics;
 mod power_loss;
 mod protocol;
