@@ -75,6 +75,9 @@ impl std::fmt::Debug for Dledger {
 struct RaftLog {
     reader: LogReader,
     divided: u64,
+    /// End of the entries the state machine had applied when the node started (see
+    /// [`ExternalLog::for_each_record`] below).
+    applied_end: u64,
 }
 
 impl std::fmt::Debug for RaftLog {
@@ -114,7 +117,10 @@ impl ExternalLog for RaftLog {
         from: u64,
         f: &mut dyn FnMut(u64, &[u8]) -> bool,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let end = self.max_offset();
+        // A fresh key index catches up with what was applied before this start: openraft
+        // applies the entries after it again (the store indexes them as they are dispatched),
+        // and the committed index on disk may be older than the applied one.
+        let end = self.applied_end;
         // Start at the entry of the record at `from` when there is one, else at the oldest entry.
         let min = self.reader.min_pos();
         let mut pos = match from.checked_sub(format::dledger::HEADER_SIZE as u64) {
@@ -184,6 +190,11 @@ pub async fn start(b: &Arc<Broker>) -> Result<(), BrokerError> {
         Arc::new(RaftLog {
             reader: node.log().clone(),
             divided,
+            applied_end: node
+                .applied_at_start()
+                .and_then(|l| node.log().end_pos_of(l.index))
+                .unwrap_or(divided)
+                .max(divided),
         }),
     );
     // An entry's records never span two data files (log_store): a quarter of a file at most.

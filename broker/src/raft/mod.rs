@@ -71,7 +71,7 @@ use tokio::task::JoinHandle;
 
 pub use log_store::{Durability, LogReader, LogStore, LogStoreError, LogStoreOptions};
 pub use state_machine::{AppliedRecord, Applier, ApplierError, NoopApplier, StateMachine};
-pub use types::{node_id_from_self_id, NodeId, Raft, Record, TypeConfig};
+pub use types::{node_id_from_self_id, LogId, NodeId, Raft, Record, TypeConfig};
 
 use crate::config::{parse_peers, BrokerConfig};
 use crate::store::format::dledger as dl;
@@ -264,6 +264,8 @@ pub struct RaftNode {
     election_task: Mutex<Option<JoinHandle<()>>>,
     /// The runtime the node's tasks run on (module docs); stopped at shutdown or drop.
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    /// The last applied log id the state machine had on disk when the node started.
+    applied_at_start: Option<LogId>,
 }
 
 /// Worker threads of a node's own runtime (module docs): the Raft core, the state machine, the
@@ -354,6 +356,7 @@ async fn start_on_current_runtime(
     let log_store = LogStore::open(cfg.log.clone())?;
     let log = log_store.reader();
     let mut sm = StateMachine::open(&cfg.log.node_dir, log.clone(), applier)?;
+    let applied_at_start = sm.last_applied();
     let members: BTreeMap<NodeId, BasicNode> = cfg
         .peers
         .iter()
@@ -453,6 +456,7 @@ async fn start_on_current_runtime(
         election,
         election_task: Mutex::new(Some(election_task)),
         runtime: Mutex::new(None),
+        applied_at_start,
     })
 }
 
@@ -522,6 +526,13 @@ impl RaftNode {
     /// Read access to the log: records by position, min/max/committed positions.
     pub fn log(&self) -> &LogReader {
         &self.log
+    }
+
+    /// The last applied log id on disk when the node started: openraft applies the entries
+    /// after it again, the ones up to it never (a fresh key index catches up to there from
+    /// the log, see `store::external`).
+    pub fn applied_at_start(&self) -> Option<LogId> {
+        self.applied_at_start
     }
 
     /// When the leader was last heard from, and each follower last answered (`dledger-status`).

@@ -24,8 +24,10 @@ pub trait ExternalLog: Send + Sync + std::fmt::Debug + 'static {
     fn min_offset(&self) -> u64;
     /// End of the committed data (what a classic store calls its max offset).
     fn max_offset(&self) -> u64;
-    /// Calls `f` with (position, record) for each committed record at or after position `from`,
-    /// in log order, until `f` returns false: how a new key index catches up with the log.
+    /// Calls `f` with (position, record) for each record at or after position `from` that was
+    /// applied before this start (the ones applied since are dispatched, and indexed, as they
+    /// are applied), in log order, until `f` returns false: how a new key index catches up with
+    /// the log.
     /// Default: visits nothing (a log that cannot be scanned; its records are then indexed only
     /// as they are dispatched).
     ///

@@ -125,6 +125,11 @@ impl LogReader {
         &self.shared.opts.data_dir
     }
 
+    /// Where the entry `index` ends (its next entry's position), if the log holds it.
+    pub fn end_pos_of(&self, index: u64) -> Option<u64> {
+        self.location(index).map(|l| l.end())
+    }
+
     /// Location of entry `index`, if it is in the (unpurged) log.
     pub fn location(&self, index: u64) -> Option<EntryLocation> {
         let st = self.shared.read();
