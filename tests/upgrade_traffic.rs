@@ -8,7 +8,9 @@
 //! - `kill -9` of `mqadmin` in the middle of the pre-copy, then `--resume`: the files copied
 //!   before the kill are not copied again, and the group is upgraded;
 //! - a master file that changed after its pre-copy is copied again; retention deleting
-//!   pre-copied files before the downtime removes their copies.
+//!   pre-copied files before the downtime removes their copies;
+//! - the newest files, copied while the old master wrote them, get during the downtime only what
+//!   differs: the tail written since and a block of the prefix changed on purpose.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -20,9 +22,9 @@ use broker::remoting::codes::response;
 use broker::remoting::RemotingClient;
 
 use crate::upgrade_group::{
-    addr, check_keys_on_every_member, check_old_data_on_leader, keyed_req, populate, pull_all, setup_mode,
-    spawn_broker, upgrade, upgrade_cmd, wait_group, wait_ready, write_and_check_replicated, Env, Mode,
-    QUEUES, STEPS,
+    addr, check_keys_on_every_member, check_old_data_on_leader, keyed_req, md5_tree, populate, pull_all,
+    setup_mode, spawn_broker, upgrade, upgrade_cmd, wait_group, wait_ready, write_and_check_replicated, Env,
+    Mode, QUEUES, STEPS,
 };
 use crate::util::run_cmd;
 
@@ -492,5 +494,84 @@ async fn retention_deleting_pre_copied_files_removes_their_copies() {
     let on_master = commitlog_names(&stores[0]);
     assert_eq!(commitlog_names(&env.dir.path().join("third-store")), on_master);
     assert_eq!(commitlog_names(&stores[1]), on_master);
+    new_group_takes_a_send(&env, &c).await;
+}
+
+/// The newest files are copied while the old master writes them (live copies: the newest
+/// commitlog file to the third node, the newest consume-queue and index files to the third node
+/// and to the slave's staging directory). The pair then takes more writes, and the third node's
+/// copy of the newest commitlog file gets a bad block in its prefix (as a prefix that changed
+/// since the copy would be). The copy step rewrites only what differs and verifies each copy:
+/// the third node's commitlog ends as the master's, and every message is at its offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_copied_while_written_get_the_tail_and_a_changed_prefix_during_the_downtime() {
+    let env = setup_mode(Mode::Local);
+    let _master = spawn_broker(&env.master);
+    let _slave = spawn_broker(&env.slave);
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, 600, &mut sent).await;
+    let state = pre_copy_then_crash(&env);
+    let live = state["liveCopies"].as_array().unwrap();
+    let newest = commitlog_names(&env.dir.path().join("master-store"))
+        .pop()
+        .unwrap();
+    assert!(
+        live.iter()
+            .any(|p| p["node"] == "n2" && p["area"] == "commit_log" && p["rel"] == newest.as_str()),
+        "the newest commitlog file {newest} is copied while written: {state}"
+    );
+    assert!(
+        live.iter().any(|p| p["node"] == "n1"
+            && p["dstRel"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("upgrade-staging/consumequeue/"))),
+        "the slave's newest consume-queue files are staged: {state}"
+    );
+
+    let producer = Producer::start(&env, "after-pre-copy");
+    producer.wait_more(40, "after the pre-copy").await;
+    sent.extend(producer.finish().await);
+    {
+        use std::os::unix::fs::FileExt;
+        let on_third = env.dir.path().join("third-store/commitlog").join(&newest);
+        let copy = std::fs::OpenOptions::new().write(true).open(on_third).unwrap();
+        copy.write_all_at(b"not the master's bytes", 100).unwrap();
+    }
+
+    let r = upgrade(&env, &["--yes", "--resume", "--output", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let copy = report["steps"][4]["detail"].as_str().unwrap();
+    let synced: usize = copy
+        .split("; ")
+        .find(|part| part.contains(" to n2, "))
+        .and_then(|part| part.split(", ").nth(2))
+        .and_then(|part| part.strip_suffix(" copied while written brought up to date"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{copy}"));
+    assert!(synced >= 1, "{copy}");
+    let rewritten: u64 = copy
+        .rsplit("; ")
+        .next()
+        .and_then(|part| part.strip_suffix(" bytes rewritten in the copies made while written"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{copy}"));
+    assert!(rewritten > 0, "{copy}");
+    let commitlog = |node: &str| md5_tree(&env.dir.path().join(format!("{node}-store/commitlog")));
+    assert_eq!(
+        commitlog("third"),
+        commitlog("master"),
+        "the third node's commitlog after the upgrade"
+    );
+    let members = wait_group(&env.ns, 3, None).await;
+    every_one_at_its_offset(&pull_all(&c, &members[&0]).await, &sent, "on the leader");
+    check_keys_on_every_member(
+        &env,
+        &c,
+        &sent,
+        &["old-598", "after-pre-copy-0", "after-pre-copy-39"],
+    )
+    .await;
     new_group_takes_a_send(&env, &c).await;
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use md5::{Digest, Md5};
 use mqadmin::ops::node::{LocalNode, NodeStore};
-use mqadmin::ops::verify_commitlog::{verify_commitlog, NoReporter, Role, Verdict, VerifyOptions};
+use mqadmin::ops::verify_commitlog::{
+    verify_commitlog, KnownDigest, NoReporter, Role, Verdict, VerifyOptions, VerifyReporter,
+};
 
 use crate::util::{run, Run};
 
@@ -265,6 +267,7 @@ fn first_difference_is_exact_in_large_files() {
             ],
             last: 2,
             allow_running: false,
+            known: Vec::new(),
         };
         let report = verify_commitlog(&options, &NoReporter).unwrap();
         assert_eq!(report.verdict, Verdict::Divergent, "pos {pos}");
@@ -275,6 +278,74 @@ fn first_difference_is_exact_in_large_files() {
             "pos {pos}"
         );
     }
+}
+
+/// Counts the bytes the md5 pass reads.
+struct Hashed(std::sync::atomic::AtomicU64);
+
+impl VerifyReporter for Hashed {
+    fn on_start(&self, _files: usize, _bytes: u64) {}
+    fn on_bytes(&self, bytes: u64) {
+        self.0.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn on_complete(&self) {}
+}
+
+/// Digests computed earlier (`upgrade-group` hashes the sealed files while the old pair serves)
+/// are taken instead of reading those files again, with the same report; one recorded for
+/// another size is not taken.
+#[test]
+fn known_digests_are_not_read_again() {
+    let m = Store::standard();
+    let s = Store::new(3, FILE_SIZE, |i| if i == 2 { 40_000 } else { FILE_SIZE });
+    let node = |st: &Store, name: &str| LocalNode::from_spec(name, &st.dir_spec()).unwrap();
+    let older = format!("{FILE_SIZE:020}");
+    let run = |known: Vec<KnownDigest>| {
+        let hashed = Hashed(std::sync::atomic::AtomicU64::new(0));
+        let options = VerifyOptions {
+            nodes: vec![
+                (Role::Master, Box::new(node(&m, "master")) as Box<dyn NodeStore>),
+                (Role::Slave, Box::new(node(&s, "slave"))),
+            ],
+            last: 2,
+            allow_running: false,
+            known,
+        };
+        let report = verify_commitlog(&options, &hashed).unwrap();
+        (
+            serde_json::to_value(&report.files).unwrap(),
+            hashed.0.into_inner(),
+        )
+    };
+    let (plain, all) = run(Vec::new());
+    assert_eq!(all, 4 * FILE_SIZE as u64, "two files on two nodes");
+    let known: Vec<KnownDigest> = [&m, &s]
+        .iter()
+        .enumerate()
+        .map(|(i, st)| KnownDigest {
+            node: i,
+            name: older.clone(),
+            size: FILE_SIZE as u64,
+            digest: node(st, "n")
+                .digest(&older, 0..FILE_SIZE as u64, &|_| {})
+                .unwrap(),
+        })
+        .collect();
+    let (with_known, hashed) = run(known.clone());
+    assert_eq!(
+        hashed,
+        2 * FILE_SIZE as u64,
+        "only the newest file, on both nodes"
+    );
+    assert_eq!(with_known, plain);
+    let stale = known
+        .into_iter()
+        .map(|k| KnownDigest {
+            size: k.size - 1,
+            ..k
+        })
+        .collect();
+    assert_eq!(run(stale).1, all, "a digest of another size is not taken");
 }
 
 #[test]

@@ -50,6 +50,7 @@ pub fn run(global: &GlobalArgs, args: &VerifyCommitlogArgs, printer: &Printer) -
         nodes,
         last: usize::try_from(args.last).unwrap_or(usize::MAX),
         allow_running: args.allow_running,
+        known: Vec::new(),
     };
     let progress = VerifyProgress::new(printer);
     let report = verify_commitlog(&options, &progress).context("cannot verify the commitlogs")?;

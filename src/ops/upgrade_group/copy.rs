@@ -16,6 +16,18 @@
 //! the source's holes (`SEEK_HOLE`: the unwritten part of a preallocated file, most of an index
 //! file) are neither read nor hashed: the md5 covers the data extents, and the destination must
 //! hold data only inside them and the same md5 over them.
+//!
+//! Between two local files there are two more modes ([`CopyMode`]): a *live* copy of a file the
+//! running broker is still writing (the newest commitlog, consume-queue and index files, copied
+//! while the old pair serves) writes exactly the bytes it read and hashed, so the copy is
+//! verified even though the source moves on; a *delta* copy, during the downtime, brings such a
+//! copy up to date: the source is read and hashed as for a full copy, each 4 KiB block is
+//! compared with the destination's and only the blocks that differ are written, then the
+//! destination is flushed and its md5 verified against the source's, as for a full copy. Any
+//! difference (the appended tail, a rewritten index slot, or a prefix that changed) is rewritten
+//! and the final md5 comparison decides; a destination that still differs is copied whole. A
+//! *tail* copy completes a slave that align proved to hold the master's bytes up to where its
+//! own data ends: only the rest is copied, and verified.
 
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -37,6 +49,27 @@ const CHUNK: u64 = 4 * 1024 * 1024;
 /// overlaps the copy of the next). Default: `3`.
 pub(super) const PARALLEL_COPIES: usize = 3;
 
+/// Blocks a delta copy compares and rewrites (a page: what a flush writes anyway).
+const COMPARE_BLOCK: usize = 4096;
+
+/// How a file is copied (see the module header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CopyMode {
+    /// Every byte from `from` on, to a destination that holds nothing there yet.
+    Full,
+    /// A file the running broker is still writing: the bytes read and hashed are the bytes
+    /// written (no `copy_file_range`, which would copy the source as it is a moment later).
+    /// Between two local files only.
+    Live,
+    /// Bring an earlier live copy up to date: rewrite only the blocks that differ. A pair that is
+    /// not two local files gets a full copy instead.
+    Delta,
+    /// Complete a destination whose bytes below `from` the caller just proved equal to the
+    /// source's (align's comparison of a slave that is only behind): between two local files
+    /// only `from..size` is copied and verified; elsewhere the whole files are compared.
+    Tail,
+}
+
 /// One file to copy: `rel` of `area` on `src` to `dst_rel` on `dst`, from `from` to `size`.
 pub(super) struct CopyJob<'a> {
     pub src: &'a AnyNode,
@@ -46,13 +79,32 @@ pub(super) struct CopyJob<'a> {
     pub dst_rel: String,
     pub from: u64,
     pub size: u64,
+    pub mode: CopyMode,
 }
 
-/// A verified copy: the md5 and length of the whole destination file (equal to the source's).
+impl<'a> CopyJob<'a> {
+    /// The same job as a full copy from 0.
+    fn full(&self) -> CopyJob<'a> {
+        CopyJob {
+            src: self.src,
+            dst: self.dst,
+            area: self.area,
+            rel: self.rel.clone(),
+            dst_rel: self.dst_rel.clone(),
+            from: 0,
+            size: self.size,
+            mode: CopyMode::Full,
+        }
+    }
+}
+
+/// A verified copy: the md5 and length of the whole destination file (equal to the source's),
+/// and how many bytes were written to it (a delta copy writes only what differed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Copied {
     pub md5: [u8; 16],
     pub len: u64,
+    pub written: u64,
 }
 
 /// Copies every job, [`PARALLEL_COPIES`] at a time (one at a time when throttled, so the rate
@@ -108,20 +160,61 @@ pub(super) fn copy_file(
     throttle_mb_per_s: Option<f64>,
     reporter: &dyn UpgradeReporter,
 ) -> Result<Copied> {
+    copy_file_known(job, None, throttle_mb_per_s, reporter)
+}
+
+/// [`copy_file`], given the md5 and length of the whole source file when the caller just
+/// computed them (align, the source stopped): a copy that does not start at 0 then reads only
+/// the destination whole to verify it.
+pub(super) fn copy_file_known(
+    job: &CopyJob<'_>,
+    source: Option<([u8; 16], u64)>,
+    throttle_mb_per_s: Option<f64>,
+    reporter: &dyn UpgradeReporter,
+) -> Result<Copied> {
+    let source_digest = || -> Result<([u8; 16], u64)> {
+        match source {
+            Some(known) => Ok(known),
+            None => {
+                let a = job.src.digest_file(job.area, &job.rel, 0..u64::MAX)?;
+                Ok((a.md5, a.len))
+            }
+        }
+    };
     let range = job.from..job.size;
+    let local = matches!((job.src, job.dst), (AnyNode::Local(_), AnyNode::Local(_)));
+    if job.mode == CopyMode::Delta && (!local || job.from != 0) {
+        // Only two local files compare blocks: anything else copies the file whole afresh.
+        job.dst.remove(job.area, &job.dst_rel)?;
+        return copy_file(&job.full(), throttle_mb_per_s, reporter);
+    }
     let streamed = match (job.src, job.dst) {
         (AnyNode::Local(s), AnyNode::Local(d)) => {
-            let (md5, extents) = local_copy(s, d, job, throttle_mb_per_s, reporter)?;
-            if job.from == 0 {
+            let (md5, extents, written) = if job.mode == CopyMode::Delta {
+                delta_copy(s, d, job, throttle_mb_per_s, reporter)?
+            } else {
+                local_copy(s, d, job, throttle_mb_per_s, reporter)?
+            };
+            let whole = job.from == 0;
+            if whole || job.mode == CopyMode::Tail {
                 if let Some(got) = verify_local_extents(d, job, &extents)? {
                     if got == md5 {
-                        return Ok(Copied { md5, len: job.size });
+                        return Ok(Copied {
+                            // Of a tail, the whole source's md5 when the caller gave it.
+                            md5: if whole { md5 } else { source.map_or(md5, |s| s.0) },
+                            len: job.size,
+                            written,
+                        });
                     }
                 }
             }
+            if job.mode == CopyMode::Delta {
+                // The destination still differs (data where the source has none): copy it whole.
+                job.dst.remove(job.area, &job.dst_rel)?;
+                return copy_file(&job.full(), throttle_mb_per_s, reporter);
+            }
             // A partial copy, or a destination with data elsewhere: compare the whole files.
-            let a = job.src.digest_file(job.area, &job.rel, 0..u64::MAX)?;
-            (a.md5, a.len)
+            source_digest()?
         }
         (AnyNode::Remote(s), AnyNode::Remote(d)) => {
             let rate = throttle_mb_per_s
@@ -138,12 +231,14 @@ pub(super) fn copy_file(
         Copied {
             md5: streamed.0,
             len: streamed.1,
+            written: streamed.1,
         }
     } else {
-        let a = job.src.digest_file(job.area, &job.rel, 0..u64::MAX)?;
+        let (md5, len) = source_digest()?;
         Copied {
-            md5: a.md5,
-            len: a.len,
+            md5,
+            len,
+            written: job.size.saturating_sub(job.from),
         }
     };
     if expected.md5 != b.md5 || expected.len != b.len {
@@ -211,15 +306,15 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 }
 
 /// Both files on this machine: read and hash each chunk of the source's data extents, then
-/// `copy_file_range` it (same file system) or `pwrite` it; flush. Returns the md5 of the bytes
-/// read and the extents they came from.
+/// `copy_file_range` it (same file system, not a live copy) or `pwrite` it; flush. Returns the
+/// md5 of the bytes read, the extents they came from and the bytes written.
 fn local_copy(
     src: &LocalNode,
     dst: &LocalNode,
     job: &CopyJob<'_>,
     throttle_mb_per_s: Option<f64>,
     reporter: &dyn UpgradeReporter,
-) -> Result<([u8; 16], Vec<std::ops::Range<u64>>)> {
+) -> Result<([u8; 16], Vec<std::ops::Range<u64>>, u64)> {
     let from_path = src.file_path(job.area, &job.rel);
     let to_path = dst.file_path(job.area, &job.dst_rel);
     if let Some(dir) = to_path.parent() {
@@ -240,12 +335,13 @@ fn local_copy(
         (Ok(a), Ok(b)) => a.dev() == b.dev(),
         _ => false,
     };
-    let mut kernel_copy = same_fs;
+    let mut kernel_copy = same_fs && job.mode != CopyMode::Live;
     let started = Instant::now();
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; CHUNK as usize];
     let extents = data_extents(&input, job.from..job.size);
     let mut done = 0u64;
+    let mut written = 0u64;
     for extent in &extents {
         let mut pos = extent.start;
         while pos < extent.end {
@@ -264,6 +360,7 @@ fn local_copy(
                     kernel_copy = false;
                     output.write_all_at(chunk, pos).map_err(io("write", &to_path))?;
                 }
+                written += n as u64;
             }
             pos += n as u64;
             done += n as u64;
@@ -273,7 +370,88 @@ fn local_copy(
     }
     output.set_len(job.size).map_err(io("resize", &to_path))?;
     output.sync_all().map_err(io("flush", &to_path))?;
-    Ok((hasher.finalize().into(), extents))
+    Ok((hasher.finalize().into(), extents, written))
+}
+
+/// Both files on this machine, the destination an earlier live copy of the source: read and hash
+/// each chunk of the source's data extents as [`local_copy`] does, compare it block by block with
+/// the destination and write only the blocks that differ; flush. Returns the md5 of the bytes
+/// read, the extents they came from and the bytes written (the only ones reported as copied).
+fn delta_copy(
+    src: &LocalNode,
+    dst: &LocalNode,
+    job: &CopyJob<'_>,
+    throttle_mb_per_s: Option<f64>,
+    reporter: &dyn UpgradeReporter,
+) -> Result<([u8; 16], Vec<std::ops::Range<u64>>, u64)> {
+    let from_path = src.file_path(job.area, &job.rel);
+    let to_path = dst.file_path(job.area, &job.dst_rel);
+    let input = File::open(&from_path).map_err(io("open", &from_path))?;
+    // SAFETY: posix_fadvise on a valid, owned descriptor only changes the kernel's read-ahead.
+    unsafe {
+        libc::posix_fadvise(input.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL);
+    }
+    let output = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&to_path)
+        .map_err(io("open for writing", &to_path))?;
+    // The source's length (a copy that is longer keeps nothing past it; a shorter one reads
+    // zeros there, which the comparison rewrites where the source has data).
+    output.set_len(job.size).map_err(io("resize", &to_path))?;
+    let started = Instant::now();
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; CHUNK as usize];
+    let mut old = vec![0u8; CHUNK as usize];
+    let extents = data_extents(&input, 0..job.size);
+    let mut done = 0u64;
+    let mut written = 0u64;
+    for extent in &extents {
+        let mut pos = extent.start;
+        while pos < extent.end {
+            let want = usize::try_from(extent.end - pos).map_or(buf.len(), |r| r.min(buf.len()));
+            let n = read_at(&input, &mut buf[..want], pos).map_err(io("read", &from_path))?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            hasher.update(chunk);
+            let had = read_at(&output, &mut old[..n], pos).map_err(io("read", &to_path))?;
+            old[had..n].fill(0);
+            // Runs of differing blocks, each written with one pwrite.
+            let mut rewritten = 0usize;
+            let mut run: Option<usize> = None;
+            let blocks = n.div_ceil(COMPARE_BLOCK);
+            for b in 0..=blocks {
+                let at = b * COMPARE_BLOCK;
+                let differs = b < blocks && {
+                    let end = (at + COMPARE_BLOCK).min(n);
+                    chunk[at..end] != old[at..end]
+                };
+                match (differs, run) {
+                    (true, None) => run = Some(at),
+                    (false, Some(start)) => {
+                        let end = at.min(n);
+                        output
+                            .write_all_at(&chunk[start..end], pos + start as u64)
+                            .map_err(io("write", &to_path))?;
+                        rewritten += end - start;
+                        run = None;
+                    }
+                    _ => {}
+                }
+            }
+            if rewritten > 0 {
+                written += rewritten as u64;
+                reporter.on_copy_bytes(rewritten as u64);
+            }
+            pos += n as u64;
+            done += n as u64;
+            throttle(started, done, throttle_mb_per_s);
+        }
+    }
+    output.sync_all().map_err(io("flush", &to_path))?;
+    Ok((hasher.finalize().into(), extents, written))
 }
 
 /// The data extents of `range` of `file` (`SEEK_DATA`/`SEEK_HOLE`: holes read as zeros, so a
@@ -335,9 +513,10 @@ fn md5_of_extents(path: &Path, extents: &[std::ops::Range<u64>]) -> std::io::Res
     Ok(hasher.finalize().into())
 }
 
-/// Verifies a local copy made by [`local_copy`]: same length, no data outside the source's data
-/// extents, and the same md5 over them. `None` when the destination has data elsewhere (another
-/// file system's block size): the caller then compares the whole files.
+/// Verifies a local copy made by [`local_copy`] (of `from..size`): same length, no data from
+/// `from` on outside the source's data extents, and the same md5 over them. `None` when the
+/// destination has data elsewhere (another file system's block size, a preallocated tail): the
+/// caller then compares the whole files.
 fn verify_local_extents(
     dst: &LocalNode,
     job: &CopyJob<'_>,
@@ -349,7 +528,7 @@ fn verify_local_extents(
     if len != job.size {
         return Ok(None);
     }
-    let inside = data_extents(&file, 0..len)
+    let inside = data_extents(&file, job.from..len)
         .iter()
         .all(|d| extents.iter().any(|e| e.start <= d.start && d.end <= e.end));
     if !inside {
@@ -439,6 +618,70 @@ mod tests {
         assert_eq!(&buf[..5], &bytes[99_995..]);
     }
 
+    fn local(p: &Path) -> AnyNode {
+        AnyNode::Local(LocalNode::from_spec("n", &format!("dir:{}", p.display())).unwrap())
+    }
+
+    /// A copy made while the source was written (live), then brought up to date (delta) after
+    /// the source took more writes and the copy's prefix went bad: only the blocks that differ
+    /// are written (the changed prefix block and the new tail), and the result is the source
+    /// byte for byte; so is a copy with data where the source has none (a hole).
+    #[test]
+    fn a_delta_copy_rewrites_only_the_blocks_that_differ() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        let name = "00000000000000000000";
+        let size = 8 * 1024 * 1024u64;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(a.join(name))
+            .unwrap();
+        file.set_len(size).unwrap();
+        file.write_all_at(&[5u8; 100_000], 0).unwrap();
+        let (src, dst) = (local(&a), local(&b));
+        let job = |mode| CopyJob {
+            src: &src,
+            dst: &dst,
+            area: Area::CommitLog,
+            rel: name.into(),
+            dst_rel: name.into(),
+            from: 0,
+            size,
+            mode,
+        };
+        copy_file(&job(CopyMode::Live), None, &super::super::NoReporter).unwrap();
+        assert_eq!(
+            std::fs::read(b.join(name)).unwrap(),
+            std::fs::read(a.join(name)).unwrap()
+        );
+        file.write_all_at(&[6u8; 50_000], 100_000).unwrap();
+        let copy = std::fs::OpenOptions::new()
+            .write(true)
+            .open(b.join(name))
+            .unwrap();
+        copy.write_all_at(b"not the source", 10).unwrap();
+        let copied = copy_file(&job(CopyMode::Delta), None, &super::super::NoReporter).unwrap();
+        assert_eq!(
+            std::fs::read(b.join(name)).unwrap(),
+            std::fs::read(a.join(name)).unwrap()
+        );
+        // Block 0, and blocks 24 to 36 (bytes 98 304 to 151 552) holding the new bytes.
+        assert_eq!(copied.written, 14 * COMPARE_BLOCK as u64);
+        assert_eq!(copied.len, size);
+
+        copy.write_all_at(&[1u8; 10], 6 * 1024 * 1024).unwrap();
+        copy.sync_all().unwrap();
+        let copied = copy_file(&job(CopyMode::Delta), None, &super::super::NoReporter).unwrap();
+        assert_eq!(
+            std::fs::read(b.join(name)).unwrap(),
+            std::fs::read(a.join(name)).unwrap()
+        );
+        assert!(copied.written > 0, "{copied:?}");
+    }
+
     /// A preallocated file with data at its start and in its middle is copied whole: the copy
     /// has the source's bytes and length, and its md5 (over the data extents) is verified.
     #[test]
@@ -472,6 +715,7 @@ mod tests {
             dst_rel: name.into(),
             from: 0,
             size,
+            mode: CopyMode::Full,
         };
         let copied = copy_file(&job, None, &super::super::NoReporter).unwrap();
         assert_eq!(copied.len, size);

@@ -6,17 +6,22 @@
 //! 2. **pre-copy**, while the old pair still serves: copy what the master will never write
 //!    again (every commitlog file but the newest, every consume-queue and index file but the
 //!    newest of its directory) to each new node, and the older commitlog files a slave lacks to
-//!    it, md5-verified; each file is recorded at once (`precopy`);
+//!    it, md5-verified; each file is recorded at once (`precopy`). Between stores on this
+//!    machine, also copy the files still being written as they are at that moment (live
+//!    copies); with a slave, hash the sealed files `align` will compare on both;
 //! 3. **stop-old**: SIGTERM the old brokers and wait until their store locks are free; the
 //!    downtime starts here. Then record what every queue and consumer offset of the master holds
 //!    (from its files);
-//! 4. **align**: compare the newest commitlog files of master and slave (verify-commitlog);
+//! 4. **align**: compare the newest commitlog files of master and slave (verify-commitlog; a
+//!    file hashed during the pre-copy whose size and modification time did not move is not read
+//!    again);
 //!    complete a slave that is only behind, overwrite a divergent one only with `--align`; the
 //!    master is never written;
 //! 5. **copy**: copy to each new node what pre-copy did not copy or what changed since (the
-//!    newest files, `config/`, `checkpoint`), and remove copies of files the master deleted
-//!    meanwhile; give the slave the master's `config/`, consume queues, index and `checkpoint`
-//!    (its pre-copied ones moved into place). Every file is md5-verified;
+//!    newest files, `config/`, `checkpoint`; a live copy gets only the blocks that differ from
+//!    the master's file), and remove copies of files the master deleted meanwhile; give the
+//!    slave the master's `config/`, consume queues, index and `checkpoint` (its pre-copied ones
+//!    moved into place). Every file is md5-verified against the master's;
 //! 6. **configure**: back up each config to `<config>.bak-<timestamp>` and rewrite it in place
 //!    as a DLedger node (`n0` = master, `n1` = slave, `n2` = third);
 //! 7. **start**: start the three brokers and wait until the name server shows a BID 0 and two
@@ -76,8 +81,8 @@ pub use self::precopy::STAGING;
 pub use self::rollback::{rollback, RollbackReport};
 use self::state::StateAt;
 pub use self::state::{
-    Backup, CommitLogEnd, ConsumerOffset, Downtime, NodeRole, PreCopied, QueueOffset, Step, StepRecord,
-    UpgradeState,
+    Backup, CommitLogEnd, ConsumerOffset, Downtime, Hashed, NodeRole, PreCopied, QueueOffset, Step,
+    StepRecord, UpgradeState,
 };
 
 /// Default state file name, under the (first) third node's store root.

@@ -520,14 +520,14 @@ impl Upgrade {
             };
         }
         let (before, during) = self.phase_bytes();
-        // The align step reads the newest files of master and slave once more.
-        let newest = self.nodes[0].store.list_files().ok().map_or(0, |f| {
-            f.iter()
-                .rev()
-                .take(self.options.last)
-                .map(|f| f.size)
-                .sum::<u64>()
-        });
+        // The align step reads the newest file of master and slave once more (the older files it
+        // compares are hashed during the pre-copy).
+        let newest = self.nodes[0]
+            .store
+            .list_files()
+            .ok()
+            .and_then(|f| f.last().map(|f| f.size))
+            .unwrap_or(0);
         let hashed = if self.slave().is_some() { 2 * newest } else { 0 };
         // Each copied byte is read, written and read back for its md5.
         let work = 2 * during + hashed;
@@ -562,7 +562,8 @@ impl Upgrade {
                 let (before, _) = self.phase_bytes();
                 format!(
                     "while the old pair serves: copy the commitlog, consume-queue and index files that \
-                     are never written again ({before} bytes) to {}{}, md5-verified",
+                     are never written again ({before} bytes) to {}{}, md5-verified; on this machine \
+                     also the newest ones as they are now",
                     thirds.join(" and "),
                     if self.slave().is_some() {
                         "; older commitlog files the slave lacks to it"
@@ -594,8 +595,8 @@ impl Upgrade {
                 let (_, during) = self.phase_bytes();
                 format!(
                     "copy what pre-copy did not or what changed since ({during} bytes: the newest \
-                     files, config/, checkpoint) to {}{}, md5-verified; remove copies of files the \
-                     master deleted",
+                     files, config/, checkpoint; of a copy made while written only the blocks that \
+                     differ) to {}{}, md5-verified; remove copies of files the master deleted",
                     thirds.join(" and "),
                     if self.slave().is_some() {
                         "; config/, consumequeue/, index/ and checkpoint to the slave"

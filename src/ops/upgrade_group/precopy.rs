@@ -6,6 +6,14 @@
 //! pre-copied) and removes copies of files the master deleted meanwhile (retention). So the
 //! downtime depends on the size of the newest files, not on the size of the store.
 //!
+//! When the master and the node are both on this machine, `pre-copy` also copies the files still
+//! being written (the newest commitlog, consume-queue and index files, and sealed ones modified
+//! a moment ago) as they are at that moment (a live copy, recorded apart in `liveCopies`), and
+//! `copy` brings each up to date by rewriting only the blocks that differ from the master's file
+//! (a delta copy: the appended tail, the index slots that moved, and anything else that changed),
+//! then verifies the whole copy's md5 against the master's file as any copy. So the downtime
+//! reads the newest files but writes and flushes little of them.
+//!
 //! A running slave's own consume queues and index are in use, so its pre-copies go to a staging
 //! directory ([`STAGING`]) and are moved into place during the downtime; the older commitlog
 //! files it lacks (a slave that attached late) go straight into its commitlog directory, below
@@ -18,10 +26,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use broker::store::format::file_name_to_offset;
 
-use super::copy::{copy_files, Copied, CopyJob};
-use super::state::{NodeRole, PreCopied, Step, UpgradeState};
+use super::copy::{copy_files, Copied, CopyJob, CopyMode};
+use super::state::{Hashed, NodeRole, PreCopied, Step, UpgradeState};
 use super::{failpoint, Node, Result, Upgrade, UpgradeReporter};
-use crate::ops::node::{Area, NodeAdmin, StoreFile};
+use crate::ops::node::{AnyNode, Area, NodeAdmin, StoreFile};
 
 /// Where a running slave's pre-copied consume-queue and index files wait (under its store root).
 pub const STAGING: &str = "upgrade-staging";
@@ -84,6 +92,21 @@ impl MasterFiles {
             }
         }
         out
+    }
+
+    /// The files still being written: the newest commitlog file and the newest file of each
+    /// consume queue and of `index/`, as (area, file).
+    pub(super) fn live(&self) -> Vec<(Area, &StoreFile)> {
+        let sealed: BTreeSet<(Area, &str)> = self
+            .sealed()
+            .into_iter()
+            .map(|(a, f)| (a, f.rel.as_str()))
+            .collect();
+        self.all(true)
+            .into_iter()
+            .filter(|(a, f)| *a == Area::CommitLog || rolled_dir(&f.rel).is_some())
+            .filter(|(a, f)| !sealed.contains(&(*a, f.rel.as_str())))
+            .collect()
     }
 
     /// Every file, as (area, file); the commitlog only with `commitlog`.
@@ -155,6 +178,18 @@ impl UpgradeState {
             p.node == node && p.area == area && p.rel == f.rel && p.size == f.size && p.mtime_ns == f.mtime_ns
         })
     }
+
+    /// The live copy of `rel` on `node` (whatever the master's file became since).
+    fn live_copy(&self, node: &str, area: Area, rel: &str) -> Option<&PreCopied> {
+        self.live_copies
+            .iter()
+            .find(|p| p.node == node && p.area == area && p.rel == rel)
+    }
+}
+
+/// Whether the master and `n` are both on this machine (live and delta copies need that).
+fn both_local(master: &Node, n: &Node) -> bool {
+    matches!((&master.store, &n.store), (AnyNode::Local(_), AnyNode::Local(_)))
 }
 
 /// (area, path) → size of a node's files under the trees the copy writes.
@@ -180,15 +215,19 @@ impl Upgrade {
     /// Step 2: copies the sealed files (see the module header) while the old pair serves; each
     /// verified file is recorded in the state file at once, so a resumed run skips it.
     pub(super) fn pre_copy(&mut self, reporter: &dyn UpgradeReporter) -> Result<String> {
+        let quiet_before = now_ns().saturating_sub(QUIET.as_nanos() as u64);
+        // First, so that the live copies, made last, are what the page cache holds at the stop.
+        let hashed = self.hash_for_align(quiet_before)?;
         let master = &self.nodes[0];
         let files = MasterFiles::list(&*master.store)?;
-        let quiet_before = now_ns().saturating_sub(QUIET.as_nanos() as u64);
         let mut jobs = Vec::new();
+        let mut live_jobs = Vec::new();
         let mut skipped = 0;
         let mut busy = 0;
         let mut keep: Vec<PreCopied> = Vec::new();
         for n in self.nodes.iter().filter(|n| n.role != NodeRole::Master) {
             let slave = n.role == NodeRole::Slave;
+            let live_ok = both_local(master, n);
             let have = dest_files(n, slave)?;
             // A slave gets only the commitlog files older than its own oldest one.
             let slave_oldest = have
@@ -212,12 +251,16 @@ impl Upgrade {
                         continue;
                     }
                 }
-                if f.mtime_ns.is_none_or(|m| m > quiet_before) {
+                let being_written = f.mtime_ns.is_none_or(|m| m > quiet_before);
+                // A slave's commitlog files are never brought up to date by a delta copy (align
+                // leaves older files it holds alone): no live copy of those.
+                let can_live = live_ok && (!slave || area == Area::Root);
+                if being_written && !can_live {
                     busy += 1;
                     continue;
                 }
                 n.store.remove(area, &dst_rel)?;
-                jobs.push(CopyJob {
+                let job = CopyJob {
                     src: &master.store,
                     dst: &n.store,
                     area,
@@ -225,9 +268,44 @@ impl Upgrade {
                     dst_rel,
                     from: 0,
                     size: f.size,
+                    mode: if being_written {
+                        CopyMode::Live
+                    } else {
+                        CopyMode::Full
+                    },
+                };
+                if being_written {
+                    live_jobs.push(job);
+                } else {
+                    jobs.push(job);
+                }
+            }
+            if !live_ok {
+                continue;
+            }
+            for (area, f) in files.live() {
+                let dst_rel = match (slave, area) {
+                    (false, _) => f.rel.clone(),
+                    (true, Area::CommitLog) => continue,
+                    (true, Area::Root) => format!("{STAGING}/{}", f.rel),
+                };
+                n.store.remove(area, &dst_rel)?;
+                live_jobs.push(CopyJob {
+                    src: &master.store,
+                    dst: &n.store,
+                    area,
+                    rel: f.rel.clone(),
+                    dst_rel,
+                    from: 0,
+                    size: f.size,
+                    mode: CopyMode::Live,
                 });
             }
         }
+        // The sealed files first: a run interrupted meanwhile keeps what it verified, and the
+        // live copies are the freshest in the page cache when the downtime reads them again.
+        let live = live_jobs.len();
+        jobs.extend(live_jobs);
         let bytes: u64 = jobs.iter().map(|j| j.size).sum();
         let counting = Counting {
             inner: reporter,
@@ -235,6 +313,8 @@ impl Upgrade {
         };
         let mut state = self.state.clone();
         state.precopied = keep;
+        // Files being written are copied again by every run.
+        state.live_copies.clear();
         let state = Mutex::new(state);
         reporter.on_copy_start("pre-copy", bytes);
         let this = &*self;
@@ -254,7 +334,21 @@ impl Upgrade {
                 let before = listed.get(&(job.area, job.rel.as_str()));
                 let unchanged = matches!((now.first(), before), (Some(n), Some(b)) if n == *b);
                 let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if unchanged {
+                if job.mode == CopyMode::Live {
+                    // What the master's file held at some moment of the copy: the copy step
+                    // brings it up to date whatever the file became.
+                    s.live_copies.push(PreCopied {
+                        node: this.node_id_of(job.dst),
+                        area: job.area,
+                        rel: job.rel.clone(),
+                        dst_rel: job.dst_rel.clone(),
+                        size: c.len,
+                        mtime_ns: before.and_then(|f| f.mtime_ns),
+                        md5: hex::encode(c.md5),
+                    });
+                    s.downtime.bytes_before += c.len;
+                    this.save_state(&s)?;
+                } else if unchanged {
                     s.precopied.push(PreCopied {
                         node: this.node_id_of(job.dst),
                         area: job.area,
@@ -278,14 +372,64 @@ impl Upgrade {
         recorded?;
         let copied = jobs.len();
         Ok(format!(
-            "copied and md5-verified {copied} file(s) ({bytes} bytes) while the old pair served; \
-             {skipped} copied by an earlier run; {busy} being written left to the downtime copy"
+            "copied and md5-verified {copied} file(s) ({bytes} bytes) while the old pair served, \
+             {live} of them being written (copied as they were, brought up to date during the \
+             downtime); {skipped} copied by an earlier run; {busy} being written left to the \
+             downtime copy; {hashed} sealed commitlog file(s) of master and slave hashed for align"
         ))
+    }
+
+    /// With a slave: hashes the files `align` will compare that are no longer written (the
+    /// master's newest `--last` files but its newest, on master and slave, each not modified for
+    /// a moment), and records each whose size and modification time did not move meanwhile, so
+    /// that `align` reads only the files still written. Returns how many were recorded.
+    fn hash_for_align(&mut self, quiet_before: u64) -> Result<usize> {
+        self.state.hashed.clear();
+        let Some(slave) = self.slave() else {
+            return Ok(0);
+        };
+        let master = &self.nodes[0];
+        let names: Vec<String> = master.store.list_files()?.into_iter().map(|f| f.name).collect();
+        let window = names.len().saturating_sub(self.options.last.max(1));
+        let sealed = &names[window..names.len().saturating_sub(1)];
+        let mut hashed = Vec::new();
+        for n in [master, slave] {
+            for name in sealed {
+                let listed = |n: &Node| -> Result<Option<StoreFile>> {
+                    Ok(n.store
+                        .list_tree(Area::CommitLog, name)?
+                        .into_iter()
+                        .find(|f| f.rel == *name))
+                };
+                let Some(before) = listed(n)? else { continue };
+                let Some(mtime_ns) = before.mtime_ns.filter(|m| *m <= quiet_before) else {
+                    continue;
+                };
+                let digest = n.store.digest_file(Area::CommitLog, name, 0..u64::MAX)?;
+                if listed(n)?.as_ref() != Some(&before) || digest.len != before.size {
+                    continue;
+                }
+                hashed.push(Hashed {
+                    node: n.self_id.clone(),
+                    name: name.clone(),
+                    size: before.size,
+                    mtime_ns,
+                    md5: hex::encode(digest.md5),
+                    first_nonzero: digest.first_nonzero,
+                    data_end: digest.data_end,
+                });
+            }
+        }
+        let count = hashed.len();
+        self.state.hashed = hashed;
+        Ok(count)
     }
 
     /// Removes every pre-copied file (and a slave's staging directory).
     pub(super) fn undo_pre_copy(&mut self) -> Result<()> {
-        for p in std::mem::take(&mut self.state.precopied) {
+        let mut copies = std::mem::take(&mut self.state.precopied);
+        copies.append(&mut self.state.live_copies);
+        for p in copies {
             if let Some(n) = self.nodes.iter().find(|n| n.self_id == p.node) {
                 n.store.remove(p.area, &p.dst_rel)?;
             }
@@ -315,10 +459,11 @@ impl Upgrade {
         let mut said = Vec::new();
         for n in self.nodes.iter().filter(|n| n.role != NodeRole::Master) {
             let third = n.role == NodeRole::Third;
+            let live_ok = both_local(master, n);
             let wanted: Vec<(Area, &StoreFile)> = files.all(third);
             let on_master: BTreeSet<(Area, &str)> =
                 wanted.iter().map(|(a, f)| (*a, f.rel.as_str())).collect();
-            let (mut reused, mut removed) = (0, 0);
+            let (mut reused, mut removed, mut synced) = (0, 0, 0);
             if third {
                 // Copies of files the master deleted since (retention), and leftovers.
                 for ((area, rel), _) in dest_files(n, false)? {
@@ -357,7 +502,23 @@ impl Upgrade {
                 if !third && area == Area::CommitLog {
                     continue;
                 }
-                n.store.remove(area, &f.rel)?;
+                let live = self
+                    .state
+                    .live_copy(&n.self_id, area, &f.rel)
+                    .filter(|p| live_ok && have.contains_key(&(area, p.dst_rel.clone())));
+                let mode = match live {
+                    Some(p) => {
+                        if p.dst_rel != f.rel {
+                            n.store.rename_file(area, &p.dst_rel, &f.rel)?;
+                        }
+                        synced += 1;
+                        CopyMode::Delta
+                    }
+                    None => {
+                        n.store.remove(area, &f.rel)?;
+                        CopyMode::Full
+                    }
+                };
                 jobs.push(CopyJob {
                     src: &master.store,
                     dst: &n.store,
@@ -366,32 +527,50 @@ impl Upgrade {
                     dst_rel: f.rel.clone(),
                     from: 0,
                     size: f.size,
+                    mode,
                 });
             }
             if !third {
                 n.store.remove(Area::Root, STAGING)?;
             }
-            let to_node: Vec<&CopyJob<'_>> = jobs.iter().filter(|j| std::ptr::eq(j.dst, &n.store)).collect();
+            let to_node: Vec<&CopyJob<'_>> = jobs
+                .iter()
+                .filter(|j| std::ptr::eq(j.dst, &n.store) && j.mode == CopyMode::Full)
+                .collect();
             said.push(format!(
-                "{} file(s) ({} bytes) to {}, {reused} pre-copied kept, {removed} removed",
+                "{} file(s) ({} bytes) to {}, {reused} pre-copied kept, {synced} copied while \
+                 written brought up to date, {removed} removed",
                 to_node.len(),
                 to_node.iter().map(|j| j.size).sum::<u64>(),
                 n.self_id
             ));
         }
-        let bytes: u64 = jobs.iter().map(|j| j.size).sum();
+        // A delta copy reports only the bytes it rewrote; the others every byte.
+        let bytes: u64 = jobs
+            .iter()
+            .filter(|j| j.mode == CopyMode::Full)
+            .map(|j| j.size)
+            .sum();
         let counting = Counting {
             inner: reporter,
             bytes: AtomicU64::new(0),
         };
+        let rewritten = AtomicU64::new(0);
         reporter.on_copy_start("copy", bytes);
-        let result = copy_files(&jobs, self.options.throttle_mb_per_s, &counting, &|_, _| {
+        let result = copy_files(&jobs, self.options.throttle_mb_per_s, &counting, &|i, c| {
+            if jobs[i].mode == CopyMode::Delta {
+                rewritten.fetch_add(c.written, Ordering::Relaxed);
+            }
             failpoint("during:copy");
             Ok(())
         });
         reporter.on_copy_done();
         self.state.downtime.bytes_during += counting.bytes.load(Ordering::Relaxed);
         result?;
-        Ok(format!("copied and md5-verified {}", said.join("; ")))
+        Ok(format!(
+            "copied and md5-verified {}; {} bytes rewritten in the copies made while written",
+            said.join("; "),
+            rewritten.load(Ordering::Relaxed)
+        ))
     }
 }

@@ -158,6 +158,28 @@ pub struct PreCopied {
     pub md5: String,
 }
 
+/// A sealed commitlog file of the master or the slave among the newest `--last`, hashed while
+/// the old pair served, so that `align` need not read it again: trusted only while the file still
+/// has this size and modification time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hashed {
+    /// The node (`n0`, `n1`).
+    pub node: String,
+    /// The 20-digit file name.
+    pub name: String,
+    /// Its size.
+    pub size: u64,
+    /// Its modification time (ns since the Unix epoch).
+    pub mtime_ns: u64,
+    /// md5 of the whole file, hex.
+    pub md5: String,
+    /// Position of its first non-zero byte.
+    pub first_nonzero: Option<u64>,
+    /// Position just after its last non-zero byte.
+    pub data_end: Option<u64>,
+}
+
 /// What the upgrade cost: when the old master was stopped, and the bytes copied before and
 /// during the downtime (kept across `--resume`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +189,8 @@ pub struct Downtime {
     pub stopped_at_ms: Option<u64>,
     /// Bytes copied by `pre-copy`, while the old pair served.
     pub bytes_before: u64,
-    /// Bytes copied by `align` and `copy`, while the group was down.
+    /// Bytes copied by `align` and `copy`, while the group was down (of a copy made while
+    /// written and brought up to date, the bytes rewritten).
     pub bytes_during: u64,
     /// When the new group was first seen taking a send, or else registered its leader (ms since
     /// the Unix epoch).
@@ -208,6 +231,14 @@ pub struct UpgradeState {
     /// Files copied by `pre-copy`.
     #[serde(default)]
     pub precopied: Vec<PreCopied>,
+    /// Files `pre-copy` copied while the old master was writing them (the newest of their
+    /// directory, or modified a moment before), as they were then; `copy` brings each up to date
+    /// by rewriting the blocks that differ (node and master on one machine only).
+    #[serde(default)]
+    pub live_copies: Vec<PreCopied>,
+    /// Sealed commitlog files of master and slave that `align` compares, hashed by `pre-copy`.
+    #[serde(default)]
+    pub hashed: Vec<Hashed>,
     /// Downtime and bytes copied.
     #[serde(default)]
     pub downtime: Downtime,

@@ -6,15 +6,15 @@ use std::time::{Duration, Instant};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::check::{check_offsets, first_put, wait_for_group};
-use super::copy::{copy_file, CopyJob};
+use super::copy::{copy_file, copy_file_known, CopyJob, CopyMode};
 use super::offsets::{consumer_offsets, queue_offsets};
 use super::precopy::Counting;
 use super::state::{Backup, CommitLogEnd, NodeRole, Step, StepRecord};
 use super::{failpoint, now_ms, now_secs, Result, Upgrade, UpgradeError, UpgradeReport, UpgradeReporter};
 use crate::ops::admin::Admin;
 use crate::ops::gen_config;
-use crate::ops::node::Area;
-use crate::ops::verify_commitlog::{self, Role, Verdict, VerifyOptions};
+use crate::ops::node::{Area, RangeDigest};
+use crate::ops::verify_commitlog::{self, KnownDigest, Role, Verdict, VerifyOptions};
 
 impl Upgrade {
     /// Runs every step not done yet, saving the state after each.
@@ -135,6 +135,8 @@ impl Upgrade {
             return Ok("skipped: no slave".into());
         };
         let master = &self.nodes[0];
+        let known = self.known_digests(&[master, slave])?;
+        let reused = known.len();
         let verify = verify_commitlog::verify_commitlog(
             &VerifyOptions {
                 nodes: vec![
@@ -143,6 +145,7 @@ impl Upgrade {
                 ],
                 last: self.options.last,
                 allow_running: false,
+                known,
             },
             &verify_commitlog::NoReporter,
         )?;
@@ -205,8 +208,15 @@ impl Upgrade {
                         dst_rel: f.name.clone(),
                         from,
                         size: m.size,
+                        // The comparison proved the slave's bytes below `from` are the master's.
+                        mode: if from > 0 { CopyMode::Tail } else { CopyMode::Full },
                     };
-                    copy_file(&job, self.options.throttle_mb_per_s, &counting)?;
+                    // The master's md5 as the comparison just computed it (the master is stopped).
+                    let known = hex::decode(&m.md5)
+                        .ok()
+                        .and_then(|d| <[u8; 16]>::try_from(d).ok())
+                        .map(|d| (d, m.size));
+                    copy_file_known(&job, known, self.options.throttle_mb_per_s, &counting)?;
                     if overwrite {
                         overwritten += 1;
                     } else {
@@ -241,6 +251,7 @@ impl Upgrade {
                 dst_rel: f.name.clone(),
                 from: 0,
                 size: f.size,
+                mode: CopyMode::Full,
             };
             copy_file(&job, self.options.throttle_mb_per_s, &counting)?;
             filled += 1;
@@ -249,8 +260,44 @@ impl Upgrade {
         self.state.downtime.bytes_during += copied;
         Ok(format!(
             "{identical} identical, {completed} completed from the master, {overwritten} overwritten, \
-             {moved} slave-only moved aside, {filled} older file(s) the slave lacked copied ({copied} bytes)"
+             {moved} slave-only moved aside, {filled} older file(s) the slave lacked copied ({copied} bytes); \
+             {reused} file(s) hashed during the pre-copy and unchanged since not read again"
         ))
+    }
+
+    /// The digests `pre-copy` recorded (see [`super::state::Hashed`]) of files that still have
+    /// the recorded size and modification time, for `nodes` in this order.
+    fn known_digests(&self, nodes: &[&super::Node]) -> Result<Vec<KnownDigest>> {
+        let mut out = Vec::new();
+        for (i, n) in nodes.iter().enumerate() {
+            let mine: Vec<_> = self.state.hashed.iter().filter(|h| h.node == n.self_id).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let listing = n.store.list_tree(Area::CommitLog, "")?;
+            for h in mine {
+                let unchanged = listing
+                    .iter()
+                    .any(|f| f.rel == h.name && f.size == h.size && f.mtime_ns == Some(h.mtime_ns));
+                let md5 = hex::decode(&h.md5)
+                    .ok()
+                    .and_then(|m| <[u8; 16]>::try_from(m).ok());
+                if let (true, Some(md5)) = (unchanged, md5) {
+                    out.push(KnownDigest {
+                        node: i,
+                        name: h.name.clone(),
+                        size: h.size,
+                        digest: RangeDigest {
+                            md5,
+                            len: h.size,
+                            first_nonzero: h.first_nonzero,
+                            data_end: h.data_end,
+                        },
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn configure(&mut self) -> Result<String> {
