@@ -250,6 +250,12 @@ fn persist_blocking(
     write_applied(written, dir, state, sync_dir).map_err(PersistError::State)
 }
 
+/// A persist task that panicked or was cancelled: a state-machine write error (stops the node).
+fn persist_task_failed(e: tokio::task::JoinError) -> StorageError {
+    let e = LogStoreError::Invalid(format!("the persist task failed: {e}"));
+    StorageError::from(StorageIOError::write_state_machine(&e))
+}
+
 /// [`persist_blocking`] on a blocking thread, so the applies go on meanwhile. A full disk is
 /// waited out for the applier's part; a stale `raft-applied.json` only means re-applying at
 /// the next start, so that write is skipped when the disk is full.
@@ -269,10 +275,7 @@ async fn persist(
             persist_blocking(&log, &*applier, &dir, &written, &state, sync_dir)
         })
     };
-    let first = job.await.map_err(|e| {
-        let e = LogStoreError::Invalid(format!("the persist task failed: {e}"));
-        StorageError::from(StorageIOError::write_state_machine(&e))
-    })?;
+    let first = job.await.map_err(persist_task_failed)?;
     let result = match first {
         Err(e) if persist_no_space(&e) => space
             .retry("applied metadata", persist_no_space, || {
@@ -409,10 +412,7 @@ impl StateMachine {
         let Some(job) = self.persisting.take() else {
             return Ok(());
         };
-        job.await.map_err(|e| {
-            let e = LogStoreError::Invalid(format!("the persist task failed: {e}"));
-            StorageError::from(StorageIOError::write_state_machine(&e))
-        })?
+        job.await.map_err(persist_task_failed)?
     }
 
     /// The last applied log id.

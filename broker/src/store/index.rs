@@ -645,9 +645,8 @@ impl IndexService {
     /// # Errors
     /// [`StoreError::Io`].
     pub fn flush(&self) -> Result<i64> {
-        for f in &self.files {
-            f.write_header()?;
-            f.file.sync_data().map_err(io_err("fsync", &f.path))?;
+        for (file, path) in self.files_to_sync()? {
+            file.sync_data().map_err(io_err("fsync", &path))?;
         }
         Ok(self.files.last().map_or(0, |f| f.header.end_timestamp))
     }

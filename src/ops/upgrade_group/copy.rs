@@ -618,6 +618,17 @@ mod tests {
         assert_eq!(&buf[..5], &bytes[99_995..]);
     }
 
+    /// A new file of `size` bytes, all of them a hole, open for writing.
+    fn preallocated(path: &Path, size: u64) -> File {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .unwrap();
+        file.set_len(size).unwrap();
+        file
+    }
+
     fn local(p: &Path) -> AnyNode {
         AnyNode::Local(LocalNode::from_spec("n", &format!("dir:{}", p.display())).unwrap())
     }
@@ -633,13 +644,7 @@ mod tests {
         std::fs::create_dir_all(&a).unwrap();
         let name = "00000000000000000000";
         let size = 8 * 1024 * 1024u64;
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(a.join(name))
-            .unwrap();
-        file.set_len(size).unwrap();
+        let file = preallocated(&a.join(name), size);
         file.write_all_at(&[5u8; 100_000], 0).unwrap();
         let (src, dst) = (local(&a), local(&b));
         let job = |mode| CopyJob {
@@ -691,22 +696,14 @@ mod tests {
         std::fs::create_dir_all(&a).unwrap();
         let name = "00000000000000000000";
         let size = 24 * 1024 * 1024u64;
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(a.join(name))
-            .unwrap();
-        file.set_len(size).unwrap();
+        let file = preallocated(&a.join(name), size);
         file.write_all_at(&[7u8; 5000], 0).unwrap();
         file.write_all_at(&[9u8; 100], 9 * 1024 * 1024 + 3).unwrap();
         drop(file);
         let extents = data_extents(&File::open(a.join(name)).unwrap(), 0..size);
         assert!(!extents.is_empty());
         assert!(extents.iter().any(|e| e.start == 0));
-        let node =
-            |p: &Path| AnyNode::Local(LocalNode::from_spec("n", &format!("dir:{}", p.display())).unwrap());
-        let (src, dst) = (node(&a), node(&b));
+        let (src, dst) = (local(&a), local(&b));
         let job = CopyJob {
             src: &src,
             dst: &dst,
