@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
 
 use super::checkpoint::sync_dir;
 use super::error::{io_err, Result, StoreError};
@@ -126,7 +128,7 @@ pub struct ConsumeQueue {
     flushed_logic: i64,
     /// Woken when a unit is dispatched to this queue: the pulls held on it (Java's
     /// `PullRequestHoldService` keys them by topic and queue too), not every held pull.
-    arrivals: Arc<tokio::sync::Notify>,
+    arrivals: Arc<Notify>,
 }
 
 impl ConsumeQueue {
@@ -522,6 +524,47 @@ pub struct ConsumeQueueSet {
     dir: PathBuf,
     file_size: u64,
     queues: HashMap<String, BTreeMap<i32, ConsumeQueue>>,
+    /// Wake-ups handed to pulls held on queues without units yet, by topic and queue id. The
+    /// queue's first unit takes its wake-up over, so such a pull is woken by that unit and by
+    /// nothing else: falling back to "any arrival in the store" woke every pull of an idle
+    /// topic on every append. Entries leave when no pull holds them
+    /// ([`ConsumeQueueSet::release_arrivals`]).
+    pending_arrivals: Arc<PendingArrivals>,
+}
+
+/// See `ConsumeQueueSet::pending_arrivals`.
+type PendingArrivals = Mutex<HashMap<(String, i32), Arc<Notify>>>;
+
+/// A held pull's wake-up for its queue ([`ConsumeQueueSet::arrivals`]); dropping the last one of
+/// a queue without units forgets it.
+#[derive(Debug)]
+pub struct Arrivals {
+    notify: Arc<Notify>,
+    pending: Option<(Arc<PendingArrivals>, (String, i32))>,
+}
+
+impl std::ops::Deref for Arrivals {
+    type Target = Notify;
+
+    fn deref(&self) -> &Notify {
+        &self.notify
+    }
+}
+
+impl Drop for Arrivals {
+    fn drop(&mut self) {
+        let Some((pending, key)) = self.pending.take() else {
+            return;
+        };
+        let mut pending = pending.lock().unwrap_or_else(|p| p.into_inner());
+        // Ours and the map's: nobody else holds it (clones are made under this lock).
+        if pending
+            .get(&key)
+            .is_some_and(|n| Arc::ptr_eq(n, &self.notify) && Arc::strong_count(n) == 2)
+        {
+            pending.remove(&key);
+        }
+    }
 }
 
 impl ConsumeQueueSet {
@@ -569,6 +612,7 @@ impl ConsumeQueueSet {
             dir: dir.to_owned(),
             file_size,
             queues,
+            pending_arrivals: Arc::default(),
         })
     }
 
@@ -592,7 +636,11 @@ impl ConsumeQueueSet {
             Some(q) => q,
             None => {
                 let dir = self.dir.join(&req.topic).join(req.queue_id.to_string());
-                let q = ConsumeQueue::open(&dir, self.file_size)?;
+                let mut q = ConsumeQueue::open(&dir, self.file_size)?;
+                let mut pending = self.pending_arrivals.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(held) = pending.remove(&(req.topic.clone(), req.queue_id)) {
+                    q.arrivals = held;
+                }
                 self.queues
                     .entry(req.topic.clone())
                     .or_default()
@@ -607,10 +655,22 @@ impl ConsumeQueueSet {
         Ok(written)
     }
 
-    /// What wakes the pulls held on a queue (see `ConsumeQueue::arrivals`); `None` until the
-    /// queue has its first unit.
-    pub fn arrivals(&self, topic: &str, queue_id: i32) -> Option<Arc<tokio::sync::Notify>> {
-        self.find(topic, queue_id).map(|q| Arc::clone(&q.arrivals))
+    /// What wakes the pulls held on a queue (see `ConsumeQueue::arrivals`): notified when a unit
+    /// is dispatched to it, the first one included.
+    pub fn arrivals(&self, topic: &str, queue_id: i32) -> Arrivals {
+        if let Some(q) = self.find(topic, queue_id) {
+            return Arrivals {
+                notify: Arc::clone(&q.arrivals),
+                pending: None,
+            };
+        }
+        let key = (topic.to_owned(), queue_id);
+        let mut pending = self.pending_arrivals.lock().unwrap_or_else(|p| p.into_inner());
+        let notify = Arc::clone(pending.entry(key.clone()).or_default());
+        Arrivals {
+            notify,
+            pending: Some((Arc::clone(&self.pending_arrivals), key)),
+        }
     }
 
     /// One queue.
@@ -732,6 +792,38 @@ mod tests {
             tags_code: 7,
             store_timestamp: 0,
         }
+    }
+
+    #[test]
+    fn a_queue_without_units_wakes_its_pulls_on_its_first_unit_only() {
+        use std::future::Future;
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = ConsumeQueueSet::open(dir.path(), 20 * 8).unwrap();
+        set.dispatch(&req(0, 0, 0)).unwrap();
+        let held = set.arrivals("T", 1);
+        let again = set.arrivals("T", 1);
+        {
+            let woken = held.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            assert!(woken.as_mut().poll(&mut cx).is_pending(), "nothing arrived yet");
+            // Units of another queue do not wake it.
+            set.dispatch(&req(0, 1, 100)).unwrap();
+            assert!(woken.as_mut().poll(&mut cx).is_pending());
+            // Its first unit does (the queue took the held wake-up over).
+            set.dispatch(&req(1, 0, 200)).unwrap();
+            assert!(woken.as_mut().poll(&mut cx).is_ready());
+        }
+        drop((held, again));
+        assert!(set.pending_arrivals.lock().unwrap().is_empty());
+        // Held and dropped without a unit: forgotten once the last holder is gone.
+        let a = set.arrivals("T", 2);
+        let b = set.arrivals("T", 2);
+        drop(a);
+        assert_eq!(set.pending_arrivals.lock().unwrap().len(), 1);
+        drop(b);
+        assert!(set.pending_arrivals.lock().unwrap().is_empty());
     }
 
     #[test]

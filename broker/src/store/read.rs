@@ -120,9 +120,9 @@ impl MessageStore {
         Ok(r)
     }
 
-    /// What wakes a pull held on a queue when a unit is dispatched to it; `None` for a queue
-    /// without units yet (wait on [`MessageStore::subscribe_arrivals`] then).
-    pub fn queue_arrivals(&self, topic: &str, queue_id: i32) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+    /// What wakes a pull held on a queue when a unit is dispatched to it, its first unit
+    /// included.
+    pub fn queue_arrivals(&self, topic: &str, queue_id: i32) -> super::consume_queue::Arrivals {
         self.shared.read().cqs.arrivals(topic, queue_id)
     }
 

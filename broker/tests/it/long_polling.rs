@@ -1,7 +1,7 @@
 //! Long polling (PULL_MESSAGE with the suspend flag) against a real broker: a pull held on an
 //! empty position is answered as soon as a message reaches its queue, whether the queue already
 //! had units (woken by that queue alone, as Java's `PullRequestHoldService` keys held pulls by
-//! topic and queue) or none yet (woken by the store's first unit there).
+//! topic and queue) or none yet (woken by the first unit there, not by every append).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -28,7 +28,7 @@ async fn held_pulls_are_answered_when_their_queue_gets_a_message() {
     let first = invoke(&c, &b.addr, send_request("Held", 0, b"first".to_vec(), "", "")).await;
     assert_eq!(first.code, response::SUCCESS, "{:?}", first.remark);
 
-    // Queue 0 has a unit (its pull waits on that queue), queue 3 none (it waits on the store).
+    // Queue 0 has a unit, queue 3 none yet: each pull waits on its own queue.
     let hold = |queue: i32, offset: i64| {
         let (c, addr) = (c.clone(), b.addr.clone());
         tokio::spawn(async move {

@@ -149,8 +149,7 @@ pub async fn pull(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
     }
 
     // Subscribe before reading so an arrival between the read and the wait is not missed.
-    let queue_arrivals = b.store.queue_arrivals(&h.topic, h.queue_id);
-    let mut arrivals = b.store.subscribe_arrivals();
+    let arrivals = b.store.queue_arrivals(&h.topic, h.queue_id);
     let mut result = get(b, &h, &sub)?;
     let mut code = status_code(result.status, h.queue_offset);
     if code == response::PULL_NOT_FOUND && h.sys_flag & pull_flag::SUSPEND != 0 {
@@ -163,29 +162,18 @@ pub async fn pull(b: &Broker, ctx: &ConnContext, req: &RemotingCommand) -> Reply
         let mut stop = ctx.shutdown.clone();
         b.stats.counters.pull_in_flight.fetch_add(1, Ordering::Relaxed);
         loop {
-            // Woken by a unit dispatched to this queue; a queue without units yet by any
-            // arrival in the store (its first unit creates what the other branch waits on).
-            if let Some(queue) = &queue_arrivals {
-                let notified = queue.notified();
-                tokio::pin!(notified);
-                notified.as_mut().enable();
-                if b.store.max_offset_in_queue(&h.topic, h.queue_id) > h.queue_offset {
-                    break;
-                }
-                tokio::select! {
-                    _ = notified => {}
-                    _ = tokio::time::sleep_until(deadline) => break,
-                    _ = stop.changed() => break,
-                }
-            } else {
-                tokio::select! {
-                    changed = arrivals.changed() => if changed.is_err() { break },
-                    _ = tokio::time::sleep_until(deadline) => break,
-                    _ = stop.changed() => break,
-                }
-                if b.store.max_offset_in_queue(&h.topic, h.queue_id) > h.queue_offset {
-                    break;
-                }
+            // Woken by a unit dispatched to this queue only (Java's PullRequestHoldService keys
+            // held pulls by topic and queue too).
+            let notified = arrivals.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if b.store.max_offset_in_queue(&h.topic, h.queue_id) > h.queue_offset {
+                break;
+            }
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = stop.changed() => break,
             }
         }
         b.stats.counters.pull_in_flight.fetch_sub(1, Ordering::Relaxed);
