@@ -65,6 +65,9 @@ impl Shared {
                 return Err(e);
             }
         };
+        // The key index is not synced here (Java neither): its written entries only leave this
+        // process's resident set.
+        self.read().index.release_written();
         let cp = {
             let mut cp = lock(&self.checkpoint);
             cp.logics_msg_timestamp = cp.logics_msg_timestamp.max(logics_ts);

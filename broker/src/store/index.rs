@@ -134,6 +134,13 @@ pub struct IndexFile {
     header: IndexHeader,
 }
 
+/// An index file's map: the header and the hash slots are written all over and stay mapped;
+/// the entries are appended in order and leave the map once synced (see [`MappedFile`]).
+fn mapped(file: std::fs::File, size: u64, slots: u32) -> MappedFile {
+    let hot = fmt::HEADER_SIZE as u64 + u64::from(slots) * fmt::SLOT_SIZE as u64;
+    MappedFile::with_hot_prefix(file, size, hot)
+}
+
 impl IndexFile {
     /// Creates `dir/name` (sparse, full size) carrying on from the previous file's end, as Java
     /// does: a fresh file starts at the previous file's end offset and time.
@@ -165,7 +172,7 @@ impl IndexFile {
         let f = Self {
             path,
             name,
-            file: Arc::new(MappedFile::new(file, size)),
+            file: Arc::new(mapped(file, size, slots)),
             slots,
             entries,
             header,
@@ -197,7 +204,7 @@ impl IndexFile {
                 ),
             });
         }
-        let file = Arc::new(MappedFile::new(file, size));
+        let file = Arc::new(mapped(file, size, slots));
         let mut b = [0u8; fmt::HEADER_SIZE];
         file.read_at(&mut b, 0).map_err(io_err("read", &path))?;
         Ok(Self {
@@ -637,6 +644,15 @@ impl IndexService {
             out.push((Arc::clone(&f.file), f.path.clone()));
         }
         Ok(out)
+    }
+
+    /// Drops the entries written since the last call from the files' maps without syncing them
+    /// (a classic store syncs its index only when a file fills and at shutdown; see
+    /// [`MappedFile::release_written`]).
+    pub fn release_written(&self) {
+        for f in &self.files {
+            f.file.release_written();
+        }
     }
 
     /// Writes every header and syncs the files; returns the newest file's end time (Java's

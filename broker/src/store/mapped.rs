@@ -7,6 +7,13 @@
 //! so on a full disk the reservation fails, the bytes go out with `pwrite`, and the caller gets
 //! ENOSPC as before, instead of the process getting SIGBUS. Reads stay positioned reads: both go
 //! through the same page cache, and `fdatasync` on the file also writes back mapped pages.
+//!
+//! Pages written through a map count in the process's resident set until they are unmapped,
+//! unlike pages written with `pwrite` (the kernel's page cache alone). So
+//! [`MappedFile::sync_data`] (and [`MappedFile::release_written`], for a file that is not synced
+//! periodically) drops the written pages from the map; they stay in the page cache. The
+//! broker's RSS then holds what it wrote since the last sync, not every unit and index entry
+//! written since it started. A prefix written all over (the key index's hash slots) stays mapped.
 
 use std::fs::File;
 use std::io;
@@ -24,6 +31,8 @@ pub const RESERVE_CHUNK: u64 = 64 * 1024;
 pub struct MappedFile {
     file: File,
     size: u64,
+    /// Bytes from the start that stay mapped after a sync (written all over, not in order).
+    hot: u64,
     writer: Mutex<Writer>,
 }
 
@@ -35,15 +44,24 @@ struct Writer {
     tried: bool,
     /// Bytes from the file start whose blocks are reserved.
     reserved: u64,
+    /// The span written through the map since the last sync: `(lowest offset, highest end)`.
+    dirty: Option<(u64, u64)>,
 }
 
 impl MappedFile {
     /// Wraps `file`, which is (or has just been extended to) `size` bytes and stays that long
     /// while this value lives: it is only shortened or deleted after being dropped.
     pub fn new(file: File, size: u64) -> Self {
+        Self::with_hot_prefix(file, size, 0)
+    }
+
+    /// [`MappedFile::new`] for a file whose first `hot` bytes are written all over (not in
+    /// order): they stay mapped after a sync.
+    pub fn with_hot_prefix(file: File, size: u64, hot: u64) -> Self {
         Self {
             file,
             size,
+            hot,
             writer: Mutex::default(),
         }
     }
@@ -80,6 +98,10 @@ impl MappedFile {
         match w.map.as_mut() {
             Some(map) if end <= reserved => {
                 map[offset as usize..end as usize].copy_from_slice(bytes);
+                w.dirty = Some(
+                    w.dirty
+                        .map_or((offset, end), |(lo, hi)| (lo.min(offset), hi.max(end))),
+                );
                 Ok(())
             }
             _ => self.file.write_all_at(bytes, offset),
@@ -106,6 +128,53 @@ impl MappedFile {
         }
     }
 
+    /// `fdatasync`s the file, then [`MappedFile::release_written`].
+    ///
+    /// This shadows [`File::sync_data`] on purpose: every sync of a mapped file releases.
+    ///
+    /// # Errors
+    /// The `fdatasync` error; nothing is released then.
+    pub fn sync_data(&self) -> io::Result<()> {
+        self.file.sync_data()?;
+        self.release_written();
+        Ok(())
+    }
+
+    /// Drops the pages written through the map since the last release from the map (module
+    /// docs). They stay in the page cache, dirty ones included (unmapping a page of a shared
+    /// file map hands its dirty state to the page cache; nothing is lost), so a later read or
+    /// write faults them back in from there. Pages in the hot prefix and the page holding the
+    /// highest written byte (a sequential writer goes on there) stay mapped.
+    pub fn release_written(&self) {
+        let dirty = self.writer.lock().unwrap_or_else(|p| p.into_inner()).dirty.take();
+        if let Some((lo, hi)) = dirty {
+            self.release(lo.max(self.hot), hi);
+        }
+    }
+
+    /// Unmaps the whole pages within `from..to` (see [`MappedFile::sync_data`]).
+    fn release(&self, from: u64, to: u64) {
+        let page = page_size();
+        let (from, to) = (from.div_ceil(page) * page, to / page * page);
+        if from >= to {
+            return;
+        }
+        let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(map) = w.map.as_ref() else {
+            return;
+        };
+        let (Ok(from), Ok(len)) = (usize::try_from(from), usize::try_from(to - from)) else {
+            return;
+        };
+        // SAFETY: a shared map of a file: MADV_DONTNEED only unmaps the pages (a dirty one is
+        // marked dirty in the page cache, nothing is discarded; unlike a private map, where
+        // its changes would be lost) and the next access maps the file's page again. The writer lock is held, so no write through the map runs meanwhile.
+        let released = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, len) };
+        if let Err(e) = released {
+            tracing::debug!("releasing written pages of a mapped file failed: {e}");
+        }
+    }
+
     /// Bytes reserved through [`Self::write_at`] so far (for tests).
     pub fn reserved(&self) -> u64 {
         self.writer.lock().unwrap_or_else(|p| p.into_inner()).reserved
@@ -126,6 +195,13 @@ impl std::ops::Deref for MappedFile {
     fn deref(&self) -> &File {
         &self.file
     }
+}
+
+/// The size of a memory page (4 KiB when the system does not say).
+fn page_size() -> u64 {
+    // SAFETY: sysconf reads no memory of ours.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(n).ok().filter(|n| *n > 0).unwrap_or(4096)
 }
 
 /// Reserves the blocks of `len` bytes at `offset` (`fallocate` mode 0: the size is unchanged).
@@ -188,6 +264,66 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[10..15], b"hello");
         assert_eq!(bytes.len() as u64, size);
+    }
+
+    /// The resident size of `f`'s map, from `/proc/self/smaps` (the block starting at its
+    /// address).
+    fn mapped_rss_kib(f: &MappedFile) -> u64 {
+        let start = {
+            let w = f.writer.lock().unwrap();
+            w.map.as_ref().expect("mapped").as_ptr() as usize
+        };
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut ours = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ').filter(|(r, _)| r.contains('-')) {
+                let first = range.split('-').next().unwrap();
+                ours = usize::from_str_radix(first, 16).ok() == Some(start);
+            } else if ours {
+                if let Some(kib) = line.strip_prefix("Rss:") {
+                    return kib.trim().trim_end_matches("kB").trim().parse().unwrap();
+                }
+            }
+        }
+        panic!("no smaps block at {start:#x}");
+    }
+
+    #[test]
+    fn a_sync_unmaps_the_written_pages_but_the_hot_prefix_and_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let size = 64 * RESERVE_CHUNK;
+        let hot = 2 * RESERVE_CHUNK;
+        let f = MappedFile::with_hot_prefix(sized_file(&path, size), size, hot);
+        f.write_at(&[1u8; 4096], 0).unwrap();
+        let body = vec![7u8; 2 * 1024 * 1024];
+        f.write_at(&body, hot).unwrap();
+        f.write_at(b"tail", hot + body.len() as u64).unwrap();
+        let before = mapped_rss_kib(&f);
+        assert!(before >= 2048 + 4, "written pages are resident: {before} KiB");
+        f.sync_data().unwrap();
+        let after = mapped_rss_kib(&f);
+        let page_kib = page_size() / 1024;
+        assert_eq!(
+            after,
+            2 * page_kib,
+            "the hot page and the tail's page stay: {after} KiB"
+        );
+        // Nothing is lost: the file and the map read back what was written, and writes go on.
+        let mut got = vec![0u8; 4];
+        f.read_at(&mut got, hot + body.len() as u64).unwrap();
+        assert_eq!(got, b"tail");
+        f.read_at(&mut got, hot + 4096).unwrap();
+        assert_eq!(got, [7u8; 4]);
+        f.write_at(b"more", hot + body.len() as u64 + 4).unwrap();
+        drop(f);
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[..4], &[1u8; 4]);
+        assert!(bytes[hot as usize..hot as usize + body.len()]
+            .iter()
+            .all(|b| *b == 7));
+        let end = hot as usize + body.len();
+        assert_eq!(&bytes[end..end + 8], b"tailmore");
     }
 
     #[test]
