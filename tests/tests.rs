@@ -12,6 +12,7 @@ mod consumer_groups;
 mod fast_try;
 mod gen_config;
 mod issue20;
+mod ports;
 mod real_cluster;
 mod transfer_leader;
 mod upgrade_acl;

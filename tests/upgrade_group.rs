@@ -87,22 +87,9 @@ fn sibling_bin(name: &str) -> PathBuf {
     p
 }
 
-/// A free port `p` with `p + 1` free too, never handed out twice in this process.
+/// A free port `p` with `p + 1` free too (see [`crate::ports`]).
 pub(crate) fn free_port() -> u16 {
-    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = a.local_addr().unwrap().port();
-        let mut taken = TAKEN.lock().unwrap();
-        if p > 2000
-            && p < 55000
-            && !taken.contains(&p)
-            && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok()
-        {
-            taken.extend([p.saturating_sub(2), p, p + 1]);
-            return p;
-        }
-    }
+    crate::ports::free_ports(2)
 }
 
 /// How mqadmin reaches the nodes: by their config files, or through one node agent per node (each

@@ -37,12 +37,9 @@ pub fn run_cmd(cmd: &mut Command) -> Run {
     }
 }
 
-/// A local address nothing listens on: bind port 0, note the port, close the listener.
+/// A local address nothing listens on (see [`crate::ports`]).
 pub fn closed_addr() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("local addr").to_string();
-    drop(listener);
-    addr
+    format!("127.0.0.1:{}", crate::ports::free_ports(1))
 }
 
 /// The real `mqnamesrv` binary running on a free loopback port, plus a
@@ -233,18 +230,12 @@ pub fn start_dledger_group(
 
 /// A port p with p + 1 free as well (listenPort and the HA port listenPort + 1).
 pub fn free_port_pair() -> u16 {
-    loop {
-        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = a.local_addr().unwrap().port();
-        if p < 65535 && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok() {
-            return p;
-        }
-    }
+    crate::ports::free_ports(2)
 }
 
-/// A free loopback port.
+/// A free loopback port (see [`crate::ports`]).
 pub fn free_port() -> u16 {
-    closed_addr().rsplit_once(':').unwrap().1.parse().unwrap()
+    crate::ports::free_ports(1)
 }
 
 /// Runs `mqadmin args` until `pred` holds (60 s at most), returning that run.

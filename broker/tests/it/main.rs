@@ -17,6 +17,8 @@ mod groups;
 mod hostile;
 mod long_polling;
 mod metrics;
+#[path = "../../../tests/ports.rs"]
+mod ports;
 mod power_loss;
 mod protocol;
 mod query_by_key;

@@ -239,11 +239,7 @@ async fn classic_broker_and_name_server_export_what_was_sent_and_pulled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_exporter_binds_no_port() {
     let ns = start_namesrv().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::ports::free_ports(1);
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = broker_config(dir.path(), "broker-d", &ns.addr, BrokerRole::AsyncMaster, 0);
     cfg.metrics_prom_exporter_port = port;

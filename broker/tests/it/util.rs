@@ -189,24 +189,10 @@ pub fn soak() -> bool {
     std::env::var("SOAK").is_ok_and(|v| v == "1")
 }
 
-/// A port `p` with `p + 1` also free (listenPort and the HA port). Tests run in parallel, so ports
-/// already handed out in this process are never handed out again (another test's `p + 1` could
-/// otherwise become this test's `p` before either broker has bound it).
+/// A port `p` with `p + 1` also free (listenPort and the HA port), never handed out twice in
+/// this process (see `ports`).
 pub fn free_port_pair() -> u16 {
-    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = a.local_addr().unwrap().port();
-        let mut taken = TAKEN.lock().unwrap();
-        if p < 65535
-            && !taken.contains(&p)
-            && !taken.contains(&(p + 1))
-            && std::net::TcpListener::bind(("0.0.0.0", p + 1)).is_ok()
-        {
-            taken.extend([p, p + 1]);
-            return p;
-        }
-    }
+    crate::ports::free_ports(2)
 }
 
 /// Writes a broker properties file in `dir` and returns its path.
