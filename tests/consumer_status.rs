@@ -51,6 +51,10 @@ fn consumer_status_of_live_groups() {
         "4",
     ];
     until(&args, "created", |r| r.code == Some(0));
+    // The allocation check reads the topic's route from the name server.
+    until(&["-n", &ns, "topicRoute", "-t", TOPIC], "routed", |r| {
+        r.code == Some(0)
+    });
 
     // No live consumer: the project's input-failure exit, as consumerConnection.
     let r = run(&["-n", &ns, "consumerStatus", "-g", "StatusNone"]);
