@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('resetOffsetByTime', 'resetOffsetByTime', [CompletionResultType]::ParameterValue, 'Move a group''s offsets on a topic to the first message at or after a time')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue, or every group''s summary')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
+            [CompletionResult]::new('consumerStatus', 'consumerStatus', [CompletionResultType]::ParameterValue, 'Save each client''s running info; check the group''s subscriptions and queues')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
             [CompletionResult]::new('updateSubGroup', 'updateSubGroup', [CompletionResultType]::ParameterValue, 'Create or update a consumer group''s settings on a broker or a cluster')
             [CompletionResult]::new('deleteSubGroup', 'deleteSubGroup', [CompletionResultType]::ParameterValue, 'Delete a consumer group''s settings from a broker or a cluster')
@@ -374,6 +375,25 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
             [CompletionResult]::new('--access-key', '--access-key', [CompletionResultType]::ParameterName, 'ACL account: sign every request with this access key (brokers with aclEnable=true)')
             [CompletionResult]::new('--secret-key', '--secret-key', [CompletionResultType]::ParameterName, 'The ACL account''s secret key (prefer the environment: a flag shows in `ps`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqadmin;consumerStatus' {
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('--consumerGroup', '--consumerGroup', [CompletionResultType]::ParameterName, 'Consumer group')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Print this client''s running info only (no files, no analysis)')
+            [CompletionResult]::new('--clientId', '--clientId', [CompletionResultType]::ParameterName, 'Print this client''s running info only (no files, no analysis)')
+            [CompletionResult]::new('--status-dir', '--status-dir', [CompletionResultType]::ParameterName, 'Directory of the per-client files, written as DIR/<now in ms>/<client id>')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--namesrvAddr', '--namesrvAddr', [CompletionResultType]::ParameterName, 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for data written to stdout')
+            [CompletionResult]::new('--access-key', '--access-key', [CompletionResultType]::ParameterName, 'ACL account: sign every request with this access key (brokers with aclEnable=true)')
+            [CompletionResult]::new('--secret-key', '--secret-key', [CompletionResultType]::ParameterName, 'The ACL account''s secret key (prefer the environment: a flag shows in `ps`)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Ask the clients for a thread dump (jstack) and include it')
+            [CompletionResult]::new('--jstack', '--jstack', [CompletionResultType]::ParameterName, 'Ask the clients for a thread dump (jstack) and include it')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Do not print warnings or progress to stderr (errors are still printed)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -753,6 +773,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             [CompletionResult]::new('resetOffsetByTime', 'resetOffsetByTime', [CompletionResultType]::ParameterValue, 'Move a group''s offsets on a topic to the first message at or after a time')
             [CompletionResult]::new('consumerProgress', 'consumerProgress', [CompletionResultType]::ParameterValue, 'Print a consumer group''s progress per queue, or every group''s summary')
             [CompletionResult]::new('consumerConnection', 'consumerConnection', [CompletionResultType]::ParameterValue, 'Print a consumer group''s live clients, subscriptions and consume mode')
+            [CompletionResult]::new('consumerStatus', 'consumerStatus', [CompletionResultType]::ParameterValue, 'Save each client''s running info; check the group''s subscriptions and queues')
             [CompletionResult]::new('producerConnection', 'producerConnection', [CompletionResultType]::ParameterValue, 'Print a producer group''s live clients')
             [CompletionResult]::new('updateSubGroup', 'updateSubGroup', [CompletionResultType]::ParameterValue, 'Create or update a consumer group''s settings on a broker or a cluster')
             [CompletionResult]::new('deleteSubGroup', 'deleteSubGroup', [CompletionResultType]::ParameterValue, 'Delete a consumer group''s settings from a broker or a cluster')
@@ -822,6 +843,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqadmin' -ScriptBlock {
             break
         }
         'mqadmin;help;consumerConnection' {
+            break
+        }
+        'mqadmin;help;consumerStatus' {
             break
         }
         'mqadmin;help;producerConnection' {

@@ -47,6 +47,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand resetOffsetByTime 'Move a group''s offsets on a topic to the first message at or after a time'
             cand consumerProgress 'Print a consumer group''s progress per queue, or every group''s summary'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
+            cand consumerStatus 'Save each client''s running info; check the group''s subscriptions and queues'
             cand producerConnection 'Print a producer group''s live clients'
             cand updateSubGroup 'Create or update a consumer group''s settings on a broker or a cluster'
             cand deleteSubGroup 'Delete a consumer group''s settings from a broker or a cluster'
@@ -353,6 +354,24 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand --output 'Output format for data written to stdout'
             cand --access-key 'ACL account: sign every request with this access key (brokers with aclEnable=true)'
             cand --secret-key 'The ACL account''s secret key (prefer the environment: a flag shows in `ps`)'
+            cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqadmin;consumerStatus'= {
+            cand -g 'Consumer group'
+            cand --consumerGroup 'Consumer group'
+            cand -i 'Print this client''s running info only (no files, no analysis)'
+            cand --clientId 'Print this client''s running info only (no files, no analysis)'
+            cand --status-dir 'Directory of the per-client files, written as DIR/<now in ms>/<client id>'
+            cand -n 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --namesrvAddr 'Name server addresses, `;`-separated (e.g. `10.0.0.1:9876;10.0.0.2:9876`), tried in turn'
+            cand --output 'Output format for data written to stdout'
+            cand --access-key 'ACL account: sign every request with this access key (brokers with aclEnable=true)'
+            cand --secret-key 'The ACL account''s secret key (prefer the environment: a flag shows in `ps`)'
+            cand -s 'Ask the clients for a thread dump (jstack) and include it'
+            cand --jstack 'Ask the clients for a thread dump (jstack) and include it'
             cand -q 'Do not print warnings or progress to stderr (errors are still printed)'
             cand --quiet 'Do not print warnings or progress to stderr (errors are still printed)'
             cand -h 'Print help (see more with ''--help'')'
@@ -709,6 +728,7 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
             cand resetOffsetByTime 'Move a group''s offsets on a topic to the first message at or after a time'
             cand consumerProgress 'Print a consumer group''s progress per queue, or every group''s summary'
             cand consumerConnection 'Print a consumer group''s live clients, subscriptions and consume mode'
+            cand consumerStatus 'Save each client''s running info; check the group''s subscriptions and queues'
             cand producerConnection 'Print a producer group''s live clients'
             cand updateSubGroup 'Create or update a consumer group''s settings on a broker or a cluster'
             cand deleteSubGroup 'Delete a consumer group''s settings from a broker or a cluster'
@@ -760,6 +780,8 @@ set edit:completion:arg-completer[mqadmin] = {|@words|
         &'mqadmin;help;consumerProgress'= {
         }
         &'mqadmin;help;consumerConnection'= {
+        }
+        &'mqadmin;help;consumerStatus'= {
         }
         &'mqadmin;help;producerConnection'= {
         }

@@ -230,6 +230,9 @@ pub enum Commands {
     /// Print a consumer group's live clients, subscriptions and consume mode
     #[command(name = "consumerConnection", after_long_help = CONSUMER_CONNECTION_HELP)]
     ConsumerConnection(ConsumerConnectionArgs),
+    /// Save each client's running info; check the group's subscriptions and queues
+    #[command(name = "consumerStatus", after_long_help = CONSUMER_STATUS_HELP)]
+    ConsumerStatus(ConsumerStatusArgs),
     /// Print a producer group's live clients
     #[command(name = "producerConnection", after_long_help = PRODUCER_CONNECTION_HELP)]
     ProducerConnection(ProducerConnectionArgs),
@@ -794,6 +797,26 @@ pub struct ConsumerConnectionArgs {
     pub group: String,
 }
 
+/// Arguments of `mqadmin consumerStatus`.
+#[derive(Debug, Args)]
+pub struct ConsumerStatusArgs {
+    /// Consumer group
+    #[arg(short = 'g', long = "consumerGroup", value_name = "GROUP")]
+    pub group: String,
+
+    /// Print this client's running info only (no files, no analysis)
+    #[arg(short = 'i', long = "clientId", value_name = "CLIENT_ID")]
+    pub client_id: Option<String>,
+
+    /// Ask the clients for a thread dump (jstack) and include it
+    #[arg(short = 's', long = "jstack")]
+    pub jstack: bool,
+
+    /// Directory of the per-client files, written as DIR/<now in ms>/<client id>
+    #[arg(long = "status-dir", value_name = "DIR", default_value = ".")]
+    pub status_dir: std::path::PathBuf,
+}
+
 /// Arguments of `mqadmin producerConnection`.
 #[derive(Debug, Args)]
 pub struct ProducerConnectionArgs {
@@ -1182,6 +1205,36 @@ Example:
   OrderConsumers                                                    2       V4_9_7                   PUSH   CLUSTERING      41       50
 
 Exit status: 0 printed; 1 the group has no offsets anywhere; 2 a server did not answer.";
+
+/// Long help of `mqadmin consumerStatus`.
+const CONSUMER_STATUS_HELP: &str = "\
+Lists the group's live clients (GET_CONSUMER_CONNECTION_LIST), asks each for its running info
+(GET_CONSUMER_RUNNING_INFO, relayed by a broker of the group) and writes it, in Java's layout, to
+DIR/<now in ms>/<client id>; DIR is --status-dir, by default the current directory, as Java's
+command writes there. A file that cannot be written is reported on stderr and does not fail the
+command. Then checks the group: the same subscriptions on every client (else a WARN line), and
+every readable queue of the subscribed topics held by exactly one client (\"Rebalance OK\", or
+\"Rebalance Failed\" and one line per queue held by no client, by several, or not in the route;
+broadcasting groups are not checked), and Java's process-queue findings (a queue that cannot be
+locked, or cached messages not consumed for a minute). Java compares subscriptions only of push
+clients started over two minutes ago and never checks the queues; this always does.
+
+With -i, prints that client's running info (properties, subscriptions, offsets, process queues,
+RT and TPS, and with -s the thread dump when the client sent one) and writes no file.
+
+Example:
+  $ mqadmin consumerStatus -g OrderConsumers
+  001  10.0.0.7@12345                           V4_9_7               ./1733400000000/10.0.0.7@12345
+  002  10.0.0.8@12346                           V4_9_7               ./1733400000000/10.0.0.8@12346
+
+
+  Same subscription in the same group of consumer
+
+  Rebalance OK
+
+Exit status: 0 printed, subscriptions the same and queues allocated (also when a file could not
+be written); 1 the subscriptions differ, the allocation is wrong, a client did not answer, no live
+consumer of the group, or -i names a client that is not one of its live consumers; 2 a server did not answer.";
 
 /// Long help of `mqadmin consumerConnection`.
 const CONSUMER_CONNECTION_HELP: &str = "\

@@ -98,6 +98,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Commands::ConsumerConnection(args) => {
             runtime.block_on(commands::consumer_connection::run(&cli.global, &args, &printer))
         }
+        Commands::ConsumerStatus(args) => {
+            runtime.block_on(commands::consumer_status::run(&cli.global, &args, &printer))
+        }
         Commands::ProducerConnection(args) => {
             runtime.block_on(commands::producer_connection::run(&cli.global, &args, &printer))
         }

@@ -40,13 +40,26 @@ fn refused(r: &Run, what: &str) {
 
 /// A client as a Java application holds one: a consumer of `group` subscribed to `topic` and a
 /// producer of `producer_group`, alive as long as the connection stays open.
-struct Client {
+pub(crate) struct Client {
     runtime: tokio::runtime::Runtime,
     remoting: RemotingClient,
 }
 
+/// Who a [`TestConsumer`] is and what it reports: its client id, its subscription of `topic`
+/// (`sub_string`), the queues of `broker_name` it holds with the commit offset each reports, and
+/// the thread dump it sends when asked for one.
+pub(crate) struct ConsumerSpec<'a> {
+    pub client_id: &'a str,
+    pub group: &'a str,
+    pub topic: &'a str,
+    pub sub_string: &'a str,
+    pub broker_name: &'a str,
+    pub queues: &'a [i32],
+    pub jstack: &'a str,
+}
+
 impl Client {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             runtime: tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -77,7 +90,7 @@ impl Client {
     }
 
     /// A push consumer of `group` on `topic` holding `queues` of `broker_name`, on its own
-    /// connection to `addr` (see [`TestConsumer`]).
+    /// connection to `addr` (see [`TestConsumer`]), as the test's [`CLIENT_ID`].
     fn consumer(
         &self,
         addr: &str,
@@ -86,13 +99,38 @@ impl Client {
         broker_name: &str,
         queues: &[i32],
     ) -> TestConsumer {
+        self.consumer_as(
+            addr,
+            &ConsumerSpec {
+                client_id: CLIENT_ID,
+                group,
+                topic,
+                sub_string: "*",
+                broker_name,
+                queues,
+                jstack: "",
+            },
+        )
+    }
+
+    /// A push consumer as `spec` says, on its own connection to `addr` (see [`TestConsumer`]).
+    pub(crate) fn consumer_as(&self, addr: &str, spec: &ConsumerSpec<'_>) -> TestConsumer {
+        let ConsumerSpec {
+            client_id,
+            group,
+            topic,
+            sub_string,
+            broker_name,
+            queues,
+            jstack,
+        } = *spec;
         let stream = self
             .runtime
             .block_on(tokio::net::TcpStream::connect(addr))
             .unwrap();
         let (r, mut w) = stream.into_split();
         let hb = HeartbeatData {
-            client_id: CLIENT_ID.into(),
+            client_id: client_id.into(),
             consumer_data_set: vec![ConsumerData {
                 consume_from_where: "CONSUME_FROM_FIRST_OFFSET".into(),
                 consume_type: "CONSUME_PASSIVELY".into(),
@@ -100,7 +138,7 @@ impl Client {
                 message_model: "CLUSTERING".into(),
                 subscription_data_set: vec![SubscriptionData {
                     topic: topic.into(),
-                    sub_string: "*".into(),
+                    sub_string: sub_string.into(),
                     ..SubscriptionData::default()
                 }],
                 unit_mode: false,
@@ -110,16 +148,31 @@ impl Client {
         let mut heartbeat =
             RemotingCommand::request_empty(request::HEART_BEAT).with_body(broker::json::to_vec(&hb));
         heartbeat.opaque = 1;
+        // Each held queue reports commit offset 10 + its id, as a Java client's ProcessQueueInfo.
         let held: Vec<String> = queues
             .iter()
             .map(|q| {
-                format!("{{\"brokerName\":\"{broker_name}\",\"queueId\":{q},\"topic\":\"{topic}\"}}:{{}}")
+                format!(
+                    "{{\"brokerName\":\"{broker_name}\",\"queueId\":{q},\"topic\":\"{topic}\"}}:\
+                     {{\"commitOffset\":{},\"cachedMsgCount\":0,\"locked\":false,\"droped\":false}}",
+                    10 + q
+                )
             })
             .collect();
         let running_info = format!(
-            "{{\"jstack\":\"\",\"mqTable\":{{{}}},\"properties\":{{\"PROP_CONSUME_TYPE\":\"CONSUME_PASSIVELY\"}}}}",
+            "{{\"mqTable\":{{{}}},\"properties\":{{\"PROP_CONSUME_TYPE\":\"CONSUME_PASSIVELY\",\
+             \"PROP_THREADPOOL_CORE_SIZE\":20}},\"statusTable\":{{\"{topic}\":{{\"pullRT\":1.5,\
+             \"pullTPS\":2.25,\"consumeRT\":0.125,\"consumeOKTPS\":3,\"consumeFailedTPS\":0,\
+             \"consumeFailedMsgs\":4}}}},\"subscriptionSet\":[{{\"classFilterMode\":false,\
+             \"subString\":\"{sub_string}\",\"topic\":\"{topic}\"}}]",
             held.join(",")
         );
+        // As a Java client: the thread dump only when the request asks for it.
+        let with_jstack = format!(
+            "{running_info},\"jstack\":{}}}",
+            serde_json::to_string(jstack).unwrap()
+        );
+        let running_info = format!("{running_info}}}");
         let resets = Arc::new(Mutex::new(Vec::new()));
         let (registered_tx, registered_rx) = tokio::sync::oneshot::channel();
         let task = {
@@ -141,8 +194,14 @@ impl Client {
                     }
                     match cmd.code {
                         request::GET_CONSUMER_RUNNING_INFO => {
+                            let asked = cmd.ext_fields.get("jstackEnable").map(String::as_str);
+                            let body = if asked == Some("true") {
+                                &with_jstack
+                            } else {
+                                &running_info
+                            };
                             let mut resp = RemotingCommand::response(response::SUCCESS, None)
-                                .with_body(running_info.clone().into_bytes());
+                                .with_body(body.clone().into_bytes());
                             resp.opaque = cmd.opaque;
                             resp.flag |= FLAG_RESPONSE;
                             if !write_cmd(&mut w, resp).await {
@@ -230,7 +289,7 @@ const CLIENT_ID: &str = "127.0.0.1@groups-test";
 /// RESET_CONSUMER_CLIENT_OFFSET commits each offset it is given (oneway UPDATE_CONSUMER_OFFSET,
 /// as Java's client persists a reset queue) and records the table. Dropping it closes the
 /// connection: the broker then forgets the consumer.
-struct TestConsumer {
+pub(crate) struct TestConsumer {
     task: tokio::task::JoinHandle<()>,
     resets: Arc<Mutex<Vec<BTreeMap<MessageQueue, i64>>>>,
 }
@@ -289,7 +348,7 @@ fn send(ns: &str, topic: &str, n: usize, queues: usize) {
     }
 }
 
-fn classic_conf(dir: &Path, ns: &str) -> (PathBuf, String) {
+pub(crate) fn classic_conf(dir: &Path, ns: &str) -> (PathBuf, String) {
     let port = free_port_pair();
     let conf = dir.join("broker-g.conf");
     std::fs::write(

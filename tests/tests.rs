@@ -9,6 +9,7 @@ mod cluster_health;
 mod cluster_list;
 mod completions;
 mod consumer_groups;
+mod consumer_status;
 mod fast_try;
 mod gen_config;
 mod issue20;

@@ -8,6 +8,7 @@ pub mod completions;
 pub mod consume_message;
 pub mod consumer_connection;
 pub mod consumer_progress;
+pub mod consumer_status;
 pub mod delete_sub_group;
 pub mod delete_topic;
 pub mod dledger_status;

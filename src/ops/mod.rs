@@ -10,6 +10,7 @@ pub mod consume_message;
 pub mod consumer_connection;
 pub mod consumer_progress;
 pub mod consumer_running_info;
+pub mod consumer_status;
 pub mod delete_sub_group;
 pub mod delete_topic;
 pub mod dledger_status;
