@@ -351,6 +351,15 @@ impl ConsumeQueue {
     }
 
     fn create_file(&mut self, start: u64) -> Result<usize> {
+        let idx = self.files.partition_point(|x| x.start < start);
+        // The file before the new one is complete: it is made durable before the new file
+        // exists, as recovery reads only the newest file's units and takes every older file as
+        // whole. Synced after the new file was created, a crash between the two left an empty
+        // newest file behind the older file's unsynced units, which came back as zeros inside
+        // the queue (pulls there answered NO_MATCHED_MESSAGE).
+        if let Some(prev) = idx.checked_sub(1).and_then(|i| self.files.get(i)) {
+            prev.file.sync_data().map_err(io_err("fsync", &prev.path))?;
+        }
         std::fs::create_dir_all(&self.dir).map_err(io_err("create directory", &self.dir))?;
         let path = self.dir.join(format::offset_to_file_name(start));
         let file = OpenOptions::new()
@@ -367,15 +376,8 @@ impl ConsumeQueue {
         // newest one does not open.
         file.sync_data().map_err(io_err("fsync", &path))?;
         sync_dir(&self.dir)?;
-        let f = CqFile::new(start, file, path, self.file_size);
-        let idx = self.files.partition_point(|x| x.start < start);
-        // The file before the new one is complete: it is made durable now, as recovery reads
-        // only the newest file's units and takes every older file as whole (after a power loss,
-        // an older file's unsynced units would come back as zeros inside the queue).
-        if let Some(prev) = idx.checked_sub(1).and_then(|i| self.files.get(i)) {
-            prev.file.sync_data().map_err(io_err("fsync", &prev.path))?;
-        }
-        self.files.insert(idx, f);
+        self.files
+            .insert(idx, CqFile::new(start, file, path, self.file_size));
         Ok(idx)
     }
 
