@@ -88,23 +88,35 @@ fn file_starts(puts: &[PutResult]) -> Vec<u64> {
     s
 }
 
-#[tokio::test]
-async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
+/// Writes `N` messages to a new store in `root` and stops it cleanly. Returns the puts and the
+/// offsets of the commitlog files (at least four).
+async fn stored_then_stopped(root: &Path) -> (Vec<PutResult>, Vec<u64>) {
     let store = MessageStore::open(cfg(root)).unwrap();
     let puts = put_in_distinct_millis(&store, N).await;
     store.shutdown().unwrap();
     drop(store);
     let files = file_starts(&puts);
     assert!(files.len() >= 4, "the test needs several files: {files:?}");
+    (puts, files)
+}
+
+/// Damages a message body 10 KB into the second-last commitlog file, before the last record.
+fn damage_a_body_in_the_second_last_file(root: &Path, puts: &[PutResult], files: &[u64]) {
+    let old = files[files.len() - 2];
+    let victim = puts.iter().find(|p| p.phys_offset > old + 10_000).unwrap();
+    patch(root, victim.phys_offset + 400, b"\xEE\xEE");
+}
+
+#[tokio::test]
+async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (puts, files) = stored_then_stopped(root).await;
     let last = puts.last().unwrap();
 
     // Damage a body in the middle of the second-last file: within the three files Java would
     // check, before the last dispatched record. A restart that read it would cut the store there.
-    let old = files[files.len() - 2];
-    let victim = puts.iter().find(|p| p.phys_offset > old + 10_000).unwrap();
-    patch(root, victim.phys_offset + 400, b"\xEE\xEE");
+    damage_a_body_in_the_second_last_file(root, &puts, &files);
 
     let store = MessageStore::open(cfg(root)).unwrap();
     let r = store.recovery();
@@ -130,18 +142,11 @@ async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
 async fn a_first_dledger_start_on_a_classic_store_checks_only_its_last_record() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let store = MessageStore::open(cfg(root)).unwrap();
-    let puts = put_in_distinct_millis(&store, N).await;
-    store.shutdown().unwrap();
-    drop(store);
-    let files = file_starts(&puts);
-    assert!(files.len() >= 4, "the test needs several files: {files:?}");
+    let (puts, files) = stored_then_stopped(root).await;
     let last = puts.last().unwrap();
     // Damage inside the last three files, before the last record: a three-file check would cut
     // the store there.
-    let old = files[files.len() - 2];
-    let victim = puts.iter().find(|p| p.phys_offset > old + 10_000).unwrap();
-    patch(root, victim.phys_offset + 400, b"\xEE\xEE");
+    damage_a_body_in_the_second_last_file(root, &puts, &files);
 
     let mut c = cfg(root);
     c.dledger = true;
@@ -161,12 +166,7 @@ async fn a_first_dledger_start_on_a_classic_store_checks_only_its_last_record() 
 async fn a_crash_recovery_starts_at_the_checkpoint_and_cuts_a_torn_tail_written_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let store = MessageStore::open(cfg(root)).unwrap();
-    let puts = put_in_distinct_millis(&store, N).await;
-    store.shutdown().unwrap();
-    drop(store);
-    let files = file_starts(&puts);
-    assert!(files.len() >= 4, "the test needs several files: {files:?}");
+    let (puts, files) = stored_then_stopped(root).await;
     let last = puts.last().unwrap();
 
     // The checkpoint of a run that died: everything stored up to the first record of the
@@ -265,11 +265,7 @@ async fn a_running_store_writes_the_checkpoint_after_syncing_its_queues() {
 async fn a_crash_recovery_starts_at_the_checkpointed_record_inside_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let store = MessageStore::open(cfg(root)).unwrap();
-    let puts = put_in_distinct_millis(&store, N).await;
-    store.shutdown().unwrap();
-    drop(store);
-    let files = file_starts(&puts);
+    let (puts, files) = stored_then_stopped(root).await;
     let last_file = *files.last().unwrap();
     // Checkpoint at a record in the middle of the last file: the consume queues find it, so
     // the check does not start at the file start (Java's rule) but at most one record before.
