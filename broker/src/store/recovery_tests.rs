@@ -107,6 +107,24 @@ fn damage_a_body_in_the_second_last_file(root: &Path, puts: &[PutResult], files:
     patch(root, victim.phys_offset + 400, b"\xEE\xEE");
 }
 
+/// Leaves the store in `root` as a run that died would: the abort file, and a checkpoint saying
+/// that everything stored up to `ts` was flushed and dispatched (plus Java's margin).
+fn died_with_checkpoint_at(root: &Path, ts: i64) {
+    Checkpoint {
+        physic_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
+        logics_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
+        index_msg_timestamp: 0,
+    }
+    .persist(&root.join(format::CHECKPOINT_FILE))
+    .unwrap();
+    std::fs::write(root.join(format::ABORT_FILE), b"").unwrap();
+}
+
+/// The messages in the two queues of topic `T`.
+fn messages_in_queues(store: &MessageStore) -> i64 {
+    store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1)
+}
+
 #[tokio::test]
 async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
     let dir = tempfile::tempdir().unwrap();
@@ -126,10 +144,7 @@ async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
     assert_eq!(r.commitlog_end, last.end_offset);
     assert_eq!(r.records_dispatched, 0);
     assert_eq!(store.commitlog_max_offset(), last.end_offset);
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
     let next = store.put_message(msg(N)).await.unwrap();
     assert_eq!(next.phys_offset, last.end_offset);
 }
@@ -156,10 +171,7 @@ async fn a_first_dledger_start_on_a_classic_store_checks_only_its_last_record() 
     assert_eq!(r.checked_from, last.phys_offset, "{r:?}");
     assert_eq!(r.records_checked, 1);
     assert_eq!(r.commitlog_end, last.end_offset);
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
 }
 
 #[tokio::test]
@@ -180,14 +192,7 @@ async fn a_crash_recovery_starts_at_the_checkpoint_and_cuts_a_torn_tail_written_
             .map_or(0, |p| (p.end_offset - p.phys_offset) as usize),
     ))
     .unwrap();
-    Checkpoint {
-        physic_msg_timestamp: first.store_timestamp + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        logics_msg_timestamp: first.store_timestamp + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        index_msg_timestamp: 0,
-    }
-    .persist(&root.join(format::CHECKPOINT_FILE))
-    .unwrap();
-    std::fs::write(root.join(format::ABORT_FILE), b"").unwrap();
+    died_with_checkpoint_at(root, first.store_timestamp);
     // Damage before the checkpoint, which the recovery must not read ...
     patch(root, puts[3].phys_offset + 400, b"\xEE\xEE");
     // ... and a torn record after the last one: the first half of a copy of the last record,
@@ -226,10 +231,7 @@ async fn a_crash_recovery_starts_at_the_checkpoint_and_cuts_a_torn_tail_written_
             .unwrap();
         assert_eq!(got.message_phys_offsets, vec![p.phys_offset], "message {i}");
     }
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
     let next = store.put_message(msg(N)).await.unwrap();
     assert_eq!(next.phys_offset, last.end_offset);
     assert_eq!(next.queue_offset(), N as i64 / 2);
@@ -274,14 +276,7 @@ async fn a_crash_recovery_starts_at_the_checkpointed_record_inside_a_file() {
         .position(|p| p.phys_offset >= last_file + 20_000)
         .unwrap();
     let ts = puts[k].store_timestamp;
-    Checkpoint {
-        physic_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        logics_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        index_msg_timestamp: 0,
-    }
-    .persist(&root.join(format::CHECKPOINT_FILE))
-    .unwrap();
-    std::fs::write(root.join(format::ABORT_FILE), b"").unwrap();
+    died_with_checkpoint_at(root, ts);
     // Damage between the file start and the checkpointed record: not read.
     patch(root, puts[k - 3].phys_offset + 400, b"\xEE\xEE");
 
@@ -294,8 +289,5 @@ async fn a_crash_recovery_starts_at_the_checkpointed_record_inside_a_file() {
         puts[k].phys_offset
     );
     assert_eq!(r.commitlog_end, puts.last().unwrap().end_offset);
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
 }
