@@ -127,6 +127,16 @@ fn state_file(env: &Env) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
+/// The steps a state file records as done, in order.
+fn done_steps(state: &serde_json::Value) -> Vec<&str> {
+    state["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect()
+}
+
 /// Runs `upgrade-group` with `extra` on a blocking thread, so the producer keeps running.
 async fn upgrade_in_background(env: &Env, extra: &[&str]) -> crate::util::Run {
     let mut cmd = upgrade_cmd(env, extra);
@@ -287,12 +297,7 @@ async fn mqadmin_killed_during_the_pre_copy_then_resume_completes() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "killed by a signal");
     let state = state_file(&env);
-    let steps: Vec<&str> = state["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps = done_steps(&state);
     assert_eq!(steps, &STEPS[..1], "only preflight is done: {state}");
     let before = state["precopied"].as_array().unwrap().len();
     assert!(before > 0, "{state}");
@@ -332,12 +337,7 @@ fn pre_copy_then_crash(env: &Env) -> serde_json::Value {
     let r = run_cmd(upgrade_cmd(env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:pre-copy"));
     assert_eq!(r.code, None, "aborted after the pre-copy: {r:?}");
     let state = state_file(env);
-    let steps: Vec<&str> = state["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps = done_steps(&state);
     assert_eq!(steps, &STEPS[..2], "{state}");
     state
 }
