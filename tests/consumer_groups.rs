@@ -23,12 +23,35 @@ use bytes::BytesMut;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
+use crate::admin_commands::{admin, ok};
 use crate::util::{
-    broker_proc, closed_addr, free_port_pair, json, namesrv_proc, run, start_dledger_group, until, Run,
+    broker_proc, closed_addr, free_port_pair, json, namesrv_proc, start_dledger_group, until, Run,
 };
 
-fn ok(r: &Run) {
-    assert_eq!(r.code, Some(0), "{r:?}");
+/// Runs `mqadmin -n NS args… --output json` and parses its stdout.
+fn admin_json(ns: &str, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--output", "json"]);
+    json(&admin(ns, &all))
+}
+
+/// Creates `topic` with `queues` read and write queues on the masters of `cluster`, retrying
+/// until they have registered.
+fn create_topic(ns: &str, topic: &str, cluster: &str, queues: &str) {
+    let args = [
+        "-n",
+        ns,
+        "updateTopic",
+        "-t",
+        topic,
+        "-c",
+        cluster,
+        "-r",
+        queues,
+        "-w",
+        queues,
+    ];
+    until(&args, "created", |r| r.code == Some(0));
 }
 
 /// Exit 1, nothing on stdout, and `what` in the error on stderr.
@@ -322,7 +345,7 @@ impl Drop for TestConsumer {
 
 /// `topicStatus --output json`: each queue's max offset by queue id.
 fn max_offsets(ns: &str, topic: &str) -> Vec<i64> {
-    let r = run(&["-n", ns, "topicStatus", "-t", topic, "--output", "json"]);
+    let r = admin(ns, &["topicStatus", "-t", topic, "--output", "json"]);
     ok(&r);
     let v = json(&r);
     let mut out = vec![0; 4];
@@ -373,84 +396,54 @@ fn consumer_group_commands_on_a_classic_broker() {
     let (conf, addr) = classic_conf(dir.path(), &ns);
     let _broker = broker_proc(&conf);
     let topic = "GroupTopic";
-    until(
-        &[
-            "-n",
-            &ns,
-            "updateTopic",
-            "-t",
-            topic,
-            "-c",
-            "GroupCluster",
-            "-r",
-            "4",
-            "-w",
-            "4",
-        ],
-        "created",
-        |r| r.code == Some(0),
-    );
+    create_topic(&ns, topic, "GroupCluster", "4");
 
     // updateSubGroup: Java's text, -c and -b, and JSON.
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "updateSubGroup",
-        "-c",
-        "GroupCluster",
-        "-g",
-        "GroupG",
-        "-r",
-        "3",
-    ]);
+        &["updateSubGroup", "-c", "GroupCluster", "-g", "GroupG", "-r", "3"],
+    );
     ok(&r);
     assert_eq!(
         r.stdout,
         format!("create subscription group to {addr} success.\n{CONFIG_LINE}")
     );
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "updateSubGroup",
-        "-b",
-        &addr,
-        "-g",
-        "GroupG",
-        "-r",
-        "3",
-        "-s",
-        "false",
-        "--output",
-        "json",
-    ]);
+        &[
+            "updateSubGroup",
+            "-b",
+            &addr,
+            "-g",
+            "GroupG",
+            "-r",
+            "3",
+            "-s",
+            "false",
+            "--output",
+            "json",
+        ],
+    );
     ok(&r);
     let v = json(&r);
     assert_eq!(v["brokers"][0], addr.as_str(), "{v}");
     assert_eq!(v["config"]["consumeEnable"], false, "{v}");
     assert_eq!(v["config"]["retryMaxTimes"], 3, "{v}");
-    let r = run(&["-n", &ns, "updateSubGroup", "-c", "NoSuchCluster", "-g", "GroupG"]);
+    let r = admin(&ns, &["updateSubGroup", "-c", "NoSuchCluster", "-g", "GroupG"]);
     refused(&r, "cluster NoSuchCluster not found");
-    let r = run(&["-n", &ns, "updateSubGroup", "-c", "GroupCluster", "-g", " "]);
+    let r = admin(&ns, &["updateSubGroup", "-c", "GroupCluster", "-g", " "]);
     refused(&r, "the group name is blank");
-    let r = run(&["-n", &ns, "updateSubGroup", "-g", "GroupG"]);
+    let r = admin(&ns, &["updateSubGroup", "-g", "GroupG"]);
     assert_eq!(r.code, Some(2), "clap usage error: {r:?}");
 
     // Nobody is connected yet.
-    let r = run(&["-n", &ns, "consumerConnection", "-g", "GroupG"]);
+    let r = admin(&ns, &["consumerConnection", "-g", "GroupG"]);
     refused(&r, "consumer group GroupG is not online");
-    let r = run(&["-n", &ns, "producerConnection", "-g", "ProdP", "-t", topic]);
+    let r = admin(&ns, &["producerConnection", "-g", "ProdP", "-t", topic]);
     refused(&r, "producer group ProdP is not online");
-    let r = run(&[
-        "-n",
-        &ns,
-        "producerConnection",
-        "-g",
-        "ProdP",
-        "-t",
-        "NoSuchTopic",
-    ]);
+    let r = admin(&ns, &["producerConnection", "-g", "ProdP", "-t", "NoSuchTopic"]);
     refused(&r, "topic NoSuchTopic not found");
-    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupG"]);
+    let r = admin(&ns, &["consumerProgress", "-g", "GroupG"]);
     refused(&r, "consumer group GroupG has no consume stats");
 
     // A live client: consumer of GroupG on the topic, producer of ProdP.
@@ -460,21 +453,20 @@ fn consumer_group_commands_on_a_classic_broker() {
     let consumer = client.consumer(&addr, "GroupG", topic, "broker-g", &[0, 1, 2]);
 
     // The heartbeat created %RETRY%GroupG with one queue; --retryQueueNums resizes it, as Java.
-    let v = json(&run(&[
-        "-n",
+    let v = admin_json(
         &ns,
-        "updateSubGroup",
-        "-b",
-        &addr,
-        "-g",
-        "GroupG",
-        "-r",
-        "3",
-        "--retryQueueNums",
-        "2",
-        "--output",
-        "json",
-    ]));
+        &[
+            "updateSubGroup",
+            "-b",
+            &addr,
+            "-g",
+            "GroupG",
+            "-r",
+            "3",
+            "--retryQueueNums",
+            "2",
+        ],
+    );
     assert_eq!(v["retryTopicResized"][0], addr.as_str(), "{v}");
     assert_eq!(v["config"]["retryQueueNums"], 2, "{v}");
     until(
@@ -483,7 +475,7 @@ fn consumer_group_commands_on_a_classic_broker() {
         |r| r.code == Some(0) && json(r)["queueDatas"][0]["writeQueueNums"] == 2,
     );
 
-    let r = run(&["-n", &ns, "consumerConnection", "-g", "GroupG"]);
+    let r = admin(&ns, &["consumerConnection", "-g", "GroupG"]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{}", r.stdout);
@@ -502,21 +494,13 @@ fn consumer_group_commands_on_a_classic_broker() {
     assert_eq!(lines[3], "ConsumeType: CONSUME_PASSIVELY");
     assert_eq!(lines[4], "MessageModel: CLUSTERING");
     assert_eq!(lines[5], "ConsumeFromWhere: CONSUME_FROM_FIRST_OFFSET");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerConnection",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerConnection", "-g", "GroupG"]);
     assert_eq!(v["connections"][0]["clientId"], "127.0.0.1@groups-test", "{v}");
     assert_eq!(v["connections"][0]["versionDesc"], "V4_9_7", "{v}");
     assert_eq!(v["subscriptions"][0]["topic"], topic, "{v}");
     assert_eq!(v["messageModel"], "CLUSTERING", "{v}");
 
-    let r = run(&["-n", &ns, "producerConnection", "-g", "ProdP", "-t", topic]);
+    let r = admin(&ns, &["producerConnection", "-g", "ProdP", "-t", topic]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{}", r.stdout);
@@ -526,17 +510,7 @@ fn consumer_group_commands_on_a_classic_broker() {
         r.stdout
     );
     assert!(lines[0].ends_with(" JAVA     V4_9_7"), "{}", r.stdout);
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "producerConnection",
-        "-g",
-        "ProdP",
-        "-t",
-        topic,
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["producerConnection", "-g", "ProdP", "-t", topic]);
     assert_eq!(v["connections"][0]["language"], "JAVA", "{v}");
     assert_eq!(v["brokerAddr"], addr.as_str(), "{v}");
 
@@ -548,7 +522,7 @@ fn consumer_group_commands_on_a_classic_broker() {
         client.commit(&addr, "GroupG", topic, q as i32, if q == 0 { *m } else { 0 });
     }
     // Java 4.9.7's table: no #Client IP column without -s true, N/A for a queue never consumed.
-    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupG"]);
+    let r = admin(&ns, &["consumerProgress", "-g", "GroupG"]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 8, "{}", r.stdout);
@@ -585,7 +559,7 @@ fn consumer_group_commands_on_a_classic_broker() {
     let pulled = client.pull(&addr, "GroupG", topic, 0);
     assert_eq!(pulled.code, response::SUCCESS, "{:?}", pulled.remark);
     // -s true: each live client is asked which queues it holds.
-    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupG", "-s", "true"]);
+    let r = admin(&ns, &["consumerProgress", "-g", "GroupG", "-s", "true"]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 8, "{}", r.stdout);
@@ -616,30 +590,12 @@ fn consumer_group_commands_on_a_classic_broker() {
         .unwrap_or_else(|| panic!("{}", r.stdout));
     assert!(tps > 0.0, "{}", r.stdout);
     assert_eq!(lines[6], format!("Consume TPS: {tps:.2}"));
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupG",
-        "-s",
-        "TRUE",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerProgress", "-g", "GroupG", "-s", "TRUE"]);
     assert_eq!(v["showClientIp"], true, "{v}");
     assert_eq!(v["queues"][0]["clientIp"], "127.0.0.1", "{v}");
     assert_eq!(v["queues"][3]["clientIp"], Value::Null, "{v}");
     assert!(v["consumeTps"].as_f64().unwrap() > 0.0, "{v}");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerProgress", "-g", "GroupG"]);
     assert_eq!(v["diffTotal"], 8 - max[0], "{v}");
     assert_eq!(v["queues"].as_array().unwrap().len(), 4, "{v}");
     assert_eq!(v["queues"][0]["brokerName"], "broker-g", "{v}");
@@ -666,7 +622,7 @@ fn consumer_group_commands_on_a_classic_broker() {
     let rest = &row[prefix.len()..];
     assert!(rest[..7].trim_end().parse::<u64>().is_ok(), "{row:?}");
     assert_eq!(&rest[7..], format!("  {}", 8 - max[0]), "{row:?}");
-    let v = json(&run(&["-n", &ns, "consumerProgress", "--output", "json"]));
+    let v = admin_json(&ns, &["consumerProgress"]);
     let g = v["groups"]
         .as_array()
         .unwrap()
@@ -678,21 +634,20 @@ fn consumer_group_commands_on_a_classic_broker() {
     assert_eq!(g["consumeType"], "PUSH", "{v}");
 
     // queryMsgByUniqueKey: the client id sendMessage reports names the message.
-    let sent = json(&run(&[
-        "-n",
+    let sent = admin_json(
         &ns,
-        "sendMessage",
-        "-t",
-        topic,
-        "-p",
-        "unique-body",
-        "-k",
-        "K1",
-        "-c",
-        "TagU",
-        "--output",
-        "json",
-    ]));
+        &[
+            "sendMessage",
+            "-t",
+            topic,
+            "-p",
+            "unique-body",
+            "-k",
+            "K1",
+            "-c",
+            "TagU",
+        ],
+    );
     let id = sent["msgId"]
         .as_str()
         .unwrap_or_else(|| panic!("{sent}"))
@@ -724,31 +679,22 @@ fn consumer_group_commands_on_a_classic_broker() {
         lines.last().copied(),
         Some(format!("{:<20} unique-body", "Message Body:").as_str())
     );
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "queryMsgByUniqueKey",
-        "-t",
-        topic,
-        "-i",
-        &id,
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["queryMsgByUniqueKey", "-t", topic, "-i", &id]);
     assert_eq!(v["messages"].as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(v["messages"][0]["uniqKey"], id.as_str(), "{v}");
     assert_eq!(v["messages"][0]["msgId"], sent["offsetMsgId"], "{v}");
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "queryMsgByUniqueKey",
-        "-t",
-        topic,
-        "-i",
-        "0A0000000000000000000000000000FF",
-    ]);
+        &[
+            "queryMsgByUniqueKey",
+            "-t",
+            topic,
+            "-i",
+            "0A0000000000000000000000000000FF",
+        ],
+    );
     refused(&r, "but no message");
-    let r = run(&["-n", &ns, "queryMsgByUniqueKey", "-t", "NoSuchTopic", "-i", &id]);
+    let r = admin(&ns, &["queryMsgByUniqueKey", "-t", "NoSuchTopic", "-i", &id]);
     refused(&r, "topic NoSuchTopic not found");
 
     // resetOffsetByTime with the consumer online: the broker pushes the table to it and it
@@ -762,17 +708,10 @@ fn consumer_group_commands_on_a_classic_broker() {
             |r| r.code == Some(0) && json(r)["diffTotal"] == want,
         );
     };
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "resetOffsetByTime",
-        "-g",
-        "GroupG",
-        "-t",
-        topic,
-        "-s",
-        "now",
-    ]);
+        &["resetOffsetByTime", "-g", "GroupG", "-t", topic, "-s", "now"],
+    );
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
@@ -801,19 +740,10 @@ fn consumer_group_commands_on_a_classic_broker() {
     assert_eq!(pushed, max, "the table the consumer was given");
     diff_total(0);
     for when in ["0", "2000-01-01#00:00:00:000"] {
-        let v = json(&run(&[
-            "-n",
+        let v = admin_json(
             &ns,
-            "resetOffsetByTime",
-            "-g",
-            "GroupG",
-            "-t",
-            topic,
-            "-s",
-            when,
-            "--output",
-            "json",
-        ]));
+            &["resetOffsetByTime", "-g", "GroupG", "-t", topic, "-s", when],
+        );
         assert_eq!(v["path"], "consumers", "{v}");
         let offsets: Vec<i64> = v["queues"]
             .as_array()
@@ -824,21 +754,20 @@ fn consumer_group_commands_on_a_classic_broker() {
         assert_eq!(offsets, vec![0; 4], "{when}: {v}");
     }
     diff_total(max.iter().sum::<i64>());
-    let v = json(&run(&[
-        "-n",
+    let v = admin_json(
         &ns,
-        "resetOffsetByTime",
-        "-g",
-        "GroupG",
-        "-t",
-        topic,
-        "-s",
-        "now",
-        "-f",
-        "false",
-        "--output",
-        "json",
-    ]));
+        &[
+            "resetOffsetByTime",
+            "-g",
+            "GroupG",
+            "-t",
+            topic,
+            "-s",
+            "now",
+            "-f",
+            "false",
+        ],
+    );
     assert_eq!(v["force"], false, "{v}");
     assert!(
         v["queues"].as_array().unwrap().iter().all(|q| q["offset"] == 0),
@@ -894,78 +823,66 @@ fn consumer_group_commands_on_a_classic_broker() {
         );
     }
     assert!(r.stderr.contains("no consumer of GroupG is online"), "{r:?}");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerProgress", "-g", "GroupG"]);
     assert_eq!(v["diffTotal"], 0, "committed before the command returned: {v}");
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "resetOffsetByTime",
-        "-g",
-        "GroupG",
-        "-t",
-        topic,
-        "-s",
-        "yesterday",
-    ]);
+        &[
+            "resetOffsetByTime",
+            "-g",
+            "GroupG",
+            "-t",
+            topic,
+            "-s",
+            "yesterday",
+        ],
+    );
     refused(&r, "bad timestamp `yesterday`");
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "resetOffsetByTime",
-        "-g",
-        "GroupG",
-        "-t",
-        "NoSuchTopic",
-        "-s",
-        "now",
-    ]);
+        &[
+            "resetOffsetByTime",
+            "-g",
+            "GroupG",
+            "-t",
+            "NoSuchTopic",
+            "-s",
+            "now",
+        ],
+    );
     refused(&r, "topic NoSuchTopic not found");
 
     // deleteSubGroup -b with removeOffset: the offsets are gone, so is the progress.
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "deleteSubGroup",
-        "-b",
-        &addr,
-        "-g",
-        "GroupG",
-        "-r",
-        "true",
-    ]);
+        &["deleteSubGroup", "-b", &addr, "-g", "GroupG", "-r", "true"],
+    );
     ok(&r);
     assert_eq!(
         r.stdout,
         format!("delete subscription group [GroupG] from broker [{addr}] success.\n")
     );
-    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupG"]);
+    let r = admin(&ns, &["consumerProgress", "-g", "GroupG"]);
     refused(&r, "has no consume stats");
     // deleteSubGroup -c: Java's line per master, JSON names the group topics.
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "deleteSubGroup",
-        "-c",
-        "GroupCluster",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]);
+        &[
+            "deleteSubGroup",
+            "-c",
+            "GroupCluster",
+            "-g",
+            "GroupG",
+            "--output",
+            "json",
+        ],
+    );
     ok(&r);
     let v = json(&r);
     assert_eq!(v["brokers"][0], addr.as_str(), "{v}");
     assert_eq!(v["cluster"], "GroupCluster", "{v}");
     assert_eq!(v["removeOffset"], false, "{v}");
-    let r = run(&["-n", &ns, "deleteSubGroup", "-c", "GroupCluster", "-g", "GroupG"]);
+    let r = admin(&ns, &["deleteSubGroup", "-c", "GroupCluster", "-g", "GroupG"]);
     ok(&r);
     assert_eq!(
         r.stdout,
@@ -973,19 +890,19 @@ fn consumer_group_commands_on_a_classic_broker() {
             "delete subscription group [GroupG] from broker [{addr}] in cluster [GroupCluster] success.\n"
         )
     );
-    let r = run(&["-n", &ns, "deleteSubGroup", "-c", "NoSuchCluster", "-g", "GroupG"]);
+    let r = admin(&ns, &["deleteSubGroup", "-c", "NoSuchCluster", "-g", "GroupG"]);
     refused(&r, "cluster NoSuchCluster not found");
 
     // wipeWritePerm / addWritePerm on every name server of -n: the route's perm follows; a dead
     // name server is a warning and exit 1.
     let perm = |ns: &str| {
-        let v = json(&run(&["-n", ns, "topicRoute", "-t", topic, "--output", "json"]));
+        let v = admin_json(ns, &["topicRoute", "-t", topic]);
         v["queueDatas"][0]["perm"]
             .as_i64()
             .unwrap_or_else(|| panic!("{v}"))
     };
     assert_eq!(perm(&ns), 6);
-    let r = run(&["-n", &ns, "wipeWritePerm", "-b", "broker-g"]);
+    let r = admin(&ns, &["wipeWritePerm", "-b", "broker-g"]);
     ok(&r);
     let line = |verb: &str, ns: &str, r: &Run| {
         let count = r.stdout.rsplit(", ").next().unwrap().trim().to_string();
@@ -996,25 +913,17 @@ fn consumer_group_commands_on_a_classic_broker() {
     assert_eq!(perm(&ns), 4, "read-only after the wipe");
     let dead = closed_addr();
     let both = format!("{ns};{dead}");
-    let r = run(&["-n", &both, "addWritePerm", "-b", "broker-g"]);
+    let r = admin(&both, &["addWritePerm", "-b", "broker-g"]);
     assert_eq!(r.code, Some(1), "{r:?}");
     assert_eq!(r.stdout, line("add", &ns, &r));
     assert!(r.stderr.contains(&format!("name server[{dead}] Failed")), "{r:?}");
     assert_eq!(perm(&ns), 6, "read-write again");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "wipeWritePerm",
-        "-b",
-        "broker-g",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["wipeWritePerm", "-b", "broker-g"]);
     assert_eq!(v["operation"], "wipe", "{v}");
     assert_eq!(v["namesrvs"][0]["namesrvAddr"], ns.as_str(), "{v}");
     assert!(v["namesrvs"][0]["topicCount"].as_i64().unwrap() >= 1, "{v}");
-    ok(&run(&["-n", &ns, "addWritePerm", "-b", "broker-g"]));
-    let r = run(&["-n", &ns, "wipeWritePerm", "-b", "no-such-broker"]);
+    ok(&admin(&ns, &["addWritePerm", "-b", "broker-g"]));
+    let r = admin(&ns, &["wipeWritePerm", "-b", "no-such-broker"]);
     refused(&r, "broker no-such-broker is not registered");
 }
 
@@ -1025,26 +934,10 @@ fn consumer_group_commands_on_a_dledger_group() {
     let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
     let (procs, addrs) = start_dledger_group(dir.path(), &ns, "RaftGroups", "RaftG");
-    let r = run(&["-n", &ns, "cluster-health", "--wait", "90"]);
+    let r = admin(&ns, &["cluster-health", "--wait", "90"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let topic = "RaftGroupTopic";
-    until(
-        &[
-            "-n",
-            &ns,
-            "updateTopic",
-            "-t",
-            topic,
-            "-c",
-            "RaftGroups",
-            "-r",
-            "4",
-            "-w",
-            "4",
-        ],
-        "created",
-        |r| r.code == Some(0),
-    );
+    create_topic(&ns, topic, "RaftGroups", "4");
     let r = until(
         &[
             "-n",
@@ -1095,7 +988,7 @@ fn consumer_group_commands_on_a_dledger_group() {
         client.commit(&master, "GroupG", topic, q as i32, (m - 1).max(0));
     }
     let diff: i64 = max.iter().map(|m| m - (m - 1).max(0)).sum();
-    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupG"]);
+    let r = admin(&ns, &["consumerProgress", "-g", "GroupG"]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 8, "{r:?}");
@@ -1104,29 +997,14 @@ fn consumer_group_commands_on_a_dledger_group() {
         "{r:?}"
     );
     assert_eq!(lines[7], format!("Diff Total: {diff}"), "{r:?}");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerProgress", "-g", "GroupG"]);
     assert_eq!(v["diffTotal"], diff, "{v}");
     // No consumer online: resetOffsetByTime commits through the leader's Raft log before the
     // leader answers.
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "resetOffsetByTime",
-        "-g",
-        "GroupG",
-        "-t",
-        topic,
-        "-s",
-        "now",
-    ]);
+        &["resetOffsetByTime", "-g", "GroupG", "-t", topic, "-s", "now"],
+    );
     ok(&r);
     assert_eq!(r.stdout.lines().count(), 6, "{r:?}");
     assert!(
@@ -1134,15 +1012,7 @@ fn consumer_group_commands_on_a_dledger_group() {
             .starts_with("rollback consumer offset by specified consumerGroup[GroupG]"),
         "{r:?}"
     );
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupG",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerProgress", "-g", "GroupG"]);
     assert_eq!(v["diffTotal"], 0, "{v}");
     drop(procs);
 }
@@ -1183,36 +1053,13 @@ fn consumer_group_commands_on_a_master_slave_pair() {
         |r| r.code == Some(0) && r.stdout.contains("2/2"),
     );
     let topic = "MsTopic";
-    until(
-        &[
-            "-n",
-            &ns,
-            "updateTopic",
-            "-t",
-            topic,
-            "-c",
-            "MsGroups",
-            "-r",
-            "2",
-            "-w",
-            "2",
-        ],
-        "created",
-        |r| r.code == Some(0),
-    );
+    create_topic(&ns, topic, "MsGroups", "2");
 
     // updateSubGroup -c: the master only; the slave syncs the group from it.
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "updateSubGroup",
-        "-c",
-        "MsGroups",
-        "-g",
-        "GroupMs",
-        "-r",
-        "3",
-    ]);
+        &["updateSubGroup", "-c", "MsGroups", "-g", "GroupMs", "-r", "3"],
+    );
     ok(&r);
     assert_eq!(
         r.stdout.lines().next(),
@@ -1263,7 +1110,7 @@ fn consumer_group_commands_on_a_master_slave_pair() {
     client.commit(&master, "GroupMs", topic, 1, 0);
 
     // consumerProgress and consumerConnection read the master.
-    let r = run(&["-n", &ns, "consumerProgress", "-g", "GroupMs", "-s", "true"]);
+    let r = admin(&ns, &["consumerProgress", "-g", "GroupMs", "-s", "true"]);
     ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{}", r.stdout);
@@ -1282,47 +1129,30 @@ fn consumer_group_commands_on_a_master_slave_pair() {
         );
     }
     assert_eq!(lines[5], format!("Diff Total: {}", max[1]));
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerConnection",
-        "-g",
-        "GroupMs",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerConnection", "-g", "GroupMs"]);
     assert_eq!(v["brokerAddr"], master.as_str(), "{v}");
     assert_eq!(v["connections"][0]["clientId"], CLIENT_ID, "{v}");
-    let r = run(&["-n", &ns, "consumerConnection", "-g", "GroupMs"]);
+    let r = admin(&ns, &["consumerConnection", "-g", "GroupMs"]);
     ok(&r);
     assert!(r.stdout.starts_with(&format!("001  {CLIENT_ID} ")), "{r:?}");
 
     // wipeWritePerm / addWritePerm: one broker name, both nodes' route entry.
     let perm = || {
-        let v = json(&run(&["-n", &ns, "topicRoute", "-t", topic, "--output", "json"]));
+        let v = admin_json(&ns, &["topicRoute", "-t", topic]);
         v["queueDatas"][0]["perm"]
             .as_i64()
             .unwrap_or_else(|| panic!("{v}"))
     };
-    ok(&run(&["-n", &ns, "wipeWritePerm", "-b", "broker-ms"]));
+    ok(&admin(&ns, &["wipeWritePerm", "-b", "broker-ms"]));
     assert_eq!(perm(), 4);
-    ok(&run(&["-n", &ns, "addWritePerm", "-b", "broker-ms"]));
+    ok(&admin(&ns, &["addWritePerm", "-b", "broker-ms"]));
     assert_eq!(perm(), 6);
 
     // resetOffsetByTime: the master pushes the offsets to the consumer, which commits them there.
-    let v = json(&run(&[
-        "-n",
+    let v = admin_json(
         &ns,
-        "resetOffsetByTime",
-        "-g",
-        "GroupMs",
-        "-t",
-        topic,
-        "-s",
-        "0",
-        "--output",
-        "json",
-    ]));
+        &["resetOffsetByTime", "-g", "GroupMs", "-t", topic, "-s", "0"],
+    );
     assert_eq!(v["path"], "consumers", "{v}");
     assert_eq!(consumer.resets_at_least(1).len(), 1);
     until(
@@ -1334,7 +1164,7 @@ fn consumer_group_commands_on_a_master_slave_pair() {
     // deleteSubGroup -c: the master only (Java asks the cluster's masters); the slave syncs the
     // removal (and, in the same pass, the offsets the consumer committed).
     drop(consumer);
-    let r = run(&["-n", &ns, "deleteSubGroup", "-c", "MsGroups", "-g", "GroupMs"]);
+    let r = admin(&ns, &["deleteSubGroup", "-c", "MsGroups", "-g", "GroupMs"]);
     ok(&r);
     assert_eq!(
         r.stdout,
@@ -1358,17 +1188,9 @@ fn consumer_group_commands_on_a_master_slave_pair() {
         "the master out of the route",
         |r| r.code == Some(0) && json(r)["brokerDatas"][0]["brokerAddrs"].get("0").is_none(),
     );
-    let r = run(&["-n", &ns, "queryMsgByKey", "-t", topic, "-k", "KeyMs"]);
+    let r = admin(&ns, &["queryMsgByKey", "-t", topic, "-k", "KeyMs"]);
     assert!(one_message(&r), "found on the slave: {r:?}");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerProgress",
-        "-g",
-        "GroupMs",
-        "--output",
-        "json",
-    ]));
+    let v = admin_json(&ns, &["consumerProgress", "-g", "GroupMs"]);
     assert_eq!(v["diffTotal"], 4, "read from the slave: {v}");
     assert_eq!(v["queues"][0]["consumerOffset"], 0, "{v}");
 }

@@ -24,7 +24,7 @@ use broker::remoting::RemotingClient;
 use crate::upgrade_group::{
     addr, check_keys_on_every_member, check_old_data_on_leader, keyed_req, md5_tree, populate, pull_all,
     setup_mode, spawn_broker, upgrade, upgrade_cmd, wait_group, wait_ready, write_and_check_replicated, Env,
-    Mode, QUEUES, STEPS,
+    Mode, Proc, QUEUES, STEPS,
 };
 use crate::util::run_cmd;
 
@@ -127,6 +127,16 @@ fn state_file(env: &Env) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
+/// The steps a state file records as done, in order.
+fn done_steps(state: &serde_json::Value) -> Vec<&str> {
+    state["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect()
+}
+
 /// Runs `upgrade-group` with `extra` on a blocking thread, so the producer keeps running.
 async fn upgrade_in_background(env: &Env, extra: &[&str]) -> crate::util::Run {
     let mut cmd = upgrade_cmd(env, extra);
@@ -135,14 +145,21 @@ async fn upgrade_in_background(env: &Env, extra: &[&str]) -> crate::util::Run {
         .unwrap()
 }
 
+/// Sets up `Mode::Local`, starts the old master and slave, and stores `n` messages on them.
+/// Returns the environment, the [master, slave] processes, a client, and the stored messages by
+/// (queue, offset).
+async fn populated_pair(n: usize) -> (Env, [Proc; 2], RemotingClient, BTreeMap<(i32, i64), Vec<u8>>) {
+    let env = setup_mode(Mode::Local);
+    let pair = [spawn_broker(&env.master), spawn_broker(&env.slave)];
+    let c = RemotingClient::default();
+    let mut sent = BTreeMap::new();
+    populate(&env, &c, n, &mut sent).await;
+    (env, pair, c, sent)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrade_with_producers_sending_throughout_exits_0_and_keeps_every_acknowledged_message() {
-    let env = setup_mode(Mode::Local);
-    let _master = spawn_broker(&env.master);
-    let _slave = spawn_broker(&env.slave);
-    let c = RemotingClient::default();
-    let mut old = BTreeMap::new();
-    populate(&env, &c, 300, &mut old).await;
+    let (env, _pair, c, old) = populated_pair(300).await;
     let producer = Producer::start(&env, "live");
     producer.wait_more(20, "before the upgrade").await;
 
@@ -179,12 +196,7 @@ async fn upgrade_with_producers_sending_throughout_exits_0_and_keeps_every_ackno
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pre_copy_while_the_old_pair_takes_writes_then_every_message_and_consumer_offset_is_kept() {
-    let env = setup_mode(Mode::Local);
-    let _master = spawn_broker(&env.master);
-    let _slave = spawn_broker(&env.slave);
-    let c = RemotingClient::default();
-    let mut sent = BTreeMap::new();
-    populate(&env, &c, 600, &mut sent).await;
+    let (env, _pair, c, mut sent) = populated_pair(600).await;
     let producer = Producer::start(&env, "during");
     producer.wait_more(10, "before the upgrade").await;
     // Throttled, so the pre-copy lasts while the producer writes; the producer stops once the
@@ -264,12 +276,7 @@ async fn new_group_takes_a_send(env: &Env, c: &RemotingClient) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mqadmin_killed_during_the_pre_copy_then_resume_completes() {
-    let env = setup_mode(Mode::Local);
-    let _master = spawn_broker(&env.master);
-    let _slave = spawn_broker(&env.slave);
-    let c = RemotingClient::default();
-    let mut sent = BTreeMap::new();
-    populate(&env, &c, 1000, &mut sent).await;
+    let (env, _pair, c, mut sent) = populated_pair(1000).await;
     // 50 KB/s: each 64 KiB commitlog file takes more than a second.
     let mut child = upgrade_cmd(&env, &["--yes", "--throttle", "0.05"])
         .stdout(Stdio::null())
@@ -290,12 +297,7 @@ async fn mqadmin_killed_during_the_pre_copy_then_resume_completes() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "killed by a signal");
     let state = state_file(&env);
-    let steps: Vec<&str> = state["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps = done_steps(&state);
     assert_eq!(steps, &STEPS[..1], "only preflight is done: {state}");
     let before = state["precopied"].as_array().unwrap().len();
     assert!(before > 0, "{state}");
@@ -335,12 +337,7 @@ fn pre_copy_then_crash(env: &Env) -> serde_json::Value {
     let r = run_cmd(upgrade_cmd(env, &["--yes"]).env("MQADMIN_FAILPOINT", "after:pre-copy"));
     assert_eq!(r.code, None, "aborted after the pre-copy: {r:?}");
     let state = state_file(env);
-    let steps: Vec<&str> = state["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps = done_steps(&state);
     assert_eq!(steps, &STEPS[..2], "{state}");
     state
 }
@@ -372,12 +369,7 @@ fn commitlog_names(store: &std::path::Path) -> Vec<String> {
 /// the downtime: the third node ends with the master's bytes, not with the pre-copy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_changed_since_its_pre_copy_is_copied_again() {
-    let env = setup_mode(Mode::Local);
-    let _master = spawn_broker(&env.master);
-    let _slave = spawn_broker(&env.slave);
-    let c = RemotingClient::default();
-    let mut sent = BTreeMap::new();
-    populate(&env, &c, 600, &mut sent).await;
+    let (env, _pair, c, sent) = populated_pair(600).await;
     let state = pre_copy_then_crash(&env);
     let pre = precopied_commitlog(&state);
     let name = pre
@@ -426,7 +418,7 @@ async fn a_file_changed_since_its_pre_copy_is_copied_again() {
 }
 
 /// SIGTERM to a broker this test started, and wait for it to exit.
-fn stop(p: &mut crate::upgrade_group::Proc) {
+fn stop(p: &mut Proc) {
     // SAFETY: kill(2) of a broker this test started.
     unsafe { libc::kill(p.0.id() as libc::pid_t, libc::SIGTERM) };
     p.0.wait().unwrap();
@@ -438,12 +430,7 @@ fn stop(p: &mut crate::upgrade_group::Proc) {
 /// and the checks (made against what the master still held) pass.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_deleting_pre_copied_files_removes_their_copies() {
-    let env = setup_mode(Mode::Local);
-    let mut master = spawn_broker(&env.master);
-    let mut slave = spawn_broker(&env.slave);
-    let c = RemotingClient::default();
-    let mut sent = BTreeMap::new();
-    populate(&env, &c, 1000, &mut sent).await;
+    let (env, [mut master, mut slave], c, _) = populated_pair(1000).await;
     let state = pre_copy_then_crash(&env);
     let pre = precopied_commitlog(&state);
     assert!(!pre.is_empty(), "{state}");
@@ -505,12 +492,7 @@ async fn retention_deleting_pre_copied_files_removes_their_copies() {
 /// the third node's commitlog ends as the master's, and every message is at its offset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_copied_while_written_get_the_tail_and_a_changed_prefix_during_the_downtime() {
-    let env = setup_mode(Mode::Local);
-    let _master = spawn_broker(&env.master);
-    let _slave = spawn_broker(&env.slave);
-    let c = RemotingClient::default();
-    let mut sent = BTreeMap::new();
-    populate(&env, &c, 600, &mut sent).await;
+    let (env, _pair, c, mut sent) = populated_pair(600).await;
     let state = pre_copy_then_crash(&env);
     let live = state["liveCopies"].as_array().unwrap();
     let newest = commitlog_names(&env.dir.path().join("master-store"))

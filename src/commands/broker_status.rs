@@ -1,14 +1,11 @@
 //! `mqadmin brokerStatus`: runtime statistics as Java's sorted `key: value` lines.
 
-use anyhow::Context;
-
 use super::AdminContext;
 
 use crate::cli::{BrokerTargetArgs, GlobalArgs};
 use crate::exit::ExitStatus;
 use crate::ops::broker_status::{broker_status, BrokerStatusReport};
 use crate::printer::Printer;
-use crate::render::{self, OutputFormat};
 
 /// Runs `brokerStatus`.
 ///
@@ -23,19 +20,13 @@ pub async fn run(
     let report = broker_status(&super::admin(global), &target)
         .await
         .admin_context(|| "cannot read broker runtime info")?;
-    let status = super::warn_unreachable(
-        printer,
-        report
-            .brokers
-            .iter()
-            .map(|b| (b.addr.as_str(), b.error.as_deref())),
-    );
-    let text = match global.output {
-        OutputFormat::Json => render::json(&report)?,
-        OutputFormat::Table => render_text(&report, args.cluster_name.is_some()),
-    };
-    printer.data(&text).context("failed to write to stdout")?;
-    Ok(status)
+    let brokers = report
+        .brokers
+        .iter()
+        .map(|b| (b.addr.as_str(), b.error.as_deref()));
+    super::print_brokers_report(global, printer, &report, brokers, |r| {
+        render_text(r, args.cluster_name.is_some())
+    })
 }
 
 /// Java: `%-32s: %s` per key, or `%-24s %-32s: %s` with the address first for `-c`.

@@ -1,14 +1,11 @@
 //! `mqadmin getBrokerConfig`: the effective configuration as Java's `%-50s=  %s` lines.
 
-use anyhow::Context;
-
 use super::AdminContext;
 
 use crate::cli::{BrokerTargetArgs, GlobalArgs};
 use crate::exit::ExitStatus;
 use crate::ops::get_broker_config::{get_broker_config, BrokerConfigReport};
 use crate::printer::Printer;
-use crate::render::{self, OutputFormat};
 
 /// Runs `getBrokerConfig`.
 ///
@@ -23,19 +20,11 @@ pub async fn run(
     let report = get_broker_config(&super::admin(global), &target)
         .await
         .admin_context(|| "cannot read broker config")?;
-    let status = super::warn_unreachable(
-        printer,
-        report
-            .brokers
-            .iter()
-            .map(|b| (b.addr.as_str(), b.error.as_deref())),
-    );
-    let text = match global.output {
-        OutputFormat::Json => render::json(&report)?,
-        OutputFormat::Table => render_text(&report),
-    };
-    printer.data(&text).context("failed to write to stdout")?;
-    Ok(status)
+    let brokers = report
+        .brokers
+        .iter()
+        .map(|b| (b.addr.as_str(), b.error.as_deref()));
+    super::print_brokers_report(global, printer, &report, brokers, render_text)
 }
 
 /// Java: with `-c`, a `============Master: ADDR============` (or

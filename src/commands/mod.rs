@@ -56,6 +56,26 @@ pub fn warn_unreachable<'a>(
     status
 }
 
+/// Prints the report of a command that asks several brokers: a warning for each broker that did
+/// not answer (`brokers` gives each one's address and error), then the report as JSON or as
+/// `table` renders it. `Failure` if any broker did not answer, else `Success`.
+pub fn print_brokers_report<'a, R: serde::Serialize>(
+    global: &GlobalArgs,
+    printer: &crate::printer::Printer,
+    report: &R,
+    brokers: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+    table: impl FnOnce(&R) -> String,
+) -> anyhow::Result<crate::exit::ExitStatus> {
+    use anyhow::Context;
+    let status = warn_unreachable(printer, brokers);
+    let text = match global.output {
+        crate::render::OutputFormat::Json => crate::render::json(report)?,
+        crate::render::OutputFormat::Table => table(report),
+    };
+    printer.data(&text).context("failed to write to stdout")?;
+    Ok(status)
+}
+
 /// `-b ADDR` or `-c CLUSTER` (clap guarantees exactly one).
 pub fn broker_target(args: &BrokerTargetArgs) -> BrokerTarget {
     match (&args.broker_addr, &args.cluster_name) {

@@ -6,7 +6,7 @@
 use broker::remoting::codes::{request, response};
 use broker::remoting::headers::QueryMessageRequestHeader;
 use broker::store::format::index::KEYS_SEPARATOR;
-use broker::store::message::decode_records;
+use broker::store::message::{decode_records, DecodedMessage};
 use serde::Serialize;
 
 use super::admin::{request_with, Admin, AdminError};
@@ -34,6 +34,36 @@ pub struct QueryByKeyReport {
 /// (Java: "query message by key finished, but no message."); the first broker failure when no
 /// broker answered and none had a message.
 pub async fn query_msg_by_key(admin: &Admin, topic: &str, key: &str) -> Result<QueryByKeyReport, AdminError> {
+    let mut messages = query_each_group(admin, topic, key, MAX_NUM, None, |m| {
+        m.keys()
+            .is_some_and(|k| k.split(KEYS_SEPARATOR).any(|k| k == key))
+    })
+    .await?;
+    messages
+        .sort_by(|a, b| (&a.broker_name, a.commit_log_offset).cmp(&(&b.broker_name, b.commit_log_offset)));
+    Ok(QueryByKeyReport {
+        topic: topic.to_string(),
+        key: key.to_string(),
+        messages,
+    })
+}
+
+/// Sends QUERY_MESSAGE for `key` (at most `max_num` messages, `flag` added to the request's
+/// fields) to one broker of each group serving `topic`: the master, else the slave with the
+/// lowest id. Keeps the messages of `topic` that `keep` accepts; brokers match by key hash only.
+///
+/// # Errors
+/// [`AdminError::TopicNotFound`]; [`AdminError::Invalid`] when no broker has such a message
+/// (Java: "query message by key finished, but no message."); the first broker failure when no
+/// broker answered and none had a message.
+pub(crate) async fn query_each_group(
+    admin: &Admin,
+    topic: &str,
+    key: &str,
+    max_num: i32,
+    flag: Option<&str>,
+    keep: impl Fn(&DecodedMessage) -> bool,
+) -> Result<Vec<MessageView>, AdminError> {
     let route = admin.route(topic).await?;
     let mut messages = Vec::new();
     let mut failure = None;
@@ -48,18 +78,15 @@ pub async fn query_msg_by_key(admin: &Admin, topic: &str, key: &str) -> Result<Q
         let header = QueryMessageRequestHeader {
             topic: topic.to_string(),
             key: key.to_string(),
-            max_num: MAX_NUM,
+            max_num,
             begin_timestamp: 0,
             end_timestamp: i64::MAX,
         };
-        let found = match admin
-            .broker(
-                addr,
-                "QUERY_MESSAGE",
-                request_with(request::QUERY_MESSAGE, &header),
-            )
-            .await
-        {
+        let mut req = request_with(request::QUERY_MESSAGE, &header);
+        if let Some(flag) = flag {
+            req.ext_fields.insert(flag.to_string(), "true".to_string());
+        }
+        let found = match admin.broker(addr, "QUERY_MESSAGE", req).await {
             Ok(resp) => decode_records(&resp.body).map_err(|e| AdminError::BadBody {
                 addr: addr.clone(),
                 what: "message records",
@@ -72,11 +99,7 @@ pub async fn query_msg_by_key(admin: &Admin, topic: &str, key: &str) -> Result<Q
             Ok(records) => messages.extend(
                 records
                     .iter()
-                    .filter(|m| {
-                        m.topic == topic
-                            && m.keys()
-                                .is_some_and(|k| k.split(KEYS_SEPARATOR).any(|k| k == key))
-                    })
+                    .filter(|m| m.topic == topic && keep(m))
                     .map(|m| MessageView::new(&bd.broker_name, m)),
             ),
             Err(e) => {
@@ -89,11 +112,5 @@ pub async fn query_msg_by_key(admin: &Admin, topic: &str, key: &str) -> Result<Q
             AdminError::Invalid("query message by key finished, but no message.".to_string())
         }));
     }
-    messages
-        .sort_by(|a, b| (&a.broker_name, a.commit_log_offset).cmp(&(&b.broker_name, b.commit_log_offset)));
-    Ok(QueryByKeyReport {
-        topic: topic.to_string(),
-        key: key.to_string(),
-        messages,
-    })
+    Ok(messages)
 }

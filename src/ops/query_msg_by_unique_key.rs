@@ -3,13 +3,12 @@
 //! whose client id (`UNIQ_KEY`) is the id asked for, as Java's `MQAdminImpl.queryMessage` does
 //! for `viewMessage(topic, msgId)`.
 
-use broker::remoting::codes::{request, response};
-use broker::remoting::headers::QueryMessageRequestHeader;
-use broker::store::message::decode_records;
+use broker::store::format::property;
 use serde::Serialize;
 
-use super::admin::{request_with, Admin, AdminError};
+use super::admin::{Admin, AdminError};
 use super::message::MessageView;
+use super::query_msg_by_key::query_each_group;
 
 /// The request field that makes the broker look `key` up as a client message id (Java's
 /// `MixAll.UNIQUE_MSG_QUERY_FLAG`).
@@ -42,53 +41,10 @@ pub async fn query_msg_by_unique_key(
     topic: &str,
     msg_id: &str,
 ) -> Result<QueryByUniqueKeyReport, AdminError> {
-    let route = admin.route(topic).await?;
-    let mut messages = Vec::new();
-    let mut failure = None;
-    for bd in &route.broker_datas {
-        let Some(addr) = bd
-            .broker_addrs
-            .get(&0)
-            .or_else(|| bd.broker_addrs.values().next())
-        else {
-            continue;
-        };
-        let header = QueryMessageRequestHeader {
-            topic: topic.to_string(),
-            key: msg_id.to_string(),
-            max_num: MAX_NUM,
-            begin_timestamp: 0,
-            end_timestamp: i64::MAX,
-        };
-        let mut req = request_with(request::QUERY_MESSAGE, &header);
-        req.ext_fields
-            .insert(UNIQUE_MSG_QUERY_FLAG.to_string(), "true".to_string());
-        let found = match admin.broker(addr, "QUERY_MESSAGE", req).await {
-            Ok(resp) => decode_records(&resp.body).map_err(|e| AdminError::BadBody {
-                addr: addr.clone(),
-                what: "message records",
-                reason: e.to_string(),
-            }),
-            Err(AdminError::Refused { code, .. }) if code == response::QUERY_NOT_FOUND => Ok(Vec::new()),
-            Err(e) => Err(e),
-        };
-        match found {
-            Ok(records) => messages.extend(
-                records
-                    .iter()
-                    .map(|m| MessageView::new(&bd.broker_name, m))
-                    .filter(|m| m.topic == topic && m.uniq_key.as_deref() == Some(msg_id)),
-            ),
-            Err(e) => {
-                failure.get_or_insert(e);
-            }
-        }
-    }
-    if messages.is_empty() {
-        return Err(failure.unwrap_or_else(|| {
-            AdminError::Invalid("query message by key finished, but no message.".to_string())
-        }));
-    }
+    let mut messages = query_each_group(admin, topic, msg_id, MAX_NUM, Some(UNIQUE_MSG_QUERY_FLAG), |m| {
+        m.properties.get(property::UNIQ_KEY).map(String::as_str) == Some(msg_id)
+    })
+    .await?;
     messages.sort_by(|a, b| {
         (a.store_timestamp, &a.broker_name, a.commit_log_offset).cmp(&(
             b.store_timestamp,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::remoting::body::DataVersion;
 use crate::remoting::body::{HeartbeatData, SubscriptionData};
 use crate::remoting::body_group::{Connection, ConsumerConnection, ProducerConnection};
 use crate::remoting::server::Outbound;
@@ -98,8 +99,7 @@ impl GroupManager {
             }
             let g = SubscriptionGroupConfig::new(group);
             c.subscription_group_table.insert(group.to_string(), g.clone());
-            c.data_version.counter += 1;
-            c.data_version.timestamp = crate::remoting::body::now_millis();
+            c.data_version.next();
             g
         };
         if let Err(e) = self.persist() {
@@ -116,20 +116,20 @@ impl GroupManager {
         self.upsert_config_at(g, None)
     }
 
-    /// [`GroupManager::upsert_config`] with the data version `(counter, timestamp)` of a change
-    /// applied from the Raft log instead of a bump.
+    /// [`GroupManager::upsert_config`] with the data version of a change applied from the Raft
+    /// log instead of a bump.
     ///
     /// # Errors
     /// When the file cannot be written.
     pub fn upsert_config_at(
         &self,
         g: SubscriptionGroupConfig,
-        version: Option<(i64, i64)>,
+        version: Option<DataVersion>,
     ) -> Result<(), StoreError> {
         {
             let mut c = self.configs();
             c.subscription_group_table.insert(g.group_name.clone(), g);
-            set_version(&mut c.data_version, version);
+            c.data_version.record_change(version);
         }
         self.persist()
     }
@@ -146,12 +146,12 @@ impl GroupManager {
     ///
     /// # Errors
     /// When the file cannot be written.
-    pub fn delete_config_at(&self, group: &str, version: Option<(i64, i64)>) -> Result<bool, StoreError> {
+    pub fn delete_config_at(&self, group: &str, version: Option<DataVersion>) -> Result<bool, StoreError> {
         let existed = {
             let mut c = self.configs();
             let existed = c.subscription_group_table.remove(group).is_some();
             if existed {
-                set_version(&mut c.data_version, version);
+                c.data_version.record_change(version);
             }
             existed
         };
@@ -442,19 +442,5 @@ impl GroupManager {
             .filter_map(|c| c.subscriptions.get(topic))
             .max_by_key(|s| s.sub_version)
             .cloned()
-    }
-}
-
-/// Sets a data version to a change's `(counter, timestamp)`, or bumps it for a local change.
-fn set_version(dv: &mut crate::store::config_files::DataVersion, version: Option<(i64, i64)>) {
-    match version {
-        Some((counter, timestamp)) => {
-            dv.counter = counter;
-            dv.timestamp = timestamp;
-        }
-        None => {
-            dv.counter += 1;
-            dv.timestamp = crate::remoting::body::now_millis();
-        }
     }
 }

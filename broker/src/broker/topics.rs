@@ -189,7 +189,7 @@ impl TopicManager {
         {
             let mut t = self.lock();
             t.topic_config_table.insert(tc.topic_name.clone(), tc);
-            set_version(&mut t.data_version, version);
+            t.data_version.record_change(version);
         }
         self.persist()
     }
@@ -211,7 +211,7 @@ impl TopicManager {
             let mut t = self.lock();
             let existed = t.topic_config_table.remove(topic).is_some();
             if existed {
-                set_version(&mut t.data_version, version);
+                t.data_version.record_change(version);
             }
             existed
         };
@@ -289,17 +289,6 @@ impl TopicManager {
         } else {
             None
         }
-    }
-}
-
-/// Sets a data version to a change's `version`, or bumps it for a local change.
-fn set_version(dv: &mut DataVersion, version: Option<DataVersion>) {
-    match version {
-        Some(v) => {
-            dv.counter = v.counter;
-            dv.timestamp = v.timestamp;
-        }
-        None => dv.next(),
     }
 }
 

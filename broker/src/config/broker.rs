@@ -10,7 +10,7 @@ use super::defaults::{
     DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION,
     DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS,
 };
-use super::error::{ConfigError, ConfigWarning};
+use super::error::{require_positive, ConfigError, ConfigWarning};
 use super::fields::{config_struct, ConfigValue};
 use super::metrics::{MetricsExporterType, DEFAULT_BROKER_PROM_PORT};
 use super::peers::{dledger_broker_id, is_host_port, parse_peers, split_namesrv_addr, Peer};
@@ -465,15 +465,7 @@ impl BrokerConfig {
                 self.server_channel_max_idle_time_seconds,
             ),
         ];
-        for (key, value) in positive {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    key,
-                    value: "0".to_owned(),
-                    reason: "must be > 0".to_owned(),
-                });
-            }
-        }
+        require_positive(&positive)?;
         let unit = CQ_UNIT_SIZE as u64;
         self.mapped_file_size_consume_queue = self.mapped_file_size_consume_queue.div_ceil(unit) * unit;
 

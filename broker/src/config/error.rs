@@ -260,3 +260,15 @@ impl Origin {
         }
     }
 }
+
+/// Refuses the first of `values` (key, value) that is 0: [`ConfigError::Invalid`], "must be > 0".
+pub(crate) fn require_positive(values: &[(&'static str, u64)]) -> Result<(), ConfigError> {
+    match values.iter().find(|(_, value)| *value == 0) {
+        Some(&(key, _)) => Err(ConfigError::Invalid {
+            key,
+            value: "0".to_owned(),
+            reason: "must be > 0".to_owned(),
+        }),
+        None => Ok(()),
+    }
+}

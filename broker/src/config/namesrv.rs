@@ -5,7 +5,7 @@ use super::defaults::{
     env_var, home_dir, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES,
     DEFAULT_MAX_REQUESTS_IN_FLIGHT_PER_CONNECTION, DEFAULT_SERVER_CHANNEL_MAX_IDLE_TIME_SECONDS,
 };
-use super::error::{ConfigError, ConfigWarning};
+use super::error::{require_positive, ConfigError, ConfigWarning};
 use super::fields::config_struct;
 use super::metrics::{MetricsExporterType, DEFAULT_NAMESRV_PROM_PORT};
 
@@ -87,15 +87,7 @@ impl NamesrvConfig {
                 self.scan_not_active_broker_interval,
             ),
         ];
-        for (key, value) in positive {
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    key,
-                    value: "0".to_owned(),
-                    reason: "must be > 0".to_owned(),
-                });
-            }
-        }
+        require_positive(&positive)?;
         super::metrics::check_exporter_port(
             self.metrics_exporter_type,
             self.metrics_prom_exporter_port,

@@ -35,7 +35,9 @@ pub mod perm {
     }
 }
 
-/// Version stamp of a broker's topic set.
+/// `dataVersion`: the version stamp of a broker's topic set (`topics.json`, register and
+/// topic-config bodies) and of its other config tables (`subscriptionGroup.json`,
+/// `consumerOffset.json` as 5.x writes it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataVersion {
@@ -63,6 +65,17 @@ impl DataVersion {
     pub fn next(&mut self) {
         self.counter += 1;
         self.timestamp = now_millis();
+    }
+    /// Records a change: one applied from the Raft log carries its `version` (the same counter
+    /// and timestamp on every node); a local change (`None`) bumps the counter.
+    pub fn record_change(&mut self, version: Option<DataVersion>) {
+        match version {
+            Some(v) => {
+                self.counter = v.counter;
+                self.timestamp = v.timestamp;
+            }
+            None => self.next(),
+        }
     }
 }
 

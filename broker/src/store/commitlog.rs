@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::checkpoint::sync_dir;
+use super::data_files::open_data_files;
 use super::error::{io_err, Result, StoreError};
 use super::format::{self, record, BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH};
 use super::message::{decode_record, DecodedMessage};
@@ -59,29 +60,17 @@ impl CommitLog {
     /// not on a file-size boundary relative to its predecessor.
     pub fn open(dir: &Path, file_size: u64) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
-            let entry = entry.map_err(io_err("list", dir))?;
-            let path = entry.path();
-            let Some(start) = format::path_to_offset(&path) else {
-                continue;
-            };
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&path)
-                .map_err(io_err("open", &path))?;
-            let len = file.metadata().map_err(io_err("stat", &path))?.len();
-            files.push((
-                len,
-                LogFile {
-                    start,
-                    file: Arc::new(file),
-                    path,
-                },
-            ));
-        }
-        files.sort_by_key(|(_, f)| f.start);
+        let files: Vec<(u64, LogFile)> = open_data_files(dir)?
+            .into_iter()
+            .map(|f| {
+                let file = LogFile {
+                    start: f.start,
+                    file: Arc::new(f.file),
+                    path: f.path,
+                };
+                (f.len, file)
+            })
+            .collect();
         // Validate everything before changing anything: a store written with another file size
         // must be refused, not "repaired".
         let last = files.len().saturating_sub(1);

@@ -11,6 +11,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::error::{io_err, Result, StoreError};
 use super::format::config_file;
+use crate::remoting::body::DataVersion;
 use crate::{durable, json};
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -83,19 +84,6 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err("read", path)(e)),
     }
-}
-
-/// `dataVersion` carried by several config files.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DataVersion {
-    /// Wall-clock time of the last change (ms).
-    pub timestamp: i64,
-    /// Number of changes.
-    pub counter: i64,
-    /// 5.x state version; kept when present.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state_version: Option<i64>,
 }
 
 /// `config/consumerOffset.json`: committed offsets per `topic@group` and queue.

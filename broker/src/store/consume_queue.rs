@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use super::checkpoint::sync_dir;
+use super::data_files::open_data_files;
 use super::error::{io_err, Result, StoreError};
 use super::format::{self, CQ_BLANK_SIZE, CQ_UNIT_SIZE};
 use super::mapped::MappedFile;
@@ -147,21 +148,10 @@ impl ConsumeQueue {
     fn open_with(dir: &Path, file_size: u64, clean: bool) -> Result<Self> {
         let mut files = Vec::new();
         if dir.exists() {
-            for entry in std::fs::read_dir(dir).map_err(io_err("list", dir))? {
-                let path = entry.map_err(io_err("list", dir))?.path();
-                let Some(start) = format::path_to_offset(&path) else {
-                    continue;
-                };
-                let file = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(&path)
-                    .map_err(io_err("open", &path))?;
-                let len = file.metadata().map_err(io_err("stat", &path))?.len();
-                files.push((len, CqFile::new(start, file, path, file_size)));
+            for f in open_data_files(dir)? {
+                files.push((f.len, CqFile::new(f.start, f.file, f.path, file_size)));
             }
         }
-        files.sort_by_key(|(_, f)| f.start);
         // Refuse files written with another mappedFileSizeConsumeQueue before touching any; only
         // the newest file may be short (a crash while preallocating it).
         let last = files.len().saturating_sub(1);

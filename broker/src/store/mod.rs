@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod commitlog;
 pub mod config_files;
 pub mod consume_queue;
+mod data_files;
 pub mod delay;
 mod dispatch;
 pub mod error;

@@ -88,23 +88,53 @@ fn file_starts(puts: &[PutResult]) -> Vec<u64> {
     s
 }
 
-#[tokio::test]
-async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
+/// Writes `N` messages to a new store in `root` and stops it cleanly. Returns the puts and the
+/// offsets of the commitlog files (at least four).
+async fn stored_then_stopped(root: &Path) -> (Vec<PutResult>, Vec<u64>) {
     let store = MessageStore::open(cfg(root)).unwrap();
     let puts = put_in_distinct_millis(&store, N).await;
     store.shutdown().unwrap();
     drop(store);
     let files = file_starts(&puts);
     assert!(files.len() >= 4, "the test needs several files: {files:?}");
+    (puts, files)
+}
+
+/// Damages a message body 10 KB into the second-last commitlog file, before the last record.
+fn damage_a_body_in_the_second_last_file(root: &Path, puts: &[PutResult], files: &[u64]) {
+    let old = files[files.len() - 2];
+    let victim = puts.iter().find(|p| p.phys_offset > old + 10_000).unwrap();
+    patch(root, victim.phys_offset + 400, b"\xEE\xEE");
+}
+
+/// Leaves the store in `root` as a run that died would: the abort file, and a checkpoint saying
+/// that everything stored up to `ts` was flushed and dispatched (plus Java's margin).
+fn died_with_checkpoint_at(root: &Path, ts: i64) {
+    Checkpoint {
+        physic_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
+        logics_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
+        index_msg_timestamp: 0,
+    }
+    .persist(&root.join(format::CHECKPOINT_FILE))
+    .unwrap();
+    std::fs::write(root.join(format::ABORT_FILE), b"").unwrap();
+}
+
+/// The messages in the two queues of topic `T`.
+fn messages_in_queues(store: &MessageStore) -> i64 {
+    store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1)
+}
+
+#[tokio::test]
+async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (puts, files) = stored_then_stopped(root).await;
     let last = puts.last().unwrap();
 
     // Damage a body in the middle of the second-last file: within the three files Java would
     // check, before the last dispatched record. A restart that read it would cut the store there.
-    let old = files[files.len() - 2];
-    let victim = puts.iter().find(|p| p.phys_offset > old + 10_000).unwrap();
-    patch(root, victim.phys_offset + 400, b"\xEE\xEE");
+    damage_a_body_in_the_second_last_file(root, &puts, &files);
 
     let store = MessageStore::open(cfg(root)).unwrap();
     let r = store.recovery();
@@ -114,10 +144,7 @@ async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
     assert_eq!(r.commitlog_end, last.end_offset);
     assert_eq!(r.records_dispatched, 0);
     assert_eq!(store.commitlog_max_offset(), last.end_offset);
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
     let next = store.put_message(msg(N)).await.unwrap();
     assert_eq!(next.phys_offset, last.end_offset);
 }
@@ -130,18 +157,11 @@ async fn a_clean_restart_checks_only_what_follows_the_last_dispatched_record() {
 async fn a_first_dledger_start_on_a_classic_store_checks_only_its_last_record() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let store = MessageStore::open(cfg(root)).unwrap();
-    let puts = put_in_distinct_millis(&store, N).await;
-    store.shutdown().unwrap();
-    drop(store);
-    let files = file_starts(&puts);
-    assert!(files.len() >= 4, "the test needs several files: {files:?}");
+    let (puts, files) = stored_then_stopped(root).await;
     let last = puts.last().unwrap();
     // Damage inside the last three files, before the last record: a three-file check would cut
     // the store there.
-    let old = files[files.len() - 2];
-    let victim = puts.iter().find(|p| p.phys_offset > old + 10_000).unwrap();
-    patch(root, victim.phys_offset + 400, b"\xEE\xEE");
+    damage_a_body_in_the_second_last_file(root, &puts, &files);
 
     let mut c = cfg(root);
     c.dledger = true;
@@ -151,22 +171,14 @@ async fn a_first_dledger_start_on_a_classic_store_checks_only_its_last_record() 
     assert_eq!(r.checked_from, last.phys_offset, "{r:?}");
     assert_eq!(r.records_checked, 1);
     assert_eq!(r.commitlog_end, last.end_offset);
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
 }
 
 #[tokio::test]
 async fn a_crash_recovery_starts_at_the_checkpoint_and_cuts_a_torn_tail_written_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let store = MessageStore::open(cfg(root)).unwrap();
-    let puts = put_in_distinct_millis(&store, N).await;
-    store.shutdown().unwrap();
-    drop(store);
-    let files = file_starts(&puts);
-    assert!(files.len() >= 4, "the test needs several files: {files:?}");
+    let (puts, files) = stored_then_stopped(root).await;
     let last = puts.last().unwrap();
 
     // The checkpoint of a run that died: everything stored up to the first record of the
@@ -180,14 +192,7 @@ async fn a_crash_recovery_starts_at_the_checkpoint_and_cuts_a_torn_tail_written_
             .map_or(0, |p| (p.end_offset - p.phys_offset) as usize),
     ))
     .unwrap();
-    Checkpoint {
-        physic_msg_timestamp: first.store_timestamp + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        logics_msg_timestamp: first.store_timestamp + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        index_msg_timestamp: 0,
-    }
-    .persist(&root.join(format::CHECKPOINT_FILE))
-    .unwrap();
-    std::fs::write(root.join(format::ABORT_FILE), b"").unwrap();
+    died_with_checkpoint_at(root, first.store_timestamp);
     // Damage before the checkpoint, which the recovery must not read ...
     patch(root, puts[3].phys_offset + 400, b"\xEE\xEE");
     // ... and a torn record after the last one: the first half of a copy of the last record,
@@ -226,10 +231,7 @@ async fn a_crash_recovery_starts_at_the_checkpoint_and_cuts_a_torn_tail_written_
             .unwrap();
         assert_eq!(got.message_phys_offsets, vec![p.phys_offset], "message {i}");
     }
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
     let next = store.put_message(msg(N)).await.unwrap();
     assert_eq!(next.phys_offset, last.end_offset);
     assert_eq!(next.queue_offset(), N as i64 / 2);
@@ -265,11 +267,7 @@ async fn a_running_store_writes_the_checkpoint_after_syncing_its_queues() {
 async fn a_crash_recovery_starts_at_the_checkpointed_record_inside_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let store = MessageStore::open(cfg(root)).unwrap();
-    let puts = put_in_distinct_millis(&store, N).await;
-    store.shutdown().unwrap();
-    drop(store);
-    let files = file_starts(&puts);
+    let (puts, files) = stored_then_stopped(root).await;
     let last_file = *files.last().unwrap();
     // Checkpoint at a record in the middle of the last file: the consume queues find it, so
     // the check does not start at the file start (Java's rule) but at most one record before.
@@ -278,14 +276,7 @@ async fn a_crash_recovery_starts_at_the_checkpointed_record_inside_a_file() {
         .position(|p| p.phys_offset >= last_file + 20_000)
         .unwrap();
     let ts = puts[k].store_timestamp;
-    Checkpoint {
-        physic_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        logics_msg_timestamp: ts + cp_fmt::MIN_TIMESTAMP_MARGIN_MS,
-        index_msg_timestamp: 0,
-    }
-    .persist(&root.join(format::CHECKPOINT_FILE))
-    .unwrap();
-    std::fs::write(root.join(format::ABORT_FILE), b"").unwrap();
+    died_with_checkpoint_at(root, ts);
     // Damage between the file start and the checkpointed record: not read.
     patch(root, puts[k - 3].phys_offset + 400, b"\xEE\xEE");
 
@@ -298,8 +289,5 @@ async fn a_crash_recovery_starts_at_the_checkpointed_record_inside_a_file() {
         puts[k].phys_offset
     );
     assert_eq!(r.commitlog_end, puts.last().unwrap().end_offset);
-    assert_eq!(
-        store.max_offset_in_queue("T", 0) + store.max_offset_in_queue("T", 1),
-        N as i64
-    );
+    assert_eq!(messages_in_queues(&store), N as i64);
 }

@@ -119,10 +119,7 @@ async fn ali_ons_consumer_ignores_running_info_and_reset_requests() {
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
     let (topic, group) = ("JsHold", "js-hold");
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request(topic, 1)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, topic, 1).await;
     wait_routed(&c, &ns.addr, topic).await;
 
     let mut child = Command::new("node")
@@ -249,12 +246,7 @@ async fn ali_ons_consumer_sends_back_and_consumes_the_retry() {
     cfg.message_delay_level = "1s 1s 1s 1s 1s 1s".into();
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("JsOrders", 2))
-            .await
-            .code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "JsOrders", 2).await;
     // The route must be on the name server before the client asks for it.
     wait_until(T, "JsOrders routed", || {
         let c = c.clone();
@@ -398,12 +390,7 @@ async fn ali_ons_signs_requests_for_an_acl_broker_issue_18() {
     cfg.plain_acl_file = Some(acl.display().to_string());
     let b = start_broker(cfg).await.unwrap();
     let admin = crate::acl::signing("adminKey1", "admin-secret-1");
-    assert_eq!(
-        invoke(&admin, &b.addr, create_topic_request("JsAcl", 2))
-            .await
-            .code,
-        response::SUCCESS
-    );
+    create_topic_on(&admin, &b.addr, "JsAcl", 2).await;
     let c = RemotingClient::default();
     wait_until(T, "JsAcl routed", || {
         let c = c.clone();

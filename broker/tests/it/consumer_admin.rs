@@ -99,10 +99,7 @@ async fn running_info_is_relayed_and_a_reset_is_pushed_to_live_consumers() {
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
     let (topic, group) = ("RunTopic", "RunGroup");
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request(topic, 2)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, topic, 2).await;
     for (q, n) in [(0, 3), (1, 2)] {
         for i in 0..n {
             let r = invoke(

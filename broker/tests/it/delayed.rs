@@ -110,10 +110,7 @@ async fn delayed_message_waits_for_its_level_then_is_delivered_once() {
     let cfg = broker_config(dir.path(), "broker-a", &ns.addr, BrokerRole::AsyncMaster, 0);
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Later", 2)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "Later", 2).await;
 
     let sent = send_ok(&c, &b.addr, delayed_send("Later", 1, b"soon", "1", "U1")).await;
     // Java answers with the queue the producer chose, not the schedule queue.
@@ -216,10 +213,7 @@ async fn send_back_goes_to_retry_after_its_delay_then_to_the_dlq() {
     cfg.message_delay_level = "1s 1s 1s 1s 1s 1s".into();
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Orders", 1)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "Orders", 1).await;
     let sent = send_ok(
         &c,
         &b.addr,
@@ -334,10 +328,7 @@ async fn send_back_refuses_bad_input_and_the_connection_survives() {
     cfg.auto_create_subscription_group = false;
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Orders", 1)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "Orders", 1).await;
     let sent = send_ok(&c, &b.addr, send_request("Orders", 0, b"x".to_vec(), "", "k")).await;
     let offset = msg_id_offset(&sent.msg_id);
 
@@ -449,12 +440,7 @@ async fn java_format_delay_offsets_and_schedule_queue_are_picked_up_after_restar
     let started = Instant::now();
     let b = start_broker(cfg.clone()).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Upgraded", 1))
-            .await
-            .code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "Upgraded", 1).await;
     let got = wait_messages(&c, &b.addr, "Upgraded", 0, 1).await;
     wait_until(T, "level 2 progress past both messages", || {
         let (c, a) = (c.clone(), b.addr.clone());
@@ -583,10 +569,7 @@ async fn slave_replicates_the_schedule_and_does_not_deliver_itself() {
     .await
     .unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &m.addr, create_topic_request("Later", 1)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &m.addr, "Later", 1).await;
     let s = start_broker(broker_config(
         sdir.path(),
         "broker-d",

@@ -254,12 +254,7 @@ async fn disk_full_round(use_tmpfs: bool) {
     let mut b = BrokerProc::spawn(&conf, port);
     b.wait_ready().await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request(TOPIC, QUEUES))
-            .await
-            .code,
-        0
-    );
+    create_topic_on(&c, &b.addr, TOPIC, QUEUES).await;
 
     // Some acknowledged messages before the disk fills. Queue 3 is left empty: its consume
     // queue file does not exist yet.

@@ -42,12 +42,7 @@ async fn volume_concurrent_senders_every_message_pulled_back() {
     let cfg = broker_config(dir.path(), "broker-a", &ns.addr, BrokerRole::AsyncMaster, 0);
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Volume", QUEUES))
-            .await
-            .code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "Volume", QUEUES).await;
 
     // Every block of 20 sequence numbers: 10 single sends, then one batch of 10.
     let mut units = Vec::new();
@@ -156,10 +151,7 @@ async fn consumer_offsets_survive_a_graceful_restart_of_the_real_broker() {
     let mut b = BrokerProc::spawn(&conf, port);
     b.wait_ready().await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Offsets", 4)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "Offsets", 4).await;
     for i in 0..40 {
         let r = invoke(
             &c,
@@ -255,10 +247,7 @@ async fn second_broker_on_the_same_store_is_refused() {
     assert!(stderr.contains("Lock failed"), "{stderr}");
     // The first broker still serves.
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &a.addr, create_topic_request("StillUp", 1)).await.code,
-        0
-    );
+    create_topic_on(&c, &a.addr, "StillUp", 1).await;
     a.terminate();
     ns.stop().await;
 }
@@ -287,10 +276,7 @@ async fn kill_9_under_sync_flush_loses_no_acknowledged_message() {
     let mut b = BrokerProc::spawn(&conf, port);
     b.wait_ready().await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Durable", 4)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "Durable", 4).await;
 
     let mut acked: HashMap<String, Acked> = HashMap::new();
     // The kill -9 rounds, then one graceful stop (SIGTERM) under the same load.

@@ -233,12 +233,7 @@ fn consume_stats_entry(body: &str, mq: &MessageQueue) -> Value {
 async fn consumer_connections_and_consume_stats_after_heartbeat_and_commit() {
     let (_ns, b, _dir) = start(|_| {}).await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("StatsTopic", 2))
-            .await
-            .code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "StatsTopic", 2).await;
     for i in 0..3 {
         let r = invoke(
             &c,
@@ -377,12 +372,7 @@ async fn producer_connection_list_and_topic_consume_by_who() {
     )
     .await;
     assert_eq!(hb.code, response::SUCCESS);
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("WhoTopic", 1))
-            .await
-            .code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "WhoTopic", 1).await;
     let r = invoke(&c, &b.addr, update_offset_request("offset-g", "WhoTopic", 0, 0)).await;
     assert_eq!(r.code, response::SUCCESS);
     let r = invoke(
@@ -496,12 +486,7 @@ async fn topic_list(c: &RemotingClient, ns: &str) -> BTreeSet<String> {
 async fn namesrv_bodies_parse_as_a_strict_5x_client_reads_them() {
     let (ns, b, _dir) = start(|_| {}).await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("StrictTopic", 2))
-            .await
-            .code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "StrictTopic", 2).await;
     let body = RefCell::new(None);
     wait_until(T, "a route for StrictTopic", || {
         let (c, ns, body) = (&c, &ns.addr, &body);

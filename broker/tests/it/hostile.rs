@@ -28,8 +28,9 @@ use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 
 use crate::util::{
-    all_threads, base_props, broker_config, create_topic_request, free_port_pair, invoke, pull_request,
-    rss_kib_of, send_request, start_broker, start_namesrv, write_broker_conf, BrokerProc, Running, T,
+    all_threads, base_props, broker_config, create_topic_on, create_topic_request, free_port_pair, invoke,
+    pull_request, rss_kib_of, send_request, start_broker, start_namesrv, write_broker_conf, BrokerProc,
+    Running, T,
 };
 
 /// Starts a name server and a classic broker with the given idle timeout and connection cap.
@@ -408,10 +409,7 @@ async fn absurd_header_fields_get_error_responses_and_the_connection_survives() 
     let dir = tempfile::tempdir().unwrap();
     let (ns, b) = hostile_broker(dir.path(), 120, 10_000).await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Hostile", 4)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "Hostile", 4).await;
     assert_eq!(
         invoke(
             &c,
@@ -885,12 +883,7 @@ async fn pipelined_long_polls_over_the_in_flight_cap_get_system_busy() {
     )
     .await;
     let client = RemotingClient::default();
-    assert_eq!(
-        invoke(&client, &b.addr, create_topic_request(TOPIC, 1))
-            .await
-            .code,
-        response::SUCCESS
-    );
+    create_topic_on(&client, &b.addr, TOPIC, 1).await;
     assert_eq!(invoke(&client, &b.addr, probe()).await.code, response::SUCCESS);
     let before = rss_kib_of(b.pid());
 

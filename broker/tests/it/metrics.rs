@@ -138,10 +138,7 @@ async fn classic_broker_and_name_server_export_what_was_sent_and_pulled() {
 
     let c = RemotingClient::default();
     let topic = "MetricsTopic";
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request(topic, 1)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, topic, 1).await;
     const N: usize = 10;
     const M: usize = 4;
     for i in 0..N {
@@ -252,10 +249,7 @@ async fn a_disabled_exporter_binds_no_port() {
     // The broker serves (so `run` went past where the exporter would start), yet nothing
     // took the port and no counters are kept.
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("T", 1)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &b.addr, "T", 1).await;
     let state = b.broker.clone().unwrap().upgrade().unwrap();
     assert!(state.metrics.is_none());
     assert!(state.metrics_addr.get().is_none());
@@ -281,10 +275,7 @@ async fn dledger_group_exports_one_leader_one_term_and_leader_changes() {
         exporters.push((n.addr.clone(), exporter_addr(n).await));
     }
     let topic = "RaftMetrics";
-    assert_eq!(
-        invoke(&c, &leader, create_topic_request(topic, 1)).await.code,
-        response::SUCCESS
-    );
+    create_topic_on(&c, &leader, topic, 1).await;
     const N: usize = 8;
     for i in 0..N {
         let r = invoke(

@@ -124,10 +124,7 @@ async fn keys_are_found_across_index_files_and_after_a_restart() {
     cfg.max_index_num = ENTRIES;
     let b = start_broker(cfg.clone()).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("Keyed", 4)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "Keyed", 4).await;
     for i in 0..30 {
         let req = keyed_send(
             "Keyed",
@@ -193,10 +190,7 @@ async fn kill9_and_a_lost_index_keep_every_key_once() {
     let mut p = BrokerProc::spawn(&conf, port);
     p.wait_ready().await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &p.addr, create_topic_request("Keyed", 4)).await.code,
-        0
-    );
+    create_topic_on(&c, &p.addr, "Keyed", 4).await;
     let send = |i: usize| {
         keyed_send(
             "Keyed",
@@ -289,10 +283,7 @@ async fn an_index_file_in_javas_layout_is_read_and_extended() {
     cfg.max_index_num = 16;
     let b = start_broker(cfg.clone()).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("JavaIdx", 1)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "JavaIdx", 1).await;
     // Two messages without keys: nothing indexed.
     let mut stored = Vec::new();
     for body in [b"first".to_vec(), b"second".to_vec()] {
@@ -361,12 +352,7 @@ async fn dledger_keys_are_found_on_every_node_and_after_the_leader_stops() {
     .await;
     let c = RemotingClient::default();
     let (leader, _) = crate::dledger::wait_leader(&c, &ns.addr, None, 3).await;
-    assert_eq!(
-        invoke(&c, &leader, create_topic_request("RaftKeys", 2))
-            .await
-            .code,
-        0
-    );
+    create_topic_on(&c, &leader, "RaftKeys", 2).await;
     for i in 0..12 {
         let req = keyed_send(
             "RaftKeys",

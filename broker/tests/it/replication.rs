@@ -79,12 +79,7 @@ async fn sync_master_and_slave_processes_converge_across_a_slave_kill_9() {
     let mut master = BrokerProc::spawn(&mconf, mport);
     master.wait_ready().await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &master.addr, create_topic_request("Repl", 4))
-            .await
-            .code,
-        0
-    );
+    create_topic_on(&c, &master.addr, "Repl", 4).await;
     let mut slave = BrokerProc::spawn(&sconf, sport);
     slave.wait_ready().await;
 

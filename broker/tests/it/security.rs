@@ -18,8 +18,8 @@ use openraft::CommittedLeaderId;
 
 use crate::dledger_cluster::{wait_log_line, Group, TOPIC};
 use crate::util::{
-    base_props, create_topic_request, free_port_pair, invoke, pull_queue, send_request, start_namesrv,
-    wait_until, write_broker_conf, BrokerProc,
+    base_props, create_topic_on, free_port_pair, invoke, pull_queue, send_request, start_namesrv, wait_until,
+    write_broker_conf, BrokerProc,
 };
 
 /// A key that turns on a security feature we do not serve (`useTLS=true`) used to be "unknown
@@ -57,10 +57,7 @@ async fn use_tls_true_stops_mqbroker_and_false_starts_issue_18() {
     let mut b = BrokerProc::spawn(&conf, port);
     b.wait_ready().await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("SecOk", 1)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "SecOk", 1).await;
     assert!(!b.stderr().contains("useTLS"), "{}", b.stderr());
     b.terminate();
     ns.stop().await;
@@ -275,7 +272,7 @@ async fn in_process_group_with_a_peer_token_serves_issue_18() {
     .await;
     let c = RemotingClient::default();
     let (leader, _) = crate::dledger::wait_leader(&c, &ns.addr, None, 3).await;
-    assert_eq!(invoke(&c, &leader, create_topic_request("Tok", 1)).await.code, 0);
+    create_topic_on(&c, &leader, "Tok", 1).await;
     assert_eq!(
         invoke(&c, &leader, send_request("Tok", 0, b"m".to_vec(), "", ""))
             .await

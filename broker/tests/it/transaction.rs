@@ -150,12 +150,7 @@ async fn committed_visible_rolled_back_never_unanswered_checked_back() {
     cfg.transaction_check_interval = 300;
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("TxOrders", 2))
-            .await
-            .code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "TxOrders", 2).await;
     let mut p = RawConn::connect(&b.addr).await;
     p.heartbeat_producer("PG_TX").await;
 
@@ -283,10 +278,7 @@ async fn unanswered_half_message_moves_to_check_max_time_topic() {
     cfg.transaction_check_max = 2;
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("TxMax", 1)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "TxMax", 1).await;
     let mut p = RawConn::connect(&b.addr).await;
     p.heartbeat_producer("PG_MAX").await;
     p.send(half_request("TxMax", 0, b"never", "PG_MAX", "UNIQ-MAX"))
@@ -345,10 +337,7 @@ async fn immune_half_messages_are_not_checked_before_their_immunity_ends() {
     cfg.transaction_check_interval = 200;
     let b = start_broker(cfg).await.unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("TxImm", 1)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "TxImm", 1).await;
     let mut p = RawConn::connect(&b.addr).await;
     p.heartbeat_producer("PG_IMM").await;
     let immune = |body: &[u8], uniq: &str| {
@@ -436,10 +425,7 @@ async fn bad_end_transaction_gets_java_remarks_and_connection_survives() {
     .await
     .unwrap();
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("TxBad", 1)).await.code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "TxBad", 1).await;
     let mut p = RawConn::connect(&b.addr).await;
     let plain = p.send(send_request("TxBad", 0, b"plain".to_vec(), "", "")).await;
     let half = p.send(half_request("TxBad", 0, b"h", "PG_BAD", "UNIQ-H")).await;

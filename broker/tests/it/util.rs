@@ -397,6 +397,18 @@ pub fn create_topic_request(topic: &str, queues: i32) -> RemotingCommand {
     )
 }
 
+/// Creates `topic` with `queues` read and write queues on the broker at `addr`, asserting that
+/// the broker accepted it.
+pub async fn create_topic_on(c: &RemotingClient, addr: &str, topic: &str, queues: i32) {
+    let r = invoke(c, addr, create_topic_request(topic, queues)).await;
+    assert_eq!(
+        r.code,
+        response::SUCCESS,
+        "creating {topic} on {addr}: {:?}",
+        r.remark
+    );
+}
+
 /// Pulls a whole queue from offset 0 (SUBSCRIPTION flag, `*`), checking offset continuity.
 pub async fn pull_queue(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> Vec<DecodedMessage> {
     let mut out = Vec::new();

@@ -130,15 +130,13 @@ impl Broker {
                 self.register_now.notify_one();
             }
             MetaOp::UpsertGroup { group } => {
-                self.groups
-                    .upsert_config_at(group, Some((version.counter, version.timestamp)))?;
+                self.groups.upsert_config_at(group, Some(version))?;
             }
             MetaOp::DeleteGroup {
                 group,
                 remove_offsets,
             } => {
-                self.groups
-                    .delete_config_at(&group, Some((version.counter, version.timestamp)))?;
+                self.groups.delete_config_at(&group, Some(version))?;
                 if remove_offsets {
                     self.offsets.remove_group(&group);
                 }

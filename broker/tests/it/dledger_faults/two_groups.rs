@@ -11,8 +11,8 @@ use broker::remoting::{RemotingClient, RemotingCommand};
 
 use crate::dledger_cluster::{check_acked, cluster_info, pull_topic, send_retrying, Acked, QUEUES};
 use crate::util::{
-    broker_config, create_topic_request, dledger_peers, invoke, raft_listeners, start_broker_with,
-    start_namesrv, wait_until,
+    broker_config, create_topic_on, dledger_peers, raft_listeners, start_broker_with, start_namesrv,
+    wait_until,
 };
 
 async fn cluster_ready(c: &RemotingClient, ns: &str, groups: &[&str]) -> Option<Vec<String>> {
@@ -70,7 +70,7 @@ async fn two_groups_serve_one_topic() {
     .await;
     leaders.extend(cluster_ready(&c, &ns.addr, &groups).await.unwrap());
     for l in &leaders {
-        assert_eq!(invoke(&c, l, create_topic_request(TWO, QUEUES)).await.code, 0);
+        create_topic_on(&c, l, TWO, QUEUES).await;
     }
     wait_until(
         Duration::from_secs(30),

@@ -9,7 +9,7 @@ use broker::remoting::RemotingClient;
 
 use crate::dledger_cluster::*;
 use crate::util::{
-    base_props, create_topic_request, free_port_pair, invoke, msg_id_offset, pull_queue, query_offset,
+    base_props, create_topic_on, free_port_pair, invoke, msg_id_offset, pull_queue, query_offset,
     send_request, update_offset_request, view_by_msg_id, write_broker_conf, BrokerProc,
 };
 
@@ -48,12 +48,7 @@ async fn classic_commitlog_upgrades_to_a_dledger_group() {
     let conf = write_broker_conf(dir.path(), "classic.conf", &props);
     let mut classic = BrokerProc::spawn(&conf, port0);
     classic.wait_ready().await;
-    assert_eq!(
-        invoke(&c, &classic.addr, create_topic_request(TOPIC, QUEUES))
-            .await
-            .code,
-        0
-    );
+    create_topic_on(&c, &classic.addr, TOPIC, QUEUES).await;
     let mut old = Vec::new();
     let mut old_ids = Vec::new();
     for i in 0..300 {

@@ -193,12 +193,7 @@ async fn sync_flush_loses_no_acknowledged_message_in_a_power_cut() {
     let mut b = BrokerProc::spawn(&conf, port);
     b.wait_ready().await;
     let c = RemotingClient::default();
-    assert_eq!(
-        invoke(&c, &b.addr, create_topic_request("PowerLoss", 4))
-            .await
-            .code,
-        0
-    );
+    create_topic_on(&c, &b.addr, "PowerLoss", 4).await;
 
     let mut acked: HashMap<String, At> = HashMap::new();
     let mut discarded = 0;
