@@ -476,7 +476,10 @@ async fn java_format_delay_offsets_and_schedule_queue_are_picked_up_after_restar
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dledger_new_leader_delivers_pending_delayed_messages_once() {
     use crate::dledger_cluster::{wait_bid0_among, Group, TOPIC};
-    let mut g = Group::fresh(1024 * 1024).await;
+    // Level 2 is 10 s (Java's is 5 s): B must still be pending when the leader dies, after it
+    // reached all three nodes, which can take seconds on a loaded machine.
+    let levels = [("messageDelayLevel", "1s 10s".to_string())];
+    let mut g = Group::fresh_with(1024 * 1024, &levels).await;
     let c = RemotingClient::default();
     g.create_topic(&c).await;
     let l1 = g.leader(&c).await;
@@ -497,12 +500,12 @@ async fn dledger_new_leader_delivers_pending_delayed_messages_once() {
         .await;
     }
 
-    // B (level 2, 5 s) is committed on every node, then the leader dies before B is due.
+    // B (level 2, 10 s) is committed on every node, then the leader dies before B is due.
     let sent = Instant::now();
     send_ok(&c, &l1, delayed_send(TOPIC, 0, b"B", "2", "B")).await;
     for a in g.addrs() {
         wait_until(
-            Duration::from_secs(5),
+            Duration::from_secs(9),
             &format!("{a} holds B in its schedule queue"),
             || {
                 let (c, a) = (c.clone(), a.clone());
@@ -512,7 +515,7 @@ async fn dledger_new_leader_delivers_pending_delayed_messages_once() {
         .await;
     }
     assert!(
-        sent.elapsed() < Duration::from_secs(4),
+        sent.elapsed() < Duration::from_secs(9),
         "B must still be pending when the leader dies"
     );
     let i1 = g.index_of(&l1);
