@@ -37,7 +37,7 @@ fn admin_json(ns: &str, args: &[&str]) -> Value {
 
 /// Creates `topic` with `queues` read and write queues on the masters of `cluster`, retrying
 /// until they have registered.
-fn create_topic(ns: &str, topic: &str, cluster: &str, queues: &str) {
+pub(crate) fn create_topic(ns: &str, topic: &str, cluster: &str, queues: &str) {
     let args = [
         "-n",
         ns,

@@ -3,7 +3,8 @@
 //! answer GET_CONSUMER_RUNNING_INFO): the per-client files, the subscription and rebalance
 //! verdicts, one client's running info, JSON, and the failures.
 
-use crate::consumer_groups::{classic_conf, Client, ConsumerSpec, TestConsumer};
+use crate::admin_commands::{admin, ok};
+use crate::consumer_groups::{classic_conf, create_topic, Client, ConsumerSpec, TestConsumer};
 use crate::util::{broker_proc, closed_addr, json, namesrv_proc, run, until, Run};
 
 const TOPIC: &str = "StatusTopic";
@@ -31,33 +32,27 @@ fn code(r: &Run, code: i32) {
     assert_eq!(r.code, Some(code), "{r:?}");
 }
 
+/// `mqadmin -n NS consumerStatus -g GROUP --status-dir DIR extra…`.
+fn status(ns: &str, group: &str, dir: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["consumerStatus", "-g", group, "--status-dir", dir];
+    args.extend_from_slice(extra);
+    admin(ns, &args)
+}
+
 #[test]
 fn consumer_status_of_live_groups() {
     let (ns, _ns_proc) = namesrv_proc();
     let dir = tempfile::tempdir().unwrap();
     let (conf, addr) = classic_conf(dir.path(), &ns);
     let _broker = broker_proc(&conf);
-    let args = [
-        "-n",
-        &ns,
-        "updateTopic",
-        "-t",
-        TOPIC,
-        "-c",
-        "GroupCluster",
-        "-r",
-        "4",
-        "-w",
-        "4",
-    ];
-    until(&args, "created", |r| r.code == Some(0));
+    create_topic(&ns, TOPIC, "GroupCluster", "4");
     // The allocation check reads the topic's route from the name server.
     until(&["-n", &ns, "topicRoute", "-t", TOPIC], "routed", |r| {
         r.code == Some(0)
     });
 
     // No live consumer: the project's input-failure exit, as consumerConnection.
-    let r = run(&["-n", &ns, "consumerStatus", "-g", "StatusNone"]);
+    let r = admin(&ns, &["consumerStatus", "-g", "StatusNone"]);
     code(&r, 1);
     assert!(r.stdout.is_empty(), "{r:?}");
     assert!(
@@ -75,16 +70,8 @@ fn consumer_status_of_live_groups() {
     let _cb = consumer(&client, &addr, b, "StatusSame", "*", &[2, 3]);
     let files = dir.path().join("status");
     let files_arg = files.to_str().unwrap();
-    let r = run(&[
-        "-n",
-        &ns,
-        "consumerStatus",
-        "-g",
-        "StatusSame",
-        "--status-dir",
-        files_arg,
-    ]);
-    code(&r, 0);
+    let r = status(&ns, "StatusSame", files_arg, &[]);
+    ok(&r);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 7, "{r:?}");
     let runs: Vec<_> = std::fs::read_dir(&files)
@@ -116,18 +103,8 @@ fn consumer_status_of_live_groups() {
     );
 
     // JSON: the same facts.
-    let r = run(&[
-        "-n",
-        &ns,
-        "consumerStatus",
-        "-g",
-        "StatusSame",
-        "--status-dir",
-        files_arg,
-        "--output",
-        "json",
-    ]);
-    code(&r, 0);
+    let r = status(&ns, "StatusSame", files_arg, &["--output", "json"]);
+    ok(&r);
     let v = json(&r);
     assert_eq!(v["group"], "StatusSame", "{v}");
     assert_eq!(v["sameSubscription"], true, "{v}");
@@ -141,8 +118,8 @@ fn consumer_status_of_live_groups() {
     assert_eq!(pq["commitOffset"], 12, "{v}");
 
     // One client: Java's running-info text, the thread dump only with -s.
-    let r = run(&["-n", &ns, "consumerStatus", "-g", "StatusSame", "-i", a]);
-    code(&r, 0);
+    let r = admin(&ns, &["consumerStatus", "-g", "StatusSame", "-i", a]);
+    ok(&r);
     let head = format!(
         "#Consumer Properties#\n{:<40}: CONSUME_PASSIVELY\n{:<40}: 20\n\n\n#Consumer Subscription#\n\
          001 Topic: {TOPIC:<40} ClassFilter: false    SubExpression: *\n\n\n#Consumer Offset#\n\
@@ -176,38 +153,26 @@ fn consumer_status_of_live_groups() {
         )),
         "{r:?}"
     );
-    let r = run(&["-n", &ns, "consumerStatus", "-g", "StatusSame", "-i", a, "-s"]);
-    code(&r, 0);
+    let r = admin(&ns, &["consumerStatus", "-g", "StatusSame", "-i", a, "-s"]);
+    ok(&r);
     assert!(
         r.stdout
             .ends_with("\n\n#Consumer jstack#\n\"main\" prio=5 RUNNABLE"),
         "{r:?}"
     );
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "consumerStatus",
-        "-g",
-        "StatusSame",
-        "-i",
-        b,
-        "--output",
-        "json",
-    ]);
-    code(&r, 0);
+        &["consumerStatus", "-g", "StatusSame", "-i", b, "--output", "json"],
+    );
+    ok(&r);
     let v = json(&r);
     assert_eq!(v["runningInfo"]["clientId"], b, "{v}");
     assert_eq!(v["runningInfo"]["subscriptions"][0]["topic"], TOPIC, "{v}");
     assert_eq!(v["runningInfo"]["jstack"], serde_json::Value::Null, "{v}");
-    let r = run(&[
-        "-n",
+    let r = admin(
         &ns,
-        "consumerStatus",
-        "-g",
-        "StatusSame",
-        "-i",
-        "127.0.0.1@nobody",
-    ]);
+        &["consumerStatus", "-g", "StatusSame", "-i", "127.0.0.1@nobody"],
+    );
     code(&r, 1);
     assert!(
         r.stderr
@@ -218,16 +183,8 @@ fn consumer_status_of_live_groups() {
     // A directory that cannot be made (a file is in the way): warned, not fatal.
     let blocker = dir.path().join("blocker");
     std::fs::write(&blocker, "").unwrap();
-    let r = run(&[
-        "-n",
-        &ns,
-        "consumerStatus",
-        "-g",
-        "StatusSame",
-        "--status-dir",
-        blocker.to_str().unwrap(),
-    ]);
-    code(&r, 0);
+    let r = status(&ns, "StatusSame", blocker.to_str().unwrap(), &[]);
+    ok(&r);
     assert!(r.stdout.contains(&format!("001  {a:<40} ")), "{r:?}");
     assert!(r.stdout.contains(" (not written)\n"), "{r:?}");
     assert!(r.stdout.ends_with("Rebalance OK\n"), "{r:?}");
@@ -240,15 +197,7 @@ fn consumer_status_of_live_groups() {
     // A queue held by two clients and one by none.
     let _cc = consumer(&client, &addr, "127.0.0.1@status-c", "StatusBad", "*", &[0, 1, 2]);
     let _cd = consumer(&client, &addr, "127.0.0.1@status-d", "StatusBad", "*", &[2]);
-    let r = run(&[
-        "-n",
-        &ns,
-        "consumerStatus",
-        "-g",
-        "StatusBad",
-        "--status-dir",
-        files_arg,
-    ]);
+    let r = status(&ns, "StatusBad", files_arg, &[]);
     code(&r, 1);
     let tail = format!(
         "\n\nSame subscription in the same group of consumer\n\nRebalance Failed\n\
@@ -257,17 +206,7 @@ fn consumer_status_of_live_groups() {
         queue(3)
     );
     assert!(r.stdout.ends_with(&tail), "{r:?}");
-    let v = json(&run(&[
-        "-n",
-        &ns,
-        "consumerStatus",
-        "-g",
-        "StatusBad",
-        "--status-dir",
-        files_arg,
-        "--output",
-        "json",
-    ]));
+    let v = json(&status(&ns, "StatusBad", files_arg, &["--output", "json"]));
     assert_eq!(v["rebalanceOk"], false, "{v}");
     assert_eq!(v["rebalanceProblems"][0]["problem"], "shared", "{v}");
     assert_eq!(v["rebalanceProblems"][1]["problem"], "unheld", "{v}");
@@ -283,15 +222,7 @@ fn consumer_status_of_live_groups() {
         "TagA",
         &[2, 3],
     );
-    let r = run(&[
-        "-n",
-        &ns,
-        "consumerStatus",
-        "-g",
-        "StatusDiff",
-        "--status-dir",
-        files_arg,
-    ]);
+    let r = status(&ns, "StatusDiff", files_arg, &[]);
     code(&r, 1);
     assert!(
         r.stdout
