@@ -14,22 +14,14 @@ use std::path::PathBuf;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 
-use super::{blocking, entry, ApiError, Result, Shared};
+use super::{blocking, entry_and_config, ApiError, Result, Shared};
 use crate::agent::{paths, Agent};
 use crate::broker::acl::plain;
-use crate::config::BrokerConfig;
 use crate::durable;
 
 /// The ACL file broker `name`'s config names, checked against the roots.
 fn acl_path(agent: &Agent, name: &str) -> Result<PathBuf> {
-    let entry = entry(agent, name)?;
-    paths::check_under_roots(agent.roots(), &entry.config)?;
-    let (config, _) = BrokerConfig::from_properties_file(&entry.config).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("the config of `{name}` does not load: {e}"),
-        )
-    })?;
+    let (_, config) = entry_and_config(agent, name)?;
     let path = config.plain_acl_path().ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -182,7 +182,8 @@ fn entry<'a>(agent: &'a Agent, name: &str) -> Result<&'a BrokerEntry> {
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no broker `{name}` on this agent")))
 }
 
-fn resolve<'a>(agent: &'a Agent, name: &str) -> Result<Resolved<'a>> {
+/// The registered broker `name` and its config, which must lie under a root and load.
+fn entry_and_config<'a>(agent: &'a Agent, name: &str) -> Result<(&'a BrokerEntry, BrokerConfig)> {
     let entry = entry(agent, name)?;
     paths::check_under_roots(agent.roots(), &entry.config)?;
     let (config, _) = BrokerConfig::from_properties_file(&entry.config).map_err(|e| {
@@ -191,6 +192,11 @@ fn resolve<'a>(agent: &'a Agent, name: &str) -> Result<Resolved<'a>> {
             format!("the config of `{name}` does not load: {e}"),
         )
     })?;
+    Ok((entry, config))
+}
+
+fn resolve<'a>(agent: &'a Agent, name: &str) -> Result<Resolved<'a>> {
+    let (entry, config) = entry_and_config(agent, name)?;
     let store_root = PathBuf::from(&config.store_path_root_dir);
     let commitlog_dir = config.commit_log_dir();
     paths::check_under_roots(agent.roots(), &store_root)?;
