@@ -26,11 +26,6 @@ pub struct AgentProc {
 }
 
 impl AgentProc {
-    /// Starts `mqagent` on an ephemeral loopback port serving `brokers` (name, config) with `roots`.
-    pub fn start(roots: &[&Path], brokers: &[(&str, &Path)]) -> Self {
-        Self::start_on("127.0.0.1:0", roots, brokers)
-    }
-
     /// Starts `mqagent` listening on `listen` (an agent restarted after a crash keeps its
     /// address, since NODE arguments and upgrade state files name it).
     pub fn start_on(listen: &str, roots: &[&Path], brokers: &[(&str, &Path)]) -> Self {
@@ -117,13 +112,18 @@ impl Drop for AgentProc {
 }
 
 /// One node: `<dir>/root` holds `broker.conf` and `store/`.
-struct Node {
+pub(crate) struct Node {
     _dir: tempfile::TempDir,
-    root: PathBuf,
-    agent: AgentProc,
+    pub root: PathBuf,
+    pub agent: AgentProc,
 }
 
 fn node() -> Node {
+    node_with(&[])
+}
+
+/// [`node`] with more `mqagent` flags (`--tls-cert`, ...).
+pub(crate) fn node_with(extra: &[std::ffi::OsString]) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let root = std::fs::canonicalize(dir.path()).unwrap().join("root");
     std::fs::create_dir_all(root.join("store/commitlog")).unwrap();
@@ -136,7 +136,7 @@ fn node() -> Node {
         ),
     )
     .unwrap();
-    let agent = AgentProc::start(&[&root], &[("b", &conf)]);
+    let agent = AgentProc::start_with("127.0.0.1:0", &[&root], &[("b", &conf)], extra);
     Node {
         _dir: dir,
         root,

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::AsyncReadExt;
 
-use crate::agent::{AgentProc, TOKEN};
+use crate::agent::{node_with, Node, TOKEN};
 use crate::util::run_cmd;
 
 /// A test CA that signs agent certificates, all as PEM files in one directory.
@@ -109,31 +109,8 @@ fn self_signed(dir: &Path, name: &str) -> AgentCert {
 }
 
 /// One broker `b` behind a TLS agent: `<dir>/root` holds `broker.conf` and `store/`.
-struct Node {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    agent: AgentProc,
-}
-
 fn tls_node(cert: &AgentCert) -> Node {
-    let dir = tempfile::tempdir().unwrap();
-    let root = std::fs::canonicalize(dir.path()).unwrap().join("root");
-    std::fs::create_dir_all(root.join("store/commitlog")).unwrap();
-    let conf = root.join("broker.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "brokerName=b\nstorePathRootDir={}\n",
-            root.join("store").display()
-        ),
-    )
-    .unwrap();
-    let agent = AgentProc::start_with("127.0.0.1:0", &[&root], &[("b", &conf)], &cert.args());
-    Node {
-        _dir: dir,
-        root,
-        agent,
-    }
+    node_with(&cert.args())
 }
 
 /// `mqadmin verify-commitlog` of master `a` and slave `b` with the trust flags `trust`.
