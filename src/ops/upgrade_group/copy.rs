@@ -337,21 +337,16 @@ fn local_copy(
     };
     let mut kernel_copy = same_fs && job.mode != CopyMode::Live;
     let started = Instant::now();
-    let mut hasher = Md5::new();
-    let mut buf = vec![0u8; CHUNK as usize];
     let extents = data_extents(&input, job.from..job.size);
-    let mut done = 0u64;
-    let mut written = 0u64;
-    for extent in &extents {
-        let mut pos = extent.start;
-        while pos < extent.end {
-            let want = usize::try_from(extent.end - pos).map_or(buf.len(), |r| r.min(buf.len()));
-            let n = read_at(&input, &mut buf[..want], pos).map_err(io("read", &from_path))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buf[..n];
-            hasher.update(chunk);
+    let (md5, written) = for_each_chunk(
+        &input,
+        &from_path,
+        &extents,
+        started,
+        throttle_mb_per_s,
+        |pos, chunk| {
+            let n = chunk.len();
+            let mut written = 0;
             if first_nonzero_index(chunk).is_some() {
                 let copied =
                     kernel_copy && copy_range(&input, &output, pos, n).map_err(io("copy to", &to_path))?;
@@ -360,17 +355,15 @@ fn local_copy(
                     kernel_copy = false;
                     output.write_all_at(chunk, pos).map_err(io("write", &to_path))?;
                 }
-                written += n as u64;
+                written = n as u64;
             }
-            pos += n as u64;
-            done += n as u64;
             reporter.on_copy_bytes(n as u64);
-            throttle(started, done, throttle_mb_per_s);
-        }
-    }
+            Ok(written)
+        },
+    )?;
     output.set_len(job.size).map_err(io("resize", &to_path))?;
     output.sync_all().map_err(io("flush", &to_path))?;
-    Ok((hasher.finalize().into(), extents, written))
+    Ok((md5, extents, written))
 }
 
 /// Both files on this machine, the destination an earlier live copy of the source: read and hash
@@ -400,22 +393,16 @@ fn delta_copy(
     // zeros there, which the comparison rewrites where the source has data).
     output.set_len(job.size).map_err(io("resize", &to_path))?;
     let started = Instant::now();
-    let mut hasher = Md5::new();
-    let mut buf = vec![0u8; CHUNK as usize];
     let mut old = vec![0u8; CHUNK as usize];
     let extents = data_extents(&input, 0..job.size);
-    let mut done = 0u64;
-    let mut written = 0u64;
-    for extent in &extents {
-        let mut pos = extent.start;
-        while pos < extent.end {
-            let want = usize::try_from(extent.end - pos).map_or(buf.len(), |r| r.min(buf.len()));
-            let n = read_at(&input, &mut buf[..want], pos).map_err(io("read", &from_path))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buf[..n];
-            hasher.update(chunk);
+    let (md5, written) = for_each_chunk(
+        &input,
+        &from_path,
+        &extents,
+        started,
+        throttle_mb_per_s,
+        |pos, chunk| {
+            let n = chunk.len();
             let had = read_at(&output, &mut old[..n], pos).map_err(io("read", &to_path))?;
             old[had..n].fill(0);
             // Runs of differing blocks, each written with one pwrite.
@@ -442,16 +429,46 @@ fn delta_copy(
                 }
             }
             if rewritten > 0 {
-                written += rewritten as u64;
                 reporter.on_copy_bytes(rewritten as u64);
             }
+            Ok(rewritten as u64)
+        },
+    )?;
+    output.sync_all().map_err(io("flush", &to_path))?;
+    Ok((md5, extents, written))
+}
+
+/// Reads `extents` of `input` chunk by chunk ([`CHUNK`]), hashes every chunk and hands it to
+/// `each` with its offset; `each` returns the bytes it wrote. Reading is throttled to
+/// `throttle_mb_per_s` since `started`. Returns the md5 of the bytes read and the bytes written.
+fn for_each_chunk(
+    input: &File,
+    from_path: &Path,
+    extents: &[std::ops::Range<u64>],
+    started: Instant,
+    throttle_mb_per_s: Option<f64>,
+    mut each: impl FnMut(u64, &[u8]) -> Result<u64>,
+) -> Result<([u8; 16], u64)> {
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; CHUNK as usize];
+    let (mut done, mut written) = (0u64, 0u64);
+    for extent in extents {
+        let mut pos = extent.start;
+        while pos < extent.end {
+            let want = usize::try_from(extent.end - pos).map_or(buf.len(), |r| r.min(buf.len()));
+            let n = read_at(input, &mut buf[..want], pos).map_err(io("read", from_path))?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            hasher.update(chunk);
+            written += each(pos, chunk)?;
             pos += n as u64;
             done += n as u64;
             throttle(started, done, throttle_mb_per_s);
         }
     }
-    output.sync_all().map_err(io("flush", &to_path))?;
-    Ok((hasher.finalize().into(), extents, written))
+    Ok((hasher.finalize().into(), written))
 }
 
 /// The data extents of `range` of `file` (`SEEK_DATA`/`SEEK_HOLE`: holes read as zeros, so a
