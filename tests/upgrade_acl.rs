@@ -14,7 +14,7 @@ use broker::remoting::codes::{request, response};
 use broker::remoting::{RemotingClient, RemotingCommand};
 
 use crate::upgrade_group::{
-    check_old_data_on_leader, populate, setup_mode, spawn_broker, upgrade_cmd, wait_group, Mode,
+    check_old_data_on_leader, populate, setup_mode, spawn_broker, upgrade_cmd, wait_group, Env, Mode,
 };
 use crate::util::run_cmd;
 
@@ -24,6 +24,26 @@ accounts:
     secretKey: admin-secret-1
     admin: true
 ";
+
+/// A client signing its requests with [`ACL_FILE`]'s admin account.
+fn signed_client() -> RemotingClient {
+    RemotingClient::new(ClientConfig {
+        credentials: Some(Credentials {
+            access_key: "adminKey1".into(),
+            secret_key: "admin-secret-1".into(),
+            security_token: None,
+        }),
+        ..ClientConfig::default()
+    })
+}
+
+/// `upgrade-group --yes`, signing with [`ACL_FILE`]'s admin account.
+fn signed_upgrade_cmd(env: &Env) -> std::process::Command {
+    let mut cmd = upgrade_cmd(env, &["--yes"]);
+    cmd.env("ROCKETMQ_ACCESS_KEY", "adminKey1")
+        .env("ROCKETMQ_SECRET_KEY", "admin-secret-1");
+    cmd
+}
 
 fn append(conf: &Path, lines: &str) {
     let mut f = std::fs::OpenOptions::new().append(true).open(conf).unwrap();
@@ -50,23 +70,12 @@ async fn upgrade_group_keeps_acl_and_copies_plain_acl_to_the_new_node_issue_18()
     }
     let _master = spawn_broker(&env.master);
     let _slave = spawn_broker(&env.slave);
-    let admin = RemotingClient::new(ClientConfig {
-        credentials: Some(Credentials {
-            access_key: "adminKey1".into(),
-            secret_key: "admin-secret-1".into(),
-            security_token: None,
-        }),
-        ..ClientConfig::default()
-    });
+    let admin = signed_client();
     let mut sent = BTreeMap::new();
     // This waits until the slave has the topic and the messages: its signed config sync works.
     populate(&env, &admin, 40, &mut sent).await;
 
-    let r = run_cmd(
-        upgrade_cmd(&env, &["--yes"])
-            .env("ROCKETMQ_ACCESS_KEY", "adminKey1")
-            .env("ROCKETMQ_SECRET_KEY", "admin-secret-1"),
-    );
+    let r = run_cmd(&mut signed_upgrade_cmd(&env));
     assert_eq!(r.code, Some(0), "{r:?}");
     let copied = home_new.join("conf/plain_acl.yml");
     assert_eq!(std::fs::read_to_string(&copied).unwrap(), ACL_FILE);
@@ -121,22 +130,11 @@ async fn upgrade_through_tls_agents_sends_plain_acl_to_the_new_node_issue_18() {
     }
     let _master = spawn_broker(&env.master);
     let _slave = spawn_broker(&env.slave);
-    let admin = RemotingClient::new(ClientConfig {
-        credentials: Some(Credentials {
-            access_key: "adminKey1".into(),
-            secret_key: "admin-secret-1".into(),
-            security_token: None,
-        }),
-        ..ClientConfig::default()
-    });
+    let admin = signed_client();
     let mut sent = BTreeMap::new();
     populate(&env, &admin, 40, &mut sent).await;
 
-    let r = run_cmd(
-        upgrade_cmd(&env, &["--yes"])
-            .env("ROCKETMQ_ACCESS_KEY", "adminKey1")
-            .env("ROCKETMQ_SECRET_KEY", "admin-secret-1"),
-    );
+    let r = run_cmd(&mut signed_upgrade_cmd(&env));
     assert_eq!(r.code, Some(0), "{r:?}");
     assert!(
         !r.stdout.contains("warning:"),
