@@ -202,7 +202,6 @@ impl MessageStore {
             .stats
             .put_count
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.shared.arrivals.send_replace(phys + record.len() as u64);
         Ok(m)
     }
 

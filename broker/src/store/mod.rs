@@ -286,8 +286,9 @@ impl MessageStore {
         &self.shared.stats
     }
 
-    /// A receiver that changes whenever messages become readable (its value is the commitlog max
-    /// offset); long-polling pulls wait on it.
+    /// A receiver that changes whenever the classic commitlog grows (its value is the commitlog
+    /// max offset); the HA stream to a slave waits on it. Held pulls wait on their queue instead
+    /// ([`MessageStore::queue_arrivals`]), and records dispatched from a DLedger log do not signal it.
     pub fn subscribe_arrivals(&self) -> watch::Receiver<u64> {
         self.shared.arrivals.subscribe()
     }
