@@ -44,7 +44,8 @@ struct Writer {
     tried: bool,
     /// Bytes from the file start whose blocks are reserved.
     reserved: u64,
-    /// The span written through the map since the last sync: `(lowest offset, highest end)`.
+    /// The span written through the map since the last release
+    /// ([`MappedFile::release_written`]): `(lowest offset, highest end)`.
     dirty: Option<(u64, u64)>,
 }
 
@@ -146,29 +147,25 @@ impl MappedFile {
     /// write faults them back in from there. Pages in the hot prefix and the page holding the
     /// highest written byte (a sequential writer goes on there) stay mapped.
     pub fn release_written(&self) {
-        let dirty = self.writer.lock().unwrap_or_else(|p| p.into_inner()).dirty.take();
-        if let Some((lo, hi)) = dirty {
-            self.release(lo.max(self.hot), hi);
-        }
-    }
-
-    /// Unmaps the whole pages within `from..to` (see [`MappedFile::sync_data`]).
-    fn release(&self, from: u64, to: u64) {
-        let page = page_size();
-        let (from, to) = (from.div_ceil(page) * page, to / page * page);
-        if from >= to {
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((lo, hi)) = w.dirty.take() else {
             return;
-        }
-        let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        };
         let Some(map) = w.map.as_ref() else {
             return;
         };
-        let (Ok(from), Ok(len)) = (usize::try_from(from), usize::try_from(to - from)) else {
+        let page = page_size();
+        let (from, to) = (lo.max(self.hot).div_ceil(page) * page, hi / page * page);
+        let (Ok(from), Ok(len)) = (usize::try_from(from), usize::try_from(to.saturating_sub(from))) else {
             return;
         };
+        if len == 0 {
+            return;
+        }
         // SAFETY: a shared map of a file: MADV_DONTNEED only unmaps the pages (a dirty one is
-        // marked dirty in the page cache, nothing is discarded; unlike a private map, where
-        // its changes would be lost) and the next access maps the file's page again. The writer lock is held, so no write through the map runs meanwhile.
+        // marked dirty in the page cache, nothing is discarded; unlike a private map, where its
+        // changes would be lost) and the next access maps the file's page again. The writer
+        // lock is held, so no write through the map runs meanwhile.
         let released = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, len) };
         if let Err(e) = released {
             tracing::debug!("releasing written pages of a mapped file failed: {e}");
