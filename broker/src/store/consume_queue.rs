@@ -519,8 +519,8 @@ pub struct ConsumeQueueSet {
     /// Wake-ups handed to pulls held on queues without units yet, by topic and queue id. The
     /// queue's first unit takes its wake-up over, so such a pull is woken by that unit and by
     /// nothing else: falling back to "any arrival in the store" woke every pull of an idle
-    /// topic on every append. Entries leave when no pull holds them
-    /// ([`ConsumeQueueSet::release_arrivals`]).
+    /// topic on every append. An entry leaves when the last pull holding it lets go (dropping
+    /// its [`Arrivals`]).
     pending_arrivals: Arc<PendingArrivals>,
 }
 
